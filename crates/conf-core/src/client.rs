@@ -1,0 +1,406 @@
+//! The client: assembles the tower stack and runs operations through it.
+
+use std::future::Future;
+use std::sync::{Arc, OnceLock, Weak};
+
+use http::header::CONTENT_TYPE;
+use tower::{Layer, ServiceExt};
+use url::Url;
+
+use crate::auth::Authenticator;
+use crate::config::ClientConfig;
+use crate::endpoint::{EndpointResolver, StaticEndpoint, join};
+use crate::envelope::{Envelope, HttpStatusEnvelope, check_http_status};
+use crate::error::Error;
+use crate::layers::api_level::ApiLevelLayer;
+use crate::layers::auth::AuthLayer;
+use crate::layers::http::HttpService;
+use crate::layers::retry::{RetryLayer, attempt_error};
+use crate::layers::timeout::TimeoutLayer;
+use crate::layers::trace::TraceLayer;
+use crate::layers::{AttemptService, Call, CallService};
+use crate::negotiate::{LevelCache, Negotiator};
+use crate::operation::{AuthMode, Body, FileSource, Operation, PartKind};
+use crate::request::{AttemptParts, RawResponse};
+use crate::retry::RetryBudget;
+use crate::tasks::BackgroundTasks;
+
+/// State shared by the layers of one client.
+pub(crate) struct Shared {
+    pub(crate) config: ClientConfig,
+    pub(crate) http: reqwest::Client,
+    pub(crate) envelope: Arc<dyn Envelope>,
+    pub(crate) auth: Option<Arc<dyn Authenticator>>,
+    pub(crate) negotiator: Option<Arc<dyn Negotiator>>,
+    pub(crate) levels: LevelCache,
+    pub(crate) resolver: Arc<dyn EndpointResolver>,
+    pub(crate) budget: RetryBudget,
+    pub(crate) client: OnceLock<Weak<ClientInner>>,
+}
+
+impl Shared {
+    pub(crate) fn client(&self) -> Result<Client, Error> {
+        self.client.get().and_then(Weak::upgrade).map(|inner| Client { inner }).ok_or_else(|| Error::other("client is gone"))
+    }
+
+    /// Assemble one attempt's request parts (URL, headers, body, credential).
+    pub(crate) fn attempt_parts(&self, call: &Call, base: &Url, attempt: u32) -> Result<AttemptParts, Error> {
+        let op = &call.op;
+        let mut url = join(base, &op.path);
+        if !op.query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in &op.query {
+                q.append_pair(k, v);
+            }
+        }
+        let mut parts = AttemptParts { method: op.method.clone(), url, headers: op.headers.clone(), body: op.body.clone(), attempt };
+        if let Some(n) = &self.negotiator {
+            for (k, v) in n.headers() {
+                parts.headers.insert(k, v);
+            }
+        }
+        if let Some((authn, state)) = &call.auth {
+            authn.apply(state, &mut parts)?;
+        }
+        Ok(parts)
+    }
+}
+
+pub(crate) struct ClientInner {
+    shared: Arc<Shared>,
+    service: CallService,
+    tasks: BackgroundTasks,
+}
+
+/// A conf-sdk HTTP client: one per platform endpoint and credential set.
+/// Cheap to clone; background tasks stop when the last clone is dropped.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("config", &self.inner.shared.config).finish_non_exhaustive()
+    }
+}
+
+/// A weak handle for background tasks: it does not keep the client alive.
+#[derive(Clone, Debug)]
+pub struct WeakClient(Weak<ClientInner>);
+
+impl std::fmt::Debug for ClientInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientInner")
+    }
+}
+
+impl WeakClient {
+    /// The client, if it still exists.
+    pub fn upgrade(&self) -> Option<Client> {
+        self.0.upgrade().map(|inner| Client { inner })
+    }
+}
+
+impl Client {
+    /// Start building a client.
+    pub fn builder(config: ClientConfig) -> ClientBuilder {
+        ClientBuilder::new(config)
+    }
+
+    /// Run an operation through the stack; the response passed the envelope check.
+    pub async fn execute(&self, op: Operation) -> Result<RawResponse, Error> {
+        let deadline = tokio::time::Instant::now() + self.inner.shared.config.operation_deadline;
+        let call = Call { op: Arc::new(op), deadline, auth: None };
+        self.inner.service.clone().oneshot(call).await
+    }
+
+    /// Run an operation and decode the body as JSON into `T`.
+    pub async fn execute_json<T: serde::de::DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
+        let sensitive = op.sensitive_response;
+        let info = op.info(1);
+        let raw = self.execute(op).await?;
+        crate::envelope::decode_json(&info, &raw.body, sensitive)
+    }
+
+    /// Open a streaming response (server-sent events, long polls): capability gate,
+    /// credential, one attempt, status checked; on a rejected credential it renews
+    /// and reopens once. The body is left for the caller to read.
+    pub async fn open_stream(&self, op: Operation) -> Result<reqwest::Response, Error> {
+        let shared = &self.inner.shared;
+        if let Some(n) = &shared.negotiator {
+            crate::negotiate::check_capabilities(n.as_ref(), &op)?;
+        }
+        let authn = match &op.auth {
+            AuthMode::None => None,
+            AuthMode::Client => shared.auth.clone(),
+            AuthMode::With(a) => Some(a.clone()),
+        };
+        let op = Arc::new(op);
+        let deadline = tokio::time::Instant::now() + shared.config.operation_deadline;
+        let mut renewed = false;
+        loop {
+            let mut call = Call { op: op.clone(), deadline, auth: None };
+            if let Some(a) = &authn {
+                call.auth = Some((a.clone(), a.prepare().await?));
+            }
+            let base = match &op.base_override {
+                Some(u) => u.clone(),
+                None => shared.resolver.resolve(&op, 1)?,
+            };
+            let parts = shared.attempt_parts(&call, &base, 1)?;
+            let request = build_request(&shared.http, parts).await?;
+            let info = op.info(1);
+            let connect_limit = shared.config.attempt_timeout;
+            let resp = match tokio::time::timeout(connect_limit, shared.http.execute(request)).await {
+                Ok(Ok(r)) => r,
+                Ok(Err(e)) => return Err(attempt_error(&info, &e, connect_limit)),
+                Err(_) => return Err(Error::Timeout { request: info, kind: crate::error::TimeoutKind::Attempt(connect_limit) }),
+            };
+            if resp.status().is_success() {
+                return Ok(resp);
+            }
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let body = tokio::time::timeout(connect_limit, resp.bytes()).await.ok().and_then(Result::ok).unwrap_or_default();
+            let raw = RawResponse { status, headers, body };
+            let err = shared
+                .envelope
+                .check(&info, &raw)
+                .err()
+                .unwrap_or_else(|| check_http_status(&info, &raw, op.sensitive_response).unwrap_err());
+            match (&authn, &call.auth) {
+                (Some(a), Some((_, state))) if !renewed && a.is_rejected(&err) => {
+                    tracing::info!(error = %err, "stream credentials rejected: renewing and reopening once");
+                    a.invalidate(state);
+                    renewed = true;
+                }
+                _ => return Err(err),
+            }
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.shared.config
+    }
+
+    /// The underlying reqwest client (shares the connection pool and cookie store).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.inner.shared.http
+    }
+
+    /// The API levels discovered so far (reset to re-discover).
+    pub fn levels(&self) -> &LevelCache {
+        &self.inner.shared.levels
+    }
+
+    /// The retry budget.
+    pub fn retry_budget(&self) -> &RetryBudget {
+        &self.inner.shared.budget
+    }
+
+    /// The client's default authenticator.
+    pub fn authenticator(&self) -> Option<&Arc<dyn Authenticator>> {
+        self.inner.shared.auth.as_ref()
+    }
+
+    /// Spawn a background task that is aborted when the client is dropped.
+    /// The task should hold a [`WeakClient`], not a `Client`.
+    pub fn spawn_background<F: Future<Output = ()> + Send + 'static>(&self, fut: F) {
+        self.inner.tasks.spawn(fut);
+    }
+
+    /// Background tasks still running.
+    pub fn background_tasks(&self) -> usize {
+        self.inner.tasks.len()
+    }
+
+    /// A weak handle.
+    pub fn downgrade(&self) -> WeakClient {
+        WeakClient(Arc::downgrade(&self.inner))
+    }
+}
+
+type CallLayerFn = Box<dyn FnOnce(CallService) -> CallService + Send>;
+type AttemptLayerFn = Box<dyn FnOnce(AttemptService) -> AttemptService + Send>;
+
+/// Builds a [`Client`].
+pub struct ClientBuilder {
+    config: ClientConfig,
+    http: Option<reqwest::Client>,
+    envelope: Arc<dyn Envelope>,
+    auth: Option<Arc<dyn Authenticator>>,
+    negotiator: Option<Arc<dyn Negotiator>>,
+    resolver: Option<Arc<dyn EndpointResolver>>,
+    call_layers: Vec<CallLayerFn>,
+    attempt_layers: Vec<AttemptLayerFn>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the plain-HTTP envelope, no auth, no negotiation.
+    pub fn new(config: ClientConfig) -> Self {
+        Self {
+            config,
+            http: None,
+            envelope: Arc::new(HttpStatusEnvelope),
+            auth: None,
+            negotiator: None,
+            resolver: None,
+            call_layers: Vec::new(),
+            attempt_layers: Vec::new(),
+        }
+    }
+
+    /// Use this reqwest client (e.g. one with a cookie store) instead of building one from the config.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// The vendor's envelope.
+    pub fn envelope(mut self, envelope: impl Envelope) -> Self {
+        self.envelope = Arc::new(envelope);
+        self
+    }
+
+    /// The default authenticator.
+    pub fn authenticator(mut self, auth: Arc<dyn Authenticator>) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// The negotiator (API-Level header, discovery, capabilities).
+    pub fn negotiator(mut self, n: Arc<dyn Negotiator>) -> Self {
+        self.negotiator = Some(n);
+        self
+    }
+
+    /// The endpoint resolver (default: the config's base URL).
+    pub fn resolver(mut self, r: Arc<dyn EndpointResolver>) -> Self {
+        self.resolver = Some(r);
+        self
+    }
+
+    /// Add a tower layer around every call (outermost; sees whole calls).
+    pub fn call_layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<CallService> + Send + 'static,
+        L::Service: tower::Service<Call, Response = RawResponse, Error = Error> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<Call>>::Future: Send + 'static,
+    {
+        self.call_layers.push(Box::new(move |s| CallService::new(layer.layer(s))));
+        self
+    }
+
+    /// Add a tower layer around every attempt (sees each `reqwest::Request` as sent, credentials included).
+    pub fn attempt_layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<AttemptService> + Send + 'static,
+        L::Service: tower::Service<reqwest::Request, Response = RawResponse, Error = tower::BoxError> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<reqwest::Request>>::Future: Send + 'static,
+    {
+        self.attempt_layers.push(Box::new(move |s| AttemptService::new(layer.layer(s))));
+        self
+    }
+
+    /// Build the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let http = match self.http {
+            Some(h) => h,
+            None => self.config.build_http()?,
+        };
+        let resolver = self.resolver.unwrap_or_else(|| Arc::new(StaticEndpoint(self.config.base_url.clone())));
+        let budget = RetryBudget::new(self.config.retry_budget, 5, 10);
+        let shared = Arc::new(Shared {
+            http: http.clone(),
+            envelope: self.envelope,
+            auth: self.auth,
+            negotiator: self.negotiator,
+            levels: LevelCache::default(),
+            resolver,
+            budget,
+            client: OnceLock::new(),
+            config: self.config,
+        });
+        let mut attempt = AttemptService::new(HttpService::new(http, shared.config.max_body_bytes));
+        for l in self.attempt_layers {
+            attempt = l(attempt);
+        }
+        let attempt = AttemptService::new(TimeoutLayer { default: shared.config.attempt_timeout }.layer(attempt));
+        let mut service = RetryLayer { shared: shared.clone() }.layer(attempt);
+        service = CallService::new(AuthLayer { shared: shared.clone() }.layer(service));
+        service = CallService::new(ApiLevelLayer { shared: shared.clone() }.layer(service));
+        service = CallService::new(TraceLayer.layer(service));
+        for l in self.call_layers {
+            service = l(service);
+        }
+        let inner = Arc::new(ClientInner { shared: shared.clone(), service, tasks: BackgroundTasks::default() });
+        let _ = shared.client.set(Arc::downgrade(&inner));
+        Ok(Client { inner })
+    }
+}
+
+/// Turn attempt parts into a `reqwest::Request` (files are opened again for each attempt).
+pub(crate) async fn build_request(http: &reqwest::Client, parts: AttemptParts) -> Result<reqwest::Request, Error> {
+    let has_ct = parts.headers.contains_key(CONTENT_TYPE);
+    let mut rb = http.request(parts.method, parts.url).headers(parts.headers);
+    rb = match parts.body {
+        Body::Empty => rb,
+        Body::Form(fields) => {
+            if !has_ct {
+                rb = rb.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+            }
+            rb.body(Body::encode_form(&fields))
+        }
+        Body::Json { bytes, content_type } => {
+            if !has_ct {
+                rb = rb.header(CONTENT_TYPE, content_type.unwrap_or("application/json"));
+            }
+            rb.body(bytes)
+        }
+        Body::Raw { content_type, bytes } => {
+            if !has_ct {
+                rb = rb.header(CONTENT_TYPE, content_type);
+            }
+            rb.body(bytes)
+        }
+        Body::Multipart(ps) => {
+            let mut form = reqwest::multipart::Form::new();
+            for p in ps {
+                match p.kind {
+                    PartKind::Text(v) => form = form.text(p.name, v),
+                    PartKind::File { filename, content_type, source } => {
+                        let part = match source {
+                            FileSource::Bytes(b) => {
+                                let len = b.len() as u64;
+                                reqwest::multipart::Part::stream_with_length(reqwest::Body::from(b), len)
+                            }
+                            FileSource::Path(path) => {
+                                let file = tokio::fs::File::open(&path)
+                                    .await
+                                    .map_err(|e| Error::invalid_input(p.name.clone(), format!("cannot open {}: {e}", path.display())))?;
+                                let len = file.metadata().await.map_err(|e| Error::invalid_input(p.name.clone(), e.to_string()))?.len();
+                                let stream = tokio_util::io::ReaderStream::new(file);
+                                reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), len)
+                            }
+                        };
+                        let part = part
+                            .file_name(filename)
+                            .mime_str(&content_type)
+                            .map_err(|e| Error::invalid_input(p.name.clone(), e.to_string()))?;
+                        form = form.part(p.name, part);
+                    }
+                }
+            }
+            rb.multipart(form)
+        }
+    };
+    rb.build().map_err(|e| Error::invalid_input("request", e.without_url().to_string()))
+}

@@ -1,0 +1,62 @@
+//! The innermost service: `reqwest::Client` (itself a tower `Service`), plus
+//! reading the whole body with a size cap.
+
+use std::task::{Context, Poll};
+
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use tower::{BoxError, Service, ServiceExt};
+
+use crate::request::RawResponse;
+
+/// The body exceeded the configured cap.
+#[derive(Debug, thiserror::Error)]
+#[error("response body larger than {0} bytes")]
+pub struct BodyTooLarge(pub usize);
+
+/// Sends a request with reqwest and reads the full response.
+#[derive(Clone, Debug)]
+pub struct HttpService {
+    client: reqwest::Client,
+    max_body: usize,
+}
+
+impl HttpService {
+    /// Wrap a reqwest client.
+    pub fn new(client: reqwest::Client, max_body: usize) -> Self {
+        Self { client, max_body }
+    }
+}
+
+impl Service<reqwest::Request> for HttpService {
+    type Response = RawResponse;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<RawResponse, BoxError>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: reqwest::Request) -> Self::Future {
+        let client = self.client.clone();
+        let max = self.max_body;
+        Box::pin(async move {
+            let resp = client.oneshot(req).await?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            if resp.content_length().is_some_and(|n| n > max as u64) {
+                return Err(Box::new(BodyTooLarge(max)) as BoxError);
+            }
+            let mut body = bytes::BytesMut::new();
+            let mut stream = resp.bytes_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                if body.len() + chunk.len() > max {
+                    return Err(Box::new(BodyTooLarge(max)) as BoxError);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(RawResponse { status, headers, body: body.freeze() })
+        })
+    }
+}

@@ -1,0 +1,226 @@
+//! Retry layer: runs the attempts of one call.
+//!
+//! Each attempt: resolve the base URL, build the request from the operation,
+//! add negotiated headers, apply the credential (fresh per attempt), send it
+//! through the attempt stack, run the vendor's envelope check, and classify a
+//! failure. Retries wait with full-jitter backoff (or the server's
+//! `Retry-After`), spend the shared budget, never pass the deadline, and never
+//! replay a non-idempotent request that may have reached the server.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_util::future::BoxFuture;
+use tokio::time::Instant;
+use tower::{Layer, Service, ServiceExt};
+
+use super::timeout::AttemptTimeout;
+use super::{AttemptService, Call, CallService};
+use crate::client::Shared;
+use crate::endpoint::AttemptOutcome;
+use crate::error::{Error, RequestInfo, TimeoutKind, TransportKind};
+use crate::request::RawResponse;
+use crate::retry::{Decision, classify};
+
+/// Runs attempts with retries.
+#[derive(Clone)]
+pub struct RetryLayer {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Layer<AttemptService> for RetryLayer {
+    type Service = CallService;
+    fn layer(&self, inner: AttemptService) -> CallService {
+        CallService::new(Retry { inner, shared: self.shared.clone() })
+    }
+}
+
+/// Service of [`RetryLayer`].
+#[derive(Clone)]
+pub struct Retry {
+    inner: AttemptService,
+    shared: Arc<Shared>,
+}
+
+impl Service<Call> for Retry {
+    type Response = RawResponse;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<RawResponse, Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, call: Call) -> Self::Future {
+        Box::pin(run(self.shared.clone(), self.inner.clone(), call))
+    }
+}
+
+async fn run(shared: Arc<Shared>, inner: AttemptService, call: Call) -> Result<RawResponse, Error> {
+    let op = &call.op;
+    let policy = &shared.config.retry;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        tracing::Span::current().record("attempts", attempt);
+        let now = Instant::now();
+        if now >= call.deadline {
+            return Err(Error::Timeout { request: op.info(attempt - 1), kind: TimeoutKind::Deadline(shared.config.operation_deadline) });
+        }
+        let limit = shared.config.attempt_timeout.min(call.deadline - now);
+        let base = match &op.base_override {
+            Some(u) => u.clone(),
+            None => shared.resolver.resolve(op, attempt)?,
+        };
+        let parts = shared.attempt_parts(&call, &base, attempt)?;
+        let mut request = crate::client::build_request(&shared.http, parts).await.map_err(|e| e.with_attempts(attempt))?;
+        *request.timeout_mut() = Some(limit);
+        let info = op.info(attempt);
+        let result = match inner.clone().oneshot(request).await {
+            Ok(raw) => {
+                shared.resolver.report(&base, AttemptOutcome::Answered);
+                match shared.envelope.check(&info, &raw) {
+                    Ok(()) => Ok(raw),
+                    Err(e) => Err(scrub(e, op.sensitive_response)),
+                }
+            }
+            Err(err) => {
+                let e = attempt_error(&info, err.as_ref(), limit);
+                shared.resolver.report(
+                    &base,
+                    match &e {
+                        Error::Transport { kind: TransportKind::Dns, .. } => AttemptOutcome::DnsFailure,
+                        _ => AttemptOutcome::NetworkFailure,
+                    },
+                );
+                Err(e)
+            }
+        };
+        let e = match result {
+            Ok(raw) => {
+                shared.budget.on_success();
+                return Ok(raw);
+            }
+            Err(e) => e,
+        };
+        match classify(&e, op.idempotent) {
+            Decision::Fail => return Err(e),
+            Decision::OutcomeUnknown => {
+                tracing::warn!(error = %e, "non-idempotent request may have taken effect: not replayed");
+                return Err(Error::OutcomeUnknown { request: info, cause: Box::new(e) });
+            }
+            Decision::Retry => {
+                if attempt >= policy.max_attempts {
+                    return Err(e);
+                }
+                if !shared.budget.try_acquire(matches!(e, Error::Timeout { .. })) {
+                    tracing::warn!(error = %e, "retry budget exhausted: not retrying");
+                    return Err(e);
+                }
+                let retry_after = match &e {
+                    Error::HttpStatus { retry_after, .. } => *retry_after,
+                    _ => None,
+                };
+                let Some(wait) = policy.wait(attempt + 1, retry_after) else {
+                    tracing::debug!(error = %e, "Retry-After beyond the cap: not retrying");
+                    return Err(e);
+                };
+                if Instant::now() + wait >= call.deadline {
+                    return Err(e);
+                }
+                tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, error = %e, "retrying");
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+fn scrub(e: Error, sensitive: bool) -> Error {
+    if !sensitive {
+        return e;
+    }
+    match e {
+        Error::HttpStatus { request, status, body_excerpt, retry_after } => Error::HttpStatus {
+            request,
+            status,
+            body_excerpt: format!("<{} chars, not shown: credential endpoint>", body_excerpt.len()),
+            retry_after,
+        },
+        Error::Decode { request, excerpt, message } => {
+            Error::Decode { request, excerpt: format!("<{} chars, not shown: credential endpoint>", excerpt.len()), message }
+        }
+        other => other,
+    }
+}
+
+/// Translate an attempt-level failure into an [`Error`], deciding whether the request may have been sent.
+pub(crate) fn attempt_error(
+    info: &RequestInfo,
+    err: &(dyn std::error::Error + Send + Sync + 'static),
+    limit: std::time::Duration,
+) -> Error {
+    if let Some(t) = err.downcast_ref::<AttemptTimeout>() {
+        return Error::Timeout { request: info.clone(), kind: TimeoutKind::Attempt(t.0) };
+    }
+    if let Some(re) = err.downcast_ref::<reqwest::Error>() {
+        let chain = error_chain(re);
+        if re.is_connect() {
+            let dns = chain.contains("dns error") || chain.contains("failed to lookup address");
+            return Error::Transport {
+                request: info.clone(),
+                kind: if dns { TransportKind::Dns } else { TransportKind::Connect },
+                message: chain,
+                sent: false,
+            };
+        }
+        if re.is_timeout() {
+            return Error::Timeout { request: info.clone(), kind: TimeoutKind::Attempt(limit) };
+        }
+        if re.is_builder() {
+            return Error::Transport { request: info.clone(), kind: TransportKind::Other, message: chain, sent: false };
+        }
+        return Error::Transport { request: info.clone(), kind: TransportKind::Io, message: chain, sent: true };
+    }
+    Error::Transport { request: info.clone(), kind: TransportKind::Other, message: error_chain_dyn(err), sent: true }
+}
+
+/// The message of a reqwest error and its sources, without the URL (which can carry a token).
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut out = String::new();
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    out.push_str(&kind_of(e));
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}
+
+fn kind_of(e: &reqwest::Error) -> String {
+    let k = if e.is_connect() {
+        "connect failed"
+    } else if e.is_timeout() {
+        "timed out"
+    } else if e.is_body() {
+        "body error"
+    } else if e.is_decode() {
+        "decode error"
+    } else if e.is_request() {
+        "request failed"
+    } else {
+        "http error"
+    };
+    k.to_string()
+}
+
+fn error_chain_dyn(e: &(dyn std::error::Error + Send + Sync + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}

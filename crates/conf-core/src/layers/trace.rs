@@ -1,0 +1,89 @@
+//! Outermost layer: one tracing span per call, and the operation deadline.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_util::future::BoxFuture;
+use tower::{Layer, Service, ServiceExt};
+use tracing::Instrument;
+
+use super::{Call, CallService};
+use crate::error::{Error, TimeoutKind};
+use crate::request::RawResponse;
+
+/// Adds the `conf.call` span; enforces the overall deadline.
+#[derive(Clone, Debug, Default)]
+pub struct TraceLayer;
+
+impl Layer<CallService> for TraceLayer {
+    type Service = Trace;
+    fn layer(&self, inner: CallService) -> Trace {
+        Trace { inner }
+    }
+}
+
+/// Service of [`TraceLayer`].
+#[derive(Clone)]
+pub struct Trace {
+    inner: CallService,
+}
+
+/// Slack after the deadline before the outer clock cuts a call, so the retry
+/// layer's own (more precise) verdict wins when both fire together.
+const DEADLINE_SLACK: std::time::Duration = std::time::Duration::from_millis(50);
+
+impl Service<Call> for Trace {
+    type Response = RawResponse;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<RawResponse, Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, call: Call) -> Self::Future {
+        let op = Arc::clone(&call.op);
+        let span = tracing::info_span!(
+            "conf.call",
+            vendor = op.vendor,
+            operation = op.name,
+            method = %op.method,
+            path = op.path_template,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+        );
+        let inner = self.inner.clone();
+        let deadline = call.deadline;
+        let total = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let fut = async move {
+            let start = tokio::time::Instant::now();
+            let result = match tokio::time::timeout_at(deadline + DEADLINE_SLACK, inner.oneshot(call)).await {
+                Ok(r) => r,
+                Err(_) => Err(Error::Timeout { request: op.info(0), kind: TimeoutKind::Deadline(total) }),
+            };
+            let span = tracing::Span::current();
+            span.record("elapsed_ms", start.elapsed().as_millis() as u64);
+            match &result {
+                Ok(r) => {
+                    span.record("status", r.status.as_u16());
+                    span.record("outcome", "ok");
+                    tracing::debug!("call succeeded");
+                }
+                Err(e) => {
+                    if let Some(s) = e.http_status() {
+                        span.record("status", s);
+                    }
+                    if let Some(r) = e.request() {
+                        span.record("attempts", r.attempts);
+                    }
+                    span.record("outcome", "error");
+                    tracing::debug!(error = %e, retryable = e.is_retryable(), "call failed");
+                }
+            }
+            result
+        };
+        Box::pin(fut.instrument(span))
+    }
+}

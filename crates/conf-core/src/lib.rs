@@ -1,0 +1,53 @@
+//! # conf-core
+//!
+//! The shared transport under every conf-sdk vendor crate: a tower stack over
+//! `reqwest` (tracing, API-Level negotiation, auth with single-flight refresh,
+//! retry with backoff, jitter and a budget, per-attempt timeouts), one error
+//! type, envelope decoding and secret types. It knows nothing of any vendor:
+//! vendor crates describe each call as an [`Operation`] and plug in their
+//! [`Envelope`], [`Authenticator`] and [`Negotiator`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), conf_core::Error> {
+//! use conf_core::{Client, ClientConfig, Operation};
+//! let client = Client::builder(ClientConfig::parse("https://meet.example.com")?).build()?;
+//! let op = Operation::new("demo", "status", http::Method::GET, "/status", "/status");
+//! let status: serde_json::Value = client.execute_json(op).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+mod client;
+pub mod config;
+pub mod de;
+pub mod endpoint;
+pub mod envelope;
+pub mod error;
+pub mod layers;
+pub mod negotiate;
+pub mod operation;
+pub mod request;
+pub mod retry;
+pub mod secret;
+pub mod tasks;
+
+pub use auth::{AuthState, Authenticator, CachedCredential, CredentialCache, Loaded};
+pub use client::{Client, ClientBuilder, WeakClient};
+pub use config::{ClientConfig, USER_AGENT};
+pub use endpoint::{AttemptOutcome, EndpointResolver, StaticEndpoint};
+pub use envelope::{Envelope, HttpStatusEnvelope};
+pub use error::{Error, RequestInfo, Result, TimeoutKind, TransportKind};
+pub use negotiate::Negotiator;
+pub use operation::{AuthMode, Body, FileSource, Operation, Part, PartKind};
+pub use request::{AttemptParts, RawResponse};
+pub use retry::{RetryBudget, RetryPolicy};
+pub use secret::{ExposeSecret, SecretString};
+
+/// Re-exports generated code relies on, so vendor crates need not name them.
+#[doc(hidden)]
+pub mod __private {
+    pub use bytes;
+    pub use http;
+    pub use serde;
+    pub use serde_json;
+}

@@ -1,0 +1,345 @@
+//! Operations: how a vendor crate describes one call to the core.
+//!
+//! Generated code turns a typed request into an [`Operation`]; the core turns the
+//! operation into HTTP attempts. An operation is immutable and shared by every
+//! attempt, so a retry always sends the same request.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+
+use crate::auth::Authenticator;
+use crate::error::{Error, RequestInfo};
+
+/// One call, fully described.
+#[derive(Clone)]
+pub struct Operation {
+    /// Vendor crate name (`moyun`, `vmr`, `webapi`, `ytx`, `lingsun`).
+    pub vendor: &'static str,
+    /// Operation name from the spec.
+    pub name: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template as in the spec, used in logs and errors.
+    pub path_template: &'static str,
+    /// Rendered, percent-encoded path (starts with `/`), appended to the base URL.
+    pub path: String,
+    /// Query parameters (already in wire order).
+    pub query: Vec<(String, String)>,
+    /// Extra headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Body,
+    /// Whether replaying this request after it may have reached the server is safe.
+    pub idempotent: bool,
+    /// Minimum platform API level, per app.
+    pub min_level: Option<LevelRequirement>,
+    /// Capabilities the platform must have (e.g. `deployment:public`).
+    pub needs: &'static [&'static str],
+    /// Which credentials go on the request.
+    pub auth: AuthMode,
+    /// Absolute base URL for this call, replacing the client's endpoint resolver.
+    pub base_override: Option<url::Url>,
+    /// Whether the response body carries credentials: errors then never quote it.
+    pub sensitive_response: bool,
+}
+
+impl std::fmt::Debug for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Values (query, headers, body) may carry credentials: show only their shape.
+        f.debug_struct("Operation")
+            .field("vendor", &self.vendor)
+            .field("name", &self.name)
+            .field("method", &self.method)
+            .field("path", &self.path_template)
+            .field("query_keys", &self.query.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())
+            .field("body", &self.body.kind())
+            .field("idempotent", &self.idempotent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Operation {
+    /// A new operation with no query, headers or body. Idempotency follows the
+    /// method (GET, HEAD, PUT, DELETE, OPTIONS are idempotent); auth defaults to the client's.
+    pub fn new(vendor: &'static str, name: &'static str, method: Method, path_template: &'static str, path: impl Into<String>) -> Self {
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
+        Self {
+            vendor,
+            name,
+            method,
+            path_template,
+            path: path.into(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: Body::Empty,
+            idempotent,
+            min_level: None,
+            needs: &[],
+            auth: AuthMode::Client,
+            base_override: None,
+            sensitive_response: false,
+        }
+    }
+
+    /// Describe this operation for errors and logs.
+    pub fn info(&self, attempts: u32) -> RequestInfo {
+        RequestInfo { vendor: self.vendor, operation: self.name, method: self.method.clone(), path: self.path_template, attempts }
+    }
+
+    /// Add a query parameter.
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Add a header; invalid names or values become [`Error::InvalidInput`].
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self, Error> {
+        let n = HeaderName::from_bytes(name.as_bytes()).map_err(|e| Error::invalid_input(name, e.to_string()))?;
+        let v = HeaderValue::from_str(value).map_err(|_| Error::invalid_input(name, "not a valid header value"))?;
+        self.headers.append(n, v);
+        Ok(self)
+    }
+
+    /// Set the body.
+    pub fn body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// Declare idempotency explicitly (e.g. a read done with POST).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Require an API level of an app.
+    pub fn min_level(mut self, app: &'static str, level: u32) -> Self {
+        self.min_level = Some(LevelRequirement { app, level });
+        self
+    }
+
+    /// Require capabilities.
+    pub fn needs(mut self, needs: &'static [&'static str]) -> Self {
+        self.needs = needs;
+        self
+    }
+
+    /// Choose the credentials.
+    pub fn auth(mut self, auth: AuthMode) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Send to this base URL instead of the client's.
+    pub fn base(mut self, base: url::Url) -> Self {
+        self.base_override = Some(base);
+        self
+    }
+
+    /// Mark the response as carrying credentials.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive_response = true;
+        self
+    }
+}
+
+/// A minimum API level of one platform app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelRequirement {
+    /// App (`mc`, `vc`, `system`, ...).
+    pub app: &'static str,
+    /// Minimum level.
+    pub level: u32,
+}
+
+/// Which credentials an operation carries.
+#[derive(Clone, Default)]
+pub enum AuthMode {
+    /// None (login calls, public endpoints).
+    None,
+    /// The client's authenticator.
+    #[default]
+    Client,
+    /// A specific authenticator (e.g. one VMR session among many sharing a client).
+    With(Arc<dyn Authenticator>),
+}
+
+impl std::fmt::Debug for AuthMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::None => "None",
+            Self::Client => "Client",
+            Self::With(_) => "With(..)",
+        })
+    }
+}
+
+/// A request body. Every variant can be rebuilt for each attempt.
+#[derive(Clone, Debug, Default)]
+pub enum Body {
+    /// No body.
+    #[default]
+    Empty,
+    /// `application/x-www-form-urlencoded` fields, in order.
+    Form(Vec<(String, String)>),
+    /// A JSON document, already serialized. `content_type` defaults to `application/json`.
+    Json {
+        /// Serialized JSON.
+        bytes: Bytes,
+        /// Content type to send (some vendors want `application/json;charset=utf-8`).
+        content_type: Option<&'static str>,
+    },
+    /// `multipart/form-data` parts, in order.
+    Multipart(Vec<Part>),
+    /// Raw bytes with a content type.
+    Raw {
+        /// Content type.
+        content_type: String,
+        /// Bytes.
+        bytes: Bytes,
+    },
+}
+
+impl Body {
+    /// Serialize `value` as JSON.
+    pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::invalid_input("body", e.to_string()))?;
+        Ok(Self::Json { bytes: Bytes::from(bytes), content_type: None })
+    }
+
+    /// The body's kind, for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::Form(_) => "form",
+            Self::Json { .. } => "json",
+            Self::Multipart(_) => "multipart",
+            Self::Raw { .. } => "raw",
+        }
+    }
+
+    /// Add a form field (for [`Body::Form`]) or a text part (for [`Body::Multipart`]);
+    /// an empty body becomes a form. Used by authenticators that put a token in the body.
+    pub fn push_field(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        match self {
+            Self::Empty => *self = Self::Form(vec![(name.into(), value.into())]),
+            Self::Form(fields) => fields.push((name.into(), value.into())),
+            Self::Multipart(parts) => parts.push(Part::text(name, value)),
+            Self::Json { .. } | Self::Raw { .. } => {}
+        }
+    }
+
+    /// Encode a form body exactly as it goes on the wire.
+    pub fn encode_form(fields: &[(String, String)]) -> String {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            ser.append_pair(k, v);
+        }
+        ser.finish()
+    }
+}
+
+/// One multipart part.
+#[derive(Clone, Debug)]
+pub struct Part {
+    /// Field name.
+    pub name: String,
+    /// Content.
+    pub kind: PartKind,
+}
+
+impl Part {
+    /// A text field.
+    pub fn text(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self { name: name.into(), kind: PartKind::Text(value.into()) }
+    }
+
+    /// A file from memory.
+    pub fn file_bytes(name: impl Into<String>, filename: impl Into<String>, content_type: impl Into<String>, bytes: Bytes) -> Self {
+        Self {
+            name: name.into(),
+            kind: PartKind::File { filename: filename.into(), content_type: content_type.into(), source: FileSource::Bytes(bytes) },
+        }
+    }
+
+    /// A file streamed from disk (opened again for each attempt).
+    pub fn file_path(
+        name: impl Into<String>,
+        filename: impl Into<String>,
+        content_type: impl Into<String>,
+        path: impl Into<PathBuf>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            kind: PartKind::File { filename: filename.into(), content_type: content_type.into(), source: FileSource::Path(path.into()) },
+        }
+    }
+}
+
+/// What a multipart part holds.
+#[derive(Clone, Debug)]
+pub enum PartKind {
+    /// Text.
+    Text(String),
+    /// A file.
+    File {
+        /// File name sent in `Content-Disposition`.
+        filename: String,
+        /// Content type of the part.
+        content_type: String,
+        /// Where the bytes come from.
+        source: FileSource,
+    },
+}
+
+/// The bytes of a file part.
+#[derive(Clone, Debug)]
+pub enum FileSource {
+    /// In memory.
+    Bytes(Bytes),
+    /// Streamed from this path.
+    Path(PathBuf),
+}
+
+/// Percent-encode one path segment (everything but RFC 3986 unreserved characters).
+pub fn encode_path_segment(segment: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    percent_encoding::utf8_percent_encode(segment, SET).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(encode_path_segment("zjvmr@myvmr.cn"), "zjvmr%40myvmr.cn");
+        assert_eq!(encode_path_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(encode_path_segment("1061"), "1061");
+    }
+
+    #[test]
+    fn idempotency_follows_method() {
+        assert!(Operation::new("t", "a", Method::GET, "/", "/").idempotent);
+        assert!(!Operation::new("t", "a", Method::POST, "/", "/").idempotent);
+        assert!(Operation::new("t", "a", Method::POST, "/", "/").idempotent(true).idempotent);
+    }
+
+    #[test]
+    fn debug_hides_values() {
+        let op = Operation::new("t", "a", Method::GET, "/", "/").query("account_token", "s3cr3t");
+        assert!(!format!("{op:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn push_field_extends_forms() {
+        let mut b = Body::Empty;
+        b.push_field("account_token", "x");
+        b.push_field("k", "a b&c");
+        let Body::Form(f) = &b else { panic!() };
+        assert_eq!(Body::encode_form(f), "account_token=x&k=a+b%26c");
+    }
+}

@@ -1,0 +1,73 @@
+//! Whether a failed attempt may be retried, and whether it is safe to.
+
+use crate::error::{Error, TransportKind};
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Try again (subject to attempts, budget and deadline).
+    Retry,
+    /// Return the error as it is.
+    Fail,
+    /// The request may have taken effect and must not be replayed: report the outcome as unknown.
+    OutcomeUnknown,
+}
+
+/// Classify an attempt's error for an operation that is (or is not) idempotent.
+///
+/// Failures before any byte was sent are always retryable. Timeouts, broken
+/// connections, 429/502/503/504 and transient vendor codes are retried only for
+/// idempotent operations; for the others a failure after sending becomes an
+/// unknown outcome, and a server's answer is returned as it is.
+pub fn classify(error: &Error, idempotent: bool) -> Decision {
+    match error {
+        Error::Transport { sent: false, .. } | Error::Transport { kind: TransportKind::Connect | TransportKind::Dns, .. } => {
+            Decision::Retry
+        }
+        Error::Transport { .. } | Error::Timeout { .. } => {
+            if idempotent {
+                Decision::Retry
+            } else {
+                Decision::OutcomeUnknown
+            }
+        }
+        Error::HttpStatus { .. } | Error::Vendor { .. } if error.is_retryable() => {
+            if idempotent {
+                Decision::Retry
+            } else {
+                Decision::Fail
+            }
+        }
+        _ => Decision::Fail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{RequestInfo, TimeoutKind};
+    use std::time::Duration;
+
+    fn info() -> RequestInfo {
+        RequestInfo::none("t", "op")
+    }
+
+    #[test]
+    fn matrix() {
+        let connect = Error::Transport { request: info(), kind: TransportKind::Connect, message: String::new(), sent: false };
+        let reset = Error::Transport { request: info(), kind: TransportKind::Io, message: String::new(), sent: true };
+        let timeout = Error::Timeout { request: info(), kind: TimeoutKind::Attempt(Duration::from_secs(1)) };
+        let s503 = Error::HttpStatus { request: info(), status: 503, body_excerpt: String::new(), retry_after: None };
+        let s500 = Error::HttpStatus { request: info(), status: 500, body_excerpt: String::new(), retry_after: None };
+        let busy = Error::Vendor { request: info(), vendor: "m", code: "20003".into(), message: String::new(), retryable: true };
+        assert_eq!(classify(&connect, false), Decision::Retry);
+        assert_eq!(classify(&reset, true), Decision::Retry);
+        assert_eq!(classify(&reset, false), Decision::OutcomeUnknown);
+        assert_eq!(classify(&timeout, false), Decision::OutcomeUnknown);
+        assert_eq!(classify(&s503, true), Decision::Retry);
+        assert_eq!(classify(&s503, false), Decision::Fail);
+        assert_eq!(classify(&s500, true), Decision::Fail);
+        assert_eq!(classify(&busy, true), Decision::Retry);
+        assert_eq!(classify(&busy, false), Decision::Fail);
+    }
+}
