@@ -1,1 +1,160 @@
-fn main() {}
+//! conf-core overhead: a small authenticated JSON POST through the full stack
+//! (trace, API-Level, auth, retry, timeout) vs the same request with bare reqwest,
+//! against one loopback hyper server, at concurrency 1 and 64.
+//!
+//! Rounds alternate baseline and stack so machine noise hits both alike; the
+//! median of the rounds is reported. Output lines `RESULT <name> <value> <unit>`
+//! are collected by `cargo xtask bench`.
+//!
+//! Run: `cargo bench -p conf-core --bench overhead` (env `CONF_BENCH_REQUESTS` scales the work).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use conf_core::auth::AuthState;
+use conf_core::{
+    AttemptParts, Authenticator, Body, Client, ClientConfig, CredentialCache, Error, ExposeSecret, Loaded, Operation, SecretString,
+};
+use futures_util::future::BoxFuture;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+
+struct StaticToken(CredentialCache<SecretString>);
+
+impl Authenticator for StaticToken {
+    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
+        Box::pin(async move {
+            let c = self.0.get().await?;
+            Ok(AuthState::new(c.generation, c.value))
+        })
+    }
+    fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
+        request.set_secret_header("authorization", &format!("Bearer {}", state.get::<SecretString>().expect("token").expose_secret()))
+    }
+    fn is_rejected(&self, e: &Error) -> bool {
+        e.http_status() == Some(401)
+    }
+    fn invalidate(&self, s: &AuthState) {
+        self.0.invalidate(s.generation);
+    }
+}
+
+async fn serve() -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (sock, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let svc = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
+                    let ok = req.headers().get("authorization").is_some();
+                    let _ = req.into_body().collect().await;
+                    let body = if ok { r#"{"success":1,"id":42}"# } else { r#"{"success":0}"# };
+                    Ok::<_, Infallible>(
+                        hyper::Response::builder()
+                            .header("content-type", "application/json")
+                            .body(Full::new(Bytes::from_static(body.as_bytes())))
+                            .unwrap(),
+                    )
+                });
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(sock), svc).await;
+            });
+        }
+    });
+    addr
+}
+
+const PAYLOAD: &str = r#"{"name":"weekly sync","bitrate":2048,"mts":[{"account":"2322231","protocol":0}]}"#;
+
+async fn run_bare(http: &reqwest::Client, url: &str, total: usize, concurrency: usize) -> Duration {
+    let start = Instant::now();
+    let per = total / concurrency;
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let http = http.clone();
+            let url = url.to_string();
+            tokio::spawn(async move {
+                for _ in 0..per {
+                    let r = http
+                        .post(&url)
+                        .header("authorization", "Bearer bench-token")
+                        .header("content-type", "application/json")
+                        .body(PAYLOAD)
+                        .send()
+                        .await
+                        .unwrap();
+                    let v: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+                    assert_eq!(v["success"], 1);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    start.elapsed()
+}
+
+async fn run_stack(client: &Client, total: usize, concurrency: usize) -> Duration {
+    let start = Instant::now();
+    let per = total / concurrency;
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for _ in 0..per {
+                    let op = Operation::new("bench", "create", http::Method::POST, "/api/v1/create", "/api/v1/create")
+                        .body(Body::Json { bytes: Bytes::from_static(PAYLOAD.as_bytes()), content_type: None });
+                    let v: serde_json::Value = client.execute_json(op).await.unwrap();
+                    assert_eq!(v["success"], 1);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    start.elapsed()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let addr = serve().await;
+        let base = format!("http://{addr}");
+        let url = format!("{base}/api/v1/create");
+        let config = ClientConfig::parse(&base).unwrap().proxy_from_env(false);
+        let http = config.build_http().unwrap();
+        let cache = CredentialCache::new(Duration::from_secs(1), Duration::ZERO, |_| async {
+            Ok(Loaded { value: SecretString::from("bench-token".to_string()), expires_in: Some(Duration::from_secs(3600)) })
+        });
+        let client = Client::builder(config).authenticator(Arc::new(StaticToken(cache))).build().unwrap();
+        let total: usize = std::env::var("CONF_BENCH_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
+        // warm up connection pools
+        run_bare(&http, &url, 256, 64).await;
+        run_stack(&client, 256, 64).await;
+        println!("conf-core overhead: {total} authenticated JSON POSTs per round, loopback hyper server");
+        for concurrency in [1usize, 64] {
+            let n = if concurrency == 1 { total / 4 } else { total };
+            let (mut bare, mut stack) = (Vec::new(), Vec::new());
+            for _ in 0..5 {
+                bare.push(n as f64 / run_bare(&http, &url, n, concurrency).await.as_secs_f64());
+                stack.push(n as f64 / run_stack(&client, n, concurrency).await.as_secs_f64());
+            }
+            let (b, s) = (median(bare), median(stack));
+            let ratio = s / b;
+            println!("concurrency {concurrency:>2}: bare reqwest {b:>9.0} req/s, conf-core stack {s:>9.0} req/s, ratio {ratio:.3} (target >= 0.95)");
+            println!("RESULT core_overhead_c{concurrency}_bare {b:.0} req/s");
+            println!("RESULT core_overhead_c{concurrency}_stack {s:.0} req/s");
+            println!("RESULT core_overhead_c{concurrency}_ratio {ratio:.3} x");
+        }
+    });
+}

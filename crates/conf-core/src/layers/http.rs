@@ -44,8 +44,14 @@ impl Service<reqwest::Request> for HttpService {
             let resp = client.oneshot(req).await?;
             let status = resp.status();
             let headers = resp.headers().clone();
-            if resp.content_length().is_some_and(|n| n > max as u64) {
-                return Err(Box::new(BodyTooLarge(max)) as BoxError);
+            match resp.content_length() {
+                Some(n) if n > max as u64 => return Err(Box::new(BodyTooLarge(max)) as BoxError),
+                // Known length within the cap: let hyper collect it (no extra copy for one chunk).
+                Some(_) => {
+                    let body = resp.bytes().await?;
+                    return Ok(RawResponse { status, headers, body });
+                }
+                None => {}
             }
             let mut body = bytes::BytesMut::new();
             let mut stream = resp.bytes_stream();

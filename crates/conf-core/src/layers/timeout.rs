@@ -45,8 +45,9 @@ impl Service<reqwest::Request> for Timeout {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: reqwest::Request) -> Self::Future {
-        let limit = req.timeout().copied().unwrap_or(self.default);
+    fn call(&mut self, mut req: reqwest::Request) -> Self::Future {
+        // Take the limit off the request so reqwest does not arm a second timer.
+        let limit = req.timeout_mut().take().unwrap_or(self.default);
         let inner = self.inner.clone();
         Box::pin(async move {
             match tokio::time::timeout(limit, inner.oneshot(req)).await {

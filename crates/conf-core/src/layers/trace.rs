@@ -1,4 +1,5 @@
-//! Outermost layer: one tracing span per call, and the operation deadline.
+//! Outermost layer: one tracing span per call. (The operation deadline is
+//! enforced by the retry layer, which caps every attempt and every wait by it.)
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -8,10 +9,10 @@ use tower::{Layer, Service, ServiceExt};
 use tracing::Instrument;
 
 use super::{Call, CallService};
-use crate::error::{Error, TimeoutKind};
+use crate::error::Error;
 use crate::request::RawResponse;
 
-/// Adds the `conf.call` span; enforces the overall deadline.
+/// Adds the `conf.call` span.
 #[derive(Clone, Debug, Default)]
 pub struct TraceLayer;
 
@@ -27,10 +28,6 @@ impl Layer<CallService> for TraceLayer {
 pub struct Trace {
     inner: CallService,
 }
-
-/// Slack after the deadline before the outer clock cuts a call, so the retry
-/// layer's own (more precise) verdict wins when both fire together.
-const DEADLINE_SLACK: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl Service<Call> for Trace {
     type Response = RawResponse;
@@ -55,14 +52,9 @@ impl Service<Call> for Trace {
             outcome = tracing::field::Empty,
         );
         let inner = self.inner.clone();
-        let deadline = call.deadline;
-        let total = deadline.saturating_duration_since(tokio::time::Instant::now());
         let fut = async move {
             let start = tokio::time::Instant::now();
-            let result = match tokio::time::timeout_at(deadline + DEADLINE_SLACK, inner.oneshot(call)).await {
-                Ok(r) => r,
-                Err(_) => Err(Error::Timeout { request: op.info(0), kind: TimeoutKind::Deadline(total) }),
-            };
+            let result = inner.oneshot(call).await;
             let span = tracing::Span::current();
             span.record("elapsed_ms", start.elapsed().as_millis() as u64);
             match &result {
