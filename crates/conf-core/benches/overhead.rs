@@ -145,9 +145,18 @@ fn main() {
         for concurrency in [1usize, 64] {
             let n = if concurrency == 1 { total / 4 } else { total };
             let (mut bare, mut stack) = (Vec::new(), Vec::new());
+            let only = std::env::var("CONF_BENCH_ONLY").unwrap_or_default();
             for _ in 0..5 {
-                bare.push(n as f64 / run_bare(&http, &url, n, concurrency).await.as_secs_f64());
-                stack.push(n as f64 / run_stack(&client, n, concurrency).await.as_secs_f64());
+                if only != "stack" {
+                    bare.push(n as f64 / run_bare(&http, &url, n, concurrency).await.as_secs_f64());
+                }
+                if only != "bare" {
+                    stack.push(n as f64 / run_stack(&client, n, concurrency).await.as_secs_f64());
+                }
+            }
+            if !only.is_empty() {
+                println!("profiling run ({only} only)");
+                continue;
             }
             let (b, s) = (median(bare), median(stack));
             let ratio = s / b;

@@ -349,6 +349,32 @@ impl ClientBuilder {
 
 /// Turn attempt parts into a `reqwest::Request` (files are opened again for each attempt).
 pub(crate) async fn build_request(http: &reqwest::Client, parts: AttemptParts) -> Result<reqwest::Request, Error> {
+    let mut files = Vec::new();
+    if let Body::Multipart(ps) = &parts.body {
+        for p in ps {
+            if let PartKind::File { source: FileSource::Path(path), .. } = &p.kind {
+                let file = tokio::fs::File::open(path)
+                    .await
+                    .map_err(|e| Error::invalid_input(p.name.clone(), format!("cannot open {}: {e}", path.display())))?;
+                let len = file.metadata().await.map_err(|e| Error::invalid_input(p.name.clone(), e.to_string()))?.len();
+                files.push((file, len));
+            }
+        }
+    }
+    build_request_with(http, parts, files)
+}
+
+/// Whether building the request needs I/O (a multipart file streamed from disk).
+pub(crate) fn needs_io(body: &Body) -> bool {
+    matches!(body, Body::Multipart(ps) if ps.iter().any(|p| matches!(p.kind, PartKind::File { source: FileSource::Path(_), .. })))
+}
+
+/// Build the request; `files` are the opened `FileSource::Path` parts, in order.
+pub(crate) fn build_request_with(
+    http: &reqwest::Client,
+    parts: AttemptParts,
+    files: Vec<(tokio::fs::File, u64)>,
+) -> Result<reqwest::Request, Error> {
     let has_ct = parts.headers.contains_key(CONTENT_TYPE);
     let mut rb = http.request(parts.method, parts.url).headers(parts.headers);
     rb = match parts.body {
@@ -372,6 +398,7 @@ pub(crate) async fn build_request(http: &reqwest::Client, parts: AttemptParts) -
             rb.body(bytes)
         }
         Body::Multipart(ps) => {
+            let mut files = files.into_iter();
             let mut form = reqwest::multipart::Form::new();
             for p in ps {
                 match p.kind {
@@ -383,10 +410,9 @@ pub(crate) async fn build_request(http: &reqwest::Client, parts: AttemptParts) -
                                 reqwest::multipart::Part::stream_with_length(reqwest::Body::from(b), len)
                             }
                             FileSource::Path(path) => {
-                                let file = tokio::fs::File::open(&path)
-                                    .await
-                                    .map_err(|e| Error::invalid_input(p.name.clone(), format!("cannot open {}: {e}", path.display())))?;
-                                let len = file.metadata().await.map_err(|e| Error::invalid_input(p.name.clone(), e.to_string()))?.len();
+                                let (file, len) = files
+                                    .next()
+                                    .ok_or_else(|| Error::invalid_input(p.name.clone(), format!("{} was not opened", path.display())))?;
                                 let stream = tokio_util::io::ReaderStream::new(file);
                                 reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), len)
                             }

@@ -73,7 +73,13 @@ async fn run(shared: Arc<Shared>, inner: AttemptService, call: Call) -> Result<R
             None => shared.resolver.resolve(op, attempt)?,
         };
         let parts = shared.attempt_parts(&call, &base, attempt)?;
-        let mut request = crate::client::build_request(&shared.http, parts).await.map_err(|e| e.with_attempts(attempt))?;
+        let built = if crate::client::needs_io(&parts.body) {
+            // Opening files is the only I/O; keep its (large) future off this one's stack.
+            Box::pin(crate::client::build_request(&shared.http, parts)).await
+        } else {
+            crate::client::build_request_with(&shared.http, parts, Vec::new())
+        };
+        let mut request = built.map_err(|e| e.with_attempts(attempt))?;
         *request.timeout_mut() = Some(limit);
         let info = op.info(attempt);
         let result = match inner.clone().oneshot(request).await {
