@@ -6,7 +6,10 @@
 //! median of the rounds is reported. Output lines `RESULT <name> <value> <unit>`
 //! are collected by `cargo xtask bench`.
 //!
-//! Run: `cargo bench -p conf-core --bench overhead` (env `CONF_BENCH_REQUESTS` scales the work).
+//! Run: `cargo bench -p conf-core --bench overhead` (env `CONF_BENCH_REQUESTS` scales the work;
+//! for profiling, `CONF_BENCH_ONLY=stack|bare` runs one side and `CONF_BENCH_CONCURRENCY=1`
+//! (or `64`, or `1,64`) picks the concurrency levels; `CONF_BENCH_ROUNDS` (default 5) sets the
+//! number of alternating rounds per level).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -142,11 +145,16 @@ fn main() {
         run_bare(&http, &url, 256, 64).await;
         run_stack(&client, 256, 64).await;
         println!("conf-core overhead: {total} authenticated JSON POSTs per round, loopback hyper server");
-        for concurrency in [1usize, 64] {
+        let levels: Vec<usize> = match std::env::var("CONF_BENCH_CONCURRENCY") {
+            Ok(v) => v.split(',').filter_map(|c| c.trim().parse().ok()).collect(),
+            Err(_) => vec![1, 64],
+        };
+        let rounds: usize = std::env::var("CONF_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+        for concurrency in levels {
             let n = if concurrency == 1 { total / 4 } else { total };
             let (mut bare, mut stack) = (Vec::new(), Vec::new());
             let only = std::env::var("CONF_BENCH_ONLY").unwrap_or_default();
-            for _ in 0..5 {
+            for _ in 0..rounds {
                 if only != "stack" {
                     bare.push(n as f64 / run_bare(&http, &url, n, concurrency).await.as_secs_f64());
                 }

@@ -3,22 +3,25 @@
 use std::future::Future;
 use std::sync::{Arc, OnceLock, Weak};
 
+use http::HeaderMap;
 use http::header::CONTENT_TYPE;
+use futures_util::FutureExt;
+use futures_util::future::Either;
 use tower::{Layer, ServiceExt};
 use url::Url;
 
 use crate::auth::Authenticator;
 use crate::config::ClientConfig;
-use crate::endpoint::{EndpointResolver, StaticEndpoint, join};
+use crate::endpoint::{EndpointResolver, StaticEndpoint, join_with_query};
 use crate::envelope::{Envelope, HttpStatusEnvelope, check_http_status};
 use crate::error::Error;
 use crate::layers::api_level::ApiLevelLayer;
 use crate::layers::auth::AuthLayer;
 use crate::layers::http::HttpService;
-use crate::layers::retry::{RetryLayer, attempt_error};
+use crate::layers::retry::{Retry, attempt_error};
 use crate::layers::timeout::TimeoutLayer;
 use crate::layers::trace::TraceLayer;
-use crate::layers::{AttemptService, Call, CallService};
+use crate::layers::{AttemptInner, AttemptService, Call, CallHandler, CallService, ClientStack};
 use crate::negotiate::{LevelCache, Negotiator};
 use crate::operation::{AuthMode, Body, FileSource, Operation, PartKind};
 use crate::request::{AttemptParts, RawResponse};
@@ -34,6 +37,8 @@ pub(crate) struct Shared {
     pub(crate) negotiator: Option<Arc<dyn Negotiator>>,
     pub(crate) levels: LevelCache,
     pub(crate) resolver: Arc<dyn EndpointResolver>,
+    /// The base URL when the resolver is the default fixed one (no per-attempt resolution needed).
+    pub(crate) fixed_base: Option<Url>,
     pub(crate) budget: RetryBudget,
     pub(crate) client: OnceLock<Weak<ClientInner>>,
 }
@@ -46,14 +51,13 @@ impl Shared {
     /// Assemble one attempt's request parts (URL, headers, body, credential).
     pub(crate) fn attempt_parts(&self, call: &Call, base: &Url, attempt: u32) -> Result<AttemptParts, Error> {
         let op = &call.op;
-        let mut url = join(base, &op.path);
-        if !op.query.is_empty() {
-            let mut q = url.query_pairs_mut();
-            for (k, v) in &op.query {
-                q.append_pair(k, v);
-            }
+        let url = join_with_query(base, &op.path, &op.query);
+        // Room for the credential, the content type and reqwest's default headers: no regrowth.
+        let mut headers = HeaderMap::with_capacity(op.headers.len() + 6);
+        for (k, v) in &op.headers {
+            headers.append(k.clone(), v.clone());
         }
-        let mut parts = AttemptParts { method: op.method.clone(), url, headers: op.headers.clone(), body: op.body.clone(), attempt };
+        let mut parts = AttemptParts { method: op.method.clone(), url, headers, body: op.body.clone(), attempt };
         if let Some(n) = &self.negotiator {
             for (k, v) in n.headers() {
                 parts.headers.insert(k, v);
@@ -68,7 +72,7 @@ impl Shared {
 
 pub(crate) struct ClientInner {
     shared: Arc<Shared>,
-    service: CallService,
+    service: ClientStack,
     tasks: BackgroundTasks,
 }
 
@@ -109,18 +113,28 @@ impl Client {
     }
 
     /// Run an operation through the stack; the response passed the envelope check.
-    pub async fn execute(&self, op: Operation) -> Result<RawResponse, Error> {
-        let deadline = tokio::time::Instant::now() + self.inner.shared.config.operation_deadline;
-        let call = Call { op: Arc::new(op), deadline, auth: None };
-        self.inner.service.clone().oneshot(call).await
+    ///
+    /// The operation deadline starts when this is called.
+    pub fn execute(&self, op: Operation) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
+        self.start(op)
     }
 
     /// Run an operation and decode the body as JSON into `T`.
-    pub async fn execute_json<T: serde::de::DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
+    pub fn execute_json<T: serde::de::DeserializeOwned>(&self, op: Operation) -> impl Future<Output = Result<T, Error>> + Send + '_ {
         let sensitive = op.sensitive_response;
         let info = op.info(1);
-        let raw = self.execute(op).await?;
-        crate::envelope::decode_json(&info, &raw.body, sensitive)
+        // A combinator, not an `async` block: the call's future is stored once, not copied again.
+        self.start(op).map(move |raw| crate::envelope::decode_json(&info, &raw?.body, sensitive))
+    }
+
+    /// The stack's future for `op` (the operation is moved into its `Arc` right away).
+    fn start(&self, op: Operation) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
+        let deadline = tokio::time::Instant::now() + self.inner.shared.config.operation_deadline;
+        let call = Call { op: Arc::new(op), deadline, auth: None };
+        match &self.inner.service {
+            ClientStack::Direct(s) => Either::Left(s.handle(call)),
+            ClientStack::Layered(s) => Either::Right(s.clone().oneshot(call)),
+        }
     }
 
     /// Open a streaming response (server-sent events, long polls): capability gate,
@@ -316,6 +330,7 @@ impl ClientBuilder {
             Some(h) => h,
             None => self.config.build_http()?,
         };
+        let fixed_base = self.resolver.is_none().then(|| self.config.base_url.clone());
         let resolver = self.resolver.unwrap_or_else(|| Arc::new(StaticEndpoint(self.config.base_url.clone())));
         let budget = RetryBudget::new(self.config.retry_budget, 5, 10);
         let shared = Arc::new(Shared {
@@ -325,22 +340,36 @@ impl ClientBuilder {
             negotiator: self.negotiator,
             levels: LevelCache::default(),
             resolver,
+            fixed_base,
             budget,
             client: OnceLock::new(),
             config: self.config,
         });
-        let mut attempt = AttemptService::new(HttpService::new(http, shared.config.max_body_bytes));
-        for l in self.attempt_layers {
-            attempt = l(attempt);
-        }
-        let attempt = AttemptService::new(TimeoutLayer { default: shared.config.attempt_timeout }.layer(attempt));
-        let mut service = RetryLayer { shared: shared.clone() }.layer(attempt);
-        service = CallService::new(AuthLayer { shared: shared.clone() }.layer(service));
-        service = CallService::new(ApiLevelLayer { shared: shared.clone() }.layer(service));
-        service = CallService::new(TraceLayer.layer(service));
-        for l in self.call_layers {
-            service = l(service);
-        }
+        // The stack is one concrete type; it is type-erased only where user layers go.
+        let http_service = HttpService::new(http, shared.config.max_body_bytes);
+        let attempt = if self.attempt_layers.is_empty() {
+            AttemptInner::Http(http_service)
+        } else {
+            let mut attempt = AttemptService::new(http_service);
+            for l in self.attempt_layers {
+                attempt = l(attempt);
+            }
+            AttemptInner::Layered(attempt)
+        };
+        let attempt = TimeoutLayer { default: shared.config.attempt_timeout }.layer(attempt);
+        let stack = Retry::new(shared.clone(), attempt);
+        let stack = AuthLayer { shared: shared.clone() }.layer(stack);
+        let stack = ApiLevelLayer { shared: shared.clone() }.layer(stack);
+        let stack = TraceLayer.layer(stack);
+        let service = if self.call_layers.is_empty() {
+            ClientStack::Direct(stack)
+        } else {
+            let mut service = CallService::new(stack);
+            for l in self.call_layers {
+                service = l(service);
+            }
+            ClientStack::Layered(service)
+        };
         let inner = Arc::new(ClientInner { shared: shared.clone(), service, tasks: BackgroundTasks::default() });
         let _ = shared.client.set(Arc::downgrade(&inner));
         Ok(Client { inner })
@@ -375,28 +404,66 @@ pub(crate) fn build_request_with(
     parts: AttemptParts,
     files: Vec<(tokio::fs::File, u64)>,
 ) -> Result<reqwest::Request, Error> {
-    let has_ct = parts.headers.contains_key(CONTENT_TYPE);
-    let mut rb = http.request(parts.method, parts.url).headers(parts.headers);
-    rb = match parts.body {
-        Body::Empty => rb,
+    let AttemptParts { method, url, mut headers, body, .. } = parts;
+    let has_ct = headers.contains_key(CONTENT_TYPE);
+    let set_ct = |headers: &mut HeaderMap, ct: &str| -> Result<(), Error> {
+        if !has_ct {
+            let v = http::HeaderValue::from_str(ct).map_err(|_| Error::invalid_input("content_type", "not a valid header value"))?;
+            headers.insert(CONTENT_TYPE, v);
+        }
+        Ok(())
+    };
+    let simple = match body {
+        Body::Empty => None,
         Body::Form(fields) => {
             if !has_ct {
-                rb = rb.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+                headers.insert(CONTENT_TYPE, http::HeaderValue::from_static("application/x-www-form-urlencoded"));
             }
-            rb.body(Body::encode_form(&fields))
+            Some(reqwest::Body::from(Body::encode_form(&fields)))
         }
         Body::Json { bytes, content_type } => {
-            if !has_ct {
-                rb = rb.header(CONTENT_TYPE, content_type.unwrap_or("application/json"));
+            match content_type {
+                None if !has_ct => {
+                    headers.insert(CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+                }
+                None => {}
+                Some(ct) => set_ct(&mut headers, ct)?,
             }
-            rb.body(bytes)
+            Some(reqwest::Body::from(bytes))
         }
         Body::Raw { content_type, bytes } => {
-            if !has_ct {
-                rb = rb.header(CONTENT_TYPE, content_type);
-            }
-            rb.body(bytes)
+            set_ct(&mut headers, &content_type)?;
+            Some(reqwest::Body::from(bytes))
         }
+        multipart @ Body::Multipart(_) => {
+            return build_multipart(http, method, url, headers, multipart, files);
+        }
+    };
+    if url.username().is_empty() && url.password().is_none() {
+        // The common case: assemble the request directly (no builder, no header merge).
+        let mut request = reqwest::Request::new(method, url);
+        *request.headers_mut() = headers;
+        *request.body_mut() = simple;
+        return Ok(request);
+    }
+    // Credentials in the URL: let reqwest's builder turn them into basic auth.
+    let mut rb = http.request(method, url).headers(headers);
+    if let Some(b) = simple {
+        rb = rb.body(b);
+    }
+    rb.build().map_err(|e| Error::invalid_input("request", e.without_url().to_string()))
+}
+
+fn build_multipart(
+    http: &reqwest::Client,
+    method: http::Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Body,
+    files: Vec<(tokio::fs::File, u64)>,
+) -> Result<reqwest::Request, Error> {
+    let rb = http.request(method, url).headers(headers);
+    let rb = match body {
         Body::Multipart(ps) => {
             let mut files = files.into_iter();
             let mut form = reqwest::multipart::Form::new();
@@ -427,6 +494,44 @@ pub(crate) fn build_request_with(
             }
             rb.multipart(form)
         }
+        _ => rb,
     };
     rb.build().map_err(|e| Error::invalid_input("request", e.without_url().to_string()))
+}
+
+#[cfg(test)]
+mod size_probe {
+    #[tokio::test]
+    async fn print_sizes() {
+        let client = super::Client::builder(crate::ClientConfig::parse("http://127.0.0.1:1").unwrap()).build().unwrap();
+        let op = || crate::Operation::new("t", "x", http::Method::GET, "/", "/");
+        eprintln!("execute: {}", std::mem::size_of_val(&client.execute(op())));
+        eprintln!("execute_json: {}", std::mem::size_of_val(&client.execute_json::<serde_json::Value>(op())));
+        let crate::layers::ClientStack::Direct(s) = &client.inner.service else { panic!() };
+        let call = || crate::layers::Call { op: std::sync::Arc::new(op()), deadline: tokio::time::Instant::now(), auth: None };
+        use crate::layers::CallHandler;
+        eprintln!("trace: {}", std::mem::size_of_val(&s.handle(call())));
+        eprintln!("api: {}", std::mem::size_of_val(&s.inner.handle(call())));
+        eprintln!("auth: {}", std::mem::size_of_val(&s.inner.inner.handle(call())));
+        eprintln!("retry: {}", std::mem::size_of_val(&s.inner.inner.inner.handle(call())));
+        let http = reqwest::Client::new();
+        let req = || reqwest::Request::new(http::Method::GET, "http://127.0.0.1:1/".parse().unwrap());
+        eprintln!("pending: {}", std::mem::size_of_val(&http.execute(req())));
+        let hs = crate::layers::http::HttpService::new(http.clone(), 10);
+        use crate::layers::AttemptHandler;
+        eprintln!("http send: {}", std::mem::size_of_val(&hs.send(req())));
+        let bytes = async { http.execute(req()).await.unwrap().bytes().await };
+        eprintln!("bytes: {}", std::mem::size_of_val(&bytes));
+        let t = crate::layers::timeout::TimeoutLayer { default: std::time::Duration::from_secs(1) };
+        let ts = tower::Layer::layer(&t, hs.clone());
+        eprintln!("timeout send: {}", std::mem::size_of_val(&ts.send(req())));
+        eprintln!("sleep: {}", std::mem::size_of::<tokio::time::Sleep>());
+        eprintln!("error: {}", std::mem::size_of::<crate::Error>());
+        eprintln!("info: {}", std::mem::size_of::<crate::RequestInfo>());
+        eprintln!("url: {}", std::mem::size_of::<url::Url>());
+        eprintln!("call: {}", std::mem::size_of::<crate::layers::Call>());
+        eprintln!("operation: {}", std::mem::size_of::<crate::Operation>());
+        eprintln!("request: {}", std::mem::size_of::<reqwest::Request>());
+        eprintln!("parts: {}", std::mem::size_of::<crate::AttemptParts>());
+    }
 }

@@ -4,12 +4,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
-use super::{Call, CallService};
+use super::{Call, CallHandler, CallService};
 use crate::client::Shared;
 use crate::error::Error;
-use crate::negotiate::check_capabilities;
+use crate::negotiate::{Negotiator, check_capabilities};
+use crate::operation::LevelRequirement;
 use crate::request::RawResponse;
 
 /// Checks capabilities and the minimum API level of each operation.
@@ -18,21 +19,48 @@ pub struct ApiLevelLayer {
     pub(crate) shared: Arc<Shared>,
 }
 
-impl Layer<CallService> for ApiLevelLayer {
-    type Service = ApiLevel;
-    fn layer(&self, inner: CallService) -> ApiLevel {
+impl<S> Layer<S> for ApiLevelLayer {
+    type Service = ApiLevel<S>;
+    fn layer(&self, inner: S) -> ApiLevel<S> {
         ApiLevel { inner, shared: self.shared.clone() }
     }
 }
 
 /// Service of [`ApiLevelLayer`].
 #[derive(Clone)]
-pub struct ApiLevel {
-    inner: CallService,
+pub struct ApiLevel<S = CallService> {
+    pub(crate) inner: S,
     shared: Arc<Shared>,
 }
 
-impl Service<Call> for ApiLevel {
+impl<S: CallHandler> CallHandler for ApiLevel<S> {
+    async fn handle(&self, call: Call) -> Result<RawResponse, Error> {
+        if let Some(n) = &self.shared.negotiator {
+            check_capabilities(n.as_ref(), &call.op)?;
+            if let Some(req) = call.op.min_level {
+                // Discovery is rare and its future large: keep it off this one.
+                Box::pin(check_level(&self.shared, n, &call, req)).await?;
+            }
+        }
+        self.inner.handle(call).await
+    }
+}
+
+async fn check_level(shared: &Shared, n: &Arc<dyn Negotiator>, call: &Call, req: LevelRequirement) -> Result<(), Error> {
+    let client = shared.client()?;
+    let level = shared.levels.level(n, &client, req.app).await?;
+    if level < req.level {
+        tracing::debug!(app = req.app, needs = req.level, platform = level, "operation refused: API-Level too low");
+        return Err(Error::Unsupported {
+            operation: format!("{}.{}", call.op.vendor, call.op.name),
+            needs: format!("API-Level {} of app `{}`", req.level, req.app),
+            platform: format!("API-Level {level}"),
+        });
+    }
+    Ok(())
+}
+
+impl<S: CallHandler + Clone + 'static> Service<Call> for ApiLevel<S> {
     type Response = RawResponse;
     type Error = Error;
     type Future = BoxFuture<'static, Result<RawResponse, Error>>;
@@ -42,25 +70,7 @@ impl Service<Call> for ApiLevel {
     }
 
     fn call(&mut self, call: Call) -> Self::Future {
-        let inner = self.inner.clone();
-        let shared = self.shared.clone();
-        Box::pin(async move {
-            if let Some(n) = &shared.negotiator {
-                check_capabilities(n.as_ref(), &call.op)?;
-                if let Some(req) = call.op.min_level {
-                    let client = shared.client()?;
-                    let level = shared.levels.level(n, &client, req.app).await?;
-                    if level < req.level {
-                        tracing::debug!(app = req.app, needs = req.level, platform = level, "operation refused: API-Level too low");
-                        return Err(Error::Unsupported {
-                            operation: format!("{}.{}", call.op.vendor, call.op.name),
-                            needs: format!("API-Level {} of app `{}`", req.level, req.app),
-                            platform: format!("API-Level {level}"),
-                        });
-                    }
-                }
-            }
-            inner.oneshot(call).await
-        })
+        let this = self.clone();
+        Box::pin(async move { this.handle(call).await })
     }
 }

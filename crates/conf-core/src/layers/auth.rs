@@ -4,9 +4,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
-use super::{Call, CallService};
+use super::{Call, CallHandler, CallService};
+use crate::auth::{AuthState, Authenticator};
 use crate::client::Shared;
 use crate::error::Error;
 use crate::operation::AuthMode;
@@ -18,21 +19,63 @@ pub struct AuthLayer {
     pub(crate) shared: Arc<Shared>,
 }
 
-impl Layer<CallService> for AuthLayer {
-    type Service = Auth;
-    fn layer(&self, inner: CallService) -> Auth {
+impl<S> Layer<S> for AuthLayer {
+    type Service = Auth<S>;
+    fn layer(&self, inner: S) -> Auth<S> {
         Auth { inner, shared: self.shared.clone() }
     }
 }
 
 /// Service of [`AuthLayer`].
 #[derive(Clone)]
-pub struct Auth {
-    inner: CallService,
+pub struct Auth<S = CallService> {
+    pub(crate) inner: S,
     shared: Arc<Shared>,
 }
 
-impl Service<Call> for Auth {
+impl<S: CallHandler> CallHandler for Auth<S> {
+    async fn handle(&self, mut call: Call) -> Result<RawResponse, Error> {
+        let authn = match &call.op.auth {
+            AuthMode::None => None,
+            AuthMode::Client => self.shared.auth.clone(),
+            AuthMode::With(a) => Some(a.clone()),
+        };
+        let Some(authn) = authn else {
+            return self.inner.handle(call).await;
+        };
+        let state = authn.prepare().await?;
+        let (op, deadline) = (call.op.clone(), call.deadline);
+        call.auth = Some((authn.clone(), state.clone()));
+        match self.inner.handle(call).await {
+            // The replay is rare: its future lives on the heap, not in this one.
+            Err(e) if authn.is_rejected(&e) => Box::pin(self.replay(Call { op, deadline, auth: None }, authn, state, e)).await,
+            other => other,
+        }
+    }
+}
+
+impl<S: CallHandler> Auth<S> {
+    async fn replay(&self, mut call: Call, authn: Arc<dyn Authenticator>, state: AuthState, e: Error) -> Result<RawResponse, Error> {
+        tracing::info!(generation = state.generation, error = %e, "credentials rejected: renewing and replaying once");
+        authn.invalidate(&state);
+        let renewed = authn.prepare().await?;
+        call.auth = Some((authn.clone(), renewed));
+        let op = call.op.clone();
+        self.inner.handle(call).await.map_err(|e2| {
+            if authn.is_rejected(&e2) {
+                Error::Auth {
+                    request: op.info(e2.request().map_or(0, |r| r.attempts)),
+                    message: "credentials rejected again right after renewal".into(),
+                    source: Some(Box::new(e2)),
+                }
+            } else {
+                e2
+            }
+        })
+    }
+}
+
+impl<S: CallHandler + Clone + 'static> Service<Call> for Auth<S> {
     type Response = RawResponse;
     type Error = Error;
     type Future = BoxFuture<'static, Result<RawResponse, Error>>;
@@ -41,40 +84,8 @@ impl Service<Call> for Auth {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut call: Call) -> Self::Future {
-        let inner = self.inner.clone();
-        let authn = match &call.op.auth {
-            AuthMode::None => None,
-            AuthMode::Client => self.shared.auth.clone(),
-            AuthMode::With(a) => Some(a.clone()),
-        };
-        Box::pin(async move {
-            let Some(authn) = authn else {
-                return inner.oneshot(call).await;
-            };
-            let state = authn.prepare().await?;
-            call.auth = Some((authn.clone(), state.clone()));
-            match inner.clone().oneshot(call.clone()).await {
-                Err(e) if authn.is_rejected(&e) => {
-                    tracing::info!(generation = state.generation, error = %e, "credentials rejected: renewing and replaying once");
-                    authn.invalidate(&state);
-                    let renewed = authn.prepare().await?;
-                    call.auth = Some((authn.clone(), renewed));
-                    let op = call.op.clone();
-                    inner.oneshot(call).await.map_err(|e2| {
-                        if authn.is_rejected(&e2) {
-                            Error::Auth {
-                                request: op.info(e2.request().map_or(0, |r| r.attempts)),
-                                message: "credentials rejected again right after renewal".into(),
-                                source: Some(Box::new(e2)),
-                            }
-                        } else {
-                            e2
-                        }
-                    })
-                }
-                other => other,
-            }
-        })
+    fn call(&mut self, call: Call) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { this.handle(call).await })
     }
 }

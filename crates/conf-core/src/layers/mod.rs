@@ -12,6 +12,12 @@
 //! ```
 //!
 //! The upper four work on [`Call`]s, the lower ones on `reqwest::Request`s.
+//!
+//! Each layer's service is generic over its inner service, so the stack the
+//! client builds is one concrete type driven by one future: type erasure
+//! ([`CallService`], [`AttemptService`]) happens only where user layers are
+//! inserted. Every service is also a tower `Service` (boxing its future) for
+//! use in user-assembled stacks.
 
 pub mod api_level;
 pub mod auth;
@@ -20,10 +26,12 @@ pub mod retry;
 pub mod timeout;
 pub mod trace;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio::time::Instant;
-use tower::BoxError;
+use futures_util::future::Either;
+use tower::{BoxError, ServiceExt};
 use tower::util::BoxCloneSyncService;
 
 use crate::auth::{AuthState, Authenticator};
@@ -53,3 +61,72 @@ pub type CallService = BoxCloneSyncService<Call, RawResponse, Error>;
 
 /// A type-erased attempt-level service (what user attempt layers wrap).
 pub type AttemptService = BoxCloneSyncService<reqwest::Request, RawResponse, BoxError>;
+
+mod handler {
+    use std::future::Future;
+
+    use tower::BoxError;
+
+    use super::Call;
+    use crate::error::Error;
+    use crate::request::RawResponse;
+
+    /// A call-level service driven by reference: the stack's own layers
+    /// implement it without boxing or cloning per call. (Unnameable outside the crate.)
+    pub trait CallHandler: Send + Sync {
+        /// Run one call.
+        fn handle(&self, call: Call) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_;
+    }
+
+    /// An attempt-level service driven by reference (see [`CallHandler`]).
+    pub trait AttemptHandler: Send + Sync {
+        /// Send one attempt.
+        fn send(&self, request: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_;
+    }
+}
+
+pub(crate) use handler::{AttemptHandler, CallHandler};
+
+impl CallHandler for CallService {
+    fn handle(&self, call: Call) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
+        self.clone().oneshot(call)
+    }
+}
+
+impl AttemptHandler for AttemptService {
+    fn send(&self, request: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+        self.clone().oneshot(request)
+    }
+}
+
+/// The innermost attempt service of the client's stack: reqwest directly, or
+/// the user's attempt layers (type-erased) around it.
+#[derive(Clone)]
+pub(crate) enum AttemptInner {
+    /// No user attempt layers.
+    Http(http::HttpService),
+    /// User attempt layers around [`http::HttpService`].
+    Layered(AttemptService),
+}
+
+impl AttemptHandler for AttemptInner {
+    fn send(&self, request: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+        // `Either`, not an `async` block: the request is not kept twice.
+        match self {
+            Self::Http(h) => Either::Left(h.send(request)),
+            Self::Layered(s) => Either::Right(s.clone().oneshot(request)),
+        }
+    }
+}
+
+/// The client's standard call stack, concrete.
+pub(crate) type Stack = trace::Trace<api_level::ApiLevel<auth::Auth<retry::Retry<timeout::Timeout<AttemptInner>>>>>;
+
+/// What the client runs calls through: its standard stack, or user call layers around it.
+pub(crate) enum ClientStack {
+    /// No user call layers.
+    Direct(Stack),
+    /// User call layers around the standard stack (type-erased).
+    Layered(CallService),
+}
+

@@ -7,15 +7,17 @@
 //! `Retry-After`), spend the shared budget, never pass the deadline, and never
 //! replay a non-idempotent request that may have reached the server.
 
+use std::borrow::Cow;
+use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
 use tokio::time::Instant;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
 use super::timeout::AttemptTimeout;
-use super::{AttemptService, Call, CallService};
+use super::{AttemptHandler, AttemptService, Call, CallHandler, CallService};
 use crate::client::Shared;
 use crate::endpoint::AttemptOutcome;
 use crate::error::{Error, RequestInfo, TimeoutKind, TransportKind};
@@ -37,12 +39,25 @@ impl Layer<AttemptService> for RetryLayer {
 
 /// Service of [`RetryLayer`].
 #[derive(Clone)]
-pub struct Retry {
-    inner: AttemptService,
+pub struct Retry<S = AttemptService> {
+    pub(crate) inner: S,
     shared: Arc<Shared>,
 }
 
-impl Service<Call> for Retry {
+impl<S> Retry<S> {
+    /// Retries over a concrete attempt service.
+    pub(crate) fn new(shared: Arc<Shared>, inner: S) -> Self {
+        Self { inner, shared }
+    }
+}
+
+impl<S: AttemptHandler> CallHandler for Retry<S> {
+    fn handle(&self, call: Call) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
+        run(&self.shared, &self.inner, call)
+    }
+}
+
+impl<S: AttemptHandler + Clone + 'static> Service<Call> for Retry<S> {
     type Response = RawResponse;
     type Error = Error;
     type Future = BoxFuture<'static, Result<RawResponse, Error>>;
@@ -52,13 +67,13 @@ impl Service<Call> for Retry {
     }
 
     fn call(&mut self, call: Call) -> Self::Future {
-        Box::pin(run(self.shared.clone(), self.inner.clone(), call))
+        let this = self.clone();
+        Box::pin(async move { this.handle(call).await })
     }
 }
 
-async fn run(shared: Arc<Shared>, inner: AttemptService, call: Call) -> Result<RawResponse, Error> {
+async fn run<S: AttemptHandler>(shared: &Shared, inner: &S, call: Call) -> Result<RawResponse, Error> {
     let op = &call.op;
-    let policy = &shared.config.retry;
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -68,77 +83,126 @@ async fn run(shared: Arc<Shared>, inner: AttemptService, call: Call) -> Result<R
             return Err(Error::Timeout { request: op.info(attempt - 1), kind: TimeoutKind::Deadline(shared.config.operation_deadline) });
         }
         let limit = shared.config.attempt_timeout.min(call.deadline - now);
-        let base = match &op.base_override {
-            Some(u) => u.clone(),
-            None => shared.resolver.resolve(op, attempt)?,
+        let base: Cow<'_, url::Url> = match (&op.base_override, &shared.fixed_base) {
+            (Some(u), _) | (None, Some(u)) => Cow::Borrowed(u),
+            (None, None) => Cow::Owned(shared.resolver.resolve(op, attempt)?),
         };
-        let parts = shared.attempt_parts(&call, &base, attempt)?;
-        let built = if crate::client::needs_io(&parts.body) {
-            // Opening files is the only I/O; keep its (large) future off this one's stack.
-            Box::pin(crate::client::build_request(&shared.http, parts)).await
+        // Assembled outside this future (only the finished request is kept), except
+        // when files must be opened: that rare future lives on the heap.
+        let request = if crate::client::needs_io(&op.body) {
+            Box::pin(build_with_io(shared, &call, &base, attempt, limit)).await?
         } else {
-            crate::client::build_request_with(&shared.http, parts, Vec::new())
+            build(shared, &call, &base, attempt, limit)?
         };
-        let mut request = built.map_err(|e| e.with_attempts(attempt))?;
-        *request.timeout_mut() = Some(limit);
-        let info = op.info(attempt);
-        let result = match inner.clone().oneshot(request).await {
-            Ok(raw) => {
-                shared.resolver.report(&base, AttemptOutcome::Answered);
-                match shared.envelope.check(&info, &raw) {
-                    Ok(()) => Ok(raw),
-                    Err(e) => Err(scrub(e, op.sensitive_response)),
-                }
-            }
-            Err(err) => {
-                let e = attempt_error(&info, err.as_ref(), limit);
-                shared.resolver.report(
-                    &base,
-                    match &e {
-                        Error::Transport { kind: TransportKind::Dns, .. } => AttemptOutcome::DnsFailure,
-                        _ => AttemptOutcome::NetworkFailure,
-                    },
-                );
-                Err(e)
-            }
-        };
-        let e = match result {
-            Ok(raw) => {
-                shared.budget.on_success();
-                return Ok(raw);
-            }
-            Err(e) => e,
-        };
-        match classify(&e, op.idempotent) {
-            Decision::Fail => return Err(e),
-            Decision::OutcomeUnknown => {
-                tracing::warn!(error = %e, "non-idempotent request may have taken effect: not replayed");
-                return Err(Error::OutcomeUnknown { request: info, cause: Box::new(e) });
-            }
-            Decision::Retry => {
-                if attempt >= policy.max_attempts {
-                    return Err(e);
-                }
-                if !shared.budget.try_acquire(matches!(e, Error::Timeout { .. })) {
-                    tracing::warn!(error = %e, "retry budget exhausted: not retrying");
-                    return Err(e);
-                }
-                let retry_after = match &e {
-                    Error::HttpStatus { retry_after, .. } => *retry_after,
-                    _ => None,
-                };
-                let Some(wait) = policy.wait(attempt + 1, retry_after) else {
-                    tracing::debug!(error = %e, "Retry-After beyond the cap: not retrying");
-                    return Err(e);
-                };
-                if Instant::now() + wait >= call.deadline {
-                    return Err(e);
-                }
-                tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, error = %e, "retrying");
-                tokio::time::sleep(wait).await;
-            }
+        let sent = inner.send(request).await;
+        // Judged outside this future, so the error and request description are not kept in it.
+        match settle(shared, &call, &base, attempt, limit, sent) {
+            Settled::Done(result) => return result,
+            // Backing off is rare: the timer lives on the heap, not in this future.
+            Settled::RetryAfter(wait) => Box::pin(tokio::time::sleep(wait)).await,
         }
     }
+}
+
+/// What to do after an attempt.
+enum Settled {
+    /// Return this.
+    Done(Result<RawResponse, Error>),
+    /// Wait this long, then try again.
+    RetryAfter(std::time::Duration),
+}
+
+/// Check an attempt's outcome (envelope, error translation, resolver report) and
+/// decide: return it, or retry after a wait (attempts, budget, `Retry-After`, deadline).
+fn settle(
+    shared: &Shared,
+    call: &Call,
+    base: &url::Url,
+    attempt: u32,
+    limit: std::time::Duration,
+    sent: Result<RawResponse, tower::BoxError>,
+) -> Settled {
+    let op = &call.op;
+    let policy = &shared.config.retry;
+    let info = op.info(attempt);
+    let result = match sent {
+        Ok(raw) => {
+            shared.resolver.report(base, AttemptOutcome::Answered);
+            match shared.envelope.check(&info, &raw) {
+                Ok(()) => Ok(raw),
+                Err(e) => Err(scrub(e, op.sensitive_response)),
+            }
+        }
+        Err(err) => {
+            let e = attempt_error(&info, err.as_ref(), limit);
+            shared.resolver.report(
+                base,
+                match &e {
+                    Error::Transport { kind: TransportKind::Dns, .. } => AttemptOutcome::DnsFailure,
+                    _ => AttemptOutcome::NetworkFailure,
+                },
+            );
+            Err(e)
+        }
+    };
+    let e = match result {
+        Ok(raw) => {
+            shared.budget.on_success();
+            return Settled::Done(Ok(raw));
+        }
+        Err(e) => e,
+    };
+    match classify(&e, op.idempotent) {
+        Decision::Fail => Settled::Done(Err(e)),
+        Decision::OutcomeUnknown => {
+            tracing::warn!(error = %e, "non-idempotent request may have taken effect: not replayed");
+            Settled::Done(Err(Error::OutcomeUnknown { request: info, cause: Box::new(e) }))
+        }
+        Decision::Retry => {
+            if attempt >= policy.max_attempts {
+                return Settled::Done(Err(e));
+            }
+            if !shared.budget.try_acquire(matches!(e, Error::Timeout { .. })) {
+                tracing::warn!(error = %e, "retry budget exhausted: not retrying");
+                return Settled::Done(Err(e));
+            }
+            let retry_after = match &e {
+                Error::HttpStatus { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            let Some(wait) = policy.wait(attempt + 1, retry_after) else {
+                tracing::debug!(error = %e, "Retry-After beyond the cap: not retrying");
+                return Settled::Done(Err(e));
+            };
+            if Instant::now() + wait >= call.deadline {
+                return Settled::Done(Err(e));
+            }
+            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, error = %e, "retrying");
+            Settled::RetryAfter(wait)
+        }
+    }
+}
+
+/// One attempt's request, for a body that needs no I/O.
+fn build(shared: &Shared, call: &Call, base: &url::Url, attempt: u32, limit: std::time::Duration) -> Result<reqwest::Request, Error> {
+    let parts = shared.attempt_parts(call, base, attempt)?;
+    let mut request = crate::client::build_request_with(&shared.http, parts, Vec::new()).map_err(|e| e.with_attempts(attempt))?;
+    *request.timeout_mut() = Some(limit);
+    Ok(request)
+}
+
+/// One attempt's request, opening the files it streams.
+async fn build_with_io(
+    shared: &Shared,
+    call: &Call,
+    base: &url::Url,
+    attempt: u32,
+    limit: std::time::Duration,
+) -> Result<reqwest::Request, Error> {
+    let parts = shared.attempt_parts(call, base, attempt)?;
+    let mut request = crate::client::build_request(&shared.http, parts).await.map_err(|e| e.with_attempts(attempt))?;
+    *request.timeout_mut() = Some(limit);
+    Ok(request)
 }
 
 fn scrub(e: Error, sensitive: bool) -> Error {

@@ -1,13 +1,15 @@
 //! Per-attempt timeout, read from the request's own timeout (set by the retry
 //! layer to the smaller of the attempt timeout and what is left of the deadline).
 
+use std::future::Future;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use tower::{BoxError, Layer, Service, ServiceExt};
+use tower::{BoxError, Layer, Service};
 
-use super::AttemptService;
+use super::{AttemptHandler, AttemptService};
 use crate::request::RawResponse;
 
 /// The error of an attempt that ran out of time.
@@ -22,21 +24,33 @@ pub struct TimeoutLayer {
     pub default: Duration,
 }
 
-impl Layer<AttemptService> for TimeoutLayer {
-    type Service = Timeout;
-    fn layer(&self, inner: AttemptService) -> Timeout {
+impl<S> Layer<S> for TimeoutLayer {
+    type Service = Timeout<S>;
+    fn layer(&self, inner: S) -> Timeout<S> {
         Timeout { inner, default: self.default }
     }
 }
 
 /// Service of [`TimeoutLayer`].
 #[derive(Clone)]
-pub struct Timeout {
-    inner: AttemptService,
+pub struct Timeout<S = AttemptService> {
+    pub(crate) inner: S,
     default: Duration,
 }
 
-impl Service<reqwest::Request> for Timeout {
+impl<S: AttemptHandler> AttemptHandler for Timeout<S> {
+    fn send(&self, mut req: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+        // Take the limit off the request so reqwest does not arm a second timer.
+        let limit = req.timeout_mut().take().unwrap_or(self.default);
+        // A combinator, not an `async` block: the inner future is stored once.
+        tokio::time::timeout(limit, self.inner.send(req)).map(move |r| match r {
+            Ok(r) => r,
+            Err(_) => Err(Box::new(AttemptTimeout(limit)) as BoxError),
+        })
+    }
+}
+
+impl<S: AttemptHandler + Clone + 'static> Service<reqwest::Request> for Timeout<S> {
     type Response = RawResponse;
     type Error = BoxError;
     type Future = BoxFuture<'static, Result<RawResponse, BoxError>>;
@@ -45,15 +59,8 @@ impl Service<reqwest::Request> for Timeout {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut req: reqwest::Request) -> Self::Future {
-        // Take the limit off the request so reqwest does not arm a second timer.
-        let limit = req.timeout_mut().take().unwrap_or(self.default);
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            match tokio::time::timeout(limit, inner.oneshot(req)).await {
-                Ok(r) => r,
-                Err(_) => Err(Box::new(AttemptTimeout(limit)) as BoxError),
-            }
-        })
+    fn call(&mut self, req: reqwest::Request) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { this.send(req).await })
     }
 }

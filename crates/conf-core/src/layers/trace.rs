@@ -1,14 +1,14 @@
 //! Outermost layer: one tracing span per call. (The operation deadline is
 //! enforced by the retry layer, which caps every attempt and every wait by it.)
 
-use std::sync::Arc;
+use std::future::Future;
 use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 use tracing::Instrument;
 
-use super::{Call, CallService};
+use super::{Call, CallHandler, CallService};
 use crate::error::Error;
 use crate::request::RawResponse;
 
@@ -16,30 +16,22 @@ use crate::request::RawResponse;
 #[derive(Clone, Debug, Default)]
 pub struct TraceLayer;
 
-impl Layer<CallService> for TraceLayer {
-    type Service = Trace;
-    fn layer(&self, inner: CallService) -> Trace {
+impl<S> Layer<S> for TraceLayer {
+    type Service = Trace<S>;
+    fn layer(&self, inner: S) -> Trace<S> {
         Trace { inner }
     }
 }
 
 /// Service of [`TraceLayer`].
 #[derive(Clone)]
-pub struct Trace {
-    inner: CallService,
+pub struct Trace<S = CallService> {
+    pub(crate) inner: S,
 }
 
-impl Service<Call> for Trace {
-    type Response = RawResponse;
-    type Error = Error;
-    type Future = BoxFuture<'static, Result<RawResponse, Error>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, call: Call) -> Self::Future {
-        let op = Arc::clone(&call.op);
+impl<S: CallHandler> CallHandler for Trace<S> {
+    fn handle(&self, call: Call) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
+        let op = &call.op;
         let span = tracing::info_span!(
             "conf.call",
             vendor = op.vendor,
@@ -51,31 +43,46 @@ impl Service<Call> for Trace {
             elapsed_ms = tracing::field::Empty,
             outcome = tracing::field::Empty,
         );
-        let inner = self.inner.clone();
-        let fut = async move {
-            let start = tokio::time::Instant::now();
-            let result = inner.oneshot(call).await;
-            let span = tracing::Span::current();
-            span.record("elapsed_ms", start.elapsed().as_millis() as u64);
-            match &result {
-                Ok(r) => {
-                    span.record("status", r.status.as_u16());
-                    span.record("outcome", "ok");
-                    tracing::debug!("call succeeded");
-                }
-                Err(e) => {
-                    if let Some(s) = e.http_status() {
-                        span.record("status", s);
-                    }
-                    if let Some(r) = e.request() {
-                        span.record("attempts", r.attempts);
-                    }
-                    span.record("outcome", "error");
-                    tracing::debug!(error = %e, retryable = e.is_retryable(), "call failed");
-                }
+        traced(&self.inner, call).instrument(span)
+    }
+}
+
+async fn traced<S: CallHandler>(inner: &S, call: Call) -> Result<RawResponse, Error> {
+    let start = tokio::time::Instant::now();
+    let result = inner.handle(call).await;
+    let span = tracing::Span::current();
+    span.record("elapsed_ms", start.elapsed().as_millis() as u64);
+    match &result {
+        Ok(r) => {
+            span.record("status", r.status.as_u16());
+            span.record("outcome", "ok");
+            tracing::debug!("call succeeded");
+        }
+        Err(e) => {
+            if let Some(s) = e.http_status() {
+                span.record("status", s);
             }
-            result
-        };
-        Box::pin(fut.instrument(span))
+            if let Some(r) = e.request() {
+                span.record("attempts", r.attempts);
+            }
+            span.record("outcome", "error");
+            tracing::debug!(error = %e, retryable = e.is_retryable(), "call failed");
+        }
+    }
+    result
+}
+
+impl<S: CallHandler + Clone + 'static> Service<Call> for Trace<S> {
+    type Response = RawResponse;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<RawResponse, Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, call: Call) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { this.handle(call).await })
     }
 }

@@ -1,0 +1,56 @@
+//! Exit codes, the contract scripts rely on:
+//! 0 success; 2 invalid input or usage (nothing was sent); 3 the vendor answered with an
+//! error (code and message on stderr); 4 transport failure or timeout; 1 anything else.
+
+use conf_core::Error;
+
+/// Success.
+pub const OK: u8 = 0;
+/// Anything else.
+pub const OTHER: u8 = 1;
+/// Invalid input or usage; nothing was sent.
+pub const USAGE: u8 = 2;
+/// The vendor answered with an error.
+pub const VENDOR: u8 = 3;
+/// Transport failure or timeout.
+pub const TRANSPORT: u8 = 4;
+
+/// The exit code for an SDK error.
+pub fn code_for(e: &Error) -> u8 {
+    match e {
+        Error::InvalidInput { .. } | Error::Unsupported { .. } => USAGE,
+        Error::Vendor { .. } | Error::HttpStatus { .. } => VENDOR,
+        Error::Transport { .. } | Error::Timeout { .. } | Error::OutcomeUnknown { .. } => TRANSPORT,
+        Error::Auth { source: Some(inner), .. } => code_for(inner),
+        Error::Auth { source: None, .. } => VENDOR,
+        _ => OTHER,
+    }
+}
+
+/// The one-line stderr message for an SDK error (never a secret: errors carry none).
+pub fn message_for(e: &Error) -> String {
+    match e {
+        Error::Vendor { vendor, code, message, .. } => format!("{vendor} error {code}: {message}"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use conf_core::{RequestInfo, TransportKind};
+
+    #[test]
+    fn mapping() {
+        let req = RequestInfo::none("t", "o");
+        assert_eq!(code_for(&Error::invalid_input("x", "y")), USAGE);
+        assert_eq!(code_for(&Error::Unsupported { operation: "o".into(), needs: "n".into(), platform: "p".into() }), USAGE);
+        let vendor = Error::Vendor { request: req.clone(), vendor: "ytx", code: "-205".into(), message: "m".into(), retryable: false };
+        assert_eq!(code_for(&vendor), VENDOR);
+        assert_eq!(message_for(&vendor), "ytx error -205: m");
+        let t = Error::Transport { request: req.clone(), kind: TransportKind::Connect, message: "refused".into(), sent: false };
+        assert_eq!(code_for(&t), TRANSPORT);
+        assert_eq!(code_for(&Error::Auth { request: req, message: "x".into(), source: Some(Box::new(t)) }), TRANSPORT);
+        assert_eq!(code_for(&Error::other("x")), OTHER);
+    }
+}

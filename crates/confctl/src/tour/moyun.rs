@@ -1,0 +1,149 @@
+//! moyun: login, create a conference, add terminals, control them, a push event, end.
+
+use std::time::Duration;
+
+use conf_core::Error;
+use futures_util::StreamExt;
+use moyun_api::push::{PushEvent, Topic};
+use moyun_api::{
+    AccountType, CallMode, CascadeMode, ConfType, CreateType, DualMode, EncryptedType, McCreateConfRequest, McEndConfRequest, MoyunClient,
+    MoyunConfig, MtSpec, Protocol, VcAddMtsRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest, VideoFormat,
+    VideoFormatSpec, VideoResolution,
+};
+
+use super::Flow;
+use crate::sandbox::{Sandbox, loopback};
+
+/// An instant 720p conference named `name` (the document's usual parameters).
+pub fn conference(name: &str) -> McCreateConfRequest {
+    let video = VideoFormatSpec { format: VideoFormat::H264Hp, resolution: VideoResolution::P720, frame: 30, bitrate: 2048 };
+    McCreateConfRequest::new(
+        name,
+        60,
+        2048,
+        0,
+        0,
+        EncryptedType::None,
+        ConfType::Traditional,
+        CallMode::Auto,
+        3,
+        20,
+        0,
+        0,
+        1,
+        "no-encryption",
+        DualMode::Speaker,
+        0,
+        CascadeMode::Simple,
+        1,
+        0,
+        0,
+        0,
+        192,
+        0,
+        0,
+        0,
+        vec![video],
+    )
+    .create_type(CreateType::Instant)
+}
+
+fn terminal(account: &str) -> MtSpec {
+    MtSpec { account_type: AccountType::E164, account: account.into(), bitrate: 2048, protocol: Protocol::H323, ..MtSpec::default() }
+}
+
+/// Run the moyun flow.
+pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
+    let mut f = Flow::new("moyun", json);
+    let (emu, server) = &sb.moyun;
+    let cfg = emu.config().clone();
+    let (user, password) = cfg.users.iter().next().map(|(u, p)| (u.clone(), p.clone())).unwrap_or_default();
+    let Some(client) = f
+        .step("login", async {
+            let core = loopback(&server.base_url())?;
+            let client = MoyunClient::new(
+                MoyunConfig::with_core(core, cfg.app_key.clone(), cfg.app_secret.clone(), user, password).heartbeat_interval(None),
+            )?;
+            client.login().await?;
+            let level = client.api_level("vc").await?;
+            Ok((client, format!("account_token + SSO cookie; vc API-Level {level}")))
+        })
+        .await
+    else {
+        return f;
+    };
+    let Some(conf_id) = f
+        .step("create conference", async {
+            let id = client.mc_create_conf(conference("confctl tour")).await?.conf_id.ok_or_else(|| Error::other("no conf_id"))?;
+            Ok((id.clone(), format!("conference {id}")))
+        })
+        .await
+    else {
+        return f;
+    };
+    let Some(mut push) = f
+        .step("push connect", async {
+            let p = client.push().subscribe(format!("/confs/{conf_id}/cascades/0/mts/*")).connect().await?;
+            Ok((p, "CometD handshake + subscribe".to_string()))
+        })
+        .await
+    else {
+        return f;
+    };
+    let Some(ids) = f
+        .step("add terminals", async {
+            let added = client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![terminal("2322231"), terminal("2322232")])).await?;
+            let ids: Vec<String> = added.mts.unwrap_or_default().into_iter().filter_map(|m| m.mt_id).map(|id| id.to_string()).collect();
+            if ids.len() != 2 {
+                return Err(Error::other(format!("expected 2 terminals, got {}", ids.len())));
+            }
+            let detail = format!("terminals {}", ids.join(", "));
+            Ok((ids, detail))
+        })
+        .await
+    else {
+        return f;
+    };
+    f.step("push event", async {
+        let wait = async {
+            while let Some(ev) = push.next().await {
+                if let PushEvent::Message(m) = ev {
+                    if let Topic::Mt { mt_id, .. } = &m.topic {
+                        return Ok(format!("terminal {mt_id}: {:?}", m.kind));
+                    }
+                }
+            }
+            Err(Error::other("push stream ended"))
+        };
+        let detail = tokio::time::timeout(Duration::from_secs(4), wait).await.map_err(|_| Error::other("no push message within 4 s"))??;
+        Ok(((), detail))
+    })
+    .await;
+    f.step("control terminals", async {
+        client.vc_set_mt_mute(VcSetMtMuteRequest::new(conf_id.clone(), ids[0].clone(), 1)).await?;
+        client.vc_set_chairman(VcSetChairmanRequest::new(conf_id.clone(), ids[0].clone())).await?;
+        let mts = client.vc_list_mts(VcListMtsRequest::new(conf_id.clone())).await?.mts.unwrap_or_default();
+        let muted = mts.iter().find(|m| m.mt_id.as_deref() == Some(ids[0].as_str())).and_then(|m| m.mute);
+        if muted != Some(1) {
+            return Err(Error::other(format!("terminal {} not muted ({muted:?})", ids[0])));
+        }
+        Ok(((), format!("terminal {} muted and chairman", ids[0])))
+    })
+    .await;
+    f.step("validate only (debug=1)", async {
+        let report = client.debug(VcAddMtsRequest::new(conf_id.clone(), vec![terminal("2322233")]).into_operation()?).await?;
+        let count = emu.conference(&conf_id).map_or(0, |c| c.terminals.len());
+        if !report.is_valid() || count != 2 {
+            return Err(Error::other(format!("debug mode: {} problems, {count} terminals", report.problems.len())));
+        }
+        Ok(((), "no problem reported, nothing added".to_string()))
+    })
+    .await;
+    drop(push);
+    f.step("end conference", async {
+        client.mc_end_conf(McEndConfRequest::new(conf_id.clone())).await?;
+        Ok(((), format!("conference {conf_id} ended")))
+    })
+    .await;
+    f
+}

@@ -1,0 +1,253 @@
+//! OAuth: the 声网灵隼 token, cached and refreshed single-flight, as a conf-core [`Authenticator`].
+//!
+//! `POST /agoralink/{region}/api/oauth/rest-token` with a JSON body: `grant_type`
+//! `password` (username, password) or `client_credentials`, `scope` `read`,
+//! `client_id`, `client_secret`. The token is cached until `expires_in` minus a
+//! margin; then it is renewed with the `refresh_token` grant and, if that fails, with
+//! a new full grant. Concurrent callers share one renewal. A 401 on a call
+//! invalidates the token; conf-core then renews it and replays the call once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use conf_core::{
+    AttemptParts, AuthState, Authenticator, Body, CachedCredential, Client, CredentialCache, Error, ExposeSecret, Loaded, Operation,
+    SecretString,
+};
+use futures_util::future::BoxFuture;
+use serde::Deserialize;
+
+/// Path of the token endpoint below `/agoralink/{region}`.
+pub const TOKEN_PATH: &str = "/api/oauth/rest-token";
+
+/// How the client obtains a token from scratch.
+#[derive(Clone)]
+pub enum Grant {
+    /// `grant_type=password` with a user's name and password.
+    Password {
+        /// `username`.
+        username: String,
+        /// `password`.
+        password: SecretString,
+    },
+    /// `grant_type=client_credentials`.
+    ClientCredentials,
+}
+
+impl std::fmt::Debug for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Password { username, .. } => f.debug_struct("Password").field("username", username).finish_non_exhaustive(),
+            Self::ClientCredentials => f.write_str("ClientCredentials"),
+        }
+    }
+}
+
+/// OAuth client credentials and grant.
+#[derive(Clone, Debug)]
+pub struct OAuthConfig {
+    /// `client_id`.
+    pub client_id: String,
+    /// `client_secret`.
+    pub client_secret: SecretString,
+    /// The full grant.
+    pub grant: Grant,
+    /// Renew this long before the token expires.
+    pub margin: Duration,
+    /// Plus up to this much, drawn per token (spreads renewals of many clients).
+    pub jitter: Duration,
+}
+
+impl OAuthConfig {
+    /// Client credentials with the given grant, a 60 s margin and 30 s jitter.
+    pub fn new(client_id: impl Into<String>, client_secret: SecretString, grant: Grant) -> Self {
+        Self { client_id: client_id.into(), client_secret, grant, margin: Duration::from_secs(60), jitter: Duration::from_secs(30) }
+    }
+}
+
+/// An access token (with its refresh token).
+#[derive(Clone)]
+pub struct AccessToken {
+    /// `access_token`.
+    pub access_token: SecretString,
+    /// `token_type` (`bearer`).
+    pub token_type: String,
+    /// `refresh_token`, when granted.
+    pub refresh_token: Option<SecretString>,
+    /// `expires_in` in seconds.
+    pub expires_in: Option<u64>,
+    /// `scope`.
+    pub scope: Option<String>,
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccessToken {
+    /// The `Authorization` header value for this token per its `token_type`
+    /// (`bearer` -> `Bearer <token>`; an unknown type is sent as given).
+    pub fn authorization(&self) -> String {
+        let t = self.token_type.trim();
+        let scheme = if t.is_empty() || t.eq_ignore_ascii_case("bearer") { "Bearer" } else { t };
+        format!("{scheme} {}", self.access_token.expose_secret())
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    data: TokenData,
+}
+
+#[derive(Deserialize)]
+struct TokenData {
+    access_token: String,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default, deserialize_with = "conf_core::de::opt_u64_lenient")]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+/// The token endpoint, shared by the loader.
+struct TokenSource {
+    client: Client,
+    region_prefix: String,
+    config: OAuthConfig,
+}
+
+impl TokenSource {
+    async fn request(&self, grant_type: &'static str, refresh: Option<&SecretString>) -> Result<Loaded<AccessToken>, Error> {
+        let mut body = serde_json::Map::new();
+        body.insert("grant_type".into(), grant_type.into());
+        if let (Grant::Password { username, password }, None) = (&self.config.grant, refresh) {
+            body.insert("username".into(), username.clone().into());
+            body.insert("password".into(), password.expose_secret().into());
+        }
+        if let Some(r) = refresh {
+            body.insert("refresh_token".into(), r.expose_secret().into());
+        }
+        body.insert("scope".into(), "read".into());
+        body.insert("client_id".into(), self.config.client_id.clone().into());
+        body.insert("client_secret".into(), self.config.client_secret.expose_secret().into());
+        let op = Operation::new(
+            "lingsun",
+            "oauth.rest_token",
+            http::Method::POST,
+            "/agoralink/{region}/api/oauth/rest-token",
+            format!("{}{TOKEN_PATH}", self.region_prefix),
+        )
+        .body(Body::Json { bytes: serde_json::to_vec(&body).map_err(|e| Error::other(e.to_string()))?.into(), content_type: None })
+        .idempotent(true)
+        .auth(conf_core::AuthMode::None)
+        .sensitive();
+        let info = op.info(1);
+        let raw = self.client.execute(op).await?;
+        let reply: TokenReply = conf_core::envelope::decode_json(&info, &raw.body, true)?;
+        let d = reply.data;
+        if d.access_token.is_empty() {
+            return Err(conf_core::envelope::decode_error(&info, &raw.body, true, "empty access_token"));
+        }
+        Ok(Loaded {
+            expires_in: d.expires_in.map(Duration::from_secs),
+            value: AccessToken {
+                access_token: SecretString::from(d.access_token),
+                token_type: d.token_type.unwrap_or_else(|| "bearer".into()),
+                refresh_token: d.refresh_token.filter(|r| !r.is_empty()).map(SecretString::from),
+                expires_in: d.expires_in,
+                scope: d.scope,
+            },
+        })
+    }
+
+    fn full_grant_type(&self) -> &'static str {
+        match self.config.grant {
+            Grant::Password { .. } => "password",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
+
+    async fn load(self: Arc<Self>, prev: Option<Arc<AccessToken>>) -> Result<Loaded<AccessToken>, Error> {
+        if let Some(refresh) = prev.as_ref().and_then(|p| p.refresh_token.clone()) {
+            match self.request("refresh_token", Some(&refresh)).await {
+                Ok(t) => return Ok(t),
+                Err(e) => tracing::info!(error = %e, "refresh_token grant failed: requesting a new token"),
+            }
+        }
+        self.request(self.full_grant_type(), None).await.map_err(|e| match e {
+            e @ (Error::Vendor { .. } | Error::HttpStatus { .. }) => Error::Auth {
+                request: e.request().cloned().unwrap_or_else(|| conf_core::RequestInfo::none("lingsun", "oauth.rest_token")),
+                message: "token request refused".into(),
+                source: Some(Box::new(e)),
+            },
+            other => other,
+        })
+    }
+}
+
+/// The lingsun authenticator: a single-flight token cache.
+pub struct LingsunAuth {
+    cache: CredentialCache<AccessToken>,
+}
+
+impl std::fmt::Debug for LingsunAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LingsunAuth").field("cache", &self.cache).finish()
+    }
+}
+
+impl LingsunAuth {
+    /// An authenticator that requests tokens with `client` (no authenticator of its
+    /// own; usually sharing the API client's hosts) under `/agoralink/{region}`.
+    pub(crate) fn new(client: Client, region_prefix: String, config: OAuthConfig) -> Self {
+        let (margin, jitter) = (config.margin, config.jitter);
+        let source = Arc::new(TokenSource { client, region_prefix, config });
+        let cache = CredentialCache::new(margin, jitter, move |prev| source.clone().load(prev));
+        Self { cache }
+    }
+
+    /// The current token, obtaining or renewing it if needed.
+    pub async fn token(&self) -> Result<CachedCredential<AccessToken>, Error> {
+        self.cache.get().await
+    }
+
+    /// The token cache (loads count, forced refresh, clearing).
+    pub fn cache(&self) -> &CredentialCache<AccessToken> {
+        &self.cache
+    }
+}
+
+impl Authenticator for LingsunAuth {
+    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
+        Box::pin(async move {
+            let c = self.cache.get().await?;
+            Ok(AuthState::new(c.generation, c.value))
+        })
+    }
+
+    fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
+        let token = state.get::<AccessToken>().ok_or_else(|| Error::other("lingsun: credential of another type"))?;
+        request.set_secret_header("authorization", &token.authorization())
+    }
+
+    fn is_rejected(&self, error: &Error) -> bool {
+        match error {
+            Error::HttpStatus { status: 401, .. } => true,
+            Error::Vendor { code, .. } => code == "401",
+            _ => false,
+        }
+    }
+
+    fn invalidate(&self, state: &AuthState) {
+        self.cache.invalidate(state.generation);
+    }
+}

@@ -1,0 +1,24 @@
+//! Conveniences on generated types.
+
+use crate::generated::OrderPayload;
+
+impl OrderPayload {
+    /// An order of `order_number` periods of package `package_id` for one device.
+    pub fn new(
+        app_id: impl Into<String>,
+        user_id: impl Into<String>,
+        device_id: impl Into<String>,
+        payment_order_id: impl Into<String>,
+        package_id: i64,
+        order_number: i64,
+    ) -> Self {
+        Self {
+            app_id: app_id.into(),
+            user_id: user_id.into(),
+            device_id: device_id.into(),
+            payment_order_id: payment_order_id.into(),
+            package_id,
+            order_number,
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! A complete Moyun session: log in, create a conference, add terminals, control
+//! them while following the changes over push, then end the conference.
+//!
+//! By default it starts the conf-sandbox emulator in-process. Against a real
+//! platform set `MOYUN_BASE_URL`, `MOYUN_APP_KEY`, `MOYUN_APP_SECRET`,
+//! `MOYUN_USERNAME` and `MOYUN_PASSWORD`:
+//!
+//! ```text
+//! cargo run -p moyun-api --example moyun
+//! MOYUN_BASE_URL=http://10.0.0.5 MOYUN_APP_KEY=.. MOYUN_APP_SECRET=.. \
+//!   MOYUN_USERNAME=.. MOYUN_PASSWORD=.. cargo run -p moyun-api --example moyun
+//! ```
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use moyun_api::push::{PushEvent, Topic};
+use moyun_api::{
+    AccountType, CallMode, CascadeMode, ConfType, CreateType, DualMode, EncryptedType, McCreateConfRequest, McEndConfRequest, MoyunClient,
+    MoyunConfig, MtSpec, Protocol, VcAddMtsRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest, VideoFormat,
+    VideoFormatSpec, VideoResolution,
+};
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Real platform from the environment, or the emulator.
+    let mut _sandbox = None;
+    let config = match env("MOYUN_BASE_URL") {
+        Some(url) => {
+            let get = |n: &str| env(n).ok_or_else(|| format!("{n} is not set"));
+            MoyunConfig::new(&url, get("MOYUN_APP_KEY")?, get("MOYUN_APP_SECRET")?, get("MOYUN_USERNAME")?, get("MOYUN_PASSWORD")?)?
+        }
+        None => {
+            let emu = conf_sandbox::moyun::MoyunConfig::default();
+            let user = emu.users.iter().next().map(|(u, p)| (u.clone(), p.clone())).unwrap_or_default();
+            let (key, secret) = (emu.app_key.clone(), emu.app_secret.clone());
+            let (_emu, server) = conf_sandbox::moyun::MoyunEmulator::start(emu).await?;
+            println!("emulator listening on {}", server.base_url());
+            let config = MoyunConfig::new(&server.base_url(), key, secret, user.0, user.1)?;
+            _sandbox = Some(server);
+            config
+        }
+    };
+    let client = MoyunClient::new(config.heartbeat_interval(Some(Duration::from_secs(300))))?;
+
+    // Token + login; every later call carries account_token, the cookie and API-Level.
+    client.login().await?;
+    println!("logged in; platform vc API-Level {}", client.api_level("vc").await?);
+
+    // An instant conference.
+    let video = VideoFormatSpec { format: VideoFormat::H264Hp, resolution: VideoResolution::P720, frame: 30, bitrate: 2048 };
+    let req = McCreateConfRequest::new(
+        "conf-sdk example",
+        60,
+        2048,
+        0,
+        0,
+        EncryptedType::None,
+        ConfType::Traditional,
+        CallMode::Auto,
+        3,
+        20,
+        0,
+        0,
+        1,
+        "no-encryption",
+        DualMode::Speaker,
+        0,
+        CascadeMode::Simple,
+        1,
+        0,
+        0,
+        0,
+        192,
+        0,
+        0,
+        0,
+        vec![video],
+    )
+    .create_type(CreateType::Instant);
+    let conf_id = client.mc_create_conf(req).await?.conf_id.ok_or("the platform answered no conf_id")?;
+    println!("conference {conf_id} created");
+
+    // Follow the conference's terminals.
+    let mut push = client.push().subscribe(format!("/confs/{conf_id}/cascades/0/mts/*")).connect().await?;
+
+    let mt = |account: &str| MtSpec {
+        account_type: AccountType::E164,
+        account: account.into(),
+        bitrate: 2048,
+        protocol: Protocol::H323,
+        ..MtSpec::default()
+    };
+    let added = client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![mt("2322231"), mt("2322232")])).await?;
+    let ids: Vec<String> = added.mts.unwrap_or_default().into_iter().filter_map(|m| m.mt_id).map(|id| id.to_string()).collect();
+    println!("terminals added: {ids:?}");
+    if let Some(first) = ids.first() {
+        client.vc_set_mt_mute(VcSetMtMuteRequest::new(conf_id.clone(), first.clone(), 1)).await?;
+        client.vc_set_chairman(VcSetChairmanRequest::new(conf_id.clone(), first.clone())).await?;
+    }
+
+    // Print the push messages that arrived meanwhile (at most two seconds of them).
+    let deadline = tokio::time::sleep(Duration::from_secs(2));
+    tokio::pin!(deadline);
+    let mut seen = 0;
+    loop {
+        tokio::select! {
+            () = &mut deadline => break,
+            ev = push.next() => match ev {
+                Some(PushEvent::Message(m)) => {
+                    if let Topic::Mt { mt_id, .. } = &m.topic {
+                        println!("push: terminal {mt_id}: {:?}", m.kind);
+                    }
+                    seen += 1;
+                    if seen >= 3 { break; }
+                }
+                Some(other) => println!("push: {other:?}"),
+                None => break,
+            },
+        }
+    }
+
+    for m in client.vc_list_mts(VcListMtsRequest::new(conf_id.clone())).await?.mts.unwrap_or_default() {
+        println!("terminal {:?} online={:?} mute={:?}", m.mt_id, m.online, m.mute);
+    }
+    client.mc_end_conf(McEndConfRequest::new(conf_id.clone())).await?;
+    println!("conference {conf_id} ended");
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! Clients: [`VmrClient`] for the API server (join check), [`Mcu`] for one conference
+//! node (shared by every session on it), and [`Room`], the base of every room command.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use conf_core::operation::encode_path_segment;
+use conf_core::{AuthMode, Authenticator, Client, ClientConfig, Error, Operation};
+
+use crate::deployment::{Deployment, DeploymentProfile, VmrNegotiator};
+use crate::generated::{CheckJoinRequest, JoinInfo};
+use crate::session::{SessionOptions, VmrSession};
+use crate::wire::{ApiEnvelope, NodeEnvelope, decode_result, decode_results};
+
+/// Client of the vmr API server (join check), and the factory of [`Mcu`] clients.
+///
+/// Conference nodes named by `mcuHost` get one shared [`Mcu`] each (cached by host), so any
+/// number of sessions on one node share one connection pool and one tower stack.
+#[derive(Clone)]
+pub struct VmrClient {
+    inner: Arc<VmrClientInner>,
+}
+
+struct VmrClientInner {
+    api: Client,
+    config: ClientConfig,
+    profile: DeploymentProfile,
+    mcus: Mutex<HashMap<String, Mcu>>,
+}
+
+impl std::fmt::Debug for VmrClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VmrClient").field("api", &self.inner.api).field("deployment", &self.inner.profile).finish_non_exhaustive()
+    }
+}
+
+impl VmrClient {
+    /// A client of the API server at `api_server` (`https://apiServer`), public cloud.
+    pub fn new(api_server: &str) -> Result<Self, Error> {
+        Self::with_config(ClientConfig::parse(api_server)?, Deployment::PublicCloud)
+    }
+
+    /// A client with a full configuration (timeouts, TLS, retry) and deployment profile.
+    /// Conference nodes reuse the configuration with their own base URL.
+    pub fn with_config(config: ClientConfig, profile: impl Into<DeploymentProfile>) -> Result<Self, Error> {
+        let api = Client::builder(config.clone()).envelope(ApiEnvelope).build()?;
+        Ok(Self { inner: Arc::new(VmrClientInner { api, config, profile: profile.into(), mcus: Mutex::new(HashMap::new()) }) })
+    }
+
+    /// The transport of the API server.
+    pub fn api(&self) -> &Client {
+        &self.inner.api
+    }
+
+    /// The deployment profile.
+    pub fn profile(&self) -> &DeploymentProfile {
+        &self.inner.profile
+    }
+
+    /// Run an API-server operation and decode its `results` (used by generated code).
+    pub async fn call_api<T: DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
+        let info = op.info(1);
+        let sensitive = op.sensitive_response;
+        let raw = self.inner.api.execute(op).await?;
+        decode_results(&info, &raw.body, sensitive)
+    }
+
+    /// The shared client of the conference node `mcu_host` (as the join check spells it:
+    /// `host`, `host:port` or a full URL). A host without scheme gets the API server's scheme.
+    pub fn mcu(&self, mcu_host: &str) -> Result<Mcu, Error> {
+        let base = mcu_base(mcu_host, &self.inner.config.base_url)?;
+        let key = base.as_str().to_string();
+        let mut mcus = self.inner.mcus.lock().expect("mcu cache poisoned");
+        if let Some(m) = mcus.get(&key) {
+            return Ok(m.clone());
+        }
+        let mut config = self.inner.config.clone();
+        config.base_url = base;
+        let mcu = Mcu::with_config(config, self.inner.profile.clone())?;
+        mcus.insert(key, mcu.clone());
+        Ok(mcu)
+    }
+
+    /// Join check, then a session on the room it names: the room is the answer's `alias`
+    /// (else `sipkey`, else the account given), the PIN the `joinPwd` given.
+    pub async fn join(&self, request: CheckJoinRequest, options: SessionOptions) -> Result<VmrSession, Error> {
+        let pin = request.join_pwd.clone();
+        let account = request.join_account.clone();
+        let info = self.check_join(request).await?;
+        let mcu_host = info.mcu_host.clone().filter(|h| !h.trim().is_empty()).ok_or_else(|| Error::Decode {
+            request: conf_core::RequestInfo::none(crate::wire::VENDOR, "check_join"),
+            excerpt: String::new(),
+            message: "the join check answered no mcuHost".into(),
+        })?;
+        let room = room_of(&info).unwrap_or(account);
+        let mut options = options;
+        if options.pin.is_none() {
+            options.pin = pin;
+        }
+        self.mcu(&mcu_host)?.session(&room, options).await
+    }
+}
+
+fn room_of(info: &JoinInfo) -> Option<String> {
+    info.alias.clone().filter(|a| !a.trim().is_empty()).or_else(|| info.sipkey.clone().filter(|s| !s.trim().is_empty()))
+}
+
+/// The base URL of a conference node from the join check's `mcuHost`.
+///
+/// `https://node.example` and `http://127.0.0.1:8080` are taken as they are; `node.example`
+/// or `node.example:8443` (the document's spelling) get the API server's scheme.
+pub fn mcu_base(mcu_host: &str, api_base: &Url) -> Result<Url, Error> {
+    let host = mcu_host.trim().trim_end_matches('/');
+    if host.is_empty() {
+        return Err(Error::invalid_input("mcuHost", "empty"));
+    }
+    let text = if host.contains("://") { host.to_string() } else { format!("{}://{host}", api_base.scheme()) };
+    let url = Url::parse(&text).map_err(|e| Error::invalid_input("mcuHost", format!("not a host or URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::invalid_input("mcuHost", "scheme must be http or https, with a host"));
+    }
+    Ok(url)
+}
+
+/// The shared client of one conference node. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Mcu {
+    inner: Arc<McuInner>,
+}
+
+#[derive(Debug)]
+struct McuInner {
+    client: Client,
+    profile: DeploymentProfile,
+}
+
+impl Mcu {
+    /// A client of the node at `base_url` (e.g. `https://node.example`), public cloud, default settings.
+    pub fn new(base_url: &str) -> Result<Self, Error> {
+        Self::with_config(ClientConfig::parse(base_url)?, Deployment::PublicCloud)
+    }
+
+    /// A client of the node at `config.base_url` with a deployment profile.
+    pub fn with_config(config: ClientConfig, profile: impl Into<DeploymentProfile>) -> Result<Self, Error> {
+        let profile = profile.into();
+        let client =
+            Client::builder(config).envelope(NodeEnvelope).negotiator(Arc::new(VmrNegotiator::new(profile.deployment()))).build()?;
+        Ok(Self { inner: Arc::new(McuInner { client, profile }) })
+    }
+
+    /// The transport shared by every session on this node.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The deployment profile.
+    pub fn profile(&self) -> &DeploymentProfile {
+        &self.inner.profile
+    }
+
+    /// A room on this node without a session (for `new_session`), by alias (email form) or numeric id.
+    pub fn room(&self, room: &str) -> Result<Room, Error> {
+        let room = room.trim();
+        if room.is_empty() {
+            return Err(Error::invalid_input("room", "must not be empty"));
+        }
+        let mut base = self.inner.client.config().base_url.clone();
+        let prefix = base.path().trim_end_matches('/').to_string();
+        base.set_path(&format!("{prefix}/api/services/{}/", encode_path_segment(room)));
+        Ok(Room { mcu: self.clone(), base: Arc::new(base), auth: None })
+    }
+
+    /// Open a session (new_session) on `room` with automatic token refresh.
+    pub async fn session(&self, room: &str, options: SessionOptions) -> Result<VmrSession, Error> {
+        VmrSession::open(self.room(room)?, options).await
+    }
+}
+
+/// A room on a conference node: the base `https://<mcuHost>/api/services/<room>/` of every
+/// command, plus the session credentials when it belongs to a [`VmrSession`].
+///
+/// Generated methods (`lock`, `dial`, `participant_mute`, ...) live on this type; a
+/// session dereferences to its room.
+#[derive(Clone)]
+pub struct Room {
+    mcu: Mcu,
+    base: Arc<Url>,
+    auth: Option<Arc<dyn Authenticator>>,
+}
+
+impl std::fmt::Debug for Room {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Room").field("base", &self.base.as_str()).field("session", &self.auth.is_some()).finish()
+    }
+}
+
+impl Room {
+    /// The room's base URL (`.../api/services/<room>/`).
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The node.
+    pub fn mcu(&self) -> &Mcu {
+        &self.mcu
+    }
+
+    pub(crate) fn with_auth(&self, auth: Arc<dyn Authenticator>) -> Self {
+        Self { mcu: self.mcu.clone(), base: self.base.clone(), auth: Some(auth) }
+    }
+
+    /// Put the room base, the session credentials and the deployment overrides on `op`.
+    pub(crate) fn prepare(&self, mut op: Operation) -> Result<Operation, Error> {
+        self.mcu.inner.profile.apply(&mut op)?;
+        op.base_override = Some((*self.base).clone());
+        if matches!(op.auth, AuthMode::Client) {
+            match &self.auth {
+                Some(a) => op.auth = AuthMode::With(a.clone()),
+                None => return Err(Error::invalid_input("token", format!("`{}` needs a session (VmrSession)", op.name))),
+            }
+        }
+        Ok(op)
+    }
+
+    /// Run a room operation and decode its `result` (used by generated code).
+    pub async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
+        let op = self.prepare(op)?;
+        let info = op.info(1);
+        let sensitive = op.sensitive_response;
+        let raw = self.mcu.inner.client.execute(op).await?;
+        decode_result(&info, &raw.body, sensitive)
+    }
+
+    /// Run a room operation whose answer is raw bytes (`presentation.jpeg`).
+    pub async fn call_bytes(&self, op: Operation) -> Result<Bytes, Error> {
+        let op = self.prepare(op)?;
+        Ok(self.mcu.inner.client.execute(op).await?.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mcu_host_spellings() {
+        let api = Url::parse("https://api.example.com").unwrap();
+        assert_eq!(mcu_base("node.example.cn", &api).unwrap().as_str(), "https://node.example.cn/");
+        assert_eq!(mcu_base("node.example.cn:8443/", &api).unwrap().as_str(), "https://node.example.cn:8443/");
+        let local = Url::parse("http://127.0.0.1:1").unwrap();
+        assert_eq!(mcu_base("127.0.0.1:9000", &local).unwrap().as_str(), "http://127.0.0.1:9000/");
+        assert_eq!(mcu_base("http://127.0.0.1:9000", &api).unwrap().as_str(), "http://127.0.0.1:9000/");
+        assert!(mcu_base(" ", &api).is_err());
+        assert!(mcu_base("ftp://x", &api).is_err());
+    }
+
+    #[tokio::test]
+    async fn room_base_is_percent_encoded() {
+        let mcu = Mcu::new("http://127.0.0.1:9").unwrap();
+        assert_eq!(mcu.room("zjvmr@myvmr.cn").unwrap().base_url().as_str(), "http://127.0.0.1:9/api/services/zjvmr%40myvmr.cn/");
+        assert_eq!(mcu.room("1061").unwrap().base_url().as_str(), "http://127.0.0.1:9/api/services/1061/");
+        assert_eq!(mcu.room("a b/c").unwrap().base_url().as_str(), "http://127.0.0.1:9/api/services/a%20b%2Fc/");
+        assert!(mcu.room("").is_err());
+    }
+}

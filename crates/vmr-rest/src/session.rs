@@ -1,0 +1,467 @@
+//! Sessions: a token from `new_session`, refreshed in the background, released on close.
+//!
+//! The token lives in a [`conf_core::CredentialCache`] (single-flight loads). A
+//! [`SessionAuth`] puts it in the `token` header of every call through conf-core's auth
+//! layer; a 403 makes the layer renew the token and replay the call once. A background
+//! task refreshes the token at half its lifetime (jittered earlier, so thousands of
+//! sessions spread their refreshes). A refresh answered 403, or a token already expired,
+//! starts a new session with the stored PIN instead, once, logged at `info`; calls made
+//! meanwhile wait for it and then succeed.
+
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use conf_core::{AttemptParts, AuthState, Authenticator, CredentialCache, Error, ExposeSecret, Loaded, SecretString};
+
+use crate::client::Room;
+use crate::events::{EventOptions, EventStream};
+use crate::generated::{EndSessionRequest, NewSession, NewSessionRequest, RefreshSessionRequest};
+use crate::wire::PinError;
+
+/// Token lifetime assumed when the node sends no `expires` (the document's two minutes).
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(120);
+
+/// When tokens are refreshed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RefreshPolicy {
+    /// Refresh no later than half the lifetime, and no later than this before expiry
+    /// (when the lifetime allows both). Default 10 s.
+    pub min_lead: Duration,
+    /// Fraction of that delay drawn at random and subtracted, per refresh (0.0..=0.9).
+    /// Default 0.3: a 120 s token is refreshed between 42 s and 60 s.
+    pub jitter: f64,
+    /// Longest wait between retries of a failed background refresh. Default 5 s.
+    pub max_retry_backoff: Duration,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self { min_lead: Duration::from_secs(10), jitter: 0.3, max_retry_backoff: Duration::from_secs(5) }
+    }
+}
+
+impl RefreshPolicy {
+    /// The delay after which a token valid for `lifetime` is refreshed.
+    pub fn refresh_delay(&self, lifetime: Duration) -> Duration {
+        let half = lifetime / 2;
+        let base = if lifetime > self.min_lead * 2 { half.min(lifetime - self.min_lead) } else { half };
+        let jitter = base.mul_f64(self.jitter.clamp(0.0, 0.9) * rand::random::<f64>());
+        (base - jitter).max(Duration::from_millis(50))
+    }
+}
+
+/// How to open a session.
+#[derive(Clone)]
+pub struct SessionOptions {
+    /// Participant name (`display_name`).
+    pub display_name: String,
+    /// Host or guest PIN (`none` is sent when absent or empty).
+    pub pin: Option<SecretString>,
+    /// Hide this participant from the participant list (`hideme`).
+    pub hideme: Option<bool>,
+    /// Refresh timing.
+    pub refresh: RefreshPolicy,
+}
+
+impl std::fmt::Debug for SessionOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionOptions")
+            .field("display_name", &self.display_name)
+            .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
+            .field("hideme", &self.hideme)
+            .field("refresh", &self.refresh)
+            .finish()
+    }
+}
+
+impl SessionOptions {
+    /// Options with a display name, no PIN.
+    pub fn new(display_name: impl Into<String>) -> Self {
+        Self { display_name: display_name.into(), pin: None, hideme: None, refresh: RefreshPolicy::default() }
+    }
+
+    /// Set the PIN.
+    pub fn pin(mut self, pin: impl Into<SecretString>) -> Self {
+        self.pin = Some(pin.into());
+        self
+    }
+
+    /// Hide (or show) this participant in the participant list.
+    pub fn hideme(mut self, hide: bool) -> Self {
+        self.hideme = Some(hide);
+        self
+    }
+
+    /// Set the refresh policy.
+    pub fn refresh(mut self, policy: RefreshPolicy) -> Self {
+        self.refresh = policy;
+        self
+    }
+}
+
+/// Counters of one session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Successful `refresh_session` calls.
+    pub refreshes: u64,
+    /// New sessions started because a refresh was refused or the token had expired.
+    pub renewals: u64,
+    /// Failed refresh attempts (each retried).
+    pub refresh_failures: u64,
+}
+
+pub(crate) struct Token {
+    pub(crate) token: SecretString,
+    expires_at: Instant,
+}
+
+#[derive(Default)]
+struct Counters {
+    refreshes: AtomicU64,
+    renewals: AtomicU64,
+    refresh_failures: AtomicU64,
+}
+
+/// What the loader needs; no reference back to the session.
+struct Ctx {
+    room: Room,
+    display_name: String,
+    hideme: Option<bool>,
+    pin: Option<SecretString>,
+    policy: RefreshPolicy,
+    counters: Counters,
+    info: Mutex<Arc<NewSession>>,
+}
+
+impl Ctx {
+    fn request(&self) -> NewSessionRequest {
+        let mut req = NewSessionRequest::new(self.display_name.clone());
+        req.hideme = self.hideme;
+        req.pin.clone_from(&self.pin);
+        req
+    }
+
+    async fn new_session(&self) -> Result<Loaded<Token>, Error> {
+        let answer = self.room.new_session(self.request()).await.map_err(|e| match PinError::from_error(&e) {
+            // The node says "PIN required" although we sent one: the PIN is wrong.
+            Some(PinError::Required { .. }) if self.pin.is_some() => {
+                PinError::Invalid.into_error(e.request().cloned().unwrap_or_else(|| conf_core::RequestInfo::none("vmr", "new_session")))
+            }
+            _ => e,
+        })?;
+        let mut answer = answer;
+        let token = answer.token.take().filter(|t| !t.expose_secret().is_empty()).ok_or_else(|| Error::Auth {
+            request: conf_core::RequestInfo::none("vmr", "new_session"),
+            message: "new_session answered no token".into(),
+            source: None,
+        })?;
+        let lifetime = answer.expires.map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        *self.info.lock().expect("session info poisoned") = Arc::new(answer);
+        Ok(self.loaded(token, lifetime))
+    }
+
+    fn loaded(&self, token: SecretString, lifetime: Duration) -> Loaded<Token> {
+        Loaded { value: Token { token, expires_at: Instant::now() + lifetime }, expires_in: Some(self.policy.refresh_delay(lifetime)) }
+    }
+
+    async fn load(self: Arc<Self>, prev: Option<Arc<Token>>) -> Result<Loaded<Token>, Error> {
+        if let Some(prev) = prev {
+            if prev.expires_at > Instant::now() + Duration::from_millis(200) {
+                match self.room.refresh_session(RefreshSessionRequest::new(prev.token.clone())).await {
+                    Ok(mut r) => {
+                        if let Some(token) = r.token.take().filter(|t| !t.expose_secret().is_empty()) {
+                            self.counters.refreshes.fetch_add(1, Ordering::Relaxed);
+                            return Ok(self.loaded(token, r.expires.map_or(DEFAULT_LIFETIME, Duration::from_secs)));
+                        }
+                        tracing::info!("vmr refresh_session answered no token: starting a new session");
+                    }
+                    Err(e) if e.http_status() == Some(403) => {
+                        tracing::info!("vmr token refused on refresh: starting a new session with the stored PIN");
+                    }
+                    Err(e) => {
+                        self.counters.refresh_failures.fetch_add(1, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                }
+            } else {
+                tracing::info!("vmr token expired before it could be refreshed: starting a new session with the stored PIN");
+            }
+            let loaded = self.new_session().await.inspect_err(|_| {
+                self.counters.refresh_failures.fetch_add(1, Ordering::Relaxed);
+            })?;
+            self.counters.renewals.fetch_add(1, Ordering::Relaxed);
+            return Ok(loaded);
+        }
+        self.new_session().await
+    }
+}
+
+/// The [`Authenticator`] of one session: the `token` header, renewed through the cache.
+pub struct SessionAuth {
+    cache: CredentialCache<Token>,
+    ctx: Arc<Ctx>,
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for SessionAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionAuth").field("closed", &self.closed.load(Ordering::Relaxed)).finish_non_exhaustive()
+    }
+}
+
+impl SessionAuth {
+    /// The current token (loading a new one when due), with its generation.
+    pub(crate) async fn token(&self) -> Result<(Arc<Token>, u64), Error> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(closed_error());
+        }
+        let c = self.cache.get().await?;
+        Ok((c.value, c.generation))
+    }
+
+    /// Forget a token the node refused.
+    pub(crate) fn refused(&self, generation: u64) {
+        self.cache.invalidate(generation);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+}
+
+fn closed_error() -> Error {
+    Error::Auth { request: conf_core::RequestInfo::none("vmr", "session"), message: "the session is closed".into(), source: None }
+}
+
+impl Authenticator for SessionAuth {
+    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
+        Box::pin(async move {
+            let (token, generation) = self.token().await?;
+            Ok(AuthState::new(generation, token))
+        })
+    }
+
+    fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
+        let token = state.get::<Token>().ok_or_else(|| Error::other("vmr: unexpected credential type"))?;
+        request.set_secret_header("token", token.token.expose_secret())
+    }
+
+    fn is_rejected(&self, error: &Error) -> bool {
+        // On every call but new_session a 403 means the token is no longer valid.
+        matches!(error, Error::HttpStatus { status: 403, .. })
+    }
+
+    fn invalidate(&self, state: &AuthState) {
+        self.cache.invalidate(state.generation);
+    }
+}
+
+struct SessionInner {
+    room: Room,
+    auth: Arc<SessionAuth>,
+    refresher: Mutex<Option<AbortHandle>>,
+    closed_tx: tokio::sync::watch::Sender<bool>,
+}
+
+impl Drop for SessionInner {
+    fn drop(&mut self) {
+        if let Some(h) = self.refresher.lock().map_or(None, |mut g| g.take()) {
+            h.abort();
+        }
+        if self.auth.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let _ = self.closed_tx.send(true);
+        // Dropped without close(): release the token in the background, best effort.
+        let Some(token) = self.auth.cache.peek() else { return };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+        let room = self.auth.ctx.room.clone();
+        rt.spawn(async move {
+            let r = room.end_session(EndSessionRequest::new(token.value.token.clone())).await;
+            tracing::debug!(ok = r.is_ok(), "vmr session dropped without close(): token released in the background");
+        });
+    }
+}
+
+/// A live session on a room: every command of the room with the session's token.
+///
+/// Dereferences to [`Room`], so `session.lock(..)`, `session.dial(..)` and the other
+/// generated commands are called on it directly. Cheap to clone; the session ends when
+/// [`close`](Self::close) is called or the last clone is dropped (then the token is
+/// released in the background, best effort).
+#[derive(Clone)]
+pub struct VmrSession {
+    inner: Arc<SessionInner>,
+}
+
+impl std::fmt::Debug for VmrSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VmrSession")
+            .field("room", &self.inner.room)
+            .field("participant_uuid", &self.participant_uuid())
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Deref for VmrSession {
+    type Target = Room;
+    fn deref(&self) -> &Room {
+        &self.inner.room
+    }
+}
+
+impl VmrSession {
+    /// Request a token on `room` (new_session) and start refreshing it.
+    ///
+    /// A 403 naming the PIN becomes [`Error::Auth`]; [`PinError::from_error`] tells
+    /// whether the PIN was missing or wrong.
+    pub async fn open(room: Room, options: SessionOptions) -> Result<Self, Error> {
+        let pin = options.pin.filter(|p| !p.expose_secret().trim().is_empty());
+        let ctx = Arc::new(Ctx {
+            room,
+            display_name: options.display_name,
+            hideme: options.hideme,
+            pin,
+            policy: options.refresh,
+            counters: Counters::default(),
+            info: Mutex::new(Arc::new(NewSession::default())),
+        });
+        let first = ctx.new_session().await?;
+        let loader_ctx = ctx.clone();
+        let cache = CredentialCache::new(Duration::ZERO, Duration::ZERO, move |prev| loader_ctx.clone().load(prev));
+        cache.set(first.value, first.expires_in);
+        let auth = Arc::new(SessionAuth { cache, ctx: ctx.clone(), closed: AtomicBool::new(false) });
+        let room = ctx.room.with_auth(auth.clone());
+        let (closed_tx, _) = tokio::sync::watch::channel(false);
+        let handle = tokio::spawn(refresh_loop(Arc::downgrade(&auth))).abort_handle();
+        Ok(Self { inner: Arc::new(SessionInner { room, auth, refresher: Mutex::new(Some(handle)), closed_tx }) })
+    }
+
+    /// The room with this session's credentials.
+    pub fn room(&self) -> &Room {
+        &self.inner.room
+    }
+
+    /// What the latest `new_session` answered (participant uuid, role, node version...; the token removed).
+    pub fn info(&self) -> Arc<NewSession> {
+        self.inner.auth.ctx.info.lock().expect("session info poisoned").clone()
+    }
+
+    /// This session's participant uuid (changes when a new session replaced a refused token).
+    pub fn participant_uuid(&self) -> Option<String> {
+        self.info().participant_uuid.clone()
+    }
+
+    /// Counters of refreshes and renewals.
+    pub fn stats(&self) -> SessionStats {
+        let c = &self.inner.auth.ctx.counters;
+        SessionStats {
+            refreshes: c.refreshes.load(Ordering::Relaxed),
+            renewals: c.renewals.load(Ordering::Relaxed),
+            refresh_failures: c.refresh_failures.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Generation of the current token (increments with every refresh or renewal).
+    pub fn token_generation(&self) -> u64 {
+        self.inner.auth.cache.peek().map_or(0, |c| c.generation)
+    }
+
+    /// When the next background refresh is due.
+    pub fn refresh_due(&self) -> Option<Instant> {
+        self.inner.auth.cache.refresh_at()
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.auth.is_closed()
+    }
+
+    /// The live event stream of the room (see [`crate::events`]), with default options.
+    pub fn events(&self) -> EventStream {
+        self.events_with(EventOptions::default())
+    }
+
+    /// The live event stream with explicit options (silence watchdog, backoff).
+    pub fn events_with(&self, options: EventOptions) -> EventStream {
+        EventStream::start(self.inner.room.clone(), self.inner.auth.clone(), self.inner.closed_tx.subscribe(), options)
+    }
+
+    /// End the session: stop refreshing, end event streams, release the token (end_session,
+    /// whose answer is ignored). Idempotent.
+    pub async fn close(&self) -> Result<(), Error> {
+        if self.inner.auth.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        if let Some(h) = self.inner.refresher.lock().expect("session poisoned").take() {
+            h.abort();
+        }
+        let _ = self.inner.closed_tx.send(true);
+        if let Some(token) = self.inner.auth.cache.peek() {
+            if token.value.expires_at > Instant::now() {
+                let r = self.inner.auth.ctx.room.end_session(EndSessionRequest::new(token.value.token.clone())).await;
+                if let Err(e) = r {
+                    tracing::debug!(error = %e, "vmr end_session failed (ignored, as the document says)");
+                }
+            }
+        }
+        self.inner.auth.cache.clear();
+        Ok(())
+    }
+}
+
+async fn refresh_loop(auth: Weak<SessionAuth>) {
+    let mut failures: u32 = 0;
+    loop {
+        let due = match auth.upgrade() {
+            Some(a) if !a.is_closed() => a.cache.refresh_at(),
+            _ => return,
+        };
+        tokio::time::sleep_until(due.unwrap_or_else(|| Instant::now() + Duration::from_secs(1))).await;
+        let Some(a) = auth.upgrade() else { return };
+        if a.is_closed() {
+            return;
+        }
+        if a.cache.refresh_at().is_some_and(|t| t > Instant::now()) {
+            continue; // a caller refreshed it meanwhile
+        }
+        match a.cache.get().await {
+            Ok(_) => failures = 0,
+            Err(e) => {
+                failures += 1;
+                let backoff = (Duration::from_millis(250) * 2u32.saturating_pow(failures.min(8))).min(a.ctx.policy.max_retry_backoff);
+                tracing::warn!(error = %e, failures, "vmr token refresh failed; retrying in {} ms", backoff.as_millis());
+                drop(a);
+                tokio::time::sleep(backoff).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_delay_rules() {
+        let p = RefreshPolicy::default();
+        for _ in 0..100 {
+            let d = p.refresh_delay(Duration::from_secs(120));
+            assert!(d <= Duration::from_secs(60) && d >= Duration::from_secs(42), "{d:?}");
+            let d = p.refresh_delay(Duration::from_secs(24));
+            assert!(d <= Duration::from_secs(12), "{d:?}");
+            let d = p.refresh_delay(Duration::from_secs(2));
+            assert!(d <= Duration::from_secs(1) && d >= Duration::from_millis(700), "{d:?}");
+        }
+        let fixed = RefreshPolicy { jitter: 0.0, ..p };
+        assert_eq!(fixed.refresh_delay(Duration::from_secs(30)), Duration::from_secs(15));
+        assert_eq!(fixed.refresh_delay(Duration::from_secs(21)), Duration::from_millis(10_500));
+    }
+}

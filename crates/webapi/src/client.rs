@@ -1,0 +1,216 @@
+//! The WebAPI client: configuration, the company-key authenticator and the `call`
+//! every generated method uses.
+
+use std::sync::Arc;
+
+use conf_core::envelope::Envelope;
+use conf_core::{
+    AttemptParts, AuthState, Authenticator, Body, Client, ClientConfig, Error, ExposeSecret, Operation, Part, PartKind, SecretString,
+};
+use futures_util::future::BoxFuture;
+use http::Method;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::envelope::WebApiEnvelope;
+use crate::links::{JoinLinks, resolve_path};
+
+/// Name of the company-key field on every call.
+pub const KEY_FIELD: &str = "key";
+
+/// Puts the company id `key` (企业 ID) on every attempt: first multipart part of a
+/// POST, query parameter of a GET. The key cannot be renewed, so a rejection
+/// (4101/4102) is reported, not retried.
+pub struct KeyAuthenticator {
+    key: SecretString,
+}
+
+impl KeyAuthenticator {
+    /// An authenticator for `key`.
+    pub fn new(key: SecretString) -> Self {
+        Self { key }
+    }
+}
+
+impl std::fmt::Debug for KeyAuthenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyAuthenticator(<redacted>)")
+    }
+}
+
+impl Authenticator for KeyAuthenticator {
+    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
+        Box::pin(async { Ok(AuthState::new(0, Arc::new(()))) })
+    }
+
+    fn apply(&self, _state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
+        let key = self.key.expose_secret();
+        match &mut request.body {
+            Body::Multipart(parts) => parts.insert(0, Part::text(KEY_FIELD, key)),
+            Body::Form(fields) => fields.insert(0, (KEY_FIELD.to_owned(), key.to_owned())),
+            _ if request.method == Method::GET => request.push_query(KEY_FIELD, key),
+            Body::Empty => request.body = Body::Multipart(vec![Part::text(KEY_FIELD, key)]),
+            _ => request.push_query(KEY_FIELD, key),
+        }
+        Ok(())
+    }
+
+    fn is_rejected(&self, _error: &Error) -> bool {
+        false
+    }
+
+    fn invalidate(&self, _state: &AuthState) {}
+}
+
+/// A Meeting WebAPI client. Cheap to clone.
+#[derive(Clone)]
+pub struct WebApiClient {
+    inner: Client,
+    record_base: Url,
+    file_base: Url,
+}
+
+impl std::fmt::Debug for WebApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebApiClient")
+            .field("config", self.inner.config())
+            .field("record_base", &self.record_base.as_str())
+            .field("file_base", &self.file_base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+type CoreHook = Box<dyn FnOnce(conf_core::ClientBuilder) -> conf_core::ClientBuilder + Send>;
+
+/// Builds a [`WebApiClient`].
+pub struct WebApiClientBuilder {
+    base_url: String,
+    key: SecretString,
+    record_base: Option<String>,
+    file_base: Option<String>,
+    configure: Vec<Box<dyn FnOnce(ClientConfig) -> ClientConfig + Send>>,
+    core: Vec<CoreHook>,
+}
+
+impl std::fmt::Debug for WebApiClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebApiClientBuilder")
+            .field("record_base", &self.record_base)
+            .field("file_base", &self.file_base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebApiClientBuilder {
+    /// Resolve `recordpath` / `filepath` against this recording server (default: the API base URL).
+    pub fn record_base(mut self, url: impl Into<String>) -> Self {
+        self.record_base = Some(url.into());
+        self
+    }
+
+    /// Resolve `downloadpath` / `picPath` against this file server (default: the API base URL).
+    pub fn file_base(mut self, url: impl Into<String>) -> Self {
+        self.file_base = Some(url.into());
+        self
+    }
+
+    /// Adjust the transport configuration (timeouts, retry policy, TLS).
+    pub fn configure(mut self, f: impl FnOnce(ClientConfig) -> ClientConfig + Send + 'static) -> Self {
+        self.configure.push(Box::new(f));
+        self
+    }
+
+    /// Adjust the conf-core client builder (attempt or call layers).
+    pub fn with_core(mut self, f: impl FnOnce(conf_core::ClientBuilder) -> conf_core::ClientBuilder + Send + 'static) -> Self {
+        self.core.push(Box::new(f));
+        self
+    }
+
+    /// Build the client; a bad URL or an empty key is [`Error::InvalidInput`].
+    pub fn build(self) -> Result<WebApiClient, Error> {
+        if self.key.expose_secret().trim().is_empty() {
+            return Err(Error::invalid_input("key", "must not be empty"));
+        }
+        let mut config = ClientConfig::parse(&self.base_url)?;
+        for f in self.configure {
+            config = f(config);
+        }
+        let parse_base = |field: &str, u: Option<String>| -> Result<Url, Error> {
+            match u {
+                Some(u) => ClientConfig::parse(&u).map(|c| c.base_url).map_err(|e| match e {
+                    Error::InvalidInput { reason, .. } => Error::invalid_input(field, reason),
+                    e => e,
+                }),
+                None => Ok(config.base_url.clone()),
+            }
+        };
+        let record_base = parse_base("record_base", self.record_base)?;
+        let file_base = parse_base("file_base", self.file_base)?;
+        let mut builder = Client::builder(config).envelope(WebApiEnvelope).authenticator(Arc::new(KeyAuthenticator::new(self.key)));
+        for f in self.core {
+            builder = f(builder);
+        }
+        Ok(WebApiClient { inner: builder.build()?, record_base, file_base })
+    }
+}
+
+impl WebApiClient {
+    /// Start building a client for the server at `base_url` (`https://host`; the API is
+    /// below `/WebAPI/`) with the company id `key`.
+    pub fn builder(base_url: impl Into<String>, key: SecretString) -> WebApiClientBuilder {
+        WebApiClientBuilder { base_url: base_url.into(), key, record_base: None, file_base: None, configure: Vec::new(), core: Vec::new() }
+    }
+
+    /// A client with default settings.
+    pub fn new(base_url: impl Into<String>, key: SecretString) -> Result<Self, Error> {
+        Self::builder(base_url, key).build()
+    }
+
+    /// The conf-core client underneath.
+    pub fn core(&self) -> &Client {
+        &self.inner
+    }
+
+    /// Join links on this server's web front end.
+    pub fn join_links(&self) -> JoinLinks {
+        JoinLinks::new(self.inner.config().base_url.clone())
+    }
+
+    /// Resolve a `recordpath` (meetingcreate) or `filepath` (getRoomRecord) against the recording server.
+    pub fn resolve_record_path(&self, path: &str) -> Result<Url, Error> {
+        resolve_path(&self.record_base, path)
+    }
+
+    /// Resolve a `downloadpath` (getmeetingfile) or `picPath` (uploadRoomPic) against the file server.
+    pub fn resolve_file_path(&self, path: &str) -> Result<Url, Error> {
+        resolve_path(&self.file_base, path)
+    }
+
+    /// Run one operation: cross-field checks, then the transport (the key is added by
+    /// [`KeyAuthenticator`], replies are checked by [`WebApiEnvelope`]), then decoding.
+    pub async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
+        check_times(&op)?;
+        let info = op.info(1);
+        let raw = self.inner.execute(op).await?;
+        WebApiEnvelope.payload(&info, &raw)
+    }
+}
+
+/// `endtime` must be after `starttime` (both Unix seconds); nothing is sent otherwise.
+fn check_times(op: &Operation) -> Result<(), Error> {
+    let field = |name: &str| -> Option<i64> {
+        match &op.body {
+            Body::Multipart(parts) => parts.iter().find_map(|p| match &p.kind {
+                PartKind::Text(v) if p.name == name => v.parse().ok(),
+                _ => None,
+            }),
+            _ => op.query.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse().ok()),
+        }
+    };
+    if let (Some(start), Some(end)) = (field("starttime"), field("endtime")) {
+        if end <= start {
+            return Err(Error::invalid_input("endtime", format!("must be after starttime ({end} <= {start}, Unix seconds)")));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! A phone meeting from start to end: create, look at the members, lock, unlock, end.
+//!
+//! Runs against the local emulator by default:
+//!
+//! ```sh
+//! cargo run -p ytx-telemeeting --example ytx
+//! ```
+//!
+//! and against a real server when these are set (the creator and party phones
+//! will be called!): `YTX_BASE_URL` (`http://sandbox.ytx.net`), `YTX_ACCOUNT_SID`,
+//! `YTX_AUTH_TOKEN`, `YTX_APP_ID`, `YTX_CREATOR` and optionally `YTX_PARTY`.
+
+use conf_core::secret::secret;
+use ytx_telemeeting::{
+    CreateMeetingRequest, DestroyMeetingRequest, LockMeetingRequest, MeetingStateRequest, Party, YtxClient, YtxConfig, error_code,
+};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    // Keep the emulator's server alive for the whole program.
+    let mut _emulator = None;
+    let (config, creator, party) = if let Some(base) = env("YTX_BASE_URL") {
+        let need = |k: &str| env(k).ok_or_else(|| format!("{k} is required with YTX_BASE_URL"));
+        let config = YtxConfig::new(base, need("YTX_ACCOUNT_SID")?, secret(need("YTX_AUTH_TOKEN")?), need("YTX_APP_ID")?);
+        (config, need("YTX_CREATOR")?, env("YTX_PARTY"))
+    } else {
+        let emu_config = conf_sandbox::ytx::YtxConfig::default();
+        let (_emu, server) = conf_sandbox::ytx::YtxEmulator::start(emu_config.clone()).await?;
+        println!("using the ytx emulator at {}", server.base_url());
+        let config = YtxConfig::new(server.base_url(), emu_config.account_sid, secret(emu_config.auth_token), emu_config.app_id);
+        _emulator = Some(server);
+        (config, "13100001314".to_string(), Some("18900005326".to_string()))
+    };
+    let client = YtxClient::new(config)?;
+
+    let mut create = CreateMeetingRequest::new(creator).meeting_name("conf-sdk example");
+    if let Some(phone) = party {
+        create = create.parties(vec![Party::new("guest", phone)]);
+    }
+    let meid = match client.create_meeting(create).await {
+        Ok(created) => created.meid,
+        Err(e) => {
+            // A typed code explains what to fix (e.g. -205: wrong environment for the app id).
+            eprintln!("create failed: {e} (code: {:?})", error_code(&e));
+            return Err(e.into());
+        }
+    };
+    println!("meeting {meid} created");
+
+    let state = client.meeting_state(MeetingStateRequest::new(meid.clone())).await?;
+    for m in state.members.unwrap_or_default() {
+        println!("  {} {:?} {:?}", m.phone.unwrap_or_default(), m.status, m.mute);
+    }
+
+    client.lock_meeting(LockMeetingRequest::new(meid.clone(), true)).await?;
+    println!("meeting {meid} locked");
+    client.lock_meeting(LockMeetingRequest::new(meid.clone(), false)).await?;
+    println!("meeting {meid} unlocked");
+    client.destroy_meeting(DestroyMeetingRequest::new(meid.clone())).await?;
+    println!("meeting {meid} ended");
+    Ok(())
+}

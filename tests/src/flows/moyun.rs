@@ -1,0 +1,215 @@
+//! moyun-api: `mc.create_conf` (not idempotent) and `vc.list_confs` (idempotent), a token +
+//! cookie session that expires mid-flow, and the CometD push connection.
+
+use std::time::Duration;
+
+use conf_core::Error;
+use conf_sandbox::Server;
+use conf_sandbox::moyun::{MoyunConfig as EmuConfig, MoyunEmulator};
+use futures_util::StreamExt as _;
+use http::Method;
+use moyun_api::push::{PushEvent, PushStream, Topic};
+use moyun_api::{
+    AccountType, CallMode, CascadeMode, ConfType, CreateType, DualMode, EncryptedType, McCreateConfRequest, MoyunClient, MoyunConfig,
+    MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest, VideoFormat, VideoFormatSpec, VideoResolution,
+};
+
+use crate::matrix::{Case, Flow, Target, Verdict, core_config, wait_until, wire_secrets};
+
+/// The moyun flow.
+pub struct MoyunFlow {
+    emu: MoyunEmulator,
+    server: Server,
+    config: EmuConfig,
+    client: MoyunClient,
+}
+
+fn conference(name: &str) -> McCreateConfRequest {
+    let video = VideoFormatSpec { format: VideoFormat::H264Hp, resolution: VideoResolution::P720, frame: 30, bitrate: 2048 };
+    McCreateConfRequest::new(
+        name,
+        60,
+        2048,
+        0,
+        0,
+        EncryptedType::None,
+        ConfType::Traditional,
+        CallMode::Auto,
+        3,
+        20,
+        0,
+        0,
+        1,
+        "no-encryption",
+        DualMode::Speaker,
+        0,
+        CascadeMode::Simple,
+        1,
+        0,
+        0,
+        0,
+        192,
+        0,
+        0,
+        0,
+        vec![video],
+    )
+    .create_type(CreateType::Instant)
+}
+
+async fn next(push: &mut PushStream) -> Option<PushEvent> {
+    tokio::time::timeout(Duration::from_secs(5), push.next()).await.ok().flatten()
+}
+
+impl MoyunFlow {
+    /// Add a terminal and wait for its push message; `Err` says what went wrong.
+    async fn terminal_arrives(&self, push: &mut PushStream, conf_id: &str, account: &str) -> Result<(), String> {
+        let mt = MtSpec { account_type: AccountType::E164, account: account.into(), bitrate: 2048, protocol: Protocol::H323, ..MtSpec::default() };
+        let added = self.client.vc_add_mts(VcAddMtsRequest::new(conf_id.to_string(), vec![mt])).await.map_err(|e| format!("add_mts: {e}"))?;
+        let mt_id = added.mts.unwrap_or_default().into_iter().find_map(|m| m.mt_id).map(|id| id.to_string()).ok_or("no mt_id")?;
+        let want = Topic::Mt { conf_id: conf_id.into(), cascade_id: "0".into(), mt_id };
+        loop {
+            match next(push).await {
+                Some(PushEvent::Message(m)) if m.topic == want => return Ok(()),
+                Some(_) => {}
+                None => return Err("no push message for the new terminal within 5 s".into()),
+            }
+        }
+    }
+
+    /// Wait for the next `Connected` after a disconnection; returns (handshakes, channels).
+    async fn reconnected(push: &mut PushStream) -> Result<(bool, u64, Vec<String>), String> {
+        let mut saw_disconnect = false;
+        loop {
+            match next(push).await {
+                Some(PushEvent::Disconnected { .. }) => saw_disconnect = true,
+                Some(PushEvent::Connected { handshakes, channels, .. }) => return Ok((saw_disconnect, handshakes, channels)),
+                Some(_) => {}
+                None => return Err("no reconnection within 5 s".into()),
+            }
+        }
+    }
+
+    async fn stream_case(&self, case: Case) -> Result<String, String> {
+        let conf_id = self
+            .client
+            .mc_create_conf(conference("push"))
+            .await
+            .map_err(|e| format!("create_conf: {e}"))?
+            .conf_id
+            .ok_or("no conf_id")?;
+        let mut push = self
+            .client
+            .push()
+            .subscribe("/confs/**")
+            .watchdog_margin(Duration::from_millis(200))
+            .backoff(Duration::from_millis(10), Duration::from_millis(50))
+            .connect()
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let channel = format!("/userdomains/{}/confs/**", self.config.domain_id);
+        match next(&mut push).await {
+            Some(PushEvent::Connected { channels, .. }) if channels == vec![channel.clone()] => {}
+            other => return Err(format!("first event: {other:?}")),
+        }
+        self.terminal_arrives(&mut push, &conf_id, "2322231").await?;
+        let connects = self.emu.counters().connects;
+        if !wait_until(Duration::from_secs(5), || self.emu.counters().connects > connects).await {
+            return Err("no long poll in progress".into());
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        match case {
+            Case::StreamDropped => self.emu.streams().abort_streams(),
+            _ => self.emu.streams().stall_streams(),
+        }
+        let (saw_disconnect, handshakes, channels) = if case == Case::StreamSilent {
+            // The watchdog must give up on the silent poll by itself.
+            let mut saw = false;
+            while !saw {
+                match next(&mut push).await {
+                    Some(PushEvent::Disconnected { reason }) if reason.contains("timed out") => saw = true,
+                    Some(PushEvent::Disconnected { reason }) => return Err(format!("disconnected, but not by the watchdog: {reason}")),
+                    Some(_) => {}
+                    None => return Err("the watchdog did not fire within 5 s".into()),
+                }
+            }
+            self.emu.streams().resume();
+            let (_, h, c) = Self::reconnected(&mut push).await?;
+            (true, h, c)
+        } else {
+            Self::reconnected(&mut push).await?
+        };
+        if !saw_disconnect || handshakes < 2 || channels != vec![channel.clone()] {
+            return Err(format!("reconnected with handshakes {handshakes}, channels {channels:?}, disconnect seen {saw_disconnect}"));
+        }
+        if !self.emu.push_subscriptions().contains(&channel) {
+            return Err(format!("the platform's subscriptions lack {channel}: {:?}", self.emu.push_subscriptions()));
+        }
+        self.terminal_arrives(&mut push, &conf_id, "2322232").await?;
+        Ok(format!("disconnected, handshake #{handshakes}, subscription set {channels:?} restored, new terminal delivered"))
+    }
+}
+
+impl Flow for MoyunFlow {
+    const VENDOR: &'static str = "moyun-api";
+
+    async fn start() -> Self {
+        let config = EmuConfig { long_poll: Duration::from_millis(300), ..EmuConfig::default() };
+        let (emu, server) = MoyunEmulator::start(config.clone()).await.expect("start moyun emulator");
+        let password = config.users.get("name").expect("user").clone();
+        let cfg = MoyunConfig::new(&server.base_url(), config.app_key.clone(), config.app_secret.clone(), "name", password)
+            .expect("config")
+            .heartbeat_interval(None)
+            .map_core(core_config);
+        let client = MoyunClient::new(cfg).expect("moyun client");
+        let flow = Self { emu, server, config, client };
+        flow.create().await.expect("warm-up create");
+        flow
+    }
+
+    fn server(&self) -> &Server {
+        &self.server
+    }
+
+    async fn read(&self) -> Result<(), Error> {
+        self.client.vc_list_confs(VcListConfsRequest::new()).await.map(drop)
+    }
+
+    fn read_target(&self) -> Target {
+        Target::new(Method::GET, "/api/v1/vc/confs")
+    }
+
+    async fn create(&self) -> Result<(), Error> {
+        self.client.mc_create_conf(conference("matrix")).await.map(drop)
+    }
+
+    fn create_target(&self) -> Target {
+        Target::new(Method::POST, "/api/v1/mc/confs")
+    }
+
+    fn created(&self) -> u64 {
+        self.emu.conferences().len() as u64
+    }
+
+    fn authentications(&self) -> Result<u64, &'static str> {
+        Ok(self.emu.counters().logins_ok)
+    }
+
+    fn unexpected_shapes(&self) -> (String, String) {
+        (r#"{"success":1,"total":1,"confs":{"conf":"none"}}"#.into(), r#"{"success":1,"conf_id":{"id":[1]}}"#.into())
+    }
+
+    async fn stream(&self, case: Case) -> Result<Verdict, &'static str> {
+        Ok(match self.stream_case(case).await {
+            Ok(observed) => Verdict { observed, pass: true, texts: Vec::new() },
+            Err(observed) => Verdict { texts: vec![observed.clone()], observed, pass: false },
+        })
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        let mut s = vec![self.config.app_secret.clone()];
+        s.extend(self.config.users.values().cloned());
+        s.extend(wire_secrets(&self.server));
+        s
+    }
+}

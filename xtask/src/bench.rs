@@ -1,0 +1,229 @@
+//! `cargo xtask bench`: run every benchmark of the workspace in one go, collect their
+//! `RESULT <name> <value> <unit>` lines, measure the build cost of `conf-sdk` with one vendor
+//! vs all five, and write `docs/performance.md`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+/// The benchmark invocations (`cargo bench` arguments) and what they measure.
+const BENCHES: [(&str, &[&str], &str); 3] = [
+    ("conf-core overhead", &["bench", "-p", "conf-core", "--bench", "overhead"], "the whole tower stack vs bare reqwest, concurrency 1 and 64"),
+    ("vmr-rest", &["bench", "-p", "vmr-rest"], "10,000 sessions (refresh spread, memory per session) and SSE decoding vs eventsource-stream"),
+    ("webapi", &["bench", "-p", "webapi"], "join tokens per second vs the bare AES baseline"),
+];
+
+/// One `RESULT` line.
+#[derive(Debug, Clone)]
+struct Figure {
+    group: &'static str,
+    name: String,
+    value: String,
+    unit: String,
+}
+
+struct BuildCost {
+    label: &'static str,
+    features: &'static str,
+    seconds: f64,
+    compiled: usize,
+    tree: usize,
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Parse `RESULT <name> <value> <unit...>` lines.
+fn results(group: &'static str, stdout: &str) -> Vec<Figure> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.trim().strip_prefix("RESULT ")?.split_whitespace();
+            let name = it.next()?.to_string();
+            let value = it.next()?.to_string();
+            let unit = it.collect::<Vec<_>>().join(" ");
+            Some(Figure { group, name, value, unit })
+        })
+        .collect()
+}
+
+fn run_bench(root: &Path, group: &'static str, args: &[&str]) -> Result<(Vec<Figure>, Duration)> {
+    println!("==> cargo {}", args.join(" "));
+    let started = Instant::now();
+    let out = Command::new(cargo()).current_dir(root).args(args).output().with_context(|| format!("run cargo {}", args.join(" ")))?;
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    print!("{stdout}");
+    if !out.status.success() {
+        bail!("cargo {} failed ({}):\n{}", args.join(" "), out.status, String::from_utf8_lossy(&out.stderr));
+    }
+    let figures = results(group, &stdout);
+    if figures.is_empty() {
+        bail!("cargo {} printed no RESULT line", args.join(" "));
+    }
+    Ok((figures, took))
+}
+
+/// A clean build of conf-sdk with `features` in a fresh target directory.
+fn build_cost(root: &Path, label: &'static str, features: &'static str, extra: &[&str]) -> Result<BuildCost> {
+    let dir = tempfile::tempdir().context("temporary target dir")?;
+    println!("==> clean build of conf-sdk ({label}) in {}", dir.path().display());
+    let started = Instant::now();
+    let out = Command::new(cargo())
+        .current_dir(root)
+        .args(["build", "-p", "conf-sdk", "--target-dir"])
+        .arg(dir.path())
+        .args(extra)
+        .env_remove("CARGO_TARGET_DIR")
+        .env("CARGO_INCREMENTAL", "0")
+        .output()
+        .context("run cargo build")?;
+    let seconds = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        bail!("cargo build -p conf-sdk {} failed:\n{stderr}", extra.join(" "));
+    }
+    let compiled = stderr.lines().filter(|l| l.trim_start().starts_with("Compiling ")).count();
+    let tree = Command::new(cargo())
+        .current_dir(root)
+        .args(["tree", "-p", "conf-sdk", "-e", "normal,build", "--prefix", "none"])
+        .args(extra)
+        .output()
+        .context("run cargo tree")?;
+    let mut crates: Vec<String> = String::from_utf8_lossy(&tree.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            Some(format!("{} {}", it.next()?, it.next()?))
+        })
+        .collect();
+    crates.sort();
+    crates.dedup();
+    Ok(BuildCost { label, features, seconds, compiled, tree: crates.len() })
+}
+
+fn machine() -> Vec<(String, String)> {
+    let nproc = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or_else(|| "unknown".to_string(), |(_, v)| v.trim().to_string());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or_else(|| "unknown".to_string(), |kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0));
+    let rustc = Command::new("rustc").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    vec![
+        ("CPUs (nproc)".into(), nproc.to_string()),
+        ("CPU model".into(), cpu),
+        ("memory".into(), mem),
+        ("OS".into(), std::env::consts::OS.to_string() + " " + std::env::consts::ARCH),
+        ("rustc".into(), rustc),
+    ]
+}
+
+/// What a ratio figure compares, by name.
+fn baseline_of(name: &str) -> &'static str {
+    if name.starts_with("core_overhead") {
+        "bare reqwest in the same run (req/s of the stack / req/s of bare reqwest)"
+    } else if name.starts_with("sse_ours_vs_eventsource_stream") {
+        "eventsource-stream on the same bytes and chunking (its time / ours: > 1 means we are faster)"
+    } else if name.starts_with("webapi_token") {
+        "the bare AES-CBC encryption of the same plaintext (tokens/s / AES ops/s)"
+    } else if name == "vmr_session_memory_naive_vs_shared" {
+        "a naive client per session (naive bytes / ours)"
+    } else if name == "vmr_session_memory_vs_16kib_target" {
+        "the 16 KiB-per-session target (ours / 16 KiB: < 1 meets it)"
+    } else {
+        "see the benchmark's source"
+    }
+}
+
+/// Run everything and write `docs/performance.md`.
+pub fn run(root: &Path) -> Result<bool> {
+    let started = Instant::now();
+    let mut figures = Vec::new();
+    let mut timings = Vec::new();
+    for (group, args, _) in BENCHES {
+        let (f, took) = run_bench(root, group, args)?;
+        figures.extend(f);
+        timings.push((group, took));
+    }
+    let one = build_cost(root, "one vendor", "`--no-default-features --features ytx`", &["--no-default-features", "--features", "ytx"])?;
+    let all = build_cost(root, "all five vendors", "default (`moyun vmr webapi ytx lingsun`)", &[])?;
+    let doc = render(&figures, &timings, &[one, all], &machine(), started.elapsed());
+    let path = root.join("docs/performance.md");
+    std::fs::write(&path, doc).with_context(|| format!("write {}", path.display()))?;
+    println!("wrote {} ({} figures)", path.display(), figures.len());
+    Ok(true)
+}
+
+fn render(figures: &[Figure], timings: &[(&str, Duration)], builds: &[BuildCost], machine: &[(String, String)], total: Duration) -> String {
+    let mut d = String::new();
+    d.push_str("# Performance\n\n");
+    d.push_str(
+        "Generated by `cargo xtask bench`; do not edit by hand. Every figure comes from one run of the \
+         command on the machine below, and every speed or memory figure is compared with a baseline \
+         measured in the same run (absolute numbers depend on the machine; the ratios travel).\n\n",
+    );
+    d.push_str("## Machine\n\n| | |\n|---|---|\n");
+    for (k, v) in machine {
+        let _ = writeln!(d, "| {k} | {v} |");
+    }
+    let _ = writeln!(d, "| whole run | {:.0} s |", total.as_secs_f64());
+
+    d.push_str("\n## Ratios against their baselines\n\n| figure | ratio | baseline |\n|---|---|---|\n");
+    for f in figures.iter().filter(|f| f.unit == "x" || f.unit == "ratio") {
+        let _ = writeln!(d, "| `{}` | {} | {} |", f.name, f.value, baseline_of(&f.name));
+    }
+    if let [one, all] = builds {
+        let _ = writeln!(
+            d,
+            "| build: all five vendors vs one (clean build time) | {:.2} | `conf-sdk` with `ytx` only, same machine, same run |",
+            all.seconds / one.seconds.max(0.001)
+        );
+        let _ = writeln!(
+            d,
+            "| build: all five vendors vs one (crates compiled) | {:.2} | `conf-sdk` with `ytx` only |",
+            all.compiled as f64 / one.compiled.max(1) as f64
+        );
+    }
+
+    d.push_str("\n## Every figure\n");
+    for (group, args, what) in BENCHES {
+        let took = timings.iter().find(|(g, _)| *g == group).map_or(0.0, |(_, t)| t.as_secs_f64());
+        let _ = write!(d, "\n### {group}\n\n`cargo {}`: {what} ({took:.0} s including the build).\n\n| figure | value | unit |\n|---|---|---|\n", args.join(" "));
+        for f in figures.iter().filter(|f| f.group == group) {
+            let _ = writeln!(d, "| `{}` | {} | {} |", f.name, f.value, f.unit);
+        }
+    }
+
+    d.push_str("\n## Build cost for a user\n\nA clean debug build of `conf-sdk` (dependencies included) in a fresh target directory, one after the other on the same machine. *Crates compiled* counts cargo's `Compiling` lines; *crates in the tree* counts distinct packages in `cargo tree -e normal,build`.\n\n| features | clean build | crates compiled | crates in the tree |\n|---|---|---|---|\n");
+    for b in builds {
+        let _ = writeln!(d, "| {} ({}) | {:.1} s | {} | {} |", b.label, b.features, b.seconds, b.compiled, b.tree);
+    }
+
+    d.push_str(
+        "\n## Reproduce\n\n\
+         ```sh\n\
+         cargo xtask bench        # everything below, rewrites this file\n\
+         cargo bench -p conf-core --bench overhead\n\
+         cargo bench -p vmr-rest  # session_scale + sse_decode\n\
+         cargo bench -p webapi    # tokens\n\
+         cargo build -p conf-sdk --no-default-features --features ytx --target-dir /tmp/one\n\
+         cargo build -p conf-sdk --target-dir /tmp/all\n\
+         ```\n\n\
+         Benchmarks print `RESULT <name> <value> <unit>` lines; each runs its baseline in the same \
+         process with the same inputs (see the sources in `crates/*/benches/`).\n",
+    );
+    d
+}
