@@ -127,15 +127,21 @@ impl Case {
             Case::Refused => {
                 "read and create fail with `nothing sent`, no request logged, nothing created; the same client works once the port listens"
             }
-            Case::ResetBeforeResponse => "read recovers (2 attempts); create: ok (created once) or outcome-unknown (created 0), never twice",
+            Case::ResetBeforeResponse => {
+                "read recovers (2 attempts); create: ok (created once) or outcome-unknown (created 0), never twice"
+            }
             Case::ResetAfterBody => "read recovers (2 attempts); create is outcome-unknown (or ok), created exactly once, not replayed",
             Case::Timeout => "read recovers (2 attempts); create is outcome-unknown (or ok), created at most once, not replayed",
-            Case::TooManyRequests => "read recovers after waiting Retry-After (>= 1 s); create reports HTTP 429, not replayed, nothing created",
+            Case::TooManyRequests => {
+                "read recovers after waiting Retry-After (>= 1 s); create reports HTTP 429, not replayed, nothing created"
+            }
             Case::Status500 => "read and create report HTTP 500 after 1 attempt (not transient); nothing created",
             Case::Nginx502 | Case::Status503 | Case::Status504 => {
                 "read recovers (2 attempts); create reports the HTTP status, not replayed, nothing created"
             }
-            Case::TruncatedJson => "read and create report a decode error after 1 attempt; the create took effect once and was not replayed",
+            Case::TruncatedJson => {
+                "read and create report a decode error after 1 attempt; the create took effect once and was not replayed"
+            }
             Case::MalformedJson | Case::UnexpectedShape => "read and create report a decode error after 1 attempt; nothing created",
             Case::CredentialsExpired => "read and create succeed, each after exactly one re-authentication; created once",
             Case::StreamDropped | Case::StreamSilent => {
@@ -526,7 +532,9 @@ async fn injected<F: Flow>(case: Case, flow: &F) -> Verdict {
         Case::Refused | Case::StreamDropped | Case::StreamSilent => unreachable!(),
     };
     let create_ok = match case {
-        Case::ResetBeforeResponse => (create.is_ok() && created == 1) || ((is_unknown(&create) || create.as_ref().is_err_and(Error::nothing_sent)) && created == 0),
+        Case::ResetBeforeResponse => {
+            (create.is_ok() && created == 1) || ((is_unknown(&create) || create.as_ref().is_err_and(Error::nothing_sent)) && created == 0)
+        }
         Case::ResetAfterBody => (is_unknown(&create) || create.is_ok()) && created == 1 && create_attempts == 1,
         Case::Timeout => (is_unknown(&create) && created <= 1 && create_attempts == 1) || (create.is_ok() && created == 1),
         Case::TooManyRequests => is_status(&create, 429) && created == 0 && create_attempts == 1,
@@ -569,8 +577,18 @@ pub async fn wait_until(within: Duration, mut cond: impl FnMut() -> bool) -> boo
 /// Credentials the client sent, as the server logged them: bearer tokens, cookies, token
 /// headers and credential fields of form and JSON bodies.
 pub fn wire_secrets(server: &Server) -> Vec<String> {
-    const FIELDS: [&str; 10] =
-        ["token", "account_token", "refresh_token", "access_token", "password", "client_secret", "key", "oauth_consumer_secret", "pwd", "authToken"];
+    const FIELDS: [&str; 10] = [
+        "token",
+        "account_token",
+        "refresh_token",
+        "access_token",
+        "password",
+        "client_secret",
+        "key",
+        "oauth_consumer_secret",
+        "pwd",
+        "authToken",
+    ];
     let mut out = Vec::new();
     for r in server.log().entries() {
         for (name, value) in &r.headers {

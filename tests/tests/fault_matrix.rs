@@ -15,7 +15,14 @@ async fn every_vendor_survives_every_fault() {
     let failed: Vec<&Cell> = cells.iter().filter(|c| !c.pass).collect();
     let mut report = matrix::markdown(&cells);
     for c in &cells {
-        report.push_str(&format!("\n[{}] {} / {}: {} ({} ms)", if c.pass { "ok" } else { "FAIL" }, c.vendor, c.fault, c.observed, c.millis));
+        report.push_str(&format!(
+            "\n[{}] {} / {}: {} ({} ms)",
+            if c.pass { "ok" } else { "FAIL" },
+            c.vendor,
+            c.fault,
+            c.observed,
+            c.millis
+        ));
     }
     println!("{report}");
     assert_eq!(cells.len(), 5 * matrix::Case::ALL.len(), "one cell per vendor and fault");

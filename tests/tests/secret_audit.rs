@@ -210,5 +210,11 @@ async fn no_secret_in_any_output() {
     let tour = strip_timestamps(&format!("{stdout}\n{stderr}"));
     let mut found = hits(&tour, &tour_secrets());
     found.extend(issued_shapes(&tour));
-    assert!(found.is_empty(), "{} secret(s) found in the output of confctl tour ({} bytes):\n{}", found.len(), tour.len(), found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "{} secret(s) found in the output of confctl tour ({} bytes):\n{}",
+        found.len(),
+        tour.len(),
+        found.join("\n")
+    );
 }

@@ -11,8 +11,16 @@ use anyhow::{Context, Result, bail};
 
 /// The benchmark invocations (`cargo bench` arguments) and what they measure.
 const BENCHES: [(&str, &[&str], &str); 3] = [
-    ("conf-core overhead", &["bench", "-p", "conf-core", "--bench", "overhead"], "the whole tower stack vs bare reqwest, concurrency 1 and 64"),
-    ("vmr-rest", &["bench", "-p", "vmr-rest"], "10,000 sessions (refresh spread, memory per session) and SSE decoding vs eventsource-stream"),
+    (
+        "conf-core overhead",
+        &["bench", "-p", "conf-core", "--bench", "overhead"],
+        "the whole tower stack vs bare reqwest, concurrency 1 and 64",
+    ),
+    (
+        "vmr-rest",
+        &["bench", "-p", "vmr-rest"],
+        "10,000 sessions (refresh spread, memory per session) and SSE decoding vs eventsource-stream",
+    ),
     ("webapi", &["bench", "-p", "webapi"], "join tokens per second vs the bare AES baseline"),
 ];
 
@@ -121,7 +129,8 @@ fn machine() -> Vec<(String, String)> {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or_else(|| "unknown".to_string(), |kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0));
-    let rustc = Command::new("rustc").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    let rustc =
+        Command::new("rustc").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
     vec![
         ("CPUs (nproc)".into(), nproc.to_string()),
         ("CPU model".into(), cpu),
@@ -201,7 +210,11 @@ fn render(figures: &[Figure], timings: &[(&str, Duration)], builds: &[BuildCost]
     d.push_str("\n## Every figure\n");
     for (group, args, what) in BENCHES {
         let took = timings.iter().find(|(g, _)| *g == group).map_or(0.0, |(_, t)| t.as_secs_f64());
-        let _ = write!(d, "\n### {group}\n\n`cargo {}`: {what} ({took:.0} s including the build).\n\n| figure | value | unit |\n|---|---|---|\n", args.join(" "));
+        let _ = write!(
+            d,
+            "\n### {group}\n\n`cargo {}`: {what} ({took:.0} s including the build).\n\n| figure | value | unit |\n|---|---|---|\n",
+            args.join(" ")
+        );
         for f in figures.iter().filter(|f| f.group == group) {
             let _ = writeln!(d, "| `{}` | {} | {} |", f.name, f.value, f.unit);
         }

@@ -35,7 +35,12 @@ impl Authenticator for StaticToken {
         })
     }
     fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
-        request.set_secret_header("authorization", &format!("Bearer {}", state.get::<SecretString>().expect("token").expose_secret()))
+        // Built per attempt, as a real authenticator does (sized once: `format!` would regrow).
+        let token = state.get::<SecretString>().expect("token").expose_secret();
+        let mut value = String::with_capacity(7 + token.len());
+        value.push_str("Bearer ");
+        value.push_str(token);
+        request.set_secret_header("authorization", &value)
     }
     fn is_rejected(&self, e: &Error) -> bool {
         e.http_status() == Some(401)

@@ -128,6 +128,7 @@ impl Client {
     }
 
     /// The stack's future for `op` (the operation is moved into its `Arc` right away).
+    #[inline]
     fn start(&self, op: Operation) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
         let deadline = tokio::time::Instant::now() + self.inner.shared.config.operation_deadline;
         let call = Call { op: Arc::new(op), deadline, auth: None };

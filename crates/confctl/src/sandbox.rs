@@ -292,7 +292,8 @@ pub async fn run(args: SandboxArgs, out: Output) -> Result<u8, Error> {
     if !out.json {
         println!("stopping");
     }
-    sandbox.shutdown().await;
+    // Connections of clients that never close their streams must not hold the exit.
+    let _ = tokio::time::timeout(Duration::from_secs(2), sandbox.shutdown()).await;
     Ok(exit::OK)
 }
 

@@ -27,10 +27,7 @@ impl Flow for LingsunFlow {
     async fn start() -> Self {
         let config = LingsunConfig::default();
         let (emu, server) = LingsunEmulator::start(config.clone()).await.expect("start lingsun emulator");
-        let grant = Grant::Password {
-            username: config.users[0].0.clone(),
-            password: conf_core::secret::secret(config.users[0].1.clone()),
-        };
+        let grant = Grant::Password { username: config.users[0].0.clone(), password: conf_core::secret::secret(config.users[0].1.clone()) };
         let oauth = OAuthConfig {
             margin: Duration::from_secs(60),
             jitter: Duration::ZERO,

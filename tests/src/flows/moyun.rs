@@ -64,8 +64,15 @@ async fn next(push: &mut PushStream) -> Option<PushEvent> {
 impl MoyunFlow {
     /// Add a terminal and wait for its push message; `Err` says what went wrong.
     async fn terminal_arrives(&self, push: &mut PushStream, conf_id: &str, account: &str) -> Result<(), String> {
-        let mt = MtSpec { account_type: AccountType::E164, account: account.into(), bitrate: 2048, protocol: Protocol::H323, ..MtSpec::default() };
-        let added = self.client.vc_add_mts(VcAddMtsRequest::new(conf_id.to_string(), vec![mt])).await.map_err(|e| format!("add_mts: {e}"))?;
+        let mt = MtSpec {
+            account_type: AccountType::E164,
+            account: account.into(),
+            bitrate: 2048,
+            protocol: Protocol::H323,
+            ..MtSpec::default()
+        };
+        let added =
+            self.client.vc_add_mts(VcAddMtsRequest::new(conf_id.to_string(), vec![mt])).await.map_err(|e| format!("add_mts: {e}"))?;
         let mt_id = added.mts.unwrap_or_default().into_iter().find_map(|m| m.mt_id).map(|id| id.to_string()).ok_or("no mt_id")?;
         let want = Topic::Mt { conf_id: conf_id.into(), cascade_id: "0".into(), mt_id };
         loop {
@@ -91,13 +98,8 @@ impl MoyunFlow {
     }
 
     async fn stream_case(&self, case: Case) -> Result<String, String> {
-        let conf_id = self
-            .client
-            .mc_create_conf(conference("push"))
-            .await
-            .map_err(|e| format!("create_conf: {e}"))?
-            .conf_id
-            .ok_or("no conf_id")?;
+        let conf_id =
+            self.client.mc_create_conf(conference("push")).await.map_err(|e| format!("create_conf: {e}"))?.conf_id.ok_or("no conf_id")?;
         let mut push = self
             .client
             .push()

@@ -29,12 +29,13 @@ impl Flow for YtxFlow {
     async fn start() -> Self {
         let config = YtxConfig::default();
         let (emu, server) = YtxEmulator::start(config.clone()).await.expect("start ytx emulator");
-        let client = YtxClient::builder(config.account_sid.clone(), conf_core::secret::secret(config.auth_token.clone()), config.app_id.clone())
-            .base_url(&server.base_url())
-            .expect("base url")
-            .configure(core_config)
-            .build()
-            .expect("ytx client");
+        let client =
+            YtxClient::builder(config.account_sid.clone(), conf_core::secret::secret(config.auth_token.clone()), config.app_id.clone())
+                .base_url(&server.base_url())
+                .expect("base url")
+                .configure(core_config)
+                .build()
+                .expect("ytx client");
         let meid = client.create_meeting(CreateMeetingRequest::new("13100001314")).await.expect("warm-up create").meid;
         Self { emu, server, config, client, meid }
     }

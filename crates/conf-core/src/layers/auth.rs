@@ -35,27 +35,29 @@ pub struct Auth<S = CallService> {
 
 impl<S: CallHandler> CallHandler for Auth<S> {
     async fn handle(&self, mut call: Call) -> Result<RawResponse, Error> {
-        let authn = match &call.op.auth {
+        // Borrowed, not cloned: the authenticator's count is shared by every call in flight.
+        let op = call.op.clone();
+        let authn = match &op.auth {
             AuthMode::None => None,
-            AuthMode::Client => self.shared.auth.clone(),
-            AuthMode::With(a) => Some(a.clone()),
+            AuthMode::Client => self.shared.auth.as_ref(),
+            AuthMode::With(a) => Some(a),
         };
         let Some(authn) = authn else {
             return self.inner.handle(call).await;
         };
         let state = authn.prepare().await?;
-        let (op, deadline) = (call.op.clone(), call.deadline);
+        let deadline = call.deadline;
         call.auth = Some((authn.clone(), state.clone()));
         match self.inner.handle(call).await {
             // The replay is rare: its future lives on the heap, not in this one.
-            Err(e) if authn.is_rejected(&e) => Box::pin(self.replay(Call { op, deadline, auth: None }, authn, state, e)).await,
+            Err(e) if authn.is_rejected(&e) => Box::pin(self.replay(Call { op: op.clone(), deadline, auth: None }, authn, state, e)).await,
             other => other,
         }
     }
 }
 
 impl<S: CallHandler> Auth<S> {
-    async fn replay(&self, mut call: Call, authn: Arc<dyn Authenticator>, state: AuthState, e: Error) -> Result<RawResponse, Error> {
+    async fn replay(&self, mut call: Call, authn: &Arc<dyn Authenticator>, state: AuthState, e: Error) -> Result<RawResponse, Error> {
         tracing::info!(generation = state.generation, error = %e, "credentials rejected: renewing and replaying once");
         authn.invalidate(&state);
         let renewed = authn.prepare().await?;

@@ -31,6 +31,7 @@ impl HttpService {
 }
 
 impl AttemptHandler for HttpService {
+    #[inline]
     fn send(&self, req: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
         fetch(self.client.execute(req), self.max_body)
     }

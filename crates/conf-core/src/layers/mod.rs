@@ -110,6 +110,7 @@ pub(crate) enum AttemptInner {
 }
 
 impl AttemptHandler for AttemptInner {
+    #[inline]
     fn send(&self, request: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
         // `Either`, not an `async` block: the request is not kept twice.
         match self {

@@ -39,6 +39,7 @@ pub struct Timeout<S = AttemptService> {
 }
 
 impl<S: AttemptHandler> AttemptHandler for Timeout<S> {
+    #[inline]
     fn send(&self, mut req: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
         // Take the limit off the request so reqwest does not arm a second timer.
         let limit = req.timeout_mut().take().unwrap_or(self.default);

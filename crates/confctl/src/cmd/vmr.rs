@@ -172,3 +172,23 @@ pub fn event_json(e: &Event) -> Value {
     };
     json!({ "event": e.name(), "data": data })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_as_json_lines() {
+        let v = event_json(&Event::decode("service_update", r#"{"locked": "true", "guests_muted": false}"#));
+        assert_eq!(v, json!({ "event": "service_update", "data": { "locked": true, "guests_muted": false } }));
+        let v = event_json(&Event::decode("participant_create", r#"{"uuid": "u1", "display_name": "Alice", "is_muted": "YES"}"#));
+        assert_eq!(
+            (v["event"].as_str(), v["data"]["uuid"].as_str(), v["data"]["is_muted"].as_bool()),
+            (Some("participant_create"), Some("u1"), Some(true))
+        );
+        let v = event_json(&Event::decode("refer", r#"{"to": "x"}"#));
+        assert_eq!(v, json!({ "event": "refer", "data": { "to": "x" } }));
+        let v = event_json(&Event::decode("participant_sync_end", ""));
+        assert_eq!(v, json!({ "event": "participant_sync_end", "data": null }));
+    }
+}

@@ -44,7 +44,7 @@ pub async fn run(args: TourArgs, out: Output) -> Result<u8, Error> {
         flows.push(flow);
     }
     let passed = report(out, &flows, started.elapsed());
-    sandbox.shutdown().await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), sandbox.shutdown()).await;
     Ok(if passed { exit::OK } else { exit::OTHER })
 }
 

@@ -26,7 +26,8 @@ pub fn doc(text: &str) -> TokenStream {
 /// Clean doc text: trimmed lines (no accidental code blocks), markup characters escaped,
 /// URLs in angle brackets.
 pub fn doc_lines(text: &str) -> Vec<String> {
-    let mut lines: Vec<String> = text.trim().lines().map(|l| escape_doc(l.trim())).collect();
+    // A fence would open a doctest: keep it as text.
+    let mut lines: Vec<String> = text.trim().lines().map(|l| escape_doc(&l.trim().replace("```", "'''"))).collect();
     while lines.last().is_some_and(String::is_empty) {
         lines.pop();
     }
@@ -315,6 +316,7 @@ mod tests {
         );
         assert_eq!(doc_lines("`a_b[0]` and a_b"), ["`a_b[0]` and a\\_b"]);
         assert_eq!(doc_lines("unclosed `code"), ["unclosed `code`"]);
+        assert_eq!(doc_lines("```rust\nx\n```"), ["'''rust", "x", "'''"]);
     }
 
     #[test]
