@@ -140,6 +140,12 @@ fn machine() -> Vec<(String, String)> {
     ]
 }
 
+/// The 1/5/15-minute load averages (other work on the machine skews absolute figures).
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map_or_else(|_| "unknown".into(), |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+}
+
 /// What a ratio figure compares, by name.
 fn baseline_of(name: &str) -> &'static str {
     if name.starts_with("core_overhead") {
@@ -160,6 +166,7 @@ fn baseline_of(name: &str) -> &'static str {
 /// Run everything and write `docs/performance.md`.
 pub fn run(root: &Path) -> Result<bool> {
     let started = Instant::now();
+    let load_before = loadavg();
     let mut figures = Vec::new();
     let mut timings = Vec::new();
     for (group, args, _) in BENCHES {
@@ -169,7 +176,9 @@ pub fn run(root: &Path) -> Result<bool> {
     }
     let one = build_cost(root, "one vendor", "`--no-default-features --features ytx`", &["--no-default-features", "--features", "ytx"])?;
     let all = build_cost(root, "all five vendors", "default (`moyun vmr webapi ytx lingsun`)", &[])?;
-    let doc = render(&figures, &timings, &[one, all], &machine(), started.elapsed());
+    let mut machine = machine();
+    machine.push(("load average (1/5/15 min) at start / end".into(), format!("{load_before} / {}", loadavg())));
+    let doc = render(&figures, &timings, &[one, all], &machine, started.elapsed());
     let path = root.join("docs/performance.md");
     std::fs::write(&path, doc).with_context(|| format!("write {}", path.display()))?;
     println!("wrote {} ({} figures)", path.display(), figures.len());

@@ -149,6 +149,12 @@ pub fn render(cells: &[Value]) -> String {
          down); moyun `abort_streams` on the CometD long poll. *stream silent*: the server stalls \
          the stream; the client's watchdog must give up and reconnect (vmr silence timeout 800 ms; \
          moyun long poll 300 ms + 200 ms margin).\n\
+         - *unexpected shape*: a success envelope whose payload has a field of the wrong type (an \
+         object where a list or text is expected); every client reports a decode error. Known gap, \
+         not in the matrix: a success envelope that *lacks* a required field is accepted and the \
+         field defaulted (generated response types are `#[serde(default)]`): ytx `createMeeting` \
+         answering `{\"statusCode\":\"0\"}` returns `meid: \"\"`, vmr `dial` answering a result \
+         without uuids returns an empty list.\n\
          - Every cell also counts panics in any thread (a panic hook): one panic fails the cell.\n\
          - The same flows run again under a TRACE subscriber in `tests/tests/secret_audit.rs`, \
          which searches everything logged and reported for the secrets used.\n\n\

@@ -33,7 +33,8 @@ fn tree(features: &str) -> BTreeSet<String> {
 
 /// Normal dependencies each workspace package declares in its manifest.
 fn declared() -> std::collections::BTreeMap<String, BTreeSet<String>> {
-    let out = cargo().args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path", manifest()]).output().expect("cargo metadata");
+    let out =
+        cargo().args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path", manifest()]).output().expect("cargo metadata");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["packages"]

@@ -1,15 +1,16 @@
 //! API-Level and capability gate: refuses unsupported operations before sending.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, Either, ready};
 use tower::{Layer, Service};
 
 use super::{Call, CallHandler, CallService};
 use crate::client::Shared;
 use crate::error::Error;
-use crate::negotiate::{Negotiator, check_capabilities};
+use crate::negotiate::check_capabilities;
 use crate::operation::LevelRequirement;
 use crate::request::RawResponse;
 
@@ -34,21 +35,38 @@ pub struct ApiLevel<S = CallService> {
 }
 
 impl<S: CallHandler> CallHandler for ApiLevel<S> {
-    async fn handle(&self, call: Call) -> Result<RawResponse, Error> {
-        if let Some(n) = &self.shared.negotiator {
-            check_capabilities(n.as_ref(), &call.op)?;
-            if let Some(req) = call.op.min_level {
-                // Discovery is rare and its future large: keep it off this one.
-                Box::pin(check_level(&self.shared, n, &call, req)).await?;
+    fn handle(&self, call: Call) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
+        // Decided before the inner future is built (no `async` wrapper holding the call):
+        // only a level not yet discovered needs to wait, on the heap.
+        let Some(n) = &self.shared.negotiator else {
+            return Either::Left(self.inner.handle(call));
+        };
+        if let Err(e) = check_capabilities(n.as_ref(), &call.op) {
+            return Either::Right(Either::Left(ready(Err(e))));
+        }
+        if let Some(req) = call.op.min_level {
+            match self.shared.levels.known(req.app) {
+                Some(level) => {
+                    if let Err(e) = level_gate(&call, req, level) {
+                        return Either::Right(Either::Left(ready(Err(e))));
+                    }
+                }
+                None => {
+                    let discover: BoxFuture<'_, Result<RawResponse, Error>> = Box::pin(async move {
+                        let client = self.shared.client()?;
+                        let level = self.shared.levels.level(n, &client, req.app).await?;
+                        level_gate(&call, req, level)?;
+                        self.inner.handle(call).await
+                    });
+                    return Either::Right(Either::Right(discover));
+                }
             }
         }
-        self.inner.handle(call).await
+        Either::Left(self.inner.handle(call))
     }
 }
 
-async fn check_level(shared: &Shared, n: &Arc<dyn Negotiator>, call: &Call, req: LevelRequirement) -> Result<(), Error> {
-    let client = shared.client()?;
-    let level = shared.levels.level(n, &client, req.app).await?;
+fn level_gate(call: &Call, req: LevelRequirement, level: u32) -> Result<(), Error> {
     if level < req.level {
         tracing::debug!(app = req.app, needs = req.level, platform = level, "operation refused: API-Level too low");
         return Err(Error::Unsupported {

@@ -48,11 +48,13 @@ impl<S: CallHandler> CallHandler for Auth<S> {
         let state = authn.prepare().await?;
         let deadline = call.deadline;
         call.auth = Some((authn.clone(), state.clone()));
-        match self.inner.handle(call).await {
-            // The replay is rare: its future lives on the heap, not in this one.
-            Err(e) if authn.is_rejected(&e) => Box::pin(self.replay(Call { op: op.clone(), deadline, auth: None }, authn, state, e)).await,
-            other => other,
-        }
+        // The replay is rare: its future lives on the heap, not in this one (and the
+        // block ends the error's storage before the await).
+        let replay = match self.inner.handle(call).await {
+            Err(e) if authn.is_rejected(&e) => Box::pin(self.replay(Call { op: op.clone(), deadline, auth: None }, authn, state, e)),
+            other => return other,
+        };
+        replay.await
     }
 }
 

@@ -29,10 +29,10 @@ pub mod trace;
 use std::future::Future;
 use std::sync::Arc;
 
-use tokio::time::Instant;
 use futures_util::future::Either;
-use tower::{BoxError, ServiceExt};
+use tokio::time::Instant;
 use tower::util::BoxCloneSyncService;
+use tower::{BoxError, ServiceExt};
 
 use crate::auth::{AuthState, Authenticator};
 use crate::error::Error;
@@ -64,6 +64,7 @@ pub type AttemptService = BoxCloneSyncService<reqwest::Request, RawResponse, Box
 
 mod handler {
     use std::future::Future;
+    use std::time::Duration;
 
     use tower::BoxError;
 
@@ -82,6 +83,18 @@ mod handler {
     pub trait AttemptHandler: Send + Sync {
         /// Send one attempt.
         fn send(&self, request: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_;
+
+        /// Send one attempt that must be done within `limit`: by default the limit
+        /// travels as the request's timeout; the timeout layer takes it directly
+        /// (reqwest keeps a request's timeout in an allocated extension map).
+        fn send_within(
+            &self,
+            mut request: reqwest::Request,
+            limit: Duration,
+        ) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+            *request.timeout_mut() = Some(limit);
+            self.send(request)
+        }
     }
 }
 
@@ -130,4 +143,3 @@ pub(crate) enum ClientStack {
     /// User call layers around the standard stack (type-erased).
     Layered(CallService),
 }
-

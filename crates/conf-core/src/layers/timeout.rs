@@ -41,8 +41,22 @@ pub struct Timeout<S = AttemptService> {
 impl<S: AttemptHandler> AttemptHandler for Timeout<S> {
     #[inline]
     fn send(&self, mut req: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
-        // Take the limit off the request so reqwest does not arm a second timer.
-        let limit = req.timeout_mut().take().unwrap_or(self.default);
+        // Take the limit off the request so reqwest does not arm a second timer
+        // (`timeout_mut` allocates: only call it when a timeout is set).
+        let limit = if req.timeout().is_some() { req.timeout_mut().take() } else { None };
+        self.timed(req, limit.unwrap_or(self.default))
+    }
+
+    #[inline]
+    fn send_within(&self, mut req: reqwest::Request, limit: Duration) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+        let limit = if req.timeout().is_some() { req.timeout_mut().take().map_or(limit, |t| t.min(limit)) } else { limit };
+        self.timed(req, limit)
+    }
+}
+
+impl<S: AttemptHandler> Timeout<S> {
+    #[inline]
+    fn timed(&self, req: reqwest::Request, limit: Duration) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
         // A combinator, not an `async` block: the inner future is stored once.
         tokio::time::timeout(limit, self.inner.send(req)).map(move |r| match r {
             Ok(r) => r,

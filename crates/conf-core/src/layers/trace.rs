@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::task::{Context, Poll};
 
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, Either};
 use tower::{Layer, Service};
 use tracing::Instrument;
 
@@ -31,6 +31,10 @@ pub struct Trace<S = CallService> {
 
 impl<S: CallHandler> CallHandler for Trace<S> {
     fn handle(&self, call: Call) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
+        if unobservable() {
+            // No subscriber and no `log` logger: the span could not be seen by anyone.
+            return Either::Left(self.inner.handle(call));
+        }
         let op = &call.op;
         let span = tracing::info_span!(
             "conf.call",
@@ -43,8 +47,20 @@ impl<S: CallHandler> CallHandler for Trace<S> {
             elapsed_ms = tracing::field::Empty,
             outcome = tracing::field::Empty,
         );
-        traced(&self.inner, call).instrument(span)
+        if span.is_disabled() && log::max_level() == log::LevelFilter::Off {
+            // Nothing can observe the span (no subscriber wants it, no `log` logger):
+            // skip entering and leaving it on every poll.
+            Either::Left(self.inner.handle(call))
+        } else {
+            Either::Right(traced(&self.inner, call).instrument(span))
+        }
     }
+}
+
+/// Whether no tracing output can be observed at all: no dispatcher was ever set
+/// (global or scoped) and the `log` crate (tracing's fallback) is off.
+pub(crate) fn unobservable() -> bool {
+    !tracing::dispatcher::has_been_set() && log::max_level() == log::LevelFilter::Off
 }
 
 async fn traced<S: CallHandler>(inner: &S, call: Call) -> Result<RawResponse, Error> {
