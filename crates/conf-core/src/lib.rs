@@ -18,6 +18,7 @@
 
 pub mod auth;
 mod client;
+pub mod codegen;
 pub mod config;
 pub mod de;
 pub mod endpoint;
