@@ -136,8 +136,9 @@ impl Case {
                 "read recovers after waiting Retry-After (>= 1 s); create reports HTTP 429, not replayed, nothing created"
             }
             Case::Status500 => "read and create report HTTP 500 after 1 attempt (not transient); nothing created",
-            Case::Nginx502 | Case::Status503 | Case::Status504 => {
-                "read recovers (2 attempts); create reports the HTTP status, not replayed, nothing created"
+            Case::Nginx502 | Case::Status503 => "read recovers (2 attempts); create reports the HTTP status, not replayed, nothing created",
+            Case::Status504 => {
+                "read recovers (2 attempts); create is outcome-unknown (a gateway timeout cannot prove the platform did nothing), not replayed, nothing created"
             }
             Case::TruncatedJson => {
                 "read and create report a decode error after 1 attempt; the create took effect once and was not replayed"
@@ -541,7 +542,9 @@ async fn injected<F: Flow>(case: Case, flow: &F) -> Verdict {
         Case::Status500 => is_status(&create, 500) && created == 0 && create_attempts == 1,
         Case::Nginx502 => is_status(&create, 502) && created == 0 && create_attempts == 1,
         Case::Status503 => is_status(&create, 503) && created == 0 && create_attempts == 1,
-        Case::Status504 => is_status(&create, 504) && created == 0 && create_attempts == 1,
+        Case::Status504 => {
+            is_unknown(&create) && create.as_ref().err().and_then(Error::http_status) == Some(504) && created == 0 && create_attempts == 1
+        }
         Case::TruncatedJson => is_decode(&create) && created == 1 && create_attempts == 1,
         Case::MalformedJson | Case::UnexpectedShape => is_decode(&create) && created == 0 && create_attempts == 1,
         Case::CredentialsExpired => create.is_ok() && created == 1 && create_auth == 1,

@@ -136,8 +136,8 @@ pub fn render(cells: &[Value]) -> String {
          orders), so a replayed non-idempotent call would show as 2.\n\
          - 500 is not retried: the platforms answer 500 for application errors, not for overload. \
          429/502/503/504 are retried for idempotent calls only; a non-idempotent call gets the \
-         status back and was not replayed. A 504 from a gateway does not prove the platform did \
-         nothing: the error says 504, and callers should treat a create that got 504 as possibly done.\n\
+         status back and was not replayed, except 504: a gateway timeout does not prove the platform \
+         did nothing, so a create answered 504 is reported as outcome unknown (carrying the 504).\n\
          - A truncated or malformed 200 is a decode error and is not retried; for a create the \
          emulator did execute it (truncation happens after handling), which the cell checks: \
          executed once, not replayed.\n\

@@ -18,7 +18,9 @@ pub enum Decision {
 /// Failures before any byte was sent are always retryable. Timeouts, broken
 /// connections, 429/502/503/504 and transient vendor codes are retried only for
 /// idempotent operations; for the others a failure after sending becomes an
-/// unknown outcome, and a server's answer is returned as it is.
+/// unknown outcome, and a server's answer is returned as it is, except a gateway
+/// timeout (504): the proxy gave up waiting for a platform that may still have acted,
+/// so a non-idempotent call answered 504 is an unknown outcome too.
 pub fn classify(error: &Error, idempotent: bool) -> Decision {
     match error {
         Error::Transport { sent: false, .. } | Error::Transport { kind: TransportKind::Connect | TransportKind::Dns, .. } => {
@@ -31,6 +33,7 @@ pub fn classify(error: &Error, idempotent: bool) -> Decision {
                 Decision::OutcomeUnknown
             }
         }
+        Error::HttpStatus { status: 504, .. } if !idempotent => Decision::OutcomeUnknown,
         Error::HttpStatus { .. } | Error::Vendor { .. } if error.is_retryable() => {
             if idempotent {
                 Decision::Retry
@@ -66,6 +69,9 @@ mod tests {
         assert_eq!(classify(&timeout, false), Decision::OutcomeUnknown);
         assert_eq!(classify(&s503, true), Decision::Retry);
         assert_eq!(classify(&s503, false), Decision::Fail);
+        let s504 = Error::HttpStatus { request: info(), status: 504, body_excerpt: String::new(), retry_after: None };
+        assert_eq!(classify(&s504, true), Decision::Retry);
+        assert_eq!(classify(&s504, false), Decision::OutcomeUnknown);
         assert_eq!(classify(&s500, true), Decision::Fail);
         assert_eq!(classify(&busy, true), Decision::Retry);
         assert_eq!(classify(&busy, false), Decision::Fail);
