@@ -131,7 +131,8 @@ impl Sandbox {
             moyun_api::MoyunConfig::with_core(loopback(&self.moyun.1.base_url())?, m.app_key.clone(), m.app_secret.clone(), user, password)
                 .heartbeat_interval(None);
         let moyun = moyun_api::MoyunClient::new(config)?;
-        let conf_id = moyun.mc_create_conf(crate::tour::moyun::conference("Sandbox demo conference")).await?.conf_id.unwrap_or_default();
+        let conf_id =
+            moyun.mc_create_conf(moyun_api::McCreateConfRequest::instant("Sandbox demo conference")).await?.conf_id.unwrap_or_default();
 
         let y = YtxEmuConfig::default();
         let ytx = ytx_telemeeting::YtxClient::builder(y.account_sid.clone(), secret(y.auth_token.clone()), y.app_id.clone())

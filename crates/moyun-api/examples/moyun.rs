@@ -16,9 +16,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use moyun_api::push::{PushEvent, Topic};
 use moyun_api::{
-    AccountType, CallMode, CascadeMode, ConfType, CreateType, DualMode, EncryptedType, McCreateConfRequest, McEndConfRequest, MoyunClient,
-    MoyunConfig, MtSpec, Protocol, VcAddMtsRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest, VideoFormat,
-    VideoFormatSpec, VideoResolution,
+    AccountType, McCreateConfRequest, McEndConfRequest, MoyunClient, MoyunConfig, MtSpec, Protocol, VcAddMtsRequest, VcListMtsRequest,
+    VcSetChairmanRequest, VcSetMtMuteRequest,
 };
 
 fn env(name: &str) -> Option<String> {
@@ -52,36 +51,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("logged in; platform vc API-Level {}", client.api_level("vc").await?);
 
     // An instant conference.
-    let video = VideoFormatSpec { format: VideoFormat::H264Hp, resolution: VideoResolution::P720, frame: 30, bitrate: 2048 };
-    let req = McCreateConfRequest::new(
-        "conf-sdk example",
-        60,
-        2048,
-        0,
-        0,
-        EncryptedType::None,
-        ConfType::Traditional,
-        CallMode::Auto,
-        3,
-        20,
-        0,
-        0,
-        1,
-        "no-encryption",
-        DualMode::Speaker,
-        0,
-        CascadeMode::Simple,
-        1,
-        0,
-        0,
-        0,
-        192,
-        0,
-        0,
-        0,
-        vec![video],
-    )
-    .create_type(CreateType::Instant);
+    let req = McCreateConfRequest::instant("conf-sdk example");
     let conf_id = client.mc_create_conf(req).await?.conf_id.ok_or("the platform answered no conf_id")?;
     println!("conference {conf_id} created");
 

@@ -32,6 +32,7 @@ mod envelope; // spec owner: MoyunEnvelope + error table
 #[allow(clippy::explicit_counter_loop)]
 pub mod generated; // spec owner: generator output (never hand-edited)
 pub mod negotiate; // partner: Negotiator (API-Level header, /api/{app}/version)
+mod presets;
 pub mod push; // partner: CometD client
 pub mod session; // partner: login session + Authenticator + cookie jar
 

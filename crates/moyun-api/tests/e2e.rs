@@ -9,48 +9,11 @@ use conf_sandbox::moyun::{MoyunConfig as EmuConfig, MoyunEmulator};
 use futures_util::StreamExt;
 use moyun_api::push::{MessageKind, PushEvent, PushStream, Topic};
 use moyun_api::{
-    AccountType, CallMode, CascadeMode, ConfType, CreateType, DualMode, EncryptedType, McCreateConfRequest,
-    McCreatePersonalTemplateRequest, McEndConfRequest, McListPersonalTemplatesRequest, MoyunClient, MoyunConfig, MtSpec, Protocol,
-    VcAddMtsRequest, VcDeleteMtsMtSpec, VcDeleteMtsRequest, VcGetChairmanRequest, VcGetConfRequest, VcListConfsRequest, VcListMtsRequest,
-    VcSetChairmanRequest, VcSetMtMuteRequest, VcSetMtSilenceRequest, VcSetSpeakerRequest, VideoFormat, VideoFormatSpec, VideoResolution,
+    CallMode, CascadeMode, ConfType, DualMode, EncryptedType, McCreateConfRequest, McCreatePersonalTemplateRequest, McEndConfRequest,
+    McListPersonalTemplatesRequest, MoyunClient, MoyunConfig, MtSpec, VcAddMtsRequest, VcDeleteMtsMtSpec, VcDeleteMtsRequest,
+    VcGetChairmanRequest, VcGetConfRequest, VcListConfsRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest,
+    VcSetMtSilenceRequest, VcSetSpeakerRequest, VideoFormat, VideoFormatSpec, VideoResolution,
 };
-
-fn conference(name: &str) -> McCreateConfRequest {
-    let video = VideoFormatSpec { format: VideoFormat::H264Hp, resolution: VideoResolution::P720, frame: 30, bitrate: 2048 };
-    McCreateConfRequest::new(
-        name,
-        60,
-        2048,
-        0,
-        0,
-        EncryptedType::None,
-        ConfType::Traditional,
-        CallMode::Auto,
-        3,
-        20,
-        0,
-        0,
-        1,
-        "no-encryption",
-        DualMode::Speaker,
-        0,
-        CascadeMode::Simple,
-        1,
-        0,
-        0,
-        0,
-        192,
-        0,
-        0,
-        0,
-        vec![video],
-    )
-    .create_type(CreateType::Instant)
-}
-
-fn terminal(account: &str) -> MtSpec {
-    MtSpec { account_type: AccountType::E164, account: account.into(), bitrate: 2048, protocol: Protocol::H323, ..MtSpec::default() }
-}
 
 async fn next_message(push: &mut PushStream) -> moyun_api::push::PushMessage {
     loop {
@@ -72,7 +35,7 @@ async fn conference_lifecycle() {
     client.login().await.unwrap();
 
     // Create.
-    let created = client.mc_create_conf(conference("weekly sync")).await.unwrap();
+    let created = client.mc_create_conf(McCreateConfRequest::instant("weekly sync")).await.unwrap();
     let conf_id = created.conf_id.expect("conf_id");
     let conf = emu.conference(&conf_id).expect("the emulator holds the conference");
     assert_eq!(conf.name, "weekly sync");
@@ -86,15 +49,17 @@ async fn conference_lifecycle() {
     let mut push = client.push().subscribe(format!("/confs/{conf_id}/cascades/0/mts/*")).connect().await.unwrap();
 
     // Validate only: the platform lists the problem and adds nothing.
-    let mut bad = terminal("2322232");
+    let mut bad = MtSpec::e164("2322232");
     bad.account = String::new();
     assert!(client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![bad])).await.is_err(), "empty account refused before sending");
-    let report = client.debug(VcAddMtsRequest::new(conf_id.clone(), vec![terminal("2322231")]).into_operation().unwrap()).await.unwrap();
+    let report =
+        client.debug(VcAddMtsRequest::new(conf_id.clone(), vec![MtSpec::e164("2322231")]).into_operation().unwrap()).await.unwrap();
     assert!(report.is_valid(), "{report:?}");
     assert!(emu.conference(&conf_id).unwrap().terminals.is_empty(), "debug mode executes nothing");
 
     // Add terminals.
-    let added = client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![terminal("2322231"), terminal("2322232")])).await.unwrap();
+    let added =
+        client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![MtSpec::e164("2322231"), MtSpec::e164("2322232")])).await.unwrap();
     let ids: Vec<String> = added.mts.unwrap_or_default().into_iter().filter_map(|m| m.mt_id).map(|id| id.to_string()).collect();
     assert_eq!(ids.len(), 2);
     for id in &ids {
@@ -189,7 +154,7 @@ async fn debug_mode_reports_problems_under_every_spelling() {
         let (emu, server) = MoyunEmulator::start(EmuConfig { debug_key: key.into(), ..EmuConfig::default() }).await.unwrap();
         let cfg = MoyunConfig::new(&server.base_url(), "key", "12345678", "name", "888888").unwrap().heartbeat_interval(None);
         let client = MoyunClient::new(cfg).unwrap();
-        let conf_id = client.mc_create_conf(conference("debug")).await.unwrap().conf_id.unwrap();
+        let conf_id = client.mc_create_conf(McCreateConfRequest::instant("debug")).await.unwrap().conf_id.unwrap();
         // The overview's example: the second terminal lacks `bitrate` (impossible with the
         // typed request, so the operation is written by hand).
         let params = r#"{"mts":[{"account_type":5,"account":"2322231","bitrate":2048,"protocol":0},{"account_type":5,"account":"2322232","protocol":0}]}"#;

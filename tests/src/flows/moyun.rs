@@ -9,10 +9,7 @@ use conf_sandbox::moyun::{MoyunConfig as EmuConfig, MoyunEmulator};
 use futures_util::StreamExt as _;
 use http::Method;
 use moyun_api::push::{PushEvent, PushStream, Topic};
-use moyun_api::{
-    AccountType, CallMode, CascadeMode, ConfType, CreateType, DualMode, EncryptedType, McCreateConfRequest, MoyunClient, MoyunConfig,
-    MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest, VideoFormat, VideoFormatSpec, VideoResolution,
-};
+use moyun_api::{AccountType, McCreateConfRequest, MoyunClient, MoyunConfig, MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest};
 
 use crate::matrix::{Case, Flow, Target, Verdict, core_config, wait_until, wire_secrets};
 
@@ -22,39 +19,6 @@ pub struct MoyunFlow {
     server: Server,
     config: EmuConfig,
     client: MoyunClient,
-}
-
-fn conference(name: &str) -> McCreateConfRequest {
-    let video = VideoFormatSpec { format: VideoFormat::H264Hp, resolution: VideoResolution::P720, frame: 30, bitrate: 2048 };
-    McCreateConfRequest::new(
-        name,
-        60,
-        2048,
-        0,
-        0,
-        EncryptedType::None,
-        ConfType::Traditional,
-        CallMode::Auto,
-        3,
-        20,
-        0,
-        0,
-        1,
-        "no-encryption",
-        DualMode::Speaker,
-        0,
-        CascadeMode::Simple,
-        1,
-        0,
-        0,
-        0,
-        192,
-        0,
-        0,
-        0,
-        vec![video],
-    )
-    .create_type(CreateType::Instant)
 }
 
 async fn next(push: &mut PushStream) -> Option<PushEvent> {
@@ -98,8 +62,13 @@ impl MoyunFlow {
     }
 
     async fn stream_case(&self, case: Case) -> Result<String, String> {
-        let conf_id =
-            self.client.mc_create_conf(conference("push")).await.map_err(|e| format!("create_conf: {e}"))?.conf_id.ok_or("no conf_id")?;
+        let conf_id = self
+            .client
+            .mc_create_conf(McCreateConfRequest::instant("push"))
+            .await
+            .map_err(|e| format!("create_conf: {e}"))?
+            .conf_id
+            .ok_or("no conf_id")?;
         let mut push = self
             .client
             .push()
@@ -182,7 +151,7 @@ impl Flow for MoyunFlow {
     }
 
     async fn create(&self) -> Result<(), Error> {
-        self.client.mc_create_conf(conference("matrix")).await.map(drop)
+        self.client.mc_create_conf(McCreateConfRequest::instant("matrix")).await.map(drop)
     }
 
     fn create_target(&self) -> Target {

@@ -6,51 +6,12 @@ use conf_core::Error;
 use futures_util::StreamExt;
 use moyun_api::push::{PushEvent, Topic};
 use moyun_api::{
-    AccountType, CallMode, CascadeMode, ConfType, CreateType, DualMode, EncryptedType, McCreateConfRequest, McEndConfRequest, MoyunClient,
-    MoyunConfig, MtSpec, Protocol, VcAddMtsRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest, VideoFormat,
-    VideoFormatSpec, VideoResolution,
+    McCreateConfRequest, McEndConfRequest, MoyunClient, MoyunConfig, MtSpec, VcAddMtsRequest, VcListMtsRequest, VcSetChairmanRequest,
+    VcSetMtMuteRequest,
 };
 
 use super::Flow;
 use crate::sandbox::{Sandbox, loopback};
-
-/// An instant 720p conference named `name` (the document's usual parameters).
-pub fn conference(name: &str) -> McCreateConfRequest {
-    let video = VideoFormatSpec { format: VideoFormat::H264Hp, resolution: VideoResolution::P720, frame: 30, bitrate: 2048 };
-    McCreateConfRequest::new(
-        name,
-        60,
-        2048,
-        0,
-        0,
-        EncryptedType::None,
-        ConfType::Traditional,
-        CallMode::Auto,
-        3,
-        20,
-        0,
-        0,
-        1,
-        "no-encryption",
-        DualMode::Speaker,
-        0,
-        CascadeMode::Simple,
-        1,
-        0,
-        0,
-        0,
-        192,
-        0,
-        0,
-        0,
-        vec![video],
-    )
-    .create_type(CreateType::Instant)
-}
-
-fn terminal(account: &str) -> MtSpec {
-    MtSpec { account_type: AccountType::E164, account: account.into(), bitrate: 2048, protocol: Protocol::H323, ..MtSpec::default() }
-}
 
 /// Run the moyun flow.
 pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
@@ -74,7 +35,11 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     };
     let Some(conf_id) = f
         .step("create conference", async {
-            let id = client.mc_create_conf(conference("confctl tour")).await?.conf_id.ok_or_else(|| Error::other("no conf_id"))?;
+            let id = client
+                .mc_create_conf(McCreateConfRequest::instant("confctl tour"))
+                .await?
+                .conf_id
+                .ok_or_else(|| Error::other("no conf_id"))?;
             Ok((id.clone(), format!("conference {id}")))
         })
         .await
@@ -92,7 +57,8 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     };
     let Some(ids) = f
         .step("add terminals", async {
-            let added = client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![terminal("2322231"), terminal("2322232")])).await?;
+            let added =
+                client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![MtSpec::e164("2322231"), MtSpec::e164("2322232")])).await?;
             let ids: Vec<String> = added.mts.unwrap_or_default().into_iter().filter_map(|m| m.mt_id).map(|id| id.to_string()).collect();
             if ids.len() != 2 {
                 return Err(Error::other(format!("expected 2 terminals, got {}", ids.len())));
@@ -131,7 +97,7 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     })
     .await;
     f.step("validate only (debug=1)", async {
-        let report = client.debug(VcAddMtsRequest::new(conf_id.clone(), vec![terminal("2322233")]).into_operation()?).await?;
+        let report = client.debug(VcAddMtsRequest::new(conf_id.clone(), vec![MtSpec::e164("2322233")]).into_operation()?).await?;
         let count = emu.conference(&conf_id).map_or(0, |c| c.terminals.len());
         if !report.is_valid() || count != 2 {
             return Err(Error::other(format!("debug mode: {} problems, {count} terminals", report.problems.len())));
