@@ -7,4 +7,5 @@
 
 pub mod capture;
 pub mod flows;
+pub mod hostile;
 pub mod matrix;

@@ -121,34 +121,262 @@ impl Case {
         }
     }
 
-    /// What is expected, in words (for the report).
-    pub fn expected(self) -> &'static str {
+    /// What is expected, in words (for the report). For the injected faults the text is
+    /// rendered from [`Case::expectation`], the very predicate the cell checks.
+    pub fn expected(self) -> String {
         match self {
             Case::Refused => {
                 "read and create fail with `nothing sent`, no request logged, nothing created; the same client works once the port listens"
+                    .into()
             }
-            Case::ResetBeforeResponse => {
-                "read recovers (2 attempts); create: ok (created once) or outcome-unknown (created 0), never twice"
-            }
-            Case::ResetAfterBody => "read recovers (2 attempts); create is outcome-unknown (or ok), created exactly once, not replayed",
-            Case::Timeout => "read recovers (2 attempts); create is outcome-unknown (or ok), created at most once, not replayed",
-            Case::TooManyRequests => {
-                "read recovers after waiting Retry-After (>= 1 s); create reports HTTP 429, not replayed, nothing created"
-            }
-            Case::Status500 => "read and create report HTTP 500 after 1 attempt (not transient); nothing created",
-            Case::Nginx502 | Case::Status503 => "read recovers (2 attempts); create reports the HTTP status, not replayed, nothing created",
-            Case::Status504 => {
-                "read recovers (2 attempts); create is outcome-unknown (a gateway timeout cannot prove the platform did nothing), not replayed, nothing created"
-            }
-            Case::TruncatedJson => {
-                "read and create report a decode error after 1 attempt; the create took effect once and was not replayed"
-            }
-            Case::MalformedJson | Case::UnexpectedShape => "read and create report a decode error after 1 attempt; nothing created",
-            Case::CredentialsExpired => "read and create succeed, each after exactly one re-authentication; created once",
             Case::StreamDropped | Case::StreamSilent => {
-                "the stream reconnects by itself and the roster / subscription set equals the platform's again"
+                "the stream reconnects by itself and the roster / subscription set equals the platform's again".into()
+            }
+            _ => self.expectation().map(|e| e.describe()).unwrap_or_default(),
+        }
+    }
+
+    /// The predicate an injected fault's cell checks; `None` for the cases checked by their
+    /// own runner (refused connections, streams).
+    pub fn expectation(self) -> Option<Expectation> {
+        use Outcome::{Decode, NothingSent, Ok, Status, Unknown, UnknownStatus};
+        let recovers = Phase::one(Alt::new(&[Ok]).attempts(2));
+        let decode_once = Phase::one(Alt::new(&[Decode]).attempts(1));
+        let refused_create = |status: &'static [Outcome]| Phase::one(Alt::new(status).created(Created::Exactly(0)).attempts(1));
+        let e = match self {
+            Case::ResetBeforeResponse => Expectation::new(
+                recovers,
+                Phase {
+                    alts: vec![
+                        Alt::new(&[Ok]).created(Created::Exactly(1)),
+                        Alt::new(&[Unknown, NothingSent]).created(Created::Exactly(0)),
+                    ],
+                    ..Phase::default()
+                },
+            )
+            .why("never executed twice"),
+            Case::ResetAfterBody => {
+                Expectation::new(recovers, Phase::one(Alt::new(&[Unknown, Ok]).created(Created::Exactly(1)).attempts(1)))
+                    .why("not replayed")
+            }
+            Case::Timeout => Expectation::new(
+                recovers,
+                Phase {
+                    alts: vec![Alt::new(&[Unknown]).created(Created::AtMost(1)).attempts(1), Alt::new(&[Ok]).created(Created::Exactly(1))],
+                    ..Phase::default()
+                },
+            )
+            .why("not replayed"),
+            Case::TooManyRequests => Expectation::new(
+                Phase { min_wait: Some(Duration::from_secs(RETRY_AFTER_SECS)), ..recovers },
+                refused_create(&[Status(429)]),
+            )
+            .why("not replayed"),
+            Case::Status500 => Expectation::new(Phase::one(Alt::new(&[Status(500)]).attempts(1)), refused_create(&[Status(500)]))
+                .why("the platforms answer 500 for application errors: not transient"),
+            Case::Nginx502 => Expectation::new(recovers, refused_create(&[Status(502)])).why("not replayed"),
+            Case::Status503 => Expectation::new(recovers, refused_create(&[Status(503)])).why("not replayed"),
+            Case::Status504 => Expectation::new(recovers, refused_create(&[UnknownStatus(504)]))
+                .why("a gateway timeout cannot prove the platform did nothing; not replayed"),
+            Case::TruncatedJson => {
+                Expectation::new(decode_once.clone(), Phase::one(Alt::new(&[Decode]).created(Created::Exactly(1)).attempts(1)))
+                    .why("the create took effect once and was not replayed")
+            }
+            Case::MalformedJson | Case::UnexpectedShape => {
+                Expectation::new(decode_once, Phase::one(Alt::new(&[Decode]).created(Created::Exactly(0)).attempts(1)))
+            }
+            Case::CredentialsExpired => Expectation::new(
+                Phase { reauth: Some(1), ..Phase::one(Alt::new(&[Ok])) },
+                Phase { reauth: Some(1), ..Phase::one(Alt::new(&[Ok]).created(Created::Exactly(1))) },
+            ),
+            Case::Refused | Case::StreamDropped | Case::StreamSilent => return None,
+        };
+        Some(e)
+    }
+}
+
+/// How a call ended, as the matrix classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Success.
+    Ok,
+    /// `Error::HttpStatus` with this status.
+    Status(u16),
+    /// `Error::Decode`.
+    Decode,
+    /// `Error::OutcomeUnknown`, whatever the cause.
+    Unknown,
+    /// `Error::OutcomeUnknown` carrying this HTTP status.
+    UnknownStatus(u16),
+    /// An error for which nothing was sent.
+    NothingSent,
+}
+
+impl Outcome {
+    /// Whether `r` ended this way.
+    pub fn matches(self, r: &Result<(), Error>) -> bool {
+        match self {
+            Outcome::Ok => r.is_ok(),
+            Outcome::Status(s) => is_status(r, s),
+            Outcome::Decode => is_decode(r),
+            Outcome::Unknown => is_unknown(r),
+            Outcome::UnknownStatus(s) => is_unknown(r) && r.as_ref().err().and_then(Error::http_status) == Some(s),
+            Outcome::NothingSent => r.as_ref().is_err_and(Error::nothing_sent),
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Outcome::Ok => "ok".into(),
+            Outcome::Status(s) => format!("HTTP {s}"),
+            Outcome::Decode => "a decode error".into(),
+            Outcome::Unknown => "outcome unknown".into(),
+            Outcome::UnknownStatus(s) => format!("outcome unknown carrying HTTP {s}"),
+            Outcome::NothingSent => "nothing sent".into(),
+        }
+    }
+}
+
+/// How many creates the emulator may have executed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// Not checked (reads).
+    Any,
+    /// Exactly this many.
+    Exactly(u64),
+    /// At most this many.
+    AtMost(u64),
+}
+
+/// One acceptable ending of a call: any of `outcomes`, with the count of creates and of
+/// attempts the server saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alt {
+    /// Acceptable outcomes.
+    pub outcomes: &'static [Outcome],
+    /// Creates the emulator executed.
+    pub created: Created,
+    /// Attempts the server saw (`None`: not checked).
+    pub attempts: Option<usize>,
+}
+
+impl Alt {
+    fn new(outcomes: &'static [Outcome]) -> Self {
+        Self { outcomes, created: Created::Any, attempts: None }
+    }
+    fn created(mut self, c: Created) -> Self {
+        self.created = c;
+        self
+    }
+    fn attempts(mut self, n: usize) -> Self {
+        self.attempts = Some(n);
+        self
+    }
+
+    fn holds(&self, o: &Observed<'_>) -> bool {
+        self.outcomes.iter().any(|x| x.matches(o.result))
+            && match self.created {
+                Created::Any => true,
+                Created::Exactly(n) => o.created == n,
+                Created::AtMost(n) => o.created <= n,
+            }
+            && self.attempts.is_none_or(|n| o.attempts == n)
+    }
+
+    fn describe(&self) -> String {
+        let mut d = self.outcomes.iter().map(|o| o.describe()).collect::<Vec<_>>().join(" or ");
+        if let Some(n) = self.attempts {
+            let _ = write!(d, " after {n} attempt{}", if n == 1 { "" } else { "s" });
+        }
+        match self.created {
+            Created::Any => {}
+            Created::Exactly(n) => {
+                let _ = write!(d, ", created {n}");
+            }
+            Created::AtMost(n) => {
+                let _ = write!(d, ", created at most {n}");
             }
         }
+        d
+    }
+}
+
+/// What one call (the read or the create) of a cell must show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Phase {
+    /// Acceptable endings (one must hold).
+    pub alts: Vec<Alt>,
+    /// Re-authentications the call must have caused.
+    pub reauth: Option<u64>,
+    /// Least time the call must have waited (a `Retry-After`).
+    pub min_wait: Option<Duration>,
+}
+
+impl Phase {
+    fn one(alt: Alt) -> Self {
+        Self { alts: vec![alt], ..Self::default() }
+    }
+
+    /// Whether the observation satisfies this phase.
+    pub fn holds(&self, o: &Observed<'_>) -> bool {
+        self.alts.iter().any(|a| a.holds(o)) && self.reauth.is_none_or(|n| o.reauth == n) && self.min_wait.is_none_or(|w| o.waited >= w)
+    }
+
+    fn describe(&self) -> String {
+        let mut d = self.alts.iter().map(Alt::describe).collect::<Vec<_>>().join("; or ");
+        if let Some(w) = self.min_wait {
+            let _ = write!(d, ", having waited Retry-After (>= {} s)", w.as_secs());
+        }
+        if let Some(n) = self.reauth {
+            let _ = write!(d, ", after exactly {n} re-authentication{}", if n == 1 { "" } else { "s" });
+        }
+        d
+    }
+}
+
+/// What one call of a cell showed.
+#[derive(Debug)]
+pub struct Observed<'a> {
+    /// The call's result.
+    pub result: &'a Result<(), Error>,
+    /// Requests of this call the server logged.
+    pub attempts: usize,
+    /// Creates the emulator executed during the call.
+    pub created: u64,
+    /// Re-authentications during the call.
+    pub reauth: u64,
+    /// How long the call took.
+    pub waited: Duration,
+}
+
+/// The expected outcome of an injected fault: the read's and the create's predicates, and
+/// why (for the report). The report's "expected" column is rendered from this value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// The idempotent call.
+    pub read: Phase,
+    /// The non-idempotent call.
+    pub create: Phase,
+    /// The reason, in words.
+    pub why: &'static str,
+}
+
+impl Expectation {
+    fn new(read: Phase, create: Phase) -> Self {
+        Self { read, create, why: "" }
+    }
+    fn why(mut self, why: &'static str) -> Self {
+        self.why = why;
+        self
+    }
+
+    /// The expectation in words: exactly what [`Phase::holds`] checks.
+    pub fn describe(&self) -> String {
+        let mut d = format!("read: {}; create: {}", self.read.describe(), self.create.describe());
+        if !self.why.is_empty() {
+            let _ = write!(d, " ({})", self.why);
+        }
+        d
     }
 }
 
@@ -292,6 +520,9 @@ pub fn kind(e: &Error) -> String {
         Error::Unsupported { .. } => "unsupported".into(),
         Error::InvalidInput { .. } => "invalid input".into(),
         Error::OutcomeUnknown { cause, .. } => format!("outcome unknown ({})", kind(cause)),
+        Error::Discovery { cause, .. } => format!("API-Level discovery failed ({})", kind(cause)),
+        Error::Redirect { status, .. } => format!("redirect {status} not followed"),
+        Error::LimitExceeded { what, .. } => format!("{what} limit"),
         _ => "other".into(),
     }
 }
@@ -331,7 +562,7 @@ pub async fn run_vendor<F: Flow>() -> Vec<Cell> {
                     vendor: F::VENDOR.into(),
                     fault: case.name().into(),
                     applicable: true,
-                    expected: case.expected().into(),
+                    expected: case.expected(),
                     observed: format!("PANIC: {msg}"),
                     pass: false,
                     millis: 0,
@@ -402,7 +633,7 @@ fn finish<F: Flow>(case: Case, flow: &F, v: Verdict) -> Cell {
         vendor: F::VENDOR.into(),
         fault: case.name().into(),
         applicable: true,
-        expected: case.expected().into(),
+        expected: case.expected(),
         observed: v.observed,
         pass: v.pass,
         millis: 0,
@@ -522,34 +753,11 @@ async fn injected<F: Flow>(case: Case, flow: &F) -> Verdict {
     let healthy = flow.read().await;
     texts_of(&healthy, &mut texts);
 
-    let read_ok = match case {
-        Case::ResetBeforeResponse | Case::ResetAfterBody | Case::Timeout | Case::Nginx502 | Case::Status503 | Case::Status504 => {
-            read.is_ok() && read_attempts == 2
-        }
-        Case::TooManyRequests => read.is_ok() && read_attempts == 2 && waited >= Duration::from_secs(RETRY_AFTER_SECS),
-        Case::Status500 => is_status(&read, 500) && read_attempts == 1,
-        Case::TruncatedJson | Case::MalformedJson | Case::UnexpectedShape => is_decode(&read) && read_attempts == 1,
-        Case::CredentialsExpired => read.is_ok() && read_auth == 1,
-        Case::Refused | Case::StreamDropped | Case::StreamSilent => unreachable!(),
-    };
-    let create_ok = match case {
-        Case::ResetBeforeResponse => {
-            (create.is_ok() && created == 1) || ((is_unknown(&create) || create.as_ref().is_err_and(Error::nothing_sent)) && created == 0)
-        }
-        Case::ResetAfterBody => (is_unknown(&create) || create.is_ok()) && created == 1 && create_attempts == 1,
-        Case::Timeout => (is_unknown(&create) && created <= 1 && create_attempts == 1) || (create.is_ok() && created == 1),
-        Case::TooManyRequests => is_status(&create, 429) && created == 0 && create_attempts == 1,
-        Case::Status500 => is_status(&create, 500) && created == 0 && create_attempts == 1,
-        Case::Nginx502 => is_status(&create, 502) && created == 0 && create_attempts == 1,
-        Case::Status503 => is_status(&create, 503) && created == 0 && create_attempts == 1,
-        Case::Status504 => {
-            is_unknown(&create) && create.as_ref().err().and_then(Error::http_status) == Some(504) && created == 0 && create_attempts == 1
-        }
-        Case::TruncatedJson => is_decode(&create) && created == 1 && create_attempts == 1,
-        Case::MalformedJson | Case::UnexpectedShape => is_decode(&create) && created == 0 && create_attempts == 1,
-        Case::CredentialsExpired => create.is_ok() && created == 1 && create_auth == 1,
-        Case::Refused | Case::StreamDropped | Case::StreamSilent => unreachable!(),
-    };
+    // The same predicate the report's "expected" column is rendered from.
+    let expect = case.expectation().expect("an injected fault has an expectation");
+    let read_ok = expect.read.holds(&Observed { result: &read, attempts: read_attempts, created: 0, reauth: read_auth, waited });
+    let create_ok =
+        expect.create.holds(&Observed { result: &create, attempts: create_attempts, created, reauth: create_auth, waited: Duration::ZERO });
     let fired = applied == 1 && create_applied == 1;
     let mut observed = format!(
         "read: {} ({read_attempts} attempt(s){}); create: {} ({create_attempts} attempt(s), created {created}{}); then read: {}",
@@ -651,38 +859,133 @@ fn collect_json(v: &serde_json::Value, fields: &[&str], out: &mut Vec<String>) {
     }
 }
 
-/// The matrix as a Markdown table plus totals.
-pub fn markdown(cells: &[Cell]) -> String {
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The whole of `docs/reliability.md`'s generated part, rendered once from the cells (the
+/// fault matrix test prints it and `cargo xtask faults` writes it).
+pub fn report(cells: &[Cell]) -> String {
     let mut vendors: Vec<&str> = Vec::new();
     for c in cells {
         if !vendors.contains(&c.vendor.as_str()) {
             vendors.push(&c.vendor);
         }
     }
-    let mut out = String::from("| fault |");
+    let faults: Vec<&str> = Case::ALL.iter().map(|c| c.name()).filter(|f| cells.iter().any(|c| c.fault == *f)).collect();
+    let applicable: Vec<&Cell> = cells.iter().filter(|c| c.applicable).collect();
+    let passed = applicable.iter().filter(|c| c.pass).count();
+    let na = cells.len() - applicable.len();
+    let total_ms: u64 = cells.iter().map(|c| c.millis).sum();
+
+    let mut d = String::new();
+    d.push_str("# Reliability: the fault matrix\n\n");
+    d.push_str(
+        "Generated by `cargo xtask faults` from `tests/tests/fault_matrix.rs` (rendered by `conf_sdk_tests::matrix::report`; the *expected* column is rendered from the predicates the cells check); do not edit by hand above the hand-written marker at the end.\n\n\
+         Every vendor's core flow runs against its conf-sandbox emulator once per fault, the fault \
+         injected by the emulator harness (`conf_sandbox::harness`). Each cell starts a fresh \
+         emulator and client, injects the fault once into an idempotent call (the *read*) and once \
+         into a non-idempotent call (the *create*, whose arrivals the emulator counts), compares \
+         what the client reported with what the emulator saw, and then calls the same client \
+         again. Clients use a 300 ms per-attempt timeout, 3 attempts and 5-20 ms backoff.\n\n",
+    );
+    let _ = writeln!(
+        d,
+        "**Totals:** {} cells; {} apply, **{passed} as expected**, {} not; {na} do not apply (n/a). Run time of the cells: {:.1} s.\n",
+        cells.len(),
+        applicable.len(),
+        applicable.len() - passed,
+        total_ms as f64 / 1000.0
+    );
+    d.push_str("| fault |");
     for v in &vendors {
-        let _ = write!(out, " {v} |");
+        let _ = write!(d, " {v} |");
     }
-    out.push_str("\n|---|");
+    d.push_str("\n|---|");
     for _ in &vendors {
-        out.push_str("---|");
+        d.push_str("---|");
     }
-    out.push('\n');
-    for case in Case::ALL {
-        let _ = write!(out, "| {} |", case.name());
+    d.push('\n');
+    for f in &faults {
+        let _ = write!(d, "| {f} |");
         for v in &vendors {
-            let mark = cells.iter().find(|c| c.vendor == *v && c.fault == case.name()).map_or("?", |c| {
+            let mark = cells.iter().find(|c| c.vendor == *v && c.fault == *f).map_or("?", |c| {
                 if !c.applicable {
                     "n/a"
                 } else if c.pass {
-                    "pass"
+                    "as expected"
                 } else {
-                    "**FAIL**"
+                    "**NOT as expected**"
                 }
             });
-            let _ = write!(out, " {mark} |");
+            let _ = write!(d, " {mark} |");
         }
-        out.push('\n');
+        d.push('\n');
     }
-    out
+
+    d.push_str("\n## Expected outcome per fault\n\n| fault | expected |\n|---|---|\n");
+    for f in &faults {
+        if let Some(c) = cells.iter().find(|c| c.fault == *f && c.applicable) {
+            let _ = writeln!(d, "| {f} | {} |", escape(&c.expected));
+        }
+    }
+
+    d.push_str("\n## Cells that do not apply\n\n| vendor | fault | why |\n|---|---|---|\n");
+    for c in cells.iter().filter(|c| !c.applicable) {
+        let why = c.expected.trim_start_matches("n/a: ");
+        let _ = writeln!(d, "| {} | {} | {} |", c.vendor, c.fault, escape(why));
+    }
+
+    d.push_str("\n## Observed, cell by cell\n\n| vendor | fault | observed | ms | as expected |\n|---|---|---|---|---|\n");
+    for c in &applicable {
+        let _ = writeln!(
+            d,
+            "| {} | {} | {} | {} | {} |",
+            c.vendor,
+            c.fault,
+            escape(&c.observed),
+            c.millis,
+            if c.pass { "yes" } else { "**no**" }
+        );
+    }
+
+    d.push_str(
+        "\n## Notes\n\n\
+         - *Read* / *create* per vendor: moyun `vc.list_confs` / `mc.create_conf`; vmr \
+         `service_status` / `dial` (in a session); webapi `getmeetingfile` / `meetingcreate`; ytx \
+         `meetingState` / `createMeeting`; lingsun `getAll` packages / `open` order.\n\
+         - *created* counts what the emulator executed (conferences, dial requests, meetings, \
+         orders), so a replayed non-idempotent call would show as 2.\n\
+         - 500 is not retried: the platforms answer 500 for application errors, not for overload. \
+         429/502/503/504 are retried for idempotent calls only; a non-idempotent call gets the \
+         status back and was not replayed, except 504: a gateway timeout does not prove the platform \
+         did nothing, so a create answered 504 is reported as outcome unknown (carrying the 504).\n\
+         - A truncated or malformed 200 is a decode error and is not retried; for a create the \
+         emulator did execute it (truncation happens after handling), which the cell checks: \
+         executed once, not replayed.\n\
+         - *credentials expired*: the harness runs the emulator's expiry hook (moyun: account \
+         token and cookie session; vmr: session token; lingsun: OAuth access token) just before \
+         handling the call; the client must re-authenticate exactly once (moyun: one login; vmr: \
+         one new session after the refused refresh; lingsun: one grant) and replay the rejected call.\n\
+         - *stream dropped*: vmr `abort_streams` (connection cut mid-stream, roster changed while \
+         down); moyun `abort_streams` on the CometD long poll. *stream silent*: the server stalls \
+         the stream; the client's watchdog must give up and reconnect (vmr silence timeout 800 ms; \
+         moyun long poll 300 ms + 200 ms margin).\n\
+         - *unexpected shape*: a success envelope whose payload has a field of the wrong type (an \
+         object where a list or text is expected); every client reports a decode error. Not in the \
+         matrix: a success envelope that *lacks* a field. ytx `createMeeting` answering \
+         `{\"statusCode\":\"0\"}` without `meid` is rejected as a decode error naming `meid` (no \
+         meeting with an empty id is returned); known gap: vmr `dial` answering a result with no \
+         uuids returns an empty list. Both are checked by \
+         `a_success_reply_without_the_created_id_is_a_decode_error` in `tests/tests/fault_matrix.rs`.\n\
+         - Every cell also counts panics in any thread (a panic hook): one panic fails the cell.\n\
+         - The same flows run again under a TRACE subscriber in `tests/tests/secret_audit.rs`, \
+         which searches everything logged and reported for the secrets used.\n\n\
+         ## Reproduce\n\n\
+         ```sh\n\
+         cargo xtask faults                                      # runs the matrix, rewrites this file\n\
+         cargo test -p conf-sdk-tests --test fault_matrix -- --nocapture   # the same cells, as CI runs them\n\
+         ```\n",
+    );
+    d
 }

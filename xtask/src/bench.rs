@@ -148,8 +148,12 @@ fn loadavg() -> String {
 
 /// What a ratio figure compares, by name.
 fn baseline_of(name: &str) -> &'static str {
-    if name.starts_with("core_overhead") {
-        "bare reqwest in the same run (req/s of the stack / req/s of bare reqwest)"
+    if name.starts_with("core_overhead_instr") {
+        "bare reqwest, instructions per request under callgrind (bare / stack: load-independent)"
+    } else if name.contains("_ratio_min") || name.contains("_ratio_max") {
+        "the spread of the per-round ratios (each round runs baseline and stack back to back)"
+    } else if name.starts_with("core_overhead") {
+        "median over alternating rounds of bare reqwest in the same run (req/s of the stack / req/s of bare reqwest)"
     } else if name.starts_with("sse_ours_vs_eventsource_stream") {
         "eventsource-stream on the same bytes and chunking (its time / ours: > 1 means we are faster)"
     } else if name.starts_with("webapi_token") {

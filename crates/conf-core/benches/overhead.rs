@@ -2,14 +2,17 @@
 //! (trace, API-Level, auth, retry, timeout) vs the same request with bare reqwest,
 //! against one loopback hyper server, at concurrency 1 and 64.
 //!
-//! Rounds alternate baseline and stack so machine noise hits both alike; the
-//! median of the rounds is reported. Output lines `RESULT <name> <value> <unit>`
-//! are collected by `cargo xtask bench`.
+//! Rounds alternate baseline and stack so machine noise hits both alike; each round gives
+//! one stack/bare ratio, and the median ratio is reported with its spread (min..max over the
+//! rounds). Throughput on a shared machine swings by 2x between runs, so a load-independent
+//! figure follows when valgrind is installed: instructions per request for each side, counted
+//! by callgrind as the difference between two runs of different lengths (which cancels start-up
+//! and warm-up). Output lines `RESULT <name> <value> <unit>` are collected by `cargo xtask bench`.
 //!
 //! Run: `cargo bench -p conf-core --bench overhead` (env `CONF_BENCH_REQUESTS` scales the work;
 //! for profiling, `CONF_BENCH_ONLY=stack|bare` runs one side and `CONF_BENCH_CONCURRENCY=1`
 //! (or `64`, or `1,64`) picks the concurrency levels; `CONF_BENCH_ROUNDS` (default 5) sets the
-//! number of alternating rounds per level).
+//! number of alternating rounds per level; `CONF_BENCH_CALLGRIND=0` skips the instruction count).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -133,6 +136,64 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Set in the child processes run under callgrind.
+const INSIDE_CALLGRIND: &str = "CONF_BENCH_INSIDE_CALLGRIND";
+
+/// Instructions one run of this bench executes with only `side` at concurrency 1 for `n`
+/// requests, counted by callgrind; `None` when valgrind is missing or the run fails.
+fn callgrind_instructions(side: &str, n: usize) -> Option<u64> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(exe)
+        .env(INSIDE_CALLGRIND, "1")
+        .env("CONF_BENCH_ONLY", side)
+        .env("CONF_BENCH_CONCURRENCY", "1")
+        .env("CONF_BENCH_ROUNDS", "1")
+        .env("CONF_BENCH_REQUESTS", (n * 4).to_string())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().find(|l| l.contains("Collected :"))?;
+    line.rsplit(':').next()?.trim().parse().ok()
+}
+
+/// Marginal instructions per request of `side`: (I(long) - I(short)) / (long - short).
+fn instructions_per_request(side: &str) -> Option<f64> {
+    let (short, long) = (200, 1200);
+    let a = callgrind_instructions(side, short)?;
+    let b = callgrind_instructions(side, long)?;
+    Some(b.saturating_sub(a) as f64 / (long - short) as f64)
+}
+
+fn report_instructions() {
+    if std::env::var(INSIDE_CALLGRIND).is_ok() || std::env::var("CONF_BENCH_CALLGRIND").is_ok_and(|v| v == "0") {
+        return;
+    }
+    let installed = std::process::Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !installed {
+        println!("instructions per request: valgrind not installed, skipped (load-independent figure unavailable)");
+        return;
+    }
+    match (instructions_per_request("bare"), instructions_per_request("stack")) {
+        (Some(bare), Some(stack)) => {
+            // Client-side work is what differs; the loopback server's share is in both.
+            let ratio = bare / stack;
+            println!(
+                "instructions per request (callgrind, concurrency 1, client + loopback server): bare {bare:.0}, stack {stack:.0}, \
+                 bare/stack {ratio:.3} (load-independent; >= 0.95 means the stack costs at most ~5% more work)"
+            );
+            println!("RESULT core_overhead_instr_bare {bare:.0} instr/req");
+            println!("RESULT core_overhead_instr_stack {stack:.0} instr/req");
+            println!("RESULT core_overhead_instr_ratio {ratio:.3} x");
+        }
+        _ => println!("instructions per request: a callgrind run failed, skipped"),
+    }
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
@@ -171,12 +232,22 @@ fn main() {
                 println!("profiling run ({only} only)");
                 continue;
             }
+            // One ratio per round: both sides of a round ran back to back under the same load.
+            let ratios: Vec<f64> = stack.iter().zip(&bare).map(|(s, b)| s / b).collect();
+            let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let ratio = median(ratios);
             let (b, s) = (median(bare), median(stack));
-            let ratio = s / b;
-            println!("concurrency {concurrency:>2}: bare reqwest {b:>9.0} req/s, conf-core stack {s:>9.0} req/s, ratio {ratio:.3} (target >= 0.95)");
+            println!(
+                "concurrency {concurrency:>2}: bare reqwest {b:>9.0} req/s, conf-core stack {s:>9.0} req/s, \
+                 median ratio {ratio:.3} (spread {lo:.3}..{hi:.3} over {rounds} rounds; target >= 0.95)"
+            );
             println!("RESULT core_overhead_c{concurrency}_bare {b:.0} req/s");
             println!("RESULT core_overhead_c{concurrency}_stack {s:.0} req/s");
             println!("RESULT core_overhead_c{concurrency}_ratio {ratio:.3} x");
+            println!("RESULT core_overhead_c{concurrency}_ratio_min {lo:.3} x");
+            println!("RESULT core_overhead_c{concurrency}_ratio_max {hi:.3} x");
         }
     });
+    report_instructions();
 }

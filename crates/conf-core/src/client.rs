@@ -39,6 +39,8 @@ pub(crate) struct Shared {
     pub(crate) resolver: Arc<dyn EndpointResolver>,
     /// The base URL when the resolver is the default fixed one (no per-attempt resolution needed).
     pub(crate) fixed_base: Option<Url>,
+    /// The origin of `fixed_base`, for errors (computed once).
+    pub(crate) fixed_origin: Option<Arc<str>>,
     pub(crate) budget: RetryBudget,
     pub(crate) client: OnceLock<Weak<ClientInner>>,
 }
@@ -165,11 +167,12 @@ impl Client {
             };
             let parts = shared.attempt_parts(&call, &base, 1)?;
             let request = build_request(&shared.http, parts).await?;
-            let info = op.info(1);
+            let info = op.info(1).at(&base);
             let connect_limit = shared.config.attempt_timeout;
-            let resp = match tokio::time::timeout(connect_limit, shared.http.execute(request)).await {
+            let sending = crate::redirect::send(&shared.http, request, shared.config.redirects);
+            let resp = match tokio::time::timeout(connect_limit, sending).await {
                 Ok(Ok(r)) => r,
-                Ok(Err(e)) => return Err(attempt_error(&info, &e, connect_limit)),
+                Ok(Err(e)) => return Err(attempt_error(&info, e.as_ref(), connect_limit)),
                 Err(_) => return Err(Error::Timeout { request: info, kind: crate::error::TimeoutKind::Attempt(connect_limit) }),
             };
             if resp.status().is_success() {
@@ -177,7 +180,16 @@ impl Client {
             }
             let status = resp.status();
             let headers = resp.headers().clone();
-            let body = tokio::time::timeout(connect_limit, resp.bytes()).await.ok().and_then(Result::ok).unwrap_or_default();
+            // The error answer is read with the error-body cap, and not parsed beyond it.
+            let limit = shared.config.max_error_body_bytes.min(shared.config.max_body_bytes);
+            let body = match tokio::time::timeout(connect_limit, crate::layers::http::read_capped(resp, limit)).await {
+                Ok(Ok((body, true))) => body,
+                Ok(Ok((start, false))) => {
+                    let e = crate::layers::http::error_too_large(status, &headers, start, limit);
+                    return Err(crate::layers::retry::scrub(attempt_error(&info, &e, connect_limit), op.sensitive_response));
+                }
+                _ => bytes::Bytes::new(),
+            };
             let raw = RawResponse { status, headers, body };
             let err = shared
                 .envelope
@@ -332,6 +344,7 @@ impl ClientBuilder {
             None => self.config.build_http()?,
         };
         let fixed_base = self.resolver.is_none().then(|| self.config.base_url.clone());
+        let fixed_origin = fixed_base.as_ref().map(|u| Arc::from(crate::error::origin(u)));
         let resolver = self.resolver.unwrap_or_else(|| Arc::new(StaticEndpoint(self.config.base_url.clone())));
         let budget = RetryBudget::new(self.config.retry_budget, 5, 10);
         let shared = Arc::new(Shared {
@@ -342,12 +355,15 @@ impl ClientBuilder {
             levels: LevelCache::default(),
             resolver,
             fixed_base,
+            fixed_origin,
             budget,
             client: OnceLock::new(),
             config: self.config,
         });
         // The stack is one concrete type; it is type-erased only where user layers go.
-        let http_service = HttpService::new(http, shared.config.max_body_bytes);
+        let http_service = HttpService::new(http, shared.config.max_body_bytes)
+            .max_error_body(shared.config.max_error_body_bytes)
+            .redirects(shared.config.redirects);
         let attempt = if self.attempt_layers.is_empty() {
             AttemptInner::Http(http_service)
         } else {

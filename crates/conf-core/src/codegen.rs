@@ -8,16 +8,17 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::__private::bytes::Bytes;
-use crate::__private::serde::de::{DeserializeOwned, Deserializer};
+use crate::__private::serde::de::{self, DeserializeOwned, Deserializer};
 use crate::__private::serde::{Deserialize, Serialize, Serializer};
 use crate::__private::serde_json::{self, Value};
 use crate::{Error, ExposeSecret, Result, SecretString};
 
 // ---------- validation ----------
 
-/// `field` must not be empty.
+/// `field` must not be empty. Whitespace is text like any other: `"    "` is not empty
+/// (a vendor may accept it, e.g. a chairman password of four spaces), so nothing is trimmed.
 pub fn non_empty(field: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() { Err(Error::invalid_input(field, "must not be empty")) } else { Ok(()) }
+    if value.is_empty() { Err(Error::invalid_input(field, "must not be empty")) } else { Ok(()) }
 }
 
 /// A length (characters or items) must lie in `min..=max`.
@@ -78,7 +79,9 @@ pub fn unix_secs(t: &SystemTime) -> i64 {
 pub fn from_unix(v: i64) -> SystemTime {
     let abs = v.unsigned_abs();
     let d = if abs > 100_000_000_000 { Duration::from_millis(abs) } else { Duration::from_secs(abs) };
-    if v >= 0 { UNIX_EPOCH + d } else { UNIX_EPOCH - d }
+    // A server-supplied time can be absurd: saturate instead of overflowing.
+    let t = if v >= 0 { UNIX_EPOCH.checked_add(d) } else { UNIX_EPOCH.checked_sub(d) };
+    t.unwrap_or(UNIX_EPOCH)
 }
 
 /// A value as JSON text (for structured values in form, query and multipart fields).
@@ -257,12 +260,63 @@ pub fn req_map<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> std::result::Resu
     opt_map(d).map(Option::unwrap_or_default)
 }
 
-/// `Option<T>` of a structured value: `null` and `""` are `None`.
+/// `Option<T>` of a structured value: `null` and `""` are `None`. Decoded as it streams
+/// (no intermediate `serde_json::Value`), refusing an array where an object is expected.
 pub fn opt_any<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> std::result::Result<Option<T>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        v => serde_json::from_value(v).map(Some).map_err(de_err),
+    d.deserialize_any(AnyVisitor::<T>(std::marker::PhantomData))
+}
+
+struct AnyVisitor<T>(std::marker::PhantomData<T>);
+
+/// A scalar (small) through a `Value`, which every decoder of the generated types accepts.
+fn scalar<T: DeserializeOwned, E: de::Error>(v: Value) -> std::result::Result<Option<T>, E> {
+    T::deserialize(crate::de::Strict(v)).map(Some).map_err(de_err)
+}
+
+macro_rules! any_scalar {
+    ($($method:ident: $t:ty),* $(,)?) => {
+        $(
+            fn $method<E: de::Error>(self, v: $t) -> std::result::Result<Self::Value, E> {
+                scalar(Value::from(v))
+            }
+        )*
+    };
+}
+
+impl<'de, T: DeserializeOwned> de::Visitor<'de> for AnyVisitor<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a value, null or \"\"")
+    }
+
+    any_scalar!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64);
+
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        scalar(Value::from(v))
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
+        T::deserialize(crate::de::Strict(de::value::MapAccessDeserializer::new(map))).map(Some)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        T::deserialize(crate::de::Strict(de::value::SeqAccessDeserializer::new(seq))).map(Some)
     }
 }
 
@@ -331,6 +385,72 @@ macro_rules! ser_bool {
 ser_bool!(ser_bool01, ser_opt_bool01, "1", "0");
 ser_bool!(ser_boolyesno, ser_opt_boolyesno, "yes", "no");
 ser_bool!(ser_booltruefalse, ser_opt_booltruefalse, "true", "false");
+
+// ---------- page walkers ----------
+
+/// Bounds of a page walker (`all_*`): it stops with [`Error::LimitExceeded`] instead of
+/// following a server that always answers a full page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLimits {
+    /// Most pages requested in one walk (default 1,000).
+    pub max_pages: u32,
+    /// Most response bytes received in one walk (default 64 MiB).
+    pub max_bytes: u64,
+}
+
+impl Default for PageLimits {
+    fn default() -> Self {
+        Self { max_pages: 1_000, max_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+/// The running count of one walk: pages and bytes so far, checked against its limits.
+#[derive(Debug)]
+pub struct PageWalk {
+    limits: PageLimits,
+    request: crate::RequestInfo,
+    pages: u32,
+    bytes: u64,
+}
+
+impl PageWalk {
+    /// A walk of the operation `request` describes.
+    pub fn new(limits: PageLimits, request: crate::RequestInfo) -> Self {
+        Self { limits, request, pages: 0, bytes: 0 }
+    }
+
+    /// Whether another page may be requested: an error once the page limit is used up.
+    pub fn next_page(&mut self) -> Result<()> {
+        if self.pages >= self.limits.max_pages {
+            return Err(self.exceeded("pages", u64::from(self.limits.max_pages)));
+        }
+        self.pages += 1;
+        Ok(())
+    }
+
+    /// Count a page's body; an error once the walk received more than the byte limit.
+    pub fn received(&mut self, bytes: usize) -> Result<()> {
+        self.bytes = self.bytes.saturating_add(bytes as u64);
+        if self.bytes > self.limits.max_bytes {
+            return Err(self.exceeded("bytes", self.limits.max_bytes));
+        }
+        Ok(())
+    }
+
+    /// Pages requested so far.
+    pub fn pages(&self) -> u32 {
+        self.pages
+    }
+
+    /// Bytes received so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    fn exceeded(&self, what: &'static str, limit: u64) -> Error {
+        Error::LimitExceeded { request: self.request.clone(), what, limit }
+    }
+}
 
 // ---------- files ----------
 
@@ -440,5 +560,46 @@ pub fn content_type_for(filename: &str) -> &'static str {
         "wav" => "audio/wav",
         "mp4" => "video/mp4",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Debug, Default, PartialEq)]
+    #[serde(crate = "crate::__private::serde", default)]
+    struct Status {
+        locked: bool,
+    }
+
+    #[derive(Deserialize, Debug, Default)]
+    #[serde(crate = "crate::__private::serde", default)]
+    struct Reply {
+        #[serde(deserialize_with = "opt_any")]
+        status: Option<Status>,
+        #[serde(deserialize_with = "opt_any")]
+        items: Option<Vec<Status>>,
+    }
+
+    #[test]
+    fn absurd_times_do_not_panic() {
+        for v in [i64::MAX, i64::MIN, i64::MIN + 1, 0, -1] {
+            let _ = from_unix(v);
+        }
+        assert_eq!(unix_secs(&from_unix(1_700_000_000)), 1_700_000_000);
+    }
+
+    #[test]
+    fn structured_values_refuse_the_wrong_shape() {
+        let r: Reply = crate::de::from_slice_strict(br#"{"status":{"locked":true},"items":[{"locked":false}]}"#).unwrap();
+        assert_eq!(r.status, Some(Status { locked: true }));
+        assert_eq!(r.items.unwrap().len(), 1);
+        let r: Reply = crate::de::from_slice_strict(br#"{"status":"","items":null}"#).unwrap();
+        assert!(r.status.is_none() && r.items.is_none());
+        // An array where the status object is expected, and an object where the list is.
+        assert!(crate::de::from_slice_strict::<Reply>(br#"{"status":[true]}"#).is_err());
+        assert!(crate::de::from_slice_strict::<Reply>(br#"{"items":{"locked":true}}"#).is_err());
+        assert!(serde_json::from_str::<Reply>(r#"{"status":[true]}"#).is_err(), "strict even without the outer wrapper");
     }
 }

@@ -38,6 +38,34 @@ pub struct ClientConfig {
     pub retry_budget: u32,
     /// Largest response body read into memory, in bytes.
     pub max_body_bytes: usize,
+    /// Largest body of an error answer (non-2xx) read, in bytes (and never more than
+    /// `max_body_bytes`): a longer one is not parsed, the error quotes its start.
+    pub max_error_body_bytes: usize,
+    /// What to do with HTTP redirects (default: never follow; see [`RedirectPolicy`]).
+    pub redirects: RedirectPolicy,
+}
+
+/// What the client does with a redirect (301, 302, 303, 307, 308) answering an API call.
+///
+/// The vendors' APIs do not redirect, and a redirect is how a hostile or broken proxy
+/// would send credentials elsewhere: by default none is followed, and the 3xx becomes
+/// [`Error::Redirect`] naming both origins. Whatever the policy, reqwest never follows a
+/// redirect itself and never sends `Referer`; a credential never goes to a host other
+/// than the one the request was addressed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RedirectPolicy {
+    /// Follow no redirect (the default).
+    #[default]
+    Refuse,
+    /// Follow at most `max_hops` redirects that stay on the same origin (same scheme,
+    /// host and port; so never from https to http), only for requests without a body
+    /// (a body is never resent, nor a POST turned into a GET). Anything else is
+    /// [`Error::Redirect`].
+    SameOrigin {
+        /// Most redirects followed for one attempt.
+        max_hops: u8,
+    },
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -58,6 +86,9 @@ impl std::fmt::Debug for ClientConfig {
             .field("http1_only", &self.http1_only)
             .field("retry", &self.retry)
             .field("retry_budget", &self.retry_budget)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_error_body_bytes", &self.max_error_body_bytes)
+            .field("redirects", &self.redirects)
             .finish()
     }
 }
@@ -79,16 +110,63 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             retry_budget: 500,
             max_body_bytes: 64 * 1024 * 1024,
+            max_error_body_bytes: 64 * 1024,
+            redirects: RedirectPolicy::Refuse,
         }
     }
 
-    /// Parse `base_url` and use the defaults; a bad URL is [`Error::InvalidInput`].
+    /// Parse `base_url` and use the defaults; a bad URL is [`Error::InvalidInput`]
+    /// (a URL without a scheme, like `meet.example.com`, is told to add `http://` or `https://`).
     pub fn parse(base_url: &str) -> Result<Self, Error> {
-        let url = Url::parse(base_url).map_err(|e| Error::invalid_input("base_url", e.to_string()))?;
+        let text = base_url.trim();
+        if !text.contains("://") {
+            let shown = crate::text::sanitize(text);
+            return Err(Error::invalid_input(
+                "base_url",
+                format!("`{shown}` has no scheme: add http:// or https:// (e.g. `https://{shown}`)"),
+            ));
+        }
+        let url = Url::parse(text).map_err(|e| Error::invalid_input("base_url", e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(Error::invalid_input("base_url", "scheme must be http or https"));
+            return Err(Error::invalid_input("base_url", format!("scheme `{}` is not supported: use http:// or https://", url.scheme())));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(Error::invalid_input("base_url", "has no host"));
         }
         Ok(Self::new(url))
+    }
+
+    /// Refuse a base URL that carries a path, for a vendor whose API paths start at the
+    /// host's root (`vendor` and `example_path`, e.g. `"moyun"` and `"/api/v1"`, go into
+    /// the message). `http://host/api/v1` would otherwise send `/api/v1/api/v1/...` and
+    /// fail with a misleading answer. A query or fragment is refused as well.
+    pub fn require_bare_host(&self, vendor: &str, example_path: &str) -> Result<(), Error> {
+        let url = &self.base_url;
+        let path = url.path().trim_end_matches('/');
+        if !path.is_empty() || url.query().is_some() || url.fragment().is_some() {
+            let bare = crate::error::origin(url);
+            let extra = &url.as_str()[url[..url::Position::BeforePath].len()..];
+            return Err(Error::invalid_input(
+                "base_url",
+                format!(
+                    "{vendor} wants a bare host such as `{bare}`, without a path: remove `{}` (the SDK adds `{example_path}/...` itself)",
+                    crate::text::sanitize(extra)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Set the redirect policy (see [`RedirectPolicy`]).
+    pub fn redirects(mut self, policy: RedirectPolicy) -> Self {
+        self.redirects = policy;
+        self
+    }
+
+    /// Set the largest response body read into memory.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
     }
 
     /// Set the connect timeout.
@@ -146,8 +224,13 @@ impl ClientConfig {
     }
 
     /// A `reqwest::ClientBuilder` carrying this configuration (rustls, timeouts, TLS trust).
+    /// reqwest follows no redirect and sends no `Referer`: conf-core applies
+    /// [`RedirectPolicy`] itself. A client given to
+    /// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client) must come from here.
     pub fn http_builder(&self) -> Result<reqwest::ClientBuilder, Error> {
         let mut b = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .use_rustls_tls()
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent.clone())
@@ -194,6 +277,32 @@ mod tests {
         assert!(matches!(ClientConfig::parse("ftp://x"), Err(Error::InvalidInput { .. })));
         let c = ClientConfig::parse("https://x").unwrap().add_root_pem(b"garbage".to_vec());
         assert!(matches!(c.build_http(), Err(Error::InvalidInput { .. })));
+    }
+
+    #[test]
+    fn base_url_without_scheme_says_how_to_fix_it() {
+        for bad in ["meet.example.com", "localhost:8080", "10.0.0.1:80/api"] {
+            let e = ClientConfig::parse(bad).unwrap_err().to_string();
+            assert!(e.contains("add http:// or https://"), "{bad}: {e}");
+        }
+        let e = ClientConfig::parse("ftp://x").unwrap_err().to_string();
+        assert!(e.contains("use http:// or https://"), "{e}");
+    }
+
+    #[test]
+    fn bare_host_requirement() {
+        let ok = ClientConfig::parse("http://10.0.0.1:8080/").unwrap();
+        ok.require_bare_host("moyun", "/api/v1").unwrap();
+        ClientConfig::parse("https://meet.example.com").unwrap().require_bare_host("moyun", "/api/v1").unwrap();
+        let e = ClientConfig::parse("http://host/api/v1?x=1").unwrap().require_bare_host("moyun", "/api/v1").unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { .. }));
+        let e = e.to_string();
+        assert!(e.contains("bare host such as `http://host:80`") && e.contains("remove `/api/v1?x=1`"), "{e}");
+    }
+
+    #[test]
+    fn redirects_are_refused_by_default() {
+        assert_eq!(ClientConfig::parse("https://x").unwrap().redirects, RedirectPolicy::Refuse);
     }
 
     #[test]

@@ -1,13 +1,31 @@
 //! The one error type of conf-sdk.
 //!
 //! Every variant says what happened, which request it concerned (operation
-//! name, method and *path template*, never a rendered path or query that could
-//! carry a credential) and, through [`Error::is_retryable`], whether trying
-//! again can help.
+//! name, method, *path template* and the origin `scheme://host:port` it went to,
+//! never a rendered path, query or body that could carry a credential) and,
+//! through [`Error::is_retryable`], whether trying again can help. Text that came
+//! from a server is [sanitised](crate::text::sanitize) when an error is displayed:
+//! control characters escaped, length capped.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+
+use crate::text::Sanitized;
+
+/// Cap of messages the SDK composes around server text (vendor messages with their
+/// explanation, transport chains, reasons), in characters; server-only text (codes,
+/// body excerpts, HTML titles) is capped at [`SANITIZE_LIMIT`](crate::text::SANITIZE_LIMIT).
+pub const MESSAGE_LIMIT: usize = 500;
+
+/// Displays a composed message sanitised and capped at [`MESSAGE_LIMIT`].
+struct Msg<'a>(&'a str);
+
+impl fmt::Display for Msg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::text::write_sanitized(f, self.0, MESSAGE_LIMIT)
+    }
+}
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -29,20 +47,42 @@ pub struct RequestInfo {
     pub path: &'static str,
     /// Attempts made so far (0 when nothing was sent).
     pub attempts: u32,
+    /// Where the (last) attempt went: `scheme://host:port`, never a path, query or userinfo.
+    /// `None` before an endpoint was chosen.
+    pub origin: Option<Arc<str>>,
 }
 
 impl RequestInfo {
     /// A request description used before any operation exists (e.g. config errors).
     pub fn none(vendor: &'static str, operation: &'static str) -> Self {
-        Self { vendor, operation, method: http::Method::GET, path: "", attempts: 0 }
+        Self { vendor, operation, method: http::Method::GET, path: "", attempts: 0, origin: None }
+    }
+
+    /// This description, naming the origin of `url` (see [`origin`]).
+    #[must_use]
+    pub fn at(mut self, url: &url::Url) -> Self {
+        self.origin = Some(Arc::from(origin(url)));
+        self
+    }
+}
+
+/// `scheme://host:port` of `url` (port always written, userinfo, path and query never).
+pub fn origin(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    match url.port_or_known_default() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
     }
 }
 
 impl fmt::Display for RequestInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", self.vendor, self.operation)?;
-        if !self.path.is_empty() {
-            write!(f, " ({} {})", self.method, self.path)?;
+        match (self.path.is_empty(), &self.origin) {
+            (false, Some(o)) => write!(f, " ({} {} at {o})", self.method, self.path)?,
+            (false, None) => write!(f, " ({} {})", self.method, self.path)?,
+            (true, Some(o)) => write!(f, " (at {o})")?,
+            (true, None) => {}
         }
         if self.attempts > 1 {
             write!(f, " after {} attempts", self.attempts)?;
@@ -93,7 +133,7 @@ impl fmt::Display for TimeoutKind {
 #[non_exhaustive]
 pub enum Error {
     /// The network failed. `sent` tells whether any byte of the request may have reached the server.
-    #[error("{request}: transport error ({kind:?}{}): {message}", if *sent { ", request may have been sent" } else { ", nothing sent" })]
+    #[error("{request}: transport error ({kind:?}{}): {}", if *sent { ", request may have been sent" } else { ", nothing sent" }, Msg(message))]
     Transport {
         /// What was sent.
         request: RequestInfo,
@@ -113,7 +153,7 @@ pub enum Error {
         kind: TimeoutKind,
     },
     /// The server answered with an HTTP error status (including proxy HTML pages).
-    #[error("{request}: HTTP {status}{}: {body_excerpt}", retry_after.map(|d| format!(" (retry after {} s)", d.as_secs())).unwrap_or_default())]
+    #[error("{request}: HTTP {status}{}: {}", retry_after.map(|d| format!(" (retry after {} s)", d.as_secs())).unwrap_or_default(), Sanitized(body_excerpt))]
     HttpStatus {
         /// What was sent.
         request: RequestInfo,
@@ -125,7 +165,7 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
     /// The vendor's envelope reported a failure.
-    #[error("{request}: {vendor} error {code}: {message}")]
+    #[error("{request}: {vendor} error {}: {}{}", Sanitized(code), Msg(message), request_id.as_deref().map(|id| format!(" (requestId {})", Sanitized(id))).unwrap_or_default())]
     Vendor {
         /// What was sent.
         request: RequestInfo,
@@ -137,9 +177,11 @@ pub enum Error {
         message: String,
         /// Whether the vendor documents this code as transient.
         retryable: bool,
+        /// The vendor's id of the failed request (ytx `requestId`), for support tickets.
+        request_id: Option<String>,
     },
     /// The response could not be decoded into the expected shape.
-    #[error("{request}: could not decode response: {message}; body starts: {excerpt}")]
+    #[error("{request}: could not decode response: {}; body starts: {}", Sanitized(message), Sanitized(excerpt))]
     Decode {
         /// What was sent.
         request: RequestInfo,
@@ -149,7 +191,7 @@ pub enum Error {
         message: String,
     },
     /// Authentication failed (credentials rejected, refresh failed).
-    #[error("{request}: authentication failed: {message}")]
+    #[error("{request}: authentication failed: {}", Msg(message))]
     Auth {
         /// What was sent.
         request: RequestInfo,
@@ -159,7 +201,7 @@ pub enum Error {
         source: Option<Box<Error>>,
     },
     /// The platform lacks what the operation needs; nothing was sent.
-    #[error("{operation} is not supported: needs {needs}, platform has {platform}")]
+    #[error("{operation} is not supported: needs {needs}, platform has {}", Sanitized(platform))]
     Unsupported {
         /// Operation name.
         operation: String,
@@ -169,7 +211,7 @@ pub enum Error {
         platform: String,
     },
     /// The caller's input is invalid; nothing was sent.
-    #[error("invalid input for `{field}`: {reason}")]
+    #[error("invalid input for `{}`: {}", Sanitized(field), Msg(reason))]
     InvalidInput {
         /// The offending field, as named in the API.
         field: String,
@@ -184,8 +226,45 @@ pub enum Error {
         /// The failure that left the outcome unknown.
         cause: Box<Error>,
     },
+    /// The server answered with a redirect that was not followed (see
+    /// [`RedirectPolicy`](crate::config::RedirectPolicy)): nothing was sent to `to`.
+    #[error("{request}: HTTP {status} redirect from {from} to {to} not followed: {reason}")]
+    Redirect {
+        /// What was sent.
+        request: RequestInfo,
+        /// The 3xx status.
+        status: u16,
+        /// Origin (`scheme://host:port`) that answered with the redirect.
+        from: String,
+        /// Origin of the `Location` (never its path or query), or why there is none.
+        to: String,
+        /// Why it was not followed.
+        reason: String,
+    },
+    /// Discovering the platform's API-Level of `app`, which the operation needed, failed;
+    /// the operation itself was not sent. `cause` is the discovery call's error.
+    #[error("{request}: API-Level discovery of app `{app}` failed: {}", discovery_detail(cause, app))]
+    Discovery {
+        /// The operation the caller called.
+        request: RequestInfo,
+        /// The app whose level was being discovered.
+        app: &'static str,
+        /// The discovery call's error.
+        cause: Box<Error>,
+    },
+    /// A bound on what a server can make the client do was reached (pages walked, bytes
+    /// received); the walk stopped there. Raise the limit if the data really is that large.
+    #[error("{request}: stopped at the {what} limit of {limit}")]
+    LimitExceeded {
+        /// The call that reached it (the page walker's operation).
+        request: RequestInfo,
+        /// Which limit (`pages`, `bytes`).
+        what: &'static str,
+        /// The limit.
+        limit: u64,
+    },
     /// Something else (a background task failed, a configuration error).
-    #[error("{0}")]
+    #[error("{}", Msg(_0))]
     Other(Arc<str>),
 }
 
@@ -193,6 +272,43 @@ impl Error {
     /// Shortcut for [`Error::InvalidInput`].
     pub fn invalid_input(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::InvalidInput { field: field.into(), reason: reason.into() }
+    }
+
+    /// Shortcut for [`Error::Vendor`] without a vendor request id (add one with
+    /// [`Error::with_request_id`]).
+    pub fn vendor(
+        request: RequestInfo,
+        vendor: &'static str,
+        code: impl Into<String>,
+        message: impl Into<String>,
+        retryable: bool,
+    ) -> Self {
+        Self::Vendor { request, vendor, code: code.into(), message: message.into(), retryable, request_id: None }
+    }
+
+    /// Attach the vendor's request id to an [`Error::Vendor`] (an empty id is ignored;
+    /// other variants are returned unchanged).
+    #[must_use]
+    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+        let id = id.into();
+        if let Self::Vendor { request_id, .. } = &mut self {
+            if !id.trim().is_empty() {
+                *request_id = Some(id);
+            }
+        }
+        self
+    }
+
+    /// The vendor's id of the failed request, for [`Error::Vendor`] (also when wrapped in
+    /// auth / outcome errors): quote it in a support ticket.
+    pub fn vendor_request_id(&self) -> Option<&str> {
+        match self {
+            Self::Vendor { request_id, .. } => request_id.as_deref(),
+            Self::Auth { source: Some(e), .. } | Self::OutcomeUnknown { cause: e, .. } | Self::Discovery { cause: e, .. } => {
+                e.vendor_request_id()
+            }
+            _ => None,
+        }
     }
 
     /// Shortcut for [`Error::Other`].
@@ -211,6 +327,7 @@ impl Error {
             Self::Timeout { .. } => true,
             Self::HttpStatus { status, .. } => matches!(status, 429 | 502 | 503 | 504),
             Self::Vendor { retryable, .. } => *retryable,
+            Self::Discovery { cause, .. } => cause.is_retryable(),
             _ => false,
         }
     }
@@ -224,6 +341,9 @@ impl Error {
             | Self::Vendor { request, .. }
             | Self::Decode { request, .. }
             | Self::Auth { request, .. }
+            | Self::Redirect { request, .. }
+            | Self::Discovery { request, .. }
+            | Self::LimitExceeded { request, .. }
             | Self::OutcomeUnknown { request, .. } => Some(request),
             _ => None,
         }
@@ -233,7 +353,9 @@ impl Error {
     pub fn vendor_code(&self) -> Option<&str> {
         match self {
             Self::Vendor { code, .. } => Some(code),
-            Self::Auth { source: Some(e), .. } | Self::OutcomeUnknown { cause: e, .. } => e.vendor_code(),
+            Self::Auth { source: Some(e), .. } | Self::OutcomeUnknown { cause: e, .. } | Self::Discovery { cause: e, .. } => {
+                e.vendor_code()
+            }
             _ => None,
         }
     }
@@ -242,7 +364,9 @@ impl Error {
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Self::HttpStatus { status, .. } => Some(*status),
-            Self::Auth { source: Some(e), .. } | Self::OutcomeUnknown { cause: e, .. } => e.http_status(),
+            Self::Auth { source: Some(e), .. } | Self::OutcomeUnknown { cause: e, .. } | Self::Discovery { cause: e, .. } => {
+                e.http_status()
+            }
             _ => None,
         }
     }
@@ -250,7 +374,9 @@ impl Error {
     /// Whether nothing reached the server (input, capability and connect failures).
     pub fn nothing_sent(&self) -> bool {
         match self {
-            Self::InvalidInput { .. } | Self::Unsupported { .. } => true,
+            // Discovery runs before the caller's operation: whatever happened to the
+            // discovery call, the operation itself was never sent.
+            Self::InvalidInput { .. } | Self::Unsupported { .. } | Self::Discovery { .. } => true,
             Self::Transport { sent, .. } => !*sent,
             _ => false,
         }
@@ -264,6 +390,8 @@ impl Error {
             | Self::Vendor { request, .. }
             | Self::Decode { request, .. }
             | Self::Auth { request, .. }
+            | Self::Redirect { request, .. }
+            | Self::Discovery { request, .. }
             | Self::OutcomeUnknown { request, .. } => request.attempts = attempts,
             _ => {}
         }
@@ -271,8 +399,21 @@ impl Error {
     }
 }
 
+/// The discovery call's error without its own operation prefix: its method and path
+/// with `{app}` filled in, then what went wrong.
+fn discovery_detail(cause: &Error, app: &str) -> String {
+    let text = cause.to_string();
+    let Some(req) = cause.request() else { return text };
+    let rest = text.strip_prefix(&format!("{req}: ")).unwrap_or(&text);
+    if req.path.is_empty() {
+        return rest.to_string();
+    }
+    format!("{} {}: {rest}", req.method, req.path.replace("{app}", app))
+}
+
 /// Cut `body` to an excerpt safe for messages: at most [`EXCERPT_LIMIT`] bytes on a char
-/// boundary, control characters flattened, an HTML page reduced to its `<title>`.
+/// boundary, control characters flattened, an HTML page reduced to its `<title>` (sanitised,
+/// at most [`SANITIZE_LIMIT`](crate::text::SANITIZE_LIMIT) characters).
 pub fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim();
@@ -281,7 +422,7 @@ pub fn excerpt(body: &[u8]) -> String {
         let lower = trimmed.to_ascii_lowercase();
         if let (Some(s), Some(e)) = (lower.find("<title>"), lower.find("</title>")) {
             if s + 7 <= e && trimmed.is_char_boundary(s + 7) && trimmed.is_char_boundary(e) {
-                return format!("HTML page: {}", trimmed[s + 7..e].trim());
+                return format!("HTML page: {}", crate::text::sanitize(trimmed[s + 7..e].trim()));
             }
         }
         return "HTML page".to_string();
@@ -302,7 +443,7 @@ mod tests {
     use super::*;
 
     fn info() -> RequestInfo {
-        RequestInfo { vendor: "t", operation: "op", method: http::Method::POST, path: "/x/{id}", attempts: 1 }
+        RequestInfo { vendor: "t", operation: "op", method: http::Method::POST, path: "/x/{id}", attempts: 1, origin: None }
     }
 
     #[test]
@@ -330,12 +471,28 @@ mod tests {
         let unknown = Error::OutcomeUnknown { request: info(), cause: Box::new(t(true)) };
         assert!(!unknown.is_retryable());
         assert!(Error::invalid_input("name", "empty").nothing_sent());
+        // A failed discovery never sent the caller's operation, even when the discovery call was sent.
+        let discovery = Error::Discovery { request: info(), app: "mc", cause: Box::new(t(true)) };
+        assert!(discovery.nothing_sent());
     }
 
     #[test]
     fn display_names_operation_and_template() {
-        let e =
-            Error::Vendor { request: info(), vendor: "moyun", code: "10002".into(), message: "token rejected".into(), retryable: false };
+        let e = Error::Vendor {
+            request: info(),
+            vendor: "moyun",
+            code: "10002".into(),
+            message: "token rejected".into(),
+            retryable: false,
+            request_id: None,
+        };
         assert_eq!(e.to_string(), "t.op (POST /x/{id}): moyun error 10002: token rejected");
+        assert_eq!(e.vendor_request_id(), None);
+        let e = e.with_request_id("r-42");
+        assert_eq!(e.to_string(), "t.op (POST /x/{id}): moyun error 10002: token rejected (requestId r-42)");
+        assert_eq!(e.vendor_request_id(), Some("r-42"));
+        let wrapped = Error::OutcomeUnknown { request: info(), cause: Box::new(e) };
+        assert_eq!(wrapped.vendor_request_id(), Some("r-42"));
+        assert_eq!(Error::vendor(info(), "m", "1", "x", false).with_request_id("").vendor_request_id(), None);
     }
 }

@@ -27,14 +27,16 @@ pub mod error;
 pub mod layers;
 pub mod negotiate;
 pub mod operation;
+mod redirect;
 pub mod request;
 pub mod retry;
 pub mod secret;
 pub mod tasks;
+pub mod text;
 
 pub use auth::{AuthState, Authenticator, CachedCredential, CredentialCache, Loaded};
 pub use client::{Client, ClientBuilder, WeakClient};
-pub use config::{ClientConfig, USER_AGENT};
+pub use config::{ClientConfig, RedirectPolicy, USER_AGENT};
 pub use endpoint::{AttemptOutcome, EndpointResolver, StaticEndpoint};
 pub use envelope::{Envelope, HttpStatusEnvelope};
 pub use error::{Error, RequestInfo, Result, TimeoutKind, TransportKind};
@@ -43,6 +45,7 @@ pub use operation::{AuthMode, Body, FileSource, Operation, Part, PartKind};
 pub use request::{AttemptParts, RawResponse};
 pub use retry::{RetryBudget, RetryPolicy};
 pub use secret::{ExposeSecret, SecretString};
+pub use text::sanitize;
 
 /// Re-exports generated code relies on, so vendor crates need not name them.
 #[doc(hidden)]

@@ -86,7 +86,14 @@ impl Operation {
 
     /// Describe this operation for errors and logs.
     pub fn info(&self, attempts: u32) -> RequestInfo {
-        RequestInfo { vendor: self.vendor, operation: self.name, method: self.method.clone(), path: self.path_template, attempts }
+        RequestInfo {
+            vendor: self.vendor,
+            operation: self.name,
+            method: self.method.clone(),
+            path: self.path_template,
+            attempts,
+            origin: None,
+        }
     }
 
     /// Add a query parameter.

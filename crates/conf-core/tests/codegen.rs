@@ -37,6 +37,18 @@ impl DemoClient {
     async fn call_bytes(&self, op: Operation) -> conf_core::Result<bytes::Bytes> {
         Ok(self.inner.execute(op).await?.body)
     }
+
+    /// `call`, also answering the body's size (the page walkers count bytes).
+    async fn call_sized<T: serde::de::DeserializeOwned>(&self, op: Operation) -> conf_core::Result<(T, usize)> {
+        let info = op.info(1);
+        let raw = self.inner.execute(op).await?;
+        Ok((conf_core::envelope::decode_json(&info, &raw.body, false)?, raw.body.len()))
+    }
+
+    #[allow(clippy::unused_self)]
+    fn page_limits(&self) -> conf_core::codegen::PageLimits {
+        conf_core::codegen::PageLimits { max_pages: 3, ..conf_core::codegen::PageLimits::default() }
+    }
 }
 
 fn invalid_field(e: &Error) -> &str {
@@ -140,8 +152,15 @@ async fn validation_errors_send_nothing() {
     let e = client.delete_room(DeleteRoomRequest::new("r").reason("bored")).await.unwrap_err();
     assert_eq!(invalid_field(&e), "reason");
     assert!(e.nothing_sent());
-    let e = client.delete_room(DeleteRoomRequest::new("  ")).await.unwrap_err();
+    // An empty path segment would address another resource; whitespace is a value.
+    let e = client.delete_room(DeleteRoomRequest::new("")).await.unwrap_err();
     assert_eq!(invalid_field(&e), "alias");
+    let op = DeleteRoomRequest::new("  ").into_operation().unwrap();
+    assert_eq!(op.path, "/rooms/%20%20");
+    // Text is never trimmed: three spaces are a three-character username.
+    let op = LoginRequest::new("   ", "pw").into_operation().unwrap();
+    let conf_core::Body::Json { bytes, .. } = &op.body else { panic!("a JSON body") };
+    assert!(String::from_utf8_lossy(bytes).contains(r#""username":"   ""#));
     let e = client.login(LoginRequest::new("al", "pw")).await.unwrap_err();
     assert_eq!(invalid_field(&e), "username");
     let e = client.login(LoginRequest::new("alice", "")).await.unwrap_err();
@@ -327,6 +346,23 @@ async fn page_number_walker_stops_at_total() {
     for m in &mocks {
         assert_eq!(m.calls_async().await, 1);
     }
+}
+
+#[tokio::test]
+async fn walkers_stop_at_the_page_limit() {
+    // A server that ignores paging: every page is full and no total ever arrives.
+    let server = MockServer::start_async().await;
+    let full = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/rooms/r/recordings");
+            then.status(200).json_body(json!({"recordings": ["a", "b"]}));
+        })
+        .await;
+    let client = DemoClient::new(&server.base_url());
+    let e = client.all_list_recordings(ListRecordingsRequest::new("r").prgs1page(2)).await.unwrap_err();
+    assert!(matches!(e, Error::LimitExceeded { what: "pages", limit: 3, .. }), "{e}");
+    assert_eq!(full.calls_async().await, 3, "the DemoClient's limit is 3 pages");
+    assert!(e.to_string().contains("pages limit of 3"), "{e}");
 }
 
 #[tokio::test]

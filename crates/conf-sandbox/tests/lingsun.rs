@@ -18,7 +18,7 @@ fn header() -> Value {
     json!({"traceId": "0f8fad5b-d9cb-469f-a165-70867728950e", "timestamp": 1_667_377_173_954_i64})
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn grants_expiry_refresh_and_calls() {
     let cfg = LingsunConfig { token_ttl: Duration::from_secs(1), ..LingsunConfig::default() };
     let (emu, server) = LingsunEmulator::start(cfg.clone()).await.unwrap();
@@ -57,8 +57,8 @@ async fn grants_expiry_refresh_and_calls() {
     assert_eq!((status, r["msg"].clone()), (400, json!("invalid_grant")));
     assert_eq!(post(all_url.clone(), Some(&access2), json!({"header": header()})).await.0, 200);
 
-    // tokens expire on their own after token_ttl
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // tokens expire on their own after token_ttl (the emulator reads tokio's clock: paused here)
+    tokio::time::advance(Duration::from_millis(1100)).await;
     assert_eq!(post(all_url, Some(&access2), json!({"header": header()})).await.0, 401);
 
     // steering: refuse every refresh

@@ -6,7 +6,8 @@ use std::time::Duration;
 use conf_sandbox::moyun::{MoyunConfig, MoyunEmulator};
 use serde_json::{Value, json};
 
-const FORM: &str = "application/x-www-form-urlencoded";
+/// The form content type document 000 prescribes for every POST/PUT.
+const FORM: &str = "application/x-www-form-urlencoded;charset=utf-8";
 
 struct Session {
     http: reqwest::Client,
@@ -65,7 +66,7 @@ fn form_escape(s: &str) -> String {
     out
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn credentials_expiry_and_codes() {
     let (emu, server) = MoyunEmulator::start(MoyunConfig { session_ttl: Duration::from_secs(1), ..MoyunConfig::default() }).await.unwrap();
     let base = server.base_url();
@@ -84,9 +85,10 @@ async fn credentials_expiry_and_codes() {
     assert_eq!(v["error_code"], 10102);
     let v: Value = http.get(format!("{base}/api/v1/vc/confs")).header("cookie", &s.cookie).send().await.unwrap().json().await.unwrap();
     assert_eq!(v["error_code"], 10002);
-    // Idle expiry of the session (short here); heartbeats keep it alive.
+    // Idle expiry of the session (short here); heartbeats keep it alive. The emulator reads
+    // tokio's clock, paused in this test: `advance` moves it, no wall-clock wait.
     for _ in 0..3 {
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        tokio::time::advance(Duration::from_millis(400)).await;
         let (_, v) =
             post_form(&http, &format!("{base}/api/v1/system/heartbeat"), &format!("account_token={}", s.token), Some(&s.cookie)).await;
         assert_eq!(v, json!({"success": 1}));
@@ -94,7 +96,7 @@ async fn credentials_expiry_and_codes() {
         assert_eq!(v, json!({"success": 1}));
     }
     // 1.2 s after the heartbeats, which together outlived the 1 s lifetime.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::advance(Duration::from_millis(1200)).await;
     assert_eq!(s.get("/api/v1/vc/confs").await["error_code"], 10102);
     let c = emu.counters();
     assert_eq!((c.token_heartbeats, c.user_heartbeats, c.logins_ok), (3, 3, 1));
@@ -203,4 +205,30 @@ async fn cometd_needs_the_session_and_publishes_terminal_changes() {
     let v = bayeux(connect, None).await;
     assert_eq!(v[0]["error"], "402::Unknown client");
     assert_eq!(v[0]["advice"]["reconnect"], "handshake");
+}
+
+#[tokio::test]
+async fn a_form_without_the_utf8_charset_is_refused() {
+    let (emu, server) = MoyunEmulator::start(MoyunConfig::default()).await.unwrap();
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let body = "oauth_consumer_key=key&oauth_consumer_secret=12345678";
+    for ct in ["application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=ISO-8859-1"] {
+        let resp = http.post(format!("{base}/api/v1/system/token")).header("content-type", ct).body(body).send().await.unwrap();
+        assert_eq!(resp.status(), 415, "{ct}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["success"], 0);
+        assert!(v["description"].as_str().unwrap().contains("charset=utf-8"), "{v}");
+    }
+    assert_eq!(emu.counters().token_requests, 0, "nothing was acted on");
+    // The document's spellings (with or without the trailing `;`, any case) are accepted.
+    for ct in [FORM, "application/x-www-form-urlencoded;charset=utf-8;", "application/x-www-form-urlencoded; charset=UTF-8"] {
+        let (_, v) = post_form_as(&http, &format!("{base}/api/v1/system/token"), ct, body).await;
+        assert_eq!(v["success"], 1, "{ct}: {v}");
+    }
+}
+
+async fn post_form_as(http: &reqwest::Client, url: &str, content_type: &str, body: &str) -> (reqwest::StatusCode, Value) {
+    let resp = http.post(url).header("content-type", content_type).body(body.to_string()).send().await.unwrap();
+    (resp.status(), resp.json().await.unwrap())
 }

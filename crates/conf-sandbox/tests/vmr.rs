@@ -183,12 +183,18 @@ impl Sse {
 }
 
 #[tokio::test]
-async fn check_join_accepts_form_and_json_and_points_at_the_node() {
+async fn check_join_takes_json_and_points_at_the_node() {
     let e = env(config()).await;
     let url = e.server.url("/api/v3/meet/checkJoin.shtml");
+    // The document: request bodies are application/json; a form is refused.
     let form = e.http.post(&url).form(&[("joinAccount", "1061"), ("joinPwd", "123456"), ("participantName", "Ann")]).send().await.unwrap();
     assert_eq!(form.status(), 200);
-    let body: Value = form.json().await.unwrap();
+    let refused: Value = form.json().await.unwrap();
+    assert_eq!(refused["code"], "400", "{refused}");
+    let answer =
+        e.http.post(&url).json(&json!({"joinAccount": "1061", "joinPwd": "123456", "participantName": "Ann"})).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
     assert_eq!(body["code"], "200");
     assert_eq!(body["timeStamp"].as_str().unwrap().len(), 19);
     let r = &body["results"];
@@ -211,7 +217,7 @@ async fn check_join_accepts_form_and_json_and_points_at_the_node() {
     let missing = e.send(Method::POST, &url, &[], Some(&json!({"joinAccount": MEET}))).await;
     assert_eq!(missing.json["code"], "400");
     assert_eq!(e.send(Method::GET, &url, &[], None).await.status, 405);
-    assert_eq!(e.emu.command_count("checkJoin"), 5);
+    assert_eq!(e.emu.command_count("checkJoin"), 6);
 
     // the mcuHost spellings
     let e2 = env(config().mcu_host(McuHost::SameServerHostPort)).await;
@@ -352,7 +358,7 @@ async fn refresh_replaces_the_token_and_end_releases_it() {
     assert_eq!((stats.sessions_ended, stats.live_sessions), (1, 0));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tokens_expire_after_their_lifetime() {
     let e = env(config().token_lifetime(Duration::from_secs(1)).expires_as_number(true)).await;
     let a = e.send(Method::POST, &e.node(MEET, "new_session"), &[("pin", "123456")], None).await;
@@ -360,7 +366,8 @@ async fn tokens_expire_after_their_lifetime() {
     assert_eq!(r["expires"], json!(1));
     let token = r["token"].as_str().unwrap().to_owned();
     let me = r["participant_uuid"].as_str().unwrap().to_owned();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The emulator reads tokio's clock, paused in this test.
+    tokio::time::advance(Duration::from_millis(1100)).await;
     assert_eq!(e.post(&e.node(MEET, "refresh_session"), &token, None).await.status, 403);
     assert_eq!(e.get(&e.node(MEET, "participants"), &token).await.status, 403);
     assert!(e.emu.participant(&me).is_none(), "expired session swept");
@@ -525,7 +532,7 @@ async fn start_service_admits_guests_waiting_for_a_host() {
     assert_eq!(success(&e.get(&e.node(room, "service_status"), &host).await)["started"], true);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dial_creates_connecting_participants_that_answer_or_reject() {
     let e = env(config()).await;
     let (host, _) = e.host().await;
@@ -571,13 +578,16 @@ async fn dial_creates_connecting_participants_that_answer_or_reject() {
     let a = e.post(&e.node(MEET, "dial"), &host, Some(&json!({"destination": "dave@example.com", "protocol": "auto"}))).await;
     let forks = success(&a).as_array().unwrap().clone();
     assert_eq!(forks.len(), 2);
-    for _ in 0..200 {
-        if forks.iter().all(|u| e.emu.participant(u.as_str().unwrap()).unwrap().service_type == ServiceType::Conference) {
-            return;
+    // Paused clock: each poll step advances virtual time, so the emulator's 20 ms answer
+    // timer fires deterministically; the bound is virtual time too.
+    let answered = || forks.iter().all(|u| e.emu.participant(u.as_str().unwrap()).unwrap().service_type == ServiceType::Conference);
+    tokio::time::timeout(Duration::from_secs(2), async {
+        while !answered() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("dialled participants never answered");
+    })
+    .await
+    .expect("dialled participants never answered");
 }
 
 #[tokio::test]
@@ -988,4 +998,55 @@ async fn refresh_grace_keeps_the_replaced_token_for_a_while() {
     success(&e.get(&e.node(MEET, "service_status"), &t2).await);
     success(&e.post(&e.node(MEET, "end_session"), &t3, None).await);
     assert_eq!(e.get(&e.node(MEET, "service_status"), &t2).await.status, 403, "end_session drops both");
+}
+
+#[tokio::test]
+async fn webrtc_calls_are_acked_and_disconnected_by_call_uuid() {
+    let e = env(config()).await;
+    let (host, _) = e.host().await;
+    let (guest, guest_id) = e.session(MEET, "4321", "Guest").await;
+    let terminal = e.emu.add_participant(MEET, DialIn::guest("Terminal"));
+    let call = |uuid: &str, call_uuid: &str, cmd: &str| format!("{}/{call_uuid}/{cmd}", e.pnode(MEET, uuid, "calls"));
+    let offer = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+    let a = e.post(&e.pnode(MEET, &guest_id, "calls"), &guest, Some(&json!({"call_type": "WEBRTC", "sdp": offer}))).await;
+    let call_uuid = success(&a)["call_uuid"].as_str().unwrap().to_owned();
+    assert!(!e.emu.participant(&guest_id).unwrap().calls[0].acked);
+
+    // Unknown call uuids, and a known one named under another participant, are refused.
+    for (uuid, c) in
+        [(guest_id.as_str(), "50ed679d-c622-4c0e-b251-e217f2aa030b"), (guest_id.as_str(), "nope"), (terminal.as_str(), call_uuid.as_str())]
+    {
+        let a = e.post(&call(uuid, c, "ack"), &host, None).await;
+        assert_eq!(success(&a), &json!(false), "{uuid} {c}");
+    }
+    assert_eq!(e.emu.stats().unknown_call_uuids, 3);
+    assert!(!e.emu.participant(&guest_id).unwrap().calls[0].acked);
+
+    // The participant itself may ack its own call (as may a host).
+    assert_eq!(success(&e.post(&call(&guest_id, &call_uuid, "ack"), &guest, None).await), &json!(true));
+    assert!(e.emu.participant(&guest_id).unwrap().calls[0].acked);
+    assert_eq!(e.emu.command_count("participants/calls/ack"), 4);
+    // No token: 403; wrong method: 405; unknown sub-command: 404.
+    assert_eq!(e.send(Method::POST, &call(&guest_id, &call_uuid, "ack"), &[], None).await.status, 403);
+    assert_eq!(e.send(Method::GET, &call(&guest_id, &call_uuid, "ack"), &[("token", host.as_str())], None).await.status, 405);
+    assert_eq!(e.post(&call(&guest_id, &call_uuid, "hold"), &host, None).await.status, 404);
+
+    // An RTMP call is not acked; it is disconnected like any sub-call.
+    let a = e.post(&e.pnode(MEET, &terminal, "calls"), &host, Some(&json!({"call_type": "RTMP"}))).await;
+    let rtmp = success(&a)["call_uuid"].as_str().unwrap().to_owned();
+    assert_eq!(e.post(&call(&terminal, &rtmp, "ack"), &host, None).await.status, 400);
+
+    let mut events = e.events(MEET, &guest).await;
+    assert_eq!(success(&e.post(&call(&guest_id, &call_uuid, "disconnect"), &host, None).await), &json!(true));
+    assert!(e.emu.participant(&guest_id).unwrap().calls.is_empty(), "the participant stays, its call is gone");
+    loop {
+        let (name, data) = tokio::time::timeout(Duration::from_secs(5), events.next()).await.expect("event").expect("stream open");
+        if name == "call_disconnected" {
+            assert_eq!(data["call_uuid"], call_uuid.as_str());
+            break;
+        }
+    }
+    // Ended: a second disconnect or ack of it is refused.
+    assert_eq!(success(&e.post(&call(&guest_id, &call_uuid, "disconnect"), &host, None).await), &json!(false));
+    assert_eq!(success(&e.post(&call(&guest_id, &call_uuid, "ack"), &host, None).await), &json!(false));
 }

@@ -103,7 +103,8 @@ async fn documented_codes_and_state() {
     .await;
     assert_eq!(r["statusCode"], ytx::APP_CHECK_FAILED);
     let r = post(&base, &cfg, &s, json!({"action": "lockMeeting", "appid": cfg.app_id, "confid": "002"})).await;
-    assert_eq!(r, json!({"statusCode": "-2", "statusMsg": "缺少必要参数", "requestId": ""}));
+    // The document's failure shape, with a request id unique to each failure.
+    assert_eq!(r, json!({"statusCode": "-2", "statusMsg": "缺少必要参数", "requestId": "emu-00000002"}));
 
     let r = post(
         &base,
@@ -130,4 +131,8 @@ async fn documented_codes_and_state() {
     assert_eq!(r["statusCode"], ytx::NO_SUCH_MEETING);
     let r = post(&base, &cfg, &s, json!({"action": "dance", "appid": cfg.app_id})).await;
     assert_eq!(r["statusCode"], ytx::UNKNOWN_ACTION);
+    let ids = emu.counters().failure_request_ids;
+    assert_eq!(r["requestId"], ids[ids.len() - 1].as_str());
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len()), (5, 5), "{ids:?}");
 }

@@ -9,18 +9,59 @@
 //!
 //! | feature | module | vendor |
 //! |---|---|---|
-//! | `moyun` | [`moyun`] | 摩云视讯平台 API: login session, API-Level, 204 endpoints, push |
-//! | `vmr` | [`vmr`] | 会中管理: VMR sessions, commands, live events |
-//! | `webapi` | [`webapi`] | meeting WebAPI, join URLs and tokens |
-//! | `ytx` | [`ytx`] | 云讯 TeleMeeting phone meetings |
-//! | `lingsun` | [`lingsun`] | 声网灵隼 Agora Link: OAuth, cloud storage, domain failover |
+#![cfg_attr(feature = "moyun", doc = "| `moyun` | [`moyun`] | 摩云视讯平台 API: login session, API-Level, 204 endpoints, push |")]
+#![cfg_attr(
+    not(feature = "moyun"),
+    doc = "| `moyun` | `moyun` (crate `moyun-api`; feature off in this build) | 摩云视讯平台 API: login session, API-Level, 204 endpoints, push |"
+)]
+#![cfg_attr(feature = "vmr", doc = "| `vmr` | [`vmr`] | 会中管理: VMR sessions, commands, live events |")]
+#![cfg_attr(
+    not(feature = "vmr"),
+    doc = "| `vmr` | `vmr` (crate `vmr-rest`; feature off in this build) | 会中管理: VMR sessions, commands, live events |"
+)]
+#![cfg_attr(feature = "webapi", doc = "| `webapi` | [`webapi`] | meeting WebAPI, join URLs and tokens |")]
+#![cfg_attr(
+    not(feature = "webapi"),
+    doc = "| `webapi` | `webapi` (crate `webapi`; feature off in this build) | meeting WebAPI, join URLs and tokens |"
+)]
+#![cfg_attr(feature = "ytx", doc = "| `ytx` | [`ytx`] | 云讯 TeleMeeting phone meetings |")]
+#![cfg_attr(
+    not(feature = "ytx"),
+    doc = "| `ytx` | `ytx` (crate `ytx-telemeeting`; feature off in this build) | 云讯 TeleMeeting phone meetings |"
+)]
+#![cfg_attr(feature = "lingsun", doc = "| `lingsun` | [`lingsun`] | 声网灵隼 Agora Link: OAuth, cloud storage, domain failover |")]
+#![cfg_attr(
+    not(feature = "lingsun"),
+    doc = "| `lingsun` | `lingsun` (crate `lingsun-rest`; feature off in this build) | 声网灵隼 Agora Link: OAuth, cloud storage, domain failover |"
+)]
 //!
 //! Every vendor client runs on [`conf_core`]: the same configuration ([`ClientConfig`]),
 //! retry policy, secret types and one [`Error`] type whose [`Error::is_retryable`] says
 //! whether trying again can help.
+//!
+//! The live streams (vmr events, moyun push) are `futures` streams; [`StreamExt`] (from
+//! `futures-util`) is re-exported here and from each stream module, so consuming them needs
+//! no extra dependency: `use conf_sdk::StreamExt;` brings `.next()` and the other adapters.
 
 pub use conf_core;
 pub use conf_core::{ClientConfig, Error, ExposeSecret, Result, RetryPolicy, SecretString};
+
+/// The `futures-util` extension trait that consumes the SDK's live streams (`.next()`,
+/// `.take(n)`, ...), re-exported so that no `futures-util` dependency is needed (it is the same
+/// trait as `futures_util::StreamExt` / `futures::StreamExt`).
+///
+/// ```no_run
+/// # #[cfg(feature = "vmr")]
+/// # async fn demo(session: conf_sdk::vmr::VmrSession) {
+/// use conf_sdk::StreamExt;
+///
+/// let mut events = session.events();
+/// while let Some(event) = events.next().await {
+///     println!("{}", event.name());
+/// }
+/// # }
+/// ```
+pub use futures_util::StreamExt;
 
 /// 摩云视讯平台 API (crate `moyun-api`).
 #[cfg(feature = "moyun")]

@@ -4,7 +4,33 @@
 //! `CONFCTL_YTX_AUTH_TOKEN`) so secrets need not appear in the process list;
 //! their values are never shown in `--help`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+/// The command tree as parsed: [`Cli`] with every flag that takes a value accepting a
+/// value that begins with `-` (secrets, keys and passphrases are random and may start
+/// with `-`: `--passphrase -fe6SyORff0`). Applied here, once, for every flag present and
+/// future; positional arguments keep clap's default (a text that starts with `-` goes after
+/// `--`).
+pub fn command() -> clap::Command {
+    fn allow_hyphens(cmd: clap::Command) -> clap::Command {
+        cmd.mut_args(|a| if a.is_positional() || !a.get_action().takes_values() { a } else { a.allow_hyphen_values(true) })
+            .mut_subcommands(allow_hyphens)
+    }
+    allow_hyphens(Cli::command())
+}
+
+/// Parse a command line with [`command`].
+pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut cmd = command();
+    let mut matches = cmd.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut cmd))
+}
 
 /// conf-sdk's operator tool and guided tour.
 #[derive(Debug, Parser)]
@@ -370,10 +396,16 @@ pub enum VmrCommand {
         participant: String,
     },
     /// Print N events as JSON lines, then end the session.
+    ///
+    /// Gives up after --timeout seconds without N events (exit 4), or when the event stream
+    /// gives up (too many failed reconnects, a token refused again after renewal).
     Events {
         /// How many events.
         #[arg(long)]
         count: usize,
+        /// Most seconds to wait for the N events (default 60).
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
     },
 }
 
@@ -432,16 +464,73 @@ pub enum PackagesCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_is_consistent() {
-        Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    /// Every flag that takes a value, in every subcommand, accepts a value that begins with
+    /// `-`: a flag added later cannot forget it.
+    #[test]
+    fn every_value_flag_accepts_leading_hyphens() {
+        fn walk(cmd: &mut clap::Command, path: &str, seen: &mut usize) {
+            cmd.build();
+            for a in cmd.get_arguments() {
+                if !a.is_positional() && a.get_num_args().is_some_and(|n| n.takes_values()) {
+                    assert!(a.is_allow_hyphen_values_set(), "{path} --{}: a value starting with '-' is refused", a.get_id());
+                    *seen += 1;
+                }
+            }
+            for sub in cmd.get_subcommands_mut() {
+                let p = format!("{path} {}", sub.get_name());
+                walk(sub, &p, seen);
+            }
+        }
+        let mut seen = 0;
+        walk(&mut command(), "confctl", &mut seen);
+        assert!(seen > 40, "walked {seen} value flags");
+    }
+
+    #[test]
+    fn secrets_starting_with_a_hyphen_parse() {
+        let a = parse([
+            "confctl",
+            "webapi",
+            "join-token",
+            "--flavor",
+            "php",
+            "--passkey",
+            "--SYXCXASD",
+            "--passphrase",
+            "-fe6SyORff0",
+            "--serial",
+            "-1",
+            "--userid",
+            "-u",
+            "--username",
+            "-",
+            "--role",
+            "chairman",
+        ])
+        .unwrap();
+        let Command::Webapi(WebapiArgs { command: WebapiCommand::JoinToken(t), .. }) = a.command else { panic!("{a:?}") };
+        assert_eq!(
+            (t.passkey.as_deref(), t.passphrase.as_deref(), t.serial.as_str(), t.userid.as_str(), t.username.as_str()),
+            (Some("--SYXCXASD"), Some("-fe6SyORff0"), "-1", "-u", "-")
+        );
+        // flags without a value are still flags
+        let b = parse(["confctl", "vmr", "--base-url", "http://x", "--pin", "-12", "--insecure", "--json", "lock"]).unwrap();
+        assert!(b.json);
+        assert!(matches!(b.command, Command::Vmr(VmrArgs { insecure: true, ref pin, .. }) if pin.as_deref() == Some("-12")));
+        // a positional text that starts with '-' goes after `--`, as documented
+        let c = parse(["confctl", "vmr", "--room", "1061", "message", "--", "-1 from me"]).unwrap();
+        assert!(matches!(c.command, Command::Vmr(VmrArgs { command: VmrCommand::Message { ref text }, .. }) if text == "-1 from me"));
     }
 
     #[test]
     fn json_flag_is_global() {
-        let a = Cli::try_parse_from([
+        let a = parse([
             "confctl",
             "--json",
             "ytx",
@@ -459,7 +548,7 @@ mod tests {
         ])
         .unwrap();
         assert!(a.json);
-        let b = Cli::try_parse_from([
+        let b = parse([
             "confctl",
             "ytx",
             "--base-url",
@@ -484,7 +573,7 @@ mod tests {
 
     #[test]
     fn secrets_are_hidden_in_help() {
-        let help = Cli::command().find_subcommand_mut("ytx").unwrap().render_long_help().to_string();
+        let help = command().find_subcommand_mut("ytx").unwrap().render_long_help().to_string();
         assert!(help.contains("CONFCTL_YTX_AUTH_TOKEN"));
     }
 }

@@ -19,9 +19,11 @@ pub const TRANSPORT: u8 = 4;
 pub fn code_for(e: &Error) -> u8 {
     match e {
         Error::InvalidInput { .. } | Error::Unsupported { .. } => USAGE,
-        Error::Vendor { .. } | Error::HttpStatus { .. } => VENDOR,
+        // A redirect not followed is the server's answer, like any other HTTP status.
+        Error::Vendor { .. } | Error::HttpStatus { .. } | Error::Redirect { .. } => VENDOR,
         Error::Transport { .. } | Error::Timeout { .. } | Error::OutcomeUnknown { .. } => TRANSPORT,
-        Error::Auth { source: Some(inner), .. } => code_for(inner),
+        // The operation was not sent; what kept it back decides.
+        Error::Auth { source: Some(inner), .. } | Error::Discovery { cause: inner, .. } => code_for(inner),
         Error::Auth { source: None, .. } => VENDOR,
         _ => OTHER,
     }
@@ -30,7 +32,11 @@ pub fn code_for(e: &Error) -> u8 {
 /// The one-line stderr message for an SDK error (never a secret: errors carry none).
 pub fn message_for(e: &Error) -> String {
     match e {
-        Error::Vendor { vendor, code, message, .. } => format!("{vendor} error {code}: {message}"),
+        Error::Vendor { vendor, code, message, request_id, .. } => match request_id {
+            // Support tickets need the vendor's request id.
+            Some(id) => format!("{vendor} error {code}: {message} (requestId {id})"),
+            None => format!("{vendor} error {code}: {message}"),
+        },
         other => other.to_string(),
     }
 }
@@ -45,11 +51,25 @@ mod tests {
         let req = RequestInfo::none("t", "o");
         assert_eq!(code_for(&Error::invalid_input("x", "y")), USAGE);
         assert_eq!(code_for(&Error::Unsupported { operation: "o".into(), needs: "n".into(), platform: "p".into() }), USAGE);
-        let vendor = Error::Vendor { request: req.clone(), vendor: "ytx", code: "-205".into(), message: "m".into(), retryable: false };
+        let vendor = Error::Vendor {
+            request: req.clone(),
+            vendor: "ytx",
+            code: "-205".into(),
+            message: "m".into(),
+            retryable: false,
+            request_id: None,
+        };
         assert_eq!(code_for(&vendor), VENDOR);
         assert_eq!(message_for(&vendor), "ytx error -205: m");
+        assert_eq!(message_for(&vendor.clone().with_request_id("r-42")), "ytx error -205: m (requestId r-42)");
         let t = Error::Transport { request: req.clone(), kind: TransportKind::Connect, message: "refused".into(), sent: false };
         assert_eq!(code_for(&t), TRANSPORT);
+        let discovery = |cause: &Error| Error::Discovery { request: req.clone(), app: "vc", cause: Box::new(cause.clone()) };
+        assert_eq!(code_for(&discovery(&t)), TRANSPORT);
+        assert_eq!(code_for(&discovery(&vendor)), VENDOR);
+        let redirect =
+            Error::Redirect { request: req.clone(), status: 302, from: "http://a:1".into(), to: "http://b:2".into(), reason: "r".into() };
+        assert_eq!(code_for(&redirect), VENDOR);
         assert_eq!(code_for(&Error::Auth { request: req, message: "x".into(), source: Some(Box::new(t)) }), TRANSPORT);
         assert_eq!(code_for(&Error::other("x")), OTHER);
     }

@@ -7,19 +7,18 @@
 mod cli;
 mod cmd;
 mod exit;
+mod logging;
 mod output;
 mod sandbox;
 mod tour;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use crate::cli::{Cli, Command};
+use crate::cli::Command;
 use crate::output::Output;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match cli::parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are not errors.
@@ -28,7 +27,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    init_tracing(&cli.log);
+    logging::init(&cli.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -44,7 +43,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let code = exit::code_for(&e);
-            eprintln!("confctl: {}", exit::message_for(&e));
+            // Vendor text and HTML titles come from the server: escaped and capped.
+            eprintln!("confctl: {}", conf_core::text::sanitize_to(&exit::message_for(&e), output::LINE_LIMIT));
             if code == exit::USAGE {
                 eprintln!("confctl: nothing was sent");
             }
@@ -65,11 +65,4 @@ async fn run(command: Command, out: Output) -> Result<u8, conf_core::Error> {
         Command::Vmr(args) => cmd::vmr::run(args, out).await,
         Command::Lingsun(args) => cmd::lingsun::run(args, out).await,
     }
-}
-
-/// Tracing to stderr at the `--log` level (a plain level or an `EnvFilter` directive).
-/// The SDK never puts a secret in a span or event.
-fn init_tracing(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(true).try_init();
 }

@@ -224,5 +224,8 @@ impl LingsunClient {
 /// `header { traceId: <fresh UUID>, timestamp: <Unix ms> }`.
 pub fn request_header() -> Value {
     let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-    json!({ "traceId": uuid::Uuid::new_v4().to_string(), "timestamp": ms })
+    // A version-4 UUID from `rand` (already in the tree): uuid's own `v4` feature would pull
+    // a second `getrandom` into every user's build.
+    let trace_id = uuid::Builder::from_random_bytes(rand::random::<[u8; 16]>()).into_uuid();
+    json!({ "traceId": trace_id.to_string(), "timestamp": ms })
 }

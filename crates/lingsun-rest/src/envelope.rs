@@ -4,7 +4,7 @@
 //! HTTP 401 stays an HTTP error (the authenticator renews the token on it); other
 //! non-2xx replies with the envelope are vendor errors, without it HTTP errors.
 
-use conf_core::envelope::{check_http_status, decode_error};
+use conf_core::envelope::{check_http_status, decode_error, top_level_fields};
 use conf_core::{Envelope, Error, RawResponse, RequestInfo};
 use serde_json::Value;
 
@@ -34,7 +34,9 @@ impl Envelope for LingsunEnvelope {
         if response.status.as_u16() == 401 {
             return check_http_status(request, response, false);
         }
-        let value: Value = match serde_json::from_slice(&response.body) {
+        // Only the envelope's fields are read (`data` streams past unbuilt); the caller
+        // decodes the body once into its type.
+        let value: Value = match top_level_fields(&response.body, &["code", "success", "msg"]) {
             Ok(v @ Value::Object(_)) => v,
             _ => {
                 check_http_status(request, response, false)?;
@@ -54,7 +56,7 @@ impl Envelope for LingsunEnvelope {
         let code = code.filter(|c| c != "0").unwrap_or_else(|| response.status.as_u16().to_string());
         let message = value.get("msg").and_then(Value::as_str).unwrap_or_default().to_string();
         let retryable = matches!(response.status.as_u16(), 429 | 502 | 503 | 504);
-        Err(Error::Vendor { request: request.clone(), vendor: "lingsun", code, message, retryable })
+        Err(Error::Vendor { request: request.clone(), vendor: "lingsun", code, message, retryable, request_id: None })
     }
 }
 

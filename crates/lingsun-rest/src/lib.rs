@@ -35,4 +35,4 @@ pub use domains::{Area, Hosts, PrimaryDomain, REGIONS, RegionInfo};
 pub use envelope::LingsunEnvelope;
 pub use failover::{FailoverResolver, HOST_MEMORY};
 pub use generated::*;
-pub use oauth::{AccessToken, Grant, LingsunAuth, OAuthConfig};
+pub use oauth::{AccessToken, Grant, LingsunAuth, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME, OAuthConfig};

@@ -20,6 +20,13 @@ use serde::Deserialize;
 /// Path of the token endpoint below `/agoralink/{region}`.
 pub const TOKEN_PATH: &str = "/api/oauth/rest-token";
 
+/// Shortest token lifetime the cache believes (`expires_in` of 0 or below counts as 1 s).
+pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
+
+/// Longest token lifetime the cache believes (30 days): a larger `expires_in`
+/// (up to `u64::MAX`) is clamped to it, so no arithmetic on it can overflow.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// How the client obtains a token from scratch.
 #[derive(Clone)]
 pub enum Grant {
@@ -74,7 +81,7 @@ pub struct AccessToken {
     pub token_type: String,
     /// `refresh_token`, when granted.
     pub refresh_token: Option<SecretString>,
-    /// `expires_in` in seconds.
+    /// `expires_in` in seconds, clamped to [`MIN_TOKEN_LIFETIME`]..=[`MAX_TOKEN_LIFETIME`].
     pub expires_in: Option<u64>,
     /// `scope`.
     pub scope: Option<String>,
@@ -112,10 +119,53 @@ struct TokenData {
     token_type: Option<String>,
     #[serde(default)]
     refresh_token: Option<String>,
-    #[serde(default, deserialize_with = "conf_core::de::opt_u64_lenient")]
-    expires_in: Option<u64>,
+    /// Read as any JSON value: a negative, fractional or absurd lifetime is clamped, not refused.
+    #[serde(default)]
+    expires_in: Option<serde_json::Value>,
     #[serde(default)]
     scope: Option<String>,
+}
+
+/// `expires_in` in whole seconds, clamped to [`MIN_TOKEN_LIFETIME`]..=[`MAX_TOKEN_LIFETIME`]
+/// (a number or a numeric string; anything else is "unknown").
+fn lifetime_secs(v: &serde_json::Value) -> Option<u64> {
+    let (min, max) = (MIN_TOKEN_LIFETIME.as_secs(), MAX_TOKEN_LIFETIME.as_secs());
+    let clamp_f = |f: f64| -> Option<u64> {
+        if f.is_nan() {
+            None
+        } else if f <= min as f64 {
+            Some(min)
+        } else if f >= max as f64 {
+            Some(max)
+        } else {
+            // In range (checked above): the cast cannot truncate.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Some(f.ceil() as u64)
+        }
+    };
+    match v {
+        serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Some(u.clamp(min, max)),
+            (None, Some(_)) => Some(min), // negative: already expired
+            (None, None) => n.as_f64().and_then(clamp_f),
+        },
+        serde_json::Value::String(s) => {
+            let s = s.trim();
+            match s.parse::<i128>() {
+                Ok(i) => Some(u64::try_from(i.clamp(i128::from(min), i128::from(max))).unwrap_or(max)),
+                Err(_) => s.parse::<f64>().ok().and_then(clamp_f),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The lifetime handed to the cache. A token that lives no longer than the renewal
+/// margin (plus jitter) would be renewed on every call: it is renewed at about half
+/// its lifetime instead.
+fn cache_lifetime(lifetime: Duration, margin: Duration, jitter: Duration) -> Duration {
+    let lead = margin.saturating_add(jitter);
+    if lifetime > lead { lifetime } else { lead.saturating_add(lifetime / 2) }
 }
 
 /// The token endpoint, shared by the loader.
@@ -157,13 +207,17 @@ impl TokenSource {
         if d.access_token.is_empty() {
             return Err(conf_core::envelope::decode_error(&info, &raw.body, true, "empty access_token"));
         }
+        let expires_in = d.expires_in.as_ref().and_then(lifetime_secs);
+        if d.expires_in.as_ref().is_some_and(|v| !v.is_null() && !v.is_string() && v.as_u64() != expires_in) {
+            tracing::warn!(expires_in = ?expires_in, "lingsun: token lifetime out of range or malformed: clamped");
+        }
         Ok(Loaded {
-            expires_in: d.expires_in.map(Duration::from_secs),
+            expires_in: expires_in.map(|secs| cache_lifetime(Duration::from_secs(secs), self.config.margin, self.config.jitter)),
             value: AccessToken {
                 access_token: SecretString::from(d.access_token),
                 token_type: d.token_type.unwrap_or_else(|| "bearer".into()),
                 refresh_token: d.refresh_token.filter(|r| !r.is_empty()).map(SecretString::from),
-                expires_in: d.expires_in,
+                expires_in,
                 scope: d.scope,
             },
         })
@@ -249,5 +303,38 @@ impl Authenticator for LingsunAuth {
 
     fn invalidate(&self, state: &AuthState) {
         self.cache.invalidate(state.generation);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lifetimes_are_clamped_never_overflow() {
+        let max = MAX_TOKEN_LIFETIME.as_secs();
+        assert_eq!(lifetime_secs(&json!(43199)), Some(43199));
+        assert_eq!(lifetime_secs(&json!(u64::MAX)), Some(max));
+        assert_eq!(lifetime_secs(&json!(-5)), Some(1));
+        assert_eq!(lifetime_secs(&json!(0)), Some(1));
+        assert_eq!(lifetime_secs(&json!(1e300)), Some(max));
+        assert_eq!(lifetime_secs(&json!(-1e300)), Some(1));
+        assert_eq!(lifetime_secs(&json!(2.5)), Some(3));
+        assert_eq!(lifetime_secs(&json!("31969")), Some(31969));
+        assert_eq!(lifetime_secs(&json!("18446744073709551615999")), Some(max));
+        assert_eq!(lifetime_secs(&json!("1".repeat(60))), Some(max));
+        assert_eq!(lifetime_secs(&json!("-18446744073709551615")), Some(1));
+        assert_eq!(lifetime_secs(&json!("soon")), None);
+        assert_eq!(lifetime_secs(&json!(null)), None);
+    }
+
+    #[test]
+    fn a_token_shorter_than_the_margin_is_renewed_at_half_life() {
+        let (m, j) = (Duration::from_secs(60), Duration::from_secs(30));
+        assert_eq!(cache_lifetime(Duration::from_secs(3600), m, j), Duration::from_secs(3600));
+        // 10 s token, 60 s margin + up to 30 s jitter: renewed after 5..=35 s, not on every call.
+        assert_eq!(cache_lifetime(Duration::from_secs(10), m, j), Duration::from_secs(95));
+        assert_eq!(cache_lifetime(Duration::from_secs(1), Duration::ZERO, Duration::ZERO), Duration::from_secs(1));
     }
 }

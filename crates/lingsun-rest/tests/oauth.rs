@@ -55,12 +55,12 @@ async fn refused_credentials_are_an_auth_error_without_secrets() {
     assert!(!text.contains("wrong-pass-0815") && !text.contains(&config.client_secret), "{text}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn expiry_uses_the_refresh_token_grant() {
     let (emu, server, config) = emulator(Duration::from_secs(1)).await;
     let client = client(&server, oauth(&config, password_grant(&config), Duration::ZERO));
     client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::advance(Duration::from_millis(1100)).await;
     client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
     assert_eq!(emu.grants("password"), 1);
     assert_eq!(emu.grants("refresh_token"), 1);
@@ -71,13 +71,13 @@ async fn expiry_uses_the_refresh_token_grant() {
     assert_eq!(emu.counters().unauthorized, 0, "renewed before it expired, never refused");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn rejected_refresh_falls_back_to_a_full_grant() {
     let (emu, server, config) = emulator(Duration::from_secs(1)).await;
     let client = client(&server, oauth(&config, password_grant(&config), Duration::ZERO));
     client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
     emu.reject_refresh(true);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::advance(Duration::from_millis(1100)).await;
     client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
     assert_eq!(emu.grants("password"), 2);
     assert_eq!(emu.counters().refused_grants.get("refresh_token"), Some(&1));
@@ -98,12 +98,12 @@ async fn a_401_renews_once_and_replays() {
     assert_eq!(server.log().count("POST", pkg_path), 3, "first call, refused call, one replay");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn hundred_concurrent_calls_through_an_expiry_share_one_token_request() {
     let (emu, server, config) = emulator(Duration::from_secs(1)).await;
     let client = client(&server, oauth(&config, password_grant(&config), Duration::ZERO));
     client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::advance(Duration::from_millis(1100)).await;
     let calls = (0..100).map(|_| {
         let c = client.clone();
         tokio::spawn(async move { c.get_all_packages(GetAllPackagesRequest::new()).await })

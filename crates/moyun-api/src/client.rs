@@ -3,11 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use conf_core::codegen::PageLimits;
 use conf_core::negotiate::LevelCache;
 use conf_core::{ClientConfig, Envelope, Error, Operation, SecretString};
 use serde::de::DeserializeOwned;
 
 use crate::envelope::{MoyunEnvelope, python_style_params};
+use crate::form::with_form_charset;
 use crate::negotiate::MoyunNegotiator;
 use crate::push::PushBuilder;
 use crate::session::cookies::SessionCookieJar;
@@ -38,6 +40,8 @@ pub struct MoyunConfig {
     pub heartbeat_max_failures: u32,
     /// The level sent in `API-Level` (default [`SDK_API_LEVEL`]).
     pub api_level: u32,
+    /// Bounds of the `all_*` page walkers (default 1,000 pages and 64 MiB per walk).
+    pub page_limits: PageLimits,
 }
 
 impl std::fmt::Debug for MoyunConfig {
@@ -49,6 +53,7 @@ impl std::fmt::Debug for MoyunConfig {
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("heartbeat_max_failures", &self.heartbeat_max_failures)
             .field("api_level", &self.api_level)
+            .field("page_limits", &self.page_limits)
             .finish_non_exhaustive()
     }
 }
@@ -82,7 +87,14 @@ impl MoyunConfig {
             heartbeat_interval: Some(DEFAULT_HEARTBEAT_INTERVAL),
             heartbeat_max_failures: 3,
             api_level: SDK_API_LEVEL,
+            page_limits: PageLimits::default(),
         }
+    }
+
+    /// Set the bounds of the `all_*` page walkers.
+    pub fn page_limits(mut self, limits: PageLimits) -> Self {
+        self.page_limits = limits;
+        self
     }
 
     /// Set the heartbeat interval (`None` disables heartbeats).
@@ -111,6 +123,8 @@ impl MoyunConfig {
 
     fn validate(&self) -> Result<(), Error> {
         use conf_core::ExposeSecret;
+        // Paths start at `/api/v1`: a base URL carrying it would double it.
+        self.core.require_bare_host("moyun", "/api/v1")?;
         for (field, value) in [
             ("app_key", self.app_key.as_str()),
             ("app_secret", self.app_secret.expose_secret()),
@@ -140,6 +154,7 @@ pub struct MoyunClient {
     session: Session,
     cookies: Arc<SessionCookieJar>,
     negotiator: Arc<dyn conf_core::Negotiator>,
+    page_limits: PageLimits,
 }
 
 impl std::fmt::Debug for MoyunClient {
@@ -180,21 +195,34 @@ impl MoyunClient {
         if let Some(interval) = config.heartbeat_interval {
             spawn_heartbeats(&core, &session, interval, config.heartbeat_max_failures);
         }
-        Ok(Self { core, session, cookies, negotiator })
+        Ok(Self { core, session, cookies, negotiator, page_limits: config.page_limits })
     }
 
     /// Run one operation and decode its payload (the envelope's `payload`). The
     /// `params` form field is re-serialized in the reference client's JSON style.
     pub async fn call<T: DeserializeOwned>(&self, op: Operation) -> conf_core::Result<T> {
-        let op = python_style_params(op);
+        let op = with_form_charset(python_style_params(op));
         let info = op.info(1);
         let raw = self.core.execute(op).await?;
         MoyunEnvelope.payload(&info, &raw)
     }
 
+    /// [`call`](Self::call), also answering the body's size (for the page walkers' byte limit).
+    pub(crate) async fn call_sized<T: DeserializeOwned>(&self, op: Operation) -> conf_core::Result<(T, usize)> {
+        let op = with_form_charset(python_style_params(op));
+        let info = op.info(1);
+        let raw = self.core.execute(op).await?;
+        Ok((MoyunEnvelope.payload(&info, &raw)?, raw.body.len()))
+    }
+
+    /// The bounds of the `all_*` page walkers.
+    pub fn page_limits(&self) -> PageLimits {
+        self.page_limits
+    }
+
     /// Run one operation and return the raw body (downloads, exports).
     pub async fn call_bytes(&self, op: Operation) -> conf_core::Result<bytes::Bytes> {
-        Ok(self.core.execute(python_style_params(op)).await?.body)
+        Ok(self.core.execute(with_form_charset(python_style_params(op))).await?.body)
     }
 
     /// Log in now (token + login) unless a session exists. Calls log in on their own;

@@ -9,7 +9,7 @@
 //! `json.dumps` with `", "`/`": "` separators and ASCII escapes, then `quote_plus`),
 //! which `python_style_params` applies to an operation's `params` form field.
 
-use conf_core::envelope::{check_http_status, decode_error, decode_json};
+use conf_core::envelope::{check_http_status, decode_error, decode_json, top_level_fields};
 use conf_core::{Body, Envelope, Error, Operation, RawResponse, RequestInfo};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -22,6 +22,14 @@ pub(crate) const VENDOR: &str = "moyun";
 /// Path templates whose replies carry credentials (never quoted in errors).
 const SENSITIVE_PATHS: &[&str] = &["/api/v1/system/token", "/api/v1/system/login", "/api/v2/vrs/login"];
 
+/// Where a failure reply gives its own explanation, in order of preference.
+const MESSAGE_KEYS: [&str; 6] = ["description", "describe", "message", "msg", "error_msg", "error"];
+
+/// The top-level fields `check` reads: the verdict, the code, the body's own explanation
+/// ([`MESSAGE_KEYS`]) and the debug list ([`crate::debug::DEBUG_LIST_KEYS`]).
+const ENVELOPE_FIELDS: [&str; 11] =
+    ["success", "error_code", "description", "describe", "message", "msg", "error_msg", "error", "debug_list", "debuglist", "dubug_list"];
+
 /// The Moyun success/failure convention (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MoyunEnvelope;
@@ -30,7 +38,9 @@ impl Envelope for MoyunEnvelope {
     fn check(&self, request: &RequestInfo, response: &RawResponse) -> Result<(), Error> {
         let sensitive = is_sensitive(request);
         check_http_status(request, response, sensitive)?;
-        let value: Value = decode_json(request, &response.body, sensitive)?;
+        // Only the envelope's own fields are read here (the rest of the reply streams past
+        // unbuilt); `payload` then decodes the body once, straight into its type.
+        let value = top_level_fields(&response.body, &ENVELOPE_FIELDS).map_err(|e| decode_error(request, &response.body, sensitive, e))?;
         if crate::debug::debug_list(&value).is_some() {
             // A validate-only (`debug=1`) answer: the problems are the payload.
             return Ok(());
@@ -96,12 +106,7 @@ fn code_text(v: &Value) -> Option<String> {
 
 /// The body's own explanation, if it gives one.
 fn body_message(obj: &serde_json::Map<String, Value>) -> Option<String> {
-    ["description", "describe", "message", "msg", "error_msg", "error"]
-        .iter()
-        .find_map(|k| obj.get(*k).and_then(Value::as_str))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+    MESSAGE_KEYS.iter().find_map(|k| obj.get(*k).and_then(Value::as_str)).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// Build the vendor error of a failed reply.
@@ -129,7 +134,7 @@ pub(crate) fn vendor_error(request: &RequestInfo, value: &Value) -> Error {
             (code, message, retryable)
         }
     };
-    Error::Vendor { request: request.clone(), vendor: VENDOR, code, message, retryable }
+    Error::Vendor { request: request.clone(), vendor: VENDOR, code, message, retryable, request_id: None }
 }
 
 fn is_vrs(request: &RequestInfo) -> bool {
@@ -214,7 +219,7 @@ mod tests {
     use bytes::Bytes;
 
     fn info(path: &'static str) -> RequestInfo {
-        RequestInfo { vendor: VENDOR, operation: "test", method: http::Method::POST, path, attempts: 1 }
+        RequestInfo { vendor: VENDOR, operation: "test", method: http::Method::POST, path, attempts: 1, origin: None }
     }
 
     fn resp(status: u16, body: &str) -> RawResponse {
@@ -298,6 +303,17 @@ mod tests {
         assert!(matches!(&e, Error::Decode { excerpt, .. } if excerpt.contains("Login")), "{e:?}");
         let e = check("/api/v1/vc/confs", 200, "[1,2]").unwrap_err();
         assert!(matches!(e, Error::Decode { .. }));
+    }
+
+    #[test]
+    fn the_check_reads_every_field_it_needs() {
+        for key in MESSAGE_KEYS.iter().chain(&crate::debug::DEBUG_LIST_KEYS).chain(&["success", "error_code"]) {
+            assert!(ENVELOPE_FIELDS.contains(key), "{key}");
+        }
+        // The data part is not needed to tell success from failure, whatever it holds.
+        check("/api/v1/mc/confs", 200, r#"{"confs":[[1,2],{"a":"b"}],"success":1}"#).unwrap();
+        let e = check("/api/v1/mc/confs", 200, r#"{"confs":[[1,2]],"success":0,"error_code":12103,"msg":"gone"}"#).unwrap_err();
+        assert!(matches!(&e, Error::Vendor { code, message, .. } if code == "12103" && message.contains("gone")), "{e:?}");
     }
 
     #[test]

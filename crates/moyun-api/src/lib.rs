@@ -28,8 +28,7 @@
 mod client; // partner: MoyunClient (wraps conf_core::Client), `call`, `call_bytes`
 pub mod debug; // spec owner: validate-only calls (`debug=1`)
 mod envelope; // spec owner: MoyunEnvelope + error table
-// The generator's `pageid` page walkers count pages by hand (reported upstream).
-#[allow(clippy::explicit_counter_loop)]
+mod form; // the document's form content type (`charset=utf-8`)
 pub mod generated; // spec owner: generator output (never hand-edited)
 pub mod negotiate; // partner: Negotiator (API-Level header, /api/{app}/version)
 mod presets;
@@ -37,7 +36,9 @@ pub mod push; // partner: CometD client
 pub mod session; // partner: login session + Authenticator + cookie jar
 
 pub use client::{DEFAULT_HEARTBEAT_INTERVAL, MoyunClient, MoyunConfig, SDK_API_LEVEL};
+pub use conf_core::codegen::PageLimits;
 pub use envelope::MoyunEnvelope;
+pub use form::FORM_CONTENT_TYPE;
 pub use generated::*;
 pub use session::Session;
 pub use session::cookies::SessionCookieJar;

@@ -15,10 +15,15 @@
 //! and re-subscribes every channel it holds. The session's HTTP heartbeats (see
 //! [`MoyunConfig`](crate::MoyunConfig)) keep the cookie the handshake needs alive.
 //!
+//! Every read is bounded ([`PushConfig`]): a reply body of at most 8 MiB (an error answer:
+//! 64 KiB, never parsed), at most 1,000 messages of at most 1 MiB each per reply, parsed in
+//! one linear pass; advised timeouts and intervals are clamped to 10 minutes. The stream
+//! ends, with the reason in [`PushStream::ended`], after 10 failed reconnects in a row or
+//! when the platform rejects the credentials themselves.
+//!
 //! ```no_run
 //! # async fn demo(client: moyun_api::MoyunClient) -> conf_core::Result<()> {
-//! use futures_util::StreamExt;
-//! use moyun_api::push::{PushEvent, Topic};
+//! use moyun_api::push::{PushEvent, StreamExt, Topic};
 //! let mut push = client.push().subscribe("/confs/**").connect().await?;
 //! while let Some(event) = push.next().await {
 //!     if let PushEvent::Message(m) = event {
@@ -34,6 +39,7 @@ mod bayeux;
 mod message;
 
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -42,6 +48,10 @@ use futures_util::Stream;
 use tokio::sync::{mpsc, watch};
 
 pub use bayeux::{PUBLISH_PATH, validate_channel};
+/// The extension trait that consumes a [`PushStream`] (`.next()`, `.take(n)`, ...):
+/// `futures-util`'s `StreamExt`, re-exported so that no extra dependency is needed (the
+/// module example above uses it).
+pub use futures_util::StreamExt;
 pub use message::{MessageKind, Notify, NotifyMt, NotifySource, PushMessage, Topic};
 
 use crate::MoyunClient;
@@ -92,6 +102,18 @@ pub struct PushConfig {
     pub max_backoff: Duration,
     /// Events buffered for a slow consumer before the connection waits (default 256).
     pub buffer: usize,
+    /// Largest reply body read from the CometD endpoint (default 8 MiB); a longer reply is
+    /// not read further and counts as a failed poll. Error answers (non-2xx) are read up to
+    /// 64 KiB only, and never parsed.
+    pub max_reply_bytes: usize,
+    /// Most messages accepted in one reply batch (default 1,000).
+    pub max_messages: usize,
+    /// Largest single message of a batch, in bytes of JSON (default 1 MiB).
+    pub max_message_bytes: usize,
+    /// Consecutive failed reconnects (handshakes, polls and refusals, without one good
+    /// poll in between) after which the stream ends with [`PushEnd::TooManyFailures`]
+    /// (default 10; `None`: retry forever).
+    pub max_failures: Option<u32>,
 }
 
 impl Default for PushConfig {
@@ -104,6 +126,10 @@ impl Default for PushConfig {
             min_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             buffer: 256,
+            max_reply_bytes: 8 * 1024 * 1024,
+            max_messages: 1_000,
+            max_message_bytes: 1024 * 1024,
+            max_failures: Some(10),
         }
     }
 }
@@ -149,6 +175,12 @@ impl PushBuilder {
         self
     }
 
+    /// Set how many reconnects in a row may fail before the stream ends (`None`: never).
+    pub fn max_failures(mut self, n: Option<u32>) -> Self {
+        self.config.max_failures = n;
+        self
+    }
+
     /// Log in if needed, handshake, subscribe, and start long polling in the
     /// background. Fails when the first login or handshake fails; later failures
     /// are reported as [`PushEvent::Disconnected`] and healed.
@@ -159,10 +191,47 @@ impl PushBuilder {
         let (events_tx, events_rx) = mpsc::channel(self.config.buffer.max(1));
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (domain_tx, domain_rx) = watch::channel(None);
-        let mut conn = bayeux::Connection::new(&self.client, self.config, events_tx, cmd_rx, domain_tx);
+        let ended = Arc::new(Mutex::new(None));
+        let mut conn = bayeux::Connection::new(&self.client, self.config, events_tx, cmd_rx, domain_tx, ended.clone());
         conn.first_handshake().await?;
         self.client.core().spawn_background(conn.run());
-        Ok(PushStream { events: events_rx, commands: cmd_tx, domain: domain_rx })
+        Ok(PushStream { events: events_rx, commands: cmd_tx, domain: domain_rx, ended })
+    }
+}
+
+/// Why a [`PushStream`] ended on its own (see [`PushStream::ended`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum PushEnd {
+    /// [`PushConfig::max_failures`] reconnects in a row failed.
+    TooManyFailures {
+        /// Failures in a row.
+        failures: u32,
+        /// The last one.
+        last: Error,
+    },
+    /// The platform refused the credentials themselves (wrong app key or password, or the
+    /// handshake refused right after a fresh login): retrying cannot help.
+    CredentialsRejected(Error),
+}
+
+impl PushEnd {
+    /// The error that ended the stream.
+    pub fn error(&self) -> &Error {
+        match self {
+            Self::TooManyFailures { last, .. } | Self::CredentialsRejected(last) => last,
+        }
+    }
+}
+
+impl std::fmt::Display for PushEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooManyFailures { failures, last } => {
+                write!(f, "moyun push gave up after {failures} failed reconnects in a row; last error: {last}")
+            }
+            Self::CredentialsRejected(e) => write!(f, "moyun push ended: the platform rejected the credentials: {e}"),
+        }
     }
 }
 
@@ -180,9 +249,16 @@ pub struct PushStream {
     events: mpsc::Receiver<PushEvent>,
     commands: mpsc::UnboundedSender<Command>,
     domain: watch::Receiver<Option<String>>,
+    ended: Arc<Mutex<Option<PushEnd>>>,
 }
 
 impl PushStream {
+    /// Why the stream ended on its own (after it yielded `None`): too many failed
+    /// reconnects in a row, or credentials the platform rejects. `None` while it runs.
+    pub fn ended(&self) -> Option<PushEnd> {
+        self.ended.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
     /// Subscribe to one more channel (kept across reconnections).
     pub fn subscribe(&self, channel: impl Into<String>) -> Result<(), Error> {
         let channel = channel.into();

@@ -34,6 +34,8 @@ use http::Method;
 use serde::Deserialize;
 use tokio::sync::watch;
 
+use crate::form::with_form_charset;
+
 pub(crate) use heartbeat::spawn_heartbeats;
 
 /// Platform code: the `account_token` was rejected (get a new one, then log in).
@@ -209,6 +211,7 @@ pub(crate) fn place_token(parts: &mut AttemptParts, token: &str) {
         && matches!(parts.body, Body::Empty | Body::Form(_) | Body::Multipart(_));
     if in_body {
         parts.body.push_field("account_token", token);
+        crate::form::set_form_charset(parts);
     } else {
         parts.push_query("account_token", token);
     }
@@ -230,7 +233,7 @@ impl SessionInner {
                 ("oauth_consumer_secret".into(), self.creds.app_secret.expose_secret().to_string()),
             ]));
         let info = op.info(1);
-        let raw = client.execute(op).await?;
+        let raw = client.execute(with_form_charset(op)).await?;
         let reply: TokenReply = decode_json(&info, &raw.body, true)?;
         if reply.account_token.is_empty() {
             return Err(Error::Auth { request: info, message: "the platform answered an empty account_token".into(), source: None });
@@ -250,7 +253,7 @@ impl SessionInner {
                 ("account_token".into(), token.value.0.expose_secret().to_string()),
             ]));
         let info = op.info(1);
-        let raw = client.execute(op).await?;
+        let raw = client.execute(with_form_charset(op)).await?;
         let reply: LoginReply = decode_json(&info, &raw.body, true)?;
         Ok(Login { token: token.value.clone(), token_generation: token.generation, username: reply.username })
     }

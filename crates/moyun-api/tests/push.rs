@@ -136,7 +136,7 @@ async fn delivers_typed_terminal_changes() {
     wait_for("the client to disconnect", || emu.push_clients() == 0).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn survives_a_dropped_long_poll() {
     let (emu, _server, client) = setup(Duration::from_secs(20)).await;
     let conf_id = create_conf(&client).await;
@@ -144,6 +144,7 @@ async fn survives_a_dropped_long_poll() {
         client.push().subscribe("/confs/**").backoff(Duration::from_millis(10), Duration::from_millis(50)).connect().await.unwrap();
     assert!(matches!(next(&mut push).await, PushEvent::Connected { .. }));
     wait_for("a long poll in progress", || emu.counters().connects >= 1).await;
+    // Paused clock: a 50 ms virtual step lets the counted poll reach its hold before the abort.
     tokio::time::sleep(Duration::from_millis(50)).await;
     emu.streams().abort_streams();
     expect_reconnect(&mut push, 2).await;
@@ -175,7 +176,7 @@ async fn an_unknown_client_handshakes_again() {
     assert_eq!(client.session().logins(), 1, "no new login was needed");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_watchdog_drops_a_silent_long_poll() {
     let (emu, _server, client) = setup(Duration::from_millis(200)).await;
     let conf_id = create_conf(&client).await;
@@ -188,8 +189,8 @@ async fn the_watchdog_drops_a_silent_long_poll() {
         .await
         .unwrap();
     assert!(matches!(next(&mut push).await, PushEvent::Connected { .. }));
-    // Quiet polls come back empty after the hold time: no reconnection.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Quiet polls come back empty after the hold time and are renewed: no reconnection.
+    wait_for("two quiet polls renewed", || emu.counters().connects >= 3).await;
     assert_eq!(emu.counters().handshakes, 1);
     emu.streams().stall_streams();
     match next(&mut push).await {

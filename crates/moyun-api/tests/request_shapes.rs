@@ -10,7 +10,8 @@ use moyun_api::*;
 
 const TOKEN: &str = "6567e24b425db665a3044db69f0c6fe4";
 const COOKIE: &str = "890db118-9033-4317-8fe5-7456913d5793";
-const FORM: &str = "application/x-www-form-urlencoded";
+/// Document 000: every POST/PUT form is `application/x-www-form-urlencoded;charset=utf-8`.
+const FORM: &str = "application/x-www-form-urlencoded;charset=utf-8";
 
 /// The overview's "add terminals" request body (its line breaks removed).
 const OVERVIEW_ADD_MTS_BODY: &str = "params=%7B%22mts%22%3A+%5B%7B%22account_type%22%3A+5%2C+%22account\
@@ -32,7 +33,10 @@ async fn platform() -> Platform {
     let server: &'static MockServer = Box::leak(Box::new(MockServer::start_async().await));
     let token = server
         .mock_async(|when, then| {
-            when.method(POST).path("/api/v1/system/token").body("oauth_consumer_key=key&oauth_consumer_secret=12345678");
+            when.method(POST)
+                .path("/api/v1/system/token")
+                .header("content-type", FORM)
+                .body("oauth_consumer_key=key&oauth_consumer_secret=12345678");
             then.status(200)
                 .header("content-type", "application/json; charset=UTF-8")
                 .body(format!(r#"{{"success": 1, "account_token": "{TOKEN}"}}"#));
@@ -42,6 +46,7 @@ async fn platform() -> Platform {
         .mock_async(|when, then| {
             when.method(POST)
                 .path("/api/v1/system/login")
+                .header("content-type", FORM)
                 .form_urlencoded_tuple("username", "name")
                 .form_urlencoded_tuple("password", "888888")
                 .form_urlencoded_tuple("account_token", TOKEN);
@@ -276,12 +281,18 @@ async fn system_heartbeat_and_version_shapes() {
     let hb = p
         .srv()
         .mock_async(|when, then| {
-            when.method(POST).path("/api/v1/system/heartbeat").cookie("SSO_COOKIE_KEY", COOKIE).body(format!("account_token={TOKEN}"));
+            // An empty POST becomes a form when the token is added: it carries the charset too.
+            when.method(POST)
+                .path("/api/v1/system/heartbeat")
+                .header("content-type", FORM)
+                .cookie("SSO_COOKIE_KEY", COOKIE)
+                .body(format!("account_token={TOKEN}"));
             ok(then, r#"{"success":1}"#);
         })
         .await;
     p.client.system_heartbeat(SystemHeartbeatRequest::new()).await.unwrap();
     hb.assert_async().await;
+    assert_eq!(moyun_api::FORM_CONTENT_TYPE, FORM);
 
     let v = p.client.vc_get_version(VcGetVersionRequest::new()).await.unwrap();
     assert_eq!(v.api_level, Some(1));

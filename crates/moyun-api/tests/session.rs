@@ -213,20 +213,31 @@ async fn unsupported_endpoints_send_nothing_until_rediscovered() {
     assert_eq!(client.levels().known("mc"), Some(3));
 }
 
+/// Waits until `cond` holds, for at most 10 s of tokio time. The heartbeat tests pause
+/// tokio's clock (the client's timers and the emulator's expiry both read it), so each poll
+/// step advances virtual time deterministically instead of waiting on the wall clock.
 async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !cond() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
 }
 
-#[tokio::test]
+/// Lets the (paused) tokio clock run forward by `d` while every task, the emulator's
+/// included, runs to idle: a virtual-time step, not a wall-clock wait.
+async fn run_for(d: Duration) {
+    tokio::time::sleep(d).await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn heartbeats_run_and_stop_with_the_client() {
     let (emu, server) = emulator(EmuConfig::default()).await;
     let interval = Duration::from_millis(50);
     let client = MoyunClient::new(config(&server).heartbeat_interval(Some(interval))).unwrap();
-    tokio::time::sleep(interval * 3).await;
+    run_for(interval * 3).await;
     assert_eq!(emu.counters().user_heartbeats, 0, "nothing to keep alive before the first login");
     client.login().await.unwrap();
     wait_for("three rounds of heartbeats", || {
@@ -241,9 +252,9 @@ async fn heartbeats_run_and_stop_with_the_client() {
     assert!(user.header("cookie").is_some_and(|c| c.starts_with("SSO_COOKIE_KEY=")));
     assert_eq!(client.core().background_tasks(), 1);
     drop(client);
-    tokio::time::sleep(interval * 2).await;
+    run_for(interval * 2).await;
     let settled = emu.counters();
-    tokio::time::sleep(interval * 6).await;
+    run_for(interval * 6).await;
     let later = emu.counters();
     assert_eq!(
         (later.token_heartbeats, later.user_heartbeats),
@@ -252,7 +263,7 @@ async fn heartbeats_run_and_stop_with_the_client() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_rejected_heartbeat_logs_in_again() {
     let (emu, server) = emulator(EmuConfig::default()).await;
     let client = MoyunClient::new(config(&server).heartbeat_interval(Some(Duration::from_millis(40)))).unwrap();
@@ -265,7 +276,7 @@ async fn a_rejected_heartbeat_logs_in_again() {
     wait_for("the login with it", || emu.counters().logins_ok == 3).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn failing_heartbeats_log_in_again_after_the_limit() {
     let (emu, server) = emulator(EmuConfig::default()).await;
     let client = MoyunClient::new(config(&server).heartbeat_interval(Some(Duration::from_millis(40))).heartbeat_max_failures(3)).unwrap();

@@ -8,13 +8,14 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use conf_core::envelope::decode_error;
 use conf_core::operation::encode_path_segment;
-use conf_core::{AuthMode, Authenticator, Client, ClientConfig, Error, Operation};
+use conf_core::{AuthMode, Authenticator, Client, ClientConfig, Error, ExposeSecret, Operation};
 
-use crate::deployment::{Deployment, DeploymentProfile, VmrNegotiator};
+use crate::deployment::{Deployment, DeploymentProfile, ENTERPRISE_NO_OP, VmrNegotiator};
 use crate::generated::{CheckJoinRequest, JoinInfo};
 use crate::session::{SessionOptions, VmrSession};
-use crate::wire::{ApiEnvelope, NodeEnvelope, decode_result, decode_results};
+use crate::wire::{ApiEnvelope, NodeEnvelope, PinError, decode_result, decode_results};
 
 /// Client of the vmr API server (join check), and the factory of [`Mcu`] clients.
 ///
@@ -87,10 +88,15 @@ impl VmrClient {
 
     /// Join check, then a session on the room it names: the room is the answer's `alias`
     /// (else `sipkey`, else the account given), the PIN the `joinPwd` given.
+    ///
+    /// A join check refused with code `403` is the typed PIN error, as from `new_session`:
+    /// [`PinError::from_error`] says `Invalid` when a `joinPwd` was given, else
+    /// `Required { guest_pin_required: true }` (the room admitted nobody without one).
     pub async fn join(&self, request: CheckJoinRequest, options: SessionOptions) -> Result<VmrSession, Error> {
         let pin = request.join_pwd.clone();
         let account = request.join_account.clone();
-        let info = self.check_join(request).await?;
+        let has_pin = pin.as_ref().is_some_and(|p| !p.expose_secret().trim().is_empty());
+        let info = self.check_join(request).await.map_err(|e| join_pin_error(e, has_pin))?;
         let mcu_host = info.mcu_host.clone().filter(|h| !h.trim().is_empty()).ok_or_else(|| Error::Decode {
             request: conf_core::RequestInfo::none(crate::wire::VENDOR, "check_join"),
             excerpt: String::new(),
@@ -102,6 +108,17 @@ impl VmrClient {
             options.pin = pin;
         }
         self.mcu(&mcu_host)?.session(&room, options).await
+    }
+}
+
+/// A join check refused with code 403 (wrong or missing password) as a [`PinError`].
+fn join_pin_error(e: Error, has_pin: bool) -> Error {
+    match &e {
+        Error::Vendor { request, vendor: crate::wire::VENDOR, code, .. } if code == "403" => {
+            let pin = if has_pin { PinError::Invalid } else { PinError::Required { guest_pin_required: true } };
+            pin.into_error(request.clone())
+        }
+        _ => e,
     }
 }
 
@@ -220,18 +237,35 @@ impl Room {
         if matches!(op.auth, AuthMode::Client) {
             match &self.auth {
                 Some(a) => op.auth = AuthMode::With(a.clone()),
-                None => return Err(Error::invalid_input("token", format!("`{}` needs a session (VmrSession)", op.name))),
+                None => return Err(Error::invalid_input("session", format!("`{}` needs a session (VmrSession)", op.name))),
             }
         }
         Ok(op)
     }
 
     /// Run a room operation and decode its `result` (used by generated code).
+    ///
+    /// A command the deployment answers without acting ([`crate::deployment::ENTERPRISE_NO_OP`])
+    /// decodes its boolean result, then answers `{"acted": <whether the node acts>}` and logs
+    /// the no-op at `info`.
     pub async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
         let op = self.prepare(op)?;
         let info = op.info(1);
         let sensitive = op.sensitive_response;
+        let name = op.name;
         let raw = self.mcu.inner.client.execute(op).await?;
+        if ENTERPRISE_NO_OP.contains(&name) {
+            let _: serde::de::IgnoredAny = decode_result(&info, &raw.body, sensitive)?;
+            let acted = self.mcu.inner.profile.acts(name);
+            if !acted {
+                tracing::info!(
+                    operation = name,
+                    deployment = self.mcu.inner.profile.deployment().describe(),
+                    "vmr: `{name}` answered success without acting (no-op on this deployment, as its support table says)"
+                );
+            }
+            return serde_json::from_value(serde_json::json!({ "acted": acted })).map_err(|e| decode_error(&info, &raw.body, sensitive, e));
+        }
         decode_result(&info, &raw.body, sensitive)
     }
 

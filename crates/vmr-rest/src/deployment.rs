@@ -6,6 +6,13 @@
 //! refuses such a command with [`conf_core::Error::Unsupported`] before anything is
 //! sent. Deployments known to differ from the table are described with
 //! [`DeploymentProfile::allow`] and [`DeploymentProfile::deny`].
+//!
+//! Two rows of the table are not refusals:
+//! - `start_service` on an enterprise cloud: the node answers 200 OK without acting
+//!   ("视通先返回200 OK,保证不出错"). The SDK sends it, returns success and says so:
+//!   [`StartServiceResult::acted`](crate::StartServiceResult) is `false`, and an `info` line is logged.
+//! - `dial` on an enterprise cloud calls H.323 and SIP only ("视通目前可以呼叫H323和sip"):
+//!   any other protocol is [`conf_core::Error::InvalidInput`] before anything is sent.
 
 use std::collections::BTreeSet;
 
@@ -17,6 +24,11 @@ use conf_core::{Client, Error, Negotiator, Operation};
 pub const PUBLIC_CLOUD: &str = "deployment:public";
 /// Capability of an enterprise-cloud deployment.
 pub const ENTERPRISE_CLOUD: &str = "deployment:enterprise";
+/// Commands an enterprise node answers with success without acting (support table:
+/// "视通先返回200 OK,保证不出错").
+pub const ENTERPRISE_NO_OP: &[&str] = &["start_service"];
+/// The `dial` protocols an enterprise node can call (support table: "视通目前可以呼叫H323和sip").
+pub const ENTERPRISE_DIAL_PROTOCOLS: &[&str] = &["sip", "h323"];
 
 /// The kind of cloud a conference node belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -24,8 +36,9 @@ pub enum Deployment {
     /// 公有云: every command of the document.
     #[default]
     PublicCloud,
-    /// 企业专属云: no start_service, override_layout, spotlighton/off, participant
-    /// unlock, role or transfer; no `presentation_frame` / `participant_create` events.
+    /// 企业专属云: no override_layout, spotlighton/off, participant unlock, role or
+    /// transfer; start_service answered without effect; dial with SIP and H.323 only; no
+    /// `presentation_frame` / `participant_create` events.
     EnterpriseCloud,
 }
 
@@ -99,8 +112,24 @@ impl DeploymentProfile {
         self.allow.contains(operation) || needs.iter().all(|n| self.deployment.has_capability(n))
     }
 
+    /// Whether the node carries out `operation`: `false` for a command the enterprise cloud
+    /// answers with success without acting ([`ENTERPRISE_NO_OP`]), unless declared with
+    /// [`Self::allow`].
+    pub fn acts(&self, operation: &str) -> bool {
+        !(self.deployment == Deployment::EnterpriseCloud && ENTERPRISE_NO_OP.contains(&operation) && !self.allow.contains(operation))
+    }
+
+    /// Whether `dial` may use `protocol` (wire value, any case): every protocol on a public
+    /// cloud (or with `allow("dial")`), [`ENTERPRISE_DIAL_PROTOCOLS`] on an enterprise cloud.
+    pub fn dials(&self, protocol: &str) -> bool {
+        self.deployment != Deployment::EnterpriseCloud
+            || self.allow.contains("dial")
+            || ENTERPRISE_DIAL_PROTOCOLS.iter().any(|p| p.eq_ignore_ascii_case(protocol.trim()))
+    }
+
     /// Apply the overrides to an operation before it is sent: a denied command fails
-    /// `Unsupported`; an allowed one loses its deployment needs (the negotiator then passes it).
+    /// `Unsupported`; an allowed one loses its deployment needs (the negotiator then passes it);
+    /// a `dial` with a protocol this deployment cannot call is `InvalidInput`.
     pub fn apply(&self, op: &mut Operation) -> Result<(), Error> {
         if self.deny.contains(op.name) {
             return Err(Error::Unsupported {
@@ -112,8 +141,29 @@ impl DeploymentProfile {
         if self.allow.contains(op.name) {
             op.needs = &[];
         }
+        if op.name == "dial" {
+            if let Some(protocol) = json_field(op, "protocol") {
+                if !self.dials(&protocol) {
+                    return Err(Error::invalid_input(
+                        "protocol",
+                        format!(
+                            "{} dials {} only, not `{protocol}` (DeploymentProfile::allow(\"dial\") lifts this)",
+                            self.deployment.describe(),
+                            ENTERPRISE_DIAL_PROTOCOLS.join(" and ")
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
+}
+
+/// A text field of an operation's JSON body.
+fn json_field(op: &Operation, name: &str) -> Option<String> {
+    let conf_core::Body::Json { bytes, .. } = &op.body else { return None };
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    v.get(name)?.as_str().map(str::to_string)
 }
 
 /// The conf-core negotiator of a vmr node: no API-Level header, capabilities from the deployment.
@@ -151,18 +201,48 @@ mod tests {
     #[test]
     fn table_and_overrides() {
         let ent = DeploymentProfile::new(Deployment::EnterpriseCloud);
-        assert!(!ent.supports("start_service", &[PUBLIC_CLOUD]));
+        assert!(!ent.supports("override_layout", &[PUBLIC_CLOUD]));
         assert!(ent.supports("lock", &[]));
-        let ent = ent.allow("start_service").deny("lock");
-        assert!(ent.supports("start_service", &[PUBLIC_CLOUD]));
+        let ent = ent.allow("override_layout").deny("lock");
+        assert!(ent.supports("override_layout", &[PUBLIC_CLOUD]));
         assert!(!ent.supports("lock", &[]));
         let mut op = Operation::new("vmr", "lock", http::Method::POST, "/lock", "/lock");
         assert!(matches!(ent.apply(&mut op), Err(Error::Unsupported { .. })));
-        let mut op = Operation::new("vmr", "start_service", http::Method::POST, "/s", "/s").needs(&[PUBLIC_CLOUD]);
+        let mut op = Operation::new("vmr", "override_layout", http::Method::POST, "/o", "/o").needs(&[PUBLIC_CLOUD]);
         ent.apply(&mut op).unwrap();
         assert!(op.needs.is_empty());
+        assert!(!DeploymentProfile::new(Deployment::EnterpriseCloud).acts("start_service"));
+        assert!(DeploymentProfile::new(Deployment::EnterpriseCloud).allow("start_service").acts("start_service"));
+        assert!(DeploymentProfile::new(Deployment::PublicCloud).acts("start_service"));
+        assert!(DeploymentProfile::new(Deployment::EnterpriseCloud).acts("lock"));
         let n = VmrNegotiator::new(Deployment::EnterpriseCloud);
         assert!(!n.has_capability(PUBLIC_CLOUD));
         assert!(VmrNegotiator::new(Deployment::PublicCloud).has_capability(PUBLIC_CLOUD));
+    }
+
+    #[test]
+    fn enterprise_dials_sip_and_h323_only() {
+        use crate::{DialProtocol, DialRequest, DialRole};
+        let ent = DeploymentProfile::new(Deployment::EnterpriseCloud);
+        for (protocol, ok) in [
+            (DialProtocol::Sip, true),
+            (DialProtocol::H323, true),
+            (DialProtocol::Rtmp, false),
+            (DialProtocol::Phone, false),
+            (DialProtocol::Auto, false),
+            (DialProtocol::Mssip, false),
+            (DialProtocol::Rtsp, false),
+        ] {
+            let mut op = DialRequest::new(DialRole::Guest, "bob@example.com", protocol.clone()).into_operation().unwrap();
+            let r = ent.apply(&mut op);
+            assert_eq!(r.is_ok(), ok, "{protocol:?}: {r:?}");
+            if let Err(e) = r {
+                assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "protocol"), "{e}");
+            }
+            let mut op = DialRequest::new(DialRole::Guest, "bob@example.com", protocol).into_operation().unwrap();
+            DeploymentProfile::new(Deployment::PublicCloud).apply(&mut op).unwrap();
+        }
+        let mut op = DialRequest::new(DialRole::Guest, "x", DialProtocol::Rtmp).into_operation().unwrap();
+        ent.allow("dial").apply(&mut op).unwrap();
     }
 }

@@ -36,5 +36,5 @@ pub use deployment::{Deployment, DeploymentProfile, VmrNegotiator};
 pub use events::{Event, EventOptions, EventStream};
 pub use generated::*;
 pub use roster::Roster;
-pub use session::{DEFAULT_LIFETIME, RefreshPolicy, SessionAuth, SessionOptions, SessionStats, VmrSession};
+pub use session::{DEFAULT_LIFETIME, LIFETIME_RANGE, RefreshPolicy, SessionAuth, SessionOptions, SessionStats, VmrSession};
 pub use wire::PinError;

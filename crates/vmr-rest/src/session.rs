@@ -6,7 +6,16 @@
 //! task refreshes the token at half its lifetime (jittered earlier, so thousands of
 //! sessions spread their refreshes). A refresh answered 403, or a token already expired,
 //! starts a new session with the stored PIN instead, once, logged at `info`; calls made
-//! meanwhile wait for it and then succeed.
+//! meanwhile wait for it and then succeed; the replaced session is ended (end_session,
+//! best effort, in the background).
+//!
+//! The node's `expires` is clamped to [`LIFETIME_RANGE`] (1 s ..= 24 h): `0` or an absurd
+//! value (`18446744073709551615`) never panics and never schedules a refresh in the past or
+//! in the far future; every clamp is logged at `warn` and counted
+//! ([`SessionStats::clamped_lifetimes`]). Consecutive renewals (new sessions without a
+//! successful refresh between them) back off, from 500 ms doubling to at most 30 s
+//! ([`SessionStats::renewal_backoffs`]), so a node that refuses every token cannot make the
+//! session open new sessions in a tight loop.
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -26,6 +35,23 @@ use crate::wire::PinError;
 
 /// Token lifetime assumed when the node sends no `expires` (the document's two minutes).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(120);
+
+/// The range a node's `expires` is clamped to: at least 1 s, at most 24 h.
+pub const LIFETIME_RANGE: std::ops::RangeInclusive<Duration> = Duration::from_secs(1)..=Duration::from_secs(24 * 3600);
+
+/// First wait before a renewal that follows another renewal; doubled per consecutive one.
+const RENEWAL_BACKOFF: Duration = Duration::from_millis(500);
+/// Longest wait between consecutive renewals.
+const MAX_RENEWAL_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The lifetime of a token whose answer said `expires` (seconds), clamped to [`LIFETIME_RANGE`].
+/// Returns the lifetime and whether it was clamped.
+pub(crate) fn lifetime_of(expires: Option<u64>) -> (Duration, bool) {
+    let Some(secs) = expires else { return (DEFAULT_LIFETIME, false) };
+    let asked = Duration::from_secs(secs);
+    let clamped = asked.clamp(*LIFETIME_RANGE.start(), *LIFETIME_RANGE.end());
+    (clamped, clamped != asked)
+}
 
 /// When tokens are refreshed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,6 +140,12 @@ pub struct SessionStats {
     pub renewals: u64,
     /// Failed refresh attempts (each retried).
     pub refresh_failures: u64,
+    /// Node lifetimes (`expires`) outside [`LIFETIME_RANGE`] that were clamped.
+    pub clamped_lifetimes: u64,
+    /// Renewals that waited because the previous load was a renewal too.
+    pub renewal_backoffs: u64,
+    /// Replaced sessions ended with `end_session` after a renewal (sent, answer ignored).
+    pub ended_replaced: u64,
 }
 
 pub(crate) struct Token {
@@ -126,6 +158,11 @@ struct Counters {
     refreshes: AtomicU64,
     renewals: AtomicU64,
     refresh_failures: AtomicU64,
+    clamped_lifetimes: AtomicU64,
+    renewal_backoffs: AtomicU64,
+    ended_replaced: AtomicU64,
+    /// Renewals since the last successful refresh.
+    consecutive_renewals: AtomicU64,
 }
 
 /// What the loader needs; no reference back to the session.
@@ -161,9 +198,34 @@ impl Ctx {
             message: "new_session answered no token".into(),
             source: None,
         })?;
-        let lifetime = answer.expires.map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        let lifetime = self.lifetime("new_session", answer.expires);
         *self.info.lock().expect("session info poisoned") = Arc::new(answer);
         Ok(self.loaded(token, lifetime))
+    }
+
+    /// The clamped lifetime of an answer, logged and counted when clamped.
+    fn lifetime(&self, operation: &str, expires: Option<u64>) -> Duration {
+        let (lifetime, clamped) = lifetime_of(expires);
+        if clamped {
+            self.counters.clamped_lifetimes.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                operation,
+                expires = expires.unwrap_or_default(),
+                used_secs = lifetime.as_secs(),
+                "vmr: the node's token lifetime is out of range (1 s ..= 24 h): clamped"
+            );
+        }
+        lifetime
+    }
+
+    /// End a session a renewal replaced (best effort, in the background; the answer is ignored).
+    fn end_replaced(self: &Arc<Self>, token: SecretString) {
+        let ctx = self.clone();
+        tokio::spawn(async move {
+            let r = ctx.room.end_session(EndSessionRequest::new(token)).await;
+            ctx.counters.ended_replaced.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(ok = r.is_ok(), "vmr: the session replaced by a renewal was ended");
+        });
     }
 
     fn loaded(&self, token: SecretString, lifetime: Duration) -> Loaded<Token> {
@@ -177,7 +239,9 @@ impl Ctx {
                     Ok(mut r) => {
                         if let Some(token) = r.token.take().filter(|t| !t.expose_secret().is_empty()) {
                             self.counters.refreshes.fetch_add(1, Ordering::Relaxed);
-                            return Ok(self.loaded(token, r.expires.map_or(DEFAULT_LIFETIME, Duration::from_secs)));
+                            self.counters.consecutive_renewals.store(0, Ordering::Relaxed);
+                            let lifetime = self.lifetime("refresh_session", r.expires);
+                            return Ok(self.loaded(token, lifetime));
                         }
                         tracing::info!("vmr refresh_session answered no token: starting a new session");
                     }
@@ -192,10 +256,23 @@ impl Ctx {
             } else {
                 tracing::info!("vmr token expired before it could be refreshed: starting a new session with the stored PIN");
             }
+            let previous = self.counters.consecutive_renewals.fetch_add(1, Ordering::Relaxed);
+            if previous > 0 {
+                let exp = u32::try_from(previous - 1).unwrap_or(u32::MAX).min(16);
+                let wait = RENEWAL_BACKOFF.saturating_mul(2u32.saturating_pow(exp)).min(MAX_RENEWAL_BACKOFF);
+                self.counters.renewal_backoffs.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    consecutive = previous + 1,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "vmr: renewal after renewal (the node refuses or expires every token at once): backing off"
+                );
+                tokio::time::sleep(wait).await;
+            }
             let loaded = self.new_session().await.inspect_err(|_| {
                 self.counters.refresh_failures.fetch_add(1, Ordering::Relaxed);
             })?;
             self.counters.renewals.fetch_add(1, Ordering::Relaxed);
+            self.end_replaced(prev.token.clone());
             return Ok(loaded);
         }
         self.new_session().await
@@ -235,8 +312,9 @@ impl SessionAuth {
     }
 }
 
+/// A call on a closed session: a usage error (nothing is sent), not an authentication failure.
 fn closed_error() -> Error {
-    Error::Auth { request: conf_core::RequestInfo::none("vmr", "session"), message: "the session is closed".into(), source: None }
+    Error::invalid_input("session", "the vmr session is closed (VmrSession::close was called): open a new session for more calls")
 }
 
 impl Authenticator for SessionAuth {
@@ -366,6 +444,9 @@ impl VmrSession {
             refreshes: c.refreshes.load(Ordering::Relaxed),
             renewals: c.renewals.load(Ordering::Relaxed),
             refresh_failures: c.refresh_failures.load(Ordering::Relaxed),
+            clamped_lifetimes: c.clamped_lifetimes.load(Ordering::Relaxed),
+            renewal_backoffs: c.renewal_backoffs.load(Ordering::Relaxed),
+            ended_replaced: c.ended_replaced.load(Ordering::Relaxed),
         }
     }
 
@@ -448,6 +529,17 @@ async fn refresh_loop(auth: Weak<SessionAuth>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifetimes_are_clamped() {
+        assert_eq!(lifetime_of(None), (DEFAULT_LIFETIME, false));
+        assert_eq!(lifetime_of(Some(120)), (Duration::from_secs(120), false));
+        assert_eq!(lifetime_of(Some(0)), (Duration::from_secs(1), true));
+        assert_eq!(lifetime_of(Some(u64::MAX)), (Duration::from_secs(24 * 3600), true));
+        assert_eq!(lifetime_of(Some(24 * 3600 + 1)), (Duration::from_secs(24 * 3600), true));
+        let p = RefreshPolicy::default();
+        let _ = p.refresh_delay(lifetime_of(Some(u64::MAX)).0);
+    }
 
     #[test]
     fn refresh_delay_rules() {

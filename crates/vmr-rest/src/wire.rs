@@ -4,13 +4,18 @@
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use conf_core::de::parse_bool;
-use conf_core::envelope::{check_http_status, decode_error, decode_value};
+use conf_core::envelope::{check_http_status, decode_error, raw_text, top_level_raw};
 use conf_core::{Envelope, Error, RawResponse, RequestInfo};
 
 /// Vendor name used in errors and spans.
 pub const VENDOR: &str = "vmr";
+
+/// Largest error answer (non-2xx) whose JSON is read for a PIN, permission or
+/// conference-not-found reason; a larger one is reported by status and excerpt only.
+pub const ERROR_JSON_LIMIT: usize = 64 * 1024;
 
 /// Envelope of a conference node (`status` / `result`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,22 +25,29 @@ impl Envelope for NodeEnvelope {
     fn check(&self, request: &RequestInfo, response: &RawResponse) -> Result<(), Error> {
         let status = response.status.as_u16();
         if response.status.is_success() {
-            if let Ok(v) = serde_json::from_slice::<Value>(&response.body) {
-                if let Some(s) = v.get("status").and_then(Value::as_str) {
+            // Only `status` (and on failure `result`) is read: the result itself is
+            // decoded once, later, straight into its type.
+            if let Ok(Some(fields)) = top_level_raw(&response.body, &["status", "result"]) {
+                if let Some(s) = fields.get("status").filter(|s| s.get().starts_with('"')).and_then(raw_text) {
                     if !s.eq_ignore_ascii_case("success") {
                         return Err(Error::Vendor {
                             request: request.clone(),
                             vendor: VENDOR,
-                            code: s.to_string(),
-                            message: format!("the node answered status `{s}`: {}", result_text(&v)),
+                            code: s.clone(),
+                            message: format!(
+                                "the node answered status `{s}`: {}",
+                                fields.get("result").map(raw_value_text).unwrap_or_default()
+                            ),
                             retryable: false,
+                            request_id: None,
                         });
                     }
                 }
             }
             return Ok(());
         }
-        let json = serde_json::from_slice::<Value>(&response.body).ok();
+        // Error answers of the node are small JSON documents; a larger body is not parsed.
+        let json = (response.body.len() <= ERROR_JSON_LIMIT).then(|| serde_json::from_slice::<Value>(&response.body).ok()).flatten();
         if status == 403 && request.operation == "new_session" {
             if let Some(pin) = json.as_ref().and_then(pin_error_of) {
                 return Err(pin.into_error(request.clone()));
@@ -51,6 +63,7 @@ impl Envelope for NodeEnvelope {
                         code: "permission_denied".into(),
                         message: format!("the session's role may not do this: {text}"),
                         retryable: false,
+                        request_id: None,
                     });
                 }
             }
@@ -63,6 +76,7 @@ impl Envelope for NodeEnvelope {
                     code: "conference_not_found".into(),
                     message: format!("no such conference (room alias or id unknown to this node): {}", result_text(v)),
                     retryable: false,
+                    request_id: None,
                 });
             }
         }
@@ -77,25 +91,25 @@ pub struct ApiEnvelope;
 impl Envelope for ApiEnvelope {
     fn check(&self, request: &RequestInfo, response: &RawResponse) -> Result<(), Error> {
         check_http_status(request, response, false)?;
-        let v: Value = serde_json::from_slice(&response.body).map_err(|e| decode_error(request, &response.body, true, e))?;
-        let code = match v.get("code") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => return Ok(()),
+        // The envelope's fields as raw text; `results` is decoded once, later, into its type.
+        let fields = top_level_raw(&response.body, &["code", "message", "msg", "results"])
+            .map_err(|e| decode_error(request, &response.body, true, e))?
+            .unwrap_or_default();
+        let Some(code) = fields.text("code").map(|c| c.trim().to_string()) else {
+            return Err(decode_error(request, &response.body, true, "the join check answered no `code` (success is `\"code\": \"200\"`)"));
         };
-        if code == "200" || code == "0" {
+        // The document's success test, as its public web clients apply it: `code == "200"`.
+        if code == "200" {
             return Ok(());
         }
-        let msg = ["message", "msg", "results"].iter().find_map(|k| v.get(*k)).map_or_else(String::new, |m| match m {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        });
+        let msg = ["message", "msg", "results"].iter().find_map(|k| fields.get(k)).map(raw_value_text).unwrap_or_default();
         Err(Error::Vendor {
             request: request.clone(),
             vendor: VENDOR,
             code: code.clone(),
             message: format!("join check refused (code {code}){}", if msg.is_empty() { String::new() } else { format!(": {msg}") }),
             retryable: code.starts_with('5'),
+            request_id: None,
         })
     }
 }
@@ -108,62 +122,193 @@ fn result_text(v: &Value) -> String {
     }
 }
 
+/// A raw JSON value as text: a string's contents, anything else as written.
+fn raw_value_text(raw: &RawValue) -> String {
+    if raw.get().starts_with('"') { raw_text(raw).unwrap_or_default() } else { raw.get().to_string() }
+}
+
+/// The raw JSON text `null`.
+fn raw_null() -> &'static RawValue {
+    // A valid JSON text, borrowed from a static string.
+    serde_json::from_str("null").unwrap_or_else(|_| unreachable!("`null` is JSON"))
+}
+
 /// Decode a node answer's `result` into `T`.
 ///
 /// Tolerates the shapes the document shows: a boolean result spelled `true`, `"true"` or
-/// `'true'` (a `false` result is an error: the command was not carried out), a body
-/// without the `status`/`result` wrapper, and a list result for a response type whose
-/// only field is that list.
+/// `'true'` (a `false` result is an error naming the command and what the node said: the
+/// command was not carried out), a body without the `status`/`result` wrapper, and a list
+/// result for a response type whose only field is that list. A JSON array where an object
+/// with several fields is expected (e.g. `service_status`) is a decode error, never read
+/// positionally.
 pub fn decode_result<T: DeserializeOwned>(request: &RequestInfo, body: &Bytes, sensitive: bool) -> Result<T, Error> {
-    let v: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
+    let fail = |e: &dyn std::fmt::Display| decode_error(request, body, sensitive, e);
+    // The wrapper's fields are borrowed as raw text (nothing else is built); the result is
+    // then decoded once, straight into `T`.
+    let (result, fields): (&RawValue, Option<conf_core::envelope::RawFields<'_>>) = if body.iter().all(u8::is_ascii_whitespace) {
+        (raw_null(), None)
     } else {
-        serde_json::from_slice(body).map_err(|e| decode_error(request, body, sensitive, e))?
+        match top_level_raw(body, &["status", "result", "reason", "message", "msg", "error"]).map_err(|e| fail(&e))? {
+            Some(f) if f.contains("status") || f.contains("result") => (f.get("result").unwrap_or_else(|| raw_null()), Some(f)),
+            // No wrapper: the whole body is the result.
+            _ => (serde_json::from_slice(body).map_err(|e| fail(&e))?, None),
+        }
     };
-    let result = match v {
-        Value::Object(mut m) if m.contains_key("status") || m.contains_key("result") => m.remove("result").unwrap_or(Value::Null),
-        other => other,
-    };
-    let boolish = match &result {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => parse_bool(s).filter(|_| !s.trim().is_empty()),
+    let text = result.get();
+    let boolish = match text.as_bytes().first() {
+        Some(b't' | b'f') => serde_json::from_str::<bool>(text).ok(),
+        // A boolean spelled as a short string (`"true"`, `"'false'"`); long strings are data.
+        Some(b'"') if text.len() <= 64 => raw_text(result).and_then(|s| parse_bool(&s).filter(|_| !s.trim().is_empty())),
         _ => None,
     };
     if boolish == Some(false) {
+        let said = fields.as_ref().and_then(|f| ["reason", "message", "msg", "error"].iter().find_map(|k| f.get(k)).map(raw_value_text));
+        let mut text = raw_value_text(result);
+        if let Some(said) = said.filter(|s| !s.is_empty()) {
+            text = format!("{text}, {said}");
+        }
+        let text = conf_core::text::sanitize_to(&text, 200).into_owned();
         return Err(Error::Vendor {
             request: request.clone(),
             vendor: VENDOR,
             code: "false".into(),
-            message: "the node answered result false: the command was not carried out".into(),
+            message: format!("`{}` was not carried out: the node answered result {text}", request.operation),
             retryable: false,
+            request_id: None,
         });
     }
-    match serde_json::from_value::<T>(result.clone()) {
+    match T::deserialize(Shaped(result)) {
         Ok(t) => Ok(t),
         Err(first) => {
-            if boolish == Some(true) || result.is_null() {
-                if let Ok(t) = serde_json::from_value::<T>(Value::Null) {
+            if boolish == Some(true) || text == "null" {
+                if let Ok(t) = T::deserialize(Shaped(raw_null())) {
                     return Ok(t);
                 }
             }
-            if result.is_array() {
-                if let Ok(t) = serde_json::from_value::<T>(Value::Array(vec![result.clone()])) {
-                    return Ok(t);
-                }
-            }
-            Err(decode_error(request, body, sensitive, first))
+            Err(fail(&first))
         }
     }
 }
 
-/// Decode the join check's `results` into `T`.
+/// Decode the join check's `results` (an object) into `T`.
 pub fn decode_results<T: DeserializeOwned>(request: &RequestInfo, body: &Bytes, sensitive: bool) -> Result<T, Error> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| decode_error(request, body, sensitive, e))?;
-    let results = match v {
-        Value::Object(mut m) if m.contains_key("results") => m.remove("results").unwrap_or(Value::Null),
-        other => other,
+    let fields = top_level_raw(body, &["results"]).map_err(|e| decode_error(request, body, sensitive, e))?;
+    let Some(results) = fields.as_ref().and_then(|f| f.get("results")) else {
+        return Err(decode_error(request, body, sensitive, "the join check answered no `results`"));
     };
-    decode_value(request, results, body, sensitive)
+    if !results.get().starts_with('{') {
+        return Err(decode_error(request, body, sensitive, "the join check's `results` is not an object"));
+    }
+    T::deserialize(Shaped(results)).map_err(|e| decode_error(request, body, sensitive, e))
+}
+
+/// A raw JSON value whose top level decodes into a struct only from an object, or, for a
+/// struct with exactly one field, from an array (the document's list results, e.g.
+/// `dial`'s uuids): never positionally from an array. Below the top level
+/// [`conf_core::de::Strict`] applies (an array is never an object there either).
+struct Shaped<'de>(&'de RawValue);
+
+impl<'de> Shaped<'de> {
+    fn strict<R>(
+        self,
+        f: impl FnOnce(conf_core::de::Strict<&mut serde_json::Deserializer<serde_json::de::StrRead<'de>>>) -> Result<R, serde_json::Error>,
+    ) -> Result<R, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(self.0.get());
+        let value = f(conf_core::de::Strict(&mut de))?;
+        de.end()?;
+        Ok(value)
+    }
+}
+
+macro_rules! forward {
+    ($($m:ident)*) => {$(
+        fn $m<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+            self.strict(|d| d.$m(visitor))
+        }
+    )*};
+}
+
+impl<'de> serde::Deserializer<'de> for Shaped<'de> {
+    type Error = serde_json::Error;
+
+    forward! {
+        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_f32 deserialize_f64
+        deserialize_char deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
+        deserialize_option deserialize_unit deserialize_seq deserialize_map deserialize_identifier
+        deserialize_ignored_any deserialize_i128 deserialize_u128
+    }
+
+    fn deserialize_unit_struct<V: serde::de::Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Self::Error> {
+        self.strict(|d| d.deserialize_unit_struct(name, visitor))
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Self::Error> {
+        self.strict(|d| d.deserialize_newtype_struct(name, visitor))
+    }
+
+    fn deserialize_tuple<V: serde::de::Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, Self::Error> {
+        self.strict(|d| d.deserialize_tuple(len, visitor))
+    }
+
+    fn deserialize_tuple_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.strict(|d| d.deserialize_tuple_struct(name, len, visitor))
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.strict(|d| d.deserialize_enum(name, variants, visitor))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        use serde::de::Error as _;
+        if !self.0.get().starts_with('[') {
+            return self.strict(|d| d.deserialize_struct(name, fields, visitor));
+        }
+        match fields {
+            // `{"<only>": <the list>}`, decoded without copying the list.
+            [only] => visitor.visit_map(OneField { key: Some(only), value: Some(self.0) }),
+            _ => Err(serde_json::Error::invalid_type(serde::de::Unexpected::Seq, &"a JSON object")),
+        }
+    }
+}
+
+/// A map of one entry whose value is raw JSON (decoded strictly).
+struct OneField<'de> {
+    key: Option<&'static str>,
+    value: Option<&'de RawValue>,
+}
+
+impl<'de> serde::de::MapAccess<'de> for OneField<'de> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
+        use serde::de::IntoDeserializer as _;
+        self.key.take().map(|k| seed.deserialize(k.into_deserializer())).transpose()
+    }
+
+    fn next_value_seed<S: serde::de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Self::Error> {
+        use serde::de::Error as _;
+        let raw = self.value.take().ok_or_else(|| serde_json::Error::custom("no value"))?;
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        let value = seed.deserialize(conf_core::de::Strict(&mut de))?;
+        de.end()?;
+        Ok(value)
+    }
 }
 
 /// Why `new_session` refused the PIN (HTTP 403 naming `pin` / `guest_pin`).
@@ -220,6 +365,7 @@ impl PinError {
                 code: self.code().to_string(),
                 message: self.message().to_string(),
                 retryable: false,
+                request_id: None,
             })),
         }
     }
@@ -273,6 +419,43 @@ mod tests {
         }
         let e = decode_result::<()>(&info(), &Bytes::from(r#"{"status":"success","result":"'false'"}"#), false).unwrap_err();
         assert_eq!(e.vendor_code(), Some("false"));
+    }
+
+    #[test]
+    fn false_result_names_the_command_and_what_the_node_said() {
+        let e = decode_result::<()>(&info(), &Bytes::from(r#"{"status":"success","result":"false","reason":"not a host"}"#), false)
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("`lock` was not carried out"), "{text}");
+        assert!(text.contains("false, not a host"), "{text}");
+    }
+
+    #[test]
+    fn an_array_is_not_a_status_object() {
+        for body in [r#"{"status":"success","result":[true,true,true,true]}"#, "[true,true]", r#"{"status":"success","result":[]}"#] {
+            let e = decode_result::<crate::ServiceStatus>(&info(), &Bytes::from(body), false).unwrap_err();
+            assert!(matches!(e, Error::Decode { .. }), "{body}: {e}");
+        }
+        let s: crate::ServiceStatus =
+            decode_result(&info(), &Bytes::from(r#"{"status":"success","result":{"locked":true}}"#), false).unwrap();
+        assert_eq!(s.locked, Some(true));
+        let e = decode_results::<crate::JoinInfo>(&info(), &Bytes::from(r#"{"code":"200","results":[1,2]}"#), false).unwrap_err();
+        assert!(matches!(e, Error::Decode { .. }), "{e}");
+        let e = decode_results::<crate::JoinInfo>(&info(), &Bytes::from(r#"{"code":"200"}"#), false).unwrap_err();
+        assert!(matches!(e, Error::Decode { .. }), "{e}");
+    }
+
+    #[test]
+    fn join_check_success_is_code_200_only() {
+        let resp = |body: &'static str| RawResponse {
+            status: http::StatusCode::OK,
+            headers: http::HeaderMap::new(),
+            body: Bytes::from_static(body.as_bytes()),
+        };
+        ApiEnvelope.check(&info(), &resp(r#"{"code":"200","results":{}}"#)).unwrap();
+        ApiEnvelope.check(&info(), &resp(r#"{"code":200,"results":{}}"#)).unwrap();
+        assert_eq!(ApiEnvelope.check(&info(), &resp(r#"{"code":"0","results":{}}"#)).unwrap_err().vendor_code(), Some("0"));
+        assert!(matches!(ApiEnvelope.check(&info(), &resp(r#"{"results":{}}"#)).unwrap_err(), Error::Decode { .. }));
     }
 
     #[test]

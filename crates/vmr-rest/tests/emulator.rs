@@ -138,7 +138,7 @@ async fn pin_errors_from_the_emulator() {
     guest.close().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn refresh_across_three_lifetimes_with_calls_in_flight() {
     let (emu, server) = VmrEmulator::start(VmrConfig::new().token_lifetime(Duration::from_secs(2))).await.unwrap();
     let mcu = Mcu::new(&server.base_url()).unwrap();
@@ -174,7 +174,7 @@ async fn refresh_across_three_lifetimes_with_calls_in_flight() {
     session.close().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn refused_refresh_starts_a_new_session() {
     // Calls see nothing: the expired token is replaced by a new session.
     let (emu, server) = VmrEmulator::start(VmrConfig::new()).await.unwrap();
@@ -204,7 +204,15 @@ async fn refused_refresh_starts_a_new_session() {
     let mcu = Mcu::new(&server.base_url()).unwrap();
     let session = mcu.session(ROOM, SessionOptions::new("Robot").pin("123456")).await.unwrap();
     server.expire_credentials();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Paused clock (the session's timers and the emulator's expiry read it): wait for the
+    // background refresh to be refused and replaced, bounded in virtual time.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while session.stats().renewals == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the background refresh did not renew the session");
     assert_eq!(session.stats().renewals, 1, "{:?}", session.stats());
     assert_eq!(emu.stats().tokens_issued, 2);
     session.unlock(UnlockRequest::new()).await.unwrap();
@@ -226,9 +234,12 @@ async fn enterprise_gate_sends_nothing() {
     let vmr = VmrClient::with_config(ClientConfig::parse(&server.base_url()).unwrap(), Deployment::EnterpriseCloud).unwrap();
     let session = vmr.join(CheckJoinRequest::new(ROOM, "Robot").join_pwd("123456"), SessionOptions::new("Robot")).await.unwrap();
     let alice = emu.add_participant(ROOM, DialIn::guest("Alice"));
+    // start_service is sent and succeeds without effect: the no-op is on the result.
+    let started = session.start_service(StartServiceRequest::new()).await.unwrap();
+    assert!(!started.acted);
+    assert_eq!(emu.command_count("start_service"), 1);
     let before = server.log().len();
     let results = vec![
-        session.start_service(StartServiceRequest::new()).await,
         session.override_layout(OverrideLayoutRequest::new(vec![])).await.map(drop),
         session.spotlight_on(SpotlightOnRequest::new(alice.clone())).await,
         session.spotlight_off(SpotlightOffRequest::new(alice.clone())).await,
@@ -250,7 +261,7 @@ async fn enterprise_gate_sends_nothing() {
     session.close().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dropped_stream_reconnects_and_roster_equals_the_emulator() {
     let (emu, server) = VmrEmulator::start(VmrConfig::new().keepalive_interval(Duration::from_millis(200))).await.unwrap();
     let mcu = Mcu::new(&server.base_url()).unwrap();

@@ -41,14 +41,15 @@ fn ok(result: Value) -> Value {
 }
 
 #[tokio::test]
-async fn check_join_sends_form_fields_and_decodes_results() {
+async fn check_join_sends_json_and_decodes_results() {
     let server = MockServer::start_async().await;
     let m = server
         .mock_async(|when, then| {
+            // Document 001: request bodies are application/json unless stated otherwise.
             when.method(POST)
                 .path("/api/v3/meet/checkJoin.shtml")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body("joinAccount=1061&participantName=Robot+1&joinPwd=123456");
+                .header("content-type", "application/json")
+                .json_body(json!({"joinAccount": "1061", "participantName": "Robot 1", "joinPwd": "123456"}));
             then.status(200).json_body(json!({"code": "200", "timeStamp": "2017-05-24 15:41:30", "results": {
                 "isDot": false, "sipkey": "1061", "alias": "meet@vmr.example", "password": "123456",
                 "participantName": "Robot 1", "roleType": "host", "mcuHost": "node.example.cn", "companyId": "42",
@@ -160,7 +161,7 @@ async fn conference_commands() {
         match i {
             0 => s.lock(LockRequest::new()).await,
             1 => s.unlock(UnlockRequest::new()).await,
-            2 => s.start_service(StartServiceRequest::new()).await,
+            2 => s.start_service(StartServiceRequest::new()).await.map(|r| assert!(r.acted, "public cloud acts")),
             3 => s.mute_guests(MuteGuestsRequest::new()).await,
             4 => s.unmute_guests(UnmuteGuestsRequest::new()).await,
             _ => s.disconnect_all(DisconnectAllRequest::new()).await,
@@ -334,6 +335,23 @@ async fn participant_commands() {
     let a = s.calls(CallsRequest::new(uuid, SubCallType::WebRtc).sdp("v=0")).await.unwrap();
     m.assert_async().await;
     assert_eq!((a.call_uuid.as_str(), a.sdp.as_deref()), ("c1", Some("v=0 answer")));
+    // The WebRTC answer is acknowledged by its call_uuid, and the sub-call can be ended.
+    for cmd in ["ack", "disconnect"] {
+        let m = server
+            .mock_async(|when, then| {
+                when.method(POST).path(format!("{BASE}/participants/{uuid}/calls/c1/{cmd}")).header("token", "tok1");
+                then.status(200).json_body(ok(json!("'true'")));
+            })
+            .await;
+        if cmd == "ack" {
+            s.call_ack(CallAckRequest::new(uuid, a.call_uuid.clone())).await.unwrap();
+        } else {
+            s.call_disconnect(CallDisconnectRequest::new(uuid, a.call_uuid.clone())).await.unwrap();
+        }
+        m.assert_async().await;
+    }
+    let e = s.call_ack(CallAckRequest::new(uuid, "")).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e}");
     let m = server
         .mock_async(|when, then| {
             when.method(POST)
@@ -400,7 +418,7 @@ async fn refresh_and_end_session_shapes() {
     s.close().await.unwrap();
     end.assert_async().await;
     let e = s.lock(LockRequest::new()).await.unwrap_err();
-    assert!(matches!(e, Error::Auth { .. }), "{e}");
+    assert!(matches!(e, Error::InvalidInput { .. }), "a call on a closed session is a usage error: {e}");
     s.close().await.unwrap();
     assert_eq!(end.calls_async().await, 1);
 }
@@ -422,8 +440,11 @@ async fn enterprise_gate_sends_nothing() {
         })
         .await;
     let u = "u1";
+    // start_service: sent, success, the no-op visible on the result.
+    let started = s.start_service(StartServiceRequest::new()).await.unwrap();
+    assert!(!started.acted, "enterprise answers 200 OK without acting");
+    assert_eq!(start.calls_async().await, 1);
     let results = vec![
-        s.start_service(StartServiceRequest::new()).await,
         s.override_layout(OverrideLayoutRequest::new(vec![])).await.map(drop),
         s.spotlight_on(SpotlightOnRequest::new(u)).await,
         s.spotlight_off(SpotlightOffRequest::new(u)).await,
@@ -435,7 +456,21 @@ async fn enterprise_gate_sends_nothing() {
         assert!(matches!(r, Err(Error::Unsupported { .. })), "{r:?}");
     }
     assert_eq!(any.calls_async().await, 0);
-    assert_eq!(start.calls_async().await, 0);
+    // dial: SIP and H.323 only on enterprise, refused before sending otherwise.
+    let dial = server
+        .mock_async(|when, then| {
+            when.method(POST).path(format!("{BASE}/dial"));
+            then.status(200).json_body(ok(json!(["d1"])));
+        })
+        .await;
+    for protocol in [DialProtocol::Rtmp, DialProtocol::Phone, DialProtocol::Auto, DialProtocol::Rtsp, DialProtocol::Mssip] {
+        let e = s.dial(DialRequest::new(DialRole::Guest, "x@y", protocol)).await.unwrap_err();
+        assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "protocol"), "{e}");
+    }
+    assert_eq!(dial.calls_async().await, 0);
+    s.dial(DialRequest::new(DialRole::Guest, "x@y", DialProtocol::Sip)).await.unwrap();
+    s.dial(DialRequest::new(DialRole::Guest, "x@y", DialProtocol::H323)).await.unwrap();
+    assert_eq!(dial.calls_async().await, 2);
     // Supported on enterprise: goes out.
     s.participant_mute(ParticipantMuteRequest::new(u)).await.unwrap();
     assert_eq!(any.calls_async().await, 1);
@@ -449,7 +484,7 @@ async fn enterprise_gate_sends_nothing() {
             then.status(200).json_body(ok(json!(true)));
         })
         .await;
-    s2.start_service(StartServiceRequest::new()).await.unwrap();
+    assert!(s2.start_service(StartServiceRequest::new()).await.unwrap().acted, "declared supported: acts");
     start2.assert_async().await;
     assert!(matches!(s2.lock(LockRequest::new()).await, Err(Error::Unsupported { .. })));
 }
@@ -461,4 +496,91 @@ async fn commands_need_a_session() {
     let e = room.lock(LockRequest::new()).await.unwrap_err();
     assert!(matches!(e, Error::InvalidInput { .. }), "{e}");
     let _ = Duration::ZERO;
+}
+
+#[tokio::test]
+async fn join_maps_a_refused_join_check_to_the_pin_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/api/v3/meet/checkJoin.shtml");
+            then.status(200).json_body(json!({"code": "403", "msg": "wrong meeting password"}));
+        })
+        .await;
+    let vmr = VmrClient::new(&server.base_url()).unwrap();
+    let e = vmr.join(CheckJoinRequest::new("1061", "Robot").join_pwd("bad"), SessionOptions::new("Robot")).await.unwrap_err();
+    assert_eq!(PinError::from_error(&e), Some(PinError::Invalid), "{e}");
+    assert!(matches!(e, Error::Auth { .. }), "{e}");
+    let e = vmr.join(CheckJoinRequest::new("1061", "Robot"), SessionOptions::new("Robot")).await.unwrap_err();
+    assert_eq!(PinError::from_error(&e), Some(PinError::Required { guest_pin_required: true }), "{e}");
+    // check_join itself keeps the vendor's answer.
+    let e = vmr.check_join(CheckJoinRequest::new("1061", "Robot")).await.unwrap_err();
+    assert_eq!(e.vendor_code(), Some("403"));
+}
+
+#[tokio::test]
+async fn a_closed_session_is_a_usage_error() {
+    let server = MockServer::start_async().await;
+    let (s, _) = session_on(&server, Deployment::PublicCloud.into()).await;
+    let lock = server
+        .mock_async(|when, then| {
+            when.method(POST).path(format!("{BASE}/lock"));
+            then.status(200).json_body(ok(json!(true)));
+        })
+        .await;
+    s.close().await.unwrap();
+    let e = s.lock(LockRequest::new()).await.unwrap_err();
+    assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "session"), "{e}");
+    assert!(e.to_string().contains("closed"), "{e}");
+    assert_eq!(lock.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn false_results_name_the_command_and_the_node_answer() {
+    let server = MockServer::start_async().await;
+    let (s, _) = session_on(&server, Deployment::PublicCloud.into()).await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(format!("{BASE}/muteguests"));
+            then.status(200).json_body(ok(json!("'false'")));
+        })
+        .await;
+    let e = s.mute_guests(MuteGuestsRequest::new()).await.unwrap_err();
+    assert_eq!(e.vendor_code(), Some("false"));
+    let Error::Vendor { message, .. } = &e else { panic!("{e}") };
+    assert!(message.contains("`muteguests`") && message.contains("'false'"), "{message}");
+}
+
+#[tokio::test]
+async fn an_array_for_the_status_object_is_a_decode_error() {
+    let server = MockServer::start_async().await;
+    let (s, _) = session_on(&server, Deployment::PublicCloud.into()).await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("{BASE}/service_status"));
+            then.status(200).json_body(ok(json!([true, true, true, true])));
+        })
+        .await;
+    let e = s.service_status(ServiceStatusRequest::new()).await.unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e}");
+}
+
+#[tokio::test]
+async fn an_absurd_expires_is_clamped_not_a_panic() {
+    for (expires, lifetime) in [(json!("18446744073709551615"), 24 * 3600), (json!(u64::MAX), 24 * 3600), (json!("0"), 1)] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(format!("{BASE}/new_session"));
+                then.status(200).json_body(new_session_answer("tokA", expires.clone()));
+            })
+            .await;
+        let mcu = Mcu::new(&server.base_url()).unwrap();
+        let before = tokio::time::Instant::now();
+        let s = mcu.session(ROOM, SessionOptions::new("Robot")).await.unwrap();
+        assert_eq!(s.stats().clamped_lifetimes, 1, "{expires}");
+        let due = s.refresh_due().unwrap();
+        assert!(due <= before + Duration::from_secs(lifetime) + Duration::from_secs(1), "{expires}: refresh due too late");
+        s.close().await.unwrap();
+    }
 }

@@ -1,7 +1,7 @@
 //! The WebAPI's reply convention: `result` (getRoomRecord: `code`) is 0 on success;
 //! any other value is a vendor error carrying the code and the document's meaning.
 
-use conf_core::envelope::{Envelope, check_http_status};
+use conf_core::envelope::{Envelope, check_http_status, top_level_fields};
 use conf_core::{Error, RawResponse, RequestInfo};
 use serde_json::Value;
 
@@ -15,8 +15,9 @@ impl Envelope for WebApiEnvelope {
     fn check(&self, request: &RequestInfo, response: &RawResponse) -> Result<(), Error> {
         check_http_status(request, response, false)?;
         // A body that is not a JSON object is left to the payload decoder (a typed
-        // `Error::Decode` with an excerpt).
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&response.body) else {
+        // `Error::Decode` with an excerpt). Only `result` and `code` are read here (the
+        // rest streams past unbuilt); the payload decoder reads the body once into its type.
+        let Ok(Value::Object(map)) = top_level_fields(&response.body, &["result", "code"]) else {
             return Ok(());
         };
         let Some(code) = ["result", "code"].iter().find_map(|k| map.get(*k).and_then(code_text)) else {
@@ -49,7 +50,7 @@ pub fn vendor_error(request: &RequestInfo, code: &str) -> Error {
         (Some(m), None) | (None, Some(m)) => m.to_owned(),
         (None, None) => "error code not in the vendor's table".to_owned(),
     };
-    Error::Vendor { request: request.clone(), vendor: "webapi", code: code.to_owned(), message, retryable: known.is_retryable() }
+    Error::vendor(request.clone(), "webapi", code, message, known.is_retryable())
 }
 
 /// The typed vendor code of an error (also when wrapped, e.g. in an outcome-unknown error).

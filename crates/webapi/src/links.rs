@@ -70,9 +70,12 @@ impl JoinLinks {
 
     /// `<base>/h5/#/login?serial=..&userid=..&username=..&invisible=0|1&joinRole=..`, every
     /// value percent-encoded (UTF-8) inside the fragment.
+    ///
+    /// As document 002 asks: `serial`, `userid` and `joinRole` must not be empty;
+    /// `username` (a nickname) must be present and may be empty (`username=`).
     pub fn multi_param(&self, p: &JoinParams) -> Result<Url, Error> {
-        for (field, v) in [("serial", &p.serial), ("userid", &p.userid), ("username", &p.username)] {
-            if v.trim().is_empty() {
+        for (field, v) in [("serial", p.serial.as_str()), ("userid", p.userid.as_str()), ("joinRole", p.join_role.as_str())] {
+            if v.is_empty() {
                 return Err(Error::invalid_input(field, "must not be empty"));
             }
         }
@@ -163,6 +166,20 @@ mod tests {
         );
         assert_eq!(u.fragment().unwrap().matches('&').count(), 4);
         assert!(links().multi_param(&JoinParams::new("1", "", "x", JoinRole::Speaker)).is_err());
+    }
+
+    #[test]
+    fn empty_username_is_a_valid_nickname() {
+        let u = links().multi_param(&JoinParams::new("123", "u1", "", JoinRole::Presenter)).unwrap();
+        assert_eq!(u.as_str(), "https://meet.example.com/h5/#/login?serial=123&userid=u1&username=&invisible=0&joinRole=presenter");
+        let key = TokenKey::php(&conf_core::secret::secret("SYXCXASD"), &conf_core::secret::secret("AYQTYCAXAX")).unwrap();
+        let payload = JoinPayload::new("123", "u1", "", JoinRole::Presenter);
+        let link = links().token_link(&key, &payload).unwrap();
+        let token = link.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()).unwrap();
+        assert_eq!(key.inspect(&token).unwrap().payload().unwrap(), payload);
+        // Still refused: an empty meeting number, user id or role.
+        assert!(links().multi_param(&JoinParams::new("", "u1", "n", JoinRole::Presenter)).is_err());
+        assert!(links().multi_param(&JoinParams::new("1", "u1", "n", JoinRole::Other(String::new()))).is_err());
     }
 
     #[test]

@@ -19,11 +19,11 @@
 
 use std::fmt;
 
-use aes::Aes256;
+use aes::{Aes256, Aes256Enc};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use cbc::cipher::block_padding::Pkcs7;
-use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit, KeyIvInit};
 use conf_core::{Error, ExposeSecret, SecretString};
 use md5::{Digest, Md5};
 use serde_json::{Map, Value};
@@ -88,15 +88,15 @@ impl JoinPayload {
         Self { serial: serial.into(), userid: userid.into(), username: username.into(), join_role }
     }
 
-    /// Check the fields a server needs: none empty.
+    /// Check what document 002 asks of the fields: a meeting number (`serial`), a user
+    /// id (`userid`) and a role (`joinRole`) that are not empty. `username` is a free
+    /// nickname: required means present, and an empty name is valid, as the vendor's
+    /// reference code accepts it. Nothing is trimmed: `" "` is a value like any other.
     pub fn validate(&self) -> Result<(), Error> {
-        for (field, v) in [("serial", &self.serial), ("userid", &self.userid), ("username", &self.username)] {
-            if v.trim().is_empty() {
+        for (field, v) in [("serial", self.serial.as_str()), ("userid", self.userid.as_str()), ("joinRole", self.join_role.as_str())] {
+            if v.is_empty() {
                 return Err(Error::invalid_input(field, "must not be empty"));
             }
-        }
-        if self.join_role.as_str().is_empty() {
-            return Err(Error::invalid_input("joinRole", "must not be empty"));
         }
         Ok(())
     }
@@ -124,12 +124,16 @@ impl fmt::Display for TokenFlavour {
     }
 }
 
-/// AES-256-CBC key material for join tokens. `Debug` never shows the key or IV.
+/// AES-256-CBC key material for join tokens, with the AES key schedule expanded once
+/// (build one per passphrase or key and reuse it: every token then costs one CBC pass,
+/// the escaping and the encoding). `Debug` never shows the key or IV.
 #[derive(Clone)]
 pub struct TokenKey {
     flavour: TokenFlavour,
     key: [u8; 32],
     iv: [u8; 16],
+    /// The expanded encryption key schedule, built once.
+    cipher: Aes256Enc,
 }
 
 impl fmt::Debug for TokenKey {
@@ -143,20 +147,19 @@ impl TokenKey {
     pub fn java(key_hex: &SecretString, iv_hex: &SecretString) -> Result<Self, Error> {
         let key = decode_hex::<32>("key_hex", key_hex.expose_secret())?;
         let iv = decode_hex::<16>("iv_hex", iv_hex.expose_secret())?;
-        Ok(Self { flavour: TokenFlavour::Java, key, iv })
+        Ok(Self::from_parts(TokenFlavour::Java, key, iv))
     }
 
     /// PHP flavour: key and IV derived from the vendor's `passkey` and `passphrase`
-    /// (`$dx = md5($dx . $passphrase . $passkey, true)` until 48 bytes).
+    /// (`$dx = md5($dx . $passphrase . $passkey, true)` until 48 bytes). Like the
+    /// vendor's PHP code, any strings are accepted, empty ones included.
     pub fn php(passkey: &SecretString, passphrase: &SecretString) -> Result<Self, Error> {
-        if passkey.expose_secret().is_empty() {
-            return Err(Error::invalid_input("passkey", "must not be empty"));
-        }
-        if passphrase.expose_secret().is_empty() {
-            return Err(Error::invalid_input("passphrase", "must not be empty"));
-        }
         let (key, iv) = derive_php_key(passkey.expose_secret().as_bytes(), passphrase.expose_secret().as_bytes());
-        Ok(Self { flavour: TokenFlavour::Php, key, iv })
+        Ok(Self::from_parts(TokenFlavour::Php, key, iv))
+    }
+
+    fn from_parts(flavour: TokenFlavour, key: [u8; 32], iv: [u8; 16]) -> Self {
+        Self { flavour, key, iv, cipher: Aes256Enc::new(&key.into()) }
     }
 
     /// Whether `other` holds the same AES key and IV (whatever the flavours): e.g. a PHP
@@ -173,19 +176,59 @@ impl TokenKey {
     }
 
     /// Make a join token for `payload` (URL-encoded, ready for `?token=`).
+    ///
+    /// The plaintext is escaped straight into one buffer (both JSON encodings in one
+    /// pass), encrypted in place under the expanded key, and Base64 and URL encoding
+    /// are done together into the pre-sized result: byte for byte what
+    /// [`encoded_plaintext`], AES-256-CBC, Base64 and [`url_encode`] give one after the other.
     pub fn token(&self, payload: &JoinPayload) -> Result<String, Error> {
+        let mut out = String::new();
+        self.token_into(payload, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`TokenKey::token`] into `out` (cleared first), so a loop making many tokens can
+    /// reuse one allocation.
+    pub fn token_into(&self, payload: &JoinPayload, out: &mut String) -> Result<(), Error> {
         payload.validate()?;
-        Ok(self.token_for_plaintext(&encoded_plaintext(self.flavour, payload)))
+        let bound = plaintext_capacity(payload);
+        if bound <= STACK_PLAIN {
+            let mut buf = [0u8; STACK_PLAIN];
+            let len = write_encoded_plaintext(self.flavour, payload, &mut buf);
+            self.finish_token(&mut buf, len, out);
+        } else {
+            let mut buf = vec![0u8; bound];
+            let len = write_encoded_plaintext(self.flavour, payload, &mut buf);
+            self.finish_token(&mut buf, len, out);
+        }
+        Ok(())
     }
 
     /// Encrypt an already encoded plaintext and finish it as a token (Base64, URL-encoded).
     pub fn token_for_plaintext(&self, plaintext: &str) -> String {
-        url_encode(&BASE64.encode(self.encrypt(plaintext.as_bytes())))
+        let len = plaintext.len();
+        let mut buf = vec![0u8; len - len % 16 + 16];
+        buf[..len].copy_from_slice(plaintext.as_bytes());
+        let mut out = String::new();
+        self.finish_token(&mut buf, len, &mut out);
+        out
     }
 
     /// AES-256-CBC with PKCS#7 padding under this key and IV.
     pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
-        cbc::Encryptor::<Aes256>::new(&self.key.into(), &self.iv.into()).encrypt_padded_vec_mut::<Pkcs7>(plaintext)
+        self.encryptor().encrypt_padded_vec_mut::<Pkcs7>(plaintext)
+    }
+
+    /// A CBC encryptor over the already expanded key schedule (borrowed, not copied).
+    fn encryptor(&self) -> cbc::Encryptor<&Aes256Enc> {
+        cbc::Encryptor::inner_iv_init(&self.cipher, &self.iv.into())
+    }
+
+    /// Pad and encrypt the plaintext `buf[..len]` in place (`buf` has room for the
+    /// padding block), then write it to `out` as URL-encoded Base64.
+    fn finish_token(&self, buf: &mut [u8], len: usize, out: &mut String) {
+        let cipher = self.encryptor().encrypt_padded_mut::<Pkcs7>(buf, len).expect("the buffer holds a whole padding block");
+        base64_url_encode_into(cipher, out);
     }
 
     /// Decrypt and decode a token (URL-encoded or plain Base64), for support work:
@@ -295,6 +338,374 @@ pub fn encoded_plaintext(flavour: TokenFlavour, payload: &JoinPayload) -> String
     out
 }
 
+/// Upper bound of the encoded plaintext's length for `payload`, plus one AES block of
+/// padding: every input byte becomes at most 7 output bytes (an ASCII control
+/// character becomes `\\u001f`).
+fn plaintext_capacity(p: &JoinPayload) -> usize {
+    let values = p.serial.len() + p.userid.len() + p.username.len() + p.join_role.as_str().len();
+    SKELETON_LEN + values * 7 + 16
+}
+
+/// The fixed text around the four values, identical in both flavours (the keys hold
+/// nothing either flavour escapes): `"{\"serial\":\"` ... `\"}"`.
+const SKELETON_0: &[u8; 15] = br#""{\"serial\":\""#;
+const SKELETON_1: &[u8; 16] = br#"\",\"userid\":\""#;
+const SKELETON_2: &[u8; 18] = br#"\",\"username\":\""#;
+const SKELETON_3: &[u8; 18] = br#"\",\"joinRole\":\""#;
+const SKELETON_4: &[u8; 4] = br#"\"}""#;
+
+/// Total length of the fixed text.
+const SKELETON_LEN: usize = SKELETON_0.len() + SKELETON_1.len() + SKELETON_2.len() + SKELETON_3.len() + SKELETON_4.len();
+
+/// What one ASCII byte of a value becomes after both JSON encodings: either itself
+/// (`0`) or an index into [`ASCII_ESCAPES`].
+const fn ascii_escape_table(php: bool) -> [u8; 128] {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = ESC_CONTROL;
+        b += 1;
+    }
+    t[0x08] = ESC_B;
+    t[b'\t' as usize] = ESC_T;
+    t[b'\n' as usize] = ESC_N;
+    t[0x0c] = ESC_F;
+    t[b'\r' as usize] = ESC_R;
+    t[b'"' as usize] = ESC_QUOTE;
+    t[b'\\' as usize] = ESC_BACKSLASH;
+    t[b'/' as usize] = if php { ESC_SLASH_PHP } else { ESC_SLASH_JAVA };
+    t
+}
+
+const ESC_CONTROL: u8 = 1;
+const ESC_B: u8 = 2;
+const ESC_T: u8 = 3;
+const ESC_N: u8 = 4;
+const ESC_F: u8 = 5;
+const ESC_R: u8 = 6;
+const ESC_QUOTE: u8 = 7;
+const ESC_BACKSLASH: u8 = 8;
+const ESC_SLASH_JAVA: u8 = 9;
+const ESC_SLASH_PHP: u8 = 10;
+
+/// The double-encoded text of each escape class (four bytes stored, the first `len`
+/// kept; `ESC_CONTROL` is written with its hex digits instead).
+const ASCII_ESCAPES: [([u8; 4], u8); 11] = [
+    (*b"    ", 0),
+    (*b"    ", 0),
+    (*br"\\b ", 3),
+    (*br"\\t ", 3),
+    (*br"\\n ", 3),
+    (*br"\\f ", 3),
+    (*br"\\r ", 3),
+    (*br#"\\\""#, 4),
+    (*br"\\\\", 4),
+    (*br"\/  ", 2),
+    (*br"\\\/", 4),
+];
+
+const JAVA_ASCII: [u8; 128] = ascii_escape_table(false);
+const PHP_ASCII: [u8; 128] = ascii_escape_table(true);
+
+/// Stack room for the plaintext of ordinary payloads; longer ones use the heap.
+const STACK_PLAIN: usize = 512;
+
+/// Stack room for the URL-encoded Base64 text of ordinary tokens (ciphertexts up to
+/// 165 bytes, whatever their digits); longer ones use the heap.
+const STACK_BASE64: usize = 680;
+
+/// Writes into a slice known to be long enough (see [`plaintext_capacity`]).
+struct SliceWriter<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl SliceWriter<'_> {
+    /// A byte.
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.buf[self.pos] = b;
+        self.pos += 1;
+    }
+
+    /// Bytes of a length known at compile time (plain stores, no `memcpy` call).
+    #[inline]
+    fn array<const N: usize>(&mut self, bytes: &[u8; N]) {
+        self.buf[self.pos..self.pos + N].copy_from_slice(bytes);
+        self.pos += N;
+    }
+
+    /// The first `len` of eight bytes: all eight are stored (there is room, see
+    /// [`plaintext_capacity`]), the position moves by `len`.
+    #[inline]
+    fn partial(&mut self, bytes: &[u8; 8], len: usize) {
+        self.buf[self.pos..self.pos + 8].copy_from_slice(bytes);
+        self.pos += len;
+    }
+
+    /// The first `len` of four bytes: all four are stored (there is room, see
+    /// [`plaintext_capacity`]), the position moves by `len`.
+    #[inline]
+    fn short(&mut self, bytes: &[u8; 4], len: usize) {
+        self.buf[self.pos..self.pos + 4].copy_from_slice(bytes);
+        self.pos += len;
+    }
+}
+
+/// Writes [`encoded_plaintext`] to the start of `out` in one pass over the values,
+/// without the intermediate `inner_json` text, and returns its length. `out` must
+/// hold [`plaintext_capacity`] bytes.
+fn write_encoded_plaintext(flavour: TokenFlavour, p: &JoinPayload, out: &mut [u8]) -> usize {
+    let (table, control_hex) = match flavour {
+        TokenFlavour::Java => (&JAVA_ASCII, UPPER_HEX),
+        TokenFlavour::Php => (&PHP_ASCII, LOWER_HEX),
+    };
+    let mut w = SliceWriter { buf: out, pos: 0 };
+    w.array(SKELETON_0);
+    write_value(flavour, table, control_hex, &p.serial, &mut w);
+    w.array(SKELETON_1);
+    write_value(flavour, table, control_hex, &p.userid, &mut w);
+    w.array(SKELETON_2);
+    write_value(flavour, table, control_hex, &p.username, &mut w);
+    w.array(SKELETON_3);
+    write_value(flavour, table, control_hex, p.join_role.as_str(), &mut w);
+    w.array(SKELETON_4);
+    w.pos
+}
+
+/// One value, doubly escaped, byte by byte (values are short: single stores beat
+/// `memcpy` calls for runs).
+fn write_value(flavour: TokenFlavour, table: &[u8; 128], control_hex: &[u8; 16], value: &str, w: &mut SliceWriter<'_>) {
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] < 0x80 {
+            // Eight bytes at a time: all eight stored, the position moves past those
+            // that need no escape (there is room, see `plaintext_capacity`).
+            if let Some(chunk) = bytes.get(i..i + 8) {
+                let word: [u8; 8] = chunk.try_into().unwrap_or_default();
+                let plain = plain_prefix(u64::from_le_bytes(word));
+                w.partial(&word, plain);
+                i += plain;
+                if plain == 8 {
+                    continue;
+                }
+            }
+            let b = bytes[i];
+            if b < 0x80 {
+                match table[usize::from(b)] {
+                    0 => w.byte(b),
+                    ESC_CONTROL => {
+                        w.array(&[b'\\', b'\\', b'u', b'0', b'0', control_hex[usize::from(b >> 4)], control_hex[usize::from(b & 0xF)]]);
+                    }
+                    class => {
+                        let (text, len) = ASCII_ESCAPES[usize::from(class)];
+                        w.short(&text, usize::from(len));
+                    }
+                }
+                i += 1;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        // A multi-byte character (the text is valid UTF-8): its width from the lead
+        // byte, its code point from the continuation bytes.
+        let cont = |k: usize| u32::from(bytes[i + k] & 0x3F);
+        let (width, cp) = match b {
+            0xC0..=0xDF => (2, (u32::from(b & 0x1F) << 6) | cont(1)),
+            0xE0..=0xEF => (3, (u32::from(b & 0x0F) << 12) | (cont(1) << 6) | cont(2)),
+            _ => (4, (u32::from(b & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3)),
+        };
+        if flavour == TokenFlavour::Java && cp < 0x4E00 {
+            for &c in &bytes[i..i + width] {
+                w.byte(c);
+            }
+        } else if cp >= 0x1_0000 {
+            let v = cp - 0x1_0000;
+            w.array(&unit_escape(0xD800 | (v >> 10)));
+            w.array(&unit_escape(0xDC00 | (v & 0x3FF)));
+        } else {
+            w.array(&unit_escape(cp));
+        }
+        i += width;
+    }
+}
+
+/// How many of the eight bytes of `x` (little-endian: text order), from the first,
+/// are ASCII that neither flavour escapes: not a control character, `"`, `\` or `/`,
+/// and below 0x80. (Borrows in the byte-wise tests only ever run towards later bytes,
+/// so the first flagged byte is exact.)
+#[inline]
+fn plain_prefix(x: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    let has_zero = |y: u64| y.wrapping_sub(ONES) & !y & HIGH;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let special = has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\'))) | has_zero(x ^ (ONES * u64::from(b'/')));
+    let flagged = (x & HIGH) | below_space | special;
+    (flagged.trailing_zeros() / 8) as usize
+}
+
+/// A UTF-16 unit as the plaintext carries it: `\\u` and four lowercase hex digits.
+#[inline]
+fn unit_escape(unit: u32) -> [u8; 7] {
+    let h = |shift: u32| LOWER_HEX[(unit >> shift) as usize & 0xF];
+    [b'\\', b'\\', b'u', h(12), h(8), h(4), h(0)]
+}
+
+/// Base64 (standard alphabet, `=` padding) of `data`, URL-encoded as
+/// [`url_encode`] would (`+` `/` `=` as `%2B` `%2F` `%3D`), into `out` (cleared first):
+/// both encodings in one pass into a scratch buffer, then one copy into `out`.
+fn base64_url_encode_into(data: &[u8], out: &mut String) {
+    // Each group of 3 bytes becomes at most 4 x 3 bytes; 8 bytes of slack for the
+    // 8-byte stores.
+    let bound = data.len().div_ceil(3) * 12 + 8;
+    if bound <= STACK_BASE64 {
+        let mut tmp = [0u8; STACK_BASE64];
+        let len = base64_url_into(data, &mut tmp);
+        set_ascii(out, &tmp[..len]);
+    } else {
+        let mut tmp = vec![0u8; bound];
+        let len = base64_url_into(data, &mut tmp);
+        set_ascii(out, &tmp[..len]);
+    }
+}
+
+/// `out` := `ascii`, reusing `out`'s allocation.
+fn set_ascii(out: &mut String, ascii: &[u8]) {
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.clear();
+    bytes.extend_from_slice(ascii);
+    *out = String::from_utf8(bytes).expect("Base64 and URL encoding write ASCII");
+}
+
+/// Each Base64 digit as URL-encoded text (first `len` of 4 bytes).
+const B64_URL: [([u8; 4], u8); 64] = {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut t = [([0u8; 4], 0u8); 64];
+    let mut i = 0;
+    while i < 62 {
+        t[i] = ([alphabet[i], 0, 0, 0], 1);
+        i += 1;
+    }
+    t[62] = (*b"%2B ", 3);
+    t[63] = (*b"%2F ", 3);
+    t
+};
+
+/// Two Base64 digits for every 12-bit value, as the little-endian `u16` of the two
+/// bytes in text order (8 KiB): one lookup per two digits.
+static B64_PAIRS: [u16; 4096] = {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut t = [0u16; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        t[i] = u16::from_le_bytes([alphabet[i >> 6], alphabet[i & 0x3F]]);
+        i += 1;
+    }
+    t
+};
+
+/// Whether any byte of `x` is below `0x30`: among Base64 digits only `+` (0x2B) and
+/// `/` (0x2F) are, the two that URL encoding changes.
+#[inline]
+fn has_url_special(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    (x.wrapping_sub(ONES * 0x30) & !x & (ONES * 0x80)) != 0
+}
+
+/// Writes URL-encoded Base64 of `data` to the start of `out` (long enough: see
+/// [`base64_url_encode_into`]) and returns its length.
+fn base64_url_into(data: &[u8], out: &mut [u8]) -> usize {
+    let mut w = SliceWriter { buf: out, pos: 0 };
+    let pair = |n: u32| u32::from(B64_PAIRS[(n & 0xFFF) as usize]);
+    let digit = |w: &mut SliceWriter<'_>, s: u32| {
+        let (text, len) = B64_URL[(s & 0x3F) as usize];
+        w.short(&text, usize::from(len));
+    };
+    // Four digits of three bytes: two table lookups, one 4-byte store when (as in 15
+    // groups of 16) no digit is `+` or `/`.
+    let quad = |w: &mut SliceWriter<'_>, n: u32| {
+        let word = pair(n >> 12) | (pair(n) << 16);
+        if has_url_special(u64::from(word) | 0x3030_3030_0000_0000) {
+            for shift in [18, 12, 6, 0] {
+                digit(w, n >> shift);
+            }
+        } else {
+            w.array(&word.to_le_bytes());
+        }
+    };
+    // Eight digits of six bytes: one 8-byte store when (4 groups in 5) none is `+` or `/`.
+    let mut groups = data.chunks_exact(6);
+    for g in &mut groups {
+        let hi = (u32::from(g[0]) << 16) | (u32::from(g[1]) << 8) | u32::from(g[2]);
+        let lo = (u32::from(g[3]) << 16) | (u32::from(g[4]) << 8) | u32::from(g[5]);
+        let word = u64::from(pair(hi >> 12) | (pair(hi) << 16)) | (u64::from(pair(lo >> 12) | (pair(lo) << 16)) << 32);
+        if has_url_special(word) {
+            quad(&mut w, hi);
+            quad(&mut w, lo);
+        } else {
+            w.array(&word.to_le_bytes());
+        }
+    }
+    let mut chunks = groups.remainder().chunks_exact(3);
+    for c in &mut chunks {
+        quad(&mut w, (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]));
+    }
+    match *chunks.remainder() {
+        [a] => {
+            let n = u32::from(a) << 16;
+            digit(&mut w, n >> 18);
+            digit(&mut w, n >> 12);
+            w.array(b"%3D%3D");
+        }
+        [a, b] => {
+            let n = (u32::from(a) << 16) | (u32::from(b) << 8);
+            digit(&mut w, n >> 18);
+            digit(&mut w, n >> 12);
+            digit(&mut w, n >> 6);
+            w.array(b"%3D");
+        }
+        _ => {}
+    }
+    w.pos
+}
+
+/// Whether [`url_encode`] keeps a byte as it is (letters, digits, `-_.`), by lookup.
+const URL_KEEP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b as u8, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.');
+        b += 1;
+    }
+    t
+};
+
+/// [`url_encode`] of ASCII `text` into `out` (cleared first): runs of kept bytes are
+/// copied at once, the result is sized exactly before anything is written.
+fn url_encode_into(text: &[u8], out: &mut String) {
+    let escaped = text.iter().filter(|&&b| !URL_KEEP[usize::from(b)]).count();
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.clear();
+    bytes.reserve_exact(text.len() + 2 * escaped);
+    let mut start = 0;
+    for (i, &b) in text.iter().enumerate() {
+        if URL_KEEP[usize::from(b)] {
+            continue;
+        }
+        bytes.extend_from_slice(&text[start..i]);
+        if b == b' ' {
+            bytes.push(b'+');
+        } else {
+            bytes.extend_from_slice(&[b'%', UPPER_HEX[usize::from(b >> 4)], UPPER_HEX[usize::from(b & 0xF)]]);
+        }
+        start = i + 1;
+    }
+    bytes.extend_from_slice(&text[start..]);
+    *out = String::from_utf8(bytes).expect("URL encoding writes ASCII");
+}
+
 /// Jackson's string quoting: `"` and `\` escaped, control characters as `\n`-style or
 /// `\u00XX` (uppercase hex), everything else (including `/` and non-ASCII) raw.
 fn jackson_string(out: &mut String, s: &str) {
@@ -359,18 +770,8 @@ fn php_string(out: &mut String, s: &str) {
 /// space as `+`, everything else `%XX` (uppercase). (Java also keeps `*`, PHP encodes it;
 /// Base64 text never contains `*` or a space, so both flavours agree on tokens.)
 pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 4);
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
-            b' ' => out.push('+'),
-            b => {
-                out.push('%');
-                out.push(char::from(UPPER_HEX[usize::from(b >> 4)]));
-                out.push(char::from(UPPER_HEX[usize::from(b & 0xF)]));
-            }
-        }
-    }
+    let mut out = String::new();
+    url_encode_into(s.as_bytes(), &mut out);
     out
 }
 
@@ -465,8 +866,132 @@ mod tests {
     }
 
     #[test]
-    fn empty_payload_fields_are_rejected() {
+    fn empty_username_is_a_valid_name() {
+        // Document 002: `username` is required (present); the vendor's reference code
+        // encrypts an empty name like any other.
+        let java = TokenKey::java(&secret("00".repeat(32)), &secret("11".repeat(16))).unwrap();
+        let php = TokenKey::php(&secret("k"), &secret("p")).unwrap();
+        for key in [&java, &php] {
+            for name in ["", " "] {
+                let p = payload(name);
+                let t = key.token(&p).unwrap();
+                let back = key.inspect(&t).unwrap();
+                assert_eq!(back.payload().unwrap(), p);
+                assert_eq!(back.fields["username"], name);
+            }
+        }
+        assert!(java.token(&payload("")).unwrap() != java.token(&payload(" ")).unwrap());
+    }
+
+    #[test]
+    fn empty_ids_and_role_are_rejected_but_blank_ones_are_values() {
         let k = TokenKey::php(&secret("k"), &secret("p")).unwrap();
-        assert!(matches!(k.token(&payload(" ")), Err(Error::InvalidInput { field, .. }) if field == "username"));
+        let field = |p: JoinPayload| match k.token(&p) {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(JoinPayload::new("", "u", "n", JoinRole::Presenter)), "serial");
+        assert_eq!(field(JoinPayload::new("1", "", "n", JoinRole::Presenter)), "userid");
+        assert_eq!(field(JoinPayload::new("1", "u", "n", JoinRole::Other(String::new()))), "joinRole");
+        assert!(k.token(&JoinPayload::new("1", " ", "n", JoinRole::Presenter)).is_ok());
+    }
+
+    #[test]
+    fn php_key_accepts_empty_strings_like_the_vendor_code() {
+        // PHP: md5('' . '' . '', true) chained; nothing refuses empty strings.
+        let k = TokenKey::php(&secret(""), &secret("")).unwrap();
+        let t = k.token(&payload("x")).unwrap();
+        assert_eq!(k.inspect(&t).unwrap().payload().unwrap(), payload("x"));
+        // The derivation really ran: the key is md5("") and md5(md5("")), not zeros.
+        assert!(!k.same_material(&TokenKey::java(&secret("00".repeat(32)), &secret("00".repeat(16))).unwrap()));
+    }
+
+    /// Every ASCII byte, the escape boundaries of both flavours and characters of every
+    /// UTF-8 width, alone and in runs.
+    fn tricky_texts() -> Vec<String> {
+        let mut chars: Vec<char> = (0u8..0x80).map(char::from).collect();
+        chars.extend([
+            '\u{80}',
+            'é',
+            '\u{7ff}',
+            '\u{800}',
+            '\u{4dff}',
+            '\u{4e00}',
+            '我',
+            '。',
+            '\u{fffd}',
+            '\u{ffff}',
+            '\u{10000}',
+            '😀',
+            '\u{10ffff}',
+        ]);
+        let mut texts: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
+        texts.push(chars.iter().collect());
+        texts.push(chars.iter().rev().collect());
+        for (i, c) in chars.iter().enumerate() {
+            texts.push(format!("ab{c}cd{}", chars[(i * 7 + 3) % chars.len()]));
+        }
+        texts.push(String::new());
+        texts
+    }
+
+    #[test]
+    fn one_pass_plaintext_equals_the_two_encodings() {
+        for flavour in [TokenFlavour::Java, TokenFlavour::Php] {
+            for t in tricky_texts() {
+                let p = JoinPayload::new(format!("1{t}"), format!("u{t}"), t.clone(), JoinRole::Other(format!("r{t}")));
+                // The bound is the whole buffer: writing past it would panic.
+                let mut buf = vec![0u8; plaintext_capacity(&p)];
+                let len = write_encoded_plaintext(flavour, &p, &mut buf);
+                assert_eq!(std::str::from_utf8(&buf[..len]).unwrap(), encoded_plaintext(flavour, &p), "{flavour} {t:?}");
+                assert!(len + 16 <= buf.len(), "no room for the padding block with {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_token_equals_the_step_by_step_token() {
+        let java = TokenKey::java(&secret("ab".repeat(32)), &secret("cd".repeat(16))).unwrap();
+        let php = TokenKey::php(&secret("2Ig_k4nh"), &secret("l803XxR2d1A")).unwrap();
+        let mut reused = String::from("left over");
+        for key in [&java, &php] {
+            for t in tricky_texts() {
+                let p = JoinPayload::new("424038499", "87366947", t.clone(), JoinRole::Speaker);
+                let slow = url_encode(
+                    &BASE64.encode(
+                        cbc::Encryptor::<Aes256>::new(&key.key.into(), &key.iv.into())
+                            .encrypt_padded_vec_mut::<Pkcs7>(encoded_plaintext(key.flavour(), &p).as_bytes()),
+                    ),
+                );
+                assert_eq!(key.token(&p).unwrap(), slow, "{t:?}");
+                key.token_into(&p, &mut reused).unwrap();
+                assert_eq!(reused, slow);
+            }
+        }
+        // Every Base64 remainder (0, 1 and 2 bytes), on the stack and on the heap.
+        let mut out = String::from("left over");
+        for n in (0..40).chain(520..530) {
+            let data: Vec<u8> = (0..n).map(|i| (i * 37 + 250) as u8).collect();
+            base64_url_encode_into(&data, &mut out);
+            assert_eq!(out, BASE64.encode(&data).replace('+', "%2B").replace('/', "%2F").replace('=', "%3D"), "{n} bytes");
+        }
+        // A payload too long for the stack buffer takes the heap path.
+        let long = JoinPayload::new("1", "2", "\u{1}我".repeat(100), JoinRole::Presenter);
+        assert!(plaintext_capacity(&long) > STACK_PLAIN);
+        assert_eq!(php.inspect(&php.token(&long).unwrap()).unwrap().payload().unwrap(), long);
+    }
+
+    #[test]
+    fn url_encode_keeps_only_letters_digits_and_three_marks() {
+        let all: String = (0u8..0x80).map(char::from).chain(['é', '我']).collect();
+        let expected: String = all
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => char::from(b).to_string(),
+                b' ' => "+".to_owned(),
+                b => format!("%{b:02X}"),
+            })
+            .collect();
+        assert_eq!(url_encode(&all), expected);
     }
 }

@@ -217,3 +217,30 @@ async fn system_busy_is_retried_only_when_safe() {
     assert_eq!(server.log().count("POST", "/WebAPI/meetingcreate"), 1);
     assert!(emu.meetings().is_empty());
 }
+
+#[tokio::test]
+async fn empty_username_joins_by_token_in_both_flavours() {
+    // Document 002: `username` is required (present); an empty nickname is a value.
+    let (emu, server) = WebApiEmulator::start(config()).await.unwrap();
+    let c = client(&server, KEY, Duration::from_secs(5));
+    let start = SystemTime::now() - Duration::from_secs(60);
+    let serial = c.meeting_create(MeetingCreateRequest::new("m", start, "8888")).await.unwrap().serial.unwrap();
+    let links = c.join_links();
+    let java = TokenKey::java(&secret(JAVA_KEY), &secret(JAVA_IV)).unwrap();
+    let php = TokenKey::php(&secret("dG4_Pf0i"), &secret("Jt7xnQYPnI4")).unwrap();
+    for (key, user) in [(&java, "u-java"), (&php, "u-php")] {
+        let payload = JoinPayload::new(&serial, user, "", JoinRole::Presenter);
+        let v = open(&c, links.token_link(key, &payload).unwrap()).await;
+        assert_eq!(v["result"], 0, "{v}");
+        assert_eq!(v["payload"]["username"], "");
+    }
+    let users: Vec<_> = emu.logins().iter().map(|l| l.userid.clone()).collect();
+    assert_eq!(users, ["u-java", "u-php"]);
+    let multi = links.multi_param(&JoinParams::new(&serial, "u-multi", "", JoinRole::Presenter)).unwrap();
+    assert!(multi.as_str().ends_with("&userid=u-multi&username=&invisible=0&joinRole=presenter"), "{multi}");
+    // A token without `username` at all is refused by the emulator (5205, nickname required).
+    let inner = format!(r#"{{"serial":"{serial}","userid":"u-none","joinRole":"presenter"}}"#);
+    let plain = serde_json::to_string(&inner).unwrap();
+    let v = open(&c, links.with_token(&php.token_for_plaintext(&plain)).unwrap()).await;
+    assert_eq!(v["result"], 5205, "{v}");
+}

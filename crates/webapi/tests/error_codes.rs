@@ -5,26 +5,18 @@ use std::path::PathBuf;
 
 use webapi::ErrorCode;
 
-/// The `| code | meaning |` rows of the document's 错误码参考 table.
+/// The rows of the document's 错误码参考 table, as extracted into
+/// `tests/data/error-codes-002.tsv` (see `tests/data/README.md`).
 fn document_rows() -> Vec<(String, String)> {
-    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let name = "002_fd5e4e9625976c96.txt";
-    let candidates = [crate_dir.join("../../../shared/vendor-docs").join(name), crate_dir.join("../../shared/vendor-docs").join(name)];
-    let Some(path) = candidates.iter().find(|p| p.is_file()) else {
-        panic!(
-            "the vendor document {name} is missing: looked for {} and {} (shared/ lives beside the clone)",
-            candidates[0].display(),
-            candidates[1].display()
-        )
-    };
-    let text = std::fs::read_to_string(path).unwrap();
-    let table = text.split("错误码参考").nth(1).expect("the document has an error-code table");
-    table
-        .lines()
-        .filter_map(|l| {
-            let cells: Vec<&str> = l.trim().trim_matches('|').split('|').map(str::trim).collect();
-            (cells.len() == 2 && cells[0].bytes().all(|b| b.is_ascii_digit()) && !cells[0].is_empty())
-                .then(|| (cells[0].to_owned(), cells[1].to_owned()))
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/error-codes-002.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    assert_eq!(lines.next(), Some("code\tzh"), "header of {}", path.display());
+    lines
+        .map(|l| {
+            let (code, zh) = l.split_once('\t').unwrap_or_else(|| panic!("not `code<TAB>zh`: {l}"));
+            assert!(!code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()), "code {code:?} is not numeric");
+            (code.to_owned(), zh.to_owned())
         })
         .collect()
 }

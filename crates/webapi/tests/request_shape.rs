@@ -275,7 +275,6 @@ async fn invalid_input_sends_nothing() {
     let c = client(&server);
     let start = ts(1_700_000_000);
     let cases = [
-        (MeetingCreateRequest::new(" ", start, "8888"), "meetingname"),
         (MeetingCreateRequest::new("m", start, "888"), "chairmanpwd"),
         (MeetingCreateRequest::new("m", start, "x".repeat(21)), "chairmanpwd"),
         (MeetingCreateRequest::new("m", start, "8888").end_time(start), "endtime"),
@@ -290,6 +289,30 @@ async fn invalid_input_sends_nothing() {
     // Twenty characters, counted as characters (not bytes), pass.
     c.meeting_create(MeetingCreateRequest::new("m", start, "一二三四五六七八九十一二三四五六七八九十")).await.unwrap();
     assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+/// Document 002 asks `chairmanpwd` for 4 to 20 characters and `meetingname` not to be
+/// empty (error 4003): whitespace is text, sent as is, never trimmed away or refused.
+#[tokio::test]
+async fn whitespace_is_a_value_not_an_absence() {
+    let server = MockServer::start_async().await;
+    let seen = mock(&server, "/WebAPI/meetingcreate", json!({"result":0})).await;
+    let c = client(&server);
+    let start = ts(1_700_000_000);
+    c.meeting_create(MeetingCreateRequest::new(" ", start, "    ")).await.unwrap();
+    c.meeting_create(MeetingCreateRequest::new("\t", start, " 88 ")).await.unwrap();
+    let sent: Vec<Vec<(String, String)>> = seen.lock().unwrap().iter().map(Seen::fields).collect();
+    let field = |i: usize, name: &str| sent[i].iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    assert_eq!(field(0, "meetingname").as_deref(), Some(" "));
+    assert_eq!(field(0, "chairmanpwd").as_deref(), Some("    "));
+    assert_eq!(field(1, "meetingname").as_deref(), Some("\t"));
+    assert_eq!(field(1, "chairmanpwd").as_deref(), Some(" 88 "));
+    // The document's bounds still hold: three spaces are too short, an empty name is none.
+    let e = c.meeting_create(MeetingCreateRequest::new("m", start, "   ")).await.unwrap_err();
+    assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "chairmanpwd"), "{e}");
+    let e = c.meeting_create(MeetingCreateRequest::new("", start, "8888")).await.unwrap_err();
+    assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "meetingname"), "{e}");
+    assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
 #[test]

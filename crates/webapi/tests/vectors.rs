@@ -1,4 +1,4 @@
-//! Every row of the shared join-token vectors reproduces byte for byte, intermediate
+//! Every row of the join-token vectors (`tests/data/`) reproduces byte for byte, intermediate
 //! `inner_json` and `encoded_plaintext` columns included, and decrypts back.
 
 use std::collections::HashMap;
@@ -7,20 +7,11 @@ use std::path::PathBuf;
 use conf_core::secret::secret;
 use webapi::token::{JoinPayload, JoinRole, TokenFlavour, TokenKey, encoded_plaintext, inner_json};
 
-/// Rows of `../../shared/vectors/<name>` (relative to this crate), as column-name maps.
+/// Rows of `tests/data/<name>` (copied into the repository; see `tests/data/README.md`),
+/// as column-name maps.
 fn rows(name: &str) -> Vec<HashMap<String, String>> {
-    // `shared/` sits beside the clone (`<clone>/../shared`, as in CI) or inside it.
-    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [crate_dir.join("../../../shared/vectors").join(name), crate_dir.join("../../shared/vectors").join(name)];
-    let Some(path) = candidates.iter().find(|p| p.is_file()) else {
-        panic!(
-            "the shared vector file {name} is missing: looked for {} and {}; the vectors live in `shared/vectors/` \
-             beside the repository clone (<clone>/../shared/vectors/{name})",
-            candidates[0].display(),
-            candidates[1].display()
-        )
-    };
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header: Vec<&str> = lines.next().expect("header line").split('\t').collect();
     let rows: Vec<HashMap<String, String>> = lines

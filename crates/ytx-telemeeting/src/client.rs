@@ -231,37 +231,50 @@ impl YtxClient {
         op.body = Body::Json { bytes: bytes.into(), content_type: Some(JSON_UTF8) };
         let info = op.info(1);
         let raw = self.inner.execute(op).await?;
-        let mut value: Value =
-            serde_json::from_slice(&raw.body).map_err(|e| conf_core::envelope::decode_error(&info, &raw.body, false, e))?;
-        normalize(&mut value);
-        if info.operation == "createMeeting" && !has_meid(&value) {
-            return Err(conf_core::envelope::decode_error(&info, &raw.body, false, "the reply carries no meeting id (`meid`)"));
-        }
-        conf_core::envelope::decode_value(&info, value, &raw.body, false)
+        decode_reply(&info, &raw.body)
     }
 }
 
-/// Bring a success reply to one shape: a `meid` found inside an object `statusMsg`
-/// is also put at the top level (the document names the created meeting's id `meid`
-/// without showing where the reply carries it).
-fn normalize(value: &mut Value) {
-    let Value::Object(top) = value else { return };
-    if top.contains_key("meid") {
-        return;
-    }
-    let inner = match top.get("statusMsg") {
-        Some(Value::Object(m)) => m.get("meid").cloned(),
-        _ => None,
+/// Decode a success reply into `T`, reading the body once: the few top-level fields the
+/// `meid` rule needs are borrowed as raw text, then the body goes straight into its type.
+///
+/// The document names the created meeting's id `meid` without showing where the reply
+/// carries it: a `meid` inside an object `statusMsg` is also put at the top level, and a
+/// `createMeeting` reply without one is a decode error (the caller could not use the meeting).
+fn decode_reply<T: DeserializeOwned>(info: &conf_core::RequestInfo, body: &[u8]) -> Result<T, Error> {
+    use conf_core::envelope::{decode_error, decode_json, top_level_raw};
+    let fields = top_level_raw(body, &["meid", "statusMsg"]).map_err(|e| decode_error(info, body, false, e))?.unwrap_or_default();
+    let lifted = if fields.contains("meid") {
+        None
+    } else {
+        fields
+            .get("statusMsg")
+            .filter(|m| m.get().starts_with('{'))
+            .and_then(|m| top_level_raw(m.get().as_bytes(), &["meid"]).ok().flatten())
+            .and_then(|inner| inner.get("meid"))
     };
-    if let Some(meid) = inner {
-        top.insert("meid".into(), meid);
+    let meid = lifted.or_else(|| fields.get("meid"));
+    if info.operation == "createMeeting" && !meid.is_some_and(|m| has_meid(m.get())) {
+        return Err(decode_error(info, body, false, "the reply carries no meeting id (`meid`)"));
+    }
+    match lifted {
+        // The body is an object (it has `statusMsg`) without a top-level `meid`: the same
+        // object with `"meid": <inner meid>` first. A small reply (`createMeeting`'s).
+        Some(meid) => {
+            let text = std::str::from_utf8(body).map_err(|e| decode_error(info, body, false, e))?;
+            let rest = text.trim_start().strip_prefix('{').unwrap_or_default();
+            let patched = format!("{{\"meid\":{},{rest}", meid.get());
+            decode_json(info, patched.as_bytes(), false)
+        }
+        None => decode_json(info, body, false),
     }
 }
 
-fn has_meid(value: &Value) -> bool {
-    match value.get("meid") {
-        Some(Value::String(s)) => !s.trim().is_empty(),
-        Some(Value::Number(_)) => true,
+/// Whether a raw `meid` is a usable id: a non-blank string or a number.
+fn has_meid(raw: &str) -> bool {
+    match raw.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(raw).is_ok_and(|s| !s.trim().is_empty()),
+        Some(b'-' | b'0'..=b'9') => true,
         _ => false,
     }
 }
@@ -270,16 +283,37 @@ fn has_meid(value: &Value) -> bool {
 mod tests {
     use super::*;
 
+    #[derive(serde::Deserialize, Debug)]
+    struct Created {
+        meid: String,
+        #[serde(rename = "statusMsg")]
+        status_msg: Value,
+    }
+
+    fn decode(operation: &'static str, body: &str) -> Result<Created, Error> {
+        decode_reply(&conf_core::RequestInfo::none("ytx", operation), body.as_bytes())
+    }
+
     #[test]
     fn meid_is_found_where_it_is() {
-        let mut v = serde_json::json!({"statusCode":"0","statusMsg":{"meid":"7"}});
-        normalize(&mut v);
-        assert_eq!(v["meid"], "7");
-        let mut v = serde_json::json!({"statusCode":"0","statusMsg":"提交成功","meid":"8"});
-        normalize(&mut v);
-        assert_eq!(v["meid"], "8");
-        let mut v = serde_json::json!({"statusCode":"0","statusMsg":"提交成功"});
-        normalize(&mut v);
-        assert!(!has_meid(&v));
+        let c = decode("createMeeting", r#" {"statusCode":"0","statusMsg":{"meid":"7"}}"#).unwrap();
+        assert_eq!(c.meid, "7");
+        assert_eq!(c.status_msg, serde_json::json!({"meid": "7"}));
+        let c = decode("createMeeting", r#"{"statusCode":"0","statusMsg":"提交成功","meid":"8"}"#).unwrap();
+        assert_eq!(c.meid, "8");
+        let c = decode("createMeeting", r#"{"statusCode":"0","statusMsg":{"meid":"9"},"meid":"8"}"#).unwrap();
+        assert_eq!(c.meid, "8", "a top-level meid wins");
+        for body in [
+            r#"{"statusCode":"0","statusMsg":"提交成功"}"#,
+            r#"{"statusCode":"0","meid":" "}"#,
+            r#"{"statusCode":"0","meid":null}"#,
+            r#"{"statusCode":"0","statusMsg":{"meid":""}}"#,
+        ] {
+            let e = decode("createMeeting", body).unwrap_err();
+            assert!(matches!(&e, Error::Decode { message, .. } if message.contains("meid")), "{body}: {e}");
+        }
+        // Other operations need no meid; an array is still not an object.
+        assert!(decode_reply::<Value>(&conf_core::RequestInfo::none("ytx", "lockMeeting"), br#"{"statusCode":"0"}"#).is_ok());
+        assert!(matches!(decode("lockMeeting", r#"[["7", "x"]]"#).unwrap_err(), Error::Decode { .. }));
     }
 }

@@ -136,3 +136,21 @@ async fn create_reply_without_a_meeting_id_is_a_decode_error() {
     server.faults().add(FaultRule::new(Fault::Body { status: 200, content_type: "application/json".into(), body }).times(1));
     assert_eq!(client.create_meeting(CreateMeetingRequest::new("13100001314")).await.unwrap().meid, "555");
 }
+
+#[tokio::test]
+async fn failure_keeps_the_platforms_request_id() {
+    let (emu, server, config) = emulator().await;
+    let client = client(&server, &config, fixed(T0));
+    let err = client.meeting_state(MeetingStateRequest::new("404")).await.unwrap_err();
+    let sent = emu.counters().failure_request_ids;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(err.vendor_request_id(), Some(sent[0].as_str()), "{err:?}");
+    assert!(err.to_string().contains(&format!("requestId {}", sent[0])), "{err}");
+    // An empty `requestId` (the document's example) is no id at all.
+    use conf_sandbox::harness::{Fault, FaultRule};
+    let body = r#"{"statusCode":"-2","statusMsg":"缺少必要参数","requestId":""}"#.to_string();
+    server.faults().add(FaultRule::new(Fault::Body { status: 200, content_type: "application/json".into(), body }).times(1));
+    let err = client.meeting_state(MeetingStateRequest::new("404")).await.unwrap_err();
+    assert_eq!(err.vendor_request_id(), None);
+    assert!(!err.to_string().contains("requestId"), "{err}");
+}

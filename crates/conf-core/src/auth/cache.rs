@@ -36,6 +36,9 @@ impl<T> Clone for CachedCredential<T> {
     }
 }
 
+/// Stand-in for "never" when a lifetime does not fit the clock (about 30 years).
+const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+
 type Loader<T> = Arc<dyn Fn(Option<Arc<T>>) -> BoxFuture<'static, Result<Loaded<T>, Error>> + Send + Sync>;
 type Flight<T> = Shared<BoxFuture<'static, Result<CachedCredential<T>, Error>>>;
 
@@ -153,8 +156,10 @@ impl<T: Send + Sync + 'static> CredentialCache<T> {
         st.generation += 1;
         let refresh_at = expires_in.map(|ttl| {
             let jit = if jitter.is_zero() { Duration::ZERO } else { jitter.mul_f64(rand::random::<f64>()) };
-            let lead = (margin + jit).min(ttl);
-            Instant::now() + (ttl - lead)
+            let lead = margin.saturating_add(jit).min(ttl);
+            // A server-supplied lifetime can be absurd (`u64::MAX` seconds): never overflow.
+            let now = Instant::now();
+            now.checked_add(ttl - lead).unwrap_or_else(|| now + FAR_FUTURE)
         });
         let value = Arc::new(value);
         st.entry = Some(Entry { value: value.clone(), generation: st.generation, refresh_at, valid: true });
@@ -249,6 +254,18 @@ mod tests {
         assert_eq!(*second.value, 1);
         cache.invalidate(first.generation); // stale: ignored
         assert_eq!(*cache.get().await.unwrap().value, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_lifetime_does_not_overflow() {
+        let cache = CredentialCache::new(Duration::from_secs(60), Duration::from_secs(30), |_| async {
+            Ok(Loaded { value: 1u32, expires_in: Some(Duration::MAX) })
+        });
+        assert_eq!(*cache.get().await.unwrap().value, 1);
+        assert!(cache.refresh_at().is_some_and(|t| t > Instant::now() + Duration::from_secs(365 * 24 * 3600)));
+        assert_eq!(cache.loads(), 1);
+        let _ = cache.set(2, Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(*cache.get().await.unwrap().value, 2);
     }
 
     #[tokio::test(start_paused = true)]

@@ -54,7 +54,17 @@ impl<S: CallHandler> CallHandler for ApiLevel<S> {
                 None => {
                     let discover: BoxFuture<'_, Result<RawResponse, Error>> = Box::pin(async move {
                         let client = self.shared.client()?;
-                        let level = self.shared.levels.level(n, &client, req.app).await?;
+                        let level = self.shared.levels.level(n, &client, req.app).await.map_err(|cause| {
+                            // Reported under the caller's operation, naming the app (the
+                            // discovery call's own name and path template say little).
+                            let request = call.op.info(0);
+                            let request = match (&call.op.base_override, &self.shared.fixed_origin) {
+                                (Some(u), _) => request.at(u),
+                                (None, Some(o)) => crate::error::RequestInfo { origin: Some(o.clone()), ..request },
+                                (None, None) => request,
+                            };
+                            Error::Discovery { request, app: req.app, cause: Box::new(cause) }
+                        })?;
                         level_gate(&call, req, level)?;
                         self.inner.handle(call).await
                     });

@@ -136,7 +136,12 @@ fn settle(
 ) -> Settled {
     let op = &call.op;
     let policy = &shared.config.retry;
-    let info = op.info(attempt);
+    let mut info = op.info(attempt);
+    // Errors name the origin the attempt went to (computed once for a fixed base).
+    info.origin = Some(match (&op.base_override, &shared.fixed_origin) {
+        (None, Some(o)) => o.clone(),
+        _ => std::sync::Arc::from(crate::error::origin(base)),
+    });
     let result = match sent {
         Ok(raw) => {
             shared.resolver.report(base, AttemptOutcome::Answered);
@@ -146,11 +151,12 @@ fn settle(
             }
         }
         Err(err) => {
-            let e = attempt_error(&info, err.as_ref(), limit);
+            let e = scrub(attempt_error(&info, err.as_ref(), limit), op.sensitive_response);
             shared.resolver.report(
                 base,
                 match &e {
                     Error::Transport { kind: TransportKind::Dns, .. } => AttemptOutcome::DnsFailure,
+                    Error::HttpStatus { .. } | Error::Redirect { .. } => AttemptOutcome::Answered,
                     _ => AttemptOutcome::NetworkFailure,
                 },
             );
@@ -207,7 +213,8 @@ async fn build_with_io(shared: &Shared, call: &Call, base: &url::Url, attempt: u
     crate::client::build_request(&shared.http, parts).await.map_err(|e| e.with_attempts(attempt))
 }
 
-fn scrub(e: Error, sensitive: bool) -> Error {
+/// Replace body excerpts by their length when the response carries credentials.
+pub(crate) fn scrub(e: Error, sensitive: bool) -> Error {
     if !sensitive {
         return e;
     }
@@ -233,6 +240,23 @@ pub(crate) fn attempt_error(
 ) -> Error {
     if let Some(t) = err.downcast_ref::<AttemptTimeout>() {
         return Error::Timeout { request: info.clone(), kind: TimeoutKind::Attempt(t.0) };
+    }
+    if let Some(r) = err.downcast_ref::<crate::redirect::Refused>() {
+        return Error::Redirect {
+            request: info.clone(),
+            status: r.status,
+            from: r.from.clone(),
+            to: r.to.clone(),
+            reason: r.reason.clone(),
+        };
+    }
+    if let Some(big) = err.downcast_ref::<super::http::ErrorBodyTooLarge>() {
+        return Error::HttpStatus {
+            request: info.clone(),
+            status: big.status,
+            body_excerpt: format!("(body over {} bytes: not read further) {}", big.limit, crate::error::excerpt(&big.start)),
+            retry_after: big.retry_after,
+        };
     }
     if let Some(re) = err.downcast_ref::<reqwest::Error>() {
         let chain = error_chain(re);

@@ -62,7 +62,8 @@ mod tests {
         let timeout = Error::Timeout { request: info(), kind: TimeoutKind::Attempt(Duration::from_secs(1)) };
         let s503 = Error::HttpStatus { request: info(), status: 503, body_excerpt: String::new(), retry_after: None };
         let s500 = Error::HttpStatus { request: info(), status: 500, body_excerpt: String::new(), retry_after: None };
-        let busy = Error::Vendor { request: info(), vendor: "m", code: "20003".into(), message: String::new(), retryable: true };
+        let busy =
+            Error::Vendor { request: info(), vendor: "m", code: "20003".into(), message: String::new(), retryable: true, request_id: None };
         assert_eq!(classify(&connect, false), Decision::Retry);
         assert_eq!(classify(&reset, true), Decision::Retry);
         assert_eq!(classify(&reset, false), Decision::OutcomeUnknown);

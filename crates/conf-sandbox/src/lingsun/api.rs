@@ -1,6 +1,6 @@
 //! Cloud-storage and third-party-account endpoints (token required).
 
-use std::time::Instant;
+use tokio::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};

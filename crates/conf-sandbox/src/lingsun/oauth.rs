@@ -1,6 +1,6 @@
 //! The token endpoint: `password`, `client_credentials` and `refresh_token` grants.
 
-use std::time::Instant;
+use tokio::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};

@@ -3,6 +3,8 @@
 //! Written from the vendor overview (`000_cca006321cfa8b49.txt`) and the reference
 //! inventory, not from the client crate:
 //!
+//! - every form request must say `Content-Type: application/x-www-form-urlencoded;charset=utf-8`,
+//!   as the document prescribes: a form without the charset is refused with HTTP 415;
 //! - `POST /api/v1/system/token` (`oauth_consumer_key`, `oauth_consumer_secret`) answers
 //!   `{"success": 1, "account_token": ...}` (`10001` for a wrong key or secret);
 //! - `POST /api/v1/system/login` (`username`, `password`, `account_token`) answers the

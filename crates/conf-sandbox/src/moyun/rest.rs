@@ -75,16 +75,39 @@ fn fail_with(code: u32, description: &str) -> Response {
     reply(json!({"success": 0, "error_code": code, "description": description}))
 }
 
+/// Whether a content type declares `charset=utf-8` (any case, quoted or not).
+fn declares_utf8(content_type: &str) -> bool {
+    content_type.split(';').skip(1).any(|p| {
+        p.split_once('=')
+            .is_some_and(|(k, v)| k.trim().eq_ignore_ascii_case("charset") && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8"))
+    })
+}
+
+/// The document wants every form as `application/x-www-form-urlencoded;charset=utf-8`:
+/// a form without the charset would decode Chinese names in the container's default.
+fn charset_missing(content_type: &str) -> Response {
+    let description = format!(
+        "form request without charset=utf-8 (Content-Type `{content_type}`); the platform requires \
+         `application/x-www-form-urlencoded;charset=utf-8`"
+    );
+    let mut resp =
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({"success": 0, "error_code": BAD_PARAMS, "description": description}).to_string())
+            .into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=UTF-8"));
+    resp
+}
+
 fn parse_pairs(text: &str) -> HashMap<String, String> {
     form_urlencoded::parse(text.as_bytes()).into_owned().collect()
 }
 
 async fn dispatch(AxState(emu): AxState<MoyunEmulator>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let query = uri.query().map(parse_pairs).unwrap_or_default();
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    if is_form && !declares_utf8(content_type) {
+        return charset_missing(content_type);
+    }
     let form = if is_form { parse_pairs(&String::from_utf8_lossy(&body)) } else { HashMap::new() };
     let mut req = Req { method, path: uri.path().to_string(), query, form, headers, body };
     if req.path == "/api/v1/publish" || req.path.starts_with("/api/v1/publish/") {

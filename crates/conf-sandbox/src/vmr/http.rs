@@ -59,14 +59,9 @@ impl Req {
         }
     }
 
-    /// A JSON object or form-urlencoded body (checkJoin accepts both).
-    pub fn json_or_form(&self) -> Result<Map<String, Value>, Response> {
-        let is_json = self.header(header::CONTENT_TYPE.as_str()).is_some_and(|ct| ct.contains("json"))
-            || self.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        if is_json {
-            return self.json();
-        }
-        Ok(form_urlencoded::parse(&self.body).map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect())
+    /// Whether the request says its body is a form (`application/x-www-form-urlencoded`).
+    pub fn is_form(&self) -> bool {
+        self.header(header::CONTENT_TYPE.as_str()).is_some_and(|ct| ct.to_ascii_lowercase().contains("x-www-form-urlencoded"))
     }
 }
 

@@ -2,8 +2,9 @@
 //!
 //! One emulator serves both the API server's join check and the meeting node:
 //!
-//! - `POST /api/v3/meet/checkJoin.shtml` (joinAccount, joinPwd, participantName; form or
-//!   JSON) answers `{"code": "200", "timeStamp": "...", "results": {...}}` whose `mcuHost`
+//! - `POST /api/v3/meet/checkJoin.shtml` (joinAccount, joinPwd, participantName; a JSON
+//!   body, as the document prescribes for every request; a form is refused with code
+//!   `"400"`) answers `{"code": "200", "timeStamp": "...", "results": {...}}` whose `mcuHost`
 //!   points back at this server (see [`McuHost`]). Refusals keep HTTP 200 and carry
 //!   `code` `"400"` (missing field), `"404"` (unknown account) or `"403"` (wrong password)
 //!   with a `msg`.
@@ -44,6 +45,10 @@
 //!   `dial` creates `connecting` participants that answer or reject per [`DialOutcome`].
 //!   A `calls` sub-call with `present: send` makes its participant the presenter; a
 //!   presenter taking over cuts the previous presentation call (`call_disconnected`).
+//!   `participants/<uuid>/calls/<call_uuid>/ack` acknowledges a WebRTC answer (the
+//!   document: media starts after the ack) and `.../calls/<call_uuid>/disconnect` ends the
+//!   sub-call; only call uuids the emulator issued to that participant are known, any other
+//!   is answered with a `false` result (counted in [`VmrStats::unknown_call_uuids`]).
 //! - Enterprise deployment: override_layout, spotlighton/off, participant unlock, role and
 //!   transfer are refused with `400 {"status":"failed","result":"<cmd> is not supported on
 //!   enterprise cloud"}`; start_service answers success without effect (the table's note
@@ -152,6 +157,7 @@ impl VmrEmulator {
             .route("/api/v3/meet/checkJoin.shtml", any(check_join))
             .route("/api/services/{room}/{command}", any(conference_route))
             .route("/api/services/{room}/participants/{uuid}/{command}", any(participant_route))
+            .route("/api/services/{room}/participants/{uuid}/calls/{call_uuid}/{command}", any(call_route))
             .fallback(|| async { not_found_node() })
             .with_state(Arc::clone(&self.shared))
     }
@@ -335,24 +341,7 @@ impl VmrEmulator {
     /// A sub-call ends: `call_disconnected` to its participant's streams (and
     /// `presentation_stop` when it was the presentation call).
     pub fn disconnect_call(&self, call_uuid: &str, reason: &str) -> bool {
-        let mut st = self.shared.lock();
-        let Some(owner) = st.calls.remove(call_uuid) else { return false };
-        let Some((room, _)) = st.find(owner) else { return false };
-        st.rooms[room].emit(Some(owner), "call_disconnected", json!({"call_uuid": call_uuid, "reason": reason}).to_string(), false);
-        let was_presenting = st
-            .update_participant(owner, |p| {
-                let sending = p
-                    .calls
-                    .iter()
-                    .any(|c| c.call_uuid == call_uuid && c.present.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("send")));
-                p.calls.retain(|c| c.call_uuid != call_uuid);
-                sending
-            })
-            .unwrap_or(false);
-        if was_presenting && st.rooms[room].presenter == Some(owner) {
-            st.stop_presentation(room);
-        }
-        true
+        self.shared.lock().end_call(call_uuid, reason)
     }
 
     /// Sends any event (e.g. ones outside the document: `refer`, `on_hold`,
@@ -468,6 +457,31 @@ async fn participant_route(
         return invalid_token();
     };
     participant::run(&shared, &mut st, room, session, &uuid, name, &req)
+}
+
+async fn call_route(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    Path((room, uuid, call_uuid, command)): Path<(String, String, String, String)>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    let lower = command.to_ascii_lowercase();
+    let Some(name) = participant::CALL_COMMANDS.iter().find(|n| **n == lower) else {
+        return not_found_node();
+    };
+    let mut st = shared.lock();
+    st.count(&format!("participants/calls/{name}"));
+    if method != Method::POST {
+        return method_not_allowed(&Method::POST);
+    }
+    let Some(room) = st.room_index(&room) else {
+        return no_conference();
+    };
+    let req = Req { method, headers, query: None, body: Bytes::new() };
+    let Some(session) = st.authenticate(room, req.token()) else {
+        return invalid_token();
+    };
+    participant::run_call(&shared, &mut st, room, session, &uuid, &call_uuid, name)
 }
 
 fn events_response(shared: &Arc<Shared>, st: &mut state::State, room: usize, req: &Req) -> Response {

@@ -89,6 +89,8 @@ pub struct VmrCall {
     pub streaming: bool,
     /// RTMP `bandwidth`, if given.
     pub bandwidth: Option<u64>,
+    /// Acknowledged with `calls/<call_uuid>/ack` (WebRTC media starts only after it).
+    pub acked: bool,
 }
 
 /// A participant as the emulator holds it.
@@ -280,4 +282,7 @@ pub struct VmrStats {
     pub streams_opened: u64,
     /// Event streams open now.
     pub live_streams: u64,
+    /// Sub-call commands (`ack`, `disconnect`) naming a call uuid this emulator did not
+    /// issue to that participant (or one already ended): answered `false`.
+    pub unknown_call_uuids: u64,
 }

@@ -148,6 +148,53 @@ fn transfer(shared: &Shared, st: &mut State, id: Uuid, req: &Req) -> Response {
     bool_result(shared, "transfer", true)
 }
 
+/// Sub-call commands (`participants/<uuid>/calls/<call_uuid>/<command>`).
+pub(crate) const CALL_COMMANDS: &[&str] = &["ack", "disconnect"];
+
+/// `calls/<call_uuid>/ack` and `calls/<call_uuid>/disconnect` for an authenticated session.
+/// Only call uuids this emulator issued to that participant are known: any other (unknown,
+/// ended, or another participant's) is answered with a `false` result. Acking an RTMP call
+/// is a 400 (the document asks an ack of WebRTC answers only). `disconnect` ends the
+/// sub-call (`call_disconnected` to the participant's streams, `presentation_stop` when it
+/// carried the presentation); the participant stays.
+pub(crate) fn run_call(shared: &Shared, st: &mut State, room: usize, session: u64, uuid: &str, call_uuid: &str, command: &str) -> Response {
+    let caller = st.sessions.get(&session).map(|s| (s.role, s.participant));
+    let Some((caller_role, caller_id)) = caller else {
+        return super::http::invalid_token();
+    };
+    let target = Uuid::parse_str(uuid.trim()).ok().filter(|id| st.where_is.get(id) == Some(&room));
+    if !(caller_role == Role::Chair || target == Some(caller_id)) {
+        return host_required();
+    }
+    let Some(id) = target.filter(|id| st.calls.get(call_uuid.trim()) == Some(id)) else {
+        st.stats.unknown_call_uuids += 1;
+        return bool_result(shared, command, false);
+    };
+    let call_uuid = call_uuid.trim();
+    match command {
+        "ack" => {
+            let webrtc = st.rooms[room]
+                .participants
+                .get(&id)
+                .and_then(|p| p.calls.iter().find(|c| c.call_uuid == call_uuid))
+                .map(|c| c.call_type == "WEBRTC");
+            if webrtc == Some(false) {
+                return failed(StatusCode::BAD_REQUEST, "ack applies to WebRTC calls only");
+            }
+            if let Some(p) = st.rooms[room].participants.get_mut(&id) {
+                if let Some(c) = p.calls.iter_mut().find(|c| c.call_uuid == call_uuid) {
+                    c.acked = true;
+                }
+            }
+            bool_result(shared, command, true)
+        }
+        _ => {
+            st.end_call(call_uuid, "API initiated call disconnect");
+            bool_result(shared, command, true)
+        }
+    }
+}
+
 /// `calls`: WebRTC (sdp -> SDP answer) or RTMP (present, streaming, bandwidth -> urls). A
 /// call with `present: send` makes its participant the presenter.
 fn calls(st: &mut State, id: Uuid, req: &Req) -> Response {
@@ -177,6 +224,7 @@ fn calls(st: &mut State, id: Uuid, req: &Req) -> Response {
         present: text(&body, "present"),
         streaming: super::http::flag(&body, "streaming").unwrap_or(false),
         bandwidth: text(&body, "bandwidth").and_then(|b| b.trim().parse().ok()),
+        acked: false,
     };
     let presents = call.present.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("send"));
     st.calls.insert(call_uuid, id);

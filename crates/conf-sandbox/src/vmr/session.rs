@@ -16,9 +16,13 @@ pub(crate) fn check_join(shared: &Shared, req: &Req) -> Response {
     st.count("checkJoin");
     let answer =
         |code: &str, message: &str| json_response(StatusCode::OK, &json!({"code": code, "timeStamp": timestamp(), "msg": message}));
-    let body = match req.json_or_form() {
+    // The document: every REST request body is `application/json` unless stated otherwise.
+    if req.is_form() {
+        return answer("400", "the request body must be JSON (application/json), not a form");
+    }
+    let body = match req.json() {
         Ok(body) => body,
-        Err(_) => return answer("400", "malformed request body"),
+        Err(_) => return answer("400", "malformed request body: a JSON object is expected"),
     };
     let account = text(&body, "joinAccount").unwrap_or_default();
     let name = text(&body, "participantName").unwrap_or_default();

@@ -480,6 +480,28 @@ impl State {
         Some(out)
     }
 
+    /// A sub-call ends: `call_disconnected` to its participant's streams (and
+    /// `presentation_stop` when it carried the presentation). `false` when unknown.
+    pub fn end_call(&mut self, call_uuid: &str, reason: &str) -> bool {
+        let Some(owner) = self.calls.remove(call_uuid) else { return false };
+        let Some((room, _)) = self.find(owner) else { return false };
+        self.rooms[room].emit(Some(owner), "call_disconnected", json!({"call_uuid": call_uuid, "reason": reason}).to_string(), false);
+        let was_presenting = self
+            .update_participant(owner, |p| {
+                let sending = p
+                    .calls
+                    .iter()
+                    .any(|c| c.call_uuid == call_uuid && c.present.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("send")));
+                p.calls.retain(|c| c.call_uuid != call_uuid);
+                sending
+            })
+            .unwrap_or(false);
+        if was_presenting && self.rooms[room].presenter == Some(owner) {
+            self.stop_presentation(room);
+        }
+        true
+    }
+
     /// A participant starts presenting (see `VmrEmulator::start_presentation`).
     pub fn start_presentation(&mut self, id: Uuid) -> bool {
         let Some((room, p)) = self.find(id) else { return false };

@@ -644,14 +644,16 @@ impl WebApiEmulator {
     fn join_by_token(&self, token: &str) -> Result<Value, Code> {
         let decoded = self.decode_token(token).map_err(|_| 4109_u32)?;
         let field = |k: &str| decoded.payload.get(k).and_then(Value::as_str).map_or("", str::trim).to_owned();
-        let (serial, userid, username, role) = (field("serial"), field("userid"), field("username"), field("joinRole"));
+        let (serial, userid, role) = (field("serial"), field("userid"), field("joinRole"));
         if serial.is_empty() {
             return Err(5100);
         }
         if userid.is_empty() {
             return Err(7001);
         }
-        if username.is_empty() {
+        // `username` (昵称) is required, i.e. present: an empty nickname is a value, as
+        // the document's reference code encrypts it.
+        if !decoded.payload.get("username").is_some_and(Value::is_string) {
             return Err(5205);
         }
         if !matches!(role.as_str(), "presenter" | "speaker" | "chairman") {

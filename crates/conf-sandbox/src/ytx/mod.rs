@@ -89,6 +89,8 @@ pub struct YtxCounters {
     pub rejected_auth: u64,
     /// Timestamps of accepted requests, in order.
     pub timestamps: Vec<String>,
+    /// The `requestId` of every failure reply, in order (unique per emulator).
+    pub failure_request_ids: Vec<String>,
 }
 
 pub(crate) struct Inner {
@@ -171,12 +173,13 @@ impl YtxEmulator {
     }
 }
 
-fn reply(code: &str, msg: Value) -> Response {
-    axum::Json(json!({ "statusCode": code, "statusMsg": msg, "requestId": "" })).into_response()
-}
-
-fn error(code: &str, msg: &str) -> Response {
-    reply(code, Value::String(msg.to_string()))
+/// A failure reply as the document's 异常示例 shows it (`statusCode`, `statusMsg`,
+/// `requestId`), with a request id that is unique per emulator (the document's example
+/// leaves it empty; the platform fills it for support enquiries).
+fn error(inner: &mut Inner, code: &str, msg: &str) -> Response {
+    let request_id = format!("emu-{:08x}", inner.counters.failure_request_ids.len() + 1);
+    inner.counters.failure_request_ids.push(request_id.clone());
+    axum::Json(json!({ "statusCode": code, "statusMsg": msg, "requestId": request_id })).into_response()
 }
 
 async fn handle(
@@ -189,33 +192,33 @@ async fn handle(
     let mut inner = emu.lock();
     let now = inner.clock.unwrap_or_else(SystemTime::now);
     if version != inner.config.version {
-        return error(MISSING_PARAMETER, "不支持的版本");
+        return error(&mut inner, MISSING_PARAMETER, "不支持的版本");
     }
     if let Err((code, msg)) = auth::verify(&inner.config, now, &sid, query.as_deref(), &headers) {
         inner.counters.rejected_auth += 1;
-        return error(code, msg);
+        return error(&mut inner, code, msg);
     }
     let ts = auth::timestamp_of(&headers).unwrap_or_default();
     inner.counters.accepted += 1;
     inner.counters.timestamps.push(ts);
     let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.to_ascii_lowercase().starts_with("application/json") {
-        return error(MISSING_PARAMETER, "缺少必要参数");
+        return error(&mut inner, MISSING_PARAMETER, "缺少必要参数");
     }
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&body) else {
-        return error(MISSING_PARAMETER, "缺少必要参数");
+        return error(&mut inner, MISSING_PARAMETER, "缺少必要参数");
     };
     let Some(action) = body.get("action").and_then(Value::as_str) else {
-        return error(MISSING_PARAMETER, "缺少必要参数");
+        return error(&mut inner, MISSING_PARAMETER, "缺少必要参数");
     };
     match body.get("appid").and_then(Value::as_str) {
-        None | Some("") => return error(MISSING_PARAMETER, "缺少必要参数"),
-        Some(a) if a != inner.config.app_id => return error(APP_CHECK_FAILED, "应用验证失败"),
+        None | Some("") => return error(&mut inner, MISSING_PARAMETER, "缺少必要参数"),
+        Some(a) if a != inner.config.app_id => return error(&mut inner, APP_CHECK_FAILED, "应用验证失败"),
         Some(_) => {}
     }
     let action = action.to_string();
     match state::dispatch(&mut inner.meetings, &action, &body) {
         Ok(resp) => resp,
-        Err((code, msg)) => error(code, msg),
+        Err((code, msg)) => error(&mut inner, code, msg),
     }
 }

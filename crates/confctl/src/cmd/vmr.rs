@@ -2,7 +2,9 @@
 //! closes it (end_session) before exiting, also on Ctrl-C.
 
 use conf_core::secret::secret;
-use conf_core::{ClientConfig, Error};
+use std::time::Duration;
+
+use conf_core::{ClientConfig, Error, RequestInfo, TimeoutKind};
 use serde_json::{Value, json};
 use vmr_rest::{
     CheckJoinRequest, Deployment, Event, LockRequest, Mcu, MessageRequest, MuteGuestsRequest, ParticipantMuteRequest, ParticipantsRequest,
@@ -34,7 +36,8 @@ pub async fn run(args: VmrArgs, out: Output) -> Result<u8, Error> {
         VmrCommand::Mute { participant } if participant.trim().is_empty() => {
             return Err(Error::invalid_input("--participant", "must not be empty"));
         }
-        VmrCommand::Events { count: 0 } => return Err(Error::invalid_input("--count", "must be at least 1")),
+        VmrCommand::Events { count: 0, .. } => return Err(Error::invalid_input("--count", "must be at least 1")),
+        VmrCommand::Events { timeout: 0, .. } => return Err(Error::invalid_input("--timeout", "must be at least 1 second")),
         _ => {}
     }
     if args.display_name.trim().is_empty() {
@@ -137,11 +140,24 @@ async fn command(session: &VmrSession, command: VmrCommand, out: Output) -> Resu
             session.participant_mute(ParticipantMuteRequest::new(participant.clone())).await?;
             done("mute", json!({ "participant": participant }));
         }
-        VmrCommand::Events { count } => {
+        VmrCommand::Events { count, timeout } => {
             let mut events = session.events();
             let mut seen = 0;
+            let limit = Duration::from_secs(timeout);
+            let deadline = tokio::time::Instant::now().checked_add(limit);
             while seen < count {
-                let Some(event) = events.next_event().await else {
+                let next = match deadline {
+                    Some(at) => tokio::time::timeout_at(at, events.next_event()).await,
+                    None => Ok(events.next_event().await),
+                };
+                let Ok(next) = next else {
+                    // Exit 4, like every timeout: fewer than N events within --timeout.
+                    return Err(Error::Timeout { request: RequestInfo::none("vmr", "events"), kind: TimeoutKind::Deadline(limit) });
+                };
+                let Some(event) = next else {
+                    if let Some(e) = events.error() {
+                        return Err(e);
+                    }
                     return Err(Error::other(format!("the event stream ended after {seen} of {count} events")));
                 };
                 // JSON lines, whatever --json says: the documented format of this command.

@@ -96,6 +96,7 @@ impl Flow {
             elapsed.as_millis(),
             if detail.is_empty() { String::new() } else { format!(": {detail}") }
         );
+        let line = conf_core::text::sanitize_to(&line, crate::output::LINE_LIMIT);
         // Progress goes to stdout for humans; with --json, stdout carries only the final document.
         if self.json {
             eprintln!("{line}");

@@ -64,22 +64,6 @@ pub struct OrderPayload {
 impl OrderPayload {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.app_id;
-            super::support::non_empty("appId", v.as_str())?;
-        }
-        {
-            let v = &self.user_id;
-            super::support::non_empty("userId", v.as_str())?;
-        }
-        {
-            let v = &self.device_id;
-            super::support::non_empty("deviceId", v.as_str())?;
-        }
-        {
-            let v = &self.payment_order_id;
-            super::support::non_empty("paymentOrderId", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -544,20 +528,12 @@ impl LoginThirdPartyRequest {
             super::support::non_empty("clientId", v.as_str())?;
         }
         {
-            let v = &self.client_secret;
-            super::support::non_empty("clientSecret", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        {
             let v = &self.project_id;
             super::support::non_empty("projectId", v.as_str())?;
         }
         {
             let v = &self.third_party_account;
             super::support::non_empty("thirdPartyAccount", v.as_str())?;
-        }
-        {
-            let v = &self.token;
-            super::support::non_empty("token", conf_core::ExposeSecret::expose_secret(v))?;
         }
         Ok(())
     }
@@ -639,10 +615,6 @@ impl RemoveThirdPartyRequest {
         {
             let v = &self.third_party_account;
             super::support::non_empty("thirdPartyAccount", v.as_str())?;
-        }
-        {
-            let v = &self.token;
-            super::support::non_empty("token", conf_core::ExposeSecret::expose_secret(v))?;
         }
         Ok(())
     }

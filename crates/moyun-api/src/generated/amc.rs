@@ -108,10 +108,6 @@ pub struct DepartmentSpec {
 impl DepartmentSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.department_moid;
-            super::support::non_empty("department_moid", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -496,16 +492,9 @@ impl AmcCreateDepartmentRequest {
         Self { parent_department_moid: parent_department_moid.into(), department_name: department_name.into() }
     }
 
-    /// Check every validation rule; nothing is sent when one fails.
+    /// Check every validation rule (this request has none).
+    #[allow(clippy::unused_self)]
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.parent_department_moid;
-            super::support::non_empty("parent_department_moid", v.as_str())?;
-        }
-        {
-            let v = &self.department_name;
-            super::support::non_empty("department_name", v.as_str())?;
-        }
         Ok(())
     }
 
@@ -570,10 +559,6 @@ impl AmcUpdateDepartmentRequest {
         {
             let v = &self.department_moid;
             super::support::non_empty("department_moid", v.as_str())?;
-        }
-        {
-            let v = &self.department_name;
-            super::support::non_empty("department_name", v.as_str())?;
         }
         Ok(())
     }
@@ -800,6 +785,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `amc_list_department_accounts`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_amc_list_department_accounts(&self, req: AmcListDepartmentAccountsRequest) -> conf_core::Result<Vec<Account>> {
         let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
         let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -807,21 +794,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.amc_list_department_accounts(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (AmcListDepartmentAccountsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.accounts.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -969,18 +959,6 @@ impl AmcCreateAccountRequest {
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.account;
-            super::support::non_empty("account", v.as_str())?;
-        }
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
-        {
-            let v = &self.password;
-            super::support::non_empty("password", conf_core::ExposeSecret::expose_secret(v))?;
-        }
         if let Some(v) = &self.departments {
             for item in v {
                 item.validate()?;
@@ -1504,6 +1482,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `amc_list_accounts`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_amc_list_accounts(&self, req: AmcListAccountsRequest) -> conf_core::Result<Vec<AccountInfo>> {
         let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
         let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -1511,21 +1491,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.amc_list_accounts(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (AmcListAccountsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.accounts.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -1553,10 +1536,6 @@ impl AmcDisableAccountRequest {
         {
             let v = &self.account_moid;
             super::support::non_empty("account_moid", v.as_str())?;
-        }
-        {
-            let v = &self.e164;
-            super::support::non_empty("e164", v.as_str())?;
         }
         Ok(())
     }
@@ -1624,10 +1603,6 @@ impl AmcResetAccountPasswordRequest {
             let v = &self.account_moid;
             super::support::non_empty("account_moid", v.as_str())?;
         }
-        {
-            let v = &self.value;
-            super::support::non_empty("value", conf_core::ExposeSecret::expose_secret(v))?;
-        }
         Ok(())
     }
 
@@ -1689,12 +1664,9 @@ impl AmcGetApprovalRequest {
         Self { user_domain_moid: user_domain_moid.into() }
     }
 
-    /// Check every validation rule; nothing is sent when one fails.
+    /// Check every validation rule (this request has none).
+    #[allow(clippy::unused_self)]
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.user_domain_moid;
-            super::support::non_empty("user_domain_moid", v.as_str())?;
-        }
         Ok(())
     }
 

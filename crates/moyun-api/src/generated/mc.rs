@@ -267,14 +267,6 @@ pub struct SpeakerSpec {
 impl SpeakerSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
-        {
-            let v = &self.account;
-            super::support::non_empty("account", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -346,14 +338,6 @@ pub struct InviteMemberSpec {
 impl InviteMemberSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
-        {
-            let v = &self.account;
-            super::support::non_empty("account", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -376,10 +360,6 @@ pub struct MtNameStyleSpec {
 impl MtNameStyleSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.font_color;
-            super::support::non_empty("font_color", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -442,14 +422,6 @@ pub struct MemberSpec {
 impl MemberSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
-        {
-            let v = &self.account;
-            super::support::non_empty("account", v.as_str())?;
-        }
         if let Some(v) = &self.poll {
             v.validate()?;
         }
@@ -622,10 +594,6 @@ pub struct McCreatePublicTemplateRecorderSpec {
 impl McCreatePublicTemplateRecorderSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.vrs_id;
-            super::support::non_empty("vrs_id", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -787,14 +755,6 @@ pub struct ExclusiveUserSpec {
 impl ExclusiveUserSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.account;
-            super::support::non_empty("account", v.as_str())?;
-        }
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -1987,6 +1947,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `mc_list_personal_templates`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_mc_list_personal_templates(&self, req: McListPersonalTemplatesRequest) -> conf_core::Result<Vec<PersonalTemplate>> {
         let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
         let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -1994,21 +1956,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.mc_list_personal_templates(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (McListPersonalTemplatesResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.personal_templates.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -2357,10 +2322,6 @@ impl McCreatePersonalTemplateRequest {
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
         if let Some(v) = &self.speaker {
             v.validate()?;
         }
@@ -2881,10 +2842,6 @@ impl McUpdatePersonalTemplateRequest {
             let v = &self.id;
             super::support::non_empty("id", v.as_str())?;
         }
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
         if let Some(v) = &self.speaker {
             v.validate()?;
         }
@@ -3253,6 +3210,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `mc_list_public_templates`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_mc_list_public_templates(&self, req: McListPublicTemplatesRequest) -> conf_core::Result<Vec<PublicTemplate>> {
         let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
         let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -3260,21 +3219,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.mc_list_public_templates(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (McListPublicTemplatesResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.public_templates.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -3537,14 +3499,6 @@ impl McCreatePublicTemplateRequest {
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
-        {
-            let v = &self.encrypted_key;
-            super::support::non_empty("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
-        }
         if let Some(v) = &self.recorder {
             v.validate()?;
         }
@@ -3923,14 +3877,6 @@ impl McUpdatePublicTemplateRequest {
             let v = &self.id;
             super::support::non_empty("id", v.as_str())?;
         }
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
-        {
-            let v = &self.encrypted_key;
-            super::support::non_empty("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
-        }
         Ok(())
     }
 
@@ -4259,6 +4205,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `mc_list_booked_confs`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_mc_list_booked_confs(&self, req: McListBookedConfsRequest) -> conf_core::Result<Vec<BookedConf>> {
         let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
         let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -4266,21 +4214,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.mc_list_booked_confs(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (McListBookedConfsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.booked_confs.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -4642,14 +4593,6 @@ impl McCreateConfRequest {
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
-        {
-            let v = &self.encrypted_key;
-            super::support::non_empty("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
-        }
         if let Some(v) = &self.speaker {
             v.validate()?;
         }
@@ -5075,6 +5018,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `mc_list_personal_template_invite_members`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_mc_list_personal_template_invite_members(
         &self,
         req: McListPersonalTemplateInviteMembersRequest,
@@ -5085,21 +5030,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.mc_list_personal_template_invite_members(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (McListPersonalTemplateInviteMembersResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.invite_members.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -5469,6 +5417,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `mc_get_personal_template_vip`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_mc_get_personal_template_vip(&self, req: McGetPersonalTemplateVipRequest) -> conf_core::Result<Vec<Speaker>> {
         let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
         let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -5476,21 +5426,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.mc_get_personal_template_vip(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (McGetPersonalTemplateVipResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.vips.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -5755,10 +5708,6 @@ impl McCreateVirtualMeetingRoomRequest {
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
         if let Some(v) = &self.exclusive_users {
             for item in v {
                 item.validate()?;
@@ -6166,10 +6115,6 @@ impl McUpdateVirtualMeetingRoomRequest {
             let v = &self.id;
             super::support::non_empty("id", v.as_str())?;
         }
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
         if let Some(v) = &self.exclusive_users {
             for item in v {
                 item.validate()?;
@@ -6452,6 +6397,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `mc_list_virtual_meeting_rooms`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_mc_list_virtual_meeting_rooms(
         &self,
         req: McListVirtualMeetingRoomsRequest,
@@ -6462,21 +6409,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.mc_list_virtual_meeting_rooms(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (McListVirtualMeetingRoomsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.virtual_meeting_rooms.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -6700,6 +6650,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `mc_list_meeting_room_areas`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_mc_list_meeting_room_areas(&self, req: McListMeetingRoomAreasRequest) -> conf_core::Result<Vec<MeetingRoomArea>> {
         let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
         let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -6707,21 +6659,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.mc_list_meeting_room_areas(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (McListMeetingRoomAreasResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.meeting_room_areas.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -6746,7 +6701,6 @@ impl McCreateMeetingRoomAreaRequest {
     pub fn validate(&self) -> conf_core::Result<()> {
         {
             let v = &self.area;
-            super::support::non_empty("area", v.as_str())?;
             super::support::len_range("area", v.as_str().chars().count(), None, Some(60))?;
         }
         Ok(())
@@ -6815,7 +6769,6 @@ impl McUpdateMeetingRoomAreaRequest {
         }
         {
             let v = &self.area;
-            super::support::non_empty("area", v.as_str())?;
             super::support::len_range("area", v.as_str().chars().count(), None, Some(60))?;
         }
         Ok(())

@@ -993,6 +993,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `nms_list_user_domain_terminals`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_nms_list_user_domain_terminals(&self, req: NmsListUserDomainTerminalsRequest) -> conf_core::Result<Vec<Terminal>> {
         let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
         let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -1000,21 +1002,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.nms_list_user_domain_terminals(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (NmsListUserDomainTerminalsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.terminals.unwrap_or_default();
             let total = resp.total_count.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -1201,6 +1206,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `nms_list_old_terminals`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_nms_list_old_terminals(&self, req: NmsListOldTerminalsRequest) -> conf_core::Result<Vec<OldTerminal>> {
         let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
         let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -1208,21 +1215,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.nms_list_old_terminals(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (NmsListOldTerminalsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.old_terminals.unwrap_or_default();
             let total = resp.total_count.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -1380,6 +1390,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `nms_get_service_domain_terminal_online_statistic`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_nms_get_service_domain_terminal_online_statistic(
         &self,
         req: NmsGetServiceDomainTerminalOnlineStatisticRequest,
@@ -1390,21 +1402,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.nms_get_service_domain_terminal_online_statistic(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (NmsGetServiceDomainTerminalOnlineStatisticResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.statistic.unwrap_or_default();
             let total = resp.total_count.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }

@@ -960,16 +960,9 @@ impl SystemGetTokenRequest {
         Self { oauth_consumer_key: oauth_consumer_key.into(), oauth_consumer_secret: oauth_consumer_secret.into() }
     }
 
-    /// Check every validation rule; nothing is sent when one fails.
+    /// Check every validation rule (this request has none).
+    #[allow(clippy::unused_self)]
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.oauth_consumer_key;
-            super::support::non_empty("oauth_consumer_key", v.as_str())?;
-        }
-        {
-            let v = &self.oauth_consumer_secret;
-            super::support::non_empty("oauth_consumer_secret", conf_core::ExposeSecret::expose_secret(v))?;
-        }
         Ok(())
     }
 
@@ -1084,20 +1077,9 @@ impl SystemLoginRequest {
         Self { username: username.into(), password: password.into(), account_token: account_token.into() }
     }
 
-    /// Check every validation rule; nothing is sent when one fails.
+    /// Check every validation rule (this request has none).
+    #[allow(clippy::unused_self)]
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.username;
-            super::support::non_empty("username", v.as_str())?;
-        }
-        {
-            let v = &self.password;
-            super::support::non_empty("password", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        {
-            let v = &self.account_token;
-            super::support::non_empty("account_token", conf_core::ExposeSecret::expose_secret(v))?;
-        }
         Ok(())
     }
 

@@ -387,10 +387,6 @@ pub struct CascadeMtSpec {
 impl CascadeMtSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.account;
-            super::support::non_empty("account", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -443,10 +439,6 @@ pub struct MtSpec {
 impl MtSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.account;
-            super::support::non_empty("account", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -481,10 +473,6 @@ pub struct VcDeleteMtsMtSpec {
 impl VcDeleteMtsMtSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -534,10 +522,6 @@ pub struct VcCallMtsMtSpec {
 impl VcCallMtsMtSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -683,10 +667,6 @@ pub struct VcStartVmpMemberSpec {
 impl VcStartVmpMemberSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         if let Some(v) = &self.poll {
             v.validate()?;
         }
@@ -776,10 +756,6 @@ pub struct VcUpdateVmpMemberSpec {
 impl VcUpdateVmpMemberSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         if let Some(v) = &self.poll {
             v.validate()?;
         }
@@ -878,10 +854,6 @@ pub struct VcStartMtvmpMemberSpec {
 impl VcStartMtvmpMemberSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -1120,10 +1092,6 @@ pub struct SpiltMemberSpec {
 impl SpiltMemberSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -1160,10 +1128,6 @@ pub struct HduSpec {
 impl HduSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.hdu_id;
-            super::support::non_empty("hdu_id", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -1324,10 +1288,6 @@ pub struct DstSpec {
 impl DstSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.ip;
-            super::support::non_empty("ip", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -1374,10 +1334,6 @@ pub struct VcStartInspectionSrcSpec {
 impl VcStartInspectionSrcSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -1442,10 +1398,6 @@ pub struct VcStartInspectionChannelSrcSpec {
 impl VcStartInspectionChannelSrcSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -1465,10 +1417,6 @@ pub struct VcStartInspectionChannelDstSpec {
 impl VcStartInspectionChannelDstSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -2591,6 +2539,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `vc_list_confs`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_vc_list_confs(&self, req: VcListConfsRequest) -> conf_core::Result<Vec<Conf>> {
         let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
         let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -2598,21 +2548,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.vc_list_confs(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (VcListConfsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.confs.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }
@@ -3220,10 +3173,6 @@ impl VcSetUploadRequest {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
         }
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         Ok(())
     }
 
@@ -3706,10 +3655,6 @@ impl VcSetChairmanRequest {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
         }
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         Ok(())
     }
 
@@ -3830,10 +3775,6 @@ impl VcSetSpeakerRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
-        }
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
         }
         Ok(())
     }
@@ -3956,10 +3897,6 @@ impl VcSetDualstreamRequest {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
         }
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
-        }
         Ok(())
     }
 
@@ -4025,10 +3962,6 @@ impl VcCancelDualstreamRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
-        }
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
         }
         Ok(())
     }
@@ -4296,10 +4229,6 @@ impl VcSetSafetyRequest {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
         }
-        {
-            let v = &self.password;
-            super::support::non_empty("password", conf_core::ExposeSecret::expose_secret(v))?;
-        }
         Ok(())
     }
 
@@ -4373,10 +4302,6 @@ impl VcRenameConfRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
-        }
-        {
-            let v = &self.value;
-            super::support::non_empty("value", v.as_str())?;
         }
         Ok(())
     }
@@ -4457,10 +4382,6 @@ impl VcSendSmsRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
-        }
-        {
-            let v = &self.message;
-            super::support::non_empty("message", v.as_str())?;
         }
         {
             let v = &self.mts;
@@ -6002,14 +5923,6 @@ impl VcStartRecorderRequest {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
         }
-        {
-            let v = &self.video_name;
-            super::support::non_empty("video_name", v.as_str())?;
-        }
-        {
-            let v = &self.vrs_id;
-            super::support::non_empty("vrs_id", v.as_str())?;
-        }
         Ok(())
     }
 
@@ -6399,14 +6312,6 @@ impl VcStartPlaybackRequest {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
         }
-        {
-            let v = &self.file_name;
-            super::support::non_empty("file_name", v.as_str())?;
-        }
-        {
-            let v = &self.vrs_id;
-            super::support::non_empty("vrs_id", v.as_str())?;
-        }
         Ok(())
     }
 
@@ -6687,10 +6592,6 @@ impl VcStartMtvmpRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
-        }
-        {
-            let v = &self.mt_id;
-            super::support::non_empty("mt_id", v.as_str())?;
         }
         if let Some(v) = &self.members {
             for item in v {
@@ -7089,10 +6990,6 @@ impl VcStartHduvmpRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
-        }
-        {
-            let v = &self.hdu_id;
-            super::support::non_empty("hdu_id", v.as_str())?;
         }
         if let Some(v) = &self.members {
             for item in v {
@@ -7646,10 +7543,6 @@ impl VcStartHduRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
-        }
-        {
-            let v = &self.hdu_id;
-            super::support::non_empty("hdu_id", v.as_str())?;
         }
         if let Some(v) = &self.spilt {
             v.validate()?;

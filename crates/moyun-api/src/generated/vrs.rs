@@ -139,10 +139,6 @@ pub struct PrgdelpckinfoSpec {
 impl PrgdelpckinfoSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.prggid;
-            super::support::non_empty("prggid", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -487,21 +483,6 @@ pub struct RoomSpec {
 impl RoomSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.roomname;
-            super::support::non_empty("roomname", v.as_str())?;
-        }
-        {
-            let v = &self.roomno;
-            super::support::non_empty("roomno", v.as_str())?;
-        }
-        if let Some(v) = &self.roompwd {
-            super::support::non_empty("roompwd", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        {
-            let v = &self.preprgname;
-            super::support::non_empty("preprgname", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -661,32 +642,6 @@ pub struct VrsAddPlayroomRoomSpec {
 impl VrsAddPlayroomRoomSpec {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.roomname;
-            super::support::non_empty("roomname", v.as_str())?;
-        }
-        {
-            let v = &self.roomno;
-            super::support::non_empty("roomno", v.as_str())?;
-        }
-        if let Some(v) = &self.roompwd {
-            super::support::non_empty("roompwd", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        if let Some(v) = &self.encryptkey {
-            super::support::non_empty("encryptkey", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        {
-            let v = &self.prgalias;
-            super::support::non_empty("prgalias", v.as_str())?;
-        }
-        {
-            let v = &self.path;
-            super::support::non_empty("path", v.as_str())?;
-        }
-        {
-            let v = &self.prgname;
-            super::support::non_empty("prgname", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -1091,16 +1046,9 @@ impl VrsLoginRequest {
         Self { username: username.into(), psd: psd.into() }
     }
 
-    /// Check every validation rule; nothing is sent when one fails.
+    /// Check every validation rule (this request has none).
+    #[allow(clippy::unused_self)]
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.username;
-            super::support::non_empty("username", v.as_str())?;
-        }
-        {
-            let v = &self.psd;
-            super::support::non_empty("psd", conf_core::ExposeSecret::expose_secret(v))?;
-        }
         Ok(())
     }
 
@@ -1265,12 +1213,9 @@ impl VrsAddProgramFolderRequest {
         Self { foldername: foldername.into() }
     }
 
-    /// Check every validation rule; nothing is sent when one fails.
+    /// Check every validation rule (this request has none).
+    #[allow(clippy::unused_self)]
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.foldername;
-            super::support::non_empty("foldername", v.as_str())?;
-        }
         Ok(())
     }
 
@@ -1331,10 +1276,6 @@ impl VrsUpdateProgramFolderRequest {
         {
             let v = &self.id;
             super::support::non_empty("id", v.as_str())?;
-        }
-        {
-            let v = &self.foldername;
-            super::support::non_empty("foldername", v.as_str())?;
         }
         Ok(())
     }
@@ -1402,10 +1343,6 @@ impl VrsDeleteProgramFolderRequest {
         {
             let v = &self.id;
             super::support::non_empty("id", v.as_str())?;
-        }
-        {
-            let v = &self.foldername;
-            super::support::non_empty("foldername", v.as_str())?;
         }
         Ok(())
     }
@@ -1658,6 +1595,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `vrs_list_programs`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_vrs_list_programs(&self, req: VrsListProgramsRequest) -> conf_core::Result<Vec<Prginfo>> {
         let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
         let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -1665,21 +1604,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.vrs_list_programs(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (VrsListProgramsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.prginfo.unwrap_or_default();
             let total = resp.prgcount.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += 1;
+            position = position.saturating_add(1);
         }
         Ok(all)
     }
@@ -1982,6 +1924,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `vrs_list_liverooms`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_vrs_list_liverooms(&self, req: VrsListLiveroomsRequest) -> conf_core::Result<Vec<Roomstate>> {
         let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
         let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -1989,21 +1933,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.vrs_list_liverooms(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (VrsListLiveroomsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.roomstate.unwrap_or_default();
             let total = resp.roomcount.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += 1;
+            position = position.saturating_add(1);
         }
         Ok(all)
     }
@@ -2094,6 +2041,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `vrs_list_resrooms`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_vrs_list_resrooms(&self, req: VrsListResroomsRequest) -> conf_core::Result<Vec<Liveinfo>> {
         let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
         let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -2101,21 +2050,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.vrs_list_resrooms(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (VrsListResroomsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.liveinfo.unwrap_or_default();
             let total = resp.livecount.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += 1;
+            position = position.saturating_add(1);
         }
         Ok(all)
     }
@@ -2217,6 +2169,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `vrs_list_recrooms`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_vrs_list_recrooms(&self, req: VrsListRecroomsRequest) -> conf_core::Result<Vec<RoomstateInfo>> {
         let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
         let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -2224,21 +2178,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.vrs_list_recrooms(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (VrsListRecroomsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.roomstate.unwrap_or_default();
             let total = resp.roomcount.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += 1;
+            position = position.saturating_add(1);
         }
         Ok(all)
     }
@@ -2952,6 +2909,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `vrs_list_playrooms`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_vrs_list_playrooms(&self, req: VrsListPlayroomsRequest) -> conf_core::Result<Vec<VrsListPlayroomsRoomstate>> {
         let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
         let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -2959,21 +2918,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.vrs_list_playrooms(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (VrsListPlayroomsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.roomstate.unwrap_or_default();
             let total = resp.roomcount.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += 1;
+            position = position.saturating_add(1);
         }
         Ok(all)
     }
@@ -3598,6 +3560,8 @@ impl crate::MoyunClient {
     }
 
     /// Every item of `vrs_list_transtasks`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_vrs_list_transtasks(&self, req: VrsListTranstasksRequest) -> conf_core::Result<Vec<Taskinfo>> {
         let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
         let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
@@ -3605,21 +3569,24 @@ impl crate::MoyunClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let resp = self.vrs_list_transtasks(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (VrsListTranstasksResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.taskinfo.unwrap_or_default();
             let total = resp.prgcount.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += 1;
+            position = position.saturating_add(1);
         }
         Ok(all)
     }

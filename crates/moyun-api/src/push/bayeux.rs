@@ -5,11 +5,14 @@ use std::time::Duration;
 
 use conf_core::{Error, RequestInfo, TimeoutKind, TransportKind};
 use http::{HeaderMap, HeaderValue, Method};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 use url::Url;
 
-use super::{Command, PushConfig, PushEvent, PushMessage};
+use std::sync::{Arc, Mutex};
+
+use super::{Command, PushConfig, PushEnd, PushEvent, PushMessage};
 use crate::MoyunClient;
 use crate::session::{Session, SessionInner};
 
@@ -38,7 +41,27 @@ pub fn validate_channel(channel: &str) -> Result<(), Error> {
 }
 
 fn info(operation: &'static str) -> RequestInfo {
-    RequestInfo { vendor: "moyun", operation, method: Method::POST, path: PUBLISH_PATH, attempts: 1 }
+    RequestInfo { vendor: "moyun", operation, method: Method::POST, path: PUBLISH_PATH, attempts: 1, origin: None }
+}
+
+/// Most of an error answer's body read (for its excerpt); it is never parsed.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Longest advised long-poll hold time or poll interval believed (10 minutes).
+pub(crate) const MAX_ADVICE: Duration = Duration::from_secs(600);
+
+/// The read bounds of one exchange (from [`PushConfig`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    reply: usize,
+    messages: usize,
+    message: usize,
+}
+
+impl Limits {
+    pub(crate) fn of(config: &PushConfig) -> Self {
+        Self { reply: config.max_reply_bytes.max(1), messages: config.max_messages.max(1), message: config.max_message_bytes.max(1) }
+    }
 }
 
 /// POST a batch of Bayeux messages; answer the reply's messages.
@@ -49,31 +72,84 @@ async fn exchange(
     operation: &'static str,
     messages: Value,
     limit: Duration,
+    limits: Limits,
 ) -> Result<Vec<Value>, Error> {
     let request = http.post(url).headers(headers).header(http::header::CONTENT_TYPE, "application/json;charset=UTF-8").json(&messages);
     let send = async {
         let resp = request.send().await.map_err(|e| transport(operation, &e))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| transport(operation, &e))?;
-        Ok::<_, Error>((status, body))
+        // An error answer is read only for its excerpt, with a small cap.
+        let cap = if status.is_success() { limits.reply } else { MAX_ERROR_BODY.min(limits.reply) };
+        let (body, complete) = read_capped(resp, cap).await.map_err(|e| transport(operation, &e))?;
+        Ok::<_, Error>((status, body, complete))
     };
-    let (status, body) = match tokio::time::timeout(limit, send).await {
+    let (status, body, complete) = match tokio::time::timeout(limit, send).await {
         Ok(r) => r?,
         Err(_) => return Err(Error::Timeout { request: info(operation), kind: TimeoutKind::Attempt(limit) }),
     };
     if !status.is_success() {
-        return Err(Error::HttpStatus {
+        let mut body_excerpt = conf_core::error::excerpt(&body);
+        if !complete {
+            body_excerpt.push_str(&format!(" (body over {cap} bytes: not read further)", cap = MAX_ERROR_BODY.min(limits.reply)));
+        }
+        return Err(Error::HttpStatus { request: info(operation), status: status.as_u16(), body_excerpt, retry_after: None });
+    }
+    if !complete {
+        return Err(Error::Transport {
             request: info(operation),
-            status: status.as_u16(),
-            body_excerpt: conf_core::error::excerpt(&body),
-            retry_after: None,
+            kind: TransportKind::Other,
+            message: format!("CometD reply larger than {} bytes: not read further", limits.reply),
+            sent: true,
         });
     }
-    let value: Value = conf_core::envelope::decode_json(&info(operation), &body, false)?;
-    Ok(match value {
-        Value::Array(v) => v,
-        other => vec![other],
-    })
+    parse_batch(operation, &body, limits)
+}
+
+/// Read at most `cap` bytes of the body: `(body, true)` when it ended within the cap,
+/// `(first cap bytes, false)` when there was more (the rest is not read).
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<(bytes::Bytes, bool), reqwest::Error> {
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        // Declared too long: read only what the excerpt needs.
+        let first = resp.chunk().await?.unwrap_or_default();
+        return Ok((first.slice(..first.len().min(cap)), false));
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = cap - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body.freeze(), false));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body.freeze(), true))
+}
+
+/// Split a reply into its messages in one linear pass (each kept as raw JSON text
+/// borrowed from the body), check the batch and message limits, then decode each.
+fn parse_batch(operation: &'static str, body: &[u8], limits: Limits) -> Result<Vec<Value>, Error> {
+    let request = info(operation);
+    let bad = |message: String| conf_core::envelope::decode_error(&request, body, false, message);
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first != Some(b'[') {
+        // A single message not wrapped in an array.
+        if body.len() > limits.message {
+            return Err(bad(format!("a CometD message larger than {} bytes", limits.message)));
+        }
+        return conf_core::envelope::decode_json(&request, body, false).map(|v| vec![v]);
+    }
+    let raw: Vec<&RawValue> = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+    if raw.len() > limits.messages {
+        return Err(bad(format!("{} CometD messages in one reply (limit {})", raw.len(), limits.messages)));
+    }
+    raw.into_iter()
+        .map(|m| {
+            if m.get().len() > limits.message {
+                return Err(bad(format!("a CometD message larger than {} bytes", limits.message)));
+            }
+            serde_json::from_str(m.get()).map_err(|e| bad(e.to_string()))
+        })
+        .collect()
 }
 
 fn transport(operation: &'static str, e: &reqwest::Error) -> Error {
@@ -137,6 +213,8 @@ pub(crate) struct Connection {
     next_id: u64,
     handshakes: u64,
     request_timeout: Duration,
+    limits: Limits,
+    ended: Arc<Mutex<Option<PushEnd>>>,
 }
 
 impl Connection {
@@ -146,6 +224,7 @@ impl Connection {
         events: mpsc::Sender<PushEvent>,
         commands: mpsc::UnboundedReceiver<Command>,
         domain: watch::Sender<Option<String>>,
+        ended: Arc<Mutex<Option<PushEnd>>>,
     ) -> Self {
         let url = conf_core::endpoint::join(&client.core().config().base_url, &config.path);
         let mut headers = HeaderMap::new();
@@ -153,6 +232,7 @@ impl Connection {
             headers.insert(k, v);
         }
         headers.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
+        let limits = Limits::of(&config);
         let mut channels = Vec::new();
         for c in &config.channels {
             if !channels.contains(c) {
@@ -177,6 +257,8 @@ impl Connection {
             next_id: 0,
             handshakes: 0,
             request_timeout: client.core().config().attempt_timeout,
+            limits,
+            ended,
         }
     }
 
@@ -222,7 +304,17 @@ impl Connection {
                 tracing::info!(error = %e, "moyun push: handshake refused: logging in again");
                 session.renew(&login, false).await?;
                 self.logins.borrow_and_update();
-                self.try_handshake().await?
+                match self.try_handshake().await {
+                    Ok(r) => r,
+                    Err(e) if auth_refused(&e) => {
+                        return Err(Error::Auth {
+                            request: info("push.handshake"),
+                            message: "the handshake was refused right after a fresh login".into(),
+                            source: Some(Box::new(e)),
+                        });
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             Err(e) => return Err(e),
         };
@@ -259,7 +351,8 @@ impl Connection {
             "id": self.id(),
         }]);
         let replies =
-            exchange(self.http.clone(), self.url.clone(), self.headers.clone(), "push.handshake", msg, self.request_limit()).await?;
+            exchange(self.http.clone(), self.url.clone(), self.headers.clone(), "push.handshake", msg, self.request_limit(), self.limits)
+                .await?;
         let reply = reply_for(&replies, "/meta/handshake").cloned().ok_or_else(|| Error::Decode {
             request: info("push.handshake"),
             excerpt: conf_core::error::excerpt(Value::Array(replies.clone()).to_string().as_bytes()),
@@ -274,6 +367,7 @@ impl Connection {
                 code: error_text(&reply).split("::").next().unwrap_or("").to_string(),
                 message: format!("handshake refused: {}", error_text(&reply)),
                 retryable: true,
+                request_id: None,
             })
         }
     }
@@ -295,7 +389,8 @@ impl Connection {
             full.iter().map(|c| json!({"channel": meta, "clientId": client_id, "subscription": c, "id": self.id()})).collect();
         let op = if meta == "/meta/subscribe" { "push.subscribe" } else { "push.unsubscribe" };
         let replies =
-            exchange(self.http.clone(), self.url.clone(), self.headers.clone(), op, Value::Array(msgs), self.request_limit()).await?;
+            exchange(self.http.clone(), self.url.clone(), self.headers.clone(), op, Value::Array(msgs), self.request_limit(), self.limits)
+                .await?;
         let mut ok = Vec::new();
         for c in &full {
             let reply = replies.iter().find(|m| {
@@ -310,6 +405,7 @@ impl Connection {
                         code: "402".into(),
                         message: error_text(r),
                         retryable: true,
+                        request_id: None,
                     });
                 }
                 Some(r) => self.emit(PushEvent::SubscribeFailed { channel: c.clone(), error: error_text(r) }).await,
@@ -323,11 +419,12 @@ impl Connection {
     fn apply_advice(&mut self, m: &Value) {
         if let Some(advice) = m.get("advice") {
             // `timeout: 0` asks for an immediate answer to one poll; it is not the hold time.
+            // Server numbers: clamped, so an absurd advice neither overflows nor stalls the stream.
             if let Some(t) = advice.get("timeout").and_then(Value::as_u64).filter(|t| *t > 0) {
-                self.timeout = Duration::from_millis(t);
+                self.timeout = Duration::from_millis(t).min(MAX_ADVICE);
             }
             if let Some(i) = advice.get("interval").and_then(Value::as_u64) {
-                self.interval = Duration::from_millis(i);
+                self.interval = Duration::from_millis(i).min(MAX_ADVICE);
             }
         }
     }
@@ -352,20 +449,29 @@ impl Connection {
         }
     }
 
-    /// The connection loop: long polls, re-handshakes, reconnection backoff.
+    /// The connection loop: long polls, re-handshakes, reconnection backoff, and the
+    /// failure budget (consecutive failed reconnects; rejected credentials end it at once).
     pub(crate) async fn run(mut self) {
         let mut backoff = self.config.min_backoff;
+        let mut failures = 0u32;
         loop {
             if self.client_id.is_none() {
                 match self.handshake().await {
-                    Ok(()) => backoff = self.config.min_backoff,
+                    Ok(()) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, "moyun push: handshake failed");
                         self.emit(PushEvent::Disconnected { reason: e.to_string() }).await;
+                        if credentials_rejected(&e) {
+                            return self.end(PushEnd::CredentialsRejected(e)).await;
+                        }
+                        failures = failures.saturating_add(1);
+                        if let Some(end) = self.over_budget(failures, e) {
+                            return self.end(end).await;
+                        }
                         if self.pause(backoff).await {
                             return;
                         }
-                        backoff = (backoff * 2).min(self.config.max_backoff);
+                        backoff = self.next_backoff(backoff);
                         continue;
                     }
                 }
@@ -373,8 +479,8 @@ impl Connection {
             let client_id = self.client_id.clone().unwrap_or_default();
             let msg = json!([{"channel": "/meta/connect", "clientId": client_id, "connectionType": "long-polling", "id": self.id()}]);
             // The watchdog: a poll silent past the advised timeout plus the margin is dropped.
-            let limit = self.timeout + self.config.watchdog_margin;
-            let poll = exchange(self.http.clone(), self.url.clone(), self.headers.clone(), "push.connect", msg, limit);
+            let limit = self.timeout.saturating_add(self.config.watchdog_margin);
+            let poll = exchange(self.http.clone(), self.url.clone(), self.headers.clone(), "push.connect", msg, limit, self.limits);
             tokio::pin!(poll);
             let end = loop {
                 tokio::select! {
@@ -400,21 +506,42 @@ impl Connection {
                     tracing::warn!(error = %e, "moyun push: long poll failed");
                     self.client_id = None;
                     self.emit(PushEvent::Disconnected { reason: e.to_string() }).await;
+                    failures = failures.saturating_add(1);
+                    if let Some(end) = self.over_budget(failures, e) {
+                        return self.end(end).await;
+                    }
                     if self.pause(backoff).await {
                         return;
                     }
-                    backoff = (backoff * 2).min(self.config.max_backoff);
+                    backoff = self.next_backoff(backoff);
                 }
                 PollEnd::Replies(Ok(replies)) => {
+                    let connected =
+                        replies.iter().any(|m| m.get("channel").and_then(Value::as_str) == Some("/meta/connect") && successful(m));
                     self.handle_replies(replies).await;
-                    let pause = if self.client_id.is_some() {
+                    let pause = if self.client_id.is_some() && connected {
                         backoff = self.config.min_backoff;
+                        failures = 0;
                         self.interval
                     } else {
-                        // Refused (`402::Unknown client`, `reconnect: handshake`): handshake again,
-                        // after a pause that grows if the server keeps refusing.
+                        // Refused (`402::Unknown client`, `reconnect: handshake`) or a reply with no
+                        // `/meta/connect` answer: poll or handshake again, after a pause that grows
+                        // if the server keeps doing it; it counts against the failure budget.
+                        failures = failures.saturating_add(1);
+                        let why = Error::Decode {
+                            request: info("push.connect"),
+                            excerpt: String::new(),
+                            message: if self.client_id.is_some() {
+                                "the long poll's reply has no successful /meta/connect answer".into()
+                            } else {
+                                "the server refused the long poll".into()
+                            },
+                        };
+                        if let Some(end) = self.over_budget(failures, why) {
+                            return self.end(end).await;
+                        }
                         let b = backoff;
-                        backoff = (backoff * 2).min(self.config.max_backoff);
+                        backoff = self.next_backoff(backoff);
                         b
                     };
                     if !pause.is_zero() && self.pause(pause).await {
@@ -423,6 +550,23 @@ impl Connection {
                 }
             }
         }
+    }
+
+    fn next_backoff(&self, backoff: Duration) -> Duration {
+        backoff.saturating_mul(2).min(self.config.max_backoff)
+    }
+
+    /// The end of the stream when `failures` in a row exhaust the budget.
+    fn over_budget(&self, failures: u32, last: Error) -> Option<PushEnd> {
+        self.config.max_failures.filter(|max| failures >= *max).map(|_| PushEnd::TooManyFailures { failures, last })
+    }
+
+    /// End the stream: record why, say it in the log, close the event channel.
+    async fn end(mut self, end: PushEnd) {
+        tracing::error!(reason = %end, "moyun push: stream ended");
+        *self.ended.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(end);
+        self.disconnect().await;
+        // Dropping `self` drops the event sender: the stream yields `None`.
     }
 
     async fn handle_replies(&mut self, replies: Vec<Value>) {
@@ -458,14 +602,28 @@ impl Connection {
     async fn disconnect(&mut self) {
         if let Some(client_id) = self.client_id.take() {
             let msg = json!([{"channel": "/meta/disconnect", "clientId": client_id, "id": self.id()}]);
-            let _ =
-                exchange(self.http.clone(), self.url.clone(), self.headers.clone(), "push.disconnect", msg, Duration::from_secs(2)).await;
+            let _ = exchange(
+                self.http.clone(),
+                self.url.clone(),
+                self.headers.clone(),
+                "push.disconnect",
+                msg,
+                Duration::from_secs(2),
+                self.limits,
+            )
+            .await;
         }
     }
 }
 
 fn is_unknown_client(m: &Value) -> bool {
     error_text(m).starts_with("402")
+}
+
+/// Whether an error says the credentials themselves are refused (wrong application key or
+/// secret `10001`, wrong password `10101`, or an [`Error::Auth`]): retrying cannot help.
+fn credentials_rejected(e: &Error) -> bool {
+    matches!(e, Error::Auth { .. }) || matches!(e.vendor_code(), Some("10001" | "10101"))
 }
 
 /// Whether a handshake failure says the session (cookie) was refused.

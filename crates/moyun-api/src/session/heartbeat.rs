@@ -16,6 +16,8 @@ use conf_core::operation::encode_path_segment;
 use conf_core::{AuthMode, Body, Client, Error, ExposeSecret, Operation, WeakClient};
 use http::Method;
 
+use crate::form::with_form_charset;
+
 use super::{CODE_NOT_LOGGED_IN, CODE_TOKEN_REJECTED, Login, Session, SessionInner};
 
 /// Start the heartbeat task of `client`.
@@ -66,12 +68,12 @@ async fn beat(client: &Client, login: &Login) -> Result<(), Error> {
         .auth(AuthMode::None)
         .idempotent(true)
         .body(Body::Form(Vec::new()));
-    client.execute(op).await?;
+    client.execute(with_form_charset(op)).await?;
     let op = Operation::new("moyun", "system.heartbeat", Method::POST, "/api/v1/system/heartbeat", "/api/v1/system/heartbeat")
         .auth(AuthMode::None)
         .idempotent(true)
         .body(Body::Form(vec![("account_token".into(), token.to_string())]));
-    client.execute(op).await?;
+    client.execute(with_form_charset(op)).await?;
     tracing::debug!("moyun heartbeat ok");
     Ok(())
 }

@@ -2,12 +2,20 @@
 //!
 //! [`EventStream`] is a [`futures_core::Stream`] of [`Event`]s. It reconnects after a
 //! drop with capped backoff (at most [`EventOptions::max_backoff`] between tries, default
-//! 5 s), always with the session's current token; a connection silent for
-//! [`EventOptions::silence_timeout`] (default 60 s: no bytes, not even a keep-alive
-//! comment) counts as dropped. Every (re)connection starts with the
-//! `participant_sync_begin` ... `participant_sync_end` bracket resending the whole roster
-//! (there is no replay of missed events), which [`crate::Roster`] relies on. The stream
-//! ends after a `disconnect` event or when the session closes.
+//! 5 s), always with the session's current token. Watchdogs: a connection without a
+//! complete line (event, field or keep-alive comment; bytes that never finish a line do not
+//! count) for [`EventOptions::silence_timeout`] (default 60 s), or without an event for
+//! [`EventOptions::event_timeout`] (default 5 min), counts as dropped. Every
+//! (re)connection starts with the `participant_sync_begin` ... `participant_sync_end`
+//! bracket resending the whole roster (there is no replay of missed events), which
+//! [`crate::Roster`] relies on.
+//!
+//! The stream ends after a `disconnect` event or when the session closes; it gives up, with
+//! [`EventStream::error`] saying why, after [`EventOptions::max_failures`] consecutive
+//! failed connections (default 30: refused, broken, or ended without delivering an event),
+//! or when the node refuses the token again right after it was renewed (a credential
+//! rejected for good). The SSE parser keeps at most one line ([`sse::SseLimits`], default
+//! 64 KiB) and one event's data (default 1 MiB), in linear time.
 
 pub mod sse;
 mod stream;
@@ -19,7 +27,23 @@ use conf_core::de::{opt_bool_lenient, opt_string_lenient, opt_u64_lenient};
 
 use crate::generated::{LayoutView, Participant};
 
+pub use sse::SseLimits;
 pub use stream::{EventOptions, EventStream, StreamStats};
+
+/// The extension trait that consumes an [`EventStream`] (`.next()`, `.take(n)`, ...):
+/// `futures-util`'s `StreamExt`, re-exported so that no extra dependency is needed.
+///
+/// ```no_run
+/// use vmr_rest::events::StreamExt;
+///
+/// # async fn demo(session: vmr_rest::VmrSession) {
+/// let mut events = session.events();
+/// while let Some(event) = events.next().await {
+///     println!("{}", event.name());
+/// }
+/// # }
+/// ```
+pub use futures_util::StreamExt;
 
 /// One event of the room.
 #[derive(Debug, Clone, PartialEq)]

@@ -358,10 +358,6 @@ pub struct Participant {
 impl Participant {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.uuid;
-            super::support::non_empty("uuid", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -573,10 +569,6 @@ pub struct LayoutOverride {
 impl LayoutOverride {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.actors_overlay_text;
-            super::support::non_empty("actors_overlay_text", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -588,6 +580,15 @@ pub struct DialResult {
     /// New participant uuids.
     #[serde(rename = "participant_uuids", deserialize_with = "super::support::req_list")]
     pub participant_uuids: Vec<String>,
+}
+
+/// Answer of `start_service`: whether the node carried it out.
+#[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
+#[serde(crate = "conf_core::__private::serde", default)]
+pub struct StartServiceResult {
+    /// `false` on an enterprise cloud, whose node answers 200 OK without starting anything (the document's support table: "视通先返回200 OK,保证不出错"); `true` on a public cloud or a node declared with `DeploymentProfile::allow("start_service")`.
+    #[serde(rename = "acted", deserialize_with = "super::support::req")]
+    pub acted: bool,
 }
 
 /// Answer of `participants`.
@@ -891,7 +892,7 @@ impl crate::Room {
 
 /// Request of `start_service` (`POST /start_service`).
 ///
-/// Start the conference and admit every waiting guest (public cloud only).
+/// Start the conference and admit every waiting guest. An enterprise-cloud node answers success without acting: the call is sent anyway, so code written for the public cloud keeps working, and the result's `acted` is `false` (also logged at `info`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StartServiceRequest {}
 impl StartServiceRequest {
@@ -913,25 +914,23 @@ impl StartServiceRequest {
         let path = "/start_service";
         let mut op = conf_core::Operation::new("vmr", "start_service", conf_core::__private::http::Method::POST, "/start_service", path);
         op = op.idempotent(true);
-        op = op.needs(&["deployment:public"]);
         op = op.body(conf_core::Body::Form(Vec::new()));
         Ok(op)
     }
 }
 
 impl crate::Room {
-    /// Start the conference and admit every waiting guest (public cloud only).
+    /// Start the conference and admit every waiting guest. An enterprise-cloud node answers success without acting: the call is sent anyway, so code written for the public cloud keeps working, and the result's `acted` is `false` (also logged at `info`).
     ///
     /// `POST /start_service`
-    pub async fn start_service(&self, req: StartServiceRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub async fn start_service(&self, req: StartServiceRequest) -> conf_core::Result<StartServiceResult> {
+        self.call(req.into_operation()?).await
     }
 }
 
 /// Request of `muteguests` (`POST /muteguests`).
 ///
-/// Mute every guest.
+/// Mute every guest present and every guest joining later. Enterprise cloud (the document's support table): mutes everyone except the chair and the current speaker, and everyone joining later.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MuteGuestsRequest {}
 impl MuteGuestsRequest {
@@ -959,7 +958,7 @@ impl MuteGuestsRequest {
 }
 
 impl crate::Room {
-    /// Mute every guest.
+    /// Mute every guest present and every guest joining later. Enterprise cloud (the document's support table): mutes everyone except the chair and the current speaker, and everyone joining later.
     ///
     /// `POST /muteguests` (vendor name `muteguests`)
     pub async fn mute_guests(&self, req: MuteGuestsRequest) -> conf_core::Result<()> {
@@ -1069,12 +1068,9 @@ impl MessageRequest {
         self
     }
 
-    /// Check every validation rule; nothing is sent when one fails.
+    /// Check every validation rule (this request has none).
+    #[allow(clippy::unused_self)]
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.payload;
-            super::support::non_empty("payload", v.as_str())?;
-        }
         Ok(())
     }
 

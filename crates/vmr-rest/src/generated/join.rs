@@ -82,7 +82,6 @@ impl CheckJoinRequest {
         }
         {
             let v = &self.participant_name;
-            super::support::non_empty("participantName", v.as_str())?;
             super::support::len_range("participantName", v.as_str().chars().count(), None, Some(50))?;
         }
         if let Some(v) = &self.join_pwd {
@@ -101,19 +100,19 @@ impl CheckJoinRequest {
         op = op.idempotent(true);
         op = op.auth(conf_core::AuthMode::None);
         op = op.sensitive();
-        let mut form: Vec<(String, String)> = Vec::new();
+        let mut body = super::support::JsonObject::new();
         {
             let v = &self.join_account;
-            form.push(("joinAccount".to_owned(), v.clone()));
+            body.field("joinAccount", v)?;
         }
         {
             let v = &self.participant_name;
-            form.push(("participantName".to_owned(), v.clone()));
+            body.field("participantName", v)?;
         }
         if let Some(v) = &self.join_pwd {
-            form.push(("joinPwd".to_owned(), conf_core::ExposeSecret::expose_secret(v).to_owned()));
+            body.field("joinPwd", conf_core::ExposeSecret::expose_secret(v))?;
         }
-        op = op.body(conf_core::Body::Form(form));
+        op = op.body(conf_core::Body::Json { bytes: conf_core::__private::bytes::Bytes::from(body.finish()), content_type: None });
         Ok(op)
     }
 }

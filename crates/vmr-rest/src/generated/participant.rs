@@ -117,7 +117,7 @@ impl<'de> conf_core::__private::serde::Deserialize<'de> for PresentDirection {
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
 #[serde(crate = "conf_core::__private::serde", default)]
 pub struct CallAnswer {
-    /// Id of the sub-call (send it an ack before media flows, for WebRTC).
+    /// Id of the sub-call. WebRTC: acknowledge it with `call_ack` before media flows; end it with `call_disconnect`.
     #[serde(rename = "call_uuid", deserialize_with = "super::support::req")]
     pub call_uuid: String,
     /// WebRTC: SDP answer.
@@ -134,10 +134,6 @@ pub struct CallAnswer {
 impl CallAnswer {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.call_uuid;
-            super::support::non_empty("call_uuid", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -200,7 +196,7 @@ impl crate::Room {
 
 /// Request of `mute` (`POST /participants/{participant_uuid}/mute`).
 ///
-/// Mute this participant.
+/// Mute this participant. The document's support table remarks on muting: public cloud mutes the current and later-joining guests; enterprise cloud mutes everyone except the chair and the current speaker, and later joiners (see `mute_guests`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParticipantMuteRequest {
     /// Participant uuid.
@@ -245,7 +241,7 @@ impl ParticipantMuteRequest {
 }
 
 impl crate::Room {
-    /// Mute this participant.
+    /// Mute this participant. The document's support table remarks on muting: public cloud mutes the current and later-joining guests; enterprise cloud mutes everyone except the chair and the current speaker, and later joiners (see `mute_guests`).
     ///
     /// `POST /participants/{participant_uuid}/mute` (vendor name `mute`)
     pub async fn participant_mute(&self, req: ParticipantMuteRequest) -> conf_core::Result<()> {
@@ -811,7 +807,7 @@ impl crate::Room {
 
 /// Request of `calls` (`POST /participants/{participant_uuid}/calls`).
 ///
-/// Add a media channel (sub-call) to this WebRTC or RTMP participant.
+/// Add a media channel (sub-call) to this WebRTC or RTMP participant. A WebRTC answer must be acknowledged with `call_ack` (the document: media starts only after the ack for its `call_uuid`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallsRequest {
     /// Participant uuid.
@@ -907,10 +903,142 @@ impl CallsRequest {
 }
 
 impl crate::Room {
-    /// Add a media channel (sub-call) to this WebRTC or RTMP participant.
+    /// Add a media channel (sub-call) to this WebRTC or RTMP participant. A WebRTC answer must be acknowledged with `call_ack` (the document: media starts only after the ack for its `call_uuid`).
     ///
     /// `POST /participants/{participant_uuid}/calls`
     pub async fn calls(&self, req: CallsRequest) -> conf_core::Result<CallAnswer> {
         self.call(req.into_operation()?).await
+    }
+}
+
+/// Request of `ack` (`POST /participants/{participant_uuid}/calls/{call_uuid}/ack`).
+///
+/// Acknowledge the answer of a WebRTC `calls` sub-call: the document requires an ack for its `call_uuid` before media flows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallAckRequest {
+    /// Participant uuid (the one `calls` was sent for).
+    pub participant_uuid: String,
+    /// `call_uuid` of the `calls` answer.
+    pub call_uuid: String,
+}
+
+impl CallAckRequest {
+    /// A request with the required fields; optional fields are unset.
+    pub fn new(participant_uuid: impl Into<String>, call_uuid: impl Into<String>) -> Self {
+        Self { participant_uuid: participant_uuid.into(), call_uuid: call_uuid.into() }
+    }
+
+    /// Check every validation rule; nothing is sent when one fails.
+    pub fn validate(&self) -> conf_core::Result<()> {
+        {
+            let v = &self.participant_uuid;
+            super::support::non_empty("participant_uuid", v.as_str())?;
+        }
+        {
+            let v = &self.call_uuid;
+            super::support::non_empty("call_uuid", v.as_str())?;
+        }
+        Ok(())
+    }
+
+    /// Validate and describe the call for the transport.
+    #[allow(clippy::vec_init_then_push)]
+    pub fn into_operation(self) -> conf_core::Result<conf_core::Operation> {
+        self.validate()?;
+        let segment_0 = {
+            let v = &self.participant_uuid;
+            conf_core::operation::encode_path_segment(v.as_str())
+        };
+        let segment_1 = {
+            let v = &self.call_uuid;
+            conf_core::operation::encode_path_segment(v.as_str())
+        };
+        let path = ["/participants/", segment_0.as_str(), "/calls/", segment_1.as_str(), "/ack"].concat();
+        let mut op = conf_core::Operation::new(
+            "vmr",
+            "ack",
+            conf_core::__private::http::Method::POST,
+            "/participants/{participant_uuid}/calls/{call_uuid}/ack",
+            path,
+        );
+        op = op.idempotent(true);
+        op = op.body(conf_core::Body::Form(Vec::new()));
+        Ok(op)
+    }
+}
+
+impl crate::Room {
+    /// Acknowledge the answer of a WebRTC `calls` sub-call: the document requires an ack for its `call_uuid` before media flows.
+    ///
+    /// `POST /participants/{participant_uuid}/calls/{call_uuid}/ack` (vendor name `ack`)
+    pub async fn call_ack(&self, req: CallAckRequest) -> conf_core::Result<()> {
+        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
+        Ok(())
+    }
+}
+
+/// Request of `disconnect` (`POST /participants/{participant_uuid}/calls/{call_uuid}/disconnect`).
+///
+/// End one sub-call of this participant (the participant stays).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallDisconnectRequest {
+    /// Participant uuid.
+    pub participant_uuid: String,
+    /// `call_uuid` of the sub-call.
+    pub call_uuid: String,
+}
+
+impl CallDisconnectRequest {
+    /// A request with the required fields; optional fields are unset.
+    pub fn new(participant_uuid: impl Into<String>, call_uuid: impl Into<String>) -> Self {
+        Self { participant_uuid: participant_uuid.into(), call_uuid: call_uuid.into() }
+    }
+
+    /// Check every validation rule; nothing is sent when one fails.
+    pub fn validate(&self) -> conf_core::Result<()> {
+        {
+            let v = &self.participant_uuid;
+            super::support::non_empty("participant_uuid", v.as_str())?;
+        }
+        {
+            let v = &self.call_uuid;
+            super::support::non_empty("call_uuid", v.as_str())?;
+        }
+        Ok(())
+    }
+
+    /// Validate and describe the call for the transport.
+    #[allow(clippy::vec_init_then_push)]
+    pub fn into_operation(self) -> conf_core::Result<conf_core::Operation> {
+        self.validate()?;
+        let segment_0 = {
+            let v = &self.participant_uuid;
+            conf_core::operation::encode_path_segment(v.as_str())
+        };
+        let segment_1 = {
+            let v = &self.call_uuid;
+            conf_core::operation::encode_path_segment(v.as_str())
+        };
+        let path = ["/participants/", segment_0.as_str(), "/calls/", segment_1.as_str(), "/disconnect"].concat();
+        let mut op = conf_core::Operation::new(
+            "vmr",
+            "disconnect",
+            conf_core::__private::http::Method::POST,
+            "/participants/{participant_uuid}/calls/{call_uuid}/disconnect",
+            path,
+        );
+        op = op.idempotent(true);
+        op = op.body(conf_core::Body::Form(Vec::new()));
+        Ok(op)
+    }
+}
+
+impl crate::Room {
+    /// End one sub-call of this participant (the participant stays).
+    ///
+    /// `POST /participants/{participant_uuid}/calls/{call_uuid}/disconnect` (vendor name `disconnect`)
+    pub async fn call_disconnect(&self, req: CallDisconnectRequest) -> conf_core::Result<()> {
+        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
+        Ok(())
     }
 }

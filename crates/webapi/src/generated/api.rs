@@ -225,7 +225,7 @@ pub struct GetRoomRecordResponse {
 /// Book a meeting (预约会议). Not idempotent: never replayed once it may have reached the server, a duplicate meeting is worse than an error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeetingCreateRequest {
-    /// Meeting name (not empty).
+    /// Meeting name: not empty (document 002, error 4003 会议名称不允许为空); whitespace is sent as given.
     pub meeting_name: String,
     /// Start, sent as Unix seconds.
     pub start_time: std::time::SystemTime,
@@ -263,7 +263,6 @@ impl MeetingCreateRequest {
         }
         {
             let v = &self.chairman_pwd;
-            super::support::non_empty("chairmanpwd", v.as_str())?;
             super::support::len_range("chairmanpwd", v.as_str().chars().count(), Some(4), Some(20))?;
         }
         Ok(())
@@ -319,7 +318,7 @@ pub struct MeetingModifyRequest {
     pub serial: String,
     /// Start, sent as Unix seconds (required by the document).
     pub start_time: std::time::SystemTime,
-    /// New meeting name (not empty when given).
+    /// New meeting name: not empty when given (error 4003); whitespace is sent as given.
     pub meeting_name: Option<String>,
     /// New chairman password, 4 to 20 characters.
     pub chairman_pwd: Option<String>,

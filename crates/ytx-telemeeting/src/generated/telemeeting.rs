@@ -16,14 +16,6 @@ pub struct Party {
 impl Party {
     /// Check every validation rule of this object.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
-        }
-        {
-            let v = &self.phone;
-            super::support::non_empty("phone", v.as_str())?;
-        }
         Ok(())
     }
 }
@@ -294,10 +286,6 @@ impl CreateMeetingRequest {
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
-        {
-            let v = &self.creator;
-            super::support::non_empty("creator", v.as_str())?;
-        }
         if let Some(v) = &self.parties {
             for item in v {
                 item.validate()?;

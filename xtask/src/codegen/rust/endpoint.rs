@@ -16,15 +16,18 @@ impl ModuleGen<'_> {
     // ---------- validation ----------
 
     /// Checks for fields of `owner` (`self`). `nested` = inside a struct's own validate().
-    pub(super) fn validation<'f>(&self, fields: impl Iterator<Item = (&'f Field, TokenStream)>, nested: bool) -> Result<TokenStream> {
+    /// The `bool` of each field says it fills a path segment (an empty one would address
+    /// another resource, so a required path value must not be empty).
+    pub(super) fn validation<'f>(&self, fields: impl Iterator<Item = (&'f Field, TokenStream, bool)>, nested: bool) -> Result<TokenStream> {
         let mut out = TokenStream::new();
-        for (f, owner) in fields {
+        for (f, owner, in_path) in fields {
             let ty = parse_ty(&f.ty, f.type_name.as_deref())?;
             let fid = names::ident(&f.name);
             let wire = wire_of(f);
             let optional = !f.required || (nested && matches!(ty, Ty::Time | Ty::Secret));
-            let checks =
-                self.value_checks(&ty, f.validate.as_ref(), f.required, &wire, quote!(v)).with_context(|| format!("field `{}`", f.name))?;
+            let checks = self
+                .value_checks(&ty, f.validate.as_ref(), f.required && in_path, &wire, quote!(v))
+                .with_context(|| format!("field `{}`", f.name))?;
             if checks.is_empty() {
                 continue;
             }
@@ -37,11 +40,15 @@ impl ModuleGen<'_> {
         Ok(out)
     }
 
+    /// The checks of one value. Text is never trimmed: whitespace is a value like any other.
+    /// An empty text is refused only where the spec says so (`non_empty`, `min_len`) or
+    /// where it fills a path segment (`path_segment`); a required field is otherwise only
+    /// required to be present, which its type already ensures.
     pub(super) fn value_checks(
         &self,
         ty: &Ty,
         rules: Option<&Validate>,
-        required: bool,
+        path_segment: bool,
         wire: &str,
         v: TokenStream,
     ) -> Result<TokenStream> {
@@ -66,7 +73,7 @@ impl ModuleGen<'_> {
             "`non_empty`/`min_len`/`max_len` need a string, list or map field"
         );
         if let Some(text) = &text {
-            if required || r.non_empty {
+            if path_segment || r.non_empty {
                 out.extend(quote!(super::support::non_empty(#wl, #text)?;));
             }
             if r.min_len.is_some() || r.max_len.is_some() {
@@ -351,7 +358,7 @@ impl ModuleGen<'_> {
         ));
 
         // ----- validate -----
-        let checks = self.validation(params.iter().map(|p| (p.f, quote!(self))), false)?;
+        let checks = self.validation(params.iter().map(|p| (p.f, quote!(self), p.loc == Loc::Path)), false)?;
         let validate = if checks.is_empty() {
             quote! {
                 /// Check every validation rule (this request has none).
@@ -401,7 +408,7 @@ impl ModuleGen<'_> {
         let ret = resp_ty.tokens();
         let walker = match (&ep.paged, resp_items) {
             (None, _) => quote!(),
-            (Some(kind), Some((items, total))) => self.walker(ep, kind, &params, &req_id, &method_id, &items, &total)?,
+            (Some(kind), Some((items, total))) => self.walker(ep, kind, &params, &req_id, &ret, &items, &total)?,
             (Some(_), None) => bail!("a paged endpoint needs a response type that declares `items` and `total`"),
         };
 
@@ -734,10 +741,12 @@ impl ModuleGen<'_> {
         kind: &str,
         params: &[Param<'_>],
         req_id: &proc_macro2::Ident,
-        method_id: &proc_macro2::Ident,
+        resp_ty: &TokenStream,
         items: &PagedField,
         total: &PagedField,
     ) -> Result<TokenStream> {
+        let method_id = &names::ident(&ep.name);
+        let call_sized = format_ident!("{}_sized", self.service.call);
         let Ty::List(item_ty) = &items.ty else { bail!("the `items` field must be a list") };
         ensure!(total.ty.is_int(), "the `total` field must be an integer");
         let item = self.rust_ty(item_ty)?;
@@ -774,10 +783,14 @@ impl ModuleGen<'_> {
         let take_items = if items.required { quote!(resp.#iid) } else { quote!(resp.#iid.unwrap_or_default()) };
         let take_total =
             if total.required { quote!(usize::try_from(resp.#tid).ok()) } else { quote!(resp.#tid.and_then(|t| usize::try_from(t).ok())) };
-        let advance = if kind == "pageid" { quote!(position += 1;) } else { quote!(position += n as u64;) };
+        let advance = if kind == "pageid" {
+            quote!(position = position.saturating_add(1);)
+        } else {
+            quote!(position = position.saturating_add(n as u64);)
+        };
         let all_id = format_ident!("all_{}", method_id.to_string().trim_start_matches("r#"));
         let d = doc(&format!(
-            "Every item of `{}`, page by page (`{pos_name}`/`{size_name}`; the request's `{size_name}` is the page size, default 100), until `total` items or a short page.",
+            "Every item of `{}`, page by page (`{pos_name}`/`{size_name}`; the request's `{size_name}` is the page size, default 100), until `total` items or a short page.\n\nBounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.",
             ep.wire_name.as_deref().unwrap_or(&ep.name)
         ));
         Ok(quote! {
@@ -789,19 +802,22 @@ impl ModuleGen<'_> {
                     n => n,
                 };
                 let mut all = Vec::new();
-                // Bounded so a server that ignores paging cannot loop forever.
-                let mut pages_left: u32 = 100_000;
+                // Bounded (pages and bytes) so a server that ignores paging cannot run the walk forever.
+                let mut walk: Option<super::support::PageWalk> = None;
                 loop {
                     let mut page = req.clone();
                     #set_pos
                     #set_size
-                    let resp = self.#method_id(page).await?;
+                    let op = page.into_operation()?;
+                    let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+                    walk.next_page()?;
+                    let (resp, bytes): (#resp_ty, usize) = self.#call_sized(op).await?;
+                    walk.received(bytes)?;
                     let batch = #take_items;
                     let total = #take_total;
                     let n = batch.len();
                     all.extend(batch);
-                    pages_left -= 1;
-                    if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+                    if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                         break;
                     }
                     #advance

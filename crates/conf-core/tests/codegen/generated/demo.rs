@@ -133,12 +133,7 @@ impl Party {
     pub fn validate(&self) -> conf_core::Result<()> {
         {
             let v = &self.name;
-            super::support::non_empty("name", v.as_str())?;
             super::support::len_range("name", v.as_str().chars().count(), None, Some(16))?;
-        }
-        {
-            let v = &self.phone;
-            super::support::non_empty("phone", v.as_str())?;
         }
         Ok(())
     }
@@ -500,7 +495,6 @@ impl LoginRequest {
     pub fn validate(&self) -> conf_core::Result<()> {
         {
             let v = &self.username;
-            super::support::non_empty("username", v.as_str())?;
             super::support::len_range("username", v.as_str().chars().count(), Some(3), Some(32))?;
         }
         {
@@ -923,6 +917,8 @@ impl crate::DemoClient {
     }
 
     /// Every item of `list_members`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_list_members(&self, req: ListMembersRequest) -> conf_core::Result<Vec<Member>> {
         let mut position: u64 = req.start.map_or(0, u64::from);
         let page_size: u64 = match req.count.map_or(0, u64::from) {
@@ -930,21 +926,24 @@ impl crate::DemoClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.start = Some(u32::try_from(position).unwrap_or(u32::MAX));
             page.count = Some(u32::try_from(page_size).unwrap_or(u32::MAX));
-            let resp = self.list_members(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (MemberPage, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.members.unwrap_or_default();
             let total = resp.total.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += n as u64;
+            position = position.saturating_add(n as u64);
         }
         Ok(all)
     }

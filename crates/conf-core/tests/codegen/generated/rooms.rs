@@ -157,6 +157,8 @@ impl crate::DemoClient {
     }
 
     /// Every item of `list_recordings`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
     pub async fn all_list_recordings(&self, req: ListRecordingsRequest) -> conf_core::Result<Vec<String>> {
         let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
         let page_size: u64 = match req.prgs1page.map_or(0, u64::from) {
@@ -164,21 +166,24 @@ impl crate::DemoClient {
             n => n,
         };
         let mut all = Vec::new();
-        let mut pages_left: u32 = 100_000;
+        let mut walk: Option<super::support::PageWalk> = None;
         loop {
             let mut page = req.clone();
             page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
             page.prgs1page = Some(u32::try_from(page_size).unwrap_or(u32::MAX));
-            let resp = self.list_recordings(page).await?;
+            let op = page.into_operation()?;
+            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
+            walk.next_page()?;
+            let (resp, bytes): (ListRecordingsResponse, usize) = self.call_sized(op).await?;
+            walk.received(bytes)?;
             let batch = resp.recordings;
             let total = resp.total_count.and_then(|t| usize::try_from(t).ok());
             let n = batch.len();
             all.extend(batch);
-            pages_left -= 1;
-            if n == 0 || pages_left == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
+            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
                 break;
             }
-            position += 1;
+            position = position.saturating_add(1);
         }
         Ok(all)
     }
