@@ -28,12 +28,11 @@ pub const RETRY_AFTER_SECS: u64 = 1;
 
 /// The retry policy of every client in the matrix: 3 attempts, 5-20 ms backoff.
 pub fn retry_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        max_retry_after: Duration::from_secs(2),
-    }
+    RetryPolicy::default()
+        .max_attempts(3)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
+        .max_retry_after(Duration::from_secs(2))
 }
 
 /// The transport settings of every client in the matrix.

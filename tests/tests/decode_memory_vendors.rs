@@ -120,6 +120,14 @@ where
     out
 }
 
+/// Transport settings for the canned server: no proxy, a generous attempt timeout.
+fn transport(canned: &Canned) -> conf_core::ClientConfig {
+    conf_core::ClientConfig::parse(&canned.server.url())
+        .expect("loopback URL")
+        .proxy_from_env(false)
+        .attempt_timeout(Duration::from_secs(60))
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
 }
@@ -130,7 +138,7 @@ fn lock() -> std::sync::MutexGuard<'static, ()> {
 
 #[test]
 fn moyun_list_confs() {
-    use moyun_api::{MoyunClient, MoyunConfig, VcListConfsRequest, VcListConfsResponse};
+    use moyun_api::{MoyunClient, VcListConfsRequest, VcListConfsResponse};
     let _serial = lock();
     let rt = runtime();
     let (body, n) = reply(BODY, r#"{"success":1,"error_code":0,"total":1000000,"confs":["#, "]}", |i| {
@@ -150,11 +158,11 @@ fn moyun_list_confs() {
         .to_owned()
     };
     let canned = rt.block_on(canned("/api/v1/vc/confs", r#"{"success":1,"total":0,"confs":[]}"#, body, platform));
-    let config = MoyunConfig::new(&canned.server.url(), "key", "12345678", "name", "888888")
-        .expect("config")
+    let client = MoyunClient::builder("key", conf_core::secret::secret("12345678"), "name", conf_core::secret::secret("888888"))
+        .config(transport(&canned))
         .heartbeat_interval(None)
-        .map_core(|c| c.proxy_from_env(false).attempt_timeout(Duration::from_secs(60)));
-    let client = MoyunClient::new(config).expect("client");
+        .build()
+        .expect("client");
     let warm = async {
         client.vc_list_confs(VcListConfsRequest::new()).await.expect("small page");
     };
@@ -164,8 +172,8 @@ fn moyun_list_confs() {
 
 #[test]
 fn vmr_participants() {
-    use conf_core::{ClientConfig, RetryPolicy};
-    use vmr_rest::{Deployment, Mcu, Participant, ParticipantsRequest, SessionOptions};
+    use conf_core::RetryPolicy;
+    use vmr_rest::{Participant, ParticipantsRequest, SessionOptions, VmrClient};
     /// The node's answer, decoded alone.
     #[derive(serde::Deserialize)]
     struct NodeList {
@@ -188,12 +196,8 @@ fn vmr_participants() {
         .to_owned()
     };
     let canned = rt.block_on(canned("/participants", r#"{"status":"success","result":[]}"#, body, session_calls));
-    let config = ClientConfig::parse(&canned.server.url())
-        .unwrap()
-        .retry(RetryPolicy::disabled())
-        .proxy_from_env(false)
-        .attempt_timeout(Duration::from_secs(60));
-    let mcu = Mcu::with_config(config, Deployment::PublicCloud).unwrap();
+    let vmr = VmrClient::builder().config(transport(&canned).retry(RetryPolicy::disabled())).build().unwrap();
+    let mcu = vmr.mcu(&canned.server.url()).unwrap();
     let session = rt.block_on(mcu.session("1061", SessionOptions::new("memory"))).expect("session opens");
     let warm = async {
         session.participants(ParticipantsRequest::new()).await.expect("small list");
@@ -205,7 +209,7 @@ fn vmr_participants() {
 #[test]
 fn lingsun_all_packages() {
     use conf_core::secret::secret;
-    use lingsun_rest::{GetAllPackagesRequest, GetAllPackagesResponse, Grant, Hosts, LingsunClient, OAuthConfig};
+    use lingsun_rest::{GetAllPackagesRequest, GetAllPackagesResponse, Grant, LingsunClient};
     let _serial = lock();
     let rt = runtime();
     let (body, n) = reply(BODY, r#"{"code":0,"msg":"SUCCESS","timestamp":1700000000000,"success":true,"data":["#, "]}", |i| {
@@ -217,10 +221,8 @@ fn lingsun_all_packages() {
         r#"{"code":0,"msg":"success","success":true,"data":{"access_token":"at-1","token_type":"bearer","refresh_token":"rt-1","expires_in":3600,"scope":"read"}}"#.to_owned()
     };
     let canned = rt.block_on(canned("/cloud-recorder/", r#"{"code":0,"msg":"SUCCESS","success":true,"data":[]}"#, body, token));
-    let oauth = OAuthConfig::new("client-id", secret("client-secret"), Grant::ClientCredentials);
-    let client = LingsunClient::builder(oauth)
-        .hosts(Hosts::single(canned.server.url().parse().unwrap()))
-        .configure(|c| c.proxy_from_env(false).attempt_timeout(Duration::from_secs(60)))
+    let client = LingsunClient::builder("client-id", secret("client-secret"), Grant::ClientCredentials)
+        .config(transport(&canned))
         .build()
         .expect("client");
     let warm = async {
@@ -243,10 +245,7 @@ fn webapi_login_info() {
         )
     });
     let canned = rt.block_on(canned("/WebAPI/", r#"{"result":0,"logininfo":[]}"#, body, |_| r#"{"result":0}"#.to_owned()));
-    let client = WebApiClient::builder(canned.server.url(), conf_core::secret::secret("company-key"))
-        .configure(|c| c.proxy_from_env(false).attempt_timeout(Duration::from_secs(60)))
-        .build()
-        .expect("client");
+    let client = WebApiClient::builder(conf_core::secret::secret("company-key")).config(transport(&canned)).build().expect("client");
     let warm = async {
         client.get_login_info(GetLoginInfoRequest::new("918273645")).await.expect("small list");
     };
@@ -266,9 +265,7 @@ fn ytx_meeting_state() {
     });
     let canned = rt.block_on(canned("/TeleMeeting", r#"{"statusCode":"0","statusMsg":[]}"#, body, |_| r#"{"statusCode":"0"}"#.to_owned()));
     let client = YtxClient::builder("aaf98f89", conf_core::secret::secret("auth-token"), "app-1")
-        .base_url(&canned.server.url())
-        .unwrap()
-        .configure(|c| c.proxy_from_env(false).attempt_timeout(Duration::from_secs(60)))
+        .config(transport(&canned))
         .build()
         .expect("client");
     let warm = async {

@@ -2,10 +2,10 @@
 //! refused at build time with a message that says how to fix it.
 
 use conf_core::Error;
-use moyun_api::{MoyunClient, MoyunConfig};
+use moyun_api::MoyunClient;
 
 fn build(url: &str) -> Result<MoyunClient, Error> {
-    MoyunConfig::new(url, "key", "12345678", "name", "888888").and_then(|c| MoyunClient::new(c.heartbeat_interval(None)))
+    MoyunClient::builder("key", "12345678", "name", "888888").base_url(url).heartbeat_interval(None).build()
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use conf_core::Operation;
 use conf_sdk_tests::hostile::{HostileServer, RecordedRequest, Responder};
 use http::Method;
-use moyun_api::{MoyunClient, MoyunConfig};
+use moyun_api::MoyunClient;
 use serde_json::Value;
 
 /// Fresh cookies set by every reply.
@@ -58,11 +58,11 @@ async fn cookie_flood_server() -> HostileServer {
 #[tokio::test]
 async fn a_cookie_flood_does_not_grow_the_cookie_header_beyond_the_cap() {
     let server = cookie_flood_server().await;
-    let config = MoyunConfig::new(&server.url(), "key", "12345678", "name", "888888")
-        .expect("config")
+    let client = MoyunClient::builder("key", "12345678", "name", "888888")
+        .config(conf_core::ClientConfig::parse(&server.url()).expect("config").proxy_from_env(false))
         .heartbeat_interval(None)
-        .map_core(|c| c.proxy_from_env(false));
-    let client = MoyunClient::new(config).expect("client");
+        .build()
+        .expect("client");
     for page in 0..PAGES {
         let v: Value = client.call(list_confs()).await.unwrap_or_else(|e| panic!("page {page}: {e}"));
         assert_eq!(v["success"], 1);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use conf_core::secret::secret;
 use conf_sdk_tests::hostile::{HostileServer, RecordedRequest, Responder};
-use lingsun_rest::{GetAllPackagesRequest, Grant, Hosts, LingsunClient, MAX_TOKEN_LIFETIME, OAuthConfig};
+use lingsun_rest::{GetAllPackagesRequest, Grant, LingsunClient, MAX_TOKEN_LIFETIME};
 
 const TOKEN_PATH: &str = "/agoralink/cn/api/oauth/rest-token";
 
@@ -27,10 +27,8 @@ async fn server(expires_in: &'static str) -> HostileServer {
 
 fn client(server: &HostileServer) -> LingsunClient {
     // The default margin (60 s) and jitter (30 s): longer than a 0 or 1 s lifetime.
-    let oauth = OAuthConfig::new("client-id", secret("client-secret"), Grant::ClientCredentials);
-    LingsunClient::builder(oauth)
-        .hosts(Hosts::single(server.url().parse().unwrap()))
-        .configure(|c| c.proxy_from_env(false).attempt_timeout(Duration::from_secs(10)))
+    LingsunClient::builder("client-id", secret("client-secret"), Grant::ClientCredentials)
+        .config(lingsun_rest::default_config(server.url().parse().unwrap()).proxy_from_env(false).attempt_timeout(Duration::from_secs(10)))
         .build()
         .expect("client")
 }

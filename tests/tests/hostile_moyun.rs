@@ -11,7 +11,7 @@ use conf_core::Error;
 use conf_sdk_tests::hostile::{HostileServer, RecordedRequest, Responder};
 use futures_util::StreamExt;
 use moyun_api::push::{PushConfig, PushEnd, PushEvent, PushStream};
-use moyun_api::{MoyunClient, MoyunConfig, PageLimits, VcListConfsRequest};
+use moyun_api::{MoyunClient, PageLimits, VcListConfsRequest};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -39,12 +39,14 @@ async fn answer_platform(target: &str, resp: &mut Responder) -> bool {
 }
 
 fn client(server: &HostileServer, limits: PageLimits) -> MoyunClient {
-    let config = MoyunConfig::new(&server.url(), "key", "12345678", "name", "888888")
-        .expect("config")
+    MoyunClient::builder("key", "12345678", "name", "888888")
+        .config(
+            conf_core::ClientConfig::parse(&server.url()).expect("config").proxy_from_env(false).attempt_timeout(Duration::from_secs(10)),
+        )
         .heartbeat_interval(None)
         .page_limits(limits)
-        .map_core(|c| c.proxy_from_env(false).attempt_timeout(Duration::from_secs(10)));
-    MoyunClient::new(config).expect("client")
+        .build()
+        .expect("client")
 }
 
 /// A full page of `n` conferences and a `total` that never arrives.
@@ -74,7 +76,7 @@ fn pages_requested(server: &HostileServer) -> usize {
 #[tokio::test]
 async fn endless_paging_stops_at_the_page_limit() {
     let server = endless_pages().await;
-    let client = client(&server, PageLimits { max_pages: 25, ..PageLimits::default() });
+    let client = client(&server, PageLimits::default().max_pages(25));
     let e = client.all_vc_list_confs(VcListConfsRequest::new()).await.unwrap_err();
     assert!(matches!(e, Error::LimitExceeded { what: "pages", limit: 25, .. }), "{e}");
     assert_eq!(pages_requested(&server), 25, "not one page more than the limit");
@@ -86,7 +88,7 @@ async fn endless_paging_stops_at_the_byte_limit() {
     let server = endless_pages().await;
     let page_len = full_page(100).len() as u64;
     let max_bytes = 256 * 1024;
-    let client = client(&server, PageLimits { max_pages: 100_000, max_bytes });
+    let client = client(&server, PageLimits::default().max_pages(100_000).max_bytes(max_bytes));
     let e = client.all_vc_list_confs(VcListConfsRequest::new()).await.unwrap_err();
     assert!(matches!(e, Error::LimitExceeded { what: "bytes", limit, .. } if limit == max_bytes), "{e}");
     let pages = pages_requested(&server) as u64;
@@ -97,7 +99,8 @@ async fn endless_paging_stops_at_the_byte_limit() {
 
 #[tokio::test]
 async fn the_default_page_limit_is_a_thousand_pages() {
-    assert_eq!(PageLimits::default(), PageLimits { max_pages: 1_000, max_bytes: 64 * MIB });
+    let limits = PageLimits::default();
+    assert_eq!((limits.max_pages, limits.max_bytes), (1_000, 64 * MIB));
 }
 
 // ------------------------------------------------------------------ CometD
@@ -114,13 +117,11 @@ fn meta(req: &RecordedRequest) -> &'static str {
 }
 
 fn push_config(max_reply_bytes: usize, max_failures: u32) -> PushConfig {
-    PushConfig {
-        max_reply_bytes,
-        max_failures: Some(max_failures),
-        min_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        ..PushConfig::default()
-    }
+    PushConfig::default()
+        .max_reply_bytes(max_reply_bytes)
+        .max_failures(Some(max_failures))
+        .min_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
 }
 
 /// Drain a stream to its end (bounded), answering the events it yielded.

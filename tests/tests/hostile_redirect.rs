@@ -80,7 +80,7 @@ fn config(front: &Front) -> ClientConfig {
 #[tokio::test]
 async fn moyun_credentials_stay_home() {
     use conf_sandbox::moyun::{MoyunConfig as EmuConfig, MoyunEmulator};
-    use moyun_api::{MoyunClient, MoyunConfig, VcListConfsRequest};
+    use moyun_api::{MoyunClient, VcListConfsRequest};
     let emu_config = EmuConfig::default();
     let (_emu, server) = MoyunEmulator::start(emu_config.clone()).await.unwrap();
     let password = emu_config.users.get("name").unwrap().clone();
@@ -89,11 +89,11 @@ async fn moyun_credentials_stay_home() {
     for status in [302, 307] {
         for (what, redirect) in scenarios {
             let front = front(&server, status, redirect).await;
-            let cfg = MoyunConfig::new(&front.a.url(), emu_config.app_key.clone(), emu_config.app_secret.clone(), "name", password.clone())
-                .unwrap()
+            let client = MoyunClient::builder(emu_config.app_key.clone(), emu_config.app_secret.clone(), "name", password.clone())
+                .config(config(&front))
                 .heartbeat_interval(None)
-                .map_core(|_| config(&front));
-            let client = MoyunClient::new(cfg).unwrap();
+                .build()
+                .unwrap();
             let result = client.vc_list_confs(VcListConfsRequest::new()).await.map(drop);
             check(&front, result, &format!("moyun {status} {what}"));
         }
@@ -103,17 +103,17 @@ async fn moyun_credentials_stay_home() {
 #[tokio::test]
 async fn vmr_token_and_pin_stay_home() {
     use conf_sandbox::vmr::{VmrConfig, VmrEmulator};
-    use vmr_rest::{Deployment, Mcu, ServiceStatusRequest, SessionOptions};
+    use vmr_rest::{ServiceStatusRequest, SessionOptions, VmrClient};
     let (_emu, server) = VmrEmulator::start(VmrConfig::new()).await.unwrap();
     for status in [302, 307] {
         // new_session carries the PIN.
         let front1 = front(&server, status, |_| true).await;
-        let mcu = Mcu::with_config(config(&front1), Deployment::PublicCloud).unwrap();
+        let mcu = VmrClient::builder().config(config(&front1)).build().unwrap().mcu(&front1.a.url()).unwrap();
         let result = mcu.session("meet@vmr.example", SessionOptions::new("Robot").pin("123456")).await.map(drop);
         check(&front1, result, &format!("vmr {status} new_session (pin)"));
         // Calls after it carry the session `token` header.
         let front2 = front(&server, status, |t| t.contains("service_status")).await;
-        let mcu = Mcu::with_config(config(&front2), Deployment::PublicCloud).unwrap();
+        let mcu = VmrClient::builder().config(config(&front2)).build().unwrap().mcu(&front2.a.url()).unwrap();
         let session = mcu.session("meet@vmr.example", SessionOptions::new("Robot").pin("123456")).await.unwrap();
         let result = session.service_status(ServiceStatusRequest::new()).await.map(drop);
         check(&front2, result, &format!("vmr {status} service_status (token)"));
@@ -123,7 +123,7 @@ async fn vmr_token_and_pin_stay_home() {
 #[tokio::test]
 async fn lingsun_client_secret_and_password_stay_home() {
     use conf_sandbox::lingsun::{LingsunConfig, LingsunEmulator};
-    use lingsun_rest::{GetAllPackagesRequest, Grant, Hosts, LingsunClient, OAuthConfig};
+    use lingsun_rest::{GetAllPackagesRequest, Grant, LingsunClient};
     let emu_config = LingsunConfig::default();
     let (_emu, server) = LingsunEmulator::start(emu_config.clone()).await.unwrap();
     let scenarios: [Scenario; 2] =
@@ -135,10 +135,11 @@ async fn lingsun_client_secret_and_password_stay_home() {
                 username: emu_config.users[0].0.clone(),
                 password: conf_core::secret::secret(emu_config.users[0].1.clone()),
             };
-            let oauth = OAuthConfig::new(emu_config.client_id.clone(), conf_core::secret::secret(emu_config.client_secret.clone()), grant);
-            let cfg = config(&front);
             let client =
-                LingsunClient::builder(oauth).hosts(Hosts::single(front.a.url().parse().unwrap())).configure(move |_| cfg).build().unwrap();
+                LingsunClient::builder(emu_config.client_id.clone(), conf_core::secret::secret(emu_config.client_secret.clone()), grant)
+                    .config(config(&front))
+                    .build()
+                    .unwrap();
             let result = client.get_all_packages(GetAllPackagesRequest::new()).await.map(drop);
             check(&front, result, &format!("lingsun {status} {what}"));
         }
@@ -159,9 +160,7 @@ async fn ytx_signature_stays_home() {
             conf_core::secret::secret(emu_config.auth_token.clone()),
             emu_config.app_id.clone(),
         )
-        .base_url(&front.a.url())
-        .unwrap()
-        .configure(move |_| cfg)
+        .config(cfg)
         .build()
         .unwrap();
         let result = client.create_meeting(CreateMeetingRequest::new("13100001314")).await.map(drop);
@@ -179,10 +178,7 @@ async fn webapi_key_stays_home() {
     for status in [302, 307] {
         let front = front(&server, status, |_| true).await;
         let cfg = config(&front);
-        let client = WebApiClient::builder(front.a.url(), conf_core::secret::secret(emu_config.key.clone()))
-            .configure(move |_| cfg)
-            .build()
-            .unwrap();
+        let client = WebApiClient::builder(conf_core::secret::secret(emu_config.key.clone())).config(cfg).build().unwrap();
         let start = SystemTime::now();
         let request = MeetingCreateRequest::new("Weekly", start, "8888").end_time(start + Duration::from_secs(3600));
         let result = client.meeting_create(request).await.map(drop);

@@ -11,7 +11,7 @@ use std::time::Duration;
 use conf_core::{ClientConfig, Error, RetryPolicy};
 use conf_sdk_tests::hostile::{HostileServer, RecordedRequest, Responder};
 use vmr_rest::events::SseLimits;
-use vmr_rest::{Deployment, Event, EventOptions, EventStream, Mcu, ServiceStatusRequest, SessionOptions, VmrSession};
+use vmr_rest::{Event, EventOptions, EventStream, ServiceStatusRequest, SessionOptions, VmrClient, VmrSession};
 
 const ROOM: &str = "1061";
 const MIB: u64 = 1024 * 1024;
@@ -55,7 +55,7 @@ where
 
 async fn session(server: &HostileServer) -> VmrSession {
     let config = ClientConfig::parse(&server.url()).unwrap().retry(RetryPolicy::disabled()).proxy_from_env(false);
-    let mcu = Mcu::with_config(config, Deployment::PublicCloud).unwrap();
+    let mcu = VmrClient::builder().config(config).build().unwrap().mcu(&server.url()).unwrap();
     mcu.session(ROOM, SessionOptions::new("hostile")).await.expect("session opens")
 }
 
@@ -94,7 +94,7 @@ async fn an_absurd_expires_is_clamped_and_the_session_still_ends() {
         )
         .await;
         let config = ClientConfig::parse(&server.url()).unwrap().retry(RetryPolicy::disabled()).proxy_from_env(false);
-        let mcu = Mcu::with_config(config, Deployment::PublicCloud).unwrap();
+        let mcu = VmrClient::builder().config(config).build().unwrap().mcu(&server.url()).unwrap();
         match mcu.session(ROOM, SessionOptions::new("hostile")).await {
             Ok(s) => {
                 assert!(s.stats().clamped_lifetimes >= 1, "{expires}: clamped and counted");
@@ -175,7 +175,7 @@ async fn an_endless_line_is_dropped_at_the_line_limit_in_linear_time() {
     )
     .await;
     let s = session(&server).await;
-    let limits = SseLimits { max_line: 64 * 1024, max_event: MIB as usize };
+    let limits = SseLimits::default().max_line(64 * 1024).max_event(MIB as usize);
     let mut events = s.events_with(quick().limits(limits));
     let Some(Event::Message(m)) = next(&mut events).await else { panic!("the event after the long line") };
     assert_eq!(m.payload.as_deref(), Some("after"));

@@ -26,6 +26,7 @@ use crate::negotiate::{LevelCache, Negotiator};
 use crate::operation::{AuthMode, Body, FileSource, Operation, PartKind};
 use crate::request::{AttemptParts, RawResponse};
 use crate::retry::RetryBudget;
+use crate::stream::StreamResponse;
 use crate::tasks::BackgroundTasks;
 
 /// State shared by the layers of one client.
@@ -106,6 +107,86 @@ impl WeakClient {
     pub fn upgrade(&self) -> Option<Client> {
         self.0.upgrade().map(|inner| Client { inner })
     }
+
+    /// [`Client::open_stream`] from a background task that must not keep the client alive:
+    /// the client is held only while the request is prepared and an error answer judged,
+    /// not while waiting for the answer (a long poll held by the server). Fails with
+    /// [`Error::Other`] when the client is gone.
+    pub async fn open_stream(&self, op: Operation) -> Result<StreamResponse, Error> {
+        let weak = self.0.clone();
+        open_stream(move || weak.upgrade().map(|inner| inner.shared.clone()).ok_or_else(|| Error::other("client is gone")), op).await
+    }
+}
+
+/// The stream path of [`Client::open_stream`] and [`WeakClient::open_stream`]: `shared`
+/// gives the client's state; it is not held while the answer is awaited.
+async fn open_stream(shared: impl Fn() -> Result<Arc<Shared>, Error>, op: Operation) -> Result<StreamResponse, Error> {
+    let (authn, deadline) = {
+        let shared = shared()?;
+        if let Some(n) = &shared.negotiator {
+            crate::negotiate::check_capabilities(n.as_ref(), &op)?;
+        }
+        let authn = match &op.auth {
+            AuthMode::None => None,
+            AuthMode::Client => shared.auth.clone(),
+            AuthMode::With(a) => Some(a.clone()),
+        };
+        (authn, tokio::time::Instant::now() + shared.config.operation_deadline)
+    };
+    let op = Arc::new(op);
+    let mut renewed = false;
+    loop {
+        let mut call = Call { op: op.clone(), deadline, auth: None };
+        if let Some(a) = &authn {
+            call.auth = Some((a.clone(), a.prepare().await?));
+        }
+        let (http, request, info, connect_limit, redirects, error_limit) = {
+            let shared = shared()?;
+            let base = match &op.base_override {
+                Some(u) => u.clone(),
+                None => shared.resolver.resolve(&op, 1)?,
+            };
+            let parts = shared.attempt_parts(&call, &base, 1)?;
+            let request = build_request(&shared.http, parts).await?;
+            let connect_limit = op.attempt_timeout.unwrap_or(shared.config.attempt_timeout);
+            // The error answer is read with the error-body cap, and not parsed beyond it.
+            let error_limit = shared.config.max_error_body_bytes.min(shared.config.max_body_bytes);
+            (shared.http.clone(), request, op.info(1).at(&base), connect_limit, shared.config.redirects, error_limit)
+        };
+        let sending = crate::redirect::send(&http, request, redirects);
+        let resp = match tokio::time::timeout(connect_limit, sending).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return Err(attempt_error(&info, e.as_ref(), connect_limit)),
+            Err(_) => return Err(Error::Timeout { request: info, kind: crate::error::TimeoutKind::Attempt(connect_limit) }),
+        };
+        if resp.status().is_success() {
+            return Ok(StreamResponse::new(resp, info, connect_limit));
+        }
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = match tokio::time::timeout(connect_limit, crate::layers::http::read_capped(resp, error_limit)).await {
+            Ok(Ok((body, true))) => body,
+            Ok(Ok((start, false))) => {
+                let e = crate::layers::http::error_too_large(status, &headers, start, error_limit);
+                return Err(crate::layers::retry::scrub(attempt_error(&info, &e, connect_limit), op.sensitive_response));
+            }
+            _ => bytes::Bytes::new(),
+        };
+        let raw = RawResponse { status, headers, body };
+        let err = shared()?
+            .envelope
+            .check(&info, &raw)
+            .err()
+            .unwrap_or_else(|| check_http_status(&info, &raw, op.sensitive_response).unwrap_err());
+        match (&authn, &call.auth) {
+            (Some(a), Some((_, state))) if !renewed && a.is_rejected(&err) => {
+                tracing::info!(error = %err, "stream credentials rejected: renewing and reopening once");
+                a.invalidate(state);
+                renewed = true;
+            }
+            _ => return Err(err),
+        }
+    }
 }
 
 impl Client {
@@ -142,69 +223,12 @@ impl Client {
 
     /// Open a streaming response (server-sent events, long polls): capability gate,
     /// credential, one attempt, status checked; on a rejected credential it renews
-    /// and reopens once. The body is left for the caller to read.
-    pub async fn open_stream(&self, op: Operation) -> Result<reqwest::Response, Error> {
-        let shared = &self.inner.shared;
-        if let Some(n) = &shared.negotiator {
-            crate::negotiate::check_capabilities(n.as_ref(), &op)?;
-        }
-        let authn = match &op.auth {
-            AuthMode::None => None,
-            AuthMode::Client => shared.auth.clone(),
-            AuthMode::With(a) => Some(a.clone()),
-        };
-        let op = Arc::new(op);
-        let deadline = tokio::time::Instant::now() + shared.config.operation_deadline;
-        let mut renewed = false;
-        loop {
-            let mut call = Call { op: op.clone(), deadline, auth: None };
-            if let Some(a) = &authn {
-                call.auth = Some((a.clone(), a.prepare().await?));
-            }
-            let base = match &op.base_override {
-                Some(u) => u.clone(),
-                None => shared.resolver.resolve(&op, 1)?,
-            };
-            let parts = shared.attempt_parts(&call, &base, 1)?;
-            let request = build_request(&shared.http, parts).await?;
-            let info = op.info(1).at(&base);
-            let connect_limit = shared.config.attempt_timeout;
-            let sending = crate::redirect::send(&shared.http, request, shared.config.redirects);
-            let resp = match tokio::time::timeout(connect_limit, sending).await {
-                Ok(Ok(r)) => r,
-                Ok(Err(e)) => return Err(attempt_error(&info, e.as_ref(), connect_limit)),
-                Err(_) => return Err(Error::Timeout { request: info, kind: crate::error::TimeoutKind::Attempt(connect_limit) }),
-            };
-            if resp.status().is_success() {
-                return Ok(resp);
-            }
-            let status = resp.status();
-            let headers = resp.headers().clone();
-            // The error answer is read with the error-body cap, and not parsed beyond it.
-            let limit = shared.config.max_error_body_bytes.min(shared.config.max_body_bytes);
-            let body = match tokio::time::timeout(connect_limit, crate::layers::http::read_capped(resp, limit)).await {
-                Ok(Ok((body, true))) => body,
-                Ok(Ok((start, false))) => {
-                    let e = crate::layers::http::error_too_large(status, &headers, start, limit);
-                    return Err(crate::layers::retry::scrub(attempt_error(&info, &e, connect_limit), op.sensitive_response));
-                }
-                _ => bytes::Bytes::new(),
-            };
-            let raw = RawResponse { status, headers, body };
-            let err = shared
-                .envelope
-                .check(&info, &raw)
-                .err()
-                .unwrap_or_else(|| check_http_status(&info, &raw, op.sensitive_response).unwrap_err());
-            match (&authn, &call.auth) {
-                (Some(a), Some((_, state))) if !renewed && a.is_rejected(&err) => {
-                    tracing::info!(error = %err, "stream credentials rejected: renewing and reopening once");
-                    a.invalidate(state);
-                    renewed = true;
-                }
-                _ => return Err(err),
-            }
-        }
+    /// and reopens once. The body is left for the caller to read from the
+    /// [`StreamResponse`]. The answer's head must arrive within the operation's
+    /// [`attempt_timeout`](Operation::attempt_timeout), else the client's.
+    pub async fn open_stream(&self, op: Operation) -> Result<StreamResponse, Error> {
+        let shared = self.inner.shared.clone();
+        open_stream(|| Ok(shared.clone()), op).await
     }
 
     /// The configuration.
@@ -213,6 +237,12 @@ impl Client {
     }
 
     /// The underlying reqwest client (shares the connection pool and cookie store).
+    ///
+    /// The one escape hatch of conf-core's API to its HTTP library, for a request the SDK
+    /// does not describe (e.g. opening a join link it returned). What is sent this way
+    /// bypasses the whole stack: no envelope, credential, retry, timeout, redirect rule or
+    /// trace span, and its errors are reqwest's. It ties your code to conf-core's reqwest
+    /// version.
     pub fn http(&self) -> &reqwest::Client {
         &self.inner.shared.http
     }

@@ -390,7 +390,10 @@ ser_bool!(ser_booltruefalse, ser_opt_booltruefalse, "true", "false");
 
 /// Bounds of a page walker (`all_*`): it stops with [`Error::LimitExceeded`] instead of
 /// following a server that always answers a full page.
+///
+/// `PageLimits::default().max_pages(50).max_bytes(1 << 20)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PageLimits {
     /// Most pages requested in one walk (default 1,000).
     pub max_pages: u32,
@@ -401,6 +404,22 @@ pub struct PageLimits {
 impl Default for PageLimits {
     fn default() -> Self {
         Self { max_pages: 1_000, max_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+impl PageLimits {
+    /// Set the most pages requested in one walk.
+    #[must_use]
+    pub fn max_pages(mut self, n: u32) -> Self {
+        self.max_pages = n;
+        self
+    }
+
+    /// Set the most response bytes received in one walk.
+    #[must_use]
+    pub fn max_bytes(mut self, n: u64) -> Self {
+        self.max_bytes = n;
+        self
     }
 }
 

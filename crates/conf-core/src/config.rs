@@ -11,7 +11,11 @@ use crate::retry::RetryPolicy;
 pub const USER_AGENT: &str = concat!("conf-sdk/", env!("CARGO_PKG_VERSION"));
 
 /// Configuration shared by every vendor client.
+///
+/// Build it with [`ClientConfig::parse`] or [`ClientConfig::new`] and change it with the
+/// setters (one per field); it is `#[non_exhaustive]` so new settings are not breaking.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// Base URL of the platform (scheme, host, port and optional path prefix).
     pub base_url: Url,
@@ -155,6 +159,24 @@ impl ClientConfig {
             ));
         }
         Ok(())
+    }
+
+    /// Set the base URL.
+    pub fn base_url(mut self, url: Url) -> Self {
+        self.base_url = url;
+        self
+    }
+
+    /// Set the retry budget capacity in tokens (see the field of the same name).
+    pub fn retry_budget(mut self, tokens: u32) -> Self {
+        self.retry_budget = tokens;
+        self
+    }
+
+    /// Set the largest error-answer body read (see the field of the same name).
+    pub fn max_error_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_error_body_bytes = bytes;
+        self
     }
 
     /// Set the redirect policy (see [`RedirectPolicy`]).

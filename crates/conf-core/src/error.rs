@@ -34,7 +34,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub const EXCERPT_LIMIT: usize = 512;
 
 /// What was sent: enough to find the call in a log, never a secret.
+///
+/// Build it with [`RequestInfo::new`] (or [`Operation::info`](crate::Operation::info)).
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestInfo {
     /// Vendor crate that built the request (`moyun`, `vmr`, ...).
     pub vendor: &'static str,
@@ -53,6 +56,19 @@ pub struct RequestInfo {
 }
 
 impl RequestInfo {
+    /// A request of `vendor`'s `operation`, sent as `method` to the path template `path`;
+    /// no attempt made yet and no origin chosen (see [`Self::attempts`], [`Self::at`]).
+    pub fn new(vendor: &'static str, operation: &'static str, method: http::Method, path: &'static str) -> Self {
+        Self { vendor, operation, method, path, attempts: 0, origin: None }
+    }
+
+    /// This description with `attempts` attempts made.
+    #[must_use]
+    pub fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
     /// A request description used before any operation exists (e.g. config errors).
     pub fn none(vendor: &'static str, operation: &'static str) -> Self {
         Self { vendor, operation, method: http::Method::GET, path: "", attempts: 0, origin: None }

@@ -31,8 +31,11 @@ mod redirect;
 pub mod request;
 pub mod retry;
 pub mod secret;
+pub mod stream;
 pub mod tasks;
 pub mod text;
+pub mod vendor_builder;
+pub mod vendor_code;
 
 pub use auth::{AuthState, Authenticator, CachedCredential, CredentialCache, Loaded};
 pub use client::{Client, ClientBuilder, WeakClient};
@@ -45,7 +48,10 @@ pub use operation::{AuthMode, Body, FileSource, Operation, Part, PartKind};
 pub use request::{AttemptParts, RawResponse};
 pub use retry::{RetryBudget, RetryPolicy};
 pub use secret::{ExposeSecret, SecretString};
+pub use stream::StreamResponse;
 pub use text::sanitize;
+pub use vendor_builder::{AttemptLayer, CallLayer, EnvVars, UserLayers};
+pub use vendor_code::VendorCode;
 
 /// Re-exports generated code relies on, so vendor crates need not name them.
 #[doc(hidden)]

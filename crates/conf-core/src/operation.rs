@@ -13,8 +13,9 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use crate::auth::Authenticator;
 use crate::error::{Error, RequestInfo};
 
-/// One call, fully described.
+/// One call, fully described: [`Operation::new`], then the setters.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Operation {
     /// Vendor crate name (`moyun`, `vmr`, `webapi`, `ytx`, `lingsun`).
     pub vendor: &'static str,
@@ -44,6 +45,10 @@ pub struct Operation {
     pub base_override: Option<url::Url>,
     /// Whether the response body carries credentials: errors then never quote it.
     pub sensitive_response: bool,
+    /// Time limit of each attempt of this operation, replacing the client's
+    /// [`attempt_timeout`](crate::ClientConfig::attempt_timeout) (e.g. a long poll the
+    /// server holds open); still bounded by the operation deadline in `execute`.
+    pub attempt_timeout: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for Operation {
@@ -81,6 +86,7 @@ impl Operation {
             auth: AuthMode::Client,
             base_override: None,
             sensitive_response: false,
+            attempt_timeout: None,
         }
     }
 
@@ -122,6 +128,12 @@ impl Operation {
         self
     }
 
+    /// Give each attempt of this operation `limit` instead of the client's attempt timeout.
+    pub fn attempt_timeout(mut self, limit: std::time::Duration) -> Self {
+        self.attempt_timeout = Some(limit);
+        self
+    }
+
     /// Require an API level of an app.
     pub fn min_level(mut self, app: &'static str, level: u32) -> Self {
         self.min_level = Some(LevelRequirement { app, level });
@@ -155,11 +167,19 @@ impl Operation {
 
 /// A minimum API level of one platform app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LevelRequirement {
     /// App (`mc`, `vc`, `system`, ...).
     pub app: &'static str,
     /// Minimum level.
     pub level: u32,
+}
+
+impl LevelRequirement {
+    /// Level `level` of app `app`.
+    pub fn new(app: &'static str, level: u32) -> Self {
+        Self { app, level }
+    }
 }
 
 /// Which credentials an operation carries.

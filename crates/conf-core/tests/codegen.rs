@@ -21,12 +21,13 @@ pub struct DemoClient {
 
 impl DemoClient {
     fn new(base: &str) -> Self {
-        let config = ClientConfig::parse(base).unwrap().proxy_from_env(false).retry(RetryPolicy {
-            max_attempts: 1,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(1),
-            max_retry_after: Duration::from_millis(1),
-        });
+        let config = ClientConfig::parse(base).unwrap().proxy_from_env(false).retry(
+            RetryPolicy::default()
+                .max_attempts(1)
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(1))
+                .max_retry_after(Duration::from_millis(1)),
+        );
         Self { inner: Client::builder(config).build().unwrap() }
     }
 
@@ -47,7 +48,7 @@ impl DemoClient {
 
     #[allow(clippy::unused_self)]
     fn page_limits(&self) -> conf_core::codegen::PageLimits {
-        conf_core::codegen::PageLimits { max_pages: 3, ..conf_core::codegen::PageLimits::default() }
+        conf_core::codegen::PageLimits::default().max_pages(3)
     }
 }
 

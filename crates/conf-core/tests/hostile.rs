@@ -226,7 +226,7 @@ async fn a_failed_discovery_is_reported_under_the_callers_operation() {
 async fn absurd_retry_after_values_do_not_panic() {
     for value in ["18446744073709551615", "99999999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT", "-5", "1e30"] {
         let srv = Scripted::start(vec![Step::Answer(503, vec![("retry-after", value.to_string())], String::new()), Step::ok()]).await;
-        let cfg = config(&srv.url()).retry(RetryPolicy { max_attempts: 2, ..RetryPolicy::default() });
+        let cfg = config(&srv.url()).retry(RetryPolicy::default().max_attempts(2));
         let client = Client::builder(cfg).build().unwrap();
         // Beyond the honoured maximum (or unparseable): no panic, the 503 or a retry.
         let _ = client.execute(get("/r")).await;

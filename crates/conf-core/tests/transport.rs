@@ -16,12 +16,13 @@ use futures_util::future::BoxFuture;
 use http::Method;
 
 fn config(url: &str) -> ClientConfig {
-    ClientConfig::parse(url).unwrap().proxy_from_env(false).attempt_timeout(Duration::from_millis(400)).retry(RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(40),
-        max_retry_after: Duration::from_secs(2),
-    })
+    ClientConfig::parse(url).unwrap().proxy_from_env(false).attempt_timeout(Duration::from_millis(400)).retry(
+        RetryPolicy::default()
+            .max_attempts(3)
+            .initial_backoff(Duration::from_millis(10))
+            .max_backoff(Duration::from_millis(40))
+            .max_retry_after(Duration::from_secs(2)),
+    )
 }
 
 fn get(path: &'static str) -> Operation {

@@ -127,17 +127,16 @@ impl Sandbox {
 
         let m = &self.moyun.0.config().clone();
         let (user, password) = m.users.iter().next().map(|(u, p)| (u.clone(), p.clone())).unwrap_or_default();
-        let config =
-            moyun_api::MoyunConfig::with_core(loopback(&self.moyun.1.base_url())?, m.app_key.clone(), m.app_secret.clone(), user, password)
-                .heartbeat_interval(None);
-        let moyun = moyun_api::MoyunClient::new(config)?;
+        let moyun = moyun_api::MoyunClient::builder(m.app_key.clone(), m.app_secret.clone(), user, password)
+            .config(loopback(&self.moyun.1.base_url())?)
+            .heartbeat_interval(None)
+            .build()?;
         let conf_id =
             moyun.mc_create_conf(moyun_api::McCreateConfRequest::instant("Sandbox demo conference")).await?.conf_id.unwrap_or_default();
 
         let y = YtxEmuConfig::default();
         let ytx = ytx_telemeeting::YtxClient::builder(y.account_sid.clone(), secret(y.auth_token.clone()), y.app_id.clone())
-            .base_url(&self.ytx.1.base_url())?
-            .configure(|c| c.proxy_from_env(false))
+            .config(ClientConfig::parse(&self.ytx.1.base_url())?.proxy_from_env(false))
             .build()?;
         let meid =
             ytx.create_meeting(ytx_telemeeting::CreateMeetingRequest::new("13100001314").meeting_name("Sandbox demo meeting")).await?.meid;
@@ -198,11 +197,7 @@ pub fn loopback(base_url: &str) -> Result<ClientConfig, Error> {
         .connect_timeout(Duration::from_secs(2))
         .attempt_timeout(Duration::from_secs(5))
         .operation_deadline(Duration::from_secs(8))
-        .retry(conf_core::RetryPolicy {
-            initial_backoff: Duration::from_millis(10),
-            max_backoff: Duration::from_millis(50),
-            ..conf_core::RetryPolicy::default()
-        }))
+        .retry(conf_core::RetryPolicy::default().initial_backoff(Duration::from_millis(10)).max_backoff(Duration::from_millis(50))))
 }
 
 /// `confctl sandbox`: serve until Ctrl-C.

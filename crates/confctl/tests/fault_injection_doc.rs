@@ -10,9 +10,7 @@ async fn reads_are_retried_creations_are_not() {
     let config = YtxConfig::default();
     let (emu, server) = YtxEmulator::start(config.clone()).await.unwrap();
     let client = YtxClient::builder(config.account_sid.clone(), secret(config.auth_token.clone()), config.app_id.clone())
-        .base_url(&server.base_url())
-        .unwrap()
-        .configure(|c| c.proxy_from_env(false))
+        .config(conf_core::ClientConfig::parse(&server.base_url()).unwrap().proxy_from_env(false))
         .build()
         .unwrap();
     let meid = client.create_meeting(CreateMeetingRequest::new("13100001314")).await.unwrap().meid;

@@ -15,21 +15,21 @@
 use conf_core::ExposeSecret;
 use conf_core::secret::secret;
 use lingsun_rest::{
-    Area, GetAllPackagesRequest, GetPackageRequest, Grant, LingsunClient, LoginThirdPartyRequest, OAuthConfig, Region,
-    RegisterThirdPartyRequest, RemoveThirdPartyRequest,
+    Area, GetAllPackagesRequest, GetPackageRequest, Grant, LingsunClient, LoginThirdPartyRequest, Region, RegisterThirdPartyRequest,
+    RemoveThirdPartyRequest,
 };
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let mut _emulator = None;
-    let (oauth, base, project) = if let Some(id) = env("LINGSUN_CLIENT_ID") {
+    let (client_id, client_secret, grant, base, project) = if let Some(id) = env("LINGSUN_CLIENT_ID") {
         let client_secret = env("LINGSUN_CLIENT_SECRET").ok_or("LINGSUN_CLIENT_SECRET is required")?;
         let grant = match (env("LINGSUN_USERNAME"), env("LINGSUN_PASSWORD")) {
             (Some(username), Some(p)) => Grant::Password { username, password: secret(p) },
             _ => Grant::ClientCredentials,
         };
-        (OAuthConfig::new(id, secret(client_secret), grant), env("LINGSUN_BASE_URL"), env("LINGSUN_PROJECT_ID"))
+        (id, secret(client_secret), grant, env("LINGSUN_BASE_URL"), env("LINGSUN_PROJECT_ID"))
     } else {
         let cfg = conf_sandbox::lingsun::LingsunConfig::default();
         let (_emu, server) = conf_sandbox::lingsun::LingsunEmulator::start(cfg.clone()).await?;
@@ -37,15 +37,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let grant = Grant::Password { username: cfg.users[0].0.clone(), password: secret(cfg.users[0].1.clone()) };
         let base = Some(server.base_url());
         _emulator = Some(server);
-        (OAuthConfig::new(cfg.client_id, secret(cfg.client_secret), grant), base, Some("1254".to_string()))
+        (cfg.client_id, secret(cfg.client_secret), grant, base, Some("1254".to_string()))
     };
     let region = if env("LINGSUN_REGION").as_deref() == Some("na") { Region::Na } else { Region::Cn };
-    let client_id = oauth.client_id.clone();
-    let client_secret = oauth.client_secret.clone();
-    let mut builder =
-        LingsunClient::builder(oauth).region(region).area(if region == Region::Na { Area::Global } else { Area::ChinaMainland });
+    let mut builder = LingsunClient::builder(client_id.clone(), client_secret.clone(), grant)
+        .region(region)
+        .area(if region == Region::Na { Area::Global } else { Area::ChinaMainland });
     if let Some(base) = base {
-        builder = builder.base_url(&base)?;
+        builder = builder.base_url(base);
     }
     let client = builder.build()?;
 

@@ -3,14 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use conf_core::{Body, Client, ClientConfig, Error, Operation, RetryPolicy};
+use conf_core::{AttemptLayer, Body, CallLayer, Client, ClientConfig, EnvVars, Error, Operation, RetryPolicy, SecretString, UserLayers};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::domains::{Area, Hosts};
 use crate::envelope::LingsunEnvelope;
 use crate::failover::FailoverResolver;
-use crate::oauth::{LingsunAuth, OAuthConfig};
+use crate::oauth::{Grant, LingsunAuth, OAuthConfig};
 
 /// The region segment of every path (`/agoralink/cn/...`, `/agoralink/na/...`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,12 +34,15 @@ impl Region {
 /// The retry policy lingsun clients start with: five attempts (primary, primary again,
 /// other primary, two regional hosts), backing off from 250 ms up to 2 s.
 pub fn default_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 5,
-        initial_backoff: Duration::from_millis(250),
-        max_backoff: Duration::from_secs(2),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default().max_attempts(5).initial_backoff(Duration::from_millis(250)).max_backoff(Duration::from_secs(2))
+}
+
+/// The transport settings lingsun clients start with, for `base`: [`default_retry`], and
+/// short attempts in a bounded call (10 s per attempt, 30 s per call) so a dead host does
+/// not eat the whole call. Start from it to change one setting with
+/// [`LingsunClientBuilder::config`].
+pub fn default_config(base: url::Url) -> ClientConfig {
+    ClientConfig::new(base).retry(default_retry()).attempt_timeout(Duration::from_secs(10)).operation_deadline(Duration::from_secs(30))
 }
 
 /// A 声网灵隼 RESTful API client. Cheap to clone.
@@ -57,21 +60,28 @@ impl std::fmt::Debug for LingsunClient {
     }
 }
 
-/// Builds a [`LingsunClient`].
+/// Builds a [`LingsunClient`]: `LingsunClient::builder(client_id, client_secret, grant)`,
+/// then `.base_url(..)` (default: the document's failover domains), `.config(..)`,
+/// `.layer(..)`, the lingsun options, `.build()`.
 pub struct LingsunClientBuilder {
     oauth: OAuthConfig,
+    base_url: Option<String>,
+    config: Option<ClientConfig>,
+    layers: UserLayers,
     region: Region,
     hosts: Option<Hosts>,
     area: Area,
     home_region: Option<String>,
     host_memory: Duration,
-    configure: Vec<Box<dyn FnOnce(ClientConfig) -> ClientConfig + Send>>,
 }
 
 impl std::fmt::Debug for LingsunClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LingsunClientBuilder")
             .field("oauth", &self.oauth)
+            .field("base_url", &self.base_url)
+            .field("config", &self.config)
+            .field("layers", &self.layers)
             .field("region", &self.region)
             .field("hosts", &self.hosts)
             .field("area", &self.area)
@@ -80,6 +90,36 @@ impl std::fmt::Debug for LingsunClientBuilder {
 }
 
 impl LingsunClientBuilder {
+    /// Send everything to one base URL (an emulator, a proxy): no failover. Checked by
+    /// [`build`](Self::build). [`hosts`](Self::hosts) wins over it.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Transport settings (timeouts, TLS, retry, limits), replacing lingsun's defaults
+    /// ([`default_config`]). Its base URL is used as the
+    /// only host unless [`base_url`](Self::base_url) or [`hosts`](Self::hosts) is set: to
+    /// keep the failover plan with your own settings, set `.hosts(Hosts::for_area(..)?)` too.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Add a tower layer around every call, token requests included (it sees each
+    /// [`conf_core::layers::Call`] once, whatever the retries).
+    pub fn layer(mut self, layer: impl CallLayer) -> Self {
+        self.layers.push_call(layer);
+        self
+    }
+
+    /// Add a tower layer around every attempt, token requests included (it sees each
+    /// request as sent).
+    pub fn attempt_layer(mut self, layer: impl AttemptLayer) -> Self {
+        self.layers.push_attempt(layer);
+        self
+    }
+
     /// The region segment (default `cn`).
     pub fn region(mut self, region: Region) -> Self {
         self.region = region;
@@ -105,25 +145,21 @@ impl LingsunClientBuilder {
         self
     }
 
-    /// Send everything to one base URL (an emulator or a proxy); no failover.
-    pub fn base_url(mut self, url: &str) -> Result<Self, Error> {
-        self.hosts = Some(Hosts::single(ClientConfig::parse(url)?.base_url));
-        Ok(self)
-    }
-
     /// How long the host that last answered is preferred (default 30 s).
     pub fn host_memory(mut self, d: Duration) -> Self {
         self.host_memory = d;
         self
     }
 
-    /// Adjust the transport configuration (timeouts, retry policy, TLS).
-    pub fn configure(mut self, f: impl FnOnce(ClientConfig) -> ClientConfig + Send + 'static) -> Self {
-        self.configure.push(Box::new(f));
+    /// Renew a token this long before it expires, plus up to `jitter` drawn per token
+    /// (spreads the renewals of many clients). Default 60 s and 30 s.
+    pub fn token_renewal(mut self, margin: Duration, jitter: Duration) -> Self {
+        self.oauth.margin = margin;
+        self.oauth.jitter = jitter;
         self
     }
 
-    /// Build the client.
+    /// Build the client; an empty credential or a bad URL is [`Error::InvalidInput`].
     pub fn build(self) -> Result<LingsunClient, Error> {
         use conf_core::ExposeSecret;
         if self.oauth.client_id.trim().is_empty() {
@@ -132,46 +168,89 @@ impl LingsunClientBuilder {
         if self.oauth.client_secret.expose_secret().is_empty() {
             return Err(Error::invalid_input("client_secret", "must not be empty"));
         }
-        let hosts = match self.hosts {
-            Some(h) => h,
-            None => Hosts::for_area(self.area, self.home_region.as_deref())?,
+        let defaults = |c: ClientConfig| default_config(c.base_url);
+        let hosts = match (self.hosts, self.base_url.is_some() || self.config.is_some()) {
+            (Some(h), _) => Some(h),
+            (None, true) => None,
+            (None, false) => Some(Hosts::for_area(self.area, self.home_region.as_deref())?),
         };
-        // A dead host must not eat the whole call: short attempts, a bounded call.
-        let mut config = ClientConfig::new(hosts.primary.clone())
-            .retry(default_retry())
-            .attempt_timeout(Duration::from_secs(10))
-            .operation_deadline(Duration::from_secs(30));
-        for f in self.configure {
-            config = f(config);
-        }
+        let default_base = hosts.as_ref().map(|h| h.primary.to_string());
+        let config = conf_core::vendor_builder::base_config(self.base_url.as_deref(), self.config, default_base.as_deref(), defaults)?;
+        let hosts = hosts.unwrap_or_else(|| Hosts::single(config.base_url.clone()));
         let http = config.build_http()?;
         let resolver = Arc::new(FailoverResolver::with_memory(hosts, self.host_memory));
         let prefix = format!("/agoralink/{}", self.region.segment());
-        let token_client =
-            Client::builder(config.clone()).http_client(http.clone()).envelope(LingsunEnvelope).resolver(resolver.clone()).build()?;
+        let token_builder = Client::builder(config.clone()).http_client(http.clone()).envelope(LingsunEnvelope).resolver(resolver.clone());
+        let token_client = self.layers.apply(token_builder).build()?;
         let auth = Arc::new(LingsunAuth::new(token_client, prefix, self.oauth));
-        let inner = Client::builder(config)
-            .http_client(http)
-            .envelope(LingsunEnvelope)
-            .resolver(resolver.clone())
-            .authenticator(auth.clone())
-            .build()?;
+        let builder =
+            Client::builder(config).http_client(http).envelope(LingsunEnvelope).resolver(resolver.clone()).authenticator(auth.clone());
+        let inner = self.layers.apply(builder).build()?;
         Ok(LingsunClient { inner, auth, resolver, region: self.region })
     }
 }
 
+/// The variables [`LingsunClient::from_env`] reads (the names `confctl lingsun` reads).
+pub mod env {
+    /// Base URL, or a comma-separated ordered failover list (optional: the document's
+    /// domains for mainland China when unset); see [`crate::Hosts::ordered`].
+    pub const BASE_URL: &str = "CONFCTL_LINGSUN_BASE_URL";
+    /// OAuth `client_id` (required).
+    pub const CLIENT_ID: &str = "CONFCTL_LINGSUN_CLIENT_ID";
+    /// OAuth `client_secret` (required).
+    pub const CLIENT_SECRET: &str = "CONFCTL_LINGSUN_CLIENT_SECRET";
+    /// User name of the `password` grant (optional: `client_credentials` when unset).
+    pub const USERNAME: &str = "CONFCTL_LINGSUN_USERNAME";
+    /// Password of the `password` grant (required when the user name is set).
+    pub const PASSWORD: &str = "CONFCTL_LINGSUN_PASSWORD";
+}
+
 impl LingsunClient {
-    /// Start building a client with these OAuth credentials.
-    pub fn builder(oauth: OAuthConfig) -> LingsunClientBuilder {
+    /// Start building a client with the OAuth client credentials and grant. See
+    /// [`LingsunClientBuilder`].
+    pub fn builder(client_id: impl Into<String>, client_secret: impl Into<SecretString>, grant: Grant) -> LingsunClientBuilder {
         LingsunClientBuilder {
-            oauth,
+            oauth: OAuthConfig::new(client_id, client_secret.into(), grant),
+            base_url: None,
+            config: None,
+            layers: UserLayers::new(),
             region: Region::Cn,
             hosts: None,
             area: Area::ChinaMainland,
             home_region: None,
             host_memory: crate::failover::HOST_MEMORY,
-            configure: Vec::new(),
         }
+    }
+
+    /// A client with default settings from the environment: `CONFCTL_LINGSUN_CLIENT_ID`
+    /// and `CONFCTL_LINGSUN_CLIENT_SECRET` (required), `CONFCTL_LINGSUN_USERNAME` with
+    /// `CONFCTL_LINGSUN_PASSWORD` (the `password` grant; `client_credentials` without a
+    /// user name) and `CONFCTL_LINGSUN_BASE_URL` (optional, a comma-separated failover
+    /// list); see [`env`](mod@env). A missing one is [`Error::InvalidInput`] naming it.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) reading the variables through `lookup`.
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let vars = EnvVars::new(lookup);
+        let client_id = vars.required(env::CLIENT_ID)?;
+        let client_secret = vars.secret(env::CLIENT_SECRET)?;
+        let grant = match vars.optional(env::USERNAME) {
+            Some(username) => Grant::Password { username, password: vars.secret(env::PASSWORD)? },
+            None => Grant::ClientCredentials,
+        };
+        let mut builder = Self::builder(client_id, client_secret, grant);
+        if let Some(list) = vars.optional(env::BASE_URL) {
+            let urls: Vec<&str> = list.split(',').collect();
+            if let Some(hosts) = Hosts::ordered(&urls).map_err(|e| match e {
+                Error::InvalidInput { reason, .. } => Error::invalid_input(env::BASE_URL, reason),
+                e => e,
+            })? {
+                builder = builder.hosts(hosts);
+            }
+        }
+        builder.build()
     }
 
     /// The conf-core client underneath.

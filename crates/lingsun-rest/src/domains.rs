@@ -142,6 +142,25 @@ impl Hosts {
     pub fn single(base: Url) -> Self {
         Self { primary: base.clone(), secondary: base, regional: Vec::new() }
     }
+
+    /// An ordered failover list (`confctl lingsun --base-url a,b,c`,
+    /// `CONFCTL_LINGSUN_BASE_URL`): the first is tried twice (the document's "same host
+    /// once more"), then each other one, so no host is skipped whatever failed. Blank
+    /// entries are skipped; none left is `None`; a bad URL is
+    /// [`conf_core::Error::InvalidInput`].
+    pub fn ordered(urls: &[impl AsRef<str>]) -> Result<Option<Self>, conf_core::Error> {
+        let parsed: Vec<Url> = urls
+            .iter()
+            .map(|u| u.as_ref().trim())
+            .filter(|u| !u.is_empty())
+            .map(|u| conf_core::ClientConfig::parse(u).map(|c| c.base_url))
+            .collect::<Result<_, _>>()?;
+        Ok(match parsed.as_slice() {
+            [] => None,
+            [one] => Some(Self::single(one.clone())),
+            [first, rest @ ..] => Some(Self::custom(first.clone(), first.clone(), rest.to_vec())),
+        })
+    }
 }
 
 #[cfg(test)]

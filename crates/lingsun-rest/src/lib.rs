@@ -14,15 +14,15 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), conf_core::Error> {
-//! use lingsun_rest::{Grant, LingsunClient, OAuthConfig};
-//! let oauth = OAuthConfig::new("CLIENT_ID", conf_core::secret::secret("CLIENT_SECRET"), Grant::ClientCredentials);
-//! let client = LingsunClient::builder(oauth).build()?;
+//! use lingsun_rest::{Grant, LingsunClient};
+//! let client = LingsunClient::builder("CLIENT_ID", "CLIENT_SECRET", Grant::ClientCredentials).build()?;
 //! let packages = client.get_all_packages(lingsun_rest::GetAllPackagesRequest::new()).await?;
 //! println!("{} packages", packages.data.unwrap_or_default().len());
 //! # Ok(()) }
 //! ```
 
 mod client;
+mod codes;
 pub mod domains;
 mod envelope;
 pub mod failover;
@@ -30,9 +30,9 @@ pub mod generated;
 pub mod oauth;
 mod types;
 
-pub use client::{LingsunClient, LingsunClientBuilder, Region, default_retry, request_header};
+pub use client::{LingsunClient, LingsunClientBuilder, Region, default_config, default_retry, env, request_header};
 pub use domains::{Area, Hosts, PrimaryDomain, REGIONS, RegionInfo};
 pub use envelope::LingsunEnvelope;
 pub use failover::{FailoverResolver, HOST_MEMORY};
 pub use generated::*;
-pub use oauth::{AccessToken, Grant, LingsunAuth, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME, OAuthConfig};
+pub use oauth::{AccessToken, Grant, LingsunAuth, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};

@@ -50,9 +50,9 @@ impl std::fmt::Debug for Grant {
     }
 }
 
-/// OAuth client credentials and grant.
+/// OAuth client credentials and grant (set by [`crate::LingsunClient::builder`]).
 #[derive(Clone, Debug)]
-pub struct OAuthConfig {
+pub(crate) struct OAuthConfig {
     /// `client_id`.
     pub client_id: String,
     /// `client_secret`.
@@ -67,7 +67,7 @@ pub struct OAuthConfig {
 
 impl OAuthConfig {
     /// Client credentials with the given grant, a 60 s margin and 30 s jitter.
-    pub fn new(client_id: impl Into<String>, client_secret: SecretString, grant: Grant) -> Self {
+    pub(crate) fn new(client_id: impl Into<String>, client_secret: SecretString, grant: Grant) -> Self {
         Self { client_id: client_id.into(), client_secret, grant, margin: Duration::from_secs(60), jitter: Duration::from_secs(30) }
     }
 }

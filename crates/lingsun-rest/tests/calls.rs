@@ -7,8 +7,8 @@ use std::time::Duration;
 use common::*;
 use conf_core::ExposeSecret;
 use lingsun_rest::{
-    GetAllPackagesRequest, GetPackageRequest, LingsunClient, LoginThirdPartyRequest, OpenOrderRequest, OrderPayload, Region,
-    RegisterThirdPartyRequest, RemoveThirdPartyRequest,
+    GetAllPackagesRequest, GetPackageRequest, LoginThirdPartyRequest, OpenOrderRequest, OrderPayload, Region, RegisterThirdPartyRequest,
+    RemoveThirdPartyRequest,
 };
 
 fn body(r: &conf_sandbox::harness::LoggedRequest) -> serde_json::Value {
@@ -94,10 +94,9 @@ async fn third_party_register_login_remove() {
 #[tokio::test]
 async fn north_america_region_segment() {
     let (emu, server, config) = emulator(Duration::from_secs(3600)).await;
-    let client = fast(LingsunClient::builder(oauth(&config, password_grant(&config), Duration::from_secs(60))))
+    let client = fast(oauth(&config, password_grant(&config), Duration::from_secs(60)))
         .region(Region::Na)
-        .base_url(&server.base_url())
-        .unwrap()
+        .base_url(server.base_url())
         .build()
         .unwrap();
     client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();

@@ -5,14 +5,14 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use lingsun_rest::{GetAllPackagesRequest, Hosts, LingsunClient, OpenOrderRequest, OrderPayload};
+use lingsun_rest::{GetAllPackagesRequest, Hosts, OpenOrderRequest, OrderPayload};
 
 #[tokio::test]
 async fn closed_primary_fails_over_to_the_other_primary_and_is_remembered() {
     let (emu, server, config) = emulator(Duration::from_secs(3600)).await;
     let dead = closed_port_url();
     let live: url::Url = server.base_url().parse().unwrap();
-    let client = fast(LingsunClient::builder(oauth(&config, password_grant(&config), Duration::from_secs(60))))
+    let client = fast(oauth(&config, password_grant(&config), Duration::from_secs(60)))
         .hosts(Hosts::custom(dead, live.clone(), Vec::new()))
         .build()
         .unwrap();
@@ -35,7 +35,7 @@ async fn network_failure_skips_the_other_primary_for_the_regional_host() {
     let (_emu, server, config) = emulator(Duration::from_secs(3600)).await;
     let (emu2, server2) = conf_sandbox::lingsun::LingsunEmulator::start(config.clone()).await.unwrap();
     let dead = closed_port_url();
-    let client = fast(LingsunClient::builder(oauth(&config, password_grant(&config), Duration::from_secs(60))))
+    let client = fast(oauth(&config, password_grant(&config), Duration::from_secs(60)))
         .hosts(Hosts::custom(dead, server.base_url().parse().unwrap(), vec![server2.base_url().parse().unwrap()]))
         .build()
         .unwrap();
@@ -49,7 +49,7 @@ async fn network_failure_skips_the_other_primary_for_the_regional_host() {
 #[tokio::test]
 async fn all_hosts_down_is_a_transport_error_after_every_attempt() {
     let (_emu, _server, config) = emulator(Duration::from_secs(3600)).await;
-    let client = fast(LingsunClient::builder(oauth(&config, password_grant(&config), Duration::from_secs(60))))
+    let client = fast(oauth(&config, password_grant(&config), Duration::from_secs(60)))
         .hosts(Hosts::custom(closed_port_url(), closed_port_url(), vec![closed_port_url()]))
         .build()
         .unwrap();

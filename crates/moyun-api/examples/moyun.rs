@@ -2,13 +2,14 @@
 //! them while following the changes over push, then end the conference.
 //!
 //! By default it starts the conf-sandbox emulator in-process. Against a real
-//! platform set `MOYUN_BASE_URL`, `MOYUN_APP_KEY`, `MOYUN_APP_SECRET`,
-//! `MOYUN_USERNAME` and `MOYUN_PASSWORD`:
+//! platform set the variables `MoyunClient::from_env` reads (the ones `confctl moyun`
+//! reads): `CONFCTL_MOYUN_BASE_URL`, `CONFCTL_MOYUN_APP_KEY`, `CONFCTL_MOYUN_APP_SECRET`,
+//! `CONFCTL_MOYUN_USERNAME` and `CONFCTL_MOYUN_PASSWORD`:
 //!
 //! ```text
 //! cargo run -p moyun-api --example moyun
-//! MOYUN_BASE_URL=http://10.0.0.5 MOYUN_APP_KEY=.. MOYUN_APP_SECRET=.. \
-//!   MOYUN_USERNAME=.. MOYUN_PASSWORD=.. cargo run -p moyun-api --example moyun
+//! CONFCTL_MOYUN_BASE_URL=http://10.0.0.5 CONFCTL_MOYUN_APP_KEY=.. CONFCTL_MOYUN_APP_SECRET=.. \
+//!   CONFCTL_MOYUN_USERNAME=.. CONFCTL_MOYUN_PASSWORD=.. cargo run -p moyun-api --example moyun
 //! ```
 
 use std::time::Duration;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use moyun_api::push::{PushEvent, Topic};
 use moyun_api::{
-    AccountType, McCreateConfRequest, McEndConfRequest, MoyunClient, MoyunConfig, MtSpec, Protocol, VcAddMtsRequest, VcListMtsRequest,
+    AccountType, McCreateConfRequest, McEndConfRequest, MoyunClient, MtSpec, Protocol, VcAddMtsRequest, VcListMtsRequest,
     VcSetChairmanRequest, VcSetMtMuteRequest,
 };
 
@@ -28,23 +29,19 @@ fn env(name: &str) -> Option<String> {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Real platform from the environment, or the emulator.
     let mut _sandbox = None;
-    let config = match env("MOYUN_BASE_URL") {
-        Some(url) => {
-            let get = |n: &str| env(n).ok_or_else(|| format!("{n} is not set"));
-            MoyunConfig::new(&url, get("MOYUN_APP_KEY")?, get("MOYUN_APP_SECRET")?, get("MOYUN_USERNAME")?, get("MOYUN_PASSWORD")?)?
-        }
-        None => {
-            let emu = conf_sandbox::moyun::MoyunConfig::default();
-            let user = emu.users.iter().next().map(|(u, p)| (u.clone(), p.clone())).unwrap_or_default();
-            let (key, secret) = (emu.app_key.clone(), emu.app_secret.clone());
-            let (_emu, server) = conf_sandbox::moyun::MoyunEmulator::start(emu).await?;
-            println!("emulator listening on {}", server.base_url());
-            let config = MoyunConfig::new(&server.base_url(), key, secret, user.0, user.1)?;
-            _sandbox = Some(server);
-            config
-        }
+    let client = if env(moyun_api::env::BASE_URL).is_some() {
+        // Every CONFCTL_MOYUN_* variable (see `moyun_api::env`); heartbeats every 5 minutes.
+        MoyunClient::from_env()?
+    } else {
+        let emu = conf_sandbox::moyun::MoyunConfig::default();
+        let user = emu.users.iter().next().map(|(u, p)| (u.clone(), p.clone())).unwrap_or_default();
+        let (key, secret) = (emu.app_key.clone(), emu.app_secret.clone());
+        let (_emu, server) = conf_sandbox::moyun::MoyunEmulator::start(emu).await?;
+        println!("emulator listening on {}", server.base_url());
+        let builder = MoyunClient::builder(key, secret, user.0, user.1).base_url(server.base_url());
+        _sandbox = Some(server);
+        builder.heartbeat_interval(Some(Duration::from_secs(300))).build()?
     };
-    let client = MoyunClient::new(config.heartbeat_interval(Some(Duration::from_secs(300))))?;
 
     // Token + login; every later call carries account_token, the cookie and API-Level.
     client.login().await?;

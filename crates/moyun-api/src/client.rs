@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use conf_core::codegen::PageLimits;
 use conf_core::negotiate::LevelCache;
-use conf_core::{ClientConfig, Envelope, Error, Operation, SecretString};
+use conf_core::{AttemptLayer, CallLayer, ClientConfig, EnvVars, Envelope, Error, Operation, SecretString, UserLayers};
 use serde::de::DeserializeOwned;
 
 use crate::envelope::{MoyunEnvelope, python_style_params};
@@ -21,35 +21,31 @@ pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5 * 60);
 /// The API level this SDK speaks (every endpoint of the V6 documentation needs level 1).
 pub const SDK_API_LEVEL: u32 = 1;
 
-/// Configuration of a [`MoyunClient`]. `Debug` never shows the secrets.
-#[derive(Clone)]
-pub struct MoyunConfig {
-    /// Transport settings (base URL `http://{domain|ip}`, timeouts, TLS, retries).
-    pub core: ClientConfig,
-    /// The application's key (`oauth_consumer_key`).
-    pub app_key: String,
-    /// The application's secret (`oauth_consumer_secret`).
-    pub app_secret: SecretString,
-    /// User name.
-    pub username: String,
-    /// Password.
-    pub password: SecretString,
-    /// Heartbeat interval; `None` disables heartbeats (default 5 minutes).
-    pub heartbeat_interval: Option<Duration>,
-    /// Failed heartbeats in a row after which the session logs in again (default 3).
-    pub heartbeat_max_failures: u32,
-    /// The level sent in `API-Level` (default [`SDK_API_LEVEL`]).
-    pub api_level: u32,
-    /// Bounds of the `all_*` page walkers (default 1,000 pages and 64 MiB per walk).
-    pub page_limits: PageLimits,
+/// Builds a [`MoyunClient`]: `MoyunClient::builder(app_key, app_secret, username, password)`,
+/// then `.base_url(..)` (required: `http://{domain|ip}`, a bare host), `.config(..)`,
+/// `.layer(..)`, the moyun options, `.build()`. `Debug` never shows the secrets.
+pub struct MoyunClientBuilder {
+    app_key: String,
+    app_secret: SecretString,
+    username: String,
+    password: SecretString,
+    base_url: Option<String>,
+    config: Option<ClientConfig>,
+    layers: UserLayers,
+    heartbeat_interval: Option<Duration>,
+    heartbeat_max_failures: u32,
+    api_level: u32,
+    page_limits: PageLimits,
 }
 
-impl std::fmt::Debug for MoyunConfig {
+impl std::fmt::Debug for MoyunClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MoyunConfig")
-            .field("core", &self.core)
+        f.debug_struct("MoyunClientBuilder")
             .field("app_key", &self.app_key)
             .field("username", &self.username)
+            .field("base_url", &self.base_url)
+            .field("config", &self.config)
+            .field("layers", &self.layers)
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("heartbeat_max_failures", &self.heartbeat_max_failures)
             .field("api_level", &self.api_level)
@@ -58,73 +54,62 @@ impl std::fmt::Debug for MoyunConfig {
     }
 }
 
-impl MoyunConfig {
-    /// A configuration with defaults; a bad `base_url` is [`Error::InvalidInput`].
-    pub fn new(
-        base_url: &str,
-        app_key: impl Into<String>,
-        app_secret: impl Into<String>,
-        username: impl Into<String>,
-        password: impl Into<String>,
-    ) -> Result<Self, Error> {
-        Ok(Self::with_core(ClientConfig::parse(base_url)?, app_key, app_secret, username, password))
-    }
-
-    /// A configuration over an existing transport configuration.
-    pub fn with_core(
-        core: ClientConfig,
-        app_key: impl Into<String>,
-        app_secret: impl Into<String>,
-        username: impl Into<String>,
-        password: impl Into<String>,
-    ) -> Self {
-        Self {
-            core,
-            app_key: app_key.into(),
-            app_secret: SecretString::from(app_secret.into()),
-            username: username.into(),
-            password: SecretString::from(password.into()),
-            heartbeat_interval: Some(DEFAULT_HEARTBEAT_INTERVAL),
-            heartbeat_max_failures: 3,
-            api_level: SDK_API_LEVEL,
-            page_limits: PageLimits::default(),
-        }
-    }
-
-    /// Set the bounds of the `all_*` page walkers.
-    pub fn page_limits(mut self, limits: PageLimits) -> Self {
-        self.page_limits = limits;
+impl MoyunClientBuilder {
+    /// The platform's base URL, a bare host (`http://10.0.0.1`, `https://moyun.example.com`):
+    /// the SDK adds `/api/v1/...` itself. Checked by [`build`](Self::build).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
         self
     }
 
-    /// Set the heartbeat interval (`None` disables heartbeats).
+    /// Transport settings (timeouts, TLS, retry, limits). Its base URL is used unless
+    /// [`base_url`](Self::base_url) is set.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Add a tower layer around every call (it sees each [`conf_core::layers::Call`] once,
+    /// whatever the retries).
+    pub fn layer(mut self, layer: impl CallLayer) -> Self {
+        self.layers.push_call(layer);
+        self
+    }
+
+    /// Add a tower layer around every attempt (it sees each request as sent).
+    pub fn attempt_layer(mut self, layer: impl AttemptLayer) -> Self {
+        self.layers.push_attempt(layer);
+        self
+    }
+
+    /// Set the heartbeat interval (`None` disables heartbeats; default 5 minutes).
     pub fn heartbeat_interval(mut self, interval: Option<Duration>) -> Self {
         self.heartbeat_interval = interval;
         self
     }
 
-    /// Set how many failed heartbeats in a row trigger a new login.
+    /// Set how many failed heartbeats in a row trigger a new login (default 3).
     pub fn heartbeat_max_failures(mut self, n: u32) -> Self {
         self.heartbeat_max_failures = n;
         self
     }
 
-    /// Set the level sent in `API-Level`.
+    /// Set the level sent in `API-Level` (default [`SDK_API_LEVEL`]).
     pub fn api_level(mut self, level: u32) -> Self {
         self.api_level = level;
         self
     }
 
-    /// Change the transport settings.
-    pub fn map_core(mut self, f: impl FnOnce(ClientConfig) -> ClientConfig) -> Self {
-        self.core = f(self.core);
+    /// Set the bounds of the `all_*` page walkers (default 1,000 pages and 64 MiB per walk).
+    pub fn page_limits(mut self, limits: PageLimits) -> Self {
+        self.page_limits = limits;
         self
     }
 
-    fn validate(&self) -> Result<(), Error> {
+    fn validate(&self, core: &ClientConfig) -> Result<(), Error> {
         use conf_core::ExposeSecret;
         // Paths start at `/api/v1`: a base URL carrying it would double it.
-        self.core.require_bare_host("moyun", "/api/v1")?;
+        core.require_bare_host("moyun", "/api/v1")?;
         for (field, value) in [
             ("app_key", self.app_key.as_str()),
             ("app_secret", self.app_secret.expose_secret()),
@@ -140,6 +125,55 @@ impl MoyunConfig {
         }
         Ok(())
     }
+
+    /// Build the client. Nothing is sent until the first call (or [`MoyunClient::login`]).
+    /// Must run inside a Tokio runtime when heartbeats are enabled. A missing or bad base
+    /// URL or an empty credential is [`Error::InvalidInput`].
+    pub fn build(self) -> Result<MoyunClient, Error> {
+        let core_config = conf_core::vendor_builder::base_config(self.base_url.as_deref(), self.config.clone(), None, |c| c)?;
+        self.validate(&core_config)?;
+        if self.heartbeat_interval.is_some() && tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::other("MoyunClientBuilder::build must run inside a Tokio runtime (heartbeats run in the background)"));
+        }
+        let cookies = Arc::new(SessionCookieJar::default());
+        let http = core_config
+            .http_builder()?
+            .cookie_provider(cookies.clone())
+            .build()
+            .map_err(|e| Error::other(format!("cannot build HTTP client: {e}")))?;
+        let session = Session::new(Credentials {
+            app_key: self.app_key,
+            app_secret: self.app_secret,
+            username: self.username,
+            password: self.password,
+        });
+        let negotiator: Arc<dyn conf_core::Negotiator> = Arc::new(MoyunNegotiator::new(self.api_level));
+        let builder = conf_core::Client::builder(core_config)
+            .http_client(http)
+            .envelope(MoyunEnvelope)
+            .authenticator(Arc::new(session.clone()))
+            .negotiator(negotiator.clone());
+        let core = self.layers.apply(builder).build()?;
+        session.attach(&core);
+        if let Some(interval) = self.heartbeat_interval {
+            spawn_heartbeats(&core, &session, interval, self.heartbeat_max_failures);
+        }
+        Ok(MoyunClient { core, session, cookies, negotiator, page_limits: self.page_limits })
+    }
+}
+
+/// The variables [`MoyunClient::from_env`] reads (the names `confctl moyun` reads).
+pub mod env {
+    /// The platform's base URL (required).
+    pub const BASE_URL: &str = "CONFCTL_MOYUN_BASE_URL";
+    /// The application key, `oauth_consumer_key` (required).
+    pub const APP_KEY: &str = "CONFCTL_MOYUN_APP_KEY";
+    /// The application secret, `oauth_consumer_secret` (required).
+    pub const APP_SECRET: &str = "CONFCTL_MOYUN_APP_SECRET";
+    /// The user name (required).
+    pub const USERNAME: &str = "CONFCTL_MOYUN_USERNAME";
+    /// The password (required).
+    pub const PASSWORD: &str = "CONFCTL_MOYUN_PASSWORD";
 }
 
 /// A client of one Moyun platform, logged in as one user. Cheap to clone; the
@@ -164,38 +198,49 @@ impl std::fmt::Debug for MoyunClient {
 }
 
 impl MoyunClient {
-    /// Build a client. Nothing is sent until the first call (or [`login`](Self::login)).
-    /// Must run inside a Tokio runtime when heartbeats are enabled.
-    pub fn new(config: MoyunConfig) -> Result<Self, Error> {
-        config.validate()?;
-        if config.heartbeat_interval.is_some() && tokio::runtime::Handle::try_current().is_err() {
-            return Err(Error::other("MoyunClient::new must run inside a Tokio runtime (heartbeats run in the background)"));
+    /// Start building a client logged in as `username` with the application's key and
+    /// secret (`oauth_consumer_key`, `oauth_consumer_secret`). See [`MoyunClientBuilder`].
+    pub fn builder(
+        app_key: impl Into<String>,
+        app_secret: impl Into<SecretString>,
+        username: impl Into<String>,
+        password: impl Into<SecretString>,
+    ) -> MoyunClientBuilder {
+        MoyunClientBuilder {
+            app_key: app_key.into(),
+            app_secret: app_secret.into(),
+            username: username.into(),
+            password: password.into(),
+            base_url: None,
+            config: None,
+            layers: UserLayers::new(),
+            heartbeat_interval: Some(DEFAULT_HEARTBEAT_INTERVAL),
+            heartbeat_max_failures: 3,
+            api_level: SDK_API_LEVEL,
+            page_limits: PageLimits::default(),
         }
-        let cookies = Arc::new(SessionCookieJar::default());
-        let http = config
-            .core
-            .http_builder()?
-            .cookie_provider(cookies.clone())
-            .build()
-            .map_err(|e| Error::other(format!("cannot build HTTP client: {e}")))?;
-        let session = Session::new(Credentials {
-            app_key: config.app_key.clone(),
-            app_secret: config.app_secret.clone(),
-            username: config.username.clone(),
-            password: config.password.clone(),
-        });
-        let negotiator: Arc<dyn conf_core::Negotiator> = Arc::new(MoyunNegotiator::new(config.api_level));
-        let core = conf_core::Client::builder(config.core.clone())
-            .http_client(http)
-            .envelope(MoyunEnvelope)
-            .authenticator(Arc::new(session.clone()))
-            .negotiator(negotiator.clone())
-            .build()?;
-        session.attach(&core);
-        if let Some(interval) = config.heartbeat_interval {
-            spawn_heartbeats(&core, &session, interval, config.heartbeat_max_failures);
-        }
-        Ok(Self { core, session, cookies, negotiator, page_limits: config.page_limits })
+    }
+
+    /// A client with default settings from the environment: `CONFCTL_MOYUN_BASE_URL`,
+    /// `CONFCTL_MOYUN_APP_KEY`, `CONFCTL_MOYUN_APP_SECRET`, `CONFCTL_MOYUN_USERNAME`,
+    /// `CONFCTL_MOYUN_PASSWORD` (all required; see [`env`](mod@env)). A missing one is
+    /// [`Error::InvalidInput`] naming it.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) reading the variables through `lookup`.
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let vars = EnvVars::new(lookup);
+        let base_url = vars.required(env::BASE_URL)?;
+        Self::builder(
+            vars.required(env::APP_KEY)?,
+            vars.secret(env::APP_SECRET)?,
+            vars.required(env::USERNAME)?,
+            vars.secret(env::PASSWORD)?,
+        )
+        .base_url(base_url)
+        .build()
     }
 
     /// Run one operation and decode its payload (the envelope's `payload`). The
@@ -250,11 +295,6 @@ impl MoyunClient {
     /// discovered with `GET /api/{app}/version` and cached.
     pub async fn api_level(&self, app: &'static str) -> conf_core::Result<u32> {
         self.core.levels().level(&self.negotiator, &self.core, app).await
-    }
-
-    /// The headers the negotiator puts on every request (`API-Level`).
-    pub(crate) fn negotiated_headers(&self) -> Vec<(http::HeaderName, http::HeaderValue)> {
-        self.negotiator.headers()
     }
 
     /// The underlying conf-core client.

@@ -137,7 +137,7 @@ pub(crate) fn vendor_error(request: &RequestInfo, value: &Value) -> Error {
     Error::Vendor { request: request.clone(), vendor: VENDOR, code, message, retryable, request_id: None }
 }
 
-fn is_vrs(request: &RequestInfo) -> bool {
+pub(crate) fn is_vrs(request: &RequestInfo) -> bool {
     request.path.starts_with("/api/v2/vrs") || request.path.starts_with("/api/vrs/")
 }
 
@@ -219,7 +219,7 @@ mod tests {
     use bytes::Bytes;
 
     fn info(path: &'static str) -> RequestInfo {
-        RequestInfo { vendor: VENDOR, operation: "test", method: http::Method::POST, path, attempts: 1, origin: None }
+        RequestInfo::new(VENDOR, "test", http::Method::POST, path).attempts(1)
     }
 
     fn resp(status: u16, body: &str) -> RawResponse {

@@ -14,8 +14,8 @@
 //!
 //! ```no_run
 //! # async fn demo() -> conf_core::Result<()> {
-//! use moyun_api::{AccountType, MoyunClient, MoyunConfig, MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest};
-//! let client = MoyunClient::new(MoyunConfig::new("http://10.0.0.1", "app-key", "app-secret", "user", "password")?)?;
+//! use moyun_api::{AccountType, MoyunClient, MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest};
+//! let client = MoyunClient::builder("app-key", "app-secret", "user", "password").base_url("http://10.0.0.1").build()?;
 //! for conf in client.all_vc_list_confs(VcListConfsRequest::new()).await? {
 //!     println!("{:?} {:?}", conf.conf_id, conf.name);
 //! }
@@ -26,6 +26,7 @@
 //! ```
 
 mod client; // partner: MoyunClient (wraps conf_core::Client), `call`, `call_bytes`
+mod codes; // typed vendor codes (conf_core::VendorCode for ErrorCode)
 pub mod debug; // spec owner: validate-only calls (`debug=1`)
 mod envelope; // spec owner: MoyunEnvelope + error table
 mod form; // the document's form content type (`charset=utf-8`)
@@ -35,7 +36,7 @@ mod presets;
 pub mod push; // partner: CometD client
 pub mod session; // partner: login session + Authenticator + cookie jar
 
-pub use client::{DEFAULT_HEARTBEAT_INTERVAL, MoyunClient, MoyunConfig, SDK_API_LEVEL};
+pub use client::{DEFAULT_HEARTBEAT_INTERVAL, MoyunClient, MoyunClientBuilder, SDK_API_LEVEL, env};
 pub use conf_core::codegen::PageLimits;
 pub use envelope::MoyunEnvelope;
 pub use form::FORM_CONTENT_TYPE;

@@ -13,7 +13,7 @@
 //! plus a margin as dropped; after a drop, a `402::Unknown client`, a
 //! `reconnect: handshake` advice or a new REST login, the client handshakes again
 //! and re-subscribes every channel it holds. The session's HTTP heartbeats (see
-//! [`MoyunConfig`](crate::MoyunConfig)) keep the cookie the handshake needs alive.
+//! [`MoyunClientBuilder::heartbeat_interval`](crate::MoyunClientBuilder::heartbeat_interval)) keep the cookie the handshake needs alive.
 //!
 //! Every read is bounded ([`PushConfig`]): a reply body of at most 8 MiB (an error answer:
 //! 64 KiB, never parsed), at most 1,000 messages of at most 1 MiB each per reply, parsed in
@@ -85,8 +85,10 @@ pub enum PushEvent {
     },
 }
 
-/// Settings of a push connection.
+/// Settings of a push connection: `PushConfig::default()` and the setters (one per
+/// field), e.g. `PushConfig::default().channels(vec!["/confs/**".into()]).max_failures(None)`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PushConfig {
     /// Channels relative to the user domain (`/confs/**`) or absolute (`/userdomains/...`).
     pub channels: Vec<String>,
@@ -104,7 +106,7 @@ pub struct PushConfig {
     pub buffer: usize,
     /// Largest reply body read from the CometD endpoint (default 8 MiB); a longer reply is
     /// not read further and counts as a failed poll. Error answers (non-2xx) are read up to
-    /// 64 KiB only, and never parsed.
+    /// the client's `max_error_body_bytes` only (default 64 KiB), and never parsed.
     pub max_reply_bytes: usize,
     /// Most messages accepted in one reply batch (default 1,000).
     pub max_messages: usize,
@@ -131,6 +133,85 @@ impl Default for PushConfig {
             max_message_bytes: 1024 * 1024,
             max_failures: Some(10),
         }
+    }
+}
+
+impl PushConfig {
+    /// Set the channels (relative to the user domain, or absolute).
+    #[must_use]
+    pub fn channels(mut self, channels: Vec<String>) -> Self {
+        self.channels = channels;
+        self
+    }
+
+    /// Set the path of the CometD endpoint.
+    #[must_use]
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Set the long-poll hold time assumed until the server advises one.
+    #[must_use]
+    pub fn default_timeout(mut self, default_timeout: Duration) -> Self {
+        self.default_timeout = default_timeout;
+        self
+    }
+
+    /// Set the margin over the advised timeout after which a silent long poll counts as dropped.
+    #[must_use]
+    pub fn watchdog_margin(mut self, watchdog_margin: Duration) -> Self {
+        self.watchdog_margin = watchdog_margin;
+        self
+    }
+
+    /// Set the first pause before reconnecting after a failure.
+    #[must_use]
+    pub fn min_backoff(mut self, min_backoff: Duration) -> Self {
+        self.min_backoff = min_backoff;
+        self
+    }
+
+    /// Set the longest pause between reconnection attempts.
+    #[must_use]
+    pub fn max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// Set how many events are buffered for a slow consumer.
+    #[must_use]
+    pub fn buffer(mut self, buffer: usize) -> Self {
+        self.buffer = buffer;
+        self
+    }
+
+    /// Set the largest reply body read.
+    #[must_use]
+    pub fn max_reply_bytes(mut self, max_reply_bytes: usize) -> Self {
+        self.max_reply_bytes = max_reply_bytes;
+        self
+    }
+
+    /// Set the most messages accepted in one reply batch.
+    #[must_use]
+    pub fn max_messages(mut self, max_messages: usize) -> Self {
+        self.max_messages = max_messages;
+        self
+    }
+
+    /// Set the largest single message of a batch.
+    #[must_use]
+    pub fn max_message_bytes(mut self, max_message_bytes: usize) -> Self {
+        self.max_message_bytes = max_message_bytes;
+        self
+    }
+
+    /// Set how many reconnects in a row may fail before the stream ends (`None`: never).
+    #[must_use]
+    pub fn max_failures(mut self, max_failures: Option<u32>) -> Self {
+        self.max_failures = max_failures;
+        self
     }
 }
 

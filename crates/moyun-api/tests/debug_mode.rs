@@ -30,8 +30,8 @@ async fn platform() -> (&'static MockServer, MoyunClient) {
             then.status(200).body(r#"{"success":1,"version":"6","api_level":1}"#);
         })
         .await;
-    let config = MoyunConfig::new(&server.base_url(), "key", "secret", "name", "pw").unwrap().heartbeat_interval(None);
-    (server, MoyunClient::new(config).unwrap())
+    let client = MoyunClient::builder("key", "secret", "name", "pw").base_url(server.base_url()).heartbeat_interval(None).build().unwrap();
+    (server, client)
 }
 
 fn add_mts(conf: &str) -> VcAddMtsRequest {

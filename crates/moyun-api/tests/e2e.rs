@@ -10,9 +10,9 @@ use futures_util::StreamExt;
 use moyun_api::push::{MessageKind, PushEvent, PushStream, Topic};
 use moyun_api::{
     CallMode, CascadeMode, ConfType, DualMode, EncryptedType, McCreateConfRequest, McCreatePersonalTemplateRequest, McEndConfRequest,
-    McListPersonalTemplatesRequest, MoyunClient, MoyunConfig, MtSpec, VcAddMtsRequest, VcDeleteMtsMtSpec, VcDeleteMtsRequest,
-    VcGetChairmanRequest, VcGetConfRequest, VcListConfsRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest,
-    VcSetMtSilenceRequest, VcSetSpeakerRequest, VideoFormat, VideoFormatSpec, VideoResolution,
+    McListPersonalTemplatesRequest, MoyunClient, MtSpec, VcAddMtsRequest, VcDeleteMtsMtSpec, VcDeleteMtsRequest, VcGetChairmanRequest,
+    VcGetConfRequest, VcListConfsRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest, VcSetMtSilenceRequest,
+    VcSetSpeakerRequest, VideoFormat, VideoFormatSpec, VideoResolution,
 };
 
 async fn next_message(push: &mut PushStream) -> moyun_api::push::PushMessage {
@@ -27,11 +27,11 @@ async fn next_message(push: &mut PushStream) -> moyun_api::push::PushMessage {
 #[tokio::test]
 async fn conference_lifecycle() {
     let (emu, server) = MoyunEmulator::start(EmuConfig::default()).await.unwrap();
-    let cfg = MoyunConfig::new(&server.base_url(), "key", "12345678", "name", "888888")
-        .unwrap()
+    let client = MoyunClient::builder("key", "12345678", "name", "888888")
+        .config(conf_core::ClientConfig::parse(&server.base_url()).unwrap().proxy_from_env(false))
         .heartbeat_interval(None)
-        .map_core(|c| c.proxy_from_env(false));
-    let client = MoyunClient::new(cfg).unwrap();
+        .build()
+        .unwrap();
     client.login().await.unwrap();
 
     // Create.
@@ -110,8 +110,8 @@ async fn conference_lifecycle() {
 #[tokio::test]
 async fn personal_templates() {
     let (emu, server) = MoyunEmulator::start(EmuConfig::default()).await.unwrap();
-    let cfg = MoyunConfig::new(&server.base_url(), "key", "12345678", "name", "888888").unwrap().heartbeat_interval(None);
-    let client = MoyunClient::new(cfg).unwrap();
+    let client =
+        MoyunClient::builder("key", "12345678", "name", "888888").base_url(server.base_url()).heartbeat_interval(None).build().unwrap();
     let video = VideoFormatSpec { format: VideoFormat::H264Hp, resolution: VideoResolution::P720, frame: 30, bitrate: 2048 };
     let req = McCreatePersonalTemplateRequest::new(
         "daily",
@@ -152,8 +152,8 @@ async fn personal_templates() {
 async fn debug_mode_reports_problems_under_every_spelling() {
     for key in ["dubug_list", "debug_list", "debuglist"] {
         let (emu, server) = MoyunEmulator::start(EmuConfig { debug_key: key.into(), ..EmuConfig::default() }).await.unwrap();
-        let cfg = MoyunConfig::new(&server.base_url(), "key", "12345678", "name", "888888").unwrap().heartbeat_interval(None);
-        let client = MoyunClient::new(cfg).unwrap();
+        let client =
+            MoyunClient::builder("key", "12345678", "name", "888888").base_url(server.base_url()).heartbeat_interval(None).build().unwrap();
         let conf_id = client.mc_create_conf(McCreateConfRequest::instant("debug")).await.unwrap().conf_id.unwrap();
         // The overview's example: the second terminal lacks `bitrate` (impossible with the
         // typed request, so the operation is written by hand).

@@ -8,19 +8,19 @@ use conf_sandbox::harness::Server;
 use conf_sandbox::moyun::{MoyunConfig as EmuConfig, MoyunEmulator};
 use futures_util::StreamExt;
 use http::Method;
+use moyun_api::MoyunClient;
 use moyun_api::push::{MessageKind, PushEvent, PushStream, Topic};
-use moyun_api::{MoyunClient, MoyunConfig};
 use serde_json::{Value, json};
 
 const DOMAIN: &str = "e0b2fa3a-8df8-4b1d-a0e8-3c0c8e5a7d11";
 
 async fn setup(long_poll: Duration) -> (MoyunEmulator, Server, MoyunClient) {
     let (emu, server) = MoyunEmulator::start(EmuConfig { long_poll, ..EmuConfig::default() }).await.unwrap();
-    let cfg = MoyunConfig::new(&server.base_url(), "key", "12345678", "name", "888888")
-        .unwrap()
+    let client = MoyunClient::builder("key", "12345678", "name", "888888")
+        .config(conf_core::ClientConfig::parse(&server.base_url()).unwrap().proxy_from_env(false).attempt_timeout(Duration::from_secs(5)))
         .heartbeat_interval(None)
-        .map_core(|c| c.proxy_from_env(false).attempt_timeout(Duration::from_secs(5)));
-    let client = MoyunClient::new(cfg).unwrap();
+        .build()
+        .unwrap();
     (emu, server, client)
 }
 

@@ -65,8 +65,8 @@ async fn platform() -> Platform {
             })
             .await;
     }
-    let config = MoyunConfig::new(&server.base_url(), "key", "12345678", "name", "888888").unwrap().heartbeat_interval(None);
-    let client = MoyunClient::new(config).unwrap();
+    let client =
+        MoyunClient::builder("key", "12345678", "name", "888888").base_url(server.base_url()).heartbeat_interval(None).build().unwrap();
     // `Mock` borrows its server: the (leaked) server lives as long as the test binary.
     Platform { server, client, token, login }
 }

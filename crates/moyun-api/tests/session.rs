@@ -7,22 +7,23 @@ use conf_core::{Body, Error, Operation, RetryPolicy};
 use conf_sandbox::harness::{Fault, FaultRule, Server};
 use conf_sandbox::moyun::{MoyunConfig as EmuConfig, MoyunEmulator};
 use http::Method;
-use moyun_api::{MoyunClient, MoyunConfig};
+use moyun_api::{MoyunClient, MoyunClientBuilder};
 use serde_json::Value;
 
 async fn emulator(cfg: EmuConfig) -> (MoyunEmulator, Server) {
     MoyunEmulator::start(cfg).await.expect("emulator starts")
 }
 
-fn config(server: &Server) -> MoyunConfig {
-    MoyunConfig::new(&server.base_url(), "key", "12345678", "name", "888888").expect("config").heartbeat_interval(None).map_core(|c| {
-        c.retry(RetryPolicy { initial_backoff: Duration::from_millis(5), max_backoff: Duration::from_millis(20), ..RetryPolicy::default() })
-            .proxy_from_env(false)
-    })
+fn config(server: &Server) -> MoyunClientBuilder {
+    let core = conf_core::ClientConfig::parse(&server.base_url())
+        .expect("config")
+        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(5)).max_backoff(Duration::from_millis(20)))
+        .proxy_from_env(false);
+    MoyunClient::builder("key", "12345678", "name", "888888").config(core).heartbeat_interval(None)
 }
 
 fn client(server: &Server) -> MoyunClient {
-    MoyunClient::new(config(server)).expect("client")
+    config(server).build().expect("client")
 }
 
 fn list_confs() -> Operation {
@@ -155,22 +156,22 @@ async fn a_session_rejected_again_after_renewal_is_an_auth_error() {
 #[tokio::test]
 async fn bad_credentials_fail_without_quoting_them() {
     let (_emu, server) = emulator(EmuConfig::default()).await;
-    let cfg = MoyunConfig::new(&server.base_url(), "key", "12345678", "name", "wrong-pass-4711").unwrap().heartbeat_interval(None);
+    let cfg = MoyunClient::builder("key", "12345678", "name", "wrong-pass-4711").base_url(server.base_url()).heartbeat_interval(None);
     assert!(!format!("{cfg:?}").contains("wrong-pass-4711") && !format!("{cfg:?}").contains("12345678"));
-    let client = MoyunClient::new(cfg).unwrap();
+    let client = cfg.build().unwrap();
     let err = client.login().await.unwrap_err();
     assert_eq!(err.vendor_code(), Some("10101"), "{err}");
     assert!(!err.to_string().contains("wrong-pass-4711"));
-    let cfg = MoyunConfig::new(&server.base_url(), "key", "bad-secret-0815", "name", "888888").unwrap().heartbeat_interval(None);
-    let client = MoyunClient::new(cfg).unwrap();
+    let client = MoyunClient::builder("key", "bad-secret-0815", "name", "888888")
+        .base_url(server.base_url())
+        .heartbeat_interval(None)
+        .build()
+        .unwrap();
     let err = client.call::<Value>(list_confs()).await.unwrap_err();
     assert_eq!(err.vendor_code(), Some("10001"), "{err}");
     assert!(!err.to_string().contains("bad-secret-0815"));
     assert!(!format!("{client:?}").contains("bad-secret-0815"));
-    assert!(matches!(
-        MoyunConfig::new(&server.base_url(), "key", "s", "name", "").map(MoyunClient::new),
-        Ok(Err(Error::InvalidInput { .. }))
-    ));
+    assert!(matches!(MoyunClient::builder("key", "s", "name", "").base_url(server.base_url()).build(), Err(Error::InvalidInput { .. })));
 }
 
 #[tokio::test]
@@ -236,7 +237,7 @@ async fn run_for(d: Duration) {
 async fn heartbeats_run_and_stop_with_the_client() {
     let (emu, server) = emulator(EmuConfig::default()).await;
     let interval = Duration::from_millis(50);
-    let client = MoyunClient::new(config(&server).heartbeat_interval(Some(interval))).unwrap();
+    let client = config(&server).heartbeat_interval(Some(interval)).build().unwrap();
     run_for(interval * 3).await;
     assert_eq!(emu.counters().user_heartbeats, 0, "nothing to keep alive before the first login");
     client.login().await.unwrap();
@@ -266,7 +267,7 @@ async fn heartbeats_run_and_stop_with_the_client() {
 #[tokio::test(start_paused = true)]
 async fn a_rejected_heartbeat_logs_in_again() {
     let (emu, server) = emulator(EmuConfig::default()).await;
-    let client = MoyunClient::new(config(&server).heartbeat_interval(Some(Duration::from_millis(40)))).unwrap();
+    let client = config(&server).heartbeat_interval(Some(Duration::from_millis(40))).build().unwrap();
     client.login().await.unwrap();
     emu.expire_sessions();
     wait_for("a new login after the 10102 heartbeat", || emu.counters().logins_ok == 2).await;
@@ -279,7 +280,7 @@ async fn a_rejected_heartbeat_logs_in_again() {
 #[tokio::test(start_paused = true)]
 async fn failing_heartbeats_log_in_again_after_the_limit() {
     let (emu, server) = emulator(EmuConfig::default()).await;
-    let client = MoyunClient::new(config(&server).heartbeat_interval(Some(Duration::from_millis(40))).heartbeat_max_failures(3)).unwrap();
+    let client = config(&server).heartbeat_interval(Some(Duration::from_millis(40))).heartbeat_max_failures(3).build().unwrap();
     client.login().await.unwrap();
     server.faults().add(FaultRule::new(Fault::status(500)).path_exact("/api/v1/system/heartbeat").times(3));
     wait_for("a login after three failed heartbeats", || emu.counters().logins_ok == 2).await;
@@ -316,20 +317,22 @@ async fn no_secret_reaches_the_logs() {
     let _guard = tracing::subscriber::set_default(subscriber);
     let users = std::collections::BTreeMap::from([("operator".to_string(), "pa55-w0rd-77".to_string())]);
     let (emu, server) = emulator(EmuConfig { app_secret: "app-s3cr3t-99".into(), users, ..EmuConfig::default() }).await;
-    let cfg = MoyunConfig::new(&server.base_url(), "key", "app-s3cr3t-99", "operator", "pa55-w0rd-77")
-        .unwrap()
-        .heartbeat_interval(Some(Duration::from_millis(30)));
-    let client = MoyunClient::new(cfg).unwrap();
+    let client = MoyunClient::builder("key", "app-s3cr3t-99", "operator", "pa55-w0rd-77")
+        .base_url(server.base_url())
+        .heartbeat_interval(Some(Duration::from_millis(30)))
+        .build()
+        .unwrap();
     let _: Value = client.call(list_confs()).await.unwrap();
     emu.expire_all();
     let _: Value = client.call(create_conf("logged")).await.unwrap();
     wait_for("a heartbeat", || emu.counters().user_heartbeats >= 1).await;
     let mut push = client.push().subscribe("/confs/**").connect().await.unwrap();
     let _ = futures_util::StreamExt::next(&mut push).await;
-    let bad = MoyunClient::new(
-        MoyunConfig::new(&server.base_url(), "key", "app-s3cr3t-99", "operator", "wrong-pa55-13").unwrap().heartbeat_interval(None),
-    )
-    .unwrap();
+    let bad = MoyunClient::builder("key", "app-s3cr3t-99", "operator", "wrong-pa55-13")
+        .base_url(server.base_url())
+        .heartbeat_interval(None)
+        .build()
+        .unwrap();
     bad.login().await.unwrap_err();
     drop((push, client, bad));
 

@@ -24,7 +24,7 @@ use futures_util::stream;
 
 use conf_core::ClientConfig;
 use conf_sandbox::vmr::{RoomConfig, VmrConfig, VmrEmulator};
-use vmr_rest::{Deployment, Mcu, SessionOptions, VmrSession};
+use vmr_rest::{Mcu, SessionOptions, VmrClient, VmrSession};
 
 struct Counting;
 
@@ -107,6 +107,12 @@ fn node_config(base: &str) -> ClientConfig {
     ClientConfig::parse(base).expect("base url").attempt_timeout(Duration::from_secs(10)).operation_deadline(Duration::from_secs(20))
 }
 
+/// A new client of the node at `base` (its own connection pool and stack); the
+/// `VmrClient` that made it is dropped, so only the node client stays.
+fn new_node(base: &str) -> Mcu {
+    VmrClient::builder().config(node_config(base)).build().expect("client").mcu(base).expect("mcu")
+}
+
 fn main() {
     let n = env("VMR_BENCH_SESSIONS", 10_000) as usize;
     let lifetime = Duration::from_secs(env("VMR_BENCH_LIFETIME_S", 4));
@@ -128,7 +134,7 @@ fn main() {
 
     println!("session scale: {n} sessions, {} s tokens, {lifetimes} lifetimes, {ROOMS} rooms", lifetime.as_secs());
     let (per_session, peak_per_session, total_refreshes, failed, max_share, open_secs) = client_rt.block_on(async {
-        let mcu = Mcu::with_config(node_config(&base), Deployment::PublicCloud).expect("mcu");
+        let mcu = new_node(&base);
         // Warm up the shared client (connection pool, TLS-free loopback), then measure from here.
         let warm = open_all(std::slice::from_ref(&mcu), 64).await;
         close_all(warm).await;
@@ -172,7 +178,7 @@ fn main() {
     let naive_per_session = client_rt.block_on(async {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let before = CLIENT_BYTES.load(Ordering::Relaxed);
-        let mcus: Vec<Mcu> = (0..naive_n).map(|_| Mcu::with_config(node_config(&base), Deployment::PublicCloud).expect("mcu")).collect();
+        let mcus: Vec<Mcu> = (0..naive_n).map(|_| new_node(&base)).collect();
         let sessions = open_all(&mcus, naive_n).await;
         let after = CLIENT_BYTES.load(Ordering::Relaxed);
         close_all(sessions).await;

@@ -28,13 +28,13 @@ async fn main() -> Result<(), Error> {
         }
     };
 
-    let vmr = VmrClient::new(&base)?;
+    let vmr = VmrClient::builder().base_url(&base).build()?;
     let mut join = CheckJoinRequest::new(room.clone(), "conf-sdk example");
     if !pin.is_empty() {
         join = join.join_pwd(pin.as_str());
     }
     let session = vmr.join(join, SessionOptions::new("conf-sdk example")).await?;
-    println!("joined {} as {:?} ({:?})", session.base_url(), session.info().role, session.participant_uuid());
+    println!("joined {} as {:?} ({:?})", session.room().base_url(), session.info().role, session.participant_uuid());
 
     let mut events = session.events();
     let mut roster = Roster::new();

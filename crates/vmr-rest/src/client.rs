@@ -10,7 +10,9 @@ use url::Url;
 
 use conf_core::envelope::decode_error;
 use conf_core::operation::encode_path_segment;
-use conf_core::{AuthMode, Authenticator, Client, ClientConfig, Error, ExposeSecret, Operation};
+use conf_core::{
+    AttemptLayer, AuthMode, Authenticator, CallLayer, Client, ClientConfig, EnvVars, Error, ExposeSecret, Operation, UserLayers,
+};
 
 use crate::deployment::{Deployment, DeploymentProfile, ENTERPRISE_NO_OP, VmrNegotiator};
 use crate::generated::{CheckJoinRequest, JoinInfo};
@@ -20,7 +22,9 @@ use crate::wire::{ApiEnvelope, NodeEnvelope, PinError, decode_result, decode_res
 /// Client of the vmr API server (join check), and the factory of [`Mcu`] clients.
 ///
 /// Conference nodes named by `mcuHost` get one shared [`Mcu`] each (cached by host), so any
-/// number of sessions on one node share one connection pool and one tower stack.
+/// number of sessions on one node share one connection pool and one tower stack. Built with
+/// [`VmrClient::builder`] or [`VmrClient::from_env`]; the configuration, layers and
+/// deployment profile given there apply to the API server and to every node.
 #[derive(Clone)]
 pub struct VmrClient {
     inner: Arc<VmrClientInner>,
@@ -29,6 +33,7 @@ pub struct VmrClient {
 struct VmrClientInner {
     api: Client,
     config: ClientConfig,
+    layers: UserLayers,
     profile: DeploymentProfile,
     mcus: Mutex<HashMap<String, Mcu>>,
 }
@@ -39,17 +44,84 @@ impl std::fmt::Debug for VmrClient {
     }
 }
 
-impl VmrClient {
-    /// A client of the API server at `api_server` (`https://apiServer`), public cloud.
-    pub fn new(api_server: &str) -> Result<Self, Error> {
-        Self::with_config(ClientConfig::parse(api_server)?, Deployment::PublicCloud)
+/// Builds a [`VmrClient`]: `VmrClient::builder()` (vmr has no client-level credentials:
+/// a session's PIN is given per room), then `.base_url(..)` (the API server, required),
+/// `.config(..)`, `.layer(..)`, the vmr options, `.build()`.
+#[derive(Debug)]
+pub struct VmrClientBuilder {
+    base_url: Option<String>,
+    config: Option<ClientConfig>,
+    layers: UserLayers,
+    profile: DeploymentProfile,
+}
+
+impl VmrClientBuilder {
+    /// The API server's base URL (`https://apiServer`). Conference nodes get the same
+    /// settings with their own base URL. Checked by [`build`](Self::build).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
     }
 
-    /// A client with a full configuration (timeouts, TLS, retry) and deployment profile.
-    /// Conference nodes reuse the configuration with their own base URL.
-    pub fn with_config(config: ClientConfig, profile: impl Into<DeploymentProfile>) -> Result<Self, Error> {
-        let api = Client::builder(config.clone()).envelope(ApiEnvelope).build()?;
-        Ok(Self { inner: Arc::new(VmrClientInner { api, config, profile: profile.into(), mcus: Mutex::new(HashMap::new()) }) })
+    /// Transport settings (timeouts, TLS, retry, limits) of the API server and every node.
+    /// Its base URL is used unless [`base_url`](Self::base_url) is set.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Add a tower layer around every call, to the API server and to every node (it sees
+    /// each [`conf_core::layers::Call`] once, whatever the retries).
+    pub fn layer(mut self, layer: impl CallLayer) -> Self {
+        self.layers.push_call(layer);
+        self
+    }
+
+    /// Add a tower layer around every attempt, to the API server and to every node (it
+    /// sees each request as sent).
+    pub fn attempt_layer(mut self, layer: impl AttemptLayer) -> Self {
+        self.layers.push_attempt(layer);
+        self
+    }
+
+    /// The deployment (public or enterprise cloud) or a full profile (default: public cloud).
+    pub fn deployment(mut self, profile: impl Into<DeploymentProfile>) -> Self {
+        self.profile = profile.into();
+        self
+    }
+
+    /// Build the client; a missing or bad base URL is [`Error::InvalidInput`].
+    pub fn build(self) -> Result<VmrClient, Error> {
+        let config = conf_core::vendor_builder::base_config(self.base_url.as_deref(), self.config, None, |c| c)?;
+        let api = self.layers.apply(Client::builder(config.clone()).envelope(ApiEnvelope)).build()?;
+        Ok(VmrClient {
+            inner: Arc::new(VmrClientInner { api, config, layers: self.layers, profile: self.profile, mcus: Mutex::new(HashMap::new()) }),
+        })
+    }
+}
+
+/// The variables [`VmrClient::from_env`] reads (the names `confctl vmr` reads).
+pub mod env {
+    /// The API server's base URL (required).
+    pub const API_SERVER: &str = "CONFCTL_VMR_API_SERVER";
+}
+
+impl VmrClient {
+    /// Start building a client. See [`VmrClientBuilder`].
+    pub fn builder() -> VmrClientBuilder {
+        VmrClientBuilder { base_url: None, config: None, layers: UserLayers::new(), profile: Deployment::PublicCloud.into() }
+    }
+
+    /// A client with default settings from the environment: `CONFCTL_VMR_API_SERVER`
+    /// (required; see [`env`](mod@env)). Missing, it is [`Error::InvalidInput`] naming it.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) reading the variables through `lookup`.
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let vars = EnvVars::new(lookup);
+        Self::builder().base_url(vars.required(env::API_SERVER)?).build()
     }
 
     /// The transport of the API server.
@@ -81,7 +153,7 @@ impl VmrClient {
         }
         let mut config = self.inner.config.clone();
         config.base_url = base;
-        let mcu = Mcu::with_config(config, self.inner.profile.clone())?;
+        let mcu = Mcu::new(config, &self.inner.layers, self.inner.profile.clone())?;
         mcus.insert(key, mcu.clone());
         Ok(mcu)
     }
@@ -156,16 +228,10 @@ struct McuInner {
 }
 
 impl Mcu {
-    /// A client of the node at `base_url` (e.g. `https://node.example`), public cloud, default settings.
-    pub fn new(base_url: &str) -> Result<Self, Error> {
-        Self::with_config(ClientConfig::parse(base_url)?, Deployment::PublicCloud)
-    }
-
-    /// A client of the node at `config.base_url` with a deployment profile.
-    pub fn with_config(config: ClientConfig, profile: impl Into<DeploymentProfile>) -> Result<Self, Error> {
-        let profile = profile.into();
-        let client =
-            Client::builder(config).envelope(NodeEnvelope).negotiator(Arc::new(VmrNegotiator::new(profile.deployment()))).build()?;
+    /// The client of the node at `config.base_url` (made by [`VmrClient::mcu`]).
+    fn new(config: ClientConfig, layers: &UserLayers, profile: DeploymentProfile) -> Result<Self, Error> {
+        let builder = Client::builder(config).envelope(NodeEnvelope).negotiator(Arc::new(VmrNegotiator::new(profile.deployment())));
+        let client = layers.apply(builder).build()?;
         Ok(Self { inner: Arc::new(McuInner { client, profile }) })
     }
 
@@ -188,7 +254,7 @@ impl Mcu {
         let mut base = self.inner.client.config().base_url.clone();
         let prefix = base.path().trim_end_matches('/').to_string();
         base.set_path(&format!("{prefix}/api/services/{}/", encode_path_segment(room)));
-        Ok(Room { mcu: self.clone(), base: Arc::new(base), auth: None })
+        Ok(Room { mcu: self.clone(), base: Arc::new(base) })
     }
 
     /// Open a session (new_session) on `room` with automatic token refresh.
@@ -198,20 +264,31 @@ impl Mcu {
 }
 
 /// A room on a conference node: the base `https://<mcuHost>/api/services/<room>/` of every
-/// command, plus the session credentials when it belongs to a [`VmrSession`].
+/// command. Without a session it can only open one (`new_session`, which [`Mcu::session`]
+/// calls) and refresh or end a token; every conference and participant command is a method
+/// of [`VmrSession`], which holds the token, so calling one without a session does not
+/// compile:
 ///
-/// Generated methods (`lock`, `dial`, `participant_mute`, ...) live on this type; a
-/// session dereferences to its room.
+/// ```compile_fail
+/// # async fn demo(room: vmr_rest::Room) -> Result<(), conf_core::Error> {
+/// room.lock(vmr_rest::LockRequest::new()).await?; // no `lock` on Room: open a session
+/// # Ok(()) }
+/// ```
+///
+/// ```no_run
+/// # async fn demo(session: vmr_rest::VmrSession) -> Result<(), conf_core::Error> {
+/// session.lock(vmr_rest::LockRequest::new()).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Room {
     mcu: Mcu,
     base: Arc<Url>,
-    auth: Option<Arc<dyn Authenticator>>,
 }
 
 impl std::fmt::Debug for Room {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Room").field("base", &self.base.as_str()).field("session", &self.auth.is_some()).finish()
+        f.debug_struct("Room").field("base", &self.base.as_str()).finish()
     }
 }
 
@@ -226,16 +303,12 @@ impl Room {
         &self.mcu
     }
 
-    pub(crate) fn with_auth(&self, auth: Arc<dyn Authenticator>) -> Self {
-        Self { mcu: self.mcu.clone(), base: self.base.clone(), auth: Some(auth) }
-    }
-
-    /// Put the room base, the session credentials and the deployment overrides on `op`.
-    pub(crate) fn prepare(&self, mut op: Operation) -> Result<Operation, Error> {
+    /// Put the room base, the session credentials (`auth`) and the deployment overrides on `op`.
+    pub(crate) fn prepare(&self, mut op: Operation, auth: Option<&Arc<dyn Authenticator>>) -> Result<Operation, Error> {
         self.mcu.inner.profile.apply(&mut op)?;
         op.base_override = Some((*self.base).clone());
         if matches!(op.auth, AuthMode::Client) {
-            match &self.auth {
+            match auth {
                 Some(a) => op.auth = AuthMode::With(a.clone()),
                 None => return Err(Error::invalid_input("session", format!("`{}` needs a session (VmrSession)", op.name))),
             }
@@ -243,13 +316,18 @@ impl Room {
         Ok(op)
     }
 
-    /// Run a room operation and decode its `result` (used by generated code).
+    /// Run a room operation without a session and decode its `result` (used by generated code).
+    pub(crate) async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
+        self.call_with(op, None).await
+    }
+
+    /// Run a room operation with the session credentials `auth` and decode its `result`.
     ///
     /// A command the deployment answers without acting ([`crate::deployment::ENTERPRISE_NO_OP`])
     /// decodes its boolean result, then answers `{"acted": <whether the node acts>}` and logs
     /// the no-op at `info`.
-    pub async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
-        let op = self.prepare(op)?;
+    pub(crate) async fn call_with<T: DeserializeOwned>(&self, op: Operation, auth: Option<&Arc<dyn Authenticator>>) -> Result<T, Error> {
+        let op = self.prepare(op, auth)?;
         let info = op.info(1);
         let sensitive = op.sensitive_response;
         let name = op.name;
@@ -269,9 +347,10 @@ impl Room {
         decode_result(&info, &raw.body, sensitive)
     }
 
-    /// Run a room operation whose answer is raw bytes (`presentation.jpeg`).
-    pub async fn call_bytes(&self, op: Operation) -> Result<Bytes, Error> {
-        let op = self.prepare(op)?;
+    /// Run a room operation whose answer is raw bytes (`presentation.jpeg`), with the
+    /// session credentials `auth`.
+    pub(crate) async fn call_bytes_with(&self, op: Operation, auth: Option<&Arc<dyn Authenticator>>) -> Result<Bytes, Error> {
+        let op = self.prepare(op, auth)?;
         Ok(self.mcu.inner.client.execute(op).await?.body)
     }
 }
@@ -294,7 +373,7 @@ mod tests {
 
     #[tokio::test]
     async fn room_base_is_percent_encoded() {
-        let mcu = Mcu::new("http://127.0.0.1:9").unwrap();
+        let mcu = VmrClient::builder().base_url("http://127.0.0.1:9").build().unwrap().mcu("http://127.0.0.1:9").unwrap();
         assert_eq!(mcu.room("zjvmr@myvmr.cn").unwrap().base_url().as_str(), "http://127.0.0.1:9/api/services/zjvmr%40myvmr.cn/");
         assert_eq!(mcu.room("1061").unwrap().base_url().as_str(), "http://127.0.0.1:9/api/services/1061/");
         assert_eq!(mcu.room("a b/c").unwrap().base_url().as_str(), "http://127.0.0.1:9/api/services/a%20b%2Fc/");

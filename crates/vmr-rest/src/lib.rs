@@ -7,7 +7,7 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), conf_core::Error> {
 //! use vmr_rest::{CheckJoinRequest, LockRequest, SessionOptions, VmrClient};
-//! let vmr = VmrClient::new("https://api.example.com")?;
+//! let vmr = VmrClient::builder().base_url("https://api.example.com").build()?;
 //! let session = vmr
 //!     .join(CheckJoinRequest::new("1061", "Robot").join_pwd("123456"), SessionOptions::new("Robot"))
 //!     .await?;
@@ -17,12 +17,15 @@
 //! ```
 //!
 //! Layout: [`VmrClient`] talks to the API server and hands out one shared [`Mcu`] per
-//! conference node; [`Room`] is the base `https://<mcuHost>/api/services/<room>/` of every
-//! command (generated from `spec/*.toml`); [`VmrSession`] holds the token and
-//! dereferences to its room; [`events`] and [`Roster`] follow the room live.
+//! conference node; [`Room`] is the base `https://<mcuHost>/api/services/<room>/` where a
+//! session is opened; [`VmrSession`] holds the token and has every conference and
+//! participant command (generated from `spec/*.toml`: they exist only on the session type,
+//! so a command without a session does not compile); [`events`] and [`Roster`] follow the
+//! room live.
 //! See `docs/vmr-rest.md` for the lifecycle and the deployment differences.
 
 mod client;
+mod codes;
 pub mod deployment;
 pub mod events;
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
@@ -31,7 +34,8 @@ mod roster;
 mod session;
 pub mod wire;
 
-pub use client::{Mcu, Room, VmrClient, mcu_base};
+pub use client::{Mcu, Room, VmrClient, VmrClientBuilder, env, mcu_base};
+pub use codes::ErrorCode;
 pub use deployment::{Deployment, DeploymentProfile, VmrNegotiator};
 pub use events::{Event, EventOptions, EventStream};
 pub use generated::*;

@@ -17,7 +17,6 @@
 //! ([`SessionStats::renewal_backoffs`]), so a node that refuses every token cannot make the
 //! session open new sessions in a tight loop.
 
-use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -53,8 +52,9 @@ pub(crate) fn lifetime_of(expires: Option<u64>) -> (Duration, bool) {
     (clamped, clamped != asked)
 }
 
-/// When tokens are refreshed.
+/// When tokens are refreshed: `RefreshPolicy::default()` and the setters.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RefreshPolicy {
     /// Refresh no later than half the lifetime, and no later than this before expiry
     /// (when the lifetime allows both). Default 10 s.
@@ -73,6 +73,27 @@ impl Default for RefreshPolicy {
 }
 
 impl RefreshPolicy {
+    /// Set the latest refresh before expiry.
+    #[must_use]
+    pub fn min_lead(mut self, d: Duration) -> Self {
+        self.min_lead = d;
+        self
+    }
+
+    /// Set the fraction of the delay drawn at random and subtracted (0.0..=0.9).
+    #[must_use]
+    pub fn jitter(mut self, fraction: f64) -> Self {
+        self.jitter = fraction;
+        self
+    }
+
+    /// Set the longest wait between retries of a failed background refresh.
+    #[must_use]
+    pub fn max_retry_backoff(mut self, d: Duration) -> Self {
+        self.max_retry_backoff = d;
+        self
+    }
+
     /// The delay after which a token valid for `lifetime` is refreshed.
     pub fn refresh_delay(&self, lifetime: Duration) -> Duration {
         let half = lifetime / 2;
@@ -82,8 +103,9 @@ impl RefreshPolicy {
     }
 }
 
-/// How to open a session.
+/// How to open a session: [`SessionOptions::new`] and the setters.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct SessionOptions {
     /// Participant name (`display_name`).
     pub display_name: String,
@@ -110,6 +132,12 @@ impl SessionOptions {
     /// Options with a display name, no PIN.
     pub fn new(display_name: impl Into<String>) -> Self {
         Self { display_name: display_name.into(), pin: None, hideme: None, refresh: RefreshPolicy::default() }
+    }
+
+    /// Set the participant name.
+    pub fn display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = name.into();
+        self
     }
 
     /// Set the PIN.
@@ -343,6 +371,8 @@ impl Authenticator for SessionAuth {
 struct SessionInner {
     room: Room,
     auth: Arc<SessionAuth>,
+    /// `auth` as the transport takes it.
+    authn: Arc<dyn Authenticator>,
     refresher: Mutex<Option<AbortHandle>>,
     closed_tx: tokio::sync::watch::Sender<bool>,
 }
@@ -367,10 +397,10 @@ impl Drop for SessionInner {
     }
 }
 
-/// A live session on a room: every command of the room with the session's token.
-///
-/// Dereferences to [`Room`], so `session.lock(..)`, `session.dial(..)` and the other
-/// generated commands are called on it directly. Cheap to clone; the session ends when
+/// A live session on a room: every conference and participant command of the room
+/// (`session.lock(..)`, `session.dial(..)`, ...; generated from `spec/*.toml`), sent with
+/// the session's token. These commands exist only on this type, not on [`Room`]. Cheap to
+/// clone; the session ends when
 /// [`close`](Self::close) is called or the last clone is dropped (then the token is
 /// released in the background, best effort).
 #[derive(Clone)]
@@ -385,13 +415,6 @@ impl std::fmt::Debug for VmrSession {
             .field("participant_uuid", &self.participant_uuid())
             .field("closed", &self.is_closed())
             .finish_non_exhaustive()
-    }
-}
-
-impl Deref for VmrSession {
-    type Target = Room;
-    fn deref(&self) -> &Room {
-        &self.inner.room
     }
 }
 
@@ -416,15 +439,27 @@ impl VmrSession {
         let cache = CredentialCache::new(Duration::ZERO, Duration::ZERO, move |prev| loader_ctx.clone().load(prev));
         cache.set(first.value, first.expires_in);
         let auth = Arc::new(SessionAuth { cache, ctx: ctx.clone(), closed: AtomicBool::new(false) });
-        let room = ctx.room.with_auth(auth.clone());
+        let room = ctx.room.clone();
+        let authn: Arc<dyn Authenticator> = auth.clone();
         let (closed_tx, _) = tokio::sync::watch::channel(false);
         let handle = tokio::spawn(refresh_loop(Arc::downgrade(&auth))).abort_handle();
-        Ok(Self { inner: Arc::new(SessionInner { room, auth, refresher: Mutex::new(Some(handle)), closed_tx }) })
+        Ok(Self { inner: Arc::new(SessionInner { room, auth, authn, refresher: Mutex::new(Some(handle)), closed_tx }) })
     }
 
-    /// The room with this session's credentials.
+    /// The room of this session (its base URL, its node).
     pub fn room(&self) -> &Room {
         &self.inner.room
+    }
+
+    /// Run a room operation with this session's token and decode its `result` (used by
+    /// generated code).
+    pub async fn call<T: serde::de::DeserializeOwned>(&self, op: conf_core::Operation) -> Result<T, Error> {
+        self.inner.room.call_with(op, Some(&self.inner.authn)).await
+    }
+
+    /// Run a room operation whose answer is raw bytes (`presentation.jpeg`) with this session's token.
+    pub async fn call_bytes(&self, op: conf_core::Operation) -> Result<bytes::Bytes, Error> {
+        self.inner.room.call_bytes_with(op, Some(&self.inner.authn)).await
     }
 
     /// What the latest `new_session` answered (participant uuid, role, node version...; the token removed).

@@ -8,7 +8,7 @@ use vmr_rest::*;
 
 // BEGIN docs/vmr-rest.md example
 async fn run(api_server: &str, account: &str, pin: &str) -> Result<(), Error> {
-    let vmr = VmrClient::new(api_server)?;
+    let vmr = VmrClient::builder().base_url(api_server).build()?;
     let session = vmr.join(CheckJoinRequest::new(account, "Robot").join_pwd(pin), SessionOptions::new("Robot")).await.map_err(|e| {
         match PinError::from_error(&e) {
             Some(pin) => Error::other(format!("PIN problem: {pin}")),

@@ -6,11 +6,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use conf_core::{ClientConfig, Error};
+use conf_core::Error;
 use conf_sandbox::vmr::{DialIn, VmrConfig, VmrEmulator};
 use vmr_rest::*;
 
 const ROOM: &str = "meet@vmr.example";
+
+/// The shared client of the node at `url` (default settings).
+fn node(url: &str) -> Mcu {
+    VmrClient::builder().base_url(url).build().unwrap().mcu(url).unwrap()
+}
 
 async fn next_matching(events: &mut EventStream, roster: &mut Roster, pred: impl Fn(&Event) -> bool) -> Event {
     tokio::time::timeout(Duration::from_secs(10), async {
@@ -47,7 +52,7 @@ fn emulator_uuids(emu: &VmrEmulator) -> BTreeSet<String> {
 #[tokio::test]
 async fn join_check_session_commands_events() {
     let (emu, server) = VmrEmulator::start(VmrConfig::new()).await.unwrap();
-    let vmr = VmrClient::new(&server.base_url()).unwrap();
+    let vmr = VmrClient::builder().base_url(server.base_url()).build().unwrap();
     let info = vmr.check_join(CheckJoinRequest::new("1061", "Robot").join_pwd("123456")).await.unwrap();
     assert_eq!(info.alias.as_deref(), Some(ROOM));
     let session = vmr.join(CheckJoinRequest::new("1061", "Robot").join_pwd("123456"), SessionOptions::new("Robot")).await.unwrap();
@@ -123,7 +128,7 @@ async fn join_check_session_commands_events() {
 #[tokio::test]
 async fn pin_errors_from_the_emulator() {
     let (_emu, server) = VmrEmulator::start(VmrConfig::new()).await.unwrap();
-    let mcu = Mcu::new(&server.base_url()).unwrap();
+    let mcu = node(&server.base_url());
     let e = mcu.session(ROOM, SessionOptions::new("x")).await.unwrap_err();
     assert!(matches!(e, Error::Auth { .. }), "{e}");
     assert_eq!(PinError::from_error(&e), Some(PinError::Required { guest_pin_required: true }));
@@ -141,7 +146,7 @@ async fn pin_errors_from_the_emulator() {
 #[tokio::test(start_paused = true)]
 async fn refresh_across_three_lifetimes_with_calls_in_flight() {
     let (emu, server) = VmrEmulator::start(VmrConfig::new().token_lifetime(Duration::from_secs(2))).await.unwrap();
-    let mcu = Mcu::new(&server.base_url()).unwrap();
+    let mcu = node(&server.base_url());
     let session = mcu.session(ROOM, SessionOptions::new("Robot").pin("123456")).await.unwrap();
     let ok = Arc::new(AtomicU64::new(0));
     let mut workers = Vec::new();
@@ -178,7 +183,7 @@ async fn refresh_across_three_lifetimes_with_calls_in_flight() {
 async fn refused_refresh_starts_a_new_session() {
     // Calls see nothing: the expired token is replaced by a new session.
     let (emu, server) = VmrEmulator::start(VmrConfig::new()).await.unwrap();
-    let mcu = Mcu::new(&server.base_url()).unwrap();
+    let mcu = node(&server.base_url());
     let session = mcu.session(ROOM, SessionOptions::new("Robot").pin("123456")).await.unwrap();
     let first_uuid = session.participant_uuid();
     emu.expire_tokens();
@@ -201,7 +206,7 @@ async fn refused_refresh_starts_a_new_session() {
 
     // The background refresh does the same without any call.
     let (emu, server) = VmrEmulator::start(VmrConfig::new().token_lifetime(Duration::from_secs(2))).await.unwrap();
-    let mcu = Mcu::new(&server.base_url()).unwrap();
+    let mcu = node(&server.base_url());
     let session = mcu.session(ROOM, SessionOptions::new("Robot").pin("123456")).await.unwrap();
     server.expire_credentials();
     // Paused clock (the session's timers and the emulator's expiry read it): wait for the
@@ -231,7 +236,7 @@ async fn refused_refresh_starts_a_new_session() {
 async fn enterprise_gate_sends_nothing() {
     let config = VmrConfig::new().deployment(conf_sandbox::vmr::Deployment::Enterprise);
     let (emu, server) = VmrEmulator::start(config).await.unwrap();
-    let vmr = VmrClient::with_config(ClientConfig::parse(&server.base_url()).unwrap(), Deployment::EnterpriseCloud).unwrap();
+    let vmr = VmrClient::builder().base_url(server.base_url()).deployment(Deployment::EnterpriseCloud).build().unwrap();
     let session = vmr.join(CheckJoinRequest::new(ROOM, "Robot").join_pwd("123456"), SessionOptions::new("Robot")).await.unwrap();
     let alice = emu.add_participant(ROOM, DialIn::guest("Alice"));
     // start_service is sent and succeeds without effect: the no-op is on the result.
@@ -264,7 +269,7 @@ async fn enterprise_gate_sends_nothing() {
 #[tokio::test(start_paused = true)]
 async fn dropped_stream_reconnects_and_roster_equals_the_emulator() {
     let (emu, server) = VmrEmulator::start(VmrConfig::new().keepalive_interval(Duration::from_millis(200))).await.unwrap();
-    let mcu = Mcu::new(&server.base_url()).unwrap();
+    let mcu = node(&server.base_url());
     let session = mcu.session(ROOM, SessionOptions::new("Robot").pin("123456")).await.unwrap();
     let opts =
         EventOptions::default().silence_timeout(Duration::from_millis(800)).backoff(Duration::from_millis(50), Duration::from_millis(500));

@@ -52,7 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         emulator = Some((emu, server));
         (base, config.key, token_key, vec!["494".to_owned(), "496".to_owned()])
     };
-    let mut builder = WebApiClient::builder(base, secret(key));
+    let mut builder = WebApiClient::builder(secret(key)).base_url(base);
     if let Some(rec) = env("WEBAPI_RECORD_BASE") {
         builder = builder.record_base(rec);
     }

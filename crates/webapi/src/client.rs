@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use conf_core::envelope::Envelope;
 use conf_core::{
-    AttemptParts, AuthState, Authenticator, Body, Client, ClientConfig, Error, ExposeSecret, Operation, Part, PartKind, SecretString,
+    AttemptLayer, AttemptParts, AuthState, Authenticator, Body, CallLayer, Client, ClientConfig, EnvVars, Error, ExposeSecret, Operation,
+    Part, PartKind, SecretString, UserLayers,
 };
 use futures_util::future::BoxFuture;
 use http::Method;
@@ -80,21 +81,23 @@ impl std::fmt::Debug for WebApiClient {
     }
 }
 
-type CoreHook = Box<dyn FnOnce(conf_core::ClientBuilder) -> conf_core::ClientBuilder + Send>;
-
-/// Builds a [`WebApiClient`].
+/// Builds a [`WebApiClient`]: `WebApiClient::builder(key)`, then `.base_url(..)`
+/// (required), `.config(..)`, `.layer(..)`, the WebAPI options, `.build()`.
 pub struct WebApiClientBuilder {
-    base_url: String,
     key: SecretString,
+    base_url: Option<String>,
+    config: Option<ClientConfig>,
+    layers: UserLayers,
     record_base: Option<String>,
     file_base: Option<String>,
-    configure: Vec<Box<dyn FnOnce(ClientConfig) -> ClientConfig + Send>>,
-    core: Vec<CoreHook>,
 }
 
 impl std::fmt::Debug for WebApiClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebApiClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("config", &self.config)
+            .field("layers", &self.layers)
             .field("record_base", &self.record_base)
             .field("file_base", &self.file_base)
             .finish_non_exhaustive()
@@ -102,6 +105,33 @@ impl std::fmt::Debug for WebApiClientBuilder {
 }
 
 impl WebApiClientBuilder {
+    /// The server's base URL (`https://host`; the API is below `/WebAPI/`). Checked by
+    /// [`build`](Self::build).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Transport settings (timeouts, TLS, retry, limits). Its base URL is used unless
+    /// [`base_url`](Self::base_url) is set.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Add a tower layer around every call (it sees each [`conf_core::layers::Call`] once,
+    /// whatever the retries).
+    pub fn layer(mut self, layer: impl CallLayer) -> Self {
+        self.layers.push_call(layer);
+        self
+    }
+
+    /// Add a tower layer around every attempt (it sees each request as sent).
+    pub fn attempt_layer(mut self, layer: impl AttemptLayer) -> Self {
+        self.layers.push_attempt(layer);
+        self
+    }
+
     /// Resolve `recordpath` / `filepath` against this recording server (default: the API base URL).
     pub fn record_base(mut self, url: impl Into<String>) -> Self {
         self.record_base = Some(url.into());
@@ -114,27 +144,12 @@ impl WebApiClientBuilder {
         self
     }
 
-    /// Adjust the transport configuration (timeouts, retry policy, TLS).
-    pub fn configure(mut self, f: impl FnOnce(ClientConfig) -> ClientConfig + Send + 'static) -> Self {
-        self.configure.push(Box::new(f));
-        self
-    }
-
-    /// Adjust the conf-core client builder (attempt or call layers).
-    pub fn with_core(mut self, f: impl FnOnce(conf_core::ClientBuilder) -> conf_core::ClientBuilder + Send + 'static) -> Self {
-        self.core.push(Box::new(f));
-        self
-    }
-
-    /// Build the client; a bad URL or an empty key is [`Error::InvalidInput`].
+    /// Build the client; a missing or bad URL or an empty key is [`Error::InvalidInput`].
     pub fn build(self) -> Result<WebApiClient, Error> {
         if self.key.expose_secret().trim().is_empty() {
             return Err(Error::invalid_input("key", "must not be empty"));
         }
-        let mut config = ClientConfig::parse(&self.base_url)?;
-        for f in self.configure {
-            config = f(config);
-        }
+        let config = conf_core::vendor_builder::base_config(self.base_url.as_deref(), self.config, None, |c| c)?;
         let parse_base = |field: &str, u: Option<String>| -> Result<Url, Error> {
             match u {
                 Some(u) => ClientConfig::parse(&u).map(|c| c.base_url).map_err(|e| match e {
@@ -146,24 +161,37 @@ impl WebApiClientBuilder {
         };
         let record_base = parse_base("record_base", self.record_base)?;
         let file_base = parse_base("file_base", self.file_base)?;
-        let mut builder = Client::builder(config).envelope(WebApiEnvelope).authenticator(Arc::new(KeyAuthenticator::new(self.key)));
-        for f in self.core {
-            builder = f(builder);
-        }
-        Ok(WebApiClient { inner: builder.build()?, record_base, file_base })
+        let builder = Client::builder(config).envelope(WebApiEnvelope).authenticator(Arc::new(KeyAuthenticator::new(self.key)));
+        Ok(WebApiClient { inner: self.layers.apply(builder).build()?, record_base, file_base })
     }
 }
 
+/// The variables [`WebApiClient::from_env`] reads (the names `confctl webapi` reads).
+pub mod env {
+    /// The server's base URL (required).
+    pub const BASE_URL: &str = "CONFCTL_WEBAPI_BASE_URL";
+    /// The company id `key` (企业 ID; required).
+    pub const KEY: &str = "CONFCTL_WEBAPI_KEY";
+}
+
 impl WebApiClient {
-    /// Start building a client for the server at `base_url` (`https://host`; the API is
-    /// below `/WebAPI/`) with the company id `key`.
-    pub fn builder(base_url: impl Into<String>, key: SecretString) -> WebApiClientBuilder {
-        WebApiClientBuilder { base_url: base_url.into(), key, record_base: None, file_base: None, configure: Vec::new(), core: Vec::new() }
+    /// Start building a client with the company id `key` (企业 ID). See [`WebApiClientBuilder`].
+    pub fn builder(key: impl Into<SecretString>) -> WebApiClientBuilder {
+        WebApiClientBuilder { key: key.into(), base_url: None, config: None, layers: UserLayers::new(), record_base: None, file_base: None }
     }
 
-    /// A client with default settings.
-    pub fn new(base_url: impl Into<String>, key: SecretString) -> Result<Self, Error> {
-        Self::builder(base_url, key).build()
+    /// A client with default settings from the environment: `CONFCTL_WEBAPI_BASE_URL` and
+    /// `CONFCTL_WEBAPI_KEY` (both required; see [`env`](mod@env)). A missing one is
+    /// [`Error::InvalidInput`] naming it.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) reading the variables through `lookup`.
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let vars = EnvVars::new(lookup);
+        let base_url = vars.required(env::BASE_URL)?;
+        Self::builder(vars.secret(env::KEY)?).base_url(base_url).build()
     }
 
     /// The conf-core client underneath.

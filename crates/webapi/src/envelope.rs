@@ -53,9 +53,11 @@ pub fn vendor_error(request: &RequestInfo, code: &str) -> Error {
     Error::vendor(request.clone(), "webapi", code, message, known.is_retryable())
 }
 
-/// The typed vendor code of an error (also when wrapped, e.g. in an outcome-unknown error).
+/// The typed vendor code of a WebAPI error (also when wrapped, e.g. in an outcome-unknown
+/// error); `None` for other errors, including other vendors'. Same as
+/// `err.vendor_code_as::<ErrorCode>()` ([`conf_core::VendorCode`]).
 pub fn error_code(err: &Error) -> Option<ErrorCode> {
-    err.vendor_code().map(ErrorCode::from_code)
+    err.vendor_code_as::<ErrorCode>()
 }
 
 #[cfg(test)]

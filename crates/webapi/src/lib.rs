@@ -20,9 +20,8 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), conf_core::Error> {
 //! use std::time::{Duration, SystemTime};
-//! use conf_core::secret::secret;
 //! use webapi::{MeetingCreateRequest, WebApiClient};
-//! let client = WebApiClient::new("https://meet.example.com", secret("COMPANY_KEY"))?;
+//! let client = WebApiClient::builder("COMPANY_KEY").base_url("https://meet.example.com").build()?;
 //! let start = SystemTime::now() + Duration::from_secs(600);
 //! let meeting = client
 //!     .meeting_create(MeetingCreateRequest::new("周会", start, "8888").end_time(start + Duration::from_secs(3600)))
@@ -32,12 +31,13 @@
 //! ```
 
 mod client;
+mod codes;
 mod envelope;
 pub mod generated;
 pub mod links;
 pub mod token;
 
-pub use client::{KEY_FIELD, KeyAuthenticator, WebApiClient, WebApiClientBuilder};
+pub use client::{KEY_FIELD, KeyAuthenticator, WebApiClient, WebApiClientBuilder, env};
 pub use envelope::{WebApiEnvelope, error_code, vendor_error};
 pub use generated::*;
 pub use links::{JoinLinks, JoinParams, resolve_path};

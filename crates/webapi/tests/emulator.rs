@@ -25,18 +25,12 @@ fn config() -> WebApiConfig {
 }
 
 fn client(server: &Server, key: &str, attempt_timeout: Duration) -> WebApiClient {
-    WebApiClient::builder(server.base_url(), secret(key))
-        .record_base("https://rec.example.com/")
-        .configure(move |c| {
-            c.proxy_from_env(false).attempt_timeout(attempt_timeout).retry(RetryPolicy {
-                max_attempts: 3,
-                initial_backoff: Duration::from_millis(5),
-                max_backoff: Duration::from_millis(20),
-                ..RetryPolicy::default()
-            })
-        })
-        .build()
+    let config = conf_core::ClientConfig::parse(&server.base_url())
         .unwrap()
+        .proxy_from_env(false)
+        .attempt_timeout(attempt_timeout)
+        .retry(RetryPolicy::default().max_attempts(3).initial_backoff(Duration::from_millis(5)).max_backoff(Duration::from_millis(20)));
+    WebApiClient::builder(secret(key)).config(config).record_base("https://rec.example.com/").build().unwrap()
 }
 
 async fn open(c: &WebApiClient, url: url::Url) -> Value {

@@ -61,8 +61,8 @@ fn last(seen: &Arc<Mutex<Vec<Seen>>>) -> Seen {
 }
 
 fn client(server: &MockServer) -> WebApiClient {
-    WebApiClient::builder(server.base_url(), secret(KEY))
-        .configure(|c| c.proxy_from_env(false).attempt_timeout(Duration::from_secs(5)))
+    WebApiClient::builder(secret(KEY))
+        .config(conf_core::ClientConfig::parse(&server.base_url()).unwrap().proxy_from_env(false).attempt_timeout(Duration::from_secs(5)))
         .build()
         .unwrap()
 }
@@ -230,9 +230,9 @@ async fn login_info_and_room_record_are_multipart_posts() {
         json!({"code":0,"records":[{"id":"2","serial":"655796682","duration":"2","filepath":"/upload/84c9/1/user/84c9.mp4","createtime":"2025-11-04 15:46:27"}]}),
     )
     .await;
-    let c = WebApiClient::builder(server.base_url(), secret(KEY))
+    let c = WebApiClient::builder(secret(KEY))
+        .config(conf_core::ClientConfig::parse(&server.base_url()).unwrap().proxy_from_env(false))
         .record_base("https://rec.example.com:8443/")
-        .configure(|c| c.proxy_from_env(false))
         .build()
         .unwrap();
     let r = c.get_login_info(GetLoginInfoRequest::new("111111")).await.unwrap();
@@ -317,11 +317,15 @@ async fn whitespace_is_a_value_not_an_absence() {
 
 #[test]
 fn key_never_shows_in_debug() {
-    let c = WebApiClient::new("https://meet.example.com", secret(KEY)).unwrap();
+    let c = WebApiClient::builder(secret(KEY)).base_url("https://meet.example.com").build().unwrap();
     assert!(!format!("{c:?}").contains(KEY));
-    assert!(matches!(WebApiClient::new("https://meet.example.com", secret(" ")), Err(Error::InvalidInput { field, .. }) if field == "key"));
     assert!(matches!(
-        WebApiClient::builder("https://meet.example.com", secret(KEY)).record_base("nope").build(),
+        WebApiClient::builder(secret(" ")).base_url("https://meet.example.com").build(),
+        Err(Error::InvalidInput { field, .. }) if field == "key"
+    ));
+    assert!(matches!(WebApiClient::builder(secret(KEY)).build(), Err(Error::InvalidInput { field, .. }) if field == "base_url"));
+    assert!(matches!(
+        WebApiClient::builder(secret(KEY)).base_url("https://meet.example.com").record_base("nope").build(),
         Err(Error::InvalidInput { field, .. }) if field == "record_base"
     ));
 }

@@ -7,32 +7,33 @@
 //! ```
 //!
 //! and against a real server when these are set (the creator and party phones
-//! will be called!): `YTX_BASE_URL` (`http://sandbox.ytx.net`), `YTX_ACCOUNT_SID`,
-//! `YTX_AUTH_TOKEN`, `YTX_APP_ID`, `YTX_CREATOR` and optionally `YTX_PARTY`.
+//! will be called!): the variables `YtxClient::from_env` reads (as `confctl ytx` does),
+//! `CONFCTL_YTX_BASE_URL` (`http://sandbox.ytx.net`), `CONFCTL_YTX_ACCOUNT_SID`,
+//! `CONFCTL_YTX_AUTH_TOKEN`, `CONFCTL_YTX_APP_ID`, then `YTX_CREATOR` and optionally
+//! `YTX_PARTY`.
 
 use conf_core::secret::secret;
-use ytx_telemeeting::{
-    CreateMeetingRequest, DestroyMeetingRequest, LockMeetingRequest, MeetingStateRequest, Party, YtxClient, YtxConfig, error_code,
-};
+use ytx_telemeeting::{CreateMeetingRequest, DestroyMeetingRequest, LockMeetingRequest, MeetingStateRequest, Party, YtxClient, error_code};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     // Keep the emulator's server alive for the whole program.
     let mut _emulator = None;
-    let (config, creator, party) = if let Some(base) = env("YTX_BASE_URL") {
-        let need = |k: &str| env(k).ok_or_else(|| format!("{k} is required with YTX_BASE_URL"));
-        let config = YtxConfig::new(base, need("YTX_ACCOUNT_SID")?, secret(need("YTX_AUTH_TOKEN")?), need("YTX_APP_ID")?);
-        (config, need("YTX_CREATOR")?, env("YTX_PARTY"))
+    let (client, creator, party) = if env(ytx_telemeeting::env::BASE_URL).is_some() {
+        let need = |k: &str| env(k).ok_or_else(|| format!("{k} is required with CONFCTL_YTX_BASE_URL"));
+        // Every CONFCTL_YTX_* variable (see `ytx_telemeeting::env`).
+        (YtxClient::from_env()?, need("YTX_CREATOR")?, env("YTX_PARTY"))
     } else {
         let emu_config = conf_sandbox::ytx::YtxConfig::default();
         let (_emu, server) = conf_sandbox::ytx::YtxEmulator::start(emu_config.clone()).await?;
         println!("using the ytx emulator at {}", server.base_url());
-        let config = YtxConfig::new(server.base_url(), emu_config.account_sid, secret(emu_config.auth_token), emu_config.app_id);
+        let client = YtxClient::builder(emu_config.account_sid, secret(emu_config.auth_token), emu_config.app_id)
+            .base_url(server.base_url())
+            .build()?;
         _emulator = Some(server);
-        (config, "13100001314".to_string(), Some("18900005326".to_string()))
+        (client, "13100001314".to_string(), Some("18900005326".to_string()))
     };
-    let client = YtxClient::new(config)?;
 
     let mut create = CreateMeetingRequest::new(creator).meeting_name("conf-sdk example");
     if let Some(phone) = party {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use conf_core::operation::encode_path_segment;
-use conf_core::{Body, Client, ClientConfig, Error, Operation, SecretString};
+use conf_core::{AttemptLayer, Body, CallLayer, Client, ClientConfig, EnvVars, Error, Operation, SecretString, UserLayers};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
@@ -42,36 +42,6 @@ impl Environment {
     }
 }
 
-/// Everything a client needs, in one value (see [`YtxClient::new`]).
-#[derive(Clone)]
-pub struct YtxConfig {
-    /// Base URL (`http://api.ytx.net`, `http://sandbox.ytx.net`, or any).
-    pub base_url: String,
-    /// Account id (`accountSID`).
-    pub account_sid: String,
-    /// Account token (`authToken`).
-    pub auth_token: SecretString,
-    /// Application id (`appid`).
-    pub app_id: String,
-}
-
-impl std::fmt::Debug for YtxConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("YtxConfig")
-            .field("base_url", &self.base_url)
-            .field("account_sid", &self.account_sid)
-            .field("app_id", &self.app_id)
-            .finish_non_exhaustive()
-    }
-}
-
-impl YtxConfig {
-    /// A configuration.
-    pub fn new(base_url: impl Into<String>, account_sid: impl Into<String>, auth_token: SecretString, app_id: impl Into<String>) -> Self {
-        Self { base_url: base_url.into(), account_sid: account_sid.into(), auth_token, app_id: app_id.into() }
-    }
-}
-
 /// A ytx phone-meeting client. Cheap to clone.
 #[derive(Clone)]
 pub struct YtxClient {
@@ -91,16 +61,18 @@ impl std::fmt::Debug for YtxClient {
     }
 }
 
-/// Builds a [`YtxClient`].
+/// Builds a [`YtxClient`]: `YtxClient::builder(account_sid, auth_token, app_id)`, then
+/// `.base_url(..)` (default: production, `http://api.ytx.net`), `.config(..)`,
+/// `.layer(..)`, the ytx options, `.build()`.
 pub struct YtxClientBuilder {
     account_sid: String,
     auth_token: SecretString,
     app_id: String,
-    environment: Environment,
+    base_url: Option<String>,
+    config: Option<ClientConfig>,
+    layers: UserLayers,
     version: String,
     clock: Clock,
-    configure: Vec<Box<dyn FnOnce(ClientConfig) -> ClientConfig + Send>>,
-    core_hook: Option<Box<dyn FnOnce(conf_core::ClientBuilder) -> conf_core::ClientBuilder + Send>>,
 }
 
 impl std::fmt::Debug for YtxClientBuilder {
@@ -108,23 +80,46 @@ impl std::fmt::Debug for YtxClientBuilder {
         f.debug_struct("YtxClientBuilder")
             .field("account_sid", &self.account_sid)
             .field("app_id", &self.app_id)
-            .field("environment", &self.environment)
+            .field("base_url", &self.base_url)
+            .field("config", &self.config)
+            .field("layers", &self.layers)
+            .field("version", &self.version)
             .finish_non_exhaustive()
     }
 }
 
 impl YtxClientBuilder {
-    /// Use this environment (default: production).
-    pub fn environment(mut self, env: Environment) -> Self {
-        self.environment = env;
+    /// The API's base URL (`http://api.ytx.net`, `http://sandbox.ytx.net`, an emulator, a
+    /// proxy). Checked by [`build`](Self::build). Default: production.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
         self
     }
 
-    /// Use this base URL (`http://127.0.0.1:8080`); a bad URL is [`Error::InvalidInput`].
-    pub fn base_url(mut self, url: &str) -> Result<Self, Error> {
-        let u = ClientConfig::parse(url)?.base_url;
-        self.environment = Environment::Custom(u);
-        Ok(self)
+    /// Transport settings (timeouts, TLS, retry, limits). Its base URL is used unless
+    /// [`base_url`](Self::base_url) (or [`environment`](Self::environment)) is set.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Add a tower layer around every call (it sees each [`conf_core::layers::Call`] once,
+    /// whatever the retries).
+    pub fn layer(mut self, layer: impl CallLayer) -> Self {
+        self.layers.push_call(layer);
+        self
+    }
+
+    /// Add a tower layer around every attempt (it sees each request as sent, signed).
+    pub fn attempt_layer(mut self, layer: impl AttemptLayer) -> Self {
+        self.layers.push_attempt(layer);
+        self
+    }
+
+    /// Use this environment's base URL: the same as [`base_url`](Self::base_url) with
+    /// [`Environment::base_url`].
+    pub fn environment(self, env: Environment) -> Self {
+        self.base_url(env.base_url().as_str())
     }
 
     /// Use another API version in the path (default [`API_VERSION`]).
@@ -139,19 +134,7 @@ impl YtxClientBuilder {
         self
     }
 
-    /// Adjust the transport configuration (timeouts, retry policy, TLS).
-    pub fn configure(mut self, f: impl FnOnce(ClientConfig) -> ClientConfig + Send + 'static) -> Self {
-        self.configure.push(Box::new(f));
-        self
-    }
-
-    /// Adjust the conf-core client builder (attempt or call layers).
-    pub fn with_core(mut self, f: impl FnOnce(conf_core::ClientBuilder) -> conf_core::ClientBuilder + Send + 'static) -> Self {
-        self.core_hook = Some(Box::new(f));
-        self
-    }
-
-    /// Build the client; empty credentials are [`Error::InvalidInput`].
+    /// Build the client; a bad base URL or an empty credential is [`Error::InvalidInput`].
     pub fn build(self) -> Result<YtxClient, Error> {
         use conf_core::ExposeSecret;
         if self.account_sid.trim().is_empty() {
@@ -163,17 +146,12 @@ impl YtxClientBuilder {
         if self.app_id.trim().is_empty() {
             return Err(Error::invalid_input("app_id", "must not be empty"));
         }
-        let mut config = ClientConfig::new(self.environment.base_url());
-        for f in self.configure {
-            config = f(config);
-        }
+        let production = Environment::Production.base_url();
+        let config = conf_core::vendor_builder::base_config(self.base_url.as_deref(), self.config, Some(production.as_str()), |c| c)?;
         let signer = YtxSigner::new(self.account_sid.clone(), self.auth_token, self.clock);
-        let mut builder = Client::builder(config).envelope(YtxEnvelope).authenticator(Arc::new(signer));
-        if let Some(f) = self.core_hook {
-            builder = f(builder);
-        }
+        let builder = Client::builder(config).envelope(YtxEnvelope).authenticator(Arc::new(signer));
         Ok(YtxClient {
-            inner: builder.build()?,
+            inner: self.layers.apply(builder).build()?,
             account_sid: self.account_sid.into(),
             app_id: self.app_id.into(),
             version: self.version.into(),
@@ -181,24 +159,50 @@ impl YtxClientBuilder {
     }
 }
 
+/// The variables [`YtxClient::from_env`] reads (the names `confctl ytx` reads).
+pub mod env {
+    /// The API's base URL (optional: production when unset).
+    pub const BASE_URL: &str = "CONFCTL_YTX_BASE_URL";
+    /// The account id, `accountSID` (required).
+    pub const ACCOUNT_SID: &str = "CONFCTL_YTX_ACCOUNT_SID";
+    /// The account token, `authToken` (required).
+    pub const AUTH_TOKEN: &str = "CONFCTL_YTX_AUTH_TOKEN";
+    /// The application id, `appid` (required).
+    pub const APP_ID: &str = "CONFCTL_YTX_APP_ID";
+}
+
 impl YtxClient {
-    /// Start building a client for an account (`accountSID`, `authToken`) and application (`appid`).
-    pub fn builder(account_sid: impl Into<String>, auth_token: SecretString, app_id: impl Into<String>) -> YtxClientBuilder {
+    /// Start building a client for an account (`accountSID`, `authToken`) and application
+    /// (`appid`). See [`YtxClientBuilder`].
+    pub fn builder(account_sid: impl Into<String>, auth_token: impl Into<SecretString>, app_id: impl Into<String>) -> YtxClientBuilder {
         YtxClientBuilder {
             account_sid: account_sid.into(),
-            auth_token,
+            auth_token: auth_token.into(),
             app_id: app_id.into(),
-            environment: Environment::Production,
+            base_url: None,
+            config: None,
+            layers: UserLayers::new(),
             version: API_VERSION.to_string(),
             clock: system_clock(),
-            configure: Vec::new(),
-            core_hook: None,
         }
     }
 
-    /// A client with default transport settings.
-    pub fn new(config: YtxConfig) -> Result<Self, Error> {
-        Self::builder(config.account_sid, config.auth_token, config.app_id).base_url(&config.base_url)?.build()
+    /// A client with default settings from the environment: `CONFCTL_YTX_ACCOUNT_SID`,
+    /// `CONFCTL_YTX_AUTH_TOKEN`, `CONFCTL_YTX_APP_ID` (required) and
+    /// `CONFCTL_YTX_BASE_URL` (optional; production when unset); see [`env`](mod@env). A missing
+    /// one is [`Error::InvalidInput`] naming it.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) reading the variables through `lookup`.
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let vars = EnvVars::new(lookup);
+        let mut builder = Self::builder(vars.required(env::ACCOUNT_SID)?, vars.secret(env::AUTH_TOKEN)?, vars.required(env::APP_ID)?);
+        if let Some(url) = vars.optional(env::BASE_URL) {
+            builder = builder.base_url(url);
+        }
+        builder.build()
     }
 
     /// The conf-core client underneath.

@@ -51,13 +51,11 @@ impl Envelope for YtxEnvelope {
     }
 }
 
-/// The typed ytx code of an error, when it is a ytx vendor error.
+/// The typed ytx code of an error, when it is a ytx vendor error (also when wrapped, e.g.
+/// in an outcome-unknown error). Same as `error.vendor_code_as::<ErrorCode>()`
+/// ([`conf_core::VendorCode`]).
 pub fn error_code(error: &Error) -> Option<ErrorCode> {
-    match error {
-        Error::Vendor { vendor: "ytx", code, .. } => Some(ErrorCode::from_code(code)),
-        Error::OutcomeUnknown { cause, .. } => error_code(cause),
-        _ => None,
-    }
+    error.vendor_code_as::<ErrorCode>()
 }
 
 #[cfg(test)]

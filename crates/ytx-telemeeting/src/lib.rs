@@ -12,7 +12,7 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), conf_core::Error> {
 //! use ytx_telemeeting::{Environment, LockMeetingRequest, YtxClient};
-//! let client = YtxClient::builder("ACCOUNT_SID", conf_core::secret::secret("AUTH_TOKEN"), "APP_ID")
+//! let client = YtxClient::builder("ACCOUNT_SID", "AUTH_TOKEN", "APP_ID")
 //!     .environment(Environment::Sandbox)
 //!     .build()?;
 //! client.lock_meeting(LockMeetingRequest::new("120", true)).await?;
@@ -20,12 +20,13 @@
 //! ```
 
 mod client;
+mod codes;
 mod envelope;
 pub mod generated;
 pub mod sign;
 mod types;
 
-pub use client::{API_VERSION, Environment, JSON_UTF8, YtxClient, YtxClientBuilder, YtxConfig};
+pub use client::{API_VERSION, Environment, JSON_UTF8, YtxClient, YtxClientBuilder, env};
 pub use envelope::{YtxEnvelope, error_code};
 pub use generated::*;
 pub use sign::{Clock, YtxSigner};

@@ -89,8 +89,7 @@ async fn wrong_key_is_rejected_and_never_quoted() {
         conf_core::secret::secret("not-the-token-4711"),
         config.app_id.clone(),
     )
-    .base_url(&server.base_url())
-    .unwrap()
+    .base_url(server.base_url())
     .clock(fixed(T0))
     .build()
     .unwrap();
@@ -108,8 +107,7 @@ async fn wrong_app_is_typed_with_a_hint() {
         conf_core::secret::secret(config.auth_token.clone()),
         "another-app",
     )
-    .base_url(&server.base_url())
-    .unwrap()
+    .base_url(server.base_url())
     .clock(fixed(T0))
     .build()
     .unwrap();

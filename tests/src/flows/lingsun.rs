@@ -7,7 +7,7 @@ use conf_core::Error;
 use conf_sandbox::Server;
 use conf_sandbox::lingsun::{LingsunConfig, LingsunEmulator};
 use http::Method;
-use lingsun_rest::{GetAllPackagesRequest, Grant, Hosts, LingsunClient, OAuthConfig, OpenOrderRequest, OrderPayload};
+use lingsun_rest::{GetAllPackagesRequest, Grant, LingsunClient, OpenOrderRequest, OrderPayload};
 
 use crate::matrix::{Case, Flow, Target, Verdict, core_config, wire_secrets};
 
@@ -28,14 +28,10 @@ impl Flow for LingsunFlow {
         let config = LingsunConfig::default();
         let (emu, server) = LingsunEmulator::start(config.clone()).await.expect("start lingsun emulator");
         let grant = Grant::Password { username: config.users[0].0.clone(), password: conf_core::secret::secret(config.users[0].1.clone()) };
-        let oauth = OAuthConfig {
-            margin: Duration::from_secs(60),
-            jitter: Duration::ZERO,
-            ..OAuthConfig::new(config.client_id.clone(), conf_core::secret::secret(config.client_secret.clone()), grant)
-        };
-        let client = LingsunClient::builder(oauth)
-            .hosts(Hosts::single(server.base_url().parse().expect("url")))
-            .configure(core_config)
+        let transport = lingsun_rest::default_config(server.base_url().parse().expect("url"));
+        let client = LingsunClient::builder(config.client_id.clone(), conf_core::secret::secret(config.client_secret.clone()), grant)
+            .config(core_config(transport))
+            .token_renewal(Duration::from_secs(60), Duration::ZERO)
             .build()
             .expect("lingsun client");
         let flow = Self { emu, server, config, client };

@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use conf_core::Error;
+use conf_core::{ClientConfig, Error};
 use conf_sandbox::Server;
 use conf_sandbox::moyun::{MoyunConfig as EmuConfig, MoyunEmulator};
 use futures_util::StreamExt as _;
 use http::Method;
 use moyun_api::push::{PushEvent, PushStream, Topic};
-use moyun_api::{AccountType, McCreateConfRequest, MoyunClient, MoyunConfig, MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest};
+use moyun_api::{AccountType, McCreateConfRequest, MoyunClient, MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest};
 
 use crate::matrix::{Case, Flow, Target, Verdict, core_config, wait_until, wire_secrets};
 
@@ -128,11 +128,11 @@ impl Flow for MoyunFlow {
         let config = EmuConfig { long_poll: Duration::from_millis(300), ..EmuConfig::default() };
         let (emu, server) = MoyunEmulator::start(config.clone()).await.expect("start moyun emulator");
         let password = config.users.get("name").expect("user").clone();
-        let cfg = MoyunConfig::new(&server.base_url(), config.app_key.clone(), config.app_secret.clone(), "name", password)
-            .expect("config")
+        let client = MoyunClient::builder(config.app_key.clone(), config.app_secret.clone(), "name", password)
+            .config(core_config(ClientConfig::parse(&server.base_url()).expect("config")))
             .heartbeat_interval(None)
-            .map_core(core_config);
-        let client = MoyunClient::new(cfg).expect("moyun client");
+            .build()
+            .expect("moyun client");
         let flow = Self { emu, server, config, client };
         flow.create().await.expect("warm-up create");
         flow

@@ -9,8 +9,8 @@ use conf_sandbox::Server;
 use conf_sandbox::vmr::{DialIn, VmrConfig, VmrEmulator};
 use http::Method;
 use vmr_rest::{
-    Deployment, DialProtocol, DialRequest, DialRole, Event, EventOptions, EventStream, Mcu, Roster, ServiceStatusRequest, SessionOptions,
-    VmrSession,
+    Deployment, DialProtocol, DialRequest, DialRole, Event, EventOptions, EventStream, Roster, ServiceStatusRequest, SessionOptions,
+    VmrClient, VmrSession,
 };
 
 use crate::matrix::{Case, Flow, Target, Verdict, core_config, wire_secrets};
@@ -132,7 +132,8 @@ impl Flow for VmrFlow {
         let (emu, server) =
             VmrEmulator::start(VmrConfig::new().keepalive_interval(Duration::from_millis(200))).await.expect("start vmr emulator");
         let config = core_config(ClientConfig::parse(&server.base_url()).expect("url"));
-        let mcu = Mcu::with_config(config, Deployment::PublicCloud).expect("mcu");
+        let vmr = VmrClient::builder().config(config).deployment(Deployment::PublicCloud).build().expect("vmr client");
+        let mcu = vmr.mcu(&server.base_url()).expect("mcu");
         let session = mcu.session(ROOM, SessionOptions::new("Robot").pin(HOST_PIN)).await.expect("new_session");
         session.service_status(ServiceStatusRequest::new()).await.expect("warm-up read");
         let last = server.log().entries().last().expect("logged").path.clone();

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use conf_core::Error;
+use conf_core::{ClientConfig, Error};
 use conf_sandbox::Server;
 use conf_sandbox::webapi::{WebApiConfig, WebApiEmulator};
 use http::Method;
@@ -32,8 +32,8 @@ impl Flow for WebApiFlow {
     async fn start() -> Self {
         let config = WebApiConfig { key: "matrix-company-key-5d1e".into(), ..WebApiConfig::default() };
         let (emu, server) = WebApiEmulator::start(config.clone()).await.expect("start webapi emulator");
-        let client = WebApiClient::builder(server.base_url(), conf_core::secret::secret(config.key.clone()))
-            .configure(core_config)
+        let client = WebApiClient::builder(conf_core::secret::secret(config.key.clone()))
+            .config(core_config(ClientConfig::parse(&server.base_url()).expect("url")))
             .build()
             .expect("webapi client");
         let serial = client.meeting_create(Self::request()).await.expect("warm-up create").serial.expect("serial");

@@ -1,6 +1,6 @@
 //! ytx-telemeeting: `createMeeting` (not idempotent) and `meetingState` (idempotent).
 
-use conf_core::Error;
+use conf_core::{ClientConfig, Error};
 use conf_sandbox::Server;
 use conf_sandbox::ytx::{YtxConfig, YtxEmulator};
 use http::Method;
@@ -31,9 +31,7 @@ impl Flow for YtxFlow {
         let (emu, server) = YtxEmulator::start(config.clone()).await.expect("start ytx emulator");
         let client =
             YtxClient::builder(config.account_sid.clone(), conf_core::secret::secret(config.auth_token.clone()), config.app_id.clone())
-                .base_url(&server.base_url())
-                .expect("base url")
-                .configure(core_config)
+                .config(core_config(ClientConfig::parse(&server.base_url()).expect("base url")))
                 .build()
                 .expect("ytx client");
         let meid = client.create_meeting(CreateMeetingRequest::new("13100001314")).await.expect("warm-up create").meid;

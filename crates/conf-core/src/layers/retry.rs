@@ -83,7 +83,7 @@ async fn run<S: AttemptHandler>(shared: &Shared, inner: &S, call: Call) -> Resul
         if now >= call.deadline {
             return Err(Error::Timeout { request: op.info(attempt - 1), kind: TimeoutKind::Deadline(shared.config.operation_deadline) });
         }
-        let limit = shared.config.attempt_timeout.min(call.deadline - now);
+        let limit = op.attempt_timeout.unwrap_or(shared.config.attempt_timeout).min(call.deadline - now);
         // A reference in the common case; a resolved base is boxed (this future keeps a pointer).
         let resolved: Box<url::Url>;
         let base: &url::Url = match (&op.base_override, &shared.fixed_base) {

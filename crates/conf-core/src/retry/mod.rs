@@ -11,7 +11,11 @@ pub use budget::RetryBudget;
 pub use classify::{Decision, classify};
 
 /// How retries are spaced and bounded.
+///
+/// Start from [`RetryPolicy::default`] (or [`RetryPolicy::disabled`]) and change it with
+/// the setters: `RetryPolicy::default().max_attempts(5).initial_backoff(Duration::from_millis(50))`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 disables retries).
     pub max_attempts: u32,
@@ -38,6 +42,34 @@ impl RetryPolicy {
     /// No retries at all.
     pub fn disabled() -> Self {
         Self { max_attempts: 1, ..Self::default() }
+    }
+
+    /// Set the number of attempts in all, the first included (1 disables retries).
+    #[must_use]
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n;
+        self
+    }
+
+    /// Set the first backoff ceiling (it doubles per attempt).
+    #[must_use]
+    pub fn initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+
+    /// Set the largest backoff ceiling.
+    #[must_use]
+    pub fn max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
+        self
+    }
+
+    /// Set the longest `Retry-After` honoured (a longer one ends the retries).
+    #[must_use]
+    pub fn max_retry_after(mut self, d: Duration) -> Self {
+        self.max_retry_after = d;
+        self
     }
 
     /// The wait before attempt `next_attempt` (2 for the first retry): full jitter,
@@ -85,8 +117,7 @@ mod tests {
 
     #[test]
     fn backoff_is_bounded_and_capped() {
-        let p =
-            RetryPolicy { initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_millis(250), ..RetryPolicy::default() };
+        let p = RetryPolicy::default().initial_backoff(Duration::from_millis(100)).max_backoff(Duration::from_millis(250));
         for _ in 0..200 {
             assert!(p.backoff(2) <= Duration::from_millis(100));
             assert!(p.backoff(3) <= Duration::from_millis(200));

@@ -1,10 +1,9 @@
 //! `confctl lingsun`: cloud-record packages, with an ordered failover list of hosts.
 
+use conf_core::Error;
 use conf_core::secret::secret;
-use conf_core::{ClientConfig, Error};
-use lingsun_rest::{Area, GetAllPackagesRequest, Grant, Hosts, LingsunClient, OAuthConfig, Region};
+use lingsun_rest::{Area, GetAllPackagesRequest, Grant, Hosts, LingsunClient, Region};
 use serde_json::json;
-use url::Url;
 
 use super::{text, to_json};
 use crate::cli::{LingsunArgs, LingsunCommand, PackagesCommand, Region as CliRegion};
@@ -15,16 +14,7 @@ use crate::output::{Output, Table};
 /// document's "same host once more"), then each other one. The first is both primary
 /// domains and the rest are the regional list, so no host is skipped whatever failed.
 pub fn hosts(urls: &[String]) -> Result<Option<Hosts>, Error> {
-    let parsed: Vec<Url> = urls
-        .iter()
-        .filter(|u| !u.trim().is_empty())
-        .map(|u| ClientConfig::parse(u.trim()).map(|c| c.base_url))
-        .collect::<Result<_, _>>()?;
-    Ok(match parsed.as_slice() {
-        [] => None,
-        [one] => Some(Hosts::single(one.clone())),
-        [first, rest @ ..] => Some(Hosts::custom(first.clone(), first.clone(), rest.to_vec())),
-    })
+    Hosts::ordered(urls)
 }
 
 /// Run a `lingsun` command.
@@ -33,19 +23,23 @@ pub async fn run(args: LingsunArgs, out: Output) -> Result<u8, Error> {
     // Enough attempts to reach every listed host (the first is tried twice).
     let attempts = u32::try_from(args.base_url.len()).unwrap_or(u32::MAX).saturating_add(1).max(lingsun_rest::default_retry().max_attempts);
     let grant = Grant::Password { username: args.username.clone(), password: secret(args.password) };
-    let oauth = OAuthConfig::new(args.client_id, secret(args.client_secret), grant);
     let (region, area) = match args.region {
         CliRegion::Cn => (Region::Cn, Area::ChinaMainland),
         CliRegion::Na => (Region::Na, Area::Global),
     };
-    let mut builder = LingsunClient::builder(oauth)
+    // The document's domains for the area unless hosts were given; lingsun's transport
+    // defaults with enough attempts for every host.
+    let hosts = match hosts {
+        Some(h) => h,
+        None => Hosts::for_area(area, None)?,
+    };
+    let config = lingsun_rest::default_config(hosts.primary.clone()).retry(lingsun_rest::default_retry().max_attempts(attempts));
+    let client = LingsunClient::builder(args.client_id, secret(args.client_secret), grant)
+        .config(config)
         .region(region)
         .area(area)
-        .configure(move |c| c.retry(conf_core::RetryPolicy { max_attempts: attempts, ..lingsun_rest::default_retry() }));
-    if let Some(h) = hosts {
-        builder = builder.hosts(h);
-    }
-    let client = builder.build()?;
+        .hosts(hosts)
+        .build()?;
     match args.command {
         LingsunCommand::Packages(PackagesCommand::List) => {
             let packages = client.get_all_packages(GetAllPackagesRequest::new()).await?.data.unwrap_or_default();

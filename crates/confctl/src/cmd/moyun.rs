@@ -1,7 +1,7 @@
 //! `confctl moyun`: conferences and terminals on a 摩云 platform.
 
 use conf_core::Error;
-use moyun_api::{AccountType, MoyunClient, MoyunConfig, MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest, VcListMtsRequest};
+use moyun_api::{AccountType, MoyunClient, MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest, VcListMtsRequest};
 use serde_json::json;
 
 use super::{core_config, required, text, to_json};
@@ -37,10 +37,10 @@ pub async fn run(args: MoyunArgs, out: Output) -> Result<u8, Error> {
         }
         MoyunCommand::Confs(_) => None,
     };
-    let config =
-        MoyunConfig::with_core(core_config(&args.base_url, args.insecure)?, args.app_key, args.app_secret, args.username, args.password)
-            .heartbeat_interval(None);
-    let client = MoyunClient::new(config)?;
+    let client = MoyunClient::builder(args.app_key, args.app_secret, args.username, args.password)
+        .config(core_config(&args.base_url, args.insecure)?)
+        .heartbeat_interval(None)
+        .build()?;
     match args.command {
         MoyunCommand::Confs(ConfsCommand::List) => {
             let confs = client.all_vc_list_confs(VcListConfsRequest::new()).await?;

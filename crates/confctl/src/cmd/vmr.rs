@@ -7,7 +7,7 @@ use std::time::Duration;
 use conf_core::{ClientConfig, Error, RequestInfo, TimeoutKind};
 use serde_json::{Value, json};
 use vmr_rest::{
-    CheckJoinRequest, Deployment, Event, LockRequest, Mcu, MessageRequest, MuteGuestsRequest, ParticipantMuteRequest, ParticipantsRequest,
+    CheckJoinRequest, Deployment, Event, LockRequest, MessageRequest, MuteGuestsRequest, ParticipantMuteRequest, ParticipantsRequest,
     ServiceStatusRequest, SessionOptions, UnlockRequest, UnmuteGuestsRequest, VmrClient, VmrSession,
 };
 
@@ -65,8 +65,13 @@ pub async fn run(args: VmrArgs, out: Output) -> Result<u8, Error> {
     // Opening is interruptible too; a session that opened is always closed.
     let open = async {
         match target {
-            Target::Node { config, room } => Mcu::with_config(config, deployment)?.session(&room, options).await,
-            Target::JoinCheck { config, request } => VmrClient::with_config(config, deployment)?.join(request, options).await,
+            Target::Node { config, room } => {
+                let node = config.base_url.to_string();
+                VmrClient::builder().config(config).deployment(deployment).build()?.mcu(&node)?.session(&room, options).await
+            }
+            Target::JoinCheck { config, request } => {
+                VmrClient::builder().config(config).deployment(deployment).build()?.join(request, options).await
+            }
         }
     };
     let session = tokio::select! {

@@ -24,7 +24,7 @@ pub async fn run(args: WebapiArgs, out: Output) -> Result<u8, Error> {
                 MeetingCommand::Create(c) => Some(create_request(c)?),
                 MeetingCommand::Delete(_) => None,
             };
-            let client = WebApiClient::builder(base, secret(key)).build()?;
+            let client = WebApiClient::builder(secret(key)).base_url(base).build()?;
             match (m, request) {
                 (MeetingCommand::Create(_), Some(req)) => {
                     let created = client.meeting_create(req).await?;

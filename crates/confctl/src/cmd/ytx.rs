@@ -3,7 +3,7 @@
 use conf_core::Error;
 use conf_core::secret::secret;
 use serde_json::json;
-use ytx_telemeeting::{LockMeetingRequest, MeetingStateRequest, YtxClient, YtxConfig};
+use ytx_telemeeting::{LockMeetingRequest, MeetingStateRequest, YtxClient};
 
 use super::{required, text, to_json};
 use crate::cli::{YtxArgs, YtxCommand};
@@ -15,7 +15,8 @@ pub async fn run(args: YtxArgs, out: Output) -> Result<u8, Error> {
     let conf_id = match &args.command {
         YtxCommand::Lock { conf_id, .. } | YtxCommand::State { conf_id } => required(Some(conf_id), "--conf-id")?.to_string(),
     };
-    let client = YtxClient::new(YtxConfig::new(args.base_url.clone(), args.account_sid.clone(), secret(args.auth_token), args.app_id))?;
+    let client =
+        YtxClient::builder(args.account_sid.clone(), secret(args.auth_token), args.app_id).base_url(args.base_url.clone()).build()?;
     match args.command {
         YtxCommand::Lock { locked, .. } => {
             client.lock_meeting(LockMeetingRequest::new(conf_id.clone(), locked)).await?;

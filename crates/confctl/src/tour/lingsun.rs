@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use conf_core::Error;
 use conf_core::secret::secret;
-use lingsun_rest::{GetAllPackagesRequest, GetPackageRequest, Grant, Hosts, LingsunClient, OAuthConfig};
+use lingsun_rest::{GetAllPackagesRequest, GetPackageRequest, Grant, Hosts, LingsunClient};
 
 use super::Flow;
 use crate::sandbox::Sandbox;
@@ -27,21 +27,16 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
             let dead = closed_port_url()?;
             let live: url::Url = url::Url::parse(&server.base_url()).map_err(|e| Error::other(e.to_string()))?;
             let (user, password) = cfg.users.first().cloned().unwrap_or_default();
-            let oauth = OAuthConfig::new(
-                cfg.client_id.clone(),
-                secret(cfg.client_secret.clone()),
-                Grant::Password { username: user, password: secret(password) },
+            let grant = Grant::Password { username: user, password: secret(password) };
+            let config = lingsun_rest::default_config(dead.clone()).proxy_from_env(false).connect_timeout(Duration::from_secs(1)).retry(
+                conf_core::RetryPolicy::default()
+                    .max_attempts(5)
+                    .initial_backoff(Duration::from_millis(5))
+                    .max_backoff(Duration::from_millis(20)),
             );
-            let client = LingsunClient::builder(oauth)
+            let client = LingsunClient::builder(cfg.client_id.clone(), secret(cfg.client_secret.clone()), grant)
+                .config(config)
                 .hosts(Hosts::custom(dead.clone(), live.clone(), Vec::new()))
-                .configure(|c| {
-                    c.proxy_from_env(false).connect_timeout(Duration::from_secs(1)).retry(conf_core::RetryPolicy {
-                        max_attempts: 5,
-                        initial_backoff: Duration::from_millis(5),
-                        max_backoff: Duration::from_millis(20),
-                        ..conf_core::RetryPolicy::default()
-                    })
-                })
                 .build()?;
             let detail = format!("primary {dead} (closed), then {live}");
             Ok(((client, dead, live), detail))

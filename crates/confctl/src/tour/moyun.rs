@@ -6,8 +6,7 @@ use conf_core::Error;
 use futures_util::StreamExt;
 use moyun_api::push::{PushEvent, Topic};
 use moyun_api::{
-    McCreateConfRequest, McEndConfRequest, MoyunClient, MoyunConfig, MtSpec, VcAddMtsRequest, VcListMtsRequest, VcSetChairmanRequest,
-    VcSetMtMuteRequest,
+    McCreateConfRequest, McEndConfRequest, MoyunClient, MtSpec, VcAddMtsRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest,
 };
 
 use super::Flow;
@@ -22,9 +21,10 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     let Some(client) = f
         .step("login", async {
             let core = loopback(&server.base_url())?;
-            let client = MoyunClient::new(
-                MoyunConfig::with_core(core, cfg.app_key.clone(), cfg.app_secret.clone(), user, password).heartbeat_interval(None),
-            )?;
+            let client = MoyunClient::builder(cfg.app_key.clone(), cfg.app_secret.clone(), user, password)
+                .config(core)
+                .heartbeat_interval(None)
+                .build()?;
             client.login().await?;
             let level = client.api_level("vc").await?;
             Ok((client, format!("account_token + SSO cookie; vc API-Level {level}")))

@@ -41,7 +41,7 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     let alice = emu.add_participant(VMR_ROOM, DialIn::guest("Alice"));
     let Some(vmr) = f
         .step("client", async {
-            let c = VmrClient::with_config(loopback(&server.base_url())?, vmr_rest::Deployment::PublicCloud)?;
+            let c = VmrClient::builder().config(loopback(&server.base_url())?).deployment(vmr_rest::Deployment::PublicCloud).build()?;
             Ok((c, format!("API server {}", server.base_url())))
         })
         .await

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use conf_core::Error;
 use conf_core::secret::secret;
+use conf_core::{ClientConfig, Error};
 use serde_json::Value;
 use webapi::{
     FilePart, GetLoginInfoRequest, GetMeetingFileRequest, GetRoomRecordRequest, JoinPayload, JoinRole, MeetingBindFileRequest,
@@ -29,7 +29,9 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     let cfg = emu.config().clone();
     let Some(client) = f
         .step("client", async {
-            let c = WebApiClient::builder(server.base_url(), secret(cfg.key.clone())).configure(|c| c.proxy_from_env(false)).build()?;
+            let c = WebApiClient::builder(secret(cfg.key.clone()))
+                .config(ClientConfig::parse(&server.base_url())?.proxy_from_env(false))
+                .build()?;
             Ok((c, "company key on every call".to_string()))
         })
         .await

@@ -1,7 +1,7 @@
 //! ytx: a signed phone meeting: createMeeting, meetingState, lockMeeting, destroyMeeting.
 
-use conf_core::Error;
 use conf_core::secret::secret;
+use conf_core::{ClientConfig, Error};
 use ytx_telemeeting::{CreateMeetingRequest, DestroyMeetingRequest, LockMeetingRequest, MeetingStateRequest, Party, YtxClient};
 
 use super::Flow;
@@ -15,8 +15,7 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     let Some(client) = f
         .step("client", async {
             let c = YtxClient::builder(cfg.account_sid.clone(), secret(cfg.auth_token.clone()), cfg.app_id.clone())
-                .base_url(&server.base_url())?
-                .configure(|c| c.proxy_from_env(false))
+                .config(ClientConfig::parse(&server.base_url())?.proxy_from_env(false))
                 .build()?;
             Ok((c, "Sign = MD5(sid + token + timestamp) per attempt".to_string()))
         })

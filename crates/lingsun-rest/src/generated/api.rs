@@ -658,3 +658,72 @@ impl crate::LingsunClient {
         self.call(req.into_operation()?).await
     }
 }
+
+/// Error codes of lingsun (from `crates/lingsun-rest/spec/lingsun.toml`), with the vendor's messages.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// `400`: 请求被拒绝(参数或凭据无效,如 invalid\_grant) / The request was refused: a parameter or credential is not valid (e.g. `invalid_grant`)
+    BadRequest,
+    /// `999999`: 请求失败(原因见 msg,如用户不存在) / The request failed; the message says why (e.g. the user does not exist)
+    Failed,
+    /// A code this SDK does not know (kept as sent).
+    Unknown(String),
+}
+
+impl ErrorCode {
+    /// The variant for a vendor code (`Unknown` when not listed).
+    pub fn from_code(code: &str) -> Self {
+        match code.trim() {
+            "400" => Self::BadRequest,
+            "999999" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+
+    /// The vendor's code.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::BadRequest => "400",
+            Self::Failed => "999999",
+            Self::Unknown(c) => c,
+        }
+    }
+
+    /// The vendor's Chinese message.
+    pub fn zh(&self) -> Option<&'static str> {
+        match self {
+            Self::BadRequest => Some("请求被拒绝(参数或凭据无效,如 invalid_grant)"),
+            Self::Failed => Some("请求失败(原因见 msg,如用户不存在)"),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// An English message.
+    pub fn en(&self) -> Option<&'static str> {
+        match self {
+            Self::BadRequest => Some("The request was refused: a parameter or credential is not valid (e.g. `invalid_grant`)"),
+            Self::Failed => Some("The request failed; the message says why (e.g. the user does not exist)"),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The best message known: English, else Chinese.
+    pub fn message(&self) -> Option<&'static str> {
+        self.en().or_else(|| self.zh())
+    }
+
+    /// Whether the vendor documents this code as transient (none are).
+    #[allow(clippy::unused_self)]
+    pub fn is_retryable(&self) -> bool {
+        false
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.message() {
+            Some(m) => write!(f, "{} ({m})", self.code()),
+            None => f.write_str(self.code()),
+        }
+    }
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use conf_sandbox::harness::Server;
 use conf_sandbox::lingsun::{LingsunConfig, LingsunEmulator};
-use lingsun_rest::{Grant, Hosts, LingsunClient, LingsunClientBuilder, OAuthConfig};
+use lingsun_rest::{Area, Grant, Hosts, LingsunClient, LingsunClientBuilder};
 
 pub const TOKEN_PATH: &str = "/agoralink/cn/api/oauth/rest-token";
 
@@ -19,28 +19,30 @@ pub fn password_grant(config: &LingsunConfig) -> Grant {
     Grant::Password { username: config.users[0].0.clone(), password: conf_core::secret::secret(config.users[0].1.clone()) }
 }
 
-pub fn oauth(config: &LingsunConfig, grant: Grant, margin: Duration) -> OAuthConfig {
-    OAuthConfig {
-        margin,
-        jitter: Duration::ZERO,
-        ..OAuthConfig::new(config.client_id.clone(), conf_core::secret::secret(config.client_secret.clone()), grant)
-    }
+/// A builder with the emulator's client credentials, `grant`, renewing `margin` before expiry (no jitter).
+pub fn oauth(config: &LingsunConfig, grant: Grant, margin: Duration) -> LingsunClientBuilder {
+    LingsunClient::builder(config.client_id.clone(), conf_core::secret::secret(config.client_secret.clone()), grant)
+        .token_renewal(margin, Duration::ZERO)
 }
 
+/// Quick retries. Every caller sets the hosts (`.hosts(..)` or `.base_url(..)`), which win
+/// over the configuration's base URL.
 pub fn fast(b: LingsunClientBuilder) -> LingsunClientBuilder {
-    b.configure(|c| {
-        c.retry(conf_core::RetryPolicy {
-            max_attempts: 5,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(20),
-            ..conf_core::RetryPolicy::default()
-        })
-        .connect_timeout(Duration::from_secs(2))
-    })
+    let base = Hosts::for_area(Area::ChinaMainland, None).unwrap().primary;
+    b.config(
+        lingsun_rest::default_config(base)
+            .retry(
+                conf_core::RetryPolicy::default()
+                    .max_attempts(5)
+                    .initial_backoff(Duration::from_millis(5))
+                    .max_backoff(Duration::from_millis(20)),
+            )
+            .connect_timeout(Duration::from_secs(2)),
+    )
 }
 
-pub fn client(server: &Server, oauth: OAuthConfig) -> LingsunClient {
-    fast(LingsunClient::builder(oauth)).hosts(Hosts::single(server.base_url().parse().unwrap())).build().expect("client")
+pub fn client(server: &Server, oauth: LingsunClientBuilder) -> LingsunClient {
+    fast(oauth).hosts(Hosts::single(server.base_url().parse().unwrap())).build().expect("client")
 }
 
 /// A loopback URL nobody listens on.

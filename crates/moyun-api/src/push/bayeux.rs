@@ -3,12 +3,11 @@
 use std::sync::Weak;
 use std::time::Duration;
 
-use conf_core::{Error, RequestInfo, TimeoutKind, TransportKind};
-use http::{HeaderMap, HeaderValue, Method};
+use conf_core::{AuthMode, Body, Error, Operation, RequestInfo, TimeoutKind, TransportKind, WeakClient};
+use http::Method;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
-use url::Url;
 
 use std::sync::{Arc, Mutex};
 
@@ -41,11 +40,8 @@ pub fn validate_channel(channel: &str) -> Result<(), Error> {
 }
 
 fn info(operation: &'static str) -> RequestInfo {
-    RequestInfo { vendor: "moyun", operation, method: Method::POST, path: PUBLISH_PATH, attempts: 1, origin: None }
+    RequestInfo::new(crate::envelope::VENDOR, operation, Method::POST, PUBLISH_PATH).attempts(1)
 }
-
-/// Most of an error answer's body read (for its excerpt); it is never parsed.
-const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Longest advised long-poll hold time or poll interval believed (10 minutes).
 pub(crate) const MAX_ADVICE: Duration = Duration::from_secs(600);
@@ -64,36 +60,34 @@ impl Limits {
     }
 }
 
-/// POST a batch of Bayeux messages; answer the reply's messages.
+/// POST a batch of Bayeux messages through the client's stream path (its transport,
+/// cookies, API-Level header, redirect rule and error-body cap); answer the reply's
+/// messages. The whole exchange, reply body included, must finish within `limit`.
 async fn exchange(
-    http: reqwest::Client,
-    url: Url,
-    headers: HeaderMap,
+    core: WeakClient,
+    path: String,
     operation: &'static str,
     messages: Value,
     limit: Duration,
     limits: Limits,
 ) -> Result<Vec<Value>, Error> {
-    let request = http.post(url).headers(headers).header(http::header::CONTENT_TYPE, "application/json;charset=UTF-8").json(&messages);
+    let body = serde_json::to_vec(&messages).map_err(|e| Error::invalid_input("messages", e.to_string()))?;
+    let op = Operation::new(crate::envelope::VENDOR, operation, Method::POST, PUBLISH_PATH, path)
+        .header("accept", "application/json")?
+        .body(Body::Json { bytes: body.into(), content_type: Some("application/json;charset=UTF-8") })
+        .auth(AuthMode::None)
+        .attempt_timeout(limit);
+    // The client's session is not applied (`AuthMode::None`): the connection logs in and
+    // renews itself; the login cookie rides along from the client's cookie store. A weak
+    // handle: a long poll in progress does not keep a dropped client alive.
     let send = async {
-        let resp = request.send().await.map_err(|e| transport(operation, &e))?;
-        let status = resp.status();
-        // An error answer is read only for its excerpt, with a small cap.
-        let cap = if status.is_success() { limits.reply } else { MAX_ERROR_BODY.min(limits.reply) };
-        let (body, complete) = read_capped(resp, cap).await.map_err(|e| transport(operation, &e))?;
-        Ok::<_, Error>((status, body, complete))
+        let resp = core.open_stream(op).await?;
+        resp.read_capped(limits.reply).await
     };
-    let (status, body, complete) = match tokio::time::timeout(limit, send).await {
+    let (body, complete) = match tokio::time::timeout(limit, send).await {
         Ok(r) => r?,
         Err(_) => return Err(Error::Timeout { request: info(operation), kind: TimeoutKind::Attempt(limit) }),
     };
-    if !status.is_success() {
-        let mut body_excerpt = conf_core::error::excerpt(&body);
-        if !complete {
-            body_excerpt.push_str(&format!(" (body over {cap} bytes: not read further)", cap = MAX_ERROR_BODY.min(limits.reply)));
-        }
-        return Err(Error::HttpStatus { request: info(operation), status: status.as_u16(), body_excerpt, retry_after: None });
-    }
     if !complete {
         return Err(Error::Transport {
             request: info(operation),
@@ -103,26 +97,6 @@ async fn exchange(
         });
     }
     parse_batch(operation, &body, limits)
-}
-
-/// Read at most `cap` bytes of the body: `(body, true)` when it ended within the cap,
-/// `(first cap bytes, false)` when there was more (the rest is not read).
-async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<(bytes::Bytes, bool), reqwest::Error> {
-    if resp.content_length().is_some_and(|n| n > cap as u64) {
-        // Declared too long: read only what the excerpt needs.
-        let first = resp.chunk().await?.unwrap_or_default();
-        return Ok((first.slice(..first.len().min(cap)), false));
-    }
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = resp.chunk().await? {
-        let room = cap - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body.freeze(), false));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body.freeze(), true))
 }
 
 /// Split a reply into its messages in one linear pass (each kept as raw JSON text
@@ -150,18 +124,6 @@ fn parse_batch(operation: &'static str, body: &[u8], limits: Limits) -> Result<V
             serde_json::from_str(m.get()).map_err(|e| bad(e.to_string()))
         })
         .collect()
-}
-
-fn transport(operation: &'static str, e: &reqwest::Error) -> Error {
-    let mut message = String::from(if e.is_connect() { "connect failed" } else { "connection failed" });
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        src = s.source();
-    }
-    let (kind, sent) = if e.is_connect() { (TransportKind::Connect, false) } else { (TransportKind::Io, true) };
-    Error::Transport { request: info(operation), kind, message, sent }
 }
 
 fn reply_for<'a>(replies: &'a [Value], channel: &str) -> Option<&'a Value> {
@@ -196,9 +158,8 @@ enum PollEnd {
 }
 
 pub(crate) struct Connection {
-    http: reqwest::Client,
-    url: Url,
-    headers: HeaderMap,
+    core: WeakClient,
+    path: String,
     session: Weak<SessionInner>,
     config: PushConfig,
     events: mpsc::Sender<PushEvent>,
@@ -226,12 +187,8 @@ impl Connection {
         domain: watch::Sender<Option<String>>,
         ended: Arc<Mutex<Option<PushEnd>>>,
     ) -> Self {
-        let url = conf_core::endpoint::join(&client.core().config().base_url, &config.path);
-        let mut headers = HeaderMap::new();
-        for (k, v) in client.negotiated_headers() {
-            headers.insert(k, v);
-        }
-        headers.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
+        // The path is appended to the client's base URL (as every operation's is).
+        let path = if config.path.starts_with('/') { config.path.clone() } else { format!("/{}", config.path) };
         let limits = Limits::of(&config);
         let mut channels = Vec::new();
         for c in &config.channels {
@@ -240,9 +197,8 @@ impl Connection {
             }
         }
         Self {
-            http: client.core().http().clone(),
-            url,
-            headers,
+            core: client.core().downgrade(),
+            path,
             session: client.session().weak(),
             timeout: config.default_timeout,
             config,
@@ -350,9 +306,7 @@ impl Connection {
             "advice": {"timeout": 60000, "interval": 0},
             "id": self.id(),
         }]);
-        let replies =
-            exchange(self.http.clone(), self.url.clone(), self.headers.clone(), "push.handshake", msg, self.request_limit(), self.limits)
-                .await?;
+        let replies = exchange(self.core.clone(), self.path.clone(), "push.handshake", msg, self.request_limit(), self.limits).await?;
         let reply = reply_for(&replies, "/meta/handshake").cloned().ok_or_else(|| Error::Decode {
             request: info("push.handshake"),
             excerpt: conf_core::error::excerpt(Value::Array(replies.clone()).to_string().as_bytes()),
@@ -388,9 +342,7 @@ impl Connection {
         let msgs: Vec<Value> =
             full.iter().map(|c| json!({"channel": meta, "clientId": client_id, "subscription": c, "id": self.id()})).collect();
         let op = if meta == "/meta/subscribe" { "push.subscribe" } else { "push.unsubscribe" };
-        let replies =
-            exchange(self.http.clone(), self.url.clone(), self.headers.clone(), op, Value::Array(msgs), self.request_limit(), self.limits)
-                .await?;
+        let replies = exchange(self.core.clone(), self.path.clone(), op, Value::Array(msgs), self.request_limit(), self.limits).await?;
         let mut ok = Vec::new();
         for c in &full {
             let reply = replies.iter().find(|m| {
@@ -480,7 +432,7 @@ impl Connection {
             let msg = json!([{"channel": "/meta/connect", "clientId": client_id, "connectionType": "long-polling", "id": self.id()}]);
             // The watchdog: a poll silent past the advised timeout plus the margin is dropped.
             let limit = self.timeout.saturating_add(self.config.watchdog_margin);
-            let poll = exchange(self.http.clone(), self.url.clone(), self.headers.clone(), "push.connect", msg, limit, self.limits);
+            let poll = exchange(self.core.clone(), self.path.clone(), "push.connect", msg, limit, self.limits);
             tokio::pin!(poll);
             let end = loop {
                 tokio::select! {
@@ -602,16 +554,7 @@ impl Connection {
     async fn disconnect(&mut self) {
         if let Some(client_id) = self.client_id.take() {
             let msg = json!([{"channel": "/meta/disconnect", "clientId": client_id, "id": self.id()}]);
-            let _ = exchange(
-                self.http.clone(),
-                self.url.clone(),
-                self.headers.clone(),
-                "push.disconnect",
-                msg,
-                Duration::from_secs(2),
-                self.limits,
-            )
-            .await;
+            let _ = exchange(self.core.clone(), self.path.clone(), "push.disconnect", msg, Duration::from_secs(2), self.limits).await;
         }
     }
 }

@@ -33,8 +33,9 @@ pub struct SseEvent {
     pub retry: Option<u64>,
 }
 
-/// Size limits of an [`SseParser`].
+/// Size limits of an [`SseParser`]: `SseLimits::default()` and the setters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SseLimits {
     /// Longest line kept, in bytes (without its line end). Default 64 KiB.
     pub max_line: usize,
@@ -47,6 +48,20 @@ impl SseLimits {
     pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
     /// Default most data of one event: 1 MiB.
     pub const DEFAULT_MAX_EVENT: usize = 1024 * 1024;
+
+    /// Set the longest line kept, in bytes.
+    #[must_use]
+    pub fn max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes;
+        self
+    }
+
+    /// Set the most data bytes of one event.
+    #[must_use]
+    pub fn max_event(mut self, bytes: usize) -> Self {
+        self.max_event = bytes;
+        self
+    }
 }
 
 impl Default for SseLimits {

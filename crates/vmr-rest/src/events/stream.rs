@@ -18,8 +18,9 @@ use super::sse::{SseLimits, SseParser};
 use crate::client::Room;
 use crate::session::SessionAuth;
 
-/// Options of an [`EventStream`].
+/// Options of an [`EventStream`]: `EventOptions::default()` and the setters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EventOptions {
     /// A connection without a complete line (event, field or keep-alive comment) for this
     /// long is treated as dropped; bytes that never finish a line do not count. Default 60 s.
@@ -67,6 +68,24 @@ impl EventOptions {
     /// Set the no-event watchdog.
     pub fn event_timeout(mut self, d: Duration) -> Self {
         self.event_timeout = d;
+        self
+    }
+
+    /// Set the first wait before reconnecting (doubled per consecutive failure).
+    pub fn initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+
+    /// Set the longest wait between two connection attempts.
+    pub fn max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
+        self
+    }
+
+    /// Set how many events are buffered for a slow consumer.
+    pub fn buffer(mut self, events: usize) -> Self {
+        self.buffer = events;
         self
     }
 
@@ -309,7 +328,7 @@ async fn run(
         let op = Operation::new("vmr", "events", http::Method::GET, "/events", "/events")
             .query("token", token.token.expose_secret())
             .auth(AuthMode::None);
-        let op = match room.prepare(op) {
+        let op = match room.prepare(op, None) {
             Ok(op) => op,
             Err(e) => {
                 tracing::warn!(error = %e, "vmr events: cannot build the request; stream ends");
@@ -390,7 +409,6 @@ async fn run(
                     break;
                 }
                 Ok(Err(e)) => {
-                    let e = e.without_url();
                     tracing::info!(error = %e, "vmr events: connection broke; reconnecting");
                     last_failure = format!("the connection broke: {e}");
                     break;

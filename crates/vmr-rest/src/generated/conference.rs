@@ -766,7 +766,7 @@ impl DialRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Call a terminal or user into the conference (hosts only). Answers the new participant uuids (more than one with fork calls).
     ///
     /// `POST /dial`
@@ -803,7 +803,7 @@ impl ServiceStatusRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Conference status: locked, guests muted, started, whiteboard.
     ///
     /// `GET /service_status`
@@ -841,7 +841,7 @@ impl LockRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Lock the conference: new guests wait for a host.
     ///
     /// `POST /lock`
@@ -880,7 +880,7 @@ impl UnlockRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Unlock the conference.
     ///
     /// `POST /unlock`
@@ -919,7 +919,7 @@ impl StartServiceRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Start the conference and admit every waiting guest. An enterprise-cloud node answers success without acting: the call is sent anyway, so code written for the public cloud keeps working, and the result's `acted` is `false` (also logged at `info`).
     ///
     /// `POST /start_service`
@@ -957,7 +957,7 @@ impl MuteGuestsRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Mute every guest present and every guest joining later. Enterprise cloud (the document's support table): mutes everyone except the chair and the current speaker, and everyone joining later.
     ///
     /// `POST /muteguests` (vendor name `muteguests`)
@@ -996,7 +996,7 @@ impl UnmuteGuestsRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Unmute every guest.
     ///
     /// `POST /unmuteguests` (vendor name `unmuteguests`)
@@ -1035,7 +1035,7 @@ impl DisconnectAllRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// End the conference: disconnect every participant, the caller included.
     ///
     /// `POST /disconnect` (vendor name `disconnect`)
@@ -1096,7 +1096,7 @@ impl MessageRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Send a text message to every participant.
     ///
     /// `POST /message`
@@ -1134,7 +1134,7 @@ impl ParticipantsRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Every participant of the conference.
     ///
     /// `GET /participants`
@@ -1188,7 +1188,7 @@ impl OverrideLayoutRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Set the layouts hosts and guests see (public cloud only).
     ///
     /// `POST /override_layout`
@@ -1226,7 +1226,7 @@ impl PresentationJpegRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// The current presentation frame as JPEG bytes.
     ///
     /// `GET /presentation.jpeg` (vendor name `presentation.jpeg`)

@@ -184,7 +184,7 @@ impl ParticipantDisconnectRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Disconnect this participant.
     ///
     /// `POST /participants/{participant_uuid}/disconnect` (vendor name `disconnect`)
@@ -240,7 +240,7 @@ impl ParticipantMuteRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Mute this participant. The document's support table remarks on muting: public cloud mutes the current and later-joining guests; enterprise cloud mutes everyone except the chair and the current speaker, and later joiners (see `mute_guests`).
     ///
     /// `POST /participants/{participant_uuid}/mute` (vendor name `mute`)
@@ -296,7 +296,7 @@ impl ParticipantUnmuteRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Unmute this participant.
     ///
     /// `POST /participants/{participant_uuid}/unmute` (vendor name `unmute`)
@@ -352,7 +352,7 @@ impl AllowRxPresentationRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Let this participant receive the presentation.
     ///
     /// `POST /participants/{participant_uuid}/allowrxpresentation` (vendor name `allowrxpresentation`)
@@ -408,7 +408,7 @@ impl DenyRxPresentationRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Stop this participant receiving the presentation.
     ///
     /// `POST /participants/{participant_uuid}/denyrxpresentation` (vendor name `denyrxpresentation`)
@@ -465,7 +465,7 @@ impl SpotlightOnRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Spotlight this participant (public cloud only).
     ///
     /// `POST /participants/{participant_uuid}/spotlighton` (vendor name `spotlighton`)
@@ -522,7 +522,7 @@ impl SpotlightOffRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Remove the spotlight (public cloud only).
     ///
     /// `POST /participants/{participant_uuid}/spotlightoff` (vendor name `spotlightoff`)
@@ -579,7 +579,7 @@ impl ParticipantUnlockRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Admit this waiting participant into the locked conference (public cloud only).
     ///
     /// `POST /participants/{participant_uuid}/unlock` (vendor name `unlock`)
@@ -646,7 +646,7 @@ impl DtmfRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Send DTMF digits to this participant.
     ///
     /// `POST /participants/{participant_uuid}/dtmf`
@@ -710,7 +710,7 @@ impl RoleRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Change this participant's role (public cloud only).
     ///
     /// `POST /participants/{participant_uuid}/role`
@@ -795,7 +795,7 @@ impl TransferRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Move this participant to another conference (public cloud only).
     ///
     /// `POST /participants/{participant_uuid}/transfer`
@@ -902,7 +902,7 @@ impl CallsRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Add a media channel (sub-call) to this WebRTC or RTMP participant. A WebRTC answer must be acknowledged with `call_ack` (the document: media starts only after the ack for its `call_uuid`).
     ///
     /// `POST /participants/{participant_uuid}/calls`
@@ -967,7 +967,7 @@ impl CallAckRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// Acknowledge the answer of a WebRTC `calls` sub-call: the document requires an ack for its `call_uuid` before media flows.
     ///
     /// `POST /participants/{participant_uuid}/calls/{call_uuid}/ack` (vendor name `ack`)
@@ -1033,7 +1033,7 @@ impl CallDisconnectRequest {
     }
 }
 
-impl crate::Room {
+impl crate::VmrSession {
     /// End one sub-call of this participant (the participant stays).
     ///
     /// `POST /participants/{participant_uuid}/calls/{call_uuid}/disconnect` (vendor name `disconnect`)

@@ -35,17 +35,15 @@ pub async fn emulator() -> (YtxEmulator, Server, YtxConfig) {
 
 pub fn client(server: &Server, config: &YtxConfig, clock: Clock) -> YtxClient {
     YtxClient::builder(config.account_sid.clone(), conf_core::secret::secret(config.auth_token.clone()), config.app_id.clone())
-        .base_url(&server.base_url())
-        .expect("base url")
+        .config(
+            conf_core::ClientConfig::parse(&server.base_url()).expect("base url").retry(
+                conf_core::RetryPolicy::default()
+                    .max_attempts(3)
+                    .initial_backoff(Duration::from_millis(5))
+                    .max_backoff(Duration::from_millis(20)),
+            ),
+        )
         .clock(clock)
-        .configure(|c| {
-            c.retry(conf_core::RetryPolicy {
-                max_attempts: 3,
-                initial_backoff: Duration::from_millis(5),
-                max_backoff: Duration::from_millis(20),
-                ..conf_core::RetryPolicy::default()
-            })
-        })
         .build()
         .expect("client")
 }
