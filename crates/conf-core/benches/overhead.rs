@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use conf_core::auth::AuthState;
+use conf_core::auth::{AuthState, Rejection};
 use conf_core::{
     AttemptParts, Authenticator, Body, Client, ClientConfig, CredentialCache, Error, ExposeSecret, Loaded, Operation, SecretString,
 };
@@ -45,11 +45,11 @@ impl Authenticator for StaticToken {
         value.push_str(token);
         request.set_secret_header("authorization", &value)
     }
-    fn is_rejected(&self, e: &Error) -> bool {
-        e.http_status() == Some(401)
+    fn classify(&self, e: &Error, s: &AuthState) -> Option<Rejection> {
+        (e.http_status() == Some(401)).then(|| Rejection::of(s))
     }
-    fn invalidate(&self, s: &AuthState) {
-        self.0.invalidate(s.generation);
+    fn invalidate(&self, r: Rejection) {
+        self.0.invalidate(r.generation());
     }
 }
 

@@ -1,7 +1,7 @@
 //! The client: assembles the tower stack and runs operations through it.
 
 use std::future::Future;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Weak};
 
 use futures_util::FutureExt;
 use futures_util::future::Either;
@@ -22,7 +22,7 @@ use crate::layers::retry::{Retry, attempt_error};
 use crate::layers::timeout::TimeoutLayer;
 use crate::layers::trace::TraceLayer;
 use crate::layers::{AttemptInner, AttemptService, Call, CallHandler, CallService, ClientStack};
-use crate::negotiate::{LevelCache, Negotiator};
+use crate::negotiate::{Discovery, LevelCache, Negotiator};
 use crate::operation::{AuthMode, Body, FileSource, Operation, PartKind};
 use crate::request::{AttemptParts, RawResponse};
 use crate::retry::RetryBudget;
@@ -43,14 +43,9 @@ pub(crate) struct Shared {
     /// The origin of `fixed_base`, for errors (computed once).
     pub(crate) fixed_origin: Option<Arc<str>>,
     pub(crate) budget: RetryBudget,
-    pub(crate) client: OnceLock<Weak<ClientInner>>,
 }
 
 impl Shared {
-    pub(crate) fn client(&self) -> Result<Client, Error> {
-        self.client.get().and_then(Weak::upgrade).map(|inner| Client { inner }).ok_or_else(|| Error::other("client is gone"))
-    }
-
     /// Assemble one attempt's request parts (URL, headers, body, credential).
     pub(crate) fn attempt_parts(&self, call: &Call, base: &Url, attempt: u32) -> Result<AttemptParts, Error> {
         let op = &call.op;
@@ -178,14 +173,14 @@ async fn open_stream(shared: impl Fn() -> Result<Arc<Shared>, Error>, op: Operat
             .check(&info, &raw)
             .err()
             .unwrap_or_else(|| check_http_status(&info, &raw, op.sensitive_response).unwrap_err());
-        match (&authn, &call.auth) {
-            (Some(a), Some((_, state))) if !renewed && a.is_rejected(&err) => {
-                tracing::info!(error = %err, "stream credentials rejected: renewing and reopening once");
-                a.invalidate(state);
-                renewed = true;
-            }
-            _ => return Err(err),
-        }
+        let rejection = match (&authn, &call.auth) {
+            (Some(a), Some((_, state))) if !renewed => a.classify(&err, state).map(|r| (a, r)),
+            _ => None,
+        };
+        let Some((a, rejection)) = rejection else { return Err(err) };
+        tracing::info!(error = %err, "stream credentials rejected: renewing and reopening once");
+        a.invalidate(rejection);
+        renewed = true;
     }
 }
 
@@ -250,6 +245,17 @@ impl Client {
     /// The API levels discovered so far (reset to re-discover).
     pub fn levels(&self) -> &LevelCache {
         &self.inner.shared.levels
+    }
+
+    /// A [`Discovery`] path through this client's whole stack, for discovering a level
+    /// outside an operation (`client.levels().level(&negotiator, &client.discovery(), app)`).
+    /// It holds the client only while in use: the level cache keeps no handle to it.
+    pub fn discovery(&self) -> Discovery {
+        let client = self.clone();
+        Discovery::new(move |op| {
+            let client = client.clone();
+            async move { client.execute(op).await }
+        })
     }
 
     /// The retry budget.
@@ -387,7 +393,6 @@ impl ClientBuilder {
             fixed_base,
             fixed_origin,
             budget,
-            client: OnceLock::new(),
             config: self.config,
         });
         // The stack is one concrete type; it is type-erased only where user layers go.
@@ -417,8 +422,7 @@ impl ClientBuilder {
             }
             ClientStack::Layered(service)
         };
-        let inner = Arc::new(ClientInner { shared: shared.clone(), service, tasks: BackgroundTasks::default() });
-        let _ = shared.client.set(Arc::downgrade(&inner));
+        let inner = Arc::new(ClientInner { shared, service, tasks: BackgroundTasks::default() });
         Ok(Client { inner })
     }
 }

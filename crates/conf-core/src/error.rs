@@ -126,6 +126,123 @@ pub enum TransportKind {
     Other,
 }
 
+/// One level of the cause chain of an [`Error::Transport`], captured from the HTTP stack's
+/// error (reqwest, hyper, rustls, `std::io`) as owned, sanitised text.
+///
+/// Each level keeps its message (control characters escaped, capped at [`MESSAGE_LIMIT`],
+/// every `scheme://...` URL cut to its origin so no path, query or userinfo — which can carry
+/// a token — survives), the [`std::io::ErrorKind`] when that level was an I/O error, and the
+/// next level as its [`source`](std::error::Error::source). Walk it like any error chain:
+///
+/// ```
+/// use std::error::Error as _;
+/// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused by https://h/x?token=secret");
+/// let cause = conf_core::error::TransportCause::capture(&io);
+/// assert_eq!(cause.to_string(), "refused by https://h:443");
+/// assert_eq!(cause.io_kind(), Some(std::io::ErrorKind::ConnectionRefused));
+/// assert!(cause.source().is_none());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct TransportCause {
+    message: Box<str>,
+    io_kind: Option<std::io::ErrorKind>,
+    source: Option<Box<TransportCause>>,
+}
+
+/// Most levels a [`TransportCause`] keeps (a deeper chain is cut there).
+const CAUSE_DEPTH: usize = 16;
+
+impl TransportCause {
+    /// Capture `err` and its sources (at most 16 levels), each level's text sanitised and
+    /// stripped of URL paths and queries.
+    pub fn capture(err: &(dyn std::error::Error + 'static)) -> Self {
+        let io_kind = err.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+        let mut top = Self::with_sources(&err.to_string(), err.source());
+        top.io_kind = io_kind;
+        top
+    }
+
+    /// A chain whose first level reads `message`, followed by `source` and its sources
+    /// captured as by [`Self::capture`] (`message` is cleaned the same way).
+    pub fn with_sources(message: &str, source: Option<&(dyn std::error::Error + 'static)>) -> Self {
+        let mut levels: Vec<(Box<str>, Option<std::io::ErrorKind>)> = vec![(clean(message).into(), None)];
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = source;
+        while let Some(e) = cur {
+            if levels.len() == CAUSE_DEPTH {
+                break;
+            }
+            let io_kind = e.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+            levels.push((clean(&e.to_string()).into(), io_kind));
+            cur = e.source();
+        }
+        let mut out: Option<Self> = None;
+        for (message, io_kind) in levels.into_iter().rev() {
+            out = Some(Self { message, io_kind, source: out.map(Box::new) });
+        }
+        out.unwrap_or_else(|| Self { message: Box::from(""), io_kind: None, source: None })
+    }
+
+    /// The [`std::io::ErrorKind`] of this level, when it was an I/O error.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        self.io_kind
+    }
+
+    /// The first [`std::io::ErrorKind`] along the chain from this level down.
+    pub fn find_io_kind(&self) -> Option<std::io::ErrorKind> {
+        self.io_kind.or_else(|| self.source.as_ref().and_then(|s| s.find_io_kind()))
+    }
+}
+
+/// `text` with every URL cut to its origin, then sanitised and capped at [`MESSAGE_LIMIT`].
+fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        // The scheme: the letters (and `+-.`) right before `://`.
+        let head = &rest[..i];
+        let start = head
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            .last()
+            .map_or(i, |(j, _)| j);
+        let tail = &rest[i..];
+        let len = tail.find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>' | ']' | ',')).unwrap_or(tail.len());
+        let end = i + len;
+        out.push_str(&rest[..start]);
+        match url::Url::parse(&rest[start..end]) {
+            Ok(u) if start < i => out.push_str(&origin(&u)),
+            _ => out.push_str("[url]"),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    crate::text::sanitize_to(&out, MESSAGE_LIMIT).into_owned()
+}
+
+impl fmt::Display for TransportCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for TransportCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("TransportCause");
+        d.field("message", &self.message);
+        if let Some(k) = self.io_kind {
+            d.field("io_kind", &k);
+        }
+        d.field("source", &self.source).finish()
+    }
+}
+
+impl std::error::Error for TransportCause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
 /// Which clock ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeoutKind {
@@ -159,6 +276,10 @@ pub enum Error {
         message: String,
         /// Whether the request may have reached the server.
         sent: bool,
+        /// The cause as the HTTP stack reported it, level by level (see [`TransportCause`]);
+        /// `None` when the SDK itself detected the failure. Reached through
+        /// [`std::error::Error::source`].
+        source: Option<TransportCause>,
     },
     /// A clock ran out.
     #[error("{request}: timed out ({kind})")]
@@ -288,6 +409,21 @@ impl Error {
     /// Shortcut for [`Error::InvalidInput`].
     pub fn invalid_input(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::InvalidInput { field: field.into(), reason: reason.into() }
+    }
+
+    /// Shortcut for [`Error::Transport`] without a [cause](TransportCause) (add one with
+    /// [`Error::with_transport_cause`]).
+    pub fn transport(request: RequestInfo, kind: TransportKind, message: impl Into<String>, sent: bool) -> Self {
+        Self::Transport { request, kind, message: message.into(), sent, source: None }
+    }
+
+    /// Attach `cause` to an [`Error::Transport`] (other variants are returned unchanged).
+    #[must_use]
+    pub fn with_transport_cause(mut self, cause: TransportCause) -> Self {
+        if let Self::Transport { source, .. } = &mut self {
+            *source = Some(cause);
+        }
+        self
     }
 
     /// Shortcut for [`Error::Vendor`] without a vendor request id (add one with
@@ -478,7 +614,7 @@ mod tests {
 
     #[test]
     fn retryability() {
-        let t = |sent| Error::Transport { request: info(), kind: TransportKind::Io, message: "reset".into(), sent };
+        let t = |sent| Error::transport(info(), TransportKind::Io, "reset", sent);
         assert!(t(false).is_retryable());
         assert!(!t(true).is_retryable());
         let s = |status| Error::HttpStatus { request: info(), status, body_excerpt: String::new(), retry_after: None };

@@ -37,13 +37,13 @@ pub mod text;
 pub mod vendor_builder;
 pub mod vendor_code;
 
-pub use auth::{AuthState, Authenticator, CachedCredential, CredentialCache, Loaded};
+pub use auth::{AuthState, Authenticator, CachedCredential, CredentialCache, Loaded, Rejection};
 pub use client::{Client, ClientBuilder, WeakClient};
 pub use config::{ClientConfig, RedirectPolicy, USER_AGENT};
 pub use endpoint::{AttemptOutcome, EndpointResolver, StaticEndpoint};
 pub use envelope::{Envelope, HttpStatusEnvelope};
-pub use error::{Error, RequestInfo, Result, TimeoutKind, TransportKind};
-pub use negotiate::Negotiator;
+pub use error::{Error, RequestInfo, Result, TimeoutKind, TransportCause, TransportKind};
+pub use negotiate::{Discovery, Negotiator};
 pub use operation::{AuthMode, Body, FileSource, Operation, Part, PartKind};
 pub use request::{AttemptParts, RawResponse};
 pub use retry::{RetryBudget, RetryPolicy};

@@ -7,15 +7,16 @@
 //! minimum level or capability the platform lacks **before anything is sent**.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
 use http::{HeaderName, HeaderValue};
+use tokio::sync::OnceCell;
 
-use crate::auth::{CachedCredential, CredentialCache, Loaded};
-use crate::client::Client;
 use crate::error::Error;
 use crate::operation::Operation;
+use crate::request::RawResponse;
 
 /// A vendor's negotiation rules.
 pub trait Negotiator: Send + Sync + 'static {
@@ -24,8 +25,9 @@ pub trait Negotiator: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// Discover the platform's level of `app` (e.g. `GET /api/{app}/version`).
-    fn discover(&self, client: Client, app: &'static str) -> BoxFuture<'static, Result<u32, Error>>;
+    /// Discover the platform's level of `app` (e.g. `GET /api/{app}/version`), sending the
+    /// discovery operation through `via`.
+    fn discover(&self, via: Discovery, app: &'static str) -> BoxFuture<'static, Result<u32, Error>>;
 
     /// Whether the platform has `capability` (operations list what they need).
     fn has_capability(&self, _capability: &str) -> bool {
@@ -38,10 +40,52 @@ pub trait Negotiator: Send + Sync + 'static {
     }
 }
 
+type SendFn = dyn Fn(Operation) -> BoxFuture<'static, Result<RawResponse, Error>> + Send + Sync;
+
+/// The client's stack below the API-Level gate (credential, retry, timeout, resolver, HTTP,
+/// envelope check), handed to [`Negotiator::discover`] to send the discovery operation.
+///
+/// It holds no handle to the client: a discovery cannot re-enter the gate (no recursion),
+/// and a client dropped meanwhile is not kept alive by a level cache.
+#[derive(Clone)]
+pub struct Discovery {
+    send: Arc<SendFn>,
+}
+
+impl std::fmt::Debug for Discovery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Discovery").finish_non_exhaustive()
+    }
+}
+
+impl Discovery {
+    /// A discovery path that sends each operation with `send`.
+    pub fn new<F, Fut>(send: F) -> Self
+    where
+        F: Fn(Operation) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<RawResponse, Error>> + Send + 'static,
+    {
+        Self { send: Arc::new(move |op| Box::pin(send(op))) }
+    }
+
+    /// Send `op`; the response passed the envelope check.
+    pub fn execute(&self, op: Operation) -> BoxFuture<'static, Result<RawResponse, Error>> {
+        (self.send)(op)
+    }
+
+    /// Send `op` and decode the body as JSON into `T`.
+    pub async fn execute_json<T: serde::de::DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
+        let sensitive = op.sensitive_response;
+        let info = op.info(1);
+        let raw = self.execute(op).await?;
+        crate::envelope::decode_json(&info, &raw.body, sensitive)
+    }
+}
+
 /// Per-app level cache with single-flight discovery.
 #[derive(Default)]
 pub struct LevelCache {
-    apps: Mutex<HashMap<&'static str, CredentialCache<u32>>>,
+    apps: Mutex<HashMap<&'static str, Arc<OnceCell<u32>>>>,
 }
 
 impl std::fmt::Debug for LevelCache {
@@ -51,26 +95,11 @@ impl std::fmt::Debug for LevelCache {
 }
 
 impl LevelCache {
-    /// The platform's level of `app`, discovered on first use.
-    pub async fn level(&self, negotiator: &Arc<dyn Negotiator>, client: &Client, app: &'static str) -> Result<u32, Error> {
-        let cache = {
-            let mut apps = self.apps.lock().expect("level cache poisoned");
-            apps.entry(app)
-                .or_insert_with(|| {
-                    let n = negotiator.clone();
-                    let c = client.downgrade();
-                    CredentialCache::new(std::time::Duration::ZERO, std::time::Duration::ZERO, move |_| {
-                        let n = n.clone();
-                        let c = c.clone();
-                        async move {
-                            let client = c.upgrade().ok_or_else(|| Error::other("client dropped during API-Level discovery"))?;
-                            Ok(Loaded { value: n.discover(client, app).await?, expires_in: None })
-                        }
-                    })
-                })
-                .clone()
-        };
-        cache.get().await.map(|c: CachedCredential<u32>| *c.value)
+    /// The platform's level of `app`, discovered through `via` on first use: concurrent
+    /// callers share one discovery; a failed one is not cached (the next caller retries).
+    pub async fn level(&self, negotiator: &Arc<dyn Negotiator>, via: &Discovery, app: &'static str) -> Result<u32, Error> {
+        let cell = self.apps.lock().expect("level cache poisoned").entry(app).or_default().clone();
+        cell.get_or_try_init(|| negotiator.discover(via.clone(), app)).await.copied()
     }
 
     /// Forget every discovered level (e.g. after the platform was upgraded).
@@ -80,15 +109,12 @@ impl LevelCache {
 
     /// A level already known, without discovering it.
     pub fn known(&self, app: &str) -> Option<u32> {
-        self.apps.lock().expect("level cache poisoned").get(app).and_then(|c| c.peek()).map(|c| *c.value)
+        self.apps.lock().expect("level cache poisoned").get(app).and_then(|c| c.get().copied())
     }
 
-    /// Record a level learnt some other way.
+    /// Record a level learnt some other way (replacing one discovered before).
     pub fn set(&self, app: &'static str, level: u32) {
-        let apps = self.apps.lock().expect("level cache poisoned");
-        if let Some(c) = apps.get(app) {
-            c.set(level, None);
-        }
+        self.apps.lock().expect("level cache poisoned").insert(app, Arc::new(OnceCell::new_with(Some(level))));
     }
 }
 

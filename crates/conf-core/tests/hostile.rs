@@ -195,10 +195,10 @@ async fn errors_name_the_origin_never_the_query() {
 struct Discover;
 
 impl Negotiator for Discover {
-    fn discover(&self, client: Client, app: &'static str) -> BoxFuture<'static, Result<u32, Error>> {
+    fn discover(&self, via: conf_core::negotiate::Discovery, app: &'static str) -> BoxFuture<'static, Result<u32, Error>> {
         Box::pin(async move {
             let op = Operation::new("test", "version", Method::GET, "/api/{app}/version", format!("/api/{app}/version"));
-            let v: serde_json::Value = client.execute_json(op).await?;
+            let v: serde_json::Value = via.execute_json(op).await?;
             Ok(u32::try_from(v["level"].as_u64().unwrap_or(0)).unwrap_or(0))
         })
     }

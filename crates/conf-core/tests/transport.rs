@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use common::{Scripted, Step, closed_port};
-use conf_core::auth::AuthState;
+use conf_core::auth::{AuthState, Rejection};
 use conf_core::{
     AttemptOutcome, AttemptParts, Authenticator, Body, Client, ClientConfig, CredentialCache, EndpointResolver, Error, ExposeSecret,
     Loaded, Negotiator, Operation, RetryPolicy, SecretString, TimeoutKind,
@@ -197,6 +197,8 @@ async fn undecodable_body_is_a_decode_error() {
 /// Bearer tokens from `POST /token`; a 401 means the token was rejected.
 struct TokenAuth {
     cache: CredentialCache<SecretString>,
+    /// Every rejection the auth layer handed to `invalidate`.
+    rejections: std::sync::Mutex<Vec<Rejection>>,
 }
 
 impl TokenAuth {
@@ -210,7 +212,7 @@ impl TokenAuth {
                 Ok(Loaded { value: SecretString::from(tok), expires_in: Some(Duration::from_secs(60)) })
             }
         });
-        Arc::new(Self { cache })
+        Arc::new(Self { cache, rejections: std::sync::Mutex::default() })
     }
 }
 
@@ -225,11 +227,12 @@ impl Authenticator for TokenAuth {
         let tok = state.get::<SecretString>().expect("token");
         request.set_secret_header("authorization", &format!("Bearer {}", tok.expose_secret()))
     }
-    fn is_rejected(&self, error: &Error) -> bool {
-        error.http_status() == Some(401)
+    fn classify(&self, error: &Error, state: &AuthState) -> Option<Rejection> {
+        (error.http_status() == Some(401)).then(|| Rejection::of(state))
     }
-    fn invalidate(&self, state: &AuthState) {
-        self.cache.invalidate(state.generation);
+    fn invalidate(&self, rejection: Rejection) {
+        self.rejections.lock().unwrap().push(rejection);
+        self.cache.invalidate(rejection.generation());
     }
 }
 
@@ -273,6 +276,11 @@ async fn rejected_credential_is_renewed_once_and_the_call_replayed() {
     let results = futures_util::future::join_all((0..20).map(|_| client.execute(post("/create")))).await;
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(srv.hits("/token"), 2, "one renewal for twenty rejected calls");
+    // Each rejection is a value naming the generation the call was sent with (the
+    // first token), never the renewed one: a late rejection cannot discard it.
+    let rejections = auth.rejections.lock().unwrap().clone();
+    assert!(!rejections.is_empty());
+    assert!(rejections.iter().all(|r| r.generation() == 1 && r.kind() == Rejection::CREDENTIAL), "{rejections:?}");
 }
 
 #[tokio::test]
@@ -300,12 +308,12 @@ impl Negotiator for Levels {
     fn headers(&self) -> Vec<(http::HeaderName, http::HeaderValue)> {
         vec![(http::HeaderName::from_static("api-level"), http::HeaderValue::from_static("1"))]
     }
-    fn discover(&self, client: Client, app: &'static str) -> BoxFuture<'static, Result<u32, Error>> {
+    fn discover(&self, via: conf_core::negotiate::Discovery, app: &'static str) -> BoxFuture<'static, Result<u32, Error>> {
         self.discoveries.fetch_add(1, Ordering::SeqCst);
         let level = self.platform;
         Box::pin(async move {
             let op = Operation::new("test", "version", Method::GET, "/api/{app}/version", format!("/api/{app}/version"));
-            client.execute(op).await?;
+            via.execute(op).await?;
             Ok(level)
         })
     }

@@ -62,7 +62,7 @@ mod tests {
         assert_eq!(code_for(&vendor), VENDOR);
         assert_eq!(message_for(&vendor), "ytx error -205: m");
         assert_eq!(message_for(&vendor.clone().with_request_id("r-42")), "ytx error -205: m (requestId r-42)");
-        let t = Error::Transport { request: req.clone(), kind: TransportKind::Connect, message: "refused".into(), sent: false };
+        let t = Error::transport(req.clone(), TransportKind::Connect, "refused", false);
         assert_eq!(code_for(&t), TRANSPORT);
         let discovery = |cause: &Error| Error::Discovery { request: req.clone(), app: "vc", cause: Box::new(cause.clone()) };
         assert_eq!(code_for(&discovery(&t)), TRANSPORT);

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use conf_core::{
     AttemptParts, AuthState, Authenticator, Body, CachedCredential, Client, CredentialCache, Error, ExposeSecret, Loaded, Operation,
-    SecretString,
+    Rejection, SecretString,
 };
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
@@ -293,16 +293,17 @@ impl Authenticator for LingsunAuth {
         request.set_secret_header("authorization", &token.authorization())
     }
 
-    fn is_rejected(&self, error: &Error) -> bool {
-        match error {
+    fn classify(&self, error: &Error, state: &AuthState) -> Option<Rejection> {
+        let rejected = match error {
             Error::HttpStatus { status: 401, .. } => true,
             Error::Vendor { code, .. } => code == "401",
             _ => false,
-        }
+        };
+        rejected.then(|| Rejection::of(state))
     }
 
-    fn invalidate(&self, state: &AuthState) {
-        self.cache.invalidate(state.generation);
+    fn invalidate(&self, rejection: Rejection) {
+        self.cache.invalidate(rejection.generation());
     }
 }
 

@@ -294,7 +294,7 @@ impl MoyunClient {
     /// The platform's API level of `app` (`system`, `mc`, `vc`, `nms`, `amc`, `vrs`),
     /// discovered with `GET /api/{app}/version` and cached.
     pub async fn api_level(&self, app: &'static str) -> conf_core::Result<u32> {
-        self.core.levels().level(&self.negotiator, &self.core, app).await
+        self.core.levels().level(&self.negotiator, &self.core.discovery(), app).await
     }
 
     /// The underlying conf-core client.

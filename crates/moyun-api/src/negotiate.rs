@@ -9,7 +9,8 @@
 
 use conf_core::de::u32_lenient;
 use conf_core::envelope::decode_json;
-use conf_core::{AuthMode, Client, Error, Negotiator, Operation};
+use conf_core::negotiate::Discovery;
+use conf_core::{AuthMode, Error, Negotiator, Operation};
 use futures_util::future::BoxFuture;
 use http::{HeaderName, HeaderValue, Method};
 use serde::Deserialize;
@@ -57,11 +58,11 @@ impl Negotiator for MoyunNegotiator {
         vec![(HeaderName::from_static("api-level"), self.level.clone())]
     }
 
-    fn discover(&self, client: Client, app: &'static str) -> BoxFuture<'static, Result<u32, Error>> {
+    fn discover(&self, via: Discovery, app: &'static str) -> BoxFuture<'static, Result<u32, Error>> {
         Box::pin(async move {
             let op = version_operation(app);
             let info = op.info(1);
-            let raw = client.execute(op).await?;
+            let raw = via.execute(op).await?;
             let v: VersionInfo = decode_json(&info, &raw.body, false)?;
             tracing::debug!(app, level = v.api_level, version = v.version.as_deref().unwrap_or(""), "platform API-Level discovered");
             Ok(v.api_level)

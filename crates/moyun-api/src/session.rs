@@ -20,14 +20,13 @@
 pub mod cookies;
 mod heartbeat;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use conf_core::envelope::decode_json;
 use conf_core::{
     AttemptParts, AuthMode, AuthState, Authenticator, Body, CachedCredential, Client, CredentialCache, Error, ExposeSecret, Loaded,
-    Operation, SecretString, WeakClient,
+    Operation, Rejection, SecretString, WeakClient,
 };
 use futures_util::future::BoxFuture;
 use http::Method;
@@ -42,6 +41,14 @@ pub(crate) use heartbeat::spawn_heartbeats;
 pub const CODE_TOKEN_REJECTED: &str = "10002";
 /// Platform code: the user session timed out or does not exist (log in again).
 pub const CODE_NOT_LOGGED_IN: &str = "10102";
+
+/// [`Rejection::kind`] of a refused login session (`10102`): the rejection's
+/// generation is the login's; the session logs in again with the same token.
+pub const REJECTED_LOGIN: u8 = Rejection::CREDENTIAL;
+/// [`Rejection::kind`] of a refused `account_token` (`10002`): the rejection's
+/// generation is the token's; the session gets a new token, and every login made
+/// with the refused one is renewed too.
+pub const REJECTED_TOKEN: u8 = 1;
 
 /// Credentials of a session.
 pub(crate) struct Credentials {
@@ -96,8 +103,6 @@ pub(crate) struct SessionInner {
     client: OnceLock<WeakClient>,
     tokens: CredentialCache<Token>,
     logins: CredentialCache<Login>,
-    /// Set by `is_rejected` when the rejection was `10002`, consumed by `invalidate`.
-    token_rejected: AtomicBool,
     login_events: watch::Sender<u64>,
 }
 
@@ -136,14 +141,7 @@ impl Session {
                     inner.login().await
                 }
             });
-            SessionInner {
-                creds,
-                client: OnceLock::new(),
-                tokens,
-                logins,
-                token_rejected: AtomicBool::new(false),
-                login_events: watch::channel(0).0,
-            }
+            SessionInner { creds, client: OnceLock::new(), tokens, logins, login_events: watch::channel(0).0 }
         });
         Self { inner }
     }
@@ -168,10 +166,10 @@ impl Session {
     /// Renew the session `seen` was refused with: a no-op when a newer one already
     /// exists (concurrent renewals share one login).
     pub(crate) async fn renew(&self, seen: &CachedCredential<Login>, new_token: bool) -> Result<CachedCredential<Login>, Error> {
-        if new_token {
-            self.inner.tokens.invalidate(seen.value.token_generation);
-        }
         self.inner.logins.invalidate(seen.generation);
+        if new_token {
+            self.inner.reject(Rejection::new(seen.value.token_generation, REJECTED_TOKEN));
+        }
         self.inner.logins.get().await
     }
 
@@ -218,6 +216,21 @@ pub(crate) fn place_token(parts: &mut AttemptParts, token: &str) {
 }
 
 impl SessionInner {
+    /// Forget what `rejection` names, never a newer credential: a refused login
+    /// generation, or a refused token generation and the logins made with it.
+    fn reject(&self, rejection: Rejection) {
+        if rejection.kind() == REJECTED_TOKEN {
+            self.tokens.invalidate(rejection.generation());
+            if let Some(login) = self.logins.peek() {
+                if login.value.token_generation <= rejection.generation() {
+                    self.logins.invalidate(login.generation);
+                }
+            }
+        } else {
+            self.logins.invalidate(rejection.generation());
+        }
+    }
+
     fn client(&self) -> Result<Client, Error> {
         self.client.get().and_then(WeakClient::upgrade).ok_or_else(|| Error::other("moyun client dropped"))
     }
@@ -290,23 +303,18 @@ impl Authenticator for Session {
         Ok(())
     }
 
-    fn is_rejected(&self, error: &Error) -> bool {
+    fn classify(&self, error: &Error, state: &AuthState) -> Option<Rejection> {
         match error.vendor_code() {
-            Some(CODE_TOKEN_REJECTED) => {
-                self.inner.token_rejected.store(true, Ordering::SeqCst);
-                true
-            }
-            Some(CODE_NOT_LOGGED_IN) => true,
-            _ => false,
+            Some(CODE_TOKEN_REJECTED) => match state.get::<Login>() {
+                Some(login) => Some(Rejection::new(login.token_generation, REJECTED_TOKEN)),
+                None => Some(Rejection::of(state)),
+            },
+            Some(CODE_NOT_LOGGED_IN) => Some(Rejection::new(state.generation, REJECTED_LOGIN)),
+            _ => None,
         }
     }
 
-    fn invalidate(&self, state: &AuthState) {
-        if let Some(login) = state.get::<Login>() {
-            if self.inner.token_rejected.swap(false, Ordering::SeqCst) {
-                self.inner.tokens.invalidate(login.token_generation);
-            }
-        }
-        self.inner.logins.invalidate(state.generation);
+    fn invalidate(&self, rejection: Rejection) {
+        self.inner.reject(rejection);
     }
 }

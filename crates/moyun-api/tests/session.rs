@@ -352,3 +352,77 @@ async fn no_secret_reaches_the_logs() {
         assert!(!logs.contains(s.as_str()), "a secret reached the logs");
     }
 }
+
+/// A platform answer `code` as the client would see it (vendor error of moyun).
+fn platform_error(code: &str) -> Error {
+    Error::vendor(list_confs().info(1), "moyun", code, "rejected", false)
+}
+
+#[tokio::test]
+async fn a_token_rejection_heals_while_an_unrelated_renewal_runs() {
+    // 100 calls answered 10002 while an explicit relogin (an unrelated renewal of the
+    // same expiry) runs: every call succeeds, one new token, one successful login.
+    let (emu, server) = emulator(EmuConfig::default()).await;
+    let client = client(&server);
+    client.login().await.unwrap();
+    emu.expire_tokens();
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.call::<Value>(list_confs()).await })
+        })
+        .collect();
+    let session = client.session().clone();
+    let renewal = tokio::spawn(async move { session.relogin(false).await });
+    for r in futures_util::future::join_all(calls).await {
+        r.unwrap().unwrap();
+    }
+    renewal.await.unwrap().unwrap();
+    let c = emu.counters();
+    assert_eq!(c.tokens_issued, 2, "one new token for the one token expiry");
+    assert_eq!(c.logins_ok, 2, "one new login for the one expiry");
+    assert_eq!(c.authenticated_calls, 100);
+    // The fresh session is in use: a later call needs no renewal.
+    let _: Value = client.call(list_confs()).await.unwrap();
+    assert_eq!((emu.counters().tokens_issued, emu.counters().logins_ok), (2, 2));
+}
+
+#[tokio::test]
+async fn a_stale_rejection_never_discards_the_fresh_credential() {
+    use conf_core::Authenticator;
+    let (emu, server) = emulator(EmuConfig::default()).await;
+    let client = client(&server);
+    let session = client.session().clone();
+    let old = session.prepare().await.unwrap();
+    // The token expires; a call heals it (token 2, login 2).
+    emu.expire_tokens();
+    let _: Value = client.call(list_confs()).await.unwrap();
+    let fresh = session.prepare().await.unwrap();
+    assert!(fresh.generation > old.generation);
+    assert_eq!((emu.counters().tokens_issued, emu.counters().logins_ok), (2, 2));
+
+    // Late rejections of the old generation (a slow call, another renewal) change nothing.
+    let stale_token = session.classify(&platform_error("10002"), &old).expect("10002 is a rejection");
+    let stale_login = session.classify(&platform_error("10102"), &old).expect("10102 is a rejection");
+    assert_eq!(session.classify(&platform_error("20001"), &old), None, "not a credential rejection");
+    assert_ne!(stale_token.kind(), stale_login.kind(), "token and login rejections are told apart");
+    session.invalidate(stale_token);
+    session.invalidate(stale_login);
+    assert_eq!(session.prepare().await.unwrap().generation, fresh.generation, "the fresh login is kept");
+    let _: Value = client.call(list_confs()).await.unwrap();
+    assert_eq!((emu.counters().tokens_issued, emu.counters().logins_ok), (2, 2), "no renewal for a stale rejection");
+
+    // A real token rejection of the fresh session, interleaved with a stale login
+    // rejection classified in between (no hidden flag for it to consume): the token
+    // is renewed once, with no wasted login on the refused token.
+    emu.expire_tokens();
+    let real = session.classify(&platform_error("10002"), &fresh).unwrap();
+    let stale = session.classify(&platform_error("10102"), &old).unwrap();
+    session.invalidate(stale);
+    session.invalidate(real);
+    let _: Value = client.call(list_confs()).await.unwrap();
+    let c = emu.counters();
+    assert_eq!((c.tokens_issued, c.logins_ok), (3, 3), "one new token and one login for the second expiry");
+    assert_eq!(c.logins, c.logins_ok, "no login was attempted with the refused token");
+    assert_eq!(c.token_rejections, 1, "the call went out with the renewed token: only the first expiry was answered 10002");
+}

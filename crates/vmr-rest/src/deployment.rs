@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 
 use futures_util::future::BoxFuture;
 
-use conf_core::{Client, Error, Negotiator, Operation};
+use conf_core::{Error, Negotiator, Operation};
 
 /// Capability of a public-cloud deployment, named by the spec's `needs`.
 pub const PUBLIC_CLOUD: &str = "deployment:public";
@@ -180,7 +180,7 @@ impl VmrNegotiator {
 }
 
 impl Negotiator for VmrNegotiator {
-    fn discover(&self, _client: Client, _app: &'static str) -> BoxFuture<'static, Result<u32, Error>> {
+    fn discover(&self, _via: conf_core::negotiate::Discovery, _app: &'static str) -> BoxFuture<'static, Result<u32, Error>> {
         // The vmr API has no API levels; no operation declares one.
         Box::pin(async { Ok(1) })
     }

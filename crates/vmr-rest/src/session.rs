@@ -25,7 +25,7 @@ use futures_util::future::BoxFuture;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use conf_core::{AttemptParts, AuthState, Authenticator, CredentialCache, Error, ExposeSecret, Loaded, SecretString};
+use conf_core::{AttemptParts, AuthState, Authenticator, CredentialCache, Error, ExposeSecret, Loaded, Rejection, SecretString};
 
 use crate::client::Room;
 use crate::events::{EventOptions, EventStream};
@@ -358,13 +358,13 @@ impl Authenticator for SessionAuth {
         request.set_secret_header("token", token.token.expose_secret())
     }
 
-    fn is_rejected(&self, error: &Error) -> bool {
+    fn classify(&self, error: &Error, state: &AuthState) -> Option<Rejection> {
         // On every call but new_session a 403 means the token is no longer valid.
-        matches!(error, Error::HttpStatus { status: 403, .. })
+        matches!(error, Error::HttpStatus { status: 403, .. }).then(|| Rejection::of(state))
     }
 
-    fn invalidate(&self, state: &AuthState) {
-        self.cache.invalidate(state.generation);
+    fn invalidate(&self, rejection: Rejection) {
+        self.cache.invalidate(rejection.generation());
     }
 }
 

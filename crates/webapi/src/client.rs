@@ -6,7 +6,7 @@ use std::sync::Arc;
 use conf_core::envelope::Envelope;
 use conf_core::{
     AttemptLayer, AttemptParts, AuthState, Authenticator, Body, CallLayer, Client, ClientConfig, EnvVars, Error, ExposeSecret, Operation,
-    Part, PartKind, SecretString, UserLayers,
+    Part, PartKind, Rejection, SecretString, UserLayers,
 };
 use futures_util::future::BoxFuture;
 use http::Method;
@@ -56,11 +56,11 @@ impl Authenticator for KeyAuthenticator {
         Ok(())
     }
 
-    fn is_rejected(&self, _error: &Error) -> bool {
-        false
+    fn classify(&self, _error: &Error, _state: &AuthState) -> Option<Rejection> {
+        None
     }
 
-    fn invalidate(&self, _state: &AuthState) {}
+    fn invalidate(&self, _rejection: Rejection) {}
 }
 
 /// A Meeting WebAPI client. Cheap to clone.

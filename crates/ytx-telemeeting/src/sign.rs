@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use conf_core::{AttemptParts, AuthState, Authenticator, Error, ExposeSecret, SecretString};
+use conf_core::{AttemptParts, AuthState, Authenticator, Error, ExposeSecret, Rejection, SecretString};
 use futures_util::future::BoxFuture;
 use md5::{Digest, Md5};
 
@@ -105,12 +105,12 @@ impl Authenticator for YtxSigner {
         Ok(())
     }
 
-    fn is_rejected(&self, _error: &Error) -> bool {
+    fn classify(&self, _error: &Error, _state: &AuthState) -> Option<Rejection> {
         // A refused signature is not cured by signing again: the key or clock is wrong.
-        false
+        None
     }
 
-    fn invalidate(&self, _state: &AuthState) {}
+    fn invalidate(&self, _rejection: Rejection) {}
 }
 
 #[cfg(test)]

@@ -5,8 +5,12 @@
 //! a credential once per call (this may refresh it, single-flight), the retry
 //! layer has it [`apply`](Authenticator::apply) the credential to *each attempt*
 //! (so per-attempt signatures get a fresh timestamp), and when the server rejects
-//! the credential the auth layer [`invalidate`](Authenticator::invalidate)s it,
-//! prepares a new one and replays the call once.
+//! the credential the authenticator [`classify`](Authenticator::classify)s the
+//! error into a [`Rejection`] value (pure: no side effects), the auth layer hands
+//! that value to [`invalidate`](Authenticator::invalidate), prepares a new
+//! credential and replays the call once. A rejection names the generation it was
+//! seen with, so invalidating it never discards a newer credential obtained
+//! meanwhile by another call or an unrelated renewal.
 
 mod cache;
 
@@ -46,6 +50,48 @@ impl std::fmt::Debug for AuthState {
     }
 }
 
+/// What a credential rejection asks to renew: a value computed by
+/// [`Authenticator::classify`] and consumed by [`Authenticator::invalidate`].
+///
+/// `kind` is vendor-defined (e.g. moyun tells its application token from its login
+/// session); `generation` is the generation of the credential that `kind` names, as
+/// seen by the rejected call. Invalidating an older generation than the cached one
+/// is a no-op, so a late rejection never discards a fresher credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rejection {
+    generation: u64,
+    kind: u8,
+}
+
+impl Rejection {
+    /// The default kind: the credential an [`AuthState`] carries.
+    pub const CREDENTIAL: u8 = 0;
+
+    /// The credential `state` was rejected (kind [`Rejection::CREDENTIAL`]).
+    #[must_use]
+    pub const fn of(state: &AuthState) -> Self {
+        Self { generation: state.generation, kind: Self::CREDENTIAL }
+    }
+
+    /// A rejection of a vendor-defined `kind` of credential, of `generation`.
+    #[must_use]
+    pub const fn new(generation: u64, kind: u8) -> Self {
+        Self { generation, kind }
+    }
+
+    /// Generation of the rejected credential.
+    #[must_use]
+    pub const fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The vendor-defined kind of the rejected credential.
+    #[must_use]
+    pub const fn kind(&self) -> u8 {
+        self.kind
+    }
+}
+
 /// Puts credentials on requests and recognises their rejection.
 pub trait Authenticator: Send + Sync + 'static {
     /// Obtain a valid credential (cached; refreshed single-flight when expired).
@@ -54,9 +100,13 @@ pub trait Authenticator: Send + Sync + 'static {
     /// Put the credential on one attempt (headers, query, form field, signature).
     fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error>;
 
-    /// Whether `error` says the server rejected the credential (401, a vendor code...).
-    fn is_rejected(&self, error: &Error) -> bool;
+    /// Whether `error`, answered to a call made with `state`, says the server
+    /// rejected the credential (401, a vendor code...), and what to renew.
+    ///
+    /// Must be pure: the auth layer may classify an error without invalidating.
+    fn classify(&self, error: &Error, state: &AuthState) -> Option<Rejection>;
 
-    /// Forget the credential of `state`'s generation so the next `prepare` renews it.
-    fn invalidate(&self, state: &AuthState);
+    /// Forget the rejected credential so the next `prepare` renews it; a no-op when
+    /// a newer generation than the rejected one is already cached.
+    fn invalidate(&self, rejection: Rejection);
 }

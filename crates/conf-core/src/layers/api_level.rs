@@ -10,7 +10,7 @@ use tower::{Layer, Service};
 use super::{Call, CallHandler, CallService};
 use crate::client::Shared;
 use crate::error::Error;
-use crate::negotiate::check_capabilities;
+use crate::negotiate::{Discovery, check_capabilities};
 use crate::operation::LevelRequirement;
 use crate::request::RawResponse;
 
@@ -34,7 +34,7 @@ pub struct ApiLevel<S = CallService> {
     shared: Arc<Shared>,
 }
 
-impl<S: CallHandler> CallHandler for ApiLevel<S> {
+impl<S: CallHandler + Clone + 'static> CallHandler for ApiLevel<S> {
     fn handle(&self, call: Call) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
         // Decided before the inner future is built (no `async` wrapper holding the call):
         // only a level not yet discovered needs to wait, on the heap.
@@ -53,8 +53,7 @@ impl<S: CallHandler> CallHandler for ApiLevel<S> {
                 }
                 None => {
                     let discover: BoxFuture<'_, Result<RawResponse, Error>> = Box::pin(async move {
-                        let client = self.shared.client()?;
-                        let level = self.shared.levels.level(n, &client, req.app).await.map_err(|cause| {
+                        let level = self.shared.levels.level(n, &self.discovery(), req.app).await.map_err(|cause| {
                             // Reported under the caller's operation, naming the app (the
                             // discovery call's own name and path template say little).
                             let request = call.op.info(0);
@@ -73,6 +72,20 @@ impl<S: CallHandler> CallHandler for ApiLevel<S> {
             }
         }
         Either::Left(self.inner.handle(call))
+    }
+}
+
+impl<S: CallHandler + Clone + 'static> ApiLevel<S> {
+    /// The stack below this gate, for the discovery operation: it gets its own operation
+    /// deadline and no credential (the auth layer below applies one when it needs it).
+    fn discovery(&self) -> Discovery {
+        let inner = self.inner.clone();
+        let limit = self.shared.config.operation_deadline;
+        Discovery::new(move |op| {
+            let inner = inner.clone();
+            let call = Call { op: Arc::new(op), deadline: tokio::time::Instant::now() + limit, auth: None };
+            async move { inner.handle(call).await }
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
 
 use super::{Call, CallHandler, CallService};
-use crate::auth::{AuthState, Authenticator};
+use crate::auth::{Authenticator, Rejection};
 use crate::client::Shared;
 use crate::error::Error;
 use crate::operation::AuthMode;
@@ -51,22 +51,30 @@ impl<S: CallHandler> CallHandler for Auth<S> {
         // The replay is rare: its future lives on the heap, not in this one (and the
         // block ends the error's storage before the await).
         let replay = match self.inner.handle(call).await {
-            Err(e) if authn.is_rejected(&e) => Box::pin(self.replay(Call { op: op.clone(), deadline, auth: None }, authn, state, e)),
-            other => return other,
+            Err(e) => match authn.classify(&e, &state) {
+                Some(rejection) => Box::pin(self.replay(Call { op: op.clone(), deadline, auth: None }, authn, rejection, e)),
+                None => return Err(e),
+            },
+            ok => return ok,
         };
         replay.await
     }
 }
 
 impl<S: CallHandler> Auth<S> {
-    async fn replay(&self, mut call: Call, authn: &Arc<dyn Authenticator>, state: AuthState, e: Error) -> Result<RawResponse, Error> {
-        tracing::info!(generation = state.generation, error = %e, "credentials rejected: renewing and replaying once");
-        authn.invalidate(&state);
+    async fn replay(&self, mut call: Call, authn: &Arc<dyn Authenticator>, rejection: Rejection, e: Error) -> Result<RawResponse, Error> {
+        tracing::info!(
+            generation = rejection.generation(),
+            kind = rejection.kind(),
+            error = %e,
+            "credentials rejected: renewing and replaying once"
+        );
+        authn.invalidate(rejection);
         let renewed = authn.prepare().await?;
-        call.auth = Some((authn.clone(), renewed));
+        call.auth = Some((authn.clone(), renewed.clone()));
         let op = call.op.clone();
         self.inner.handle(call).await.map_err(|e2| {
-            if authn.is_rejected(&e2) {
+            if authn.classify(&e2, &renewed).is_some() {
                 Error::Auth {
                     request: op.info(e2.request().map_or(0, |r| r.attempts)),
                     message: "credentials rejected again right after renewal".into(),

@@ -19,7 +19,7 @@ use super::timeout::AttemptTimeout;
 use super::{AttemptHandler, AttemptService, Call, CallHandler, CallService};
 use crate::client::Shared;
 use crate::endpoint::AttemptOutcome;
-use crate::error::{Error, RequestInfo, TimeoutKind, TransportKind};
+use crate::error::{Error, RequestInfo, TimeoutKind, TransportCause, TransportKind};
 use crate::request::RawResponse;
 use crate::retry::{Decision, classify};
 
@@ -260,24 +260,27 @@ pub(crate) fn attempt_error(
     }
     if let Some(re) = err.downcast_ref::<reqwest::Error>() {
         let chain = error_chain(re);
+        // The cause chain without the URL (which can carry a token): reqwest's own level is
+        // shown as `without_url` would show it, `TransportCause` cuts any URL below to its origin.
+        let cause = || {
+            let text = re.to_string();
+            let top = text.find(" for url (").map_or(text.as_str(), |i| &text[..i]);
+            TransportCause::with_sources(top, std::error::Error::source(re))
+        };
         if re.is_connect() {
             let dns = chain.contains("dns error") || chain.contains("failed to lookup address");
-            return Error::Transport {
-                request: info.clone(),
-                kind: if dns { TransportKind::Dns } else { TransportKind::Connect },
-                message: chain,
-                sent: false,
-            };
+            let kind = if dns { TransportKind::Dns } else { TransportKind::Connect };
+            return Error::transport(info.clone(), kind, chain, false).with_transport_cause(cause());
         }
         if re.is_timeout() {
             return Error::Timeout { request: info.clone(), kind: TimeoutKind::Attempt(limit) };
         }
         if re.is_builder() {
-            return Error::Transport { request: info.clone(), kind: TransportKind::Other, message: chain, sent: false };
+            return Error::transport(info.clone(), TransportKind::Other, chain, false).with_transport_cause(cause());
         }
-        return Error::Transport { request: info.clone(), kind: TransportKind::Io, message: chain, sent: true };
+        return Error::transport(info.clone(), TransportKind::Io, chain, true).with_transport_cause(cause());
     }
-    Error::Transport { request: info.clone(), kind: TransportKind::Other, message: error_chain_dyn(err), sent: true }
+    Error::transport(info.clone(), TransportKind::Other, error_chain_dyn(err), true).with_transport_cause(TransportCause::capture(err))
 }
 
 /// The message of a reqwest error and its sources, without the URL (which can carry a token).

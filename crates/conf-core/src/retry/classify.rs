@@ -57,8 +57,8 @@ mod tests {
 
     #[test]
     fn matrix() {
-        let connect = Error::Transport { request: info(), kind: TransportKind::Connect, message: String::new(), sent: false };
-        let reset = Error::Transport { request: info(), kind: TransportKind::Io, message: String::new(), sent: true };
+        let connect = Error::transport(info(), TransportKind::Connect, String::new(), false);
+        let reset = Error::transport(info(), TransportKind::Io, String::new(), true);
         let timeout = Error::Timeout { request: info(), kind: TimeoutKind::Attempt(Duration::from_secs(1)) };
         let s503 = Error::HttpStatus { request: info(), status: 503, body_excerpt: String::new(), retry_after: None };
         let s500 = Error::HttpStatus { request: info(), status: 500, body_excerpt: String::new(), retry_after: None };

@@ -89,12 +89,12 @@ async fn exchange(
         Err(_) => return Err(Error::Timeout { request: info(operation), kind: TimeoutKind::Attempt(limit) }),
     };
     if !complete {
-        return Err(Error::Transport {
-            request: info(operation),
-            kind: TransportKind::Other,
-            message: format!("CometD reply larger than {} bytes: not read further", limits.reply),
-            sent: true,
-        });
+        return Err(Error::transport(
+            info(operation),
+            TransportKind::Other,
+            format!("CometD reply larger than {} bytes: not read further", limits.reply),
+            true,
+        ));
     }
     parse_batch(operation, &body, limits)
 }

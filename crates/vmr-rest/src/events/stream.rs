@@ -280,12 +280,12 @@ fn request() -> RequestInfo {
 
 /// The error that ends the stream after `failures` consecutive failed connections.
 fn gave_up(failures: u32, last: &str) -> Error {
-    Error::Transport {
-        request: request(),
-        kind: conf_core::TransportKind::Other,
-        message: format!("gave up after {failures} consecutive failed connections (EventOptions::max_failures); last: {last}"),
-        sent: true,
-    }
+    Error::transport(
+        request(),
+        conf_core::TransportKind::Other,
+        format!("gave up after {failures} consecutive failed connections (EventOptions::max_failures); last: {last}"),
+        true,
+    )
 }
 
 /// Runs the stream; `Ok` on a normal end, `Err` when it gives up.
