@@ -16,7 +16,10 @@
 //! # Ok(()) }
 //! ```
 
+mod attempt;
 pub mod auth;
+mod body;
+mod call;
 mod client;
 pub mod codegen;
 pub mod config;

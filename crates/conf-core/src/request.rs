@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use url::Url;
 
-use crate::operation::Body;
+use crate::body::Body;
 
 /// One attempt's request while it is being assembled: the authenticator and any
 /// attempt hook may change it before it becomes a `reqwest::Request`.

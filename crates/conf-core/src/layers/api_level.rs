@@ -8,7 +8,7 @@ use futures_util::future::{BoxFuture, Either, ready};
 use tower::{Layer, Service};
 
 use super::{Call, CallHandler, CallService};
-use crate::client::Shared;
+use crate::attempt::Shared;
 use crate::error::Error;
 use crate::negotiate::{Discovery, check_capabilities};
 use crate::operation::LevelRequirement;

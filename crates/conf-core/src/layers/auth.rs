@@ -7,8 +7,8 @@ use futures_util::future::BoxFuture;
 use tower::{Layer, Service};
 
 use super::{Call, CallHandler, CallService};
+use crate::attempt::Shared;
 use crate::auth::{Authenticator, Rejection};
-use crate::client::Shared;
 use crate::error::Error;
 use crate::operation::AuthMode;
 use crate::request::RawResponse;

@@ -27,34 +27,15 @@ pub mod timeout;
 pub mod trace;
 
 use std::future::Future;
-use std::sync::Arc;
 
 use futures_util::future::Either;
-use tokio::time::Instant;
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceExt};
 
-use crate::auth::{AuthState, Authenticator};
 use crate::error::Error;
-use crate::operation::Operation;
 use crate::request::RawResponse;
 
-/// One call travelling through the call-level layers.
-#[derive(Clone)]
-pub struct Call {
-    /// The operation (shared by every attempt).
-    pub op: Arc<Operation>,
-    /// When the whole operation must be done.
-    pub deadline: Instant,
-    /// The credential prepared by the auth layer.
-    pub auth: Option<(Arc<dyn Authenticator>, AuthState)>,
-}
-
-impl std::fmt::Debug for Call {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Call").field("op", &self.op).field("deadline", &self.deadline).finish_non_exhaustive()
-    }
-}
+pub use crate::call::Call;
 
 /// A type-erased call-level service.
 pub type CallService = BoxCloneSyncService<Call, RawResponse, Error>;

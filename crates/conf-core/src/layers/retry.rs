@@ -17,7 +17,7 @@ use tower::{Layer, Service};
 
 use super::timeout::AttemptTimeout;
 use super::{AttemptHandler, AttemptService, Call, CallHandler, CallService};
-use crate::client::Shared;
+use crate::attempt::Shared;
 use crate::endpoint::AttemptOutcome;
 use crate::error::{Error, RequestInfo, TimeoutKind, TransportCause, TransportKind};
 use crate::request::RawResponse;
@@ -98,7 +98,7 @@ async fn run<S: AttemptHandler>(shared: &Shared, inner: &S, call: Call) -> Resul
         // bulk of the call's: on the heap (< 1 KiB: no consolidation) it is not copied
         // through every layer's future. The block ends the request's storage before the await.
         let attempt_future = {
-            let request = if crate::client::needs_io(&op.body) {
+            let request = if crate::attempt::needs_io(&op.body) {
                 Box::pin(build_with_io(shared, &call, base, attempt)).await?
             } else {
                 build(shared, &call, base, attempt)?
@@ -204,13 +204,13 @@ fn settle(
 /// One attempt's request, for a body that needs no I/O.
 fn build(shared: &Shared, call: &Call, base: &url::Url, attempt: u32) -> Result<reqwest::Request, Error> {
     let parts = shared.attempt_parts(call, base, attempt)?;
-    crate::client::build_request_with(&shared.http, parts, Vec::new()).map_err(|e| e.with_attempts(attempt))
+    crate::attempt::build_request_with(&shared.http, parts, Vec::new()).map_err(|e| e.with_attempts(attempt))
 }
 
 /// One attempt's request, opening the files it streams.
 async fn build_with_io(shared: &Shared, call: &Call, base: &url::Url, attempt: u32) -> Result<reqwest::Request, Error> {
     let parts = shared.attempt_parts(call, base, attempt)?;
-    crate::client::build_request(&shared.http, parts).await.map_err(|e| e.with_attempts(attempt))
+    crate::attempt::build_request(&shared.http, parts).await.map_err(|e| e.with_attempts(attempt))
 }
 
 /// Replace body excerpts by their length when the response carries credentials.

@@ -1,0 +1,28 @@
+//! The unit of work of the call-level layers (re-exported as `layers::Call`).
+//!
+//! Its own module so that the client, the layers and the attempt assembly can
+//! all name it without importing one another.
+
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+use crate::auth::{AuthState, Authenticator};
+use crate::operation::Operation;
+
+/// One call travelling through the call-level layers.
+#[derive(Clone)]
+pub struct Call {
+    /// The operation (shared by every attempt).
+    pub op: Arc<Operation>,
+    /// When the whole operation must be done.
+    pub deadline: Instant,
+    /// The credential prepared by the auth layer.
+    pub auth: Option<(Arc<dyn Authenticator>, AuthState)>,
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call").field("op", &self.op).field("deadline", &self.deadline).finish_non_exhaustive()
+    }
+}
