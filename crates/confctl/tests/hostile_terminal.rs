@@ -5,9 +5,11 @@
 //! The server is a small adversarial HTTP/1.1 server on loopback that answers every request
 //! with the bytes a scenario gives it.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -78,12 +80,7 @@ fn http(status: u16, content_type: &str, body: &[u8]) -> Vec<u8> {
 }
 
 fn confctl(args: &[&str]) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_confctl"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CONFCTL_") || k.ends_with("_proxy") || k.ends_with("_PROXY") {
-            c.env_remove(k);
-        }
-    }
+    let mut c = common::confctl_command();
     let Output { status, stdout, stderr } = c.args(args).output().unwrap();
     // Raw bytes, not lossy: a C1 control is two UTF-8 bytes and must be seen.
     let (out, err) = (String::from_utf8(stdout).expect("stdout is UTF-8"), String::from_utf8(stderr).expect("stderr is UTF-8"));

@@ -3,6 +3,8 @@
 //! works end to end against the embedded emulators configured with those credentials, and
 //! no secret is printed.
 
+mod common;
+
 use std::process::{Command, Output};
 
 use conf_sandbox::Server;
@@ -27,13 +29,7 @@ const LINGSUN_SECRET: &str = "-1CXXXXXXXXXXXXXXXXXXXI91";
 const LINGSUN_PASSWORD: &str = "-1XXXXXXX1";
 
 fn confctl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_confctl"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CONFCTL_") || k.ends_with("_proxy") || k.ends_with("_PROXY") {
-            c.env_remove(k);
-        }
-    }
-    c
+    common::confctl_command()
 }
 
 /// Every run's output, searched for secrets at the end.

@@ -4,6 +4,8 @@
 
 #![allow(clippy::many_single_char_names)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
@@ -15,13 +17,7 @@ const JAVA_KEY: &str = "34b7ee4783925cfc4b5c75116f6f9de52181a450f0ad499fcc9b84e6
 const JAVA_IV: &str = "e116172f58fe068ba347992514110c83";
 
 fn confctl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_confctl"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CONFCTL_") || k.ends_with("_proxy") || k.ends_with("_PROXY") {
-            c.env_remove(k);
-        }
-    }
-    c
+    common::confctl_command()
 }
 
 /// The sandbox child; killed when dropped (also when a test panics).

@@ -1,15 +1,11 @@
 //! `confctl tour` is itself a test: every emulator in-process, every flow passes.
 
+mod common;
+
 use std::process::Command;
 
 fn confctl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_confctl"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CONFCTL_") {
-            c.env_remove(k);
-        }
-    }
-    c
+    common::confctl_command()
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! `confctl vmr events` against small loopback nodes that never deliver: `--timeout` ends a
 //! comment-only stream (exit 4), a token refused again after renewal ends it (exit 3).
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -85,12 +86,7 @@ fn serve(mut stream: TcpStream, answer: EventsAnswer, events: &AtomicUsize) {
 }
 
 fn confctl(args: &[&str]) -> (i32, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_confctl"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CONFCTL_") || k.ends_with("_proxy") || k.ends_with("_PROXY") {
-            c.env_remove(k);
-        }
-    }
+    let mut c = common::confctl_command();
     let out = c.args(args).output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
 }
