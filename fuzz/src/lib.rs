@@ -30,11 +30,11 @@ fn response(data: &[u8]) -> RawResponse {
     if status == 429 {
         headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
-    RawResponse {
-        status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+    RawResponse::new(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
         headers,
-        body: Bytes::copy_from_slice(data.get(2..).unwrap_or_default()),
-    }
+        Bytes::copy_from_slice(data.get(2..).unwrap_or_default()),
+    )
 }
 
 /// Render an error the way callers do (Display, Debug, helpers): none of it may panic.

@@ -164,9 +164,10 @@ fn moyun_list_confs() {
         .build()
         .expect("client");
     let warm = async {
-        client.vc_list_confs(VcListConfsRequest::new()).await.expect("small page");
+        client.vc().list_confs_with(VcListConfsRequest::new()).await.expect("small page");
     };
-    let reply = measure::<VcListConfsResponse, _, _>("moyun", &rt, &canned, warm, || client.vc_list_confs(VcListConfsRequest::new()));
+    let reply =
+        measure::<VcListConfsResponse, _, _>("moyun", &rt, &canned, warm, || client.vc().list_confs_with(VcListConfsRequest::new()));
     assert_eq!(reply.expect("large page").confs.map(|c| c.len()), Some(n));
 }
 
@@ -200,9 +201,9 @@ fn vmr_participants() {
     let mcu = vmr.mcu(&canned.server.url()).unwrap();
     let session = rt.block_on(mcu.session("1061", SessionOptions::new("memory"))).expect("session opens");
     let warm = async {
-        session.participants(ParticipantsRequest::new()).await.expect("small list");
+        session.conference().participants_with(ParticipantsRequest::new()).await.expect("small list");
     };
-    let list = measure::<NodeList, _, _>("vmr", &rt, &canned, warm, || session.participants(ParticipantsRequest::new()));
+    let list = measure::<NodeList, _, _>("vmr", &rt, &canned, warm, || session.conference().participants_with(ParticipantsRequest::new()));
     assert_eq!(list.expect("large list").participants.len(), n);
 }
 
@@ -226,10 +227,11 @@ fn lingsun_all_packages() {
         .build()
         .expect("client");
     let warm = async {
-        client.get_all_packages(GetAllPackagesRequest::new()).await.expect("small list");
+        client.get_all_packages_with(GetAllPackagesRequest::new()).await.expect("small list");
     };
-    let all =
-        measure::<GetAllPackagesResponse, _, _>("lingsun", &rt, &canned, warm, || client.get_all_packages(GetAllPackagesRequest::new()));
+    let all = measure::<GetAllPackagesResponse, _, _>("lingsun", &rt, &canned, warm, || {
+        client.get_all_packages_with(GetAllPackagesRequest::new())
+    });
     assert_eq!(all.expect("large list").data.map(|d| d.len()), Some(n));
 }
 
@@ -247,10 +249,10 @@ fn webapi_login_info() {
     let canned = rt.block_on(canned("/WebAPI/", r#"{"result":0,"logininfo":[]}"#, body, |_| r#"{"result":0}"#.to_owned()));
     let client = WebApiClient::builder(conf_core::secret::secret("company-key")).config(transport(&canned)).build().expect("client");
     let warm = async {
-        client.get_login_info(GetLoginInfoRequest::new("918273645")).await.expect("small list");
+        client.get_login_info_with(GetLoginInfoRequest::new("918273645")).await.expect("small list");
     };
     let info = measure::<GetLoginInfoResponse, _, _>("webapi", &rt, &canned, warm, || {
-        client.get_login_info(GetLoginInfoRequest::new("918273645"))
+        client.get_login_info_with(GetLoginInfoRequest::new("918273645"))
     });
     assert_eq!(info.expect("large list").logininfo.map(|l| l.len()), Some(n));
 }
@@ -269,9 +271,9 @@ fn ytx_meeting_state() {
         .build()
         .expect("client");
     let warm = async {
-        client.meeting_state(MeetingStateRequest::new("800001")).await.expect("small list");
+        client.meeting_state_with(MeetingStateRequest::new("800001")).await.expect("small list");
     };
     let state =
-        measure::<MeetingStateResponse, _, _>("ytx", &rt, &canned, warm, || client.meeting_state(MeetingStateRequest::new("800001")));
+        measure::<MeetingStateResponse, _, _>("ytx", &rt, &canned, warm, || client.meeting_state_with(MeetingStateRequest::new("800001")));
     assert_eq!(state.expect("large list").members.map(|m| m.len()), Some(n));
 }

@@ -1,6 +1,7 @@
 //! Hostile servers, issue 12 #7: a platform that sets a flood of fresh cookies on every reply
 //! must not make the client's `Cookie` header (and so every request) grow without bound.
 
+use conf_core::ClientHandle;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -64,7 +65,7 @@ async fn a_cookie_flood_does_not_grow_the_cookie_header_beyond_the_cap() {
         .build()
         .expect("client");
     for page in 0..PAGES {
-        let v: Value = client.call(list_confs()).await.unwrap_or_else(|e| panic!("page {page}: {e}"));
+        let v: Value = client.send(moyun_api::custom(list_confs())).await.unwrap_or_else(|e| panic!("page {page}: {e}"));
         assert_eq!(v["success"], 1);
     }
     let requests = server.requests();

@@ -44,7 +44,7 @@ async fn an_absurd_expires_in_neither_panics_nor_is_refused() {
         let client = client(&server);
         for _ in 0..5 {
             let all =
-                client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap_or_else(|e| panic!("expires_in {expires_in}: {e}"));
+                client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap_or_else(|e| panic!("expires_in {expires_in}: {e}"));
             assert_eq!(all.data.map(|d| d.len()), Some(0));
         }
         assert_eq!(token_requests(&server), 1, "expires_in {expires_in}: one token for five calls");
@@ -59,7 +59,7 @@ async fn a_zero_lifetime_does_not_cause_a_token_storm() {
     let server = server("0").await;
     let client = client(&server);
     for _ in 0..10 {
-        client.get_all_packages(GetAllPackagesRequest::new()).await.expect("call");
+        client.get_all_packages_with(GetAllPackagesRequest::new()).await.expect("call");
     }
     // A 0 s token counts as 1 s, renewed at about half of it: not before every call.
     assert_eq!(token_requests(&server), 1);

@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use conf_core::Error;
 use conf_sdk_tests::hostile::{HostileServer, RecordedRequest, Responder};
-use futures_util::StreamExt;
-use moyun_api::push::{PushConfig, PushEnd, PushEvent, PushStream};
-use moyun_api::{MoyunClient, PageLimits, VcListConfsRequest};
+use moyun_api::push::{DropReason, PushConfig, PushEvent, PushStream, StreamEnd, StreamItem};
+use moyun_api::{MoyunClient, PageLimits};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -77,7 +76,7 @@ fn pages_requested(server: &HostileServer) -> usize {
 async fn endless_paging_stops_at_the_page_limit() {
     let server = endless_pages().await;
     let client = client(&server, PageLimits::default().max_pages(25));
-    let e = client.all_vc_list_confs(VcListConfsRequest::new()).await.unwrap_err();
+    let e = client.vc().list_confs().into_paginator().items().collect_all().await.unwrap_err();
     assert!(matches!(e, Error::LimitExceeded { what: "pages", limit: 25, .. }), "{e}");
     assert_eq!(pages_requested(&server), 25, "not one page more than the limit");
     assert!(e.to_string().contains("moyun.vc_list_confs"), "the error names the walk: {e}");
@@ -89,7 +88,7 @@ async fn endless_paging_stops_at_the_byte_limit() {
     let page_len = full_page(100).len() as u64;
     let max_bytes = 256 * 1024;
     let client = client(&server, PageLimits::default().max_pages(100_000).max_bytes(max_bytes));
-    let e = client.all_vc_list_confs(VcListConfsRequest::new()).await.unwrap_err();
+    let e = client.vc().list_confs().into_paginator().items().collect_all().await.unwrap_err();
     assert!(matches!(e, Error::LimitExceeded { what: "bytes", limit, .. } if limit == max_bytes), "{e}");
     let pages = pages_requested(&server) as u64;
     assert_eq!(pages, max_bytes / page_len + 1, "stopped at the first page past {max_bytes} bytes ({page_len} per page)");
@@ -124,13 +123,27 @@ fn push_config(max_reply_bytes: usize, max_failures: u32) -> PushConfig {
         .max_backoff(Duration::from_millis(5))
 }
 
-/// Drain a stream to its end (bounded), answering the events it yielded.
-async fn drain(push: &mut PushStream) -> Vec<PushEvent> {
-    let mut events = Vec::new();
-    while let Some(e) = tokio::time::timeout(Duration::from_secs(30), push.next()).await.expect("the stream ends within 30 s") {
-        events.push(e);
+/// Drain a stream to its end (bounded), answering the items it yielded before its final error.
+async fn drain(push: &mut PushStream) -> Vec<StreamItem<PushEvent>> {
+    let mut items = Vec::new();
+    while let Some(item) = tokio::time::timeout(Duration::from_secs(30), push.next_item()).await.expect("the stream ends within 30 s") {
+        match item {
+            Ok(item) => items.push(item),
+            Err(e) => assert_eq!(Some(e.to_string()), push.end().map(|end| end.error().to_string()), "the final error is the end's"),
+        }
     }
-    events
+    items
+}
+
+/// Why each connection dropped, as text.
+fn drops(items: &[StreamItem<PushEvent>]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|e| match e {
+            StreamItem::Reconnecting { reason, .. } => Some(reason.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -153,18 +166,12 @@ async fn an_endless_cometd_reply_is_cut_at_the_cap_and_the_stream_gives_up() {
     .await;
     let client = client(&server, PageLimits::default());
     let mut push = client.push().config(push_config(256 * 1024, 3)).connect().await.expect("first handshake");
-    let events = drain(&mut push).await;
-    let drops: Vec<&str> = events
-        .iter()
-        .filter_map(|e| match e {
-            PushEvent::Disconnected { reason } => Some(reason.as_str()),
-            _ => None,
-        })
-        .collect();
+    let items = drain(&mut push).await;
+    let drops = drops(&items);
     assert!(drops.iter().any(|r| r.contains("larger than 262144 bytes")), "{drops:?}");
-    match push.ended() {
-        Some(PushEnd::TooManyFailures { failures: 3, last }) => {
-            assert!(matches!(last, Error::Transport { .. }), "{last}");
+    match push.end() {
+        Some(StreamEnd::TooManyFailures { failures: 3, last, .. }) => {
+            assert!(matches!(last, DropReason::Broken(Error::Transport { .. })), "{last}");
         }
         other => panic!("expected TooManyFailures after 3, got {other:?}"),
     }
@@ -210,14 +217,13 @@ async fn a_batch_of_too_many_messages_is_refused() {
     .await;
     let client = client(&server, PageLimits::default());
     let mut push = client.push().config(push_config(8 * 1024 * 1024, 2)).connect().await.expect("first handshake");
-    let events = drain(&mut push).await;
+    let drops = drops(&drain(&mut push).await);
+    assert!(drops.iter().any(|r| r.contains("5000 CometD messages in one reply (limit 1000)")), "{drops:?}");
     assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, PushEvent::Disconnected { reason } if reason.contains("5000 CometD messages in one reply (limit 1000)"))),
-        "{events:?}"
+        matches!(push.end(), Some(StreamEnd::TooManyFailures { last: DropReason::Broken(Error::Decode { .. }), .. })),
+        "{:?}",
+        push.end()
     );
-    assert!(matches!(push.ended(), Some(PushEnd::TooManyFailures { last: Error::Decode { .. }, .. })), "{:?}", push.ended());
 }
 
 #[tokio::test]
@@ -252,9 +258,10 @@ async fn a_permanently_rejected_credential_ends_the_push_stream() {
     let client = client(&server, PageLimits::default());
     let mut push = client.push().config(push_config(MIB as usize, 1_000)).connect().await.expect("first handshake");
     drain(&mut push).await;
-    match push.ended() {
-        Some(PushEnd::CredentialsRejected(e)) => assert_eq!(e.vendor_code(), Some("10101"), "{e}"),
-        other => panic!("expected CredentialsRejected, got {other:?}"),
+    match push.end() {
+        // A wrong password is final: no retry.
+        Some(StreamEnd::Fatal(e)) => assert_eq!(e.vendor_code(), Some("10101"), "{e}"),
+        other => panic!("expected Fatal, got {other:?}"),
     }
     assert_eq!(logins.load(Ordering::SeqCst), 2, "one refused login ended it: no loop");
     assert_eq!(handshakes.load(Ordering::SeqCst), 2);
@@ -277,7 +284,7 @@ async fn a_server_that_closes_every_reconnect_is_given_up_on() {
     let client = client(&server, PageLimits::default());
     let mut push = client.push().config(push_config(MIB as usize, 5)).connect().await.expect("first handshake");
     drain(&mut push).await;
-    let ended = push.ended().expect("the stream ended on its own");
-    assert!(matches!(&ended, PushEnd::TooManyFailures { failures: 5, last: Error::Transport { .. } }), "{ended}");
-    assert!(ended.to_string().contains("gave up after 5 failed reconnects"), "{ended}");
+    let ended = push.end().expect("the stream ended on its own");
+    assert!(matches!(&ended, StreamEnd::TooManyFailures { failures: 5, last: DropReason::Broken(Error::Transport { .. }), .. }), "{ended}");
+    assert!(ended.to_string().contains("gave up after 5 consecutive failed connections"), "{ended}");
 }

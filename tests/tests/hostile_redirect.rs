@@ -94,7 +94,7 @@ async fn moyun_credentials_stay_home() {
                 .heartbeat_interval(None)
                 .build()
                 .unwrap();
-            let result = client.vc_list_confs(VcListConfsRequest::new()).await.map(drop);
+            let result = client.vc().list_confs_with(VcListConfsRequest::new()).await.map(drop);
             check(&front, result, &format!("moyun {status} {what}"));
         }
     }
@@ -115,7 +115,7 @@ async fn vmr_token_and_pin_stay_home() {
         let front2 = front(&server, status, |t| t.contains("service_status")).await;
         let mcu = VmrClient::builder().config(config(&front2)).build().unwrap().mcu(&front2.a.url()).unwrap();
         let session = mcu.session("meet@vmr.example", SessionOptions::new("Robot").pin("123456")).await.unwrap();
-        let result = session.service_status(ServiceStatusRequest::new()).await.map(drop);
+        let result = session.conference().service_status_with(ServiceStatusRequest::new()).await.map(drop);
         check(&front2, result, &format!("vmr {status} service_status (token)"));
     }
 }
@@ -140,7 +140,7 @@ async fn lingsun_client_secret_and_password_stay_home() {
                     .config(config(&front))
                     .build()
                     .unwrap();
-            let result = client.get_all_packages(GetAllPackagesRequest::new()).await.map(drop);
+            let result = client.get_all_packages_with(GetAllPackagesRequest::new()).await.map(drop);
             check(&front, result, &format!("lingsun {status} {what}"));
         }
     }
@@ -163,7 +163,7 @@ async fn ytx_signature_stays_home() {
         .config(cfg)
         .build()
         .unwrap();
-        let result = client.create_meeting(CreateMeetingRequest::new("13100001314")).await.map(drop);
+        let result = client.create_meeting_with(CreateMeetingRequest::new("13100001314")).await.map(drop);
         check(&front, result, &format!("ytx {status} createMeeting (signature)"));
     }
 }
@@ -181,7 +181,7 @@ async fn webapi_key_stays_home() {
         let client = WebApiClient::builder(conf_core::secret::secret(emu_config.key.clone())).config(cfg).build().unwrap();
         let start = SystemTime::now();
         let request = MeetingCreateRequest::new("Weekly", start, "8888").end_time(start + Duration::from_secs(3600));
-        let result = client.meeting_create(request).await.map(drop);
+        let result = client.meeting_create_with(request).await.map(drop);
         check(&front, result, &format!("webapi {status} meeting_create (key)"));
     }
 }

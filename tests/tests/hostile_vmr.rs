@@ -70,7 +70,11 @@ fn quick() -> EventOptions {
 
 /// Next event, or `None` when the stream ended; bounded (virtual time in paused tests).
 async fn next(events: &mut EventStream) -> Option<Event> {
-    tokio::time::timeout(Duration::from_secs(600), events.next_event()).await.expect("the stream neither delivered nor ended")
+    // An `Err` is the stream giving up: the end (`events.error()` keeps it).
+    tokio::time::timeout(Duration::from_secs(600), events.next_event())
+        .await
+        .expect("the stream neither delivered nor ended")
+        .and_then(Result::ok)
 }
 
 /// Drains the stream until it ends; returns the events delivered.
@@ -98,7 +102,7 @@ async fn an_absurd_expires_is_clamped_and_the_session_still_ends() {
         match mcu.session(ROOM, SessionOptions::new("hostile")).await {
             Ok(s) => {
                 assert!(s.stats().clamped_lifetimes >= 1, "{expires}: clamped and counted");
-                s.service_status(ServiceStatusRequest::new()).await.unwrap();
+                s.conference().service_status_with(ServiceStatusRequest::new()).await.unwrap();
                 s.close().await.unwrap();
                 assert_eq!(count(&server, "/end_session"), 1, "{expires}: the session was ended");
             }
@@ -299,7 +303,7 @@ async fn an_array_for_the_status_object_is_a_decode_error() {
     )
     .await;
     let s = session(&server).await;
-    let e = s.service_status(ServiceStatusRequest::new()).await.unwrap_err();
+    let e = s.conference().service_status_with(ServiceStatusRequest::new()).await.unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e}");
     s.close().await.unwrap();
 }

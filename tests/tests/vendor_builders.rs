@@ -62,7 +62,7 @@ impl<S: tower::Service<Call, Response = RawResponse, Error = Error>> tower::Serv
     }
 }
 
-/// A user attempt layer (on `reqwest::Request`s) that counts the attempts it sees.
+/// A user attempt layer (on `conf_core::AttemptRequest`s) that counts the attempts it sees.
 #[derive(Clone, Default)]
 struct AttemptCounter(Arc<Mutex<Vec<String>>>);
 
@@ -79,7 +79,7 @@ struct Counted<S> {
     seen: AttemptCounter,
 }
 
-impl<S: tower::Service<reqwest::Request>> tower::Service<reqwest::Request> for Counted<S> {
+impl<S: tower::Service<conf_core::AttemptRequest>> tower::Service<conf_core::AttemptRequest> for Counted<S> {
     type Response = S::Response;
     type Error = S::Error;
     type Future = S::Future;
@@ -88,7 +88,7 @@ impl<S: tower::Service<reqwest::Request>> tower::Service<reqwest::Request> for C
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: reqwest::Request) -> Self::Future {
+    fn call(&mut self, request: conf_core::AttemptRequest) -> Self::Future {
         self.seen.0.lock().unwrap().push(request.url().path().to_owned());
         self.inner.call(request)
     }
@@ -198,7 +198,7 @@ async fn moyun_layers_see_every_call() {
     .heartbeat_interval(None)
     .build()
     .unwrap();
-    client.vc_list_confs(VcListConfsRequest::new()).await.unwrap();
+    client.vc().list_confs_with(VcListConfsRequest::new()).await.unwrap();
     let seen = calls.seen();
     // The session's token and login requests go through the same stack as the call.
     assert!(seen.iter().any(|s| s.contains("token")), "{seen:?}");
@@ -214,7 +214,7 @@ async fn vmr_from_env() {
     let (_emu, server) = VmrEmulator::start(VmrConfig::new()).await.unwrap();
     let vars = HashMap::from([(vmr_rest::env::API_SERVER, server.base_url())]);
     let vmr = VmrClient::from_env_with(lookup(&vars)).unwrap();
-    let info = vmr.check_join(CheckJoinRequest::new("1061", "Robot").join_pwd("123456")).await.unwrap();
+    let info = vmr.check_join_with(CheckJoinRequest::new("1061", "Robot").join_pwd("123456")).await.unwrap();
     assert!(info.mcu_host.is_some());
     check_missing(&vars, &[vmr_rest::env::API_SERVER], &[], |f| VmrClient::from_env_with(f));
 }
@@ -225,7 +225,7 @@ async fn vmr_layers_see_the_api_server_and_every_node() {
     let (calls, attempts) = (Recorder::default(), AttemptCounter::default());
     let vmr = VmrClient::builder().base_url(server.base_url()).layer(calls.clone()).attempt_layer(attempts.clone()).build().unwrap();
     let session = vmr.join(CheckJoinRequest::new("1061", "Robot").join_pwd("123456"), SessionOptions::new("Robot")).await.unwrap();
-    session.service_status(ServiceStatusRequest::new()).await.unwrap();
+    session.conference().service_status_with(ServiceStatusRequest::new()).await.unwrap();
     session.close().await.unwrap();
     let seen = calls.seen();
     for op in ["vmr:checkJoin", "vmr:new_session", "vmr:service_status", "vmr:end_session"] {
@@ -253,7 +253,7 @@ fn meeting() -> MeetingCreateRequest {
 async fn webapi_from_env() {
     let (_emu, _server, vars) = webapi().await;
     let client = WebApiClient::from_env_with(lookup(&vars)).unwrap();
-    assert!(client.meeting_create(meeting()).await.unwrap().serial.is_some());
+    assert!(client.meeting_create_with(meeting()).await.unwrap().serial.is_some());
     assert!(!format!("{client:?}").contains("builder-company-key-77"));
     check_missing(&vars, &[webapi::env::BASE_URL, webapi::env::KEY], &["builder-company-key-77"], |f| WebApiClient::from_env_with(f));
 }
@@ -268,7 +268,7 @@ async fn webapi_layers_see_every_call() {
         .attempt_layer(attempts.clone())
         .build()
         .unwrap();
-    client.meeting_create(meeting()).await.unwrap();
+    client.meeting_create_with(meeting()).await.unwrap();
     assert_eq!(calls.seen(), ["webapi:meetingcreate"]);
     assert_eq!(attempts.0.lock().unwrap().len(), 1);
 }
@@ -291,7 +291,7 @@ async fn ytx() -> (YtxEmulator, conf_sandbox::Server, HashMap<&'static str, Stri
 async fn ytx_from_env() {
     let (_emu, _server, vars) = ytx().await;
     let client = YtxClient::from_env_with(lookup(&vars)).unwrap();
-    client.create_meeting(CreateMeetingRequest::new("13100001314")).await.unwrap();
+    client.create_meeting_with(CreateMeetingRequest::new("13100001314")).await.unwrap();
     let token = vars[ytx_telemeeting::env::AUTH_TOKEN].as_str();
     assert!(!format!("{client:?}").contains(token));
     let required = [ytx_telemeeting::env::ACCOUNT_SID, ytx_telemeeting::env::AUTH_TOKEN, ytx_telemeeting::env::APP_ID];
@@ -317,7 +317,7 @@ async fn ytx_layers_see_every_call() {
     .attempt_layer(attempts.clone())
     .build()
     .unwrap();
-    client.create_meeting(CreateMeetingRequest::new("13100001314")).await.unwrap();
+    client.create_meeting_with(CreateMeetingRequest::new("13100001314")).await.unwrap();
     assert_eq!(calls.seen(), ["ytx:createMeeting"]);
     let paths = attempts.0.lock().unwrap().clone();
     assert!(paths.len() == 1 && paths[0].ends_with("/call/TeleMeeting.wx"), "{paths:?}");
@@ -342,7 +342,7 @@ async fn lingsun() -> (LingsunEmulator, conf_sandbox::Server, HashMap<&'static s
 async fn lingsun_from_env() {
     let (emu, _server, vars) = lingsun().await;
     let client = LingsunClient::from_env_with(lookup(&vars)).unwrap();
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     assert_eq!(emu.grants("password"), 1, "a user name in the environment means the password grant");
     let secrets = [vars[lingsun_rest::env::CLIENT_SECRET].as_str(), vars[lingsun_rest::env::PASSWORD].as_str()];
     assert!(!format!("{client:?}").contains(secrets[0]));
@@ -375,7 +375,7 @@ async fn lingsun_layers_see_token_requests_and_calls() {
     .attempt_layer(attempts.clone())
     .build()
     .unwrap();
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     let seen = calls.seen();
     // The call enters the layer first; its credential is then fetched by the token client,
     // which carries the same layers.

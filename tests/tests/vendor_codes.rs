@@ -29,7 +29,7 @@ async fn moyun() {
         .heartbeat_interval(None)
         .build()
         .unwrap();
-    let err = client.vc_get_conf(VcGetConfRequest::new("no-such-conf")).await.unwrap_err();
+    let err = client.vc().get_conf_with(VcGetConfRequest::new("no-such-conf")).await.unwrap_err();
     assert_eq!(err.vendor_code_as::<ErrorCode>(), Some(ErrorCode::ConfNotFound), "{err}");
     only_vendor(&err, "moyun");
     let wrong = MoyunClient::builder("key", secret("12345678"), "name", secret("wrong"))
@@ -53,7 +53,7 @@ async fn vmr() {
     assert_eq!(err.vendor_code_as::<ErrorCode>(), Some(ErrorCode::PinInvalid), "{err}");
     only_vendor(&err, "vmr");
     let guest = mcu.session("1061", SessionOptions::new("g").pin("4321")).await.unwrap();
-    let err = guest.lock(LockRequest::new()).await.unwrap_err();
+    let err = guest.conference().lock_with(LockRequest::new()).await.unwrap_err();
     assert_eq!(err.vendor_code_as::<ErrorCode>(), Some(ErrorCode::PermissionDenied), "{err}");
     guest.close().await.unwrap();
 }
@@ -65,11 +65,11 @@ async fn webapi() {
     let config = WebApiConfig::default();
     let (_emu, server) = WebApiEmulator::start(config.clone()).await.unwrap();
     let client = WebApiClient::builder(secret(config.key.clone())).base_url(server.base_url()).build().unwrap();
-    let err = client.get_meeting_file(GetMeetingFileRequest::new("424242")).await.unwrap_err();
+    let err = client.get_meeting_file_with(GetMeetingFileRequest::new("424242")).await.unwrap_err();
     assert_eq!(err.vendor_code_as::<ErrorCode>(), Some(ErrorCode::MeetingNotFound), "{err}");
     only_vendor(&err, "webapi");
     let wrong = WebApiClient::builder(secret("not-the-key")).base_url(server.base_url()).build().unwrap();
-    let err = wrong.get_meeting_file(GetMeetingFileRequest::new("424242")).await.unwrap_err();
+    let err = wrong.get_meeting_file_with(GetMeetingFileRequest::new("424242")).await.unwrap_err();
     assert_eq!(err.vendor_code_as::<ErrorCode>(), Some(ErrorCode::KeyInvalid), "{err}");
 }
 
@@ -84,7 +84,7 @@ async fn ytx() {
         .build()
         .unwrap();
     // A booked meeting without its time: the platform's "missing parameter".
-    let err = client.create_meeting(CreateMeetingRequest::new("13100001314").book_meeting(true)).await.unwrap_err();
+    let err = client.create_meeting_with(CreateMeetingRequest::new("13100001314").book_meeting(true)).await.unwrap_err();
     assert_eq!(err.vendor_code_as::<ErrorCode>(), Some(ErrorCode::MissingParameter), "{err}");
     only_vendor(&err, "ytx");
 }
@@ -101,7 +101,7 @@ async fn lingsun() {
         .build()
         .unwrap();
     // A refused grant: an auth error wrapping the vendor's 400 `invalid_grant`.
-    let err = client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap_err();
+    let err = client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "{err}");
     assert_eq!(err.vendor_code_as::<ErrorCode>(), Some(ErrorCode::BadRequest), "{err}");
     only_vendor(&err, "lingsun");

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 /// The benchmark invocations (`cargo bench` arguments) and what they measure.
-const BENCHES: [(&str, &[&str], &str); 3] = [
+const BENCHES: [(&str, &[&str], &str); 4] = [
     (
         "conf-core overhead",
         &["bench", "-p", "conf-core", "--bench", "overhead"],
@@ -22,6 +22,11 @@ const BENCHES: [(&str, &[&str], &str); 3] = [
         "10,000 sessions (refresh spread, memory per session) and SSE decoding vs eventsource-stream",
     ),
     ("webapi", &["bench", "-p", "webapi"], "join tokens per second vs the bare AES baseline"),
+    (
+        "fleet mode",
+        &["bench", "-p", "conf-redis", "--bench", "fleet"],
+        "16 processes sharing credentials on a real redis-server vs logging in each (moyun emulator), and the latency a credential adds from Redis vs memory (needs redis-server)",
+    ),
 ];
 
 /// One `RESULT` line.
@@ -141,6 +146,35 @@ fn machine() -> Vec<(String, String)> {
 }
 
 /// The 1/5/15-minute load averages (other work on the machine skews absolute figures).
+/// Generated moyun code and the incremental build it costs.
+struct GeneratedCost {
+    /// Lines of `crates/moyun-api/src/generated/*.rs` (as `cargo xtask codegen` prints them).
+    lines: usize,
+    /// `cargo build -p moyun-api` after touching `crates/moyun-api/src/lib.rs` (everything else built).
+    incremental: f64,
+}
+
+fn generated_cost(root: &Path) -> Result<GeneratedCost> {
+    let target = crate::codegen::discover(root)?.into_iter().find(|t| t.crate_name == "moyun-api").context("crates/moyun-api/spec")?;
+    let files = crate::codegen::generate(root, &target, &crate::codegen::Formatter::new(root))?;
+    let lines = crate::codegen::generated_lines(&files, std::slice::from_ref(&target.out_dir)).iter().map(|(_, n)| n).sum();
+    let build = || -> Result<f64> {
+        let started = Instant::now();
+        let out = Command::new(cargo()).current_dir(root).args(["build", "-p", "moyun-api"]).output().context("run cargo build")?;
+        if !out.status.success() {
+            bail!("cargo build -p moyun-api failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(started.elapsed().as_secs_f64())
+    };
+    println!("==> incremental build of moyun-api");
+    build()?;
+    let lib = root.join("crates/moyun-api/src/lib.rs");
+    let text = std::fs::read(&lib).with_context(|| format!("read {}", lib.display()))?;
+    // Rewriting the same bytes updates the modification time: cargo rebuilds the crate.
+    std::fs::write(&lib, &text).with_context(|| format!("touch {}", lib.display()))?;
+    Ok(GeneratedCost { lines, incremental: build()? })
+}
+
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map_or_else(|_| "unknown".into(), |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -160,6 +194,12 @@ fn baseline_of(name: &str) -> &'static str {
         "the bare AES-CBC encryption of the same plaintext (tokens/s / AES ops/s)"
     } else if name == "vmr_session_memory_naive_vs_shared" {
         "a naive client per session (naive bytes / ours)"
+    } else if name == "fleet_logins_shared_vs_unshared" {
+        "16 processes each logging in on their own (shared logins / unshared logins; target 1/16 = 0.0625)"
+    } else if name == "fleet_call_p50_shared_vs_unshared" {
+        "the same calls by an unshared fleet, credentials cached (p50 shared / p50 unshared)"
+    } else if name == "fleet_credential_redis_vs_memory_store_p50" {
+        "the same look-up protocol on the in-memory store (p50 from Redis / p50 from the in-memory store)"
     } else if name == "vmr_session_memory_vs_16kib_target" {
         "the 16 KiB-per-session target (ours / 16 KiB: < 1 meets it)"
     } else {
@@ -180,16 +220,24 @@ pub fn run(root: &Path) -> Result<bool> {
     }
     let one = build_cost(root, "one vendor", "`--no-default-features --features ytx`", &["--no-default-features", "--features", "ytx"])?;
     let all = build_cost(root, "all five vendors", "default (`moyun vmr webapi ytx lingsun`)", &[])?;
+    let generated = generated_cost(root)?;
     let mut machine = machine();
     machine.push(("load average (1/5/15 min) at start / end".into(), format!("{load_before} / {}", loadavg())));
-    let doc = render(&figures, &timings, &[one, all], &machine, started.elapsed());
+    let doc = render(&figures, &timings, &[one, all], &generated, &machine, started.elapsed());
     let path = root.join("docs/performance.md");
     std::fs::write(&path, doc).with_context(|| format!("write {}", path.display()))?;
     println!("wrote {} ({} figures)", path.display(), figures.len());
     Ok(true)
 }
 
-fn render(figures: &[Figure], timings: &[(&str, Duration)], builds: &[BuildCost], machine: &[(String, String)], total: Duration) -> String {
+fn render(
+    figures: &[Figure],
+    timings: &[(&str, Duration)],
+    builds: &[BuildCost],
+    generated: &GeneratedCost,
+    machine: &[(String, String)],
+    total: Duration,
+) -> String {
     let mut d = String::new();
     d.push_str("# Performance\n\n");
     d.push_str(
@@ -238,6 +286,15 @@ fn render(figures: &[Figure], timings: &[(&str, Duration)], builds: &[BuildCost]
         let _ = writeln!(d, "| {} ({}) | {:.1} s | {} | {} |", b.label, b.features, b.seconds, b.compiled, b.tree);
     }
 
+    let _ = write!(
+        d,
+        "\n## Generated code\n\n`crates/moyun-api/src/generated/*.rs` (printed by `cargo xtask codegen`) and the time of \
+         `cargo build -p moyun-api` after touching `crates/moyun-api/src/lib.rs` with everything else built (the \
+         workspace's incremental debug profile).\n\n| figure | value |\n|---|---|\n| moyun generated lines | {} |\n\
+         | moyun-api incremental build | {:.1} s |\n",
+        generated.lines, generated.incremental
+    );
+
     d.push_str(
         "\n## Reproduce\n\n\
          ```sh\n\
@@ -245,8 +302,11 @@ fn render(figures: &[Figure], timings: &[(&str, Duration)], builds: &[BuildCost]
          cargo bench -p conf-core --bench overhead\n\
          cargo bench -p vmr-rest  # session_scale + sse_decode\n\
          cargo bench -p webapi    # tokens\n\
+         cargo bench -p conf-redis --bench fleet  # fleet mode (needs redis-server)\n\
          cargo build -p conf-sdk --no-default-features --features ytx --target-dir /tmp/one\n\
          cargo build -p conf-sdk --target-dir /tmp/all\n\
+         cargo xtask codegen      # prints the generated lines per crate\n\
+         touch crates/moyun-api/src/lib.rs && time cargo build -p moyun-api\n\
          ```\n\n\
          Benchmarks print `RESULT <name> <value> <unit>` lines; each runs its baseline in the same \
          process with the same inputs (see the sources in `crates/*/benches/`).\n",

@@ -15,14 +15,12 @@
 //! number of alternating rounds per level; `CONF_BENCH_CALLGRIND=0` skips the instruction count).
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use conf_core::auth::{AuthState, Rejection};
-use conf_core::{
-    AttemptParts, Authenticator, Body, Client, ClientConfig, CredentialCache, Error, ExposeSecret, Loaded, Operation, SecretString,
-};
+use conf_core::auth::Rejection;
+use conf_core::{AttemptParts, Body, Client, ClientConfig, CredentialCache, Error, ExposeSecret, Loaded, Operation, SecretString};
+use conf_core::{AuthScheme, Identity, IdentityResolver, Signer};
 use futures_util::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
@@ -30,26 +28,29 @@ use hyper_util::rt::TokioIo;
 
 struct StaticToken(CredentialCache<SecretString>);
 
-impl Authenticator for StaticToken {
-    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
-        Box::pin(async move {
-            let c = self.0.get().await?;
-            Ok(AuthState::new(c.generation, c.value))
-        })
+impl IdentityResolver for StaticToken {
+    type Credential = SecretString;
+    fn resolve(&self) -> BoxFuture<'_, Result<Identity<SecretString>, Error>> {
+        Box::pin(async move { Ok(self.0.get().await?.into()) })
     }
-    fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
-        // Built per attempt, as a real authenticator does (sized once: `format!` would regrow).
-        let token = state.get::<SecretString>().expect("token").expose_secret();
+    fn classify(&self, e: &Error, identity: &Identity<SecretString>) -> Option<Rejection> {
+        (e.http_status() == Some(401)).then(|| Rejection::of(identity))
+    }
+    fn invalidate(&self, r: Rejection) {
+        self.0.invalidate(r.generation());
+    }
+}
+
+struct Bearer;
+
+impl Signer<SecretString> for Bearer {
+    fn sign(&self, identity: &Identity<SecretString>, request: &mut AttemptParts) -> Result<(), Error> {
+        // Built per attempt, as a real signer does (sized once: `format!` would regrow).
+        let token = identity.credential().expose_secret();
         let mut value = String::with_capacity(7 + token.len());
         value.push_str("Bearer ");
         value.push_str(token);
         request.set_secret_header("authorization", &value)
-    }
-    fn classify(&self, e: &Error, s: &AuthState) -> Option<Rejection> {
-        (e.http_status() == Some(401)).then(|| Rejection::of(s))
-    }
-    fn invalidate(&self, r: Rejection) {
-        self.0.invalidate(r.generation());
     }
 }
 
@@ -79,6 +80,22 @@ async fn serve() -> std::net::SocketAddr {
 }
 
 const PAYLOAD: &str = r#"{"name":"weekly sync","bitrate":2048,"mts":[{"account":"2322231","protocol":0}]}"#;
+
+/// The baseline: a reqwest client with the settings conf-core gives its own (no redirects,
+/// no `Referer`, rustls, the config's connect timeout and user agent, the same pool idle
+/// timeout, no proxy), so both sides differ only by the stack.
+fn bare_client(config: &ClientConfig) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .use_rustls_tls()
+        .connect_timeout(config.connect_timeout)
+        .user_agent(config.user_agent.clone())
+        .pool_idle_timeout(Duration::from_secs(50))
+        .no_proxy()
+        .build()
+        .unwrap()
+}
 
 async fn run_bare(http: &reqwest::Client, url: &str, total: usize, concurrency: usize) -> Duration {
     let start = Instant::now();
@@ -201,11 +218,11 @@ fn main() {
         let base = format!("http://{addr}");
         let url = format!("{base}/api/v1/create");
         let config = ClientConfig::parse(&base).unwrap().proxy_from_env(false);
-        let http = config.build_http().unwrap();
+        let http = bare_client(&config);
         let cache = CredentialCache::new(Duration::from_secs(1), Duration::ZERO, |_| async {
             Ok(Loaded { value: SecretString::from("bench-token".to_string()), expires_in: Some(Duration::from_secs(3600)) })
         });
-        let client = Client::builder(config).authenticator(Arc::new(StaticToken(cache))).build().unwrap();
+        let client = Client::builder(config).authenticator(AuthScheme::new(StaticToken(cache), Bearer).into_dyn()).build().unwrap();
         let total: usize = std::env::var("CONF_BENCH_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
         // warm up connection pools
         run_bare(&http, &url, 256, 64).await;

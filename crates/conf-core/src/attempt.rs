@@ -1,5 +1,5 @@
 //! What the client and its layers share: the per-client state ([`Shared`]) and
-//! the assembly of one attempt (request parts -> `reqwest::Request`).
+//! the assembly of one attempt (request parts -> [`AttemptRequest`]).
 //!
 //! It sits below both `client` and `layers` (it imports neither), so the
 //! request path has no import cycle: `client` -> `layers` -> `attempt`.
@@ -16,9 +16,10 @@ use crate::config::ClientConfig;
 use crate::endpoint::{EndpointResolver, join_with_query};
 use crate::envelope::Envelope;
 use crate::error::Error;
+use crate::hooks::Hooks;
 use crate::negotiate::{LevelCache, Negotiator};
 use crate::operation::{Body, FileSource, PartKind};
-use crate::request::AttemptParts;
+use crate::request::{AttemptParts, AttemptRequest};
 use crate::retry::RetryBudget;
 
 /// State shared by the layers of one client.
@@ -35,6 +36,7 @@ pub(crate) struct Shared {
     /// The origin of `fixed_base`, for errors (computed once).
     pub(crate) fixed_origin: Option<Arc<str>>,
     pub(crate) budget: RetryBudget,
+    pub(crate) hooks: Hooks,
 }
 
 impl Shared {
@@ -53,15 +55,16 @@ impl Shared {
                 parts.headers.insert(k, v);
             }
         }
-        if let Some((authn, state)) = &call.auth {
-            authn.apply(state, &mut parts)?;
+        self.hooks.modify_before_signing(op, &mut parts)?;
+        if let Some((_, state)) = &call.auth {
+            state.sign(&mut parts)?;
         }
         Ok(parts)
     }
 }
 
-/// Turn attempt parts into a `reqwest::Request` (files are opened again for each attempt).
-pub(crate) async fn build_request(http: &reqwest::Client, parts: AttemptParts) -> Result<reqwest::Request, Error> {
+/// Turn attempt parts into an [`AttemptRequest`] (files are opened again for each attempt).
+pub(crate) async fn build_request(http: &reqwest::Client, parts: AttemptParts) -> Result<AttemptRequest, Error> {
     let mut files = Vec::new();
     if let Body::Multipart(ps) = &parts.body {
         for p in ps {
@@ -87,7 +90,7 @@ pub(crate) fn build_request_with(
     http: &reqwest::Client,
     parts: AttemptParts,
     files: Vec<(tokio::fs::File, u64)>,
-) -> Result<reqwest::Request, Error> {
+) -> Result<AttemptRequest, Error> {
     let AttemptParts { method, url, mut headers, body, .. } = parts;
     let has_ct = headers.contains_key(CONTENT_TYPE);
     let set_ct = |headers: &mut HeaderMap, ct: &str| -> Result<(), Error> {
@@ -128,14 +131,14 @@ pub(crate) fn build_request_with(
         let mut request = reqwest::Request::new(method, url);
         *request.headers_mut() = headers;
         *request.body_mut() = simple;
-        return Ok(request);
+        return Ok(AttemptRequest::from_reqwest(request));
     }
     // Credentials in the URL: let reqwest's builder turn them into basic auth.
     let mut rb = http.request(method, url).headers(headers);
     if let Some(b) = simple {
         rb = rb.body(b);
     }
-    rb.build().map_err(|e| Error::invalid_input("request", e.without_url().to_string()))
+    rb.build().map(AttemptRequest::from_reqwest).map_err(|e| Error::invalid_input("request", e.without_url().to_string()))
 }
 
 fn build_multipart(
@@ -145,7 +148,7 @@ fn build_multipart(
     headers: HeaderMap,
     body: Body,
     files: Vec<(tokio::fs::File, u64)>,
-) -> Result<reqwest::Request, Error> {
+) -> Result<AttemptRequest, Error> {
     let rb = http.request(method, url).headers(headers);
     let rb = match body {
         Body::Multipart(ps) => {
@@ -180,5 +183,5 @@ fn build_multipart(
         }
         _ => rb,
     };
-    rb.build().map_err(|e| Error::invalid_input("request", e.without_url().to_string()))
+    rb.build().map(AttemptRequest::from_reqwest).map_err(|e| Error::invalid_input("request", e.without_url().to_string()))
 }

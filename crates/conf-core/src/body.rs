@@ -11,6 +11,7 @@ use crate::error::Error;
 
 /// A request body. Every variant can be rebuilt for each attempt.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub enum Body {
     /// No body.
     #[default]
@@ -76,6 +77,7 @@ impl Body {
 
 /// One multipart part.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Part {
     /// Field name.
     pub name: String,
@@ -113,6 +115,7 @@ impl Part {
 
 /// What a multipart part holds.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum PartKind {
     /// Text.
     Text(String),
@@ -129,6 +132,7 @@ pub enum PartKind {
 
 /// The bytes of a file part.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum FileSource {
     /// In memory.
     Bytes(Bytes),

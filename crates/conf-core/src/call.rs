@@ -12,6 +12,7 @@ use crate::operation::Operation;
 
 /// One call travelling through the call-level layers.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Call {
     /// The operation (shared by every attempt).
     pub op: Arc<Operation>,
@@ -19,6 +20,14 @@ pub struct Call {
     pub deadline: Instant,
     /// The credential prepared by the auth layer.
     pub auth: Option<(Arc<dyn Authenticator>, AuthState)>,
+}
+
+impl Call {
+    /// A call of `op` that must be done by `deadline`, its credential not yet prepared
+    /// (e.g. to drive a call layer in a test).
+    pub fn new(op: Arc<Operation>, deadline: Instant) -> Self {
+        Self { op, deadline, auth: None }
+    }
 }
 
 impl std::fmt::Debug for Call {

@@ -11,9 +11,11 @@ use crate::attempt::{Shared, build_request};
 use crate::auth::Authenticator;
 use crate::call::Call;
 use crate::config::ClientConfig;
+use crate::cookies::CookieJar;
 use crate::endpoint::{EndpointResolver, StaticEndpoint};
 use crate::envelope::{Envelope, HttpStatusEnvelope, check_http_status};
 use crate::error::Error;
+use crate::hooks::{Hook, Hooks};
 use crate::layers::api_level::ApiLevelLayer;
 use crate::layers::auth::AuthLayer;
 use crate::layers::http::HttpService;
@@ -23,7 +25,7 @@ use crate::layers::trace::TraceLayer;
 use crate::layers::{AttemptInner, AttemptService, CallHandler, CallService, ClientStack};
 use crate::negotiate::{Discovery, LevelCache, Negotiator};
 use crate::operation::{AuthMode, Operation};
-use crate::request::RawResponse;
+use crate::request::{AttemptRequest, RawResponse};
 use crate::retry::RetryBudget;
 use crate::stream::StreamResponse;
 use crate::tasks::BackgroundTasks;
@@ -75,9 +77,18 @@ impl WeakClient {
 
 /// The stream path of [`Client::open_stream`] and [`WeakClient::open_stream`]: `shared`
 /// gives the client's state; it is not held while the answer is awaited.
+/// One `conf.stream` span per stream connection (opening it, renewal included).
 async fn open_stream(shared: impl Fn() -> Result<Arc<Shared>, Error>, op: Operation) -> Result<StreamResponse, Error> {
+    use tracing::Instrument;
+    let span =
+        tracing::info_span!("conf.stream.open", vendor = op.vendor, operation = op.name, method = %op.method, path = op.path_template);
+    open_stream_traced(shared, op).instrument(span).await
+}
+
+async fn open_stream_traced(shared: impl Fn() -> Result<Arc<Shared>, Error>, mut op: Operation) -> Result<StreamResponse, Error> {
     let (authn, deadline) = {
         let shared = shared()?;
+        shared.hooks.modify_operation(&mut op)?;
         if let Some(n) = &shared.negotiator {
             crate::negotiate::check_capabilities(n.as_ref(), &op)?;
         }
@@ -134,7 +145,7 @@ async fn open_stream(shared: impl Fn() -> Result<Arc<Shared>, Error>, op: Operat
             .err()
             .unwrap_or_else(|| check_http_status(&info, &raw, op.sensitive_response).unwrap_err());
         let rejection = match (&authn, &call.auth) {
-            (Some(a), Some((_, state))) if !renewed => a.classify(&err, state).map(|r| (a, r)),
+            (Some(a), Some((_, state))) if !renewed => state.classify(&err).map(|r| (a, r)),
             _ => None,
         };
         let Some((a, rejection)) = rejection else { return Err(err) };
@@ -153,27 +164,56 @@ impl Client {
     /// Run an operation through the stack; the response passed the envelope check.
     ///
     /// The operation deadline starts when this is called.
+    ///
+    /// Runs the client's hooks like every other path: the operation is modified
+    /// ([`Hook::modify_operation`](crate::Hook::modify_operation)), each attempt
+    /// before signing, each answer classified, and the final answer modified before it
+    /// is returned ([`Hook::modify_before_deserialization`](crate::Hook::modify_before_deserialization)).
     pub fn execute(&self, op: Operation) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
-        self.start(op)
+        self.start(op).map(|r| r.map(|(_, raw)| raw))
     }
 
     /// Run an operation and decode the body as JSON into `T`.
     pub fn execute_json<T: serde::de::DeserializeOwned>(&self, op: Operation) -> impl Future<Output = Result<T, Error>> + Send + '_ {
-        let sensitive = op.sensitive_response;
-        let info = op.info(1);
         // A combinator, not an `async` block: the call's future is stored once, not copied again.
-        self.start(op).map(move |raw| crate::envelope::decode_json(&info, &raw?.body, sensitive))
+        self.start(op).map(move |r| {
+            let (op, raw) = r?;
+            crate::envelope::decode_json(&op.info(1), &raw.body, op.sensitive_response)
+        })
     }
 
-    /// The stack's future for `op` (the operation is moved into its `Arc` right away).
+    /// The stack's future for `op`: hooks modify it, it is moved into its `Arc`, and the
+    /// final answer goes through the hooks before deserialization.
     #[inline]
-    fn start(&self, op: Operation) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
+    pub(crate) fn start(&self, mut op: Operation) -> impl Future<Output = Result<(Arc<Operation>, RawResponse), Error>> + Send + '_ {
+        let hooks = &self.inner.shared.hooks;
+        if let Err(e) = hooks.modify_operation(&mut op) {
+            return Either::Right(std::future::ready(Err(e)));
+        }
         let deadline = tokio::time::Instant::now() + self.inner.shared.config.operation_deadline;
-        let call = Call { op: Arc::new(op), deadline, auth: None };
-        match &self.inner.service {
+        let op = Arc::new(op);
+        let call = Call { op: op.clone(), deadline, auth: None };
+        let running = match &self.inner.service {
             ClientStack::Direct(s) => Either::Left(s.handle(call)),
             ClientStack::Layered(s) => Either::Right(s.clone().oneshot(call)),
-        }
+        };
+        Either::Left(running.map(move |r| {
+            let mut raw = r?;
+            if !hooks.is_empty() {
+                hooks.modify_before_deserialization(&op, &mut raw)?;
+            }
+            Ok((op, raw))
+        }))
+    }
+
+    /// The client's hooks (for the typed path in `pipeline::typed`).
+    pub(crate) fn hook_list(&self) -> &Hooks {
+        &self.inner.shared.hooks
+    }
+
+    /// The names of the client's hooks, in the order they run.
+    pub fn hooks(&self) -> Vec<&'static str> {
+        self.inner.shared.hooks.names()
     }
 
     /// Open a streaming response (server-sent events, long polls): capability gate,
@@ -252,12 +292,14 @@ type AttemptLayerFn = Box<dyn FnOnce(AttemptService) -> AttemptService + Send>;
 pub struct ClientBuilder {
     config: ClientConfig,
     http: Option<reqwest::Client>,
+    cookie_jar: Option<Arc<dyn CookieJar>>,
     envelope: Arc<dyn Envelope>,
     auth: Option<Arc<dyn Authenticator>>,
     negotiator: Option<Arc<dyn Negotiator>>,
     resolver: Option<Arc<dyn EndpointResolver>>,
     call_layers: Vec<CallLayerFn>,
     attempt_layers: Vec<AttemptLayerFn>,
+    hooks: Vec<Arc<dyn Hook>>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -272,18 +314,34 @@ impl ClientBuilder {
         Self {
             config,
             http: None,
+            cookie_jar: None,
             envelope: Arc::new(HttpStatusEnvelope),
             auth: None,
             negotiator: None,
             resolver: None,
             call_layers: Vec::new(),
             attempt_layers: Vec::new(),
+            hooks: Vec::new(),
         }
     }
 
-    /// Use this reqwest client (e.g. one with a cookie store) instead of building one from the config.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
+    /// Keep cookies in `jar`: the client stores what answers set there and sends its
+    /// `Cookie` header with every request (calls, streams, redirect hops). Without a jar
+    /// the client keeps no cookies.
+    #[cfg(feature = "cookies")]
+    pub fn cookie_jar(mut self, jar: Arc<dyn CookieJar>) -> Self {
+        self.cookie_jar = Some(jar);
+        self
+    }
+
+    /// Send through `other`'s connection pool (e.g. a token client and the client it
+    /// serves): connections are reused across both. The transport settings then are
+    /// `other`'s (TLS trust, connect timeout, proxy, user agent, HTTP/1.1 only, and its
+    /// cookie jar); this builder's config still rules everything else (timeouts, body
+    /// caps, redirects, retry). Combined with [`cookie_jar`](Self::cookie_jar), building
+    /// fails with [`Error::InvalidInput`].
+    pub fn share_connections(mut self, other: &Client) -> Self {
+        self.http = Some(other.inner.shared.http.clone());
         self
     }
 
@@ -311,6 +369,12 @@ impl ClientBuilder {
         self
     }
 
+    /// Add a hook (see [`Hook`]); hooks run in the order they were added.
+    pub fn hook(mut self, hook: Arc<dyn Hook>) -> Self {
+        self.hooks.push(hook);
+        self
+    }
+
     /// Add a tower layer around every call (outermost; sees whole calls).
     pub fn call_layer<L>(mut self, layer: L) -> Self
     where
@@ -322,12 +386,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Add a tower layer around every attempt (sees each `reqwest::Request` as sent, credentials included).
+    /// Add a tower layer around every attempt (sees each [`AttemptRequest`] as sent, credentials included).
     pub fn attempt_layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<AttemptService> + Send + 'static,
-        L::Service: tower::Service<reqwest::Request, Response = RawResponse, Error = tower::BoxError> + Clone + Send + Sync + 'static,
-        <L::Service as tower::Service<reqwest::Request>>::Future: Send + 'static,
+        L::Service: tower::Service<AttemptRequest, Response = RawResponse, Error = tower::BoxError> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<AttemptRequest>>::Future: Send + 'static,
     {
         self.attempt_layers.push(Box::new(move |s| AttemptService::new(layer.layer(s))));
         self
@@ -335,9 +399,13 @@ impl ClientBuilder {
 
     /// Build the client.
     pub fn build(self) -> Result<Client, Error> {
-        let http = match self.http {
-            Some(h) => h,
-            None => self.config.build_http()?,
+        let http = match (self.http, self.cookie_jar) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid_input("cookie_jar", "a client sharing another's connections uses that client's cookie jar"));
+            }
+            (Some(h), None) => h,
+            (None, None) => self.config.build_http()?,
+            (None, Some(jar)) => crate::cookies::http_with(&self.config, jar)?,
         };
         let fixed_base = self.resolver.is_none().then(|| self.config.base_url.clone());
         let fixed_origin = fixed_base.as_ref().map(|u| Arc::from(crate::error::origin(u)));
@@ -353,6 +421,7 @@ impl ClientBuilder {
             fixed_base,
             fixed_origin,
             budget,
+            hooks: Hooks::new(self.hooks),
             config: self.config,
         });
         // The stack is one concrete type; it is type-erased only where user layers go.
@@ -413,7 +482,7 @@ mod tests {
         // would consolidate its fast bins on every allocation.
         let ClientStack::Direct(stack) = &client.inner.service else { unreachable!() };
         let attempt = &stack.inner.inner.inner.inner;
-        let request = reqwest::Request::new(http::Method::GET, Url::parse("http://127.0.0.1:1/").unwrap());
+        let request = AttemptRequest::new(http::Method::GET, Url::parse("http://127.0.0.1:1/").unwrap());
         let size = std::mem::size_of_val(&attempt.send_within(request, std::time::Duration::from_secs(1)));
         assert!(size < 1024, "attempt future is {size} bytes");
         let layered = Client::builder(ClientConfig::parse("http://127.0.0.1:1").unwrap())

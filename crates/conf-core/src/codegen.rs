@@ -21,6 +21,12 @@ pub fn non_empty(field: &str, value: &str) -> Result<()> {
     if value.is_empty() { Err(Error::invalid_input(field, "must not be empty")) } else { Ok(()) }
 }
 
+/// A required field of a builder: its value, or [`Error::InvalidInput`] naming it
+/// (`field` is the wire name, `setter` the builder method that sets it).
+pub fn required<T>(value: Option<T>, field: &str, setter: &str) -> Result<T> {
+    value.ok_or_else(|| Error::invalid_input(field, format!("is required (set it with `.{setter}(..)`)")))
+}
+
 /// A length (characters or items) must lie in `min..=max`.
 pub fn len_range(field: &str, len: usize, min: Option<usize>, max: Option<usize>) -> Result<()> {
     if let Some(min) = min {
@@ -54,6 +60,68 @@ pub fn float_range(field: &str, value: f64, min: Option<f64>, max: Option<f64>) 
 
 fn bound<T: std::fmt::Display>(b: Option<T>) -> String {
     b.map(|b| b.to_string()).unwrap_or_default()
+}
+
+/// A text's length in UTF-8 bytes (the unit some vendors count) must lie in `min..=max`.
+pub fn byte_len_range(field: &str, value: &str, min: Option<usize>, max: Option<usize>) -> Result<()> {
+    let len = value.len();
+    if min.is_some_and(|m| len < m) || max.is_some_and(|m| len > m) {
+        return Err(Error::invalid_input(field, format!("is {len} bytes long (UTF-8); allowed: {}..={} bytes", bound(min), bound(max))));
+    }
+    Ok(())
+}
+
+/// Whether `c` is in a character set written as ranges and single characters (`A-Za-z0-9_.`;
+/// a `-` first or last is itself).
+fn in_set(set: &str, c: char) -> bool {
+    let chars: Vec<char> = set.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if i + 2 < chars.len() && chars[i + 1] == '-' {
+            if (chars[i]..=chars[i + 2]).contains(&c) {
+                return true;
+            }
+            i += 3;
+        } else {
+            if chars[i] == c {
+                return true;
+            }
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Every character of a text must be in `allowed` (ranges and single characters, `A-Za-z0-9_.`).
+pub fn chars_in(field: &str, value: &str, allowed: &str) -> Result<()> {
+    // The position, not the character: the value may be a password.
+    match value.chars().position(|c| !in_set(allowed, c)) {
+        Some(i) => Err(Error::invalid_input(field, format!("may only contain the characters {allowed} (character {} is not)", i + 1))),
+        None => Ok(()),
+    }
+}
+
+/// No character of a text may be one of `forbidden`.
+pub fn chars_not_in(field: &str, value: &str, forbidden: &str) -> Result<()> {
+    match value.chars().position(|c| forbidden.contains(c)) {
+        Some(i) => Err(Error::invalid_input(field, format!("must not contain any of {forbidden} (character {} does)", i + 1))),
+        None => Ok(()),
+    }
+}
+
+/// The first and last characters of a text may not be one of `forbidden`.
+pub fn edge_chars_not_in(field: &str, value: &str, forbidden: &str) -> Result<()> {
+    for (c, at) in [(value.chars().next(), "start"), (value.chars().next_back(), "end")] {
+        if c.is_some_and(|c| forbidden.contains(c)) {
+            return Err(Error::invalid_input(field, format!("must not {at} with any of {forbidden}")));
+        }
+    }
+    Ok(())
+}
+
+/// A field required because another has a given value (`reason` says which).
+pub fn required_when<T>(value: Option<&T>, field: &str, reason: &str) -> Result<()> {
+    if value.is_none() { Err(Error::invalid_input(field, format!("is required when {reason}"))) } else { Ok(()) }
 }
 
 /// A value must be one of `allowed`.
@@ -386,9 +454,50 @@ ser_bool!(ser_bool01, ser_opt_bool01, "1", "0");
 ser_bool!(ser_boolyesno, ser_opt_boolyesno, "yes", "no");
 ser_bool!(ser_booltruefalse, ser_opt_booltruefalse, "true", "false");
 
+/// Serialize a bool as the JSON number `1` or `0`.
+pub fn ser_int01<S: Serializer>(v: &bool, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_u8(u8::from(*v))
+}
+
+/// Serialize an optional bool as the JSON number `1` or `0`.
+pub fn ser_opt_int01<S: Serializer>(v: &Option<bool>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => ser_int01(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+// ---------- error-code tables ----------
+
+/// One row of a generated error-code table: the variant, the code as the vendor spells it,
+/// the scope it is listed under, the vendor's messages and whether it is transient.
+#[derive(Debug)]
+pub struct CodeRow<C: 'static> {
+    /// The enum variant of this code.
+    pub variant: C,
+    /// The code as the vendor spells it.
+    pub code: &'static str,
+    /// The part of the vendor the code is listed under (`platform`, `vrs`), if any.
+    pub scope: Option<&'static str>,
+    /// The vendor's Chinese message.
+    pub zh: Option<&'static str>,
+    /// An English message.
+    pub en: Option<&'static str>,
+    /// Whether the vendor documents the code as transient.
+    pub retryable: bool,
+}
+
+impl<C> CodeRow<C> {
+    /// The row of `code`: `index` holds row numbers sorted by code (one per code).
+    pub fn by_code<'a>(rows: &'a [Self], index: &[u16], code: &str) -> Option<&'a Self> {
+        let at = index.binary_search_by(|i| rows[usize::from(*i)].code.cmp(code)).ok()?;
+        rows.get(usize::from(index[at]))
+    }
+}
+
 // ---------- page walkers ----------
 
-/// Bounds of a page walker (`all_*`): it stops with [`Error::LimitExceeded`] instead of
+/// Bounds of a paginator ([`Paginator`](crate::pipeline::paginator::Paginator)): it stops with [`Error::LimitExceeded`] instead of
 /// following a server that always answers a full page.
 ///
 /// `PageLimits::default().max_pages(50).max_bytes(1 << 20)`.

@@ -247,9 +247,8 @@ impl ClientConfig {
 
     /// A `reqwest::ClientBuilder` carrying this configuration (rustls, timeouts, TLS trust).
     /// reqwest follows no redirect and sends no `Referer`: conf-core applies
-    /// [`RedirectPolicy`] itself. A client given to
-    /// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client) must come from here.
-    pub fn http_builder(&self) -> Result<reqwest::ClientBuilder, Error> {
+    /// [`RedirectPolicy`] itself. Every HTTP client of the crate comes from here.
+    pub(crate) fn http_builder(&self) -> Result<reqwest::ClientBuilder, Error> {
         let mut b = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .referer(false)
@@ -277,7 +276,7 @@ impl ClientConfig {
     }
 
     /// Build the `reqwest::Client`.
-    pub fn build_http(&self) -> Result<reqwest::Client, Error> {
+    pub(crate) fn build_http(&self) -> Result<reqwest::Client, Error> {
         self.http_builder()?.build().map_err(|e| Error::other(format!("cannot build HTTP client: {e}")))
     }
 }

@@ -10,6 +10,7 @@ use crate::operation::Operation;
 
 /// How an attempt against a base URL ended, as seen by the resolver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AttemptOutcome {
     /// The server answered (whatever the status).
     Answered,

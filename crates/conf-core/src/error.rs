@@ -115,6 +115,7 @@ impl fmt::Debug for RequestInfo {
 
 /// How a transport failure happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TransportKind {
     /// The name did not resolve.
     Dns,
@@ -245,6 +246,7 @@ impl std::error::Error for TransportCause {
 
 /// Which clock ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutKind {
     /// One attempt exceeded the per-attempt timeout.
     Attempt(Duration),

@@ -183,6 +183,7 @@ impl LevelRequirement {
 
 /// Which credentials an operation carries.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub enum AuthMode {
     /// None (login calls, public endpoints).
     None,

@@ -1,8 +1,6 @@
-//! The redirect rule: reqwest follows nothing (see [`ClientConfig::http_builder`]);
+//! The redirect rule: reqwest follows nothing (see `ClientConfig::http_builder`);
 //! conf-core decides here, per [`RedirectPolicy`], and never lets a request, its
 //! credentials or its body leave the origin it was addressed to.
-//!
-//! [`ClientConfig::http_builder`]: crate::ClientConfig::http_builder
 
 use std::future::Future;
 
@@ -12,6 +10,7 @@ use url::Url;
 
 use crate::config::RedirectPolicy;
 use crate::error::origin;
+use crate::request::AttemptRequest;
 
 /// A redirect that was not followed; becomes [`Error::Redirect`](crate::Error::Redirect).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,11 +82,11 @@ pub(crate) fn judge(
 /// the future does not hold the request (it is small; the rare redirect loop is boxed).
 pub(crate) fn send(
     client: &reqwest::Client,
-    req: reqwest::Request,
+    req: AttemptRequest,
     policy: RedirectPolicy,
 ) -> impl Future<Output = Result<reqwest::Response, BoxError>> + Send + '_ {
     let replay = replay_of(policy, &req);
-    let pending = client.execute(req);
+    let pending = client.execute(req.into_reqwest());
     async move {
         let resp = pending.await?;
         if !is_redirect(resp.status()) {
@@ -99,7 +98,8 @@ pub(crate) fn send(
 
 /// What a same-origin hop resends: method, headers (the body never), and whether there
 /// was a body. `None` when the policy follows nothing.
-pub(crate) fn replay_of(policy: RedirectPolicy, req: &reqwest::Request) -> Option<Box<Replay>> {
+pub(crate) fn replay_of(policy: RedirectPolicy, req: &AttemptRequest) -> Option<Box<Replay>> {
+    let req = req.as_reqwest();
     match policy {
         RedirectPolicy::SameOrigin { max_hops } => Some(Box::new(Replay {
             method: req.method().clone(),

@@ -6,9 +6,12 @@ use url::Url;
 
 use crate::body::Body;
 
+pub use crate::attempt_request::AttemptRequest;
+
 /// One attempt's request while it is being assembled: the authenticator and any
 /// attempt hook may change it before it becomes a `reqwest::Request`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AttemptParts {
     /// HTTP method.
     pub method: Method,
@@ -23,6 +26,19 @@ pub struct AttemptParts {
 }
 
 impl AttemptParts {
+    /// Parts of attempt `attempt` (1-based) of a `method` request to `url`, without
+    /// headers or body (e.g. to test a signer or a hook).
+    pub fn new(method: Method, url: Url, attempt: u32) -> Self {
+        Self { method, url, headers: HeaderMap::new(), body: Body::Empty, attempt }
+    }
+
+    /// With this body.
+    #[must_use]
+    pub fn with_body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
+
     /// Append a query parameter.
     pub fn push_query(&mut self, key: &str, value: &str) {
         self.url.query_pairs_mut().append_pair(key, value);
@@ -46,6 +62,7 @@ impl AttemptParts {
 
 /// A complete HTTP response (body read).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RawResponse {
     /// Status.
     pub status: StatusCode,
@@ -56,6 +73,16 @@ pub struct RawResponse {
 }
 
 impl RawResponse {
+    /// A response with this status, headers and body.
+    pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        Self { status, headers, body }
+    }
+
+    /// A response with this status and body and no header (e.g. to test an envelope).
+    pub fn from_body(status: StatusCode, body: impl Into<Bytes>) -> Self {
+        Self { status, headers: HeaderMap::new(), body: body.into() }
+    }
+
     /// Whether the body looks like HTML (a proxy error page).
     pub fn is_html(&self) -> bool {
         let ct = self.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");

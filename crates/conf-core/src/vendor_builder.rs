@@ -10,6 +10,7 @@
 //!     .base_url("https://...")                   // where the platform is
 //!     .config(ClientConfig)                      // timeouts, TLS, retry (replaces the vendor's defaults)
 //!     .layer(..) / .attempt_layer(..)            // user tower layers
+//!     .hook(..)                                  // user hooks (after the vendor's)
 //!     .<vendor options>(..)
 //!     .build()?                                  // Result<XClient, conf_core::Error>
 //! XClient::from_env()?                           // the same, from documented CONFCTL_* variables
@@ -23,7 +24,7 @@ use crate::client::ClientBuilder;
 use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::layers::{AttemptService, Call, CallService};
-use crate::request::RawResponse;
+use crate::request::{AttemptRequest, RawResponse};
 use crate::secret::SecretString;
 
 type Apply = Arc<dyn Fn(ClientBuilder) -> ClientBuilder + Send + Sync>;
@@ -54,12 +55,12 @@ impl<L> CallLayer for L where
 }
 
 /// A tower layer a vendor builder's `.attempt_layer(..)` accepts: it wraps the
-/// attempt-level service ([`AttemptService`], one `reqwest::Request` as sent) and is
+/// attempt-level service ([`AttemptService`], one [`AttemptRequest`] as sent) and is
 /// `Clone`. Implemented for every such layer.
 pub trait AttemptLayer:
     Layer<
         AttemptService,
-        Service: tower::Service<reqwest::Request, Response = RawResponse, Error = tower::BoxError, Future: Send + 'static>
+        Service: tower::Service<AttemptRequest, Response = RawResponse, Error = tower::BoxError, Future: Send + 'static>
                      + Clone
                      + Send
                      + Sync
@@ -74,7 +75,7 @@ pub trait AttemptLayer:
 impl<L> AttemptLayer for L where
     L: Layer<
             AttemptService,
-            Service: tower::Service<reqwest::Request, Response = RawResponse, Error = tower::BoxError, Future: Send + 'static>
+            Service: tower::Service<AttemptRequest, Response = RawResponse, Error = tower::BoxError, Future: Send + 'static>
                          + Clone
                          + Send
                          + Sync
@@ -119,7 +120,13 @@ impl UserLayers {
         self.layers.push(Arc::new(move |b: ClientBuilder| b.attempt_layer(layer.clone())));
     }
 
-    /// Put every layer on `builder`, in the order they were added.
+    /// Add a hook (see [`Hook`](crate::Hook)): it runs after the vendor's own hooks, at
+    /// every hook point of every call of every conf-core client the vendor client builds.
+    pub fn push_hook(&mut self, hook: Arc<dyn crate::Hook>) {
+        self.layers.push(Arc::new(move |b: ClientBuilder| b.hook(hook.clone())));
+    }
+
+    /// Put every layer and hook on `builder`, in the order they were added.
     pub fn apply(&self, builder: ClientBuilder) -> ClientBuilder {
         self.layers.iter().fold(builder, |b, f| f(b))
     }

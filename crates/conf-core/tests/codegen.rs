@@ -7,16 +7,28 @@ mod generated;
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use conf_core::codegen::PageLimits;
 use conf_core::{Body, Client, ClientConfig, Error, ExposeSecret, Operation, PartKind, RetryPolicy};
+use futures_util::{StreamExt, TryStreamExt};
 use generated::*;
 use httpmock::Method::{GET, POST, PUT};
 use httpmock::MockServer;
 use serde_json::json;
 
-/// The client type the spec names: a thin wrapper with the `call` methods the
-/// generated code uses (as a vendor crate's hand-written client would be).
+/// The client type the spec names: a handle on a conf-core client (as a vendor
+/// crate's client is); the generated methods send through it.
 pub struct DemoClient {
     inner: Client,
+}
+
+impl conf_core::ClientHandle for DemoClient {
+    fn core(&self) -> &Client {
+        &self.inner
+    }
+
+    fn page_limits(&self) -> conf_core::codegen::PageLimits {
+        conf_core::codegen::PageLimits::default().max_pages(3)
+    }
 }
 
 impl DemoClient {
@@ -29,26 +41,6 @@ impl DemoClient {
                 .max_retry_after(Duration::from_millis(1)),
         );
         Self { inner: Client::builder(config).build().unwrap() }
-    }
-
-    async fn call<T: serde::de::DeserializeOwned>(&self, op: Operation) -> conf_core::Result<T> {
-        self.inner.execute_json(op).await
-    }
-
-    async fn call_bytes(&self, op: Operation) -> conf_core::Result<bytes::Bytes> {
-        Ok(self.inner.execute(op).await?.body)
-    }
-
-    /// `call`, also answering the body's size (the page walkers count bytes).
-    async fn call_sized<T: serde::de::DeserializeOwned>(&self, op: Operation) -> conf_core::Result<(T, usize)> {
-        let info = op.info(1);
-        let raw = self.inner.execute(op).await?;
-        Ok((conf_core::envelope::decode_json(&info, &raw.body, false)?, raw.body.len()))
-    }
-
-    #[allow(clippy::unused_self)]
-    fn page_limits(&self) -> conf_core::codegen::PageLimits {
-        conf_core::codegen::PageLimits::default().max_pages(3)
     }
 }
 
@@ -83,7 +75,7 @@ async fn get_with_path_query_header_and_lenient_response() {
         })
         .await;
     let client = DemoClient::new(&server.base_url());
-    let room = client.get_room(GetRoomRequest::new("zjvmr@myvmr.cn").verbose(true).room_key("k3y").trace_id("t-1")).await.unwrap();
+    let room = client.get_room_with(GetRoomRequest::new("zjvmr@myvmr.cn").verbose(true).room_key("k3y").trace_id("t-1")).await.unwrap();
     mock.assert_async().await;
     assert_eq!(room.name.as_deref(), Some("Room 1"));
     assert_eq!(room.capacity, Some(120));
@@ -115,7 +107,7 @@ async fn strict_fields_and_malformed_values_are_decode_errors() {
         })
         .await;
     let client = DemoClient::new(&server.base_url());
-    let e = client.get_room(GetRoomRequest::new("r")).await.unwrap_err();
+    let e = client.get_room_with(GetRoomRequest::new("r")).await.unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e}");
 }
 
@@ -132,7 +124,7 @@ async fn method_override_form_with_defaults_and_encodings() {
         })
         .await;
     let client = DemoClient::new(&server.base_url());
-    client.delete_room(DeleteRoomRequest::new("a b").force(true)).await.unwrap();
+    client.delete_room_with(DeleteRoomRequest::new("a b").force(true)).await.unwrap();
     mock.assert_async().await;
     let op = DeleteRoomRequest::new("a b").into_operation().unwrap();
     assert_eq!(op.path, "/rooms/a%20b");
@@ -150,11 +142,11 @@ async fn validation_errors_send_nothing() {
         .await;
     let client = DemoClient::new(&server.base_url());
 
-    let e = client.delete_room(DeleteRoomRequest::new("r").reason("bored")).await.unwrap_err();
+    let e = client.delete_room_with(DeleteRoomRequest::new("r").reason("bored")).await.unwrap_err();
     assert_eq!(invalid_field(&e), "reason");
     assert!(e.nothing_sent());
     // An empty path segment would address another resource; whitespace is a value.
-    let e = client.delete_room(DeleteRoomRequest::new("")).await.unwrap_err();
+    let e = client.delete_room_with(DeleteRoomRequest::new("")).await.unwrap_err();
     assert_eq!(invalid_field(&e), "alias");
     let op = DeleteRoomRequest::new("  ").into_operation().unwrap();
     assert_eq!(op.path, "/rooms/%20%20");
@@ -162,24 +154,26 @@ async fn validation_errors_send_nothing() {
     let op = LoginRequest::new("   ", "pw").into_operation().unwrap();
     let conf_core::Body::Json { bytes, .. } = &op.body else { panic!("a JSON body") };
     assert!(String::from_utf8_lossy(bytes).contains(r#""username":"   ""#));
-    let e = client.login(LoginRequest::new("al", "pw")).await.unwrap_err();
+    let e = client.login_with(LoginRequest::new("al", "pw")).await.unwrap_err();
     assert_eq!(invalid_field(&e), "username");
-    let e = client.login(LoginRequest::new("alice", "")).await.unwrap_err();
+    let e = client.login_with(LoginRequest::new("alice", "")).await.unwrap_err();
     assert_eq!(invalid_field(&e), "password");
-    let e = client.login(LoginRequest::new("alice", "pw").ttl(59)).await.unwrap_err();
+    let e = client.login_with(LoginRequest::new("alice", "pw").ttl(59)).await.unwrap_err();
     assert_eq!(invalid_field(&e), "ttl");
     let party = |name: &str| Party { name: name.into(), phone: "1".into(), account_type: None };
-    let e = client.create_meeting(CreateMeetingRequest::new("s", vec![])).await.unwrap_err();
+    let e = client.create_meeting_with(CreateMeetingRequest::new("s", vec![])).await.unwrap_err();
     assert_eq!(invalid_field(&e), "parties");
-    let e = client.create_meeting(CreateMeetingRequest::new("s", vec![party("x"); 4])).await.unwrap_err();
+    let e = client.create_meeting_with(CreateMeetingRequest::new("s", vec![party("x"); 4])).await.unwrap_err();
     assert_eq!(invalid_field(&e), "parties");
-    let e = client.create_meeting(CreateMeetingRequest::new("s", vec![party("a name far too long")])).await.unwrap_err();
+    let e = client.create_meeting_with(CreateMeetingRequest::new("s", vec![party("a name far too long")])).await.unwrap_err();
     assert_eq!(invalid_field(&e), "name", "nested objects are validated");
     let settings = MeetingSettings { mute_on_join: None, max_members: Some(501) };
-    let e = client.create_meeting(CreateMeetingRequest::new("s", vec![party("a")]).settings(settings)).await.unwrap_err();
+    let e = client.create_meeting_with(CreateMeetingRequest::new("s", vec![party("a")]).settings(settings)).await.unwrap_err();
     assert_eq!(invalid_field(&e), "max_members");
-    let e =
-        client.add_members(AddMembersRequest::new(vec![NewMember { account: String::new(), account_type: None }], "m")).await.unwrap_err();
+    let e = client
+        .add_members_with(AddMembersRequest::new(vec![NewMember { account: String::new(), account_type: None }], "m"))
+        .await
+        .unwrap_err();
     assert_eq!(invalid_field(&e), "account");
     assert_eq!(any.calls_async().await, 0);
 }
@@ -201,7 +195,7 @@ async fn json_body_without_auth_and_secret_response() {
     assert!(!format!("{req:?}").contains("s3cret"), "Debug must not show the secret");
     let op = req.clone().into_operation().unwrap();
     assert!(matches!(op.auth, conf_core::AuthMode::None) && op.sensitive_response && !op.idempotent);
-    let resp = client.login(req).await.unwrap();
+    let resp = client.login_with(req).await.unwrap();
     mock.assert_async().await;
     assert_eq!(resp.token.as_ref().unwrap().expose_secret(), "tok-123");
     assert_eq!(resp.expires, Some(1800));
@@ -233,7 +227,7 @@ async fn json_body_with_nested_objects_lists_maps_and_enums() {
     assert_eq!(op.min_level.map(|l| (l.app, l.level)), Some(("mc", 2)));
     assert_eq!(op.needs, &["deployment:public"]);
     assert!(!op.idempotent);
-    let resp = client.create_meeting(req).await.unwrap();
+    let resp = client.create_meeting_with(req).await.unwrap();
     mock.assert_async().await;
     assert_eq!(resp, json!({"meeting_id": 9}));
 }
@@ -265,7 +259,7 @@ async fn multipart_with_file_and_repeated_fields() {
     let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["file", "description", "tags[]", "tags[]"]);
     assert!(matches!(&parts[0].kind, PartKind::File { filename, .. } if filename == "notes.txt"));
-    let resp = client.upload_file(req).await.unwrap();
+    let resp = client.upload_file_with(req).await.unwrap();
     mock.assert_async().await;
     assert_eq!(resp.file_id.as_deref(), Some("77"));
     assert_eq!(FilePart::from_path("/tmp/a/photo.JPG").filename(), "photo.JPG");
@@ -288,12 +282,12 @@ async fn params_json_in_a_form() {
         NewMember { account: "a@x".into(), account_type: Some(AccountType::Moid) },
         NewMember { account: "b".into(), account_type: None },
     ];
-    client.add_members(AddMembersRequest::new(members, "m-1").notify(true)).await.unwrap();
+    client.add_members_with(AddMembersRequest::new(members, "m-1").notify(true)).await.unwrap();
     mock.assert_async().await;
 }
 
 #[tokio::test]
-async fn paged_walker_follows_start_and_count() {
+async fn paginator_follows_start_and_count() {
     let server = MockServer::start_async().await;
     let first = server
         .mock_async(|when, then| {
@@ -311,7 +305,7 @@ async fn paged_walker_follows_start_and_count() {
         })
         .await;
     let client = DemoClient::new(&server.base_url());
-    let all = client.all_list_members(ListMembersRequest::new("m").count(2)).await.unwrap();
+    let all = client.list_members().meeting_id("m").count(2).into_paginator().items().collect_all().await.unwrap();
     first.assert_async().await;
     second.assert_async().await;
     let ids: Vec<u64> = all.iter().map(|m| m.id).collect();
@@ -324,7 +318,7 @@ async fn paged_walker_follows_start_and_count() {
 }
 
 #[tokio::test]
-async fn page_number_walker_stops_at_total() {
+async fn page_number_paginator_stops_at_total() {
     let server = MockServer::start_async().await;
     let pages = [
         (1, json!({"recordings": ["a", "b"], "total_count": "5"})),
@@ -342,15 +336,21 @@ async fn page_number_walker_stops_at_total() {
         mocks.push(mock);
     }
     let client = DemoClient::new(&server.base_url());
-    let all = client.all_list_recordings(ListRecordingsRequest::new("r").prgs1page(2)).await.unwrap();
+    let mut pages = client.rooms().list_recordings().alias("r").prgs1page(2).into_paginator();
+    let mut sizes = Vec::new();
+    while let Some(page) = pages.next().await {
+        sizes.push(page.unwrap().recordings.len());
+    }
+    assert_eq!(sizes, [2, 2, 1]);
+    let all: Vec<String> = client.rooms().list_recordings().alias("r").prgs1page(2).into_paginator().items().try_collect().await.unwrap();
     assert_eq!(all, ["a", "b", "c", "d", "e"]);
     for m in &mocks {
-        assert_eq!(m.calls_async().await, 1);
+        assert_eq!(m.calls_async().await, 2, "each walk asks each page once");
     }
 }
 
 #[tokio::test]
-async fn walkers_stop_at_the_page_limit() {
+async fn paginators_stop_at_the_page_limit() {
     // A server that ignores paging: every page is full and no total ever arrives.
     let server = MockServer::start_async().await;
     let full = server
@@ -360,10 +360,19 @@ async fn walkers_stop_at_the_page_limit() {
         })
         .await;
     let client = DemoClient::new(&server.base_url());
-    let e = client.all_list_recordings(ListRecordingsRequest::new("r").prgs1page(2)).await.unwrap_err();
+    let mut items = client.rooms().list_recordings().alias("r").prgs1page(2).into_paginator().items();
+    for _ in 0..6 {
+        items.next().await.unwrap().unwrap();
+    }
+    let e = items.next().await.unwrap().unwrap_err();
     assert!(matches!(e, Error::LimitExceeded { what: "pages", limit: 3, .. }), "{e}");
     assert_eq!(full.calls_async().await, 3, "the DemoClient's limit is 3 pages");
     assert!(e.to_string().contains("pages limit of 3"), "{e}");
+    assert!(items.next().await.is_none(), "the error ends the stream");
+    // A limit set on the paginator wins over the client's.
+    let pages = client.rooms().list_recordings().alias("r").prgs1page(2).into_paginator().page_limits(PageLimits::default().max_pages(1));
+    let answers: Vec<_> = pages.collect().await;
+    assert!(answers[0].is_ok() && matches!(answers[1], Err(Error::LimitExceeded { limit: 1, .. })) && answers.len() == 2);
 }
 
 #[tokio::test]
@@ -382,9 +391,9 @@ async fn bytes_response_and_cross_module_types() {
         })
         .await;
     let client = DemoClient::new(&server.base_url());
-    let bytes = client.download_file(DownloadFileRequest::new("f1")).await.unwrap();
+    let bytes = client.download_file_with(DownloadFileRequest::new("f1")).await.unwrap();
     assert_eq!(&bytes[..], &[0u8, 159, 146, 150]);
-    let member = client.set_role(SetRoleRequest::new(5, Role::Guest, "r1")).await.unwrap();
+    let member = client.rooms().set_role().role(Role::Guest).member_id(5).alias("r1").send().await.unwrap();
     assert_eq!((member.id, member.role), (5, Some(Role::Guest)));
     file.assert_async().await;
     role.assert_async().await;
@@ -513,6 +522,7 @@ fn several_files_and_a_tolerant_reply() {
         .map(|p| match &p.kind {
             PartKind::File { filename, content_type, .. } => (p.name.as_str(), format!("{filename} {content_type}")),
             PartKind::Text(t) => (p.name.as_str(), t.clone()),
+            other => panic!("unexpected part {other:?}"),
         })
         .collect();
     assert_eq!(shape[0], ("files", "a.png image/png".to_owned()));
@@ -539,10 +549,16 @@ fn several_files_and_a_tolerant_reply() {
     assert!(reply.windows.is_none());
     assert_eq!(reply.score, Some(2.5));
     assert_eq!(reply.level, Level::High);
-    let php: UploadManyReply = serde_json::from_value(json!({"sizes": [], "window": []})).unwrap();
+    let php: UploadManyReply = serde_json::from_value(json!({"ids": [], "sizes": [], "window": {"from": null, "enabled": 0}})).unwrap();
     assert!(php.sizes.is_none() && php.window.from.is_none(), "`[]` is an empty object");
-    let missing: UploadManyReply = serde_json::from_value(json!({})).unwrap();
-    assert_eq!((missing.ids.len(), missing.level), (0, Level::Unknown(0)));
+    // Strict replies: a missing required field is an error naming it (also inside an
+    // object); `level` is marked lenient in the spec, so its absence decodes as the default.
+    let err = serde_json::from_value::<UploadManyReply>(json!({"window": {"from": 1, "enabled": true}})).unwrap_err();
+    assert!(err.to_string().contains("missing field `ids`"), "{err}");
+    let err = serde_json::from_value::<UploadManyReply>(json!({"ids": [], "window": {"enabled": true}})).unwrap_err();
+    assert!(err.to_string().contains("missing field `from`"), "{err}");
+    let missing: UploadManyReply = serde_json::from_value(json!({"ids": [], "window": {"from": 1, "enabled": true}})).unwrap();
+    assert_eq!(missing.level, Level::Unknown(0));
     let back = serde_json::to_value(&reply).unwrap();
     assert_eq!(back["when"], json!([1_700_000_000]));
     assert_eq!(back["window"]["enabled"], json!("true"));
@@ -564,4 +580,189 @@ async fn head_without_auth_and_fixed_headers() {
     let raw = client.inner.execute(op).await.unwrap();
     assert_eq!(raw.status, 200);
     mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn fluent_builder_sends_and_checks_required_fields_first() {
+    let server = MockServer::start_async().await;
+    let booked = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/bookings").body("room=r1&title=weekly&seats=8&from=1&to=2&owner=ann&note=%E5%91%A8%E4%BC%9A");
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    let client = DemoClient::new(&server.base_url());
+    client.book_room().room("r1").title("weekly").seats(8).from(1).to(2).owner("ann").note("周会").send().await.unwrap();
+    booked.assert_async().await;
+
+    // A missing required field names the field; nothing is sent.
+    let e = client.book_room().room("r1").title("weekly").seats(8).from(1).to(2).send().await.unwrap_err();
+    assert_eq!(invalid_field(&e), "owner");
+    assert!(e.to_string().contains("`.owner(..)`"), "{e}");
+    // Validation rules still apply at send.
+    let e = client.book_room().room("r1").title("far too long").seats(8).from(1).to(2).owner("ann").send().await.unwrap_err();
+    assert_eq!(invalid_field(&e), "title");
+    assert_eq!(booked.calls_async().await, 1, "invalid input never reaches the server");
+
+    // The same request as a value: built, changed, sent with `_with`.
+    let mut req = BookRoomRequest::builder().room("r1").title("weekly").seats(8).from(1).to(2).owner("ann").build().unwrap();
+    req.note = Some("周会".into());
+    client.book_room_with(req).await.unwrap();
+    assert_eq!(booked.calls_async().await, 2);
+    let e = BookRoomRequest::builder().room("r1").build().unwrap_err();
+    assert_eq!(invalid_field(&e), "title", "the first missing field in declaration order");
+}
+
+#[tokio::test]
+async fn paginator_walks_a_thousand_items_lazily() {
+    let server = MockServer::start_async().await;
+    let mut mocks = Vec::new();
+    for page in 0..10u64 {
+        let start = page * 100;
+        let members: Vec<_> = (start..start + 100).map(|id| json!({"id": id})).collect();
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(GET).path("/meetings/big/members").query_param("start", start.to_string()).query_param("count", "100");
+                then.status(200).json_body(json!({"members": members, "total": 1000}));
+            })
+            .await;
+        mocks.push(mock);
+    }
+    let client = DemoClient::new(&server.base_url());
+    let limits = PageLimits::default().max_pages(10);
+    // Lazily: 150 items need two pages, and nothing is asked before the first poll.
+    let items = client.list_members().meeting_id("big").into_paginator().page_limits(limits).items();
+    assert_eq!(items.pages_requested(), 0);
+    let first: Vec<u64> = items.take(150).map(|m| m.unwrap().id).collect().await;
+    assert_eq!(first, (0..150).collect::<Vec<_>>());
+    assert_eq!((mocks[0].calls_async().await, mocks[1].calls_async().await, mocks[2].calls_async().await), (1, 1, 0));
+    // The whole listing: ten pages, stopping at `total` without asking an eleventh.
+    let mut items = client.list_members().meeting_id("big").into_paginator().page_limits(limits).items();
+    let mut n = 0u64;
+    while let Some(m) = items.next().await {
+        assert_eq!(m.unwrap().id, n);
+        n += 1;
+    }
+    assert_eq!((n, items.pages_requested()), (1000, 10));
+    // A paginator of a request missing a required field: that error, then the end.
+    let mut broken = client.list_members().into_paginator();
+    assert_eq!(invalid_field(&broken.next().await.unwrap().unwrap_err()), "meeting_id");
+    assert!(broken.next().await.is_none());
+    assert_eq!(broken.pages_requested(), 0, "nothing was sent");
+    // With a limit below the listing's length, the walk stops there with an error.
+    let all = client.list_members().meeting_id("big").into_paginator().page_limits(limits.max_pages(4)).items().collect_all().await;
+    assert!(matches!(all, Err(Error::LimitExceeded { what: "pages", limit: 4, .. })), "{all:?}");
+}
+
+#[tokio::test]
+async fn grouped_calls_share_the_client() {
+    let server = MockServer::start_async().await;
+    let role = server
+        .mock_async(|when, then| {
+            when.method(PUT).path("/rooms/r1/members/5/role");
+            then.status(200).json_body(json!({"id": 5, "role": "chair"}));
+        })
+        .await;
+    let client = DemoClient::new(&server.base_url());
+    // A cheap copyable handle; its paginators use the client's page limits (see
+    // `paginators_stop_at_the_page_limit`).
+    let rooms = client.rooms();
+    assert_eq!(conf_core::ClientHandle::page_limits(&rooms).max_pages, 3);
+    let copy = rooms;
+    let member = copy.set_role_with(SetRoleRequest::new(5, Role::Chair, "r1")).await.unwrap();
+    assert_eq!(member.role, Some(Role::Chair));
+    role.assert_async().await;
+    assert_eq!(format!("{rooms:?}"), "RoomsApi { .. }");
+}
+
+// ---------- generator v2 spec features (spec/meetings.toml) ----------
+
+/// The `params` JSON of a `params_json` form body.
+fn params_of(op: &Operation) -> serde_json::Value {
+    let Body::Form(form) = &op.body else { panic!("not a form: {:?}", op.body) };
+    let (_, params) = form.iter().find(|(k, _)| k == "params").expect("params field");
+    serde_json::from_str(params).unwrap()
+}
+
+#[test]
+fn shared_group_flags_times_and_opaque_names_on_the_wire() {
+    let start: conf_core::DateTime = "2026-03-01T09:30:00+08:00".parse().unwrap();
+    let op = OpenMeetingRequest::builder()
+        .name("周会")
+        .encrypted_type(Encryption::Off)
+        .mute(true)
+        .share_on_speaking(false)
+        .start_time(start.clone())
+        .max_join_mt(32)
+        .build()
+        .unwrap()
+        .into_operation()
+        .unwrap();
+    // 0/1 flags are numbers, the time is the vendor's exact text, `share_on_speaking` goes
+    // out under its wire name, and an unencrypted meeting sends no key at all.
+    assert_eq!(
+        params_of(&op),
+        json!({"name": "周会", "mute": 1, "encrypted_type": 0, "start_time": "2026-03-01T09:30:00+08:00", "doubleflow": 0, "max_join_mt": 32})
+    );
+    // The group's fields are in the other request too; its explicit `name` replaced the group's.
+    let change = ChangeMeetingRequest::builder().meeting_id("m1").encrypted_type(Encryption::Off).build().unwrap();
+    assert!(change.name.is_none() && change.mute.is_none());
+    assert_eq!(params_of(&change.into_operation().unwrap()), json!({"encrypted_type": 0}));
+}
+
+#[test]
+fn conditional_requirement_lengths_sets_and_ranges_are_checked_before_sending() {
+    let base = || OpenMeetingRequest::builder().name("weekly").encrypted_type(Encryption::Aes);
+    // Encrypted without a key: required only because of `encrypted_type`.
+    let e = base().build().unwrap().into_operation().unwrap_err();
+    assert_eq!(invalid_field(&e), "encrypted_key", "{e}");
+    assert!(e.to_string().contains("`encrypted_type` is not 0"), "{e}");
+    assert!(base().encrypted_key("k_1.2").build().unwrap().into_operation().is_ok());
+    // Key characters: the message says where, never which (it is a secret).
+    let e = base().encrypted_key("pa$$word").build().unwrap().into_operation().unwrap_err();
+    assert_eq!(invalid_field(&e), "encrypted_key");
+    assert!(!e.to_string().contains('$'), "{e}");
+    // Name: 12 bytes is the limit (4 CJK characters are 12 bytes, 5 are 15).
+    let named = |n: &str| OpenMeetingRequest::builder().name(n).encrypted_type(Encryption::Off).build().unwrap().into_operation();
+    assert!(named("周会周会").is_ok());
+    assert_eq!(invalid_field(&named("周会周会周").unwrap_err()), "name");
+    assert_eq!(invalid_field(&named("a%b").unwrap_err()), "name");
+    assert_eq!(invalid_field(&named("_ab").unwrap_err()), "name");
+    assert_eq!(invalid_field(&named("ab@").unwrap_err()), "name");
+    // Ranges and enumerated sizes.
+    let off = || OpenMeetingRequest::builder().name("n").encrypted_type(Encryption::Off);
+    assert_eq!(invalid_field(&off().max_join_mt(10).build().unwrap().into_operation().unwrap_err()), "max_join_mt");
+    assert_eq!(invalid_field(&off().duration(-5).build().unwrap().into_operation().unwrap_err()), "duration");
+    assert!(off().max_join_mt(192).duration(0).build().unwrap().into_operation().is_ok());
+}
+
+#[test]
+fn strict_replies_name_the_missing_field_and_lenient_ones_say_why() {
+    let info: MeetingInfo =
+        serde_json::from_value(json!({"meeting_id": "m1", "start_time": "2026-03-01T09:30:00+08:00", "mute": 1})).unwrap();
+    assert!(info.mute && info.machine_room.is_empty(), "`machine_room` is lenient: missing is the default");
+    assert_eq!(info.start_time.as_ref().map(conf_core::DateTime::unix_seconds), Some(1_772_328_600));
+    // The time goes back out exactly as it came, the flag as the vendor's number.
+    let back = serde_json::to_value(&info).unwrap();
+    assert_eq!((back["start_time"].clone(), back["mute"].clone()), (json!("2026-03-01T09:30:00+08:00"), json!(1)));
+    for missing in ["meeting_id", "start_time", "mute"] {
+        let mut reply = json!({"meeting_id": "m1", "start_time": "2026-03-01T09:30:00+08:00", "mute": 0});
+        reply.as_object_mut().unwrap().remove(missing);
+        let err = serde_json::from_value::<MeetingInfo>(reply).unwrap_err();
+        assert!(err.to_string().contains(&format!("missing field `{missing}`")), "{err}");
+    }
+    let bad = serde_json::from_value::<MeetingInfo>(json!({"meeting_id": "m", "start_time": "yesterday", "mute": 0})).unwrap_err();
+    assert!(bad.to_string().contains("yesterday"), "{bad}");
+}
+
+#[test]
+fn error_codes_are_one_table() {
+    // Every listed code maps to its variant and back, with its row's messages.
+    for (code, variant) in [("4007", ErrorCode::MeetingNotFound), ("20003", ErrorCode::McuBusy)] {
+        assert_eq!(ErrorCode::from_code(code), variant);
+        assert_eq!(variant.code(), code);
+    }
+    assert_eq!(RoomErrorCode::from_code("10001").scope(), Some("room"), "the first listed row of a code wins");
+    assert_eq!(RoomErrorCode::from_scoped_code("recorder", "-2"), RoomErrorCode::Neg2, "falls back to the code alone");
+    assert_eq!(RoomErrorCode::Unknown("x".into()).scope(), None);
 }

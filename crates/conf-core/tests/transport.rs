@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use common::{Scripted, Step, closed_port};
-use conf_core::auth::{AuthState, Rejection};
+use conf_core::auth::Rejection;
 use conf_core::{
     AttemptOutcome, AttemptParts, Authenticator, Body, Client, ClientConfig, CredentialCache, EndpointResolver, Error, ExposeSecret,
     Loaded, Negotiator, Operation, RetryPolicy, SecretString, TimeoutKind,
 };
+use conf_core::{AuthScheme, Identity, IdentityResolver, Signer};
 use futures_util::future::BoxFuture;
 use http::Method;
 
@@ -216,24 +217,29 @@ impl TokenAuth {
     }
 }
 
-impl Authenticator for TokenAuth {
-    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
-        Box::pin(async move {
-            let c = self.cache.get().await?;
-            Ok(AuthState::new(c.generation, c.value))
-        })
+impl IdentityResolver for TokenAuth {
+    type Credential = SecretString;
+    fn resolve(&self) -> BoxFuture<'_, Result<Identity<SecretString>, Error>> {
+        Box::pin(async move { Ok(self.cache.get().await?.into()) })
     }
-    fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
-        let tok = state.get::<SecretString>().expect("token");
-        request.set_secret_header("authorization", &format!("Bearer {}", tok.expose_secret()))
-    }
-    fn classify(&self, error: &Error, state: &AuthState) -> Option<Rejection> {
-        (error.http_status() == Some(401)).then(|| Rejection::of(state))
+    fn classify(&self, error: &Error, identity: &Identity<SecretString>) -> Option<Rejection> {
+        (error.http_status() == Some(401)).then(|| Rejection::of(identity))
     }
     fn invalidate(&self, rejection: Rejection) {
         self.rejections.lock().unwrap().push(rejection);
         self.cache.invalidate(rejection.generation());
     }
+}
+
+impl Signer<SecretString> for TokenAuth {
+    fn sign(&self, identity: &Identity<SecretString>, request: &mut AttemptParts) -> Result<(), Error> {
+        request.set_secret_header("authorization", &format!("Bearer {}", identity.credential().expose_secret()))
+    }
+}
+
+/// The transport's view of a [`TokenAuth`].
+fn scheme(auth: &Arc<TokenAuth>) -> Arc<dyn Authenticator> {
+    AuthScheme::new(auth.clone(), auth.clone()).into_dyn()
 }
 
 /// Tokens are `t1`, `t2`, ...; only the newest is accepted by `/r`.
@@ -256,7 +262,7 @@ async fn token_server(token_delay: Duration) -> (Scripted, Arc<AtomicU32>) {
 async fn hundred_concurrent_callers_cause_exactly_one_token_request() {
     let (srv, _) = token_server(Duration::from_millis(150)).await;
     let plain = Client::builder(config(&srv.url())).build().unwrap();
-    let client = Client::builder(config(&srv.url())).authenticator(TokenAuth::new(plain)).build().unwrap();
+    let client = Client::builder(config(&srv.url())).authenticator(scheme(&TokenAuth::new(plain))).build().unwrap();
     let calls = (0..100).map(|_| client.execute(get("/r")));
     let results = futures_util::future::join_all(calls).await;
     assert!(results.iter().all(Result::is_ok), "{:?}", results.iter().find(|r| r.is_err()));
@@ -269,7 +275,7 @@ async fn rejected_credential_is_renewed_once_and_the_call_replayed() {
     let (srv, issued) = token_server(Duration::ZERO).await;
     let plain = Client::builder(config(&srv.url())).build().unwrap();
     let auth = TokenAuth::new(plain);
-    let client = Client::builder(config(&srv.url())).authenticator(auth.clone()).build().unwrap();
+    let client = Client::builder(config(&srv.url())).authenticator(scheme(&auth)).build().unwrap();
     client.execute(get("/r")).await.unwrap();
     // The server rotates its token behind our back: the next call is rejected once, renewed, replayed.
     issued.fetch_add(1, Ordering::SeqCst);
@@ -290,7 +296,7 @@ async fn failed_refresh_reaches_every_waiter() {
     })
     .await;
     let plain = Client::builder(config(&srv.url())).build().unwrap();
-    let client = Client::builder(config(&srv.url())).authenticator(TokenAuth::new(plain)).build().unwrap();
+    let client = Client::builder(config(&srv.url())).authenticator(scheme(&TokenAuth::new(plain))).build().unwrap();
     let results = futures_util::future::join_all((0..10).map(|_| client.execute(get("/r")))).await;
     assert!(results.iter().all(|r| r.as_ref().err().and_then(Error::http_status) == Some(403)));
     assert_eq!(srv.hits("/token"), 1);
@@ -396,7 +402,7 @@ struct StampLayer;
 impl tower::Layer<conf_core::layers::AttemptService> for StampLayer {
     type Service = conf_core::layers::AttemptService;
     fn layer(&self, inner: conf_core::layers::AttemptService) -> Self::Service {
-        conf_core::layers::AttemptService::new(tower::util::MapRequest::new(inner, |mut req: reqwest::Request| {
+        conf_core::layers::AttemptService::new(tower::util::MapRequest::new(inner, |mut req: conf_core::AttemptRequest| {
             req.headers_mut().insert("x-stamp", http::HeaderValue::from_static("yes"));
             req
         }))
@@ -487,7 +493,10 @@ async fn no_secret_in_debug_errors_or_logs() {
         CredentialCache::new(Duration::ZERO, Duration::ZERO, |_| async { Err(Error::other("unused")) });
     cache.set(SecretString::from(SECRET.to_string()), None);
     assert!(!format!("{cache:?}").contains(SECRET));
-    let state = AuthState::new(1, cache.peek().unwrap().value);
+    let identity = Identity::from(cache.peek().unwrap());
+    assert!(!format!("{identity:?}").contains(SECRET));
+    let auth = Arc::new(TokenAuth { cache: cache.clone(), rejections: std::sync::Mutex::default() });
+    let state = scheme(&auth).prepare().await.unwrap();
     assert!(!format!("{state:?}").contains(SECRET));
 }
 

@@ -39,12 +39,17 @@
 //! retry policy, secret types and one [`Error`] type whose [`Error::is_retryable`] says
 //! whether trying again can help.
 //!
+//! Every vendor client (and moyun's app groups, vmr's sessions) is a [`ClientHandle`]: with
+//! it in scope, `client.send(request)` sends any typed request, including a hand-built
+//! operation wrapped by the vendor's `custom(op)`. [`Hook`]s added with `.hook(..)` on a
+//! vendor builder run at the pipeline's named points of every call.
+//!
 //! The live streams (vmr events, moyun push) are `futures` streams; [`StreamExt`] (from
 //! `futures-util`) is re-exported here and from each stream module, so consuming them needs
 //! no extra dependency: `use conf_sdk::StreamExt;` brings `.next()` and the other adapters.
 
 pub use conf_core;
-pub use conf_core::{ClientConfig, Error, ExposeSecret, Result, RetryPolicy, SecretString};
+pub use conf_core::{ClientConfig, ClientHandle, Error, ExposeSecret, Hook, Result, RetryPolicy, SecretString};
 
 /// The `futures-util` extension trait that consumes the SDK's live streams (`.next()`,
 /// `.take(n)`, ...), re-exported so that no `futures-util` dependency is needed (it is the same
@@ -56,8 +61,11 @@ pub use conf_core::{ClientConfig, Error, ExposeSecret, Result, RetryPolicy, Secr
 /// use conf_sdk::StreamExt;
 ///
 /// let mut events = session.events();
-/// while let Some(event) = events.next().await {
-///     println!("{}", event.name());
+/// // Items: `Connected`, `Reconnecting { reason, .. }`, `Event(..)`, or the final error.
+/// while let Some(Ok(item)) = events.next().await {
+///     if let conf_sdk::vmr::events::StreamItem::Event(event) = item {
+///         println!("{}", event.name());
+///     }
 /// }
 /// # }
 /// ```
@@ -82,6 +90,10 @@ pub use ytx_telemeeting as ytx;
 /// 声网灵隼 Agora Link (crate `lingsun-rest`).
 #[cfg(feature = "lingsun")]
 pub use lingsun_rest as lingsun;
+
+/// Fleet mode: credentials and sessions shared across processes on Redis (conf-redis; see `docs/fleet.md`).
+#[cfg(feature = "redis")]
+pub use conf_redis as redis;
 
 /// The README's code blocks, compiled as doctests so the front page cannot rot.
 #[cfg(all(doctest, feature = "ytx"))]

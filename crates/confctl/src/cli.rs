@@ -97,6 +97,26 @@ pub struct SandboxArgs {
     /// Address of the first emulator; the others take the following ports (default: ephemeral ports).
     #[arg(long, value_name = "127.0.0.1:PORT")]
     pub bind: Option<std::net::SocketAddr>,
+    /// Set a moyun app's API level (apps: system, mc, vc, nms, amc, vrs), e.g. `vc=0`: clients then
+    /// refuse that app's calls as unsupported, and calls sent anyway answer 404. Repeatable.
+    #[arg(long = "moyun-api-level", value_name = "APP=LEVEL", value_parser = crate::sandbox::parse_api_level)]
+    pub moyun_api_level: Vec<(String, u32)>,
+}
+
+// ---------------------------------------------------------------- fleet mode
+
+/// `--credential-store` / `--credential-key`, on every vendor command.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// Share credentials and sessions with every other process using this Redis
+    /// (`redis://[:password@]host:port[/db]`); see docs/fleet.md. ytx and webapi hold no
+    /// session: for them the store is checked and left unused.
+    #[arg(long = "credential-store", env = "CONFCTL_CREDENTIAL_STORE", value_name = "redis://HOST:PORT", hide_env_values = true)]
+    pub credential_store: Option<String>,
+    /// The fleet's AES-256 key for credentials at rest (64 hex digits or base64 of 32
+    /// bytes; required with --credential-store).
+    #[arg(long = "credential-key", env = "CONFCTL_CREDENTIAL_KEY", hide_env_values = true)]
+    pub credential_key: Option<String>,
 }
 
 // ---------------------------------------------------------------- webapi
@@ -104,6 +124,9 @@ pub struct SandboxArgs {
 /// `confctl webapi`.
 #[derive(Debug, Args)]
 pub struct WebapiArgs {
+    /// Fleet mode: share credentials and sessions with other processes.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// WebAPI server base URL (e.g. `https://xx.com`).
     #[arg(long, env = "CONFCTL_WEBAPI_BASE_URL")]
     pub base_url: Option<String>,
@@ -208,6 +231,9 @@ pub struct MeetingDeleteArgs {
 /// `confctl ytx`.
 #[derive(Debug, Args)]
 pub struct YtxArgs {
+    /// Fleet mode: share credentials and sessions with other processes.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// API base URL (`http://api.ytx.net`, `http://sandbox.ytx.net`, or any).
     #[arg(long, env = "CONFCTL_YTX_BASE_URL")]
     pub base_url: String,
@@ -250,6 +276,9 @@ pub enum YtxCommand {
 /// `confctl moyun`.
 #[derive(Debug, Args)]
 pub struct MoyunArgs {
+    /// Fleet mode: share credentials and sessions with other processes.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Platform base URL.
     #[arg(long, env = "CONFCTL_MOYUN_BASE_URL")]
     pub base_url: String,
@@ -337,6 +366,9 @@ pub enum Deployment {
 /// `confctl vmr`.
 #[derive(Debug, Args)]
 pub struct VmrArgs {
+    /// Fleet mode: share credentials and sessions with other processes.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Meeting node base URL (the `mcuHost` base), e.g. `https://mcu.example.com`.
     #[arg(long, env = "CONFCTL_VMR_BASE_URL", conflicts_with = "api_server")]
     pub base_url: Option<String>,
@@ -423,6 +455,9 @@ pub enum Region {
 /// `confctl lingsun`.
 #[derive(Debug, Args)]
 pub struct LingsunArgs {
+    /// Fleet mode: share credentials and sessions with other processes.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     /// Base URL; repeat to replace the built-in domain list with an ordered failover list.
     #[arg(long = "base-url", env = "CONFCTL_LINGSUN_BASE_URL", value_delimiter = ',')]
     pub base_url: Vec<String>,

@@ -131,15 +131,16 @@ impl Sandbox {
             .config(loopback(&self.moyun.1.base_url())?)
             .heartbeat_interval(None)
             .build()?;
-        let conf_id =
-            moyun.mc_create_conf(moyun_api::McCreateConfRequest::instant("Sandbox demo conference")).await?.conf_id.unwrap_or_default();
+        let conf_id = moyun.mc().create_conf().instant().name("Sandbox demo conference").send().await?.conf_id.unwrap_or_default();
 
         let y = YtxEmuConfig::default();
         let ytx = ytx_telemeeting::YtxClient::builder(y.account_sid.clone(), secret(y.auth_token.clone()), y.app_id.clone())
             .config(ClientConfig::parse(&self.ytx.1.base_url())?.proxy_from_env(false))
             .build()?;
-        let meid =
-            ytx.create_meeting(ytx_telemeeting::CreateMeetingRequest::new("13100001314").meeting_name("Sandbox demo meeting")).await?.meid;
+        let meid = ytx
+            .create_meeting_with(ytx_telemeeting::CreateMeetingRequest::new("13100001314").meeting_name("Sandbox demo meeting"))
+            .await?
+            .meid;
         self.demo = json!({
             "vmr_participants": [{ "uuid": alice, "display_name": "Alice" }, { "uuid": bob, "display_name": "Bob" }],
             "moyun_conf_id": conf_id,
@@ -200,6 +201,20 @@ pub fn loopback(base_url: &str) -> Result<ClientConfig, Error> {
         .retry(conf_core::RetryPolicy::default().initial_backoff(Duration::from_millis(10)).max_backoff(Duration::from_millis(50))))
 }
 
+/// The apps of the moyun platform, each with its own API level.
+pub const MOYUN_APPS: [&str; 6] = ["system", "mc", "vc", "nms", "amc", "vrs"];
+
+/// Parse `--moyun-api-level APP=LEVEL`.
+pub fn parse_api_level(s: &str) -> Result<(String, u32), String> {
+    let (app, level) = s.split_once('=').ok_or_else(|| format!("expected APP=LEVEL (e.g. mc=0), got `{s}`"))?;
+    let app = app.trim();
+    if !MOYUN_APPS.contains(&app) {
+        return Err(format!("unknown moyun app `{app}` (one of {})", MOYUN_APPS.join(", ")));
+    }
+    let level = level.trim().parse::<u32>().map_err(|e| format!("level `{}` is not a non-negative integer: {e}", level.trim()))?;
+    Ok((app.to_string(), level))
+}
+
 /// `confctl sandbox`: serve until Ctrl-C.
 pub async fn run(args: SandboxArgs, out: Output) -> Result<u8, Error> {
     if let Some(a) = args.bind {
@@ -214,18 +229,27 @@ pub async fn run(args: SandboxArgs, out: Output) -> Result<u8, Error> {
         .await
         .map_err(|e| Error::invalid_input("--bind", format!("cannot listen: {e}")))?;
     sandbox.seed().await?;
-    let d = sandbox.describe();
+    // After the seed: the demo conference is created at the default level.
+    for (app, level) in &args.moyun_api_level {
+        sandbox.moyun.0.set_level(app, *level);
+    }
+    let mut d = sandbox.describe();
+    if !args.moyun_api_level.is_empty() {
+        let levels: serde_json::Map<String, Value> = args.moyun_api_level.iter().map(|(a, l)| (a.clone(), json!(l))).collect();
+        d["moyun"]["api_levels"] = Value::Object(levels);
+    }
     let mut table = Table::new(["vendor", "base_url", "demo credentials and objects"]);
     table.row([
         "moyun",
         d["moyun"]["base_url"].as_str().unwrap_or(""),
         &format!(
-            "--app-key {} --app-secret {} --username {} --password {}; conference {}",
+            "--app-key {} --app-secret {} --username {} --password {}; conference {}{}",
             s(&d["moyun"]["app_key"]),
             s(&d["moyun"]["app_secret"]),
             s(&d["moyun"]["username"]),
             s(&d["moyun"]["password"]),
-            s(&d["moyun"]["conf_id"])
+            s(&d["moyun"]["conf_id"]),
+            levels_note(&args.moyun_api_level)
         ),
     ]);
     let parts: Vec<String> = d["vmr"]["participants"]
@@ -291,6 +315,15 @@ pub async fn run(args: SandboxArgs, out: Output) -> Result<u8, Error> {
     // Connections of clients that never close their streams must not hold the exit.
     let _ = tokio::time::timeout(Duration::from_secs(2), sandbox.shutdown()).await;
     Ok(exit::OK)
+}
+
+/// `; API level vc=0` when levels were set, else nothing (the default output is unchanged).
+fn levels_note(levels: &[(String, u32)]) -> String {
+    if levels.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = levels.iter().map(|(a, l)| format!("{a}={l}")).collect();
+    format!("; API level {}", list.join(" "))
 }
 
 fn s(v: &Value) -> String {

@@ -48,23 +48,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let client = builder.build()?;
 
-    let packages = client.get_all_packages(GetAllPackagesRequest::new()).await?.data.unwrap_or_default();
+    let packages = client.get_all_packages_with(GetAllPackagesRequest::new()).await?.data.unwrap_or_default();
     for p in &packages {
         println!("package {:?}: {} ({})", p.id, p.package_name.as_deref().unwrap_or(""), p.life_cycle.as_deref().unwrap_or(""));
     }
     if let Some(id) = packages.first().and_then(|p| p.id) {
-        let p = client.get_package(GetPackageRequest::new(id)).await?.data.unwrap_or_default();
+        let p = client.get_package_with(GetPackageRequest::new(id)).await?.data.unwrap_or_default();
         println!("package {id} is in bucket {:?}", p.bucket);
     }
 
     if let Some(project) = project {
         let account = format!("conf-sdk-example-{}", std::process::id());
-        let reg =
-            client.register_third_party(RegisterThirdPartyRequest::new(project.clone(), account.clone())).await?.data.unwrap_or_default();
+        let reg = client
+            .register_third_party_with(RegisterThirdPartyRequest::new(project.clone(), account.clone()))
+            .await?
+            .data
+            .unwrap_or_default();
         let token = reg.token.ok_or("no token in the registration reply")?;
         println!("registered {account} as user {:?}", reg.user_id);
         let login = client
-            .login_third_party(LoginThirdPartyRequest::new(client_id, client_secret, project.clone(), account.clone(), token.clone()))
+            .login_third_party_with(LoginThirdPartyRequest::new(client_id, client_secret, project.clone(), account.clone(), token.clone()))
             .await?
             .data
             .unwrap_or_default();
@@ -76,7 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ls.expires_in,
             login.gy_token.and_then(|g| g.region)
         );
-        client.remove_third_party(RemoveThirdPartyRequest::new(project, account.clone(), token)).await?;
+        client.remove_third_party_with(RemoveThirdPartyRequest::new(project, account.clone(), token)).await?;
         println!("removed {account}");
     }
     Ok(())

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use conf_core::{AttemptLayer, Body, CallLayer, Client, ClientConfig, EnvVars, Error, Operation, RetryPolicy, SecretString, UserLayers};
-use serde::de::DeserializeOwned;
+use conf_core::{AttemptLayer, CallLayer, Client, ClientConfig, EnvVars, Error, RetryPolicy, SecretString, UserLayers};
 use serde_json::{Value, json};
 
 use crate::domains::{Area, Hosts};
@@ -14,6 +13,7 @@ use crate::oauth::{Grant, LingsunAuth, OAuthConfig};
 
 /// The region segment of every path (`/agoralink/cn/...`, `/agoralink/na/...`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Region {
     /// Mainland China (`cn`).
     Cn,
@@ -120,6 +120,14 @@ impl LingsunClientBuilder {
         self
     }
 
+    /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
+    /// hook point (modify the operation, before signing, classify, before and after
+    /// deserialization) of every call.
+    pub fn hook(mut self, hook: impl conf_core::Hook) -> Self {
+        self.layers.push_hook(std::sync::Arc::new(hook));
+        self
+    }
+
     /// The region segment (default `cn`).
     pub fn region(mut self, region: Region) -> Self {
         self.region = region;
@@ -159,6 +167,14 @@ impl LingsunClientBuilder {
         self
     }
 
+    /// Fleet mode: share the OAuth token with every other process using the same
+    /// store (e.g. `conf_redis::RedisStore::shared()`): one of them requests or
+    /// renews it, the others use it. See `docs/fleet.md`.
+    pub fn credential_store(mut self, store: conf_core::store::SharedStore) -> Self {
+        self.oauth.store = Some(store);
+        self
+    }
+
     /// Build the client; an empty credential or a bad URL is [`Error::InvalidInput`].
     pub fn build(self) -> Result<LingsunClient, Error> {
         use conf_core::ExposeSecret;
@@ -177,14 +193,18 @@ impl LingsunClientBuilder {
         let default_base = hosts.as_ref().map(|h| h.primary.to_string());
         let config = conf_core::vendor_builder::base_config(self.base_url.as_deref(), self.config, default_base.as_deref(), defaults)?;
         let hosts = hosts.unwrap_or_else(|| Hosts::single(config.base_url.clone()));
-        let http = config.build_http()?;
         let resolver = Arc::new(FailoverResolver::with_memory(hosts, self.host_memory));
         let prefix = format!("/agoralink/{}", self.region.segment());
-        let token_builder = Client::builder(config.clone()).http_client(http.clone()).envelope(LingsunEnvelope).resolver(resolver.clone());
+        let token_builder = Client::builder(config.clone()).envelope(LingsunEnvelope).resolver(resolver.clone());
         let token_client = self.layers.apply(token_builder).build()?;
-        let auth = Arc::new(LingsunAuth::new(token_client, prefix, self.oauth));
-        let builder =
-            Client::builder(config).http_client(http).envelope(LingsunEnvelope).resolver(resolver.clone()).authenticator(auth.clone());
+        // The token client and the main client share one connection pool.
+        let builder = Client::builder(config.clone()).share_connections(&token_client);
+        let auth = Arc::new(LingsunAuth::new(token_client, prefix, self.oauth, config.base_url.as_str()));
+        let builder = builder
+            .envelope(LingsunEnvelope)
+            .resolver(resolver.clone())
+            .authenticator(conf_core::AuthScheme::new(auth.clone(), crate::oauth::BearerSigner).into_dyn())
+            .hook(Arc::new(crate::pipeline::RegionPaths::new(self.region)));
         let inner = self.layers.apply(builder).build()?;
         Ok(LingsunClient { inner, auth, resolver, region: self.region })
     }
@@ -271,32 +291,6 @@ impl LingsunClient {
     /// The region.
     pub fn region(&self) -> Region {
         self.region
-    }
-
-    /// Run one operation: put `/agoralink/{region}` in front of the path, add the
-    /// `header { traceId, timestamp }` the cloud-recorder calls carry, send, and decode
-    /// the whole reply.
-    pub async fn call<T: DeserializeOwned>(&self, mut op: Operation) -> Result<T, Error> {
-        op.path = format!("/agoralink/{}{}", self.region.segment(), op.path);
-        if op.path_template.contains("/cloud-recorder/") {
-            let mut body = match &op.body {
-                Body::Json { bytes, .. } => match serde_json::from_slice::<Value>(bytes) {
-                    Ok(Value::Object(m)) => m,
-                    _ => return Err(Error::invalid_input("body", "a lingsun body must be a JSON object")),
-                },
-                Body::Empty => serde_json::Map::new(),
-                _ => return Err(Error::invalid_input("body", "a lingsun body must be JSON")),
-            };
-            body.insert("header".into(), request_header());
-            let bytes = serde_json::to_vec(&body).map_err(|e| Error::invalid_input("body", e.to_string()))?;
-            op.body = Body::Json { bytes: bytes.into(), content_type: None };
-        } else if matches!(op.body, Body::Empty) {
-            op.body = Body::Json { bytes: bytes::Bytes::from_static(b"{}"), content_type: None };
-        }
-        let sensitive = op.sensitive_response;
-        let info = op.info(1);
-        let raw = self.inner.execute(op).await?;
-        conf_core::envelope::decode_json(&info, &raw.body, sensitive)
     }
 }
 

@@ -11,6 +11,7 @@ use url::Url;
 
 /// Where the caller's business server is (decides the primary domain).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Area {
     /// The server's DNS is in mainland China: primary `api.sd-rtn.com`.
     ChinaMainland,
@@ -20,6 +21,7 @@ pub enum Area {
 
 /// A primary domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PrimaryDomain {
     /// `sd-rtn.com` (`api.sd-rtn.com`).
     SdRtn,
@@ -60,6 +62,7 @@ impl PrimaryDomain {
 
 /// One row of the domain table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RegionInfo {
     /// Region id, the host prefix without `api-` (`eu-central-1`).
     pub id: &'static str,
@@ -98,6 +101,7 @@ pub fn region(id: &str) -> Option<&'static RegionInfo> {
 /// The hosts one client tries, in the document's order. Replace them for private
 /// routing or tests ([`Hosts::custom`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Hosts {
     /// Primary base URL (tried first, and once more).
     pub primary: Url,

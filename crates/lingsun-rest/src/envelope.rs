@@ -65,7 +65,7 @@ mod tests {
     use super::*;
 
     fn resp(status: u16, body: &str) -> RawResponse {
-        RawResponse { status: http::StatusCode::from_u16(status).unwrap(), headers: http::HeaderMap::new(), body: body.to_string().into() }
+        RawResponse::from_body(http::StatusCode::from_u16(status).unwrap(), body.to_string())
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! # async fn demo() -> Result<(), conf_core::Error> {
 //! use lingsun_rest::{Grant, LingsunClient};
 //! let client = LingsunClient::builder("CLIENT_ID", "CLIENT_SECRET", Grant::ClientCredentials).build()?;
-//! let packages = client.get_all_packages(lingsun_rest::GetAllPackagesRequest::new()).await?;
+//! let packages = client.get_all_packages_with(lingsun_rest::GetAllPackagesRequest::new()).await?;
 //! println!("{} packages", packages.data.unwrap_or_default().len());
 //! # Ok(()) }
 //! ```
@@ -28,6 +28,7 @@ mod envelope;
 pub mod failover;
 pub mod generated;
 pub mod oauth;
+mod pipeline;
 mod types;
 
 pub use client::{LingsunClient, LingsunClientBuilder, Region, default_config, default_retry, env, request_header};
@@ -35,4 +36,5 @@ pub use domains::{Area, Hosts, PrimaryDomain, REGIONS, RegionInfo};
 pub use envelope::LingsunEnvelope;
 pub use failover::{FailoverResolver, HOST_MEMORY};
 pub use generated::*;
-pub use oauth::{AccessToken, Grant, LingsunAuth, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
+pub use oauth::{AccessToken, BearerSigner, Grant, LingsunAuth, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
+pub use pipeline::custom;

@@ -1,4 +1,4 @@
-//! OAuth: the 声网灵隼 token, cached and refreshed single-flight, as a conf-core [`Authenticator`].
+//! OAuth: the 声网灵隼 token, cached and refreshed single-flight: a conf-core identity resolver ([`LingsunAuth`]) and its [`BearerSigner`].
 //!
 //! `POST /agoralink/{region}/api/oauth/rest-token` with a JSON body: `grant_type`
 //! `password` (username, password) or `client_credentials`, `scope` `read`,
@@ -10,9 +10,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use conf_core::store::{CredentialCodec, SharedStore, StoreError, StoreKey};
 use conf_core::{
-    AttemptParts, AuthState, Authenticator, Body, CachedCredential, Client, CredentialCache, Error, ExposeSecret, Loaded, Operation,
-    Rejection, SecretString,
+    AttemptParts, Body, CachedCredential, Client, CredentialCache, Error, ExposeSecret, Identity, IdentityResolver, Loaded, Operation,
+    Rejection, SecretString, Signer,
 };
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
@@ -29,6 +30,7 @@ pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// How the client obtains a token from scratch.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Grant {
     /// `grant_type=password` with a user's name and password.
     Password {
@@ -63,17 +65,27 @@ pub(crate) struct OAuthConfig {
     pub margin: Duration,
     /// Plus up to this much, drawn per token (spreads renewals of many clients).
     pub jitter: Duration,
+    /// Fleet mode: the store the token is shared through.
+    pub store: Option<SharedStore>,
 }
 
 impl OAuthConfig {
     /// Client credentials with the given grant, a 60 s margin and 30 s jitter.
     pub(crate) fn new(client_id: impl Into<String>, client_secret: SecretString, grant: Grant) -> Self {
-        Self { client_id: client_id.into(), client_secret, grant, margin: Duration::from_secs(60), jitter: Duration::from_secs(30) }
+        Self {
+            client_id: client_id.into(),
+            client_secret,
+            grant,
+            margin: Duration::from_secs(60),
+            jitter: Duration::from_secs(30),
+            store: None,
+        }
     }
 }
 
 /// An access token (with its refresh token).
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct AccessToken {
     /// `access_token`.
     pub access_token: SecretString,
@@ -248,6 +260,42 @@ impl TokenSource {
     }
 }
 
+/// An [`AccessToken`] as bytes for a shared store (JSON; the store encrypts it).
+struct TokenCodec;
+
+#[derive(serde::Serialize, Deserialize)]
+struct StoredToken {
+    access_token: String,
+    token_type: String,
+    refresh_token: Option<String>,
+    expires_in: Option<u64>,
+    scope: Option<String>,
+}
+
+impl CredentialCodec<AccessToken> for TokenCodec {
+    fn encode(&self, t: &AccessToken) -> Result<Vec<u8>, StoreError> {
+        let stored = StoredToken {
+            access_token: t.access_token.expose_secret().to_string(),
+            token_type: t.token_type.clone(),
+            refresh_token: t.refresh_token.as_ref().map(|r| r.expose_secret().to_string()),
+            expires_in: t.expires_in,
+            scope: t.scope.clone(),
+        };
+        serde_json::to_vec(&stored).map_err(|e| StoreError::new(format!("lingsun token: {e}")))
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<AccessToken, StoreError> {
+        let s: StoredToken = serde_json::from_slice(bytes).map_err(|_| StoreError::new("lingsun token: malformed"))?;
+        Ok(AccessToken {
+            access_token: SecretString::from(s.access_token),
+            token_type: s.token_type,
+            refresh_token: s.refresh_token.map(SecretString::from),
+            expires_in: s.expires_in,
+            scope: s.scope,
+        })
+    }
+}
+
 /// The lingsun authenticator: a single-flight token cache.
 pub struct LingsunAuth {
     cache: CredentialCache<AccessToken>,
@@ -262,10 +310,24 @@ impl std::fmt::Debug for LingsunAuth {
 impl LingsunAuth {
     /// An authenticator that requests tokens with `client` (no authenticator of its
     /// own; usually sharing the API client's hosts) under `/agoralink/{region}`.
-    pub(crate) fn new(client: Client, region_prefix: String, config: OAuthConfig) -> Self {
+    /// With a store in `config`, the token is shared under `base_url` + region, the
+    /// client id and (password grant) the user name.
+    pub(crate) fn new(client: Client, region_prefix: String, config: OAuthConfig, base_url: &str) -> Self {
         let (margin, jitter) = (config.margin, config.jitter);
+        let fleet = config.store.clone().map(|store| {
+            let user = match &config.grant {
+                Grant::Password { username, .. } => username.as_str(),
+                Grant::ClientCredentials => "",
+            };
+            let scope = format!("{}{region_prefix}", base_url.trim_end_matches('/'));
+            (store, StoreKey::new("lingsun", "oauth", format!("{}\n{user}", config.client_id), scope))
+        });
         let source = Arc::new(TokenSource { client, region_prefix, config });
         let cache = CredentialCache::new(margin, jitter, move |prev| source.clone().load(prev));
+        let cache = match fleet {
+            Some((store, key)) => cache.shared(&store, key, TokenCodec),
+            None => cache,
+        };
         Self { cache }
     }
 
@@ -280,30 +342,35 @@ impl LingsunAuth {
     }
 }
 
-impl Authenticator for LingsunAuth {
-    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
-        Box::pin(async move {
-            let c = self.cache.get().await?;
-            Ok(AuthState::new(c.generation, c.value))
-        })
+impl IdentityResolver for LingsunAuth {
+    type Credential = AccessToken;
+
+    fn resolve(&self) -> BoxFuture<'_, Result<Identity<AccessToken>, Error>> {
+        Box::pin(async move { Ok(self.cache.get().await?.into()) })
     }
 
-    fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
-        let token = state.get::<AccessToken>().ok_or_else(|| Error::other("lingsun: credential of another type"))?;
-        request.set_secret_header("authorization", &token.authorization())
-    }
-
-    fn classify(&self, error: &Error, state: &AuthState) -> Option<Rejection> {
+    fn classify(&self, error: &Error, identity: &Identity<AccessToken>) -> Option<Rejection> {
         let rejected = match error {
             Error::HttpStatus { status: 401, .. } => true,
             Error::Vendor { code, .. } => code == "401",
             _ => false,
         };
-        rejected.then(|| Rejection::of(state))
+        rejected.then(|| Rejection::of(identity))
     }
 
     fn invalidate(&self, rejection: Rejection) {
         self.cache.invalidate(rejection.generation());
+    }
+}
+
+/// Puts `Authorization: Bearer <access token>` on each attempt.
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct BearerSigner;
+
+impl Signer<AccessToken> for BearerSigner {
+    fn sign(&self, identity: &Identity<AccessToken>, request: &mut AttemptParts) -> Result<(), Error> {
+        request.set_secret_header("authorization", &identity.credential().authorization())
     }
 }
 

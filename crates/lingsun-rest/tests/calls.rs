@@ -19,18 +19,21 @@ fn body(r: &conf_sandbox::harness::LoggedRequest) -> serde_json::Value {
 async fn packages_and_orders() {
     let (emu, server, config) = emulator(Duration::from_secs(3600)).await;
     let client = client(&server, oauth(&config, password_grant(&config), Duration::from_secs(60)));
-    let all = client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap().data.unwrap();
+    let all = client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap().data.unwrap();
     assert_eq!(all[1].id, Some(2));
     assert_eq!(all[1].package_name.as_deref(), Some("包年365-3天"));
     assert_eq!(all[1].deleted, Some(false));
-    let one = client.get_package(GetPackageRequest::new(1)).await.unwrap().data.unwrap();
+    let one = client.get_package_with(GetPackageRequest::new(1)).await.unwrap().data.unwrap();
     assert_eq!(one.life_cycle.as_deref(), Some("ONE"));
     let sent = body(server.log().entries().last().unwrap());
     assert_eq!(sent["payload"], 1);
-    let missing = client.get_package(GetPackageRequest::new(99)).await.unwrap_err();
+    let missing = client.get_package_with(GetPackageRequest::new(99)).await.unwrap_err();
     assert_eq!(missing.vendor_code(), Some("404"), "{missing}");
 
-    let order = client.open_order(OpenOrderRequest::new(OrderPayload::new("d0app", "user-1", "dev-1", "pay-6", 2, 4))).await.unwrap();
+    let order = client
+        .open_order_with(OpenOrderRequest::new(OrderPayload::new("d0app", "user-1", "dev-1", "pay-6", 2).order_number(4)))
+        .await
+        .unwrap();
     let sent = body(server.log().entries().last().unwrap());
     assert_eq!(sent["payload"]["cloudRecordPackageId"], 2);
     assert_eq!(sent["payload"]["orderNumber"], 4);
@@ -52,14 +55,14 @@ async fn packages_and_orders() {
 async fn third_party_register_login_remove() {
     let (emu, server, config) = emulator(Duration::from_secs(3600)).await;
     let client = client(&server, oauth(&config, password_grant(&config), Duration::from_secs(60)));
-    let reg = client.register_third_party(RegisterThirdPartyRequest::new("1254", "xiaobai6")).await.unwrap().data.unwrap();
+    let reg = client.register_third_party_with(RegisterThirdPartyRequest::new("1254", "xiaobai6")).await.unwrap().data.unwrap();
     let token = reg.token.clone().unwrap();
     assert_eq!(emu.accounts()[0].token, token.expose_secret());
     assert!(!format!("{reg:?}").contains(token.expose_secret()));
 
     let secret = || conf_core::secret::secret(config.client_secret.clone());
     let login = client
-        .login_third_party(LoginThirdPartyRequest::new(config.client_id.clone(), secret(), "1254", "xiaobai6", token.clone()))
+        .login_third_party_with(LoginThirdPartyRequest::new(config.client_id.clone(), secret(), "1254", "xiaobai6", token.clone()))
         .await
         .unwrap()
         .data
@@ -81,10 +84,10 @@ async fn third_party_register_login_remove() {
         assert!(!debug.contains(s), "{debug}");
     }
 
-    client.remove_third_party(RemoveThirdPartyRequest::new("1254", "xiaobai6", token.clone())).await.unwrap();
+    client.remove_third_party_with(RemoveThirdPartyRequest::new("1254", "xiaobai6", token.clone())).await.unwrap();
     assert!(emu.accounts().is_empty());
     let err = client
-        .login_third_party(LoginThirdPartyRequest::new(config.client_id.clone(), secret(), "1254", "xiaobai6", token))
+        .login_third_party_with(LoginThirdPartyRequest::new(config.client_id.clone(), secret(), "1254", "xiaobai6", token))
         .await
         .unwrap_err();
     assert_eq!(err.vendor_code(), Some("999999"));
@@ -99,7 +102,7 @@ async fn north_america_region_segment() {
         .base_url(server.base_url())
         .build()
         .unwrap();
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     let paths: Vec<_> = server.log().entries().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/agoralink/na/api/oauth/rest-token", "/agoralink/na/api/cloud-recorder/cloud-record-package/v1/getAll"]);
     assert_eq!(emu.grants("password"), 1);

@@ -17,15 +17,15 @@ async fn closed_primary_fails_over_to_the_other_primary_and_is_remembered() {
         .build()
         .unwrap();
     // the token request itself fails over: primary, primary again, then the second host
-    let all = client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    let all = client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     assert_eq!(all.data.unwrap().len(), 2);
     assert_eq!(emu.grants("password"), 1);
     assert_eq!(client.resolver().remembered().map(|u| u.origin()), Some(live.origin()));
 
     // a non-idempotent POST fails over too (nothing was sent to the dead host)
     client.resolver().set_hosts(Hosts::custom(closed_port_url(), live.clone(), Vec::new()));
-    let payload = OrderPayload::new("app", "user-1", "dev-1", "pay-1", 2, 1);
-    let opened = client.open_order(OpenOrderRequest::new(payload)).await.unwrap();
+    let payload = OrderPayload::new("app", "user-1", "dev-1", "pay-1", 2);
+    let opened = client.open_order_with(OpenOrderRequest::new(payload)).await.unwrap();
     assert!(opened.data.unwrap().starts_with("order"));
     assert_eq!(emu.orders().len(), 1, "opened exactly once");
 }
@@ -39,7 +39,7 @@ async fn network_failure_skips_the_other_primary_for_the_regional_host() {
         .hosts(Hosts::custom(dead, server.base_url().parse().unwrap(), vec![server2.base_url().parse().unwrap()]))
         .build()
         .unwrap();
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     // connection refused is a network failure, not a DNS failure: the second primary is skipped
     assert_eq!(server.log().len(), 0, "the other primary was skipped");
     assert_eq!(emu2.grants("password"), 1);
@@ -53,7 +53,7 @@ async fn all_hosts_down_is_a_transport_error_after_every_attempt() {
         .hosts(Hosts::custom(closed_port_url(), closed_port_url(), vec![closed_port_url()]))
         .build()
         .unwrap();
-    let err = client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap_err();
+    let err = client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap_err();
     assert!(err.nothing_sent(), "{err}");
     assert_eq!(err.request().map(|r| r.attempts), Some(5), "{err}");
 }

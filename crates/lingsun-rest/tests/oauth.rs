@@ -11,9 +11,9 @@ use lingsun_rest::{GetAllPackagesRequest, Grant};
 async fn password_grant_and_bearer_header() {
     let (emu, server, config) = emulator(Duration::from_secs(3600)).await;
     let client = client(&server, oauth(&config, password_grant(&config), Duration::from_secs(60)));
-    let all = client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    let all = client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     assert_eq!(all.data.unwrap().len(), 2);
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     assert_eq!(emu.grants("password"), 1, "the token is cached");
     let log = server.log().entries();
     let token_req: serde_json::Value = serde_json::from_slice(&log[0].body).unwrap();
@@ -33,7 +33,7 @@ async fn password_grant_and_bearer_header() {
 async fn client_credentials_grant() {
     let (emu, server, config) = emulator(Duration::from_secs(3600)).await;
     let client = client(&server, oauth(&config, Grant::ClientCredentials, Duration::from_secs(60)));
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     assert_eq!(emu.grants("client_credentials"), 1);
     let body: serde_json::Value = serde_json::from_slice(&server.log().entries()[0].body).unwrap();
     assert_eq!(body["grant_type"], "client_credentials");
@@ -48,7 +48,7 @@ async fn refused_credentials_are_an_auth_error_without_secrets() {
     let config_debug = format!("{oauth_config:?}");
     assert!(!config_debug.contains("wrong-pass-0815") && !config_debug.contains(&config.client_secret), "{config_debug}");
     let client = client(&server, oauth_config);
-    let err = client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap_err();
+    let err = client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap_err();
     assert!(matches!(err, conf_core::Error::Auth { .. }), "{err}");
     assert_eq!(err.vendor_code(), Some("400"));
     let text = format!("{err} {err:?} {client:?}");
@@ -59,9 +59,9 @@ async fn refused_credentials_are_an_auth_error_without_secrets() {
 async fn expiry_uses_the_refresh_token_grant() {
     let (emu, server, config) = emulator(Duration::from_secs(1)).await;
     let client = client(&server, oauth(&config, password_grant(&config), Duration::ZERO));
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     tokio::time::advance(Duration::from_millis(1100)).await;
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     assert_eq!(emu.grants("password"), 1);
     assert_eq!(emu.grants("refresh_token"), 1);
     let refresh = server.log().entries().into_iter().filter(|r| r.path == TOKEN_PATH).nth(1).unwrap();
@@ -75,10 +75,10 @@ async fn expiry_uses_the_refresh_token_grant() {
 async fn rejected_refresh_falls_back_to_a_full_grant() {
     let (emu, server, config) = emulator(Duration::from_secs(1)).await;
     let client = client(&server, oauth(&config, password_grant(&config), Duration::ZERO));
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     emu.reject_refresh(true);
     tokio::time::advance(Duration::from_millis(1100)).await;
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     assert_eq!(emu.grants("password"), 2);
     assert_eq!(emu.counters().refused_grants.get("refresh_token"), Some(&1));
     assert_eq!(server.log().count("POST", TOKEN_PATH), 3);
@@ -88,9 +88,9 @@ async fn rejected_refresh_falls_back_to_a_full_grant() {
 async fn a_401_renews_once_and_replays() {
     let (emu, server, config) = emulator(Duration::from_secs(3600)).await;
     let client = client(&server, oauth(&config, password_grant(&config), Duration::from_secs(60)));
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     emu.expire_tokens();
-    let all = client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    let all = client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     assert_eq!(all.data.unwrap().len(), 2);
     assert_eq!(emu.counters().unauthorized, 1);
     assert_eq!(emu.grants("refresh_token"), 1);
@@ -102,11 +102,11 @@ async fn a_401_renews_once_and_replays() {
 async fn hundred_concurrent_calls_through_an_expiry_share_one_token_request() {
     let (emu, server, config) = emulator(Duration::from_secs(1)).await;
     let client = client(&server, oauth(&config, password_grant(&config), Duration::ZERO));
-    client.get_all_packages(GetAllPackagesRequest::new()).await.unwrap();
+    client.get_all_packages_with(GetAllPackagesRequest::new()).await.unwrap();
     tokio::time::advance(Duration::from_millis(1100)).await;
     let calls = (0..100).map(|_| {
         let c = client.clone();
-        tokio::spawn(async move { c.get_all_packages(GetAllPackagesRequest::new()).await })
+        tokio::spawn(async move { c.get_all_packages_with(GetAllPackagesRequest::new()).await })
     });
     for r in futures_util::future::join_all(calls).await {
         r.unwrap().unwrap();

@@ -14,12 +14,8 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use moyun_api::push::{PushEvent, Topic};
-use moyun_api::{
-    AccountType, McCreateConfRequest, McEndConfRequest, MoyunClient, MtSpec, Protocol, VcAddMtsRequest, VcListMtsRequest,
-    VcSetChairmanRequest, VcSetMtMuteRequest,
-};
+use moyun_api::push::{PushEvent, StreamItem, Topic};
+use moyun_api::{AccountType, MoyunClient, MtSpec, Protocol};
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -47,9 +43,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client.login().await?;
     println!("logged in; platform vc API-Level {}", client.api_level("vc").await?);
 
-    // An instant conference.
-    let req = McCreateConfRequest::instant("conf-sdk example");
-    let conf_id = client.mc_create_conf(req).await?.conf_id.ok_or("the platform answered no conf_id")?;
+    // An instant conference: the preset fills every required field, setters change any.
+    let created = client.mc().create_conf().instant().name("conf-sdk example").duration(90).send().await?;
+    let conf_id = created.conf_id.ok_or("the platform answered no conf_id")?;
     println!("conference {conf_id} created");
 
     // Follow the conference's terminals.
@@ -62,12 +58,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         protocol: Protocol::H323,
         ..MtSpec::default()
     };
-    let added = client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![mt("2322231"), mt("2322232")])).await?;
-    let ids: Vec<String> = added.mts.unwrap_or_default().into_iter().filter_map(|m| m.mt_id).map(|id| id.to_string()).collect();
+    let added = client.vc().add_mts().conf_id(&conf_id).mts(vec![mt("2322231"), mt("2322232")]).send().await?;
+    let ids: Vec<String> = added.mts.unwrap_or_default().into_iter().filter_map(|m| m.mt_id).collect();
     println!("terminals added: {ids:?}");
     if let Some(first) = ids.first() {
-        client.vc_set_mt_mute(VcSetMtMuteRequest::new(conf_id.clone(), first.clone(), 1)).await?;
-        client.vc_set_chairman(VcSetChairmanRequest::new(conf_id.clone(), first.clone())).await?;
+        client.vc().set_mt_mute().conf_id(&conf_id).mt_id(first).value(true).send().await?;
+        client.vc().set_chairman().conf_id(&conf_id).mt_id(first).send().await?;
     }
 
     // Print the push messages that arrived meanwhile (at most two seconds of them).
@@ -77,24 +73,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     loop {
         tokio::select! {
             () = &mut deadline => break,
-            ev = push.next() => match ev {
-                Some(PushEvent::Message(m)) => {
+            // `next_item` shows the lifecycle too (connected, reconnecting and why);
+            // `next_event` would skip it.
+            item = push.next_item() => match item {
+                Some(Ok(StreamItem::Event(PushEvent::Message(m)))) => {
                     if let Topic::Mt { mt_id, .. } = &m.topic {
                         println!("push: terminal {mt_id}: {:?}", m.kind);
                     }
                     seen += 1;
                     if seen >= 3 { break; }
                 }
-                Some(other) => println!("push: {other:?}"),
+                Some(Ok(other)) => println!("push: {other:?}"),
+                Some(Err(e)) => {
+                    println!("push gave up: {e}");
+                    break;
+                }
                 None => break,
             },
         }
     }
 
-    for m in client.vc_list_mts(VcListMtsRequest::new(conf_id.clone())).await?.mts.unwrap_or_default() {
+    for m in client.vc().list_mts().conf_id(&conf_id).send().await?.mts.unwrap_or_default() {
         println!("terminal {:?} online={:?} mute={:?}", m.mt_id, m.online, m.mute);
     }
-    client.mc_end_conf(McEndConfRequest::new(conf_id.clone())).await?;
+    client.mc().end_conf().conf_id(&conf_id).send().await?;
     println!("conference {conf_id} ended");
     Ok(())
 }

@@ -5,15 +5,13 @@ use std::time::Duration;
 
 use conf_core::codegen::PageLimits;
 use conf_core::negotiate::LevelCache;
-use conf_core::{AttemptLayer, CallLayer, ClientConfig, EnvVars, Envelope, Error, Operation, SecretString, UserLayers};
-use serde::de::DeserializeOwned;
+use conf_core::{AttemptLayer, CallLayer, ClientConfig, EnvVars, Error, SecretString, UserLayers};
 
-use crate::envelope::{MoyunEnvelope, python_style_params};
-use crate::form::with_form_charset;
+use crate::envelope::MoyunEnvelope;
 use crate::negotiate::MoyunNegotiator;
 use crate::push::PushBuilder;
 use crate::session::cookies::SessionCookieJar;
-use crate::session::{Credentials, Session, spawn_heartbeats};
+use crate::session::{Credentials, Fleet, Session, spawn_heartbeats};
 
 /// Default heartbeat interval (the platform expires idle sessions after 30 minutes).
 pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5 * 60);
@@ -36,6 +34,7 @@ pub struct MoyunClientBuilder {
     heartbeat_max_failures: u32,
     api_level: u32,
     page_limits: PageLimits,
+    credential_store: Option<conf_core::store::SharedStore>,
 }
 
 impl std::fmt::Debug for MoyunClientBuilder {
@@ -50,6 +49,7 @@ impl std::fmt::Debug for MoyunClientBuilder {
             .field("heartbeat_max_failures", &self.heartbeat_max_failures)
             .field("api_level", &self.api_level)
             .field("page_limits", &self.page_limits)
+            .field("credential_store", &self.credential_store)
             .finish_non_exhaustive()
     }
 }
@@ -82,6 +82,14 @@ impl MoyunClientBuilder {
         self
     }
 
+    /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
+    /// hook point (modify the operation, before signing, classify, before and after
+    /// deserialization) of every call.
+    pub fn hook(mut self, hook: impl conf_core::Hook) -> Self {
+        self.layers.push_hook(std::sync::Arc::new(hook));
+        self
+    }
+
     /// Set the heartbeat interval (`None` disables heartbeats; default 5 minutes).
     pub fn heartbeat_interval(mut self, interval: Option<Duration>) -> Self {
         self.heartbeat_interval = interval;
@@ -103,6 +111,15 @@ impl MoyunClientBuilder {
     /// Set the bounds of the `all_*` page walkers (default 1,000 pages and 64 MiB per walk).
     pub fn page_limits(mut self, limits: PageLimits) -> Self {
         self.page_limits = limits;
+        self
+    }
+
+    /// Fleet mode: share the `account_token` and the login session with every other
+    /// process using the same store (e.g. `conf_redis::RedisStore::shared()`): one of
+    /// them logs in, the others adopt its session, and only one sends heartbeats.
+    /// See `docs/fleet.md`.
+    pub fn credential_store(mut self, store: conf_core::store::SharedStore) -> Self {
+        self.credential_store = Some(store);
         self
     }
 
@@ -136,22 +153,19 @@ impl MoyunClientBuilder {
             return Err(Error::other("MoyunClientBuilder::build must run inside a Tokio runtime (heartbeats run in the background)"));
         }
         let cookies = Arc::new(SessionCookieJar::default());
-        let http = core_config
-            .http_builder()?
-            .cookie_provider(cookies.clone())
-            .build()
-            .map_err(|e| Error::other(format!("cannot build HTTP client: {e}")))?;
-        let session = Session::new(Credentials {
-            app_key: self.app_key,
-            app_secret: self.app_secret,
-            username: self.username,
-            password: self.password,
-        });
+        let fleet = self
+            .credential_store
+            .map(|store| Fleet::new(store, cookies.clone(), core_config.base_url.clone(), &self.app_key, &self.username));
+        let session = Session::new(
+            Credentials { app_key: self.app_key, app_secret: self.app_secret, username: self.username, password: self.password },
+            fleet,
+        );
         let negotiator: Arc<dyn conf_core::Negotiator> = Arc::new(MoyunNegotiator::new(self.api_level));
         let builder = conf_core::Client::builder(core_config)
-            .http_client(http)
+            .cookie_jar(cookies.clone())
             .envelope(MoyunEnvelope)
-            .authenticator(Arc::new(session.clone()))
+            .hook(Arc::new(crate::pipeline::MoyunForms))
+            .authenticator(conf_core::AuthScheme::new(session.clone(), crate::session::TokenSigner).into_dyn())
             .negotiator(negotiator.clone());
         let core = self.layers.apply(builder).build()?;
         session.attach(&core);
@@ -179,9 +193,9 @@ pub mod env {
 /// A client of one Moyun platform, logged in as one user. Cheap to clone; the
 /// heartbeat task and push connections stop when the last clone is dropped.
 ///
-/// Every generated endpoint method (`client.vc_confs_list(..)`, ...) goes through
-/// [`call`](Self::call): API-Level gate, session (token + cookie, renewed and
-/// replayed once when the platform rejects it), retries, envelope check.
+/// Every generated call (`client.vc().list_confs()...send()`, ...) goes through the
+/// conf-core pipeline with the moyun hooks: API-Level gate, session (token + cookie,
+/// renewed and replayed once when the platform rejects it), retries, envelope check.
 #[derive(Clone)]
 pub struct MoyunClient {
     core: conf_core::Client,
@@ -218,6 +232,7 @@ impl MoyunClient {
             heartbeat_max_failures: 3,
             api_level: SDK_API_LEVEL,
             page_limits: PageLimits::default(),
+            credential_store: None,
         }
     }
 
@@ -243,31 +258,9 @@ impl MoyunClient {
         .build()
     }
 
-    /// Run one operation and decode its payload (the envelope's `payload`). The
-    /// `params` form field is re-serialized in the reference client's JSON style.
-    pub async fn call<T: DeserializeOwned>(&self, op: Operation) -> conf_core::Result<T> {
-        let op = with_form_charset(python_style_params(op));
-        let info = op.info(1);
-        let raw = self.core.execute(op).await?;
-        MoyunEnvelope.payload(&info, &raw)
-    }
-
-    /// [`call`](Self::call), also answering the body's size (for the page walkers' byte limit).
-    pub(crate) async fn call_sized<T: DeserializeOwned>(&self, op: Operation) -> conf_core::Result<(T, usize)> {
-        let op = with_form_charset(python_style_params(op));
-        let info = op.info(1);
-        let raw = self.core.execute(op).await?;
-        Ok((MoyunEnvelope.payload(&info, &raw)?, raw.body.len()))
-    }
-
     /// The bounds of the `all_*` page walkers.
     pub fn page_limits(&self) -> PageLimits {
         self.page_limits
-    }
-
-    /// Run one operation and return the raw body (downloads, exports).
-    pub async fn call_bytes(&self, op: Operation) -> conf_core::Result<bytes::Bytes> {
-        Ok(self.core.execute(with_form_charset(python_style_params(op))).await?.body)
     }
 
     /// Log in now (token + login) unless a session exists. Calls log in on their own;

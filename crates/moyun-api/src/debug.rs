@@ -26,17 +26,18 @@
 //! The document spells the reply's key three ways (`debug_list`, `debuglist`,
 //! `dubug_list`); all are accepted.
 
-use conf_core::Operation;
+use conf_core::{ClientHandle, Operation};
 use serde_json::Value;
 
 use crate::MoyunClient;
-use crate::envelope::{python_style_params, vendor_error};
+use crate::envelope::vendor_error;
 
 /// The keys under which the platform reports parameter problems.
 pub const DEBUG_LIST_KEYS: [&str; 3] = ["debug_list", "debuglist", "dubug_list"];
 
 /// One parameter problem found by the platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParamProblem {
     /// Path of the parameter inside the request (`mts[1].bitrate`, `name`).
     pub field: String,
@@ -44,8 +45,16 @@ pub struct ParamProblem {
     pub message: String,
 }
 
+impl ParamProblem {
+    /// A problem with `field`, explained by `message`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
 /// The platform's verdict on a validate-only call.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct DebugReport {
     /// Every problem, in the order the platform listed them; empty when the request is valid.
     pub problems: Vec<ParamProblem>,
@@ -107,7 +116,7 @@ impl MoyunClient {
     /// local validation errors surface there, before anything is sent.
     pub async fn debug(&self, op: Operation) -> conf_core::Result<DebugReport> {
         let info = op.info(1);
-        let body: Value = self.call(python_style_params(with_debug(op))).await?;
+        let body: Value = self.send(crate::custom(with_debug(op))).await?;
         let report = DebugReport::from_reply(&body);
         if report.raw.is_none() && matches!(body.get("success"), Some(Value::Number(n)) if n.as_i64() == Some(0)) {
             return Err(vendor_error(&info, &body));

@@ -200,7 +200,7 @@ pub fn python_json_text(json: &str) -> String {
 /// itself (`quote_plus`: space as `+`, upper-case `%XX`) is conf-core's. Field order
 /// inside `params` follows the spec, so a typed request reproduces the overview's
 /// example byte for byte.
-pub fn python_style_params(mut op: Operation) -> Operation {
+pub fn python_style_params(op: &mut Operation) {
     if let Body::Form(fields) = &mut op.body {
         for (name, value) in fields.iter_mut() {
             if name == "params" {
@@ -210,7 +210,6 @@ pub fn python_style_params(mut op: Operation) -> Operation {
             }
         }
     }
-    op
 }
 
 #[cfg(test)]
@@ -223,11 +222,7 @@ mod tests {
     }
 
     fn resp(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status: http::StatusCode::from_u16(status).unwrap(),
-            headers: http::HeaderMap::new(),
-            body: Bytes::from(body.to_string()),
-        }
+        RawResponse::from_body(http::StatusCode::from_u16(status).unwrap(), Bytes::from(body.to_string()))
     }
 
     fn check(path: &'static str, status: u16, body: &str) -> Result<(), Error> {
@@ -352,7 +347,8 @@ mod tests {
         let op = VcAddMtsRequest::new("1118986", vec![mt("2322231"), mt("2322232")]).into_operation().unwrap();
         assert_eq!(op.method, http::Method::POST);
         assert_eq!(op.path, "/api/v1/vc/confs/1118986/mts");
-        let mut op = python_style_params(op);
+        let mut op = op;
+        python_style_params(&mut op);
         // The session appends the token after `params`, as the overview shows.
         op.body.push_field("account_token", "6567e24b425db665a3044db69f0c6fe4");
         let Body::Form(fields) = &op.body else { panic!("form body expected") };
@@ -360,7 +356,8 @@ mod tests {
         assert_eq!(body, OVERVIEW_ADD_MTS_BODY);
         assert_eq!(body.len(), 305, "the overview's Content-Length");
         // Applying the style twice changes nothing (the client may apply it again).
-        let again = python_style_params(op.clone());
+        let mut again = op.clone();
+        python_style_params(&mut again);
         let Body::Form(again) = &again.body else { panic!() };
         assert_eq!(Body::encode_form(again), OVERVIEW_ADD_MTS_BODY);
     }
@@ -369,7 +366,8 @@ mod tests {
     fn python_style_params_rewrites_only_params() {
         let op = Operation::new("moyun", "t", http::Method::POST, "/x", "/x")
             .body(Body::Form(vec![("params".into(), r#"{"a":1,"b":[1,2]}"#.into()), ("name".into(), "x y".into())]));
-        let op = python_style_params(op);
+        let mut op = op;
+        python_style_params(&mut op);
         let Body::Form(fields) = &op.body else { panic!() };
         assert_eq!(fields[0].1, r#"{"a": 1, "b": [1, 2]}"#);
         assert_eq!(fields[1].1, "x y");

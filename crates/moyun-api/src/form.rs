@@ -10,11 +10,10 @@ use http::header::CONTENT_TYPE;
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded;charset=utf-8";
 
 /// Give a form operation the platform's content type (other bodies are left alone).
-pub(crate) fn with_form_charset(mut op: Operation) -> Operation {
+pub(crate) fn with_form_charset(op: &mut Operation) {
     if matches!(op.body, Body::Form(_)) && !op.headers.contains_key(CONTENT_TYPE) {
         op.headers.insert(CONTENT_TYPE, HeaderValue::from_static(FORM_CONTENT_TYPE));
     }
-    op
 }
 
 /// The same for one attempt (a body that became a form when the token was added).

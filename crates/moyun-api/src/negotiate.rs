@@ -26,6 +26,7 @@ pub fn version_path(app: &str) -> String {
 
 /// What `GET /api/{app}/version` answers.
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct VersionInfo {
     /// Platform version (`6.0.0.0.0.20190603`).
     #[serde(default)]

@@ -10,23 +10,29 @@
 //!
 //! The connection keeps itself alive: `/meta/connect` long polls follow the
 //! server's advice; a watchdog treats a poll silent beyond the advised timeout
-//! plus a margin as dropped; after a drop, a `402::Unknown client`, a
-//! `reconnect: handshake` advice or a new REST login, the client handshakes again
-//! and re-subscribes every channel it holds. The session's HTTP heartbeats (see
+//! plus a margin ([`ReconnectPolicy::silence_timeout`], default 10 s) as dropped; after a
+//! drop, a `402::Unknown client`, a `reconnect: handshake` advice or a new REST login,
+//! the client handshakes again and re-subscribes every channel it holds.
+//!
+//! [`PushStream`] is a [`conf_core::ReconnectingStream`] like every conf-sdk stream (vmr
+//! events included): it yields `Result<`[`StreamItem`]`<`[`PushEvent`]`>, Error>`, i.e.
+//! `Connected`, `Reconnecting { reason, attempt, delay }` after a drop, and the events;
+//! [`PushStream::next_event`] skips the lifecycle items. The session's HTTP heartbeats (see
 //! [`MoyunClientBuilder::heartbeat_interval`](crate::MoyunClientBuilder::heartbeat_interval)) keep the cookie the handshake needs alive.
 //!
 //! Every read is bounded ([`PushConfig`]): a reply body of at most 8 MiB (an error answer:
 //! 64 KiB, never parsed), at most 1,000 messages of at most 1 MiB each per reply, parsed in
 //! one linear pass; advised timeouts and intervals are clamped to 10 minutes. The stream
-//! ends, with the reason in [`PushStream::ended`], after 10 failed reconnects in a row or
-//! when the platform rejects the credentials themselves.
+//! ends with an `Err` item (then `None`; [`PushStream::end`] keeps why) after 10 failed
+//! reconnects in a row, when the handshake is refused again right after a fresh login,
+//! or when the platform rejects the credentials themselves (wrong key or password).
 //!
 //! ```no_run
 //! # async fn demo(client: moyun_api::MoyunClient) -> conf_core::Result<()> {
-//! use moyun_api::push::{PushEvent, StreamExt, Topic};
+//! use moyun_api::push::{PushEvent, Topic};
 //! let mut push = client.push().subscribe("/confs/**").connect().await?;
-//! while let Some(event) = push.next().await {
-//!     if let PushEvent::Message(m) = event {
+//! while let Some(event) = push.next_event().await {
+//!     if let PushEvent::Message(m) = event? {
 //!         if let Topic::Mt { conf_id, mt_id, .. } = &m.topic {
 //!             println!("terminal {mt_id} of {conf_id}: {:?}", m.kind);
 //!         }
@@ -36,38 +42,39 @@
 //! ```
 
 mod bayeux;
+mod connection;
 mod message;
 
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use conf_core::Error;
+use conf_core::reconnect::ReconnectBuilder;
+use conf_core::{Error, ReconnectingStream};
 use futures_util::Stream;
 use tokio::sync::{mpsc, watch};
 
 pub use bayeux::{PUBLISH_PATH, validate_channel};
-/// The extension trait that consumes a [`PushStream`] (`.next()`, `.take(n)`, ...):
-/// `futures-util`'s `StreamExt`, re-exported so that no extra dependency is needed (the
-/// module example above uses it).
+/// The lifecycle items and reconnection settings, shared with every conf-sdk stream.
+pub use conf_core::reconnect::{DropReason, ReconnectPolicy, StreamEnd, StreamItem};
+/// `futures-util`'s `StreamExt` (`.next()`, `.take(n)`, ...), re-exported for combinators;
+/// [`PushStream::next_event`] and [`PushStream::next_item`] need no trait.
 pub use futures_util::StreamExt;
 pub use message::{MessageKind, Notify, NotifyMt, NotifySource, PushMessage, Topic};
 
 use crate::MoyunClient;
 
-/// What a [`PushStream`] yields.
+/// The events of a [`PushStream`] (inside [`StreamItem::Event`]).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PushEvent {
-    /// Handshake done and every channel (re)subscribed.
-    Connected {
+    /// Every channel (re)subscribed: the first event of each connection, right after
+    /// [`StreamItem::Connected`].
+    Subscribed {
         /// The user's domain (`ext.user_domain_moid`).
         domain_id: String,
         /// Channels subscribed, in full (`/userdomains/{domain_id}/...`).
         channels: Vec<String>,
-        /// 1 for the first connection, then counts every re-handshake.
-        handshakes: u64,
     },
     /// A message on a subscribed channel.
     Message(PushMessage),
@@ -77,11 +84,6 @@ pub enum PushEvent {
         channel: String,
         /// The server's error.
         error: String,
-    },
-    /// The connection dropped; the client handshakes again after a pause.
-    Disconnected {
-        /// What happened.
-        reason: String,
     },
 }
 
@@ -96,13 +98,13 @@ pub struct PushConfig {
     pub path: String,
     /// Long-poll hold time assumed until the server advises one (default 30 s).
     pub default_timeout: Duration,
-    /// Margin over the advised timeout after which a silent long poll counts as dropped (default 10 s).
-    pub watchdog_margin: Duration,
-    /// First pause before reconnecting after a failure (default 500 ms), doubled up to `max_backoff`.
-    pub min_backoff: Duration,
-    /// Longest pause between reconnection attempts (default 30 s).
-    pub max_backoff: Duration,
-    /// Events buffered for a slow consumer before the connection waits (default 256).
+    /// Backoff, silence watchdog and failure budget, shared with every conf-sdk stream.
+    /// Its `silence_timeout` is the margin over the advised long-poll hold time after which
+    /// a silent poll counts as dropped (default 10 s); backoff 500 ms doubling up to 30 s;
+    /// `max_failures`: consecutive failed reconnects (handshakes, polls and refusals,
+    /// without one good poll in between) after which the stream ends (default 10).
+    pub reconnect: ReconnectPolicy,
+    /// Items buffered for a slow consumer before the connection waits (default 256).
     pub buffer: usize,
     /// Largest reply body read from the CometD endpoint (default 8 MiB); a longer reply is
     /// not read further and counts as a failed poll. Error answers (non-2xx) are read up to
@@ -112,10 +114,6 @@ pub struct PushConfig {
     pub max_messages: usize,
     /// Largest single message of a batch, in bytes of JSON (default 1 MiB).
     pub max_message_bytes: usize,
-    /// Consecutive failed reconnects (handshakes, polls and refusals, without one good
-    /// poll in between) after which the stream ends with [`PushEnd::TooManyFailures`]
-    /// (default 10; `None`: retry forever).
-    pub max_failures: Option<u32>,
 }
 
 impl Default for PushConfig {
@@ -124,14 +122,14 @@ impl Default for PushConfig {
             channels: Vec::new(),
             path: PUBLISH_PATH.to_string(),
             default_timeout: Duration::from_secs(30),
-            watchdog_margin: Duration::from_secs(10),
-            min_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
+            reconnect: ReconnectPolicy::default()
+                .backoff(Duration::from_millis(500), Duration::from_secs(30))
+                .silence_timeout(Duration::from_secs(10))
+                .max_failures(Some(10)),
             buffer: 256,
             max_reply_bytes: 8 * 1024 * 1024,
             max_messages: 1_000,
             max_message_bytes: 1024 * 1024,
-            max_failures: Some(10),
         }
     }
 }
@@ -161,25 +159,32 @@ impl PushConfig {
     /// Set the margin over the advised timeout after which a silent long poll counts as dropped.
     #[must_use]
     pub fn watchdog_margin(mut self, watchdog_margin: Duration) -> Self {
-        self.watchdog_margin = watchdog_margin;
+        self.reconnect = self.reconnect.silence_timeout(watchdog_margin);
+        self
+    }
+
+    /// Set the reconnection policy (backoff, watchdog margin, failure budget).
+    #[must_use]
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
+        self.reconnect = policy;
         self
     }
 
     /// Set the first pause before reconnecting after a failure.
     #[must_use]
     pub fn min_backoff(mut self, min_backoff: Duration) -> Self {
-        self.min_backoff = min_backoff;
+        self.reconnect = self.reconnect.initial_backoff(min_backoff);
         self
     }
 
     /// Set the longest pause between reconnection attempts.
     #[must_use]
     pub fn max_backoff(mut self, max_backoff: Duration) -> Self {
-        self.max_backoff = max_backoff;
+        self.reconnect = self.reconnect.max_backoff(max_backoff);
         self
     }
 
-    /// Set how many events are buffered for a slow consumer.
+    /// Set how many items are buffered for a slow consumer.
     #[must_use]
     pub fn buffer(mut self, buffer: usize) -> Self {
         self.buffer = buffer;
@@ -210,7 +215,7 @@ impl PushConfig {
     /// Set how many reconnects in a row may fail before the stream ends (`None`: never).
     #[must_use]
     pub fn max_failures(mut self, max_failures: Option<u32>) -> Self {
-        self.max_failures = max_failures;
+        self.reconnect = self.reconnect.max_failures(max_failures);
         self
     }
 }
@@ -245,74 +250,44 @@ impl PushBuilder {
 
     /// Set the watchdog margin.
     pub fn watchdog_margin(mut self, margin: Duration) -> Self {
-        self.config.watchdog_margin = margin;
+        self.config = self.config.watchdog_margin(margin);
+        self
+    }
+
+    /// Set the reconnection policy (backoff, watchdog margin, failure budget).
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
+        self.config.reconnect = policy;
         self
     }
 
     /// Set the reconnection backoff bounds.
     pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
-        self.config.min_backoff = min;
-        self.config.max_backoff = max.max(min);
+        self.config.reconnect = self.config.reconnect.backoff(min, max);
         self
     }
 
     /// Set how many reconnects in a row may fail before the stream ends (`None`: never).
     pub fn max_failures(mut self, n: Option<u32>) -> Self {
-        self.config.max_failures = n;
+        self.config.reconnect = self.config.reconnect.max_failures(n);
         self
     }
 
     /// Log in if needed, handshake, subscribe, and start long polling in the
-    /// background. Fails when the first login or handshake fails; later failures
-    /// are reported as [`PushEvent::Disconnected`] and healed.
+    /// background (a task of the client: it stops with the client). Fails when the first
+    /// login or handshake fails; later drops are reported as
+    /// [`StreamItem::Reconnecting`] and healed.
     pub async fn connect(self) -> Result<PushStream, Error> {
         for c in &self.config.channels {
             validate_channel(c)?;
         }
-        let (events_tx, events_rx) = mpsc::channel(self.config.buffer.max(1));
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (domain_tx, domain_rx) = watch::channel(None);
-        let ended = Arc::new(Mutex::new(None));
-        let mut conn = bayeux::Connection::new(&self.client, self.config, events_tx, cmd_rx, domain_tx, ended.clone());
-        conn.first_handshake().await?;
-        self.client.core().spawn_background(conn.run());
-        Ok(PushStream { events: events_rx, commands: cmd_tx, domain: domain_rx, ended })
-    }
-}
-
-/// Why a [`PushStream`] ended on its own (see [`PushStream::ended`]).
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum PushEnd {
-    /// [`PushConfig::max_failures`] reconnects in a row failed.
-    TooManyFailures {
-        /// Failures in a row.
-        failures: u32,
-        /// The last one.
-        last: Error,
-    },
-    /// The platform refused the credentials themselves (wrong app key or password, or the
-    /// handshake refused right after a fresh login): retrying cannot help.
-    CredentialsRejected(Error),
-}
-
-impl PushEnd {
-    /// The error that ended the stream.
-    pub fn error(&self) -> &Error {
-        match self {
-            Self::TooManyFailures { last, .. } | Self::CredentialsRejected(last) => last,
-        }
-    }
-}
-
-impl std::fmt::Display for PushEnd {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::TooManyFailures { failures, last } => {
-                write!(f, "moyun push gave up after {failures} failed reconnects in a row; last error: {last}")
-            }
-            Self::CredentialsRejected(e) => write!(f, "moyun push ended: the platform rejected the credentials: {e}"),
-        }
+        let (policy, buffer) = (self.config.reconnect, self.config.buffer);
+        let mut conn = connection::Connection::new(&self.client, self.config, cmd_rx, domain_tx);
+        conn.handshake().await?;
+        let (inner, driver) = ReconnectBuilder::new(policy).buffer(buffer).already_connected().start(conn);
+        self.client.core().spawn_background(driver);
+        Ok(PushStream { inner, commands: cmd_tx, domain: domain_rx })
     }
 }
 
@@ -323,21 +298,33 @@ pub(crate) enum Command {
     Unsubscribe(String),
 }
 
-/// A live push connection: a `Stream` of [`PushEvent`]s. Dropping it (or the
-/// client) disconnects.
+/// A live push connection: a [`Stream`] of `Result<`[`StreamItem`]`<`[`PushEvent`]`>, Error>`
+/// (the same lifecycle items as every conf-sdk stream). Dropping it (or the client)
+/// disconnects.
 #[derive(Debug)]
 pub struct PushStream {
-    events: mpsc::Receiver<PushEvent>,
+    inner: ReconnectingStream<PushEvent>,
     commands: mpsc::UnboundedSender<Command>,
     domain: watch::Receiver<Option<String>>,
-    ended: Arc<Mutex<Option<PushEnd>>>,
 }
 
 impl PushStream {
-    /// Why the stream ended on its own (after it yielded `None`): too many failed
-    /// reconnects in a row, or credentials the platform rejects. `None` while it runs.
-    pub fn ended(&self) -> Option<PushEnd> {
-        self.ended.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    /// The next event, skipping lifecycle items; `None` once the stream has ended, an
+    /// `Err` as the last item when it gave up.
+    pub async fn next_event(&mut self) -> Option<Result<PushEvent, Error>> {
+        self.inner.next_event().await
+    }
+
+    /// The next item: `Connected`, `Reconnecting { reason, .. }` or an event.
+    pub async fn next_item(&mut self) -> Option<Result<StreamItem<PushEvent>, Error>> {
+        self.inner.next_item().await
+    }
+
+    /// Why the stream gave up (after it yielded that error): too many failed reconnects in
+    /// a row, the handshake refused again right after a fresh login, or credentials the
+    /// platform rejects ([`StreamEnd::Fatal`]). `None` while it runs.
+    pub fn end(&self) -> Option<StreamEnd> {
+        self.inner.end()
     }
 
     /// Subscribe to one more channel (kept across reconnections).
@@ -359,9 +346,9 @@ impl PushStream {
 }
 
 impl Stream for PushStream {
-    type Item = PushEvent;
+    type Item = Result<StreamItem<PushEvent>, Error>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<PushEvent>> {
-        self.events.poll_recv(cx)
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.inner).poll_next(cx)
     }
 }

@@ -18,6 +18,7 @@
 //! token request and one login. Heartbeats keep both alive in the background.
 
 pub mod cookies;
+mod fleet;
 mod heartbeat;
 
 use std::sync::{Arc, OnceLock, Weak};
@@ -25,16 +26,15 @@ use std::time::Duration;
 
 use conf_core::envelope::decode_json;
 use conf_core::{
-    AttemptParts, AuthMode, AuthState, Authenticator, Body, CachedCredential, Client, CredentialCache, Error, ExposeSecret, Loaded,
-    Operation, Rejection, SecretString, WeakClient,
+    AttemptParts, AuthMode, Body, CachedCredential, Client, CredentialCache, Error, ExposeSecret, Identity, IdentityResolver, Loaded,
+    Operation, Rejection, SecretString, Signer, WeakClient,
 };
 use futures_util::future::BoxFuture;
 use http::Method;
 use serde::Deserialize;
 use tokio::sync::watch;
 
-use crate::form::with_form_charset;
-
+pub(crate) use fleet::Fleet;
 pub(crate) use heartbeat::spawn_heartbeats;
 
 /// Platform code: the `account_token` was rejected (get a new one, then log in).
@@ -67,6 +67,10 @@ pub struct Login {
     token_generation: u64,
     /// User name the platform answered.
     username: Option<String>,
+    /// `SSO_COOKIE_KEY` (kept only in fleet mode, to share it).
+    cookie: Option<SecretString>,
+    /// Store generation of the token (fleet mode).
+    token_shared: Option<u64>,
 }
 
 impl std::fmt::Debug for Login {
@@ -104,6 +108,7 @@ pub(crate) struct SessionInner {
     tokens: CredentialCache<Token>,
     logins: CredentialCache<Login>,
     login_events: watch::Sender<u64>,
+    fleet: Option<Fleet>,
 }
 
 /// The session authenticator of a [`MoyunClient`](crate::MoyunClient). Cheap to clone.
@@ -123,7 +128,7 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    pub(crate) fn new(creds: Credentials) -> Self {
+    pub(crate) fn new(creds: Credentials, fleet: Option<Fleet>) -> Self {
         let inner = Arc::new_cyclic(|weak: &Weak<SessionInner>| {
             let w = weak.clone();
             let tokens = CredentialCache::new(Duration::ZERO, Duration::ZERO, move |_prev| {
@@ -141,7 +146,14 @@ impl Session {
                     inner.login().await
                 }
             });
-            SessionInner { creds, client: OnceLock::new(), tokens, logins, login_events: watch::channel(0).0 }
+            let (tokens, logins) = match &fleet {
+                Some(f) => (
+                    tokens.shared(&f.store, f.token_key.clone(), fleet::TokenCodec),
+                    logins.shared(&f.store, f.login_key.clone(), fleet::LoginCodec(weak.clone())),
+                ),
+                None => (tokens, logins),
+            };
+            SessionInner { creds, client: OnceLock::new(), tokens, logins, login_events: watch::channel(0).0, fleet }
         });
         Self { inner }
     }
@@ -186,6 +198,17 @@ impl Session {
     /// Logins made so far (`POST /api/v1/system/login`), failed ones included.
     pub fn logins(&self) -> u64 {
         self.inner.logins.loads()
+    }
+
+    /// Counters of the login cache: logins made here, logins taken from the fleet's
+    /// store, store failures (fleet mode; see `credential_store` on the builder).
+    pub fn login_stats(&self) -> conf_core::CacheStats {
+        self.inner.logins.stats()
+    }
+
+    /// Counters of the `account_token` cache (as [`login_stats`](Self::login_stats)).
+    pub fn token_stats(&self) -> conf_core::CacheStats {
+        self.inner.tokens.stats()
     }
 
     /// A receiver that changes after every successful login (the push client re-handshakes).
@@ -246,7 +269,7 @@ impl SessionInner {
                 ("oauth_consumer_secret".into(), self.creds.app_secret.expose_secret().to_string()),
             ]));
         let info = op.info(1);
-        let raw = client.execute(with_form_charset(op)).await?;
+        let raw = client.execute(op).await?;
         let reply: TokenReply = decode_json(&info, &raw.body, true)?;
         if reply.account_token.is_empty() {
             return Err(Error::Auth { request: info, message: "the platform answered an empty account_token".into(), source: None });
@@ -266,9 +289,11 @@ impl SessionInner {
                 ("account_token".into(), token.value.0.expose_secret().to_string()),
             ]));
         let info = op.info(1);
-        let raw = client.execute(with_form_charset(op)).await?;
+        let raw = client.execute(op).await?;
         let reply: LoginReply = decode_json(&info, &raw.body, true)?;
-        Ok(Login { token: token.value.clone(), token_generation: token.generation, username: reply.username })
+        let cookie = self.fleet.as_ref().and_then(Fleet::cookie);
+        let token_shared = self.tokens.shared_generation(token.generation);
+        Ok(Login { token: token.value.clone(), token_generation: token.generation, username: reply.username, cookie, token_shared })
     }
 
     async fn login(&self) -> Result<Loaded<Login>, Error> {
@@ -289,32 +314,33 @@ impl SessionInner {
     }
 }
 
-impl Authenticator for Session {
-    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
-        Box::pin(async move {
-            let c = self.inner.logins.get().await?;
-            Ok(AuthState::new(c.generation, c.value))
-        })
+impl IdentityResolver for Session {
+    type Credential = Login;
+
+    fn resolve(&self) -> BoxFuture<'_, Result<Identity<Login>, Error>> {
+        Box::pin(async move { Ok(self.inner.logins.get().await?.into()) })
     }
 
-    fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
-        let login = state.get::<Login>().ok_or_else(|| Error::other("moyun: foreign credential state"))?;
-        place_token(request, login.token.0.expose_secret());
-        Ok(())
-    }
-
-    fn classify(&self, error: &Error, state: &AuthState) -> Option<Rejection> {
+    fn classify(&self, error: &Error, identity: &Identity<Login>) -> Option<Rejection> {
         match error.vendor_code() {
-            Some(CODE_TOKEN_REJECTED) => match state.get::<Login>() {
-                Some(login) => Some(Rejection::new(login.token_generation, REJECTED_TOKEN)),
-                None => Some(Rejection::of(state)),
-            },
-            Some(CODE_NOT_LOGGED_IN) => Some(Rejection::new(state.generation, REJECTED_LOGIN)),
+            Some(CODE_TOKEN_REJECTED) => Some(Rejection::new(identity.credential().token_generation, REJECTED_TOKEN)),
+            Some(CODE_NOT_LOGGED_IN) => Some(Rejection::of(identity)),
             _ => None,
         }
     }
 
     fn invalidate(&self, rejection: Rejection) {
         self.inner.reject(rejection);
+    }
+}
+
+/// Puts the login's `account_token` on each attempt (query on GET/DELETE, form field otherwise).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TokenSigner;
+
+impl Signer<Login> for TokenSigner {
+    fn sign(&self, identity: &Identity<Login>, request: &mut AttemptParts) -> Result<(), Error> {
+        place_token(request, identity.credential().token.0.expose_secret());
+        Ok(())
     }
 }

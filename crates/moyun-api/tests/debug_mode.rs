@@ -66,7 +66,7 @@ async fn add_mts_in_debug_mode_returns_the_problems_and_executes_nothing() {
         })
         .await;
     let report = client.debug(add_mts("1118986").into_operation().unwrap()).await.unwrap();
-    assert_eq!(report.problems, vec![ParamProblem { field: "mts[1].bitrate".into(), message: "下参中缺少该必填参数".into() }]);
+    assert_eq!(report.problems, vec![ParamProblem::new("mts[1].bitrate", "下参中缺少该必填参数")]);
     assert!(!report.is_valid());
     assert_eq!(debug.calls_async().await, 1);
     assert_eq!(real.calls_async().await, 0, "debug mode must not execute the call");
@@ -84,7 +84,7 @@ async fn every_spelling_of_the_debug_list_is_read() {
             })
             .await;
         let report = client.debug(VcRenameConfRequest::new(conf.clone(), "n").into_operation().unwrap()).await.unwrap();
-        assert_eq!(report.problems, vec![ParamProblem { field: "name".into(), message: "名称过长".into() }], "{key}");
+        assert_eq!(report.problems, vec![ParamProblem::new("name", "名称过长")], "{key}");
     }
 }
 

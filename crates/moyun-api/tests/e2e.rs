@@ -6,19 +6,18 @@
 use std::time::Duration;
 
 use conf_sandbox::moyun::{MoyunConfig as EmuConfig, MoyunEmulator};
-use futures_util::StreamExt;
-use moyun_api::push::{MessageKind, PushEvent, PushStream, Topic};
+use moyun_api::push::{MessageKind, PushEvent, PushStream, StreamItem, Topic};
 use moyun_api::{
-    CallMode, CascadeMode, ConfType, DualMode, EncryptedType, McCreateConfRequest, McCreatePersonalTemplateRequest, McEndConfRequest,
+    CallMode, CascadeMode, ConfSecurity, ConfType, DualMode, EncryptedType, McCreateConfRequest, McEndConfRequest,
     McListPersonalTemplatesRequest, MoyunClient, MtSpec, VcAddMtsRequest, VcDeleteMtsMtSpec, VcDeleteMtsRequest, VcGetChairmanRequest,
-    VcGetConfRequest, VcListConfsRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest, VcSetMtSilenceRequest,
-    VcSetSpeakerRequest, VideoFormat, VideoFormatSpec, VideoResolution,
+    VcGetConfRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest, VcSetMtSilenceRequest, VcSetSpeakerRequest, VideoFormat,
+    VideoFormatSpec, VideoQuality, VideoResolution,
 };
 
 async fn next_message(push: &mut PushStream) -> moyun_api::push::PushMessage {
     loop {
-        let ev = tokio::time::timeout(Duration::from_secs(10), push.next()).await.expect("push event in time").expect("stream open");
-        if let PushEvent::Message(m) = ev {
+        let ev = tokio::time::timeout(Duration::from_secs(10), push.next_event()).await.expect("push event in time").expect("stream open");
+        if let PushEvent::Message(m) = ev.expect("no error") {
             return m;
         }
     }
@@ -35,14 +34,14 @@ async fn conference_lifecycle() {
     client.login().await.unwrap();
 
     // Create.
-    let created = client.mc_create_conf(McCreateConfRequest::instant("weekly sync")).await.unwrap();
+    let created = client.mc().create_conf_with(McCreateConfRequest::instant("weekly sync")).await.unwrap();
     let conf_id = created.conf_id.expect("conf_id");
     let conf = emu.conference(&conf_id).expect("the emulator holds the conference");
     assert_eq!(conf.name, "weekly sync");
     assert_eq!(conf.params["video_formats"][0]["resolution"], 12, "nested params sent as JSON");
-    let detail = client.vc_get_conf(VcGetConfRequest::new(conf_id.clone())).await.unwrap();
+    let detail = client.vc().get_conf_with(VcGetConfRequest::new(conf_id.clone())).await.unwrap();
     assert_eq!(detail.name.as_deref(), Some("weekly sync"));
-    let all = client.all_vc_list_confs(VcListConfsRequest::new()).await.unwrap();
+    let all = client.vc().list_confs().into_paginator().items().collect_all().await.unwrap();
     assert_eq!(all.len(), 1);
 
     // Follow its terminals.
@@ -51,16 +50,22 @@ async fn conference_lifecycle() {
     // Validate only: the platform lists the problem and adds nothing.
     let mut bad = MtSpec::e164("2322232");
     bad.account = String::new();
-    assert!(client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![bad])).await.is_err(), "empty account refused before sending");
+    assert!(
+        client.vc().add_mts_with(VcAddMtsRequest::new(conf_id.clone(), vec![bad])).await.is_err(),
+        "empty account refused before sending"
+    );
     let report =
         client.debug(VcAddMtsRequest::new(conf_id.clone(), vec![MtSpec::e164("2322231")]).into_operation().unwrap()).await.unwrap();
     assert!(report.is_valid(), "{report:?}");
     assert!(emu.conference(&conf_id).unwrap().terminals.is_empty(), "debug mode executes nothing");
 
     // Add terminals.
-    let added =
-        client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![MtSpec::e164("2322231"), MtSpec::e164("2322232")])).await.unwrap();
-    let ids: Vec<String> = added.mts.unwrap_or_default().into_iter().filter_map(|m| m.mt_id).map(|id| id.to_string()).collect();
+    let added = client
+        .vc()
+        .add_mts_with(VcAddMtsRequest::new(conf_id.clone(), vec![MtSpec::e164("2322231"), MtSpec::e164("2322232")]))
+        .await
+        .unwrap();
+    let ids: Vec<String> = added.mts.unwrap_or_default().into_iter().filter_map(|m| m.mt_id).collect();
     assert_eq!(ids.len(), 2);
     for id in &ids {
         let m = next_message(&mut push).await;
@@ -70,39 +75,42 @@ async fn conference_lifecycle() {
 
     // The user session expires mid-run: the next call heals with exactly one login.
     emu.expire_sessions();
-    client.vc_set_mt_mute(VcSetMtMuteRequest::new(conf_id.clone(), ids[0].clone(), 1)).await.unwrap();
+    client.vc().set_mt_mute_with(VcSetMtMuteRequest::new(conf_id.clone(), ids[0].clone(), true)).await.unwrap();
     assert_eq!(emu.counters().logins_ok, 2);
     assert_eq!(emu.counters().tokens_issued, 1);
     // The platform dropped the CometD client with the session: the push connection
     // handshakes again (with the renewed cookie) and re-subscribes.
     loop {
-        let ev = tokio::time::timeout(Duration::from_secs(10), push.next()).await.expect("push event in time").expect("stream open");
-        if let PushEvent::Connected { handshakes, channels, .. } = ev {
-            assert_eq!(handshakes, 2);
-            assert_eq!(channels.len(), 1);
-            break;
+        let item = tokio::time::timeout(Duration::from_secs(10), push.next_item()).await.expect("push item in time").expect("stream open");
+        match item.expect("no error") {
+            StreamItem::Connected { connection } => assert_eq!(connection, 2),
+            StreamItem::Event(PushEvent::Subscribed { channels, .. }) => {
+                assert_eq!(channels.len(), 1);
+                break;
+            }
+            _ => {}
         }
     }
-    client.vc_set_mt_silence(VcSetMtSilenceRequest::new(conf_id.clone(), ids[1].clone(), 1)).await.unwrap();
+    client.vc().set_mt_silence_with(VcSetMtSilenceRequest::new(conf_id.clone(), ids[1].clone(), true)).await.unwrap();
     let m = next_message(&mut push).await;
     assert_eq!(m.topic, Topic::Mt { conf_id: conf_id.clone(), cascade_id: "0".into(), mt_id: ids[1].clone() });
-    client.vc_set_chairman(VcSetChairmanRequest::new(conf_id.clone(), ids[0].clone())).await.unwrap();
-    client.vc_set_speaker(VcSetSpeakerRequest::new(conf_id.clone(), ids[1].clone())).await.unwrap();
+    client.vc().set_chairman_with(VcSetChairmanRequest::new(conf_id.clone(), ids[0].clone())).await.unwrap();
+    client.vc().set_speaker_with(VcSetSpeakerRequest::new(conf_id.clone(), ids[1].clone())).await.unwrap();
     let c = emu.conference(&conf_id).unwrap();
     assert!(c.terminals[0].mute && !c.terminals[0].silence);
     assert!(c.terminals[1].silence && !c.terminals[1].mute);
     assert_eq!((c.chairman.as_str(), c.speaker.as_str()), (ids[0].as_str(), ids[1].as_str()));
-    let chairman = client.vc_get_chairman(VcGetChairmanRequest::new(conf_id.clone())).await.unwrap();
+    let chairman = client.vc().get_chairman_with(VcGetChairmanRequest::new(conf_id.clone())).await.unwrap();
     assert_eq!(chairman.mt_id.as_deref(), Some(ids[0].as_str()));
-    let listed = client.vc_list_mts(VcListMtsRequest::new(conf_id.clone())).await.unwrap().mts.unwrap_or_default();
-    assert_eq!(listed.iter().map(|m| (m.mute, m.silence)).collect::<Vec<_>>(), vec![(Some(1), Some(0)), (Some(0), Some(1))]);
+    let listed = client.vc().list_mts_with(VcListMtsRequest::new(conf_id.clone())).await.unwrap().mts.unwrap_or_default();
+    assert_eq!(listed.iter().map(|m| (m.mute, m.silence)).collect::<Vec<_>>(), vec![(Some(true), Some(false)), (Some(false), Some(true))]);
 
     // Remove one terminal, end the conference.
-    client.vc_delete_mts(VcDeleteMtsRequest::new(conf_id.clone(), vec![VcDeleteMtsMtSpec { mt_id: ids[1].clone() }])).await.unwrap();
+    client.vc().delete_mts_with(VcDeleteMtsRequest::new(conf_id.clone(), vec![VcDeleteMtsMtSpec { mt_id: ids[1].clone() }])).await.unwrap();
     assert_eq!(emu.conference(&conf_id).unwrap().terminals.len(), 1);
-    client.mc_end_conf(McEndConfRequest::new(conf_id.clone())).await.unwrap();
+    client.mc().end_conf_with(McEndConfRequest::new(conf_id.clone())).await.unwrap();
     assert!(emu.conference(&conf_id).is_none());
-    let err = client.vc_get_conf(VcGetConfRequest::new(conf_id.clone())).await.unwrap_err();
+    let err = client.vc().get_conf_with(VcGetConfRequest::new(conf_id.clone())).await.unwrap_err();
     assert_eq!(err.vendor_code(), Some("12103"), "{err}");
     assert_eq!(emu.counters().logins_ok, 2, "one login at start, one after the expiry");
 }
@@ -113,37 +121,40 @@ async fn personal_templates() {
     let client =
         MoyunClient::builder("key", "12345678", "name", "888888").base_url(server.base_url()).heartbeat_interval(None).build().unwrap();
     let video = VideoFormatSpec { format: VideoFormat::H264Hp, resolution: VideoResolution::P720, frame: 30, bitrate: 2048 };
-    let req = McCreatePersonalTemplateRequest::new(
-        "daily",
-        2048,
-        0,
-        0,
-        EncryptedType::None,
-        ConfType::Traditional,
-        CallMode::Auto,
-        3,
-        20,
-        0,
-        0,
-        1,
-        0,
-        DualMode::Speaker,
-        0,
-        CascadeMode::Simple,
-        1,
-        0,
-        0,
-        0,
-        192,
-        0,
-        0,
-        0,
-        vec![video],
-    );
-    let created = client.mc_create_personal_template(req).await.unwrap();
+    let created = client
+        .mc()
+        .create_personal_template()
+        .name("daily")
+        .bitrate(2048)
+        .closed_conf(false)
+        .safe_conf(ConfSecurity::Public)
+        .encrypted_type(EncryptedType::None)
+        .conf_type(ConfType::Traditional)
+        .call_mode(CallMode::Auto)
+        .call_times(3)
+        .call_interval(20)
+        .mute(false)
+        .silence(false)
+        .video_quality(VideoQuality::Speed)
+        .bind_e164(0)
+        .dual_mode(DualMode::Speaker)
+        .voice_activity_detection(false)
+        .cascade_mode(CascadeMode::Simple)
+        .cascade_upload(true)
+        .cascade_return(false)
+        .cascade_return_para(0)
+        .public_conf(false)
+        .max_join_mt(192)
+        .auto_end(false)
+        .preoccupy_resource(false)
+        .one_reforming(false)
+        .video_formats(vec![video])
+        .send()
+        .await
+        .unwrap();
     assert!(created.template_id.is_some());
     assert_eq!(emu.templates().len(), 1);
-    let list = client.mc_list_personal_templates(McListPersonalTemplatesRequest::new()).await.unwrap();
+    let list = client.mc().list_personal_templates_with(McListPersonalTemplatesRequest::new()).await.unwrap();
     assert_eq!(list.total, Some(1));
     assert_eq!(list.personal_templates.unwrap_or_default().len(), 1);
 }
@@ -154,7 +165,7 @@ async fn debug_mode_reports_problems_under_every_spelling() {
         let (emu, server) = MoyunEmulator::start(EmuConfig { debug_key: key.into(), ..EmuConfig::default() }).await.unwrap();
         let client =
             MoyunClient::builder("key", "12345678", "name", "888888").base_url(server.base_url()).heartbeat_interval(None).build().unwrap();
-        let conf_id = client.mc_create_conf(McCreateConfRequest::instant("debug")).await.unwrap().conf_id.unwrap();
+        let conf_id = client.mc().create_conf_with(McCreateConfRequest::instant("debug")).await.unwrap().conf_id.unwrap();
         // The overview's example: the second terminal lacks `bitrate` (impossible with the
         // typed request, so the operation is written by hand).
         let params = r#"{"mts":[{"account_type":5,"account":"2322231","bitrate":2048,"protocol":0},{"account_type":5,"account":"2322232","protocol":0}]}"#;

@@ -106,12 +106,13 @@ async fn vc_add_mts_rebuilds_the_overview_example_byte_for_byte() {
         protocol: Protocol::H323,
         ..MtSpec::default()
     };
-    let resp = p.client.vc_add_mts(VcAddMtsRequest::new("1118986", vec![mt("2322231"), mt("2322232")])).await.unwrap();
+    let resp = p.client.vc().add_mts_with(VcAddMtsRequest::new("1118986", vec![mt("2322231"), mt("2322232")])).await.unwrap();
     m.assert_async().await;
     let mts = resp.mts.unwrap();
     assert_eq!(mts.len(), 2);
-    assert_eq!(mts[0].mt_id, Some(1));
-    assert_eq!(mts[1].mt_id, Some(2), "numbers in strings decode");
+    // One id type per concept: a terminal id is text everywhere, sent as a number or not.
+    assert_eq!(mts[0].mt_id.as_deref(), Some("1"));
+    assert_eq!(mts[1].mt_id.as_deref(), Some("2"));
     assert_eq!(mts[0].account_type, Some(AccountType::E164));
     assert_eq!(mts[1].account_type, Some(AccountType::Unknown(9)), "enums keep values they do not know");
     assert_eq!(p.token.calls_async().await, 1);
@@ -145,7 +146,7 @@ async fn vc_list_confs_pages_with_start_count_and_token_in_query() {
             ok(then, r#"{"success":1,"total":3,"confs":[{"conf_id":"3","name":"c"}]}"#);
         })
         .await;
-    let all = p.client.all_vc_list_confs(VcListConfsRequest::new().count(2)).await.unwrap();
+    let all = p.client.vc().list_confs().count(2).into_paginator().items().collect_all().await.unwrap();
     assert_eq!(all.iter().map(|c| c.name.clone().unwrap()).collect::<Vec<_>>(), ["a", "b", "c"]);
     assert_eq!((page1.calls_async().await, page2.calls_async().await), (1, 1));
 }
@@ -164,7 +165,7 @@ async fn vc_put_with_method_override_posts_method_and_params() {
             ok(then, r#"{"success":1}"#);
         })
         .await;
-    p.client.vc_set_silence(VcSetSilenceRequest::new("42", 1)).await.unwrap();
+    p.client.vc().set_silence_with(VcSetSilenceRequest::new("42", true)).await.unwrap();
     m.assert_async().await;
 }
 
@@ -183,7 +184,7 @@ async fn vc_delete_sends_token_in_query_and_params_in_body() {
         })
         .await;
     let req = VcDeleteMtsRequest::new("42", vec![VcDeleteMtsMtSpec { mt_id: "1".into() }]);
-    p.client.vc_delete_mts(req).await.unwrap();
+    p.client.vc().delete_mts_with(req).await.unwrap();
     m.assert_async().await;
 }
 
@@ -196,7 +197,7 @@ async fn vendor_errors_carry_the_table_meaning() {
             ok(then, r#"{"success":0,"error_code":12103}"#);
         })
         .await;
-    let err = p.client.vc_get_conf(VcGetConfRequest::new("404")).await.unwrap_err();
+    let err = p.client.vc().get_conf_with(VcGetConfRequest::new("404")).await.unwrap_err();
     match &err {
         Error::Vendor { code, message, retryable, .. } => {
             assert_eq!(code, "12103");
@@ -225,7 +226,7 @@ async fn mc_delete_with_method_override_posts_method_and_token() {
             ok(then, r#"{"success":1,"description":"ok"}"#);
         })
         .await;
-    let resp = p.client.mc_end_conf(McEndConfRequest::new("1118986")).await.unwrap();
+    let resp = p.client.mc().end_conf_with(McEndConfRequest::new("1118986")).await.unwrap();
     assert_eq!(resp.description.as_deref(), Some("ok"));
     m.assert_async().await;
 }
@@ -245,7 +246,7 @@ async fn mc_list_personal_templates_query_paging() {
             ok(then, r#"{"success":1,"total":1,"personal_templates":[{"template_id":"t1","name":"weekly","bitrate":2048}]}"#);
         })
         .await;
-    let resp = p.client.mc_list_personal_templates(McListPersonalTemplatesRequest::new().start(5).count(10).order(1)).await.unwrap();
+    let resp = p.client.mc().list_personal_templates_with(McListPersonalTemplatesRequest::new().start(5).count(10).order(1)).await.unwrap();
     m.assert_async().await;
     assert_eq!(resp.total, Some(1));
     assert_eq!(resp.personal_templates.unwrap()[0].template_id.as_deref(), Some("t1"));
@@ -268,7 +269,7 @@ async fn mc_upload_meeting_file_is_multipart_with_token_part() {
         })
         .await;
     let file = FilePart::from_bytes("agenda.txt", b"hello agenda".to_vec());
-    let resp = p.client.mc_upload_meeting_file(McUploadMeetingFileRequest::new("m1", file)).await.unwrap();
+    let resp = p.client.mc().upload_meeting_file_with(McUploadMeetingFileRequest::new("m1", file)).await.unwrap();
     m.assert_async().await;
     assert_eq!(resp.meeting_file.unwrap().file_id.as_deref(), Some("f1"));
 }
@@ -290,11 +291,11 @@ async fn system_heartbeat_and_version_shapes() {
             ok(then, r#"{"success":1}"#);
         })
         .await;
-    p.client.system_heartbeat(SystemHeartbeatRequest::new()).await.unwrap();
+    p.client.system().heartbeat_with(SystemHeartbeatRequest::new()).await.unwrap();
     hb.assert_async().await;
     assert_eq!(moyun_api::FORM_CONTENT_TYPE, FORM);
 
-    let v = p.client.vc_get_version(VcGetVersionRequest::new()).await.unwrap();
+    let v = p.client.vc().get_version_with(VcGetVersionRequest::new()).await.unwrap();
     assert_eq!(v.api_level, Some(1));
     assert_eq!(v.version.as_deref(), Some("6.0.0.3.0.20190912"));
 }
@@ -302,10 +303,10 @@ async fn system_heartbeat_and_version_shapes() {
 #[tokio::test]
 async fn system_token_and_login_endpoints_need_no_session() {
     let p = platform().await;
-    let resp = p.client.system_get_token(SystemGetTokenRequest::new("key", "12345678")).await.unwrap();
+    let resp = p.client.system().get_token_with(SystemGetTokenRequest::new("key", "12345678")).await.unwrap();
     assert_eq!(resp.account_token.as_ref().map(conf_core::ExposeSecret::expose_secret), Some(TOKEN));
     assert!(!format!("{resp:?}").contains(TOKEN), "Debug never shows the token");
-    let resp = p.client.system_login(SystemLoginRequest::new("name", "888888", TOKEN)).await.unwrap();
+    let resp = p.client.system().login_with(SystemLoginRequest::new("name", "888888", TOKEN)).await.unwrap();
     assert_eq!(resp.username.as_deref(), Some("0512110001003"), "leading zero kept: the example sends text");
     // Both went straight to the platform: the session itself was never needed.
     assert_eq!(p.token.calls_async().await, 1);
@@ -330,7 +331,7 @@ async fn nms_terminals_page_on_total_count() {
             ok(then, r#"{"success":1,"total_count":2,"terminals":[{"name":"t1"},{"name":"t2"}]}"#);
         })
         .await;
-    let all = p.client.all_nms_list_user_domain_terminals(NmsListUserDomainTerminalsRequest::new("ud1")).await.unwrap();
+    let all = p.client.nms().list_user_domain_terminals().domain_moid("ud1").into_paginator().items().collect_all().await.unwrap();
     assert_eq!(all.len(), 2);
     m.assert_async().await;
 }
@@ -356,7 +357,7 @@ async fn amc_put_without_override_sends_token_in_form() {
         })
         .await;
     let req = AmcUpdateAccountRequest::new("acc1").name("张三").mobile("13800000000");
-    p.client.amc_update_account(req).await.unwrap();
+    p.client.amc().update_account_with(req).await.unwrap();
     m.assert_async().await;
 }
 
@@ -386,9 +387,7 @@ async fn vrs_programs_page_with_pageid_and_prgs1page() {
             ok(then, r#"{"success":1,"prgcount":3,"pageid":2,"prginfo":[{"prggid":3}]}"#);
         })
         .await;
-    let mut req = VrsListProgramsRequest::new(7);
-    req.prgs1page = Some(2);
-    let all = p.client.all_vrs_list_programs(req).await.unwrap();
+    let all = p.client.vrs().list_programs().folderid(7).page_size(2).into_paginator().items().collect_all().await.unwrap();
     assert_eq!(all.iter().filter_map(|p| p.prggid).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!((page1.calls_async().await, page2.calls_async().await), (1, 1));
 }
@@ -402,7 +401,7 @@ async fn vrs_errors_use_the_vrs_scope() {
             ok(then, r#"{"success":0,"error_code":24107}"#);
         })
         .await;
-    let err = p.client.vrs_start_recroom_recording(VrsStartRecroomRecordingRequest::new("9")).await.unwrap_err();
+    let err = p.client.vrs().start_recroom_recording_with(VrsStartRecroomRecordingRequest::new("9")).await.unwrap_err();
     assert!(err.to_string().contains("remote capabilities"), "{err}");
 }
 
@@ -411,10 +410,10 @@ async fn vrs_errors_use_the_vrs_scope() {
 #[tokio::test]
 async fn invalid_input_sends_nothing() {
     let p = platform().await;
-    let err = p.client.vc_add_mts(VcAddMtsRequest::new("", vec![])).await.unwrap_err();
+    let err = p.client.vc().add_mts_with(VcAddMtsRequest::new("", vec![])).await.unwrap_err();
     assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "conf_id"), "{err:?}");
     let long = "x".repeat(61);
-    let err = p.client.mc_create_meeting_room_area(McCreateMeetingRoomAreaRequest::new(long)).await.unwrap_err();
+    let err = p.client.mc().create_meeting_room_area_with(McCreateMeetingRoomAreaRequest::new(long)).await.unwrap_err();
     assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "area"), "{err:?}");
     assert_eq!(p.token.calls_async().await, 0, "no token requested");
     assert_eq!(p.login.calls_async().await, 0, "no login");

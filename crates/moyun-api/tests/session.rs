@@ -1,6 +1,7 @@
 //! The login session against the emulator: token and cookie placement, self-healing
 //! after 10002/10102, single-flight renewal, heartbeats, API-Level negotiation.
 
+use conf_core::ClientHandle;
 use std::time::Duration;
 
 use conf_core::{Body, Error, Operation, RetryPolicy};
@@ -42,8 +43,8 @@ async fn every_call_carries_token_cookie_and_api_level() {
     let (emu, server) = emulator(EmuConfig::default()).await;
     assert!(emu.config().cookie_path.is_none(), "the emulator's Set-Cookie has no Path, as in the document");
     let client = client(&server);
-    let _: Value = client.call(list_confs()).await.unwrap();
-    let created: Value = client.call(create_conf("weekly")).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
+    let created: Value = client.send(moyun_api::custom(create_conf("weekly"))).await.unwrap();
     assert!(created["conf_id"].is_string(), "{created}");
 
     let log = server.log().entries();
@@ -80,7 +81,7 @@ async fn every_call_carries_token_cookie_and_api_level() {
 async fn a_narrow_cookie_path_still_reaches_every_path() {
     let (_emu, server) = emulator(EmuConfig { cookie_path: Some("/api/v1/system".into()), ..EmuConfig::default() }).await;
     let client = client(&server);
-    let _: Value = client.call(list_confs()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     let get = server.log().filter(|r| r.path == "/api/v1/vc/confs").pop().unwrap();
     assert!(get.header("cookie").is_some_and(|c| c.starts_with("SSO_COOKIE_KEY=")));
 }
@@ -89,9 +90,9 @@ async fn a_narrow_cookie_path_still_reaches_every_path() {
 async fn expired_session_heals_with_one_login_and_no_new_token() {
     let (emu, server) = emulator(EmuConfig::default()).await;
     let client = client(&server);
-    let _: Value = client.call(list_confs()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     emu.expire_sessions();
-    let _: Value = client.call(create_conf("after expiry")).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(create_conf("after expiry"))).await.unwrap();
     let c = emu.counters();
     assert_eq!(c.session_rejections, 1, "one 10102");
     assert_eq!((c.tokens_issued, c.logins_ok), (1, 2), "10102 -> login again with the same token");
@@ -103,9 +104,9 @@ async fn expired_session_heals_with_one_login_and_no_new_token() {
 async fn rejected_token_gets_a_new_token_and_login() {
     let (emu, server) = emulator(EmuConfig::default()).await;
     let client = client(&server);
-    let _: Value = client.call(list_confs()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     emu.expire_tokens();
-    let _: Value = client.call(list_confs()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     let c = emu.counters();
     assert_eq!(c.token_rejections, 1);
     assert_eq!((c.tokens_issued, c.logins_ok), (2, 2), "10002 -> new token and login");
@@ -119,7 +120,7 @@ async fn hundred_concurrent_calls_through_an_expiry_share_one_renewal() {
     emu.expire_all();
     let calls = (0..100).map(|_| {
         let c = client.clone();
-        tokio::spawn(async move { c.call::<Value>(list_confs()).await })
+        tokio::spawn(async move { c.send(moyun_api::custom::<Value>(list_confs())).await })
     });
     for r in futures_util::future::join_all(calls).await {
         r.unwrap().unwrap();
@@ -134,9 +135,9 @@ async fn hundred_concurrent_calls_through_an_expiry_share_one_renewal() {
 async fn harness_expire_credentials_fault_heals() {
     let (emu, server) = emulator(EmuConfig::default()).await;
     let client = client(&server);
-    let _: Value = client.call(list_confs()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     server.faults().add(FaultRule::new(Fault::ExpireCredentials).path_prefix("/api/v1/vc/confs").once());
-    let _: Value = client.call(list_confs()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     let c = emu.counters();
     assert_eq!((c.tokens_issued, c.logins_ok), (2, 2));
 }
@@ -147,7 +148,7 @@ async fn a_session_rejected_again_after_renewal_is_an_auth_error() {
     let client = client(&server);
     client.login().await.unwrap();
     emu.fail_next(10102, "/api/v1/vc/confs", 2);
-    let err = client.call::<Value>(list_confs()).await.unwrap_err();
+    let err = client.send(moyun_api::custom::<Value>(list_confs())).await.unwrap_err();
     assert!(matches!(&err, Error::Auth { .. }), "{err:?}");
     assert_eq!(err.vendor_code(), Some("10102"));
     assert_eq!(emu.counters().logins_ok, 2, "renewed once, replayed once, then gave up");
@@ -167,7 +168,7 @@ async fn bad_credentials_fail_without_quoting_them() {
         .heartbeat_interval(None)
         .build()
         .unwrap();
-    let err = client.call::<Value>(list_confs()).await.unwrap_err();
+    let err = client.send(moyun_api::custom::<Value>(list_confs())).await.unwrap_err();
     assert_eq!(err.vendor_code(), Some("10001"), "{err}");
     assert!(!err.to_string().contains("bad-secret-0815"));
     assert!(!format!("{client:?}").contains("bad-secret-0815"));
@@ -179,10 +180,10 @@ async fn mcu_busy_is_retried_for_idempotent_calls_only() {
     let (emu, server) = emulator(EmuConfig::default()).await;
     let client = client(&server);
     emu.fail_next(20001, "/api/v1/vc/confs", 1);
-    let _: Value = client.call(list_confs()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     assert_eq!(emu.counters().injected_errors, 1);
     emu.fail_next(20001, "/api/v1/mc/confs", 1);
-    let err = client.call::<Value>(create_conf("x")).await.unwrap_err();
+    let err = client.send(moyun_api::custom::<Value>(create_conf("x"))).await.unwrap_err();
     assert!(matches!(&err, Error::Vendor { code, retryable: true, .. } if code == "20001"), "{err:?}");
     assert!(emu.conferences().is_empty());
 }
@@ -197,19 +198,19 @@ async fn unsupported_endpoints_send_nothing_until_rediscovered() {
             .min_level("mc", 3)
     };
     let before = server.log().len();
-    let err = client.call::<Value>(needs_3()).await.unwrap_err();
+    let err = client.send(moyun_api::custom::<Value>(needs_3())).await.unwrap_err();
     assert!(matches!(&err, Error::Unsupported { .. }) && err.nothing_sent(), "{err:?}");
     assert_eq!(server.log().count("GET", "/api/v1/mc/personal_templates"), 0, "nothing sent");
     assert_eq!(server.log().len(), before + 1, "only the version discovery");
     assert_eq!(server.log().count("GET", "/api/mc/version"), 1);
     // Cached: a second refusal does not ask again.
-    client.call::<Value>(needs_3()).await.unwrap_err();
+    client.send(moyun_api::custom::<Value>(needs_3())).await.unwrap_err();
     assert_eq!(server.log().count("GET", "/api/mc/version"), 1);
     assert_eq!(client.api_level("mc").await.unwrap(), 1);
     // The platform is upgraded: re-discover.
     emu.set_level("mc", 3);
     client.levels().reset();
-    let _: Value = client.call(needs_3()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(needs_3())).await.unwrap();
     assert_eq!(server.log().count("GET", "/api/mc/version"), 2);
     assert_eq!(client.levels().known("mc"), Some(3));
 }
@@ -322,12 +323,12 @@ async fn no_secret_reaches_the_logs() {
         .heartbeat_interval(Some(Duration::from_millis(30)))
         .build()
         .unwrap();
-    let _: Value = client.call(list_confs()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     emu.expire_all();
-    let _: Value = client.call(create_conf("logged")).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(create_conf("logged"))).await.unwrap();
     wait_for("a heartbeat", || emu.counters().user_heartbeats >= 1).await;
     let mut push = client.push().subscribe("/confs/**").connect().await.unwrap();
-    let _ = futures_util::StreamExt::next(&mut push).await;
+    let _ = push.next_item().await;
     let bad = MoyunClient::builder("key", "app-s3cr3t-99", "operator", "wrong-pa55-13")
         .base_url(server.base_url())
         .heartbeat_interval(None)
@@ -369,7 +370,7 @@ async fn a_token_rejection_heals_while_an_unrelated_renewal_runs() {
     let calls: Vec<_> = (0..100)
         .map(|_| {
             let c = client.clone();
-            tokio::spawn(async move { c.call::<Value>(list_confs()).await })
+            tokio::spawn(async move { c.send(moyun_api::custom::<Value>(list_confs())).await })
         })
         .collect();
     let session = client.session().clone();
@@ -383,22 +384,22 @@ async fn a_token_rejection_heals_while_an_unrelated_renewal_runs() {
     assert_eq!(c.logins_ok, 2, "one new login for the one expiry");
     assert_eq!(c.authenticated_calls, 100);
     // The fresh session is in use: a later call needs no renewal.
-    let _: Value = client.call(list_confs()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     assert_eq!((emu.counters().tokens_issued, emu.counters().logins_ok), (2, 2));
 }
 
 #[tokio::test]
 async fn a_stale_rejection_never_discards_the_fresh_credential() {
-    use conf_core::Authenticator;
+    use conf_core::IdentityResolver;
     let (emu, server) = emulator(EmuConfig::default()).await;
     let client = client(&server);
     let session = client.session().clone();
-    let old = session.prepare().await.unwrap();
+    let old = session.resolve().await.unwrap();
     // The token expires; a call heals it (token 2, login 2).
     emu.expire_tokens();
-    let _: Value = client.call(list_confs()).await.unwrap();
-    let fresh = session.prepare().await.unwrap();
-    assert!(fresh.generation > old.generation);
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
+    let fresh = session.resolve().await.unwrap();
+    assert!(fresh.generation() > old.generation());
     assert_eq!((emu.counters().tokens_issued, emu.counters().logins_ok), (2, 2));
 
     // Late rejections of the old generation (a slow call, another renewal) change nothing.
@@ -408,8 +409,8 @@ async fn a_stale_rejection_never_discards_the_fresh_credential() {
     assert_ne!(stale_token.kind(), stale_login.kind(), "token and login rejections are told apart");
     session.invalidate(stale_token);
     session.invalidate(stale_login);
-    assert_eq!(session.prepare().await.unwrap().generation, fresh.generation, "the fresh login is kept");
-    let _: Value = client.call(list_confs()).await.unwrap();
+    assert_eq!(session.resolve().await.unwrap().generation(), fresh.generation(), "the fresh login is kept");
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     assert_eq!((emu.counters().tokens_issued, emu.counters().logins_ok), (2, 2), "no renewal for a stale rejection");
 
     // A real token rejection of the fresh session, interleaved with a stale login
@@ -420,9 +421,39 @@ async fn a_stale_rejection_never_discards_the_fresh_credential() {
     let stale = session.classify(&platform_error("10102"), &old).unwrap();
     session.invalidate(stale);
     session.invalidate(real);
-    let _: Value = client.call(list_confs()).await.unwrap();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
     let c = emu.counters();
     assert_eq!((c.tokens_issued, c.logins_ok), (3, 3), "one new token and one login for the second expiry");
     assert_eq!(c.logins, c.logins_ok, "no login was attempted with the refused token");
     assert_eq!(c.token_rejections, 1, "the call went out with the renewed token: only the first expiry was answered 10002");
+}
+
+#[tokio::test]
+async fn an_unrelated_renewal_during_the_healing_costs_no_call() {
+    // The token expires; a hundred calls heal it (10002: new token + login) while an
+    // unrelated renewal (a forced re-login, as after failed heartbeats) runs at the same
+    // time with the refused token. No call fails, and the session ends on one new token.
+    let (emu, server) = emulator(EmuConfig::default()).await;
+    let client = client(&server);
+    client.login().await.unwrap();
+    emu.expire_tokens();
+    let session = client.session().clone();
+    let renewal = tokio::spawn(async move { session.relogin(false).await.map(|_| ()) });
+    let calls = (0..100).map(|_| {
+        let c = client.clone();
+        tokio::spawn(async move { c.send(moyun_api::custom::<Value>(list_confs())).await })
+    });
+    for r in futures_util::future::join_all(calls).await {
+        r.unwrap().unwrap();
+    }
+    renewal.await.unwrap().unwrap();
+    let c = emu.counters();
+    assert_eq!(c.tokens_issued, 2, "one new token for the healing and the renewal together");
+    assert!(c.logins_ok <= 3, "at most one login each for the healing and the renewal: {}", c.logins_ok);
+    assert_eq!(c.authenticated_calls, 100);
+    // The session kept is made with the new token: the next call needs no renewal.
+    let before = emu.counters();
+    let _: Value = client.send(moyun_api::custom(list_confs())).await.unwrap();
+    let after = emu.counters();
+    assert_eq!((after.tokens_issued, after.logins_ok), (before.tokens_issued, before.logins_ok));
 }

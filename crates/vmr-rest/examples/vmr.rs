@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use conf_core::Error;
+use vmr_rest::events::StreamItem;
 use vmr_rest::{
     CheckJoinRequest, Event, LockRequest, MessageRequest, ParticipantsRequest, Roster, ServiceStatusRequest, SessionOptions, UnlockRequest,
     VmrClient,
@@ -40,32 +41,42 @@ async fn main() -> Result<(), Error> {
     let mut roster = Roster::new();
     tokio::time::timeout(Duration::from_secs(10), async {
         while let Some(e) = events.next_event().await {
+            let e = e?;
             roster.apply(&e);
             if matches!(e, Event::ParticipantSyncEnd) {
                 break;
             }
         }
+        Ok::<(), Error>(())
     })
     .await
-    .map_err(|_| Error::other("no participant list within 10 s"))?;
+    .map_err(|_| Error::other("no participant list within 10 s"))??;
     println!("{} participants:", roster.len());
     for p in roster.participants() {
         println!("  {} {:?} muted={:?}", p.uuid, p.display_name, p.is_muted);
     }
 
-    let status = session.service_status(ServiceStatusRequest::new()).await?;
+    let status = session.conference().service_status_with(ServiceStatusRequest::new()).await?;
     println!("locked={:?} guests_muted={:?}", status.locked, status.guests_muted);
-    session.lock(LockRequest::new()).await?;
-    session.message(MessageRequest::new("Hello from conf-sdk")).await?;
-    session.unlock(UnlockRequest::new()).await?;
-    let listed = session.participants(ParticipantsRequest::new()).await?;
+    session.conference().lock_with(LockRequest::new()).await?;
+    session.conference().message_with(MessageRequest::new("Hello from conf-sdk")).await?;
+    session.conference().unlock_with(UnlockRequest::new()).await?;
+    let listed = session.conference().participants_with(ParticipantsRequest::new()).await?;
     println!("participants command lists {}", listed.participants.len());
 
     // Print what the room reports for a moment.
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        while let Some(e) = events.next_event().await {
-            roster.apply(&e);
-            println!("event: {}", e.name());
+        // `next_item` also shows the lifecycle: connected, reconnecting (and why).
+        while let Some(item) = events.next_item().await {
+            match item {
+                Ok(StreamItem::Event(e)) => {
+                    roster.apply(&e);
+                    println!("event: {}", e.name());
+                }
+                Ok(StreamItem::Reconnecting { reason, attempt, delay }) => println!("reconnecting #{attempt} in {delay:?}: {reason}"),
+                Ok(other) => println!("{other:?}"),
+                Err(e) => println!("the stream gave up: {e}"),
+            }
         }
     })
     .await;

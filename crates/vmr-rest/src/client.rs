@@ -4,20 +4,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
-use serde::de::DeserializeOwned;
 use url::Url;
 
-use conf_core::envelope::decode_error;
 use conf_core::operation::encode_path_segment;
-use conf_core::{
-    AttemptLayer, AuthMode, Authenticator, CallLayer, Client, ClientConfig, EnvVars, Error, ExposeSecret, Operation, UserLayers,
-};
+use conf_core::{AttemptLayer, CallLayer, Client, ClientConfig, EnvVars, Error, ExposeSecret, UserLayers};
 
-use crate::deployment::{Deployment, DeploymentProfile, ENTERPRISE_NO_OP, VmrNegotiator};
+use crate::deployment::{Deployment, DeploymentProfile, VmrNegotiator};
 use crate::generated::{CheckJoinRequest, JoinInfo};
 use crate::session::{SessionOptions, VmrSession};
-use crate::wire::{ApiEnvelope, NodeEnvelope, PinError, decode_result, decode_results};
+use crate::wire::{ApiEnvelope, NodeEnvelope, PinError};
 
 /// Client of the vmr API server (join check), and the factory of [`Mcu`] clients.
 ///
@@ -84,6 +79,14 @@ impl VmrClientBuilder {
         self
     }
 
+    /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
+    /// hook point (modify the operation, before signing, classify, before and after
+    /// deserialization) of every call.
+    pub fn hook(mut self, hook: impl conf_core::Hook) -> Self {
+        self.layers.push_hook(std::sync::Arc::new(hook));
+        self
+    }
+
     /// The deployment (public or enterprise cloud) or a full profile (default: public cloud).
     pub fn deployment(mut self, profile: impl Into<DeploymentProfile>) -> Self {
         self.profile = profile.into();
@@ -134,14 +137,6 @@ impl VmrClient {
         &self.inner.profile
     }
 
-    /// Run an API-server operation and decode its `results` (used by generated code).
-    pub async fn call_api<T: DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
-        let info = op.info(1);
-        let sensitive = op.sensitive_response;
-        let raw = self.inner.api.execute(op).await?;
-        decode_results(&info, &raw.body, sensitive)
-    }
-
     /// The shared client of the conference node `mcu_host` (as the join check spells it:
     /// `host`, `host:port` or a full URL). A host without scheme gets the API server's scheme.
     pub fn mcu(&self, mcu_host: &str) -> Result<Mcu, Error> {
@@ -168,7 +163,7 @@ impl VmrClient {
         let pin = request.join_pwd.clone();
         let account = request.join_account.clone();
         let has_pin = pin.as_ref().is_some_and(|p| !p.expose_secret().trim().is_empty());
-        let info = self.check_join(request).await.map_err(|e| join_pin_error(e, has_pin))?;
+        let info = self.check_join_with(request).await.map_err(|e| join_pin_error(e, has_pin))?;
         let mcu_host = info.mcu_host.clone().filter(|h| !h.trim().is_empty()).ok_or_else(|| Error::Decode {
             request: conf_core::RequestInfo::none(crate::wire::VENDOR, "check_join"),
             excerpt: String::new(),
@@ -230,7 +225,10 @@ struct McuInner {
 impl Mcu {
     /// The client of the node at `config.base_url` (made by [`VmrClient::mcu`]).
     fn new(config: ClientConfig, layers: &UserLayers, profile: DeploymentProfile) -> Result<Self, Error> {
-        let builder = Client::builder(config).envelope(NodeEnvelope).negotiator(Arc::new(VmrNegotiator::new(profile.deployment())));
+        let builder = Client::builder(config)
+            .envelope(NodeEnvelope)
+            .negotiator(Arc::new(VmrNegotiator::new(profile.deployment())))
+            .hook(Arc::new(crate::pipeline::NodeRules { profile: profile.clone() }));
         let client = layers.apply(builder).build()?;
         Ok(Self { inner: Arc::new(McuInner { client, profile }) })
     }
@@ -271,13 +269,13 @@ impl Mcu {
 ///
 /// ```compile_fail
 /// # async fn demo(room: vmr_rest::Room) -> Result<(), conf_core::Error> {
-/// room.lock(vmr_rest::LockRequest::new()).await?; // no `lock` on Room: open a session
+/// room.conference().lock().send().await?; // no `conference()` on Room: open a session
 /// # Ok(()) }
 /// ```
 ///
 /// ```no_run
 /// # async fn demo(session: vmr_rest::VmrSession) -> Result<(), conf_core::Error> {
-/// session.lock(vmr_rest::LockRequest::new()).await?;
+/// session.conference().lock_with(vmr_rest::LockRequest::new()).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -301,57 +299,6 @@ impl Room {
     /// The node.
     pub fn mcu(&self) -> &Mcu {
         &self.mcu
-    }
-
-    /// Put the room base, the session credentials (`auth`) and the deployment overrides on `op`.
-    pub(crate) fn prepare(&self, mut op: Operation, auth: Option<&Arc<dyn Authenticator>>) -> Result<Operation, Error> {
-        self.mcu.inner.profile.apply(&mut op)?;
-        op.base_override = Some((*self.base).clone());
-        if matches!(op.auth, AuthMode::Client) {
-            match auth {
-                Some(a) => op.auth = AuthMode::With(a.clone()),
-                None => return Err(Error::invalid_input("session", format!("`{}` needs a session (VmrSession)", op.name))),
-            }
-        }
-        Ok(op)
-    }
-
-    /// Run a room operation without a session and decode its `result` (used by generated code).
-    pub(crate) async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
-        self.call_with(op, None).await
-    }
-
-    /// Run a room operation with the session credentials `auth` and decode its `result`.
-    ///
-    /// A command the deployment answers without acting ([`crate::deployment::ENTERPRISE_NO_OP`])
-    /// decodes its boolean result, then answers `{"acted": <whether the node acts>}` and logs
-    /// the no-op at `info`.
-    pub(crate) async fn call_with<T: DeserializeOwned>(&self, op: Operation, auth: Option<&Arc<dyn Authenticator>>) -> Result<T, Error> {
-        let op = self.prepare(op, auth)?;
-        let info = op.info(1);
-        let sensitive = op.sensitive_response;
-        let name = op.name;
-        let raw = self.mcu.inner.client.execute(op).await?;
-        if ENTERPRISE_NO_OP.contains(&name) {
-            let _: serde::de::IgnoredAny = decode_result(&info, &raw.body, sensitive)?;
-            let acted = self.mcu.inner.profile.acts(name);
-            if !acted {
-                tracing::info!(
-                    operation = name,
-                    deployment = self.mcu.inner.profile.deployment().describe(),
-                    "vmr: `{name}` answered success without acting (no-op on this deployment, as its support table says)"
-                );
-            }
-            return serde_json::from_value(serde_json::json!({ "acted": acted })).map_err(|e| decode_error(&info, &raw.body, sensitive, e));
-        }
-        decode_result(&info, &raw.body, sensitive)
-    }
-
-    /// Run a room operation whose answer is raw bytes (`presentation.jpeg`), with the
-    /// session credentials `auth`.
-    pub(crate) async fn call_bytes_with(&self, op: Operation, auth: Option<&Arc<dyn Authenticator>>) -> Result<Bytes, Error> {
-        let op = self.prepare(op, auth)?;
-        Ok(self.mcu.inner.client.execute(op).await?.body)
     }
 }
 

@@ -32,6 +32,7 @@ pub const ENTERPRISE_DIAL_PROTOCOLS: &[&str] = &["sip", "h323"];
 
 /// The kind of cloud a conference node belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[non_exhaustive]
 pub enum Deployment {
     /// 公有云: every command of the document.
     #[default]

@@ -11,7 +11,7 @@
 //! let session = vmr
 //!     .join(CheckJoinRequest::new("1061", "Robot").join_pwd("123456"), SessionOptions::new("Robot"))
 //!     .await?;
-//! session.lock(LockRequest::new()).await?;
+//! session.conference().lock_with(LockRequest::new()).await?;
 //! session.close().await?;
 //! # Ok(()) }
 //! ```
@@ -30,6 +30,7 @@ pub mod deployment;
 pub mod events;
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 mod generated;
+mod pipeline;
 mod roster;
 mod session;
 pub mod wire;
@@ -39,6 +40,7 @@ pub use codes::ErrorCode;
 pub use deployment::{Deployment, DeploymentProfile, VmrNegotiator};
 pub use events::{Event, EventOptions, EventStream};
 pub use generated::*;
+pub use pipeline::{custom, decode_api, decode_node};
 pub use roster::Roster;
 pub use session::{DEFAULT_LIFETIME, LIFETIME_RANGE, RefreshPolicy, SessionAuth, SessionOptions, SessionStats, VmrSession};
 pub use wire::PinError;

@@ -16,6 +16,11 @@
 //! successful refresh between them) back off, from 500 ms doubling to at most 30 s
 //! ([`SessionStats::renewal_backoffs`]), so a node that refuses every token cannot make the
 //! session open new sessions in a tight loop.
+//!
+//! Fleet mode ([`SessionOptions::credential_store`]): the processes that open a session
+//! on the same room with the same display name share one token (one participant).
+
+mod fleet;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -25,7 +30,10 @@ use futures_util::future::BoxFuture;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use conf_core::{AttemptParts, AuthState, Authenticator, CredentialCache, Error, ExposeSecret, Loaded, Rejection, SecretString};
+use conf_core::store::SharedStore;
+use conf_core::{
+    AttemptParts, Authenticator, CredentialCache, Error, ExposeSecret, Identity, IdentityResolver, Loaded, Rejection, SecretString, Signer,
+};
 
 use crate::client::Room;
 use crate::events::{EventOptions, EventStream};
@@ -115,6 +123,9 @@ pub struct SessionOptions {
     pub hideme: Option<bool>,
     /// Refresh timing.
     pub refresh: RefreshPolicy,
+    /// Fleet mode: share the session with every process opening one on the same room
+    /// with the same display name through this store (one participant in the room).
+    pub credential_store: Option<SharedStore>,
 }
 
 impl std::fmt::Debug for SessionOptions {
@@ -124,6 +135,7 @@ impl std::fmt::Debug for SessionOptions {
             .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
             .field("hideme", &self.hideme)
             .field("refresh", &self.refresh)
+            .field("credential_store", &self.credential_store)
             .finish()
     }
 }
@@ -131,7 +143,7 @@ impl std::fmt::Debug for SessionOptions {
 impl SessionOptions {
     /// Options with a display name, no PIN.
     pub fn new(display_name: impl Into<String>) -> Self {
-        Self { display_name: display_name.into(), pin: None, hideme: None, refresh: RefreshPolicy::default() }
+        Self { display_name: display_name.into(), pin: None, hideme: None, refresh: RefreshPolicy::default(), credential_store: None }
     }
 
     /// Set the participant name.
@@ -157,10 +169,21 @@ impl SessionOptions {
         self.refresh = policy;
         self
     }
+
+    /// Fleet mode: share the session through `store` (e.g. `conf_redis::RedisStore::shared()`)
+    /// with every process that opens one on the same room with the same display name: one
+    /// participant, one token, refreshed by one of them, taken over when a process dies.
+    /// Closing (or dropping) a shared session does not end it: the others keep using it.
+    /// See `docs/fleet.md`.
+    pub fn credential_store(mut self, store: SharedStore) -> Self {
+        self.credential_store = Some(store);
+        self
+    }
 }
 
 /// Counters of one session.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SessionStats {
     /// Successful `refresh_session` calls.
     pub refreshes: u64,
@@ -176,9 +199,16 @@ pub struct SessionStats {
     pub ended_replaced: u64,
 }
 
-pub(crate) struct Token {
+/// A session's token (sent in the `token` header) and when it expires.
+pub struct Token {
     pub(crate) token: SecretString,
-    expires_at: Instant,
+    pub(crate) expires_at: Instant,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token").field("token", &self.token).field("expires_at", &self.expires_at).finish()
+    }
 }
 
 #[derive(Default)]
@@ -213,7 +243,7 @@ impl Ctx {
     }
 
     async fn new_session(&self) -> Result<Loaded<Token>, Error> {
-        let answer = self.room.new_session(self.request()).await.map_err(|e| match PinError::from_error(&e) {
+        let answer = self.room.new_session_with(self.request()).await.map_err(|e| match PinError::from_error(&e) {
             // The node says "PIN required" although we sent one: the PIN is wrong.
             Some(PinError::Required { .. }) if self.pin.is_some() => {
                 PinError::Invalid.into_error(e.request().cloned().unwrap_or_else(|| conf_core::RequestInfo::none("vmr", "new_session")))
@@ -250,7 +280,7 @@ impl Ctx {
     fn end_replaced(self: &Arc<Self>, token: SecretString) {
         let ctx = self.clone();
         tokio::spawn(async move {
-            let r = ctx.room.end_session(EndSessionRequest::new(token)).await;
+            let r = ctx.room.end_session_with(EndSessionRequest::new(token)).await;
             ctx.counters.ended_replaced.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(ok = r.is_ok(), "vmr: the session replaced by a renewal was ended");
         });
@@ -263,7 +293,7 @@ impl Ctx {
     async fn load(self: Arc<Self>, prev: Option<Arc<Token>>) -> Result<Loaded<Token>, Error> {
         if let Some(prev) = prev {
             if prev.expires_at > Instant::now() + Duration::from_millis(200) {
-                match self.room.refresh_session(RefreshSessionRequest::new(prev.token.clone())).await {
+                match self.room.refresh_session_with(RefreshSessionRequest::new(prev.token.clone())).await {
                     Ok(mut r) => {
                         if let Some(token) = r.token.take().filter(|t| !t.expose_secret().is_empty()) {
                             self.counters.refreshes.fetch_add(1, Ordering::Relaxed);
@@ -307,11 +337,13 @@ impl Ctx {
     }
 }
 
-/// The [`Authenticator`] of one session: the `token` header, renewed through the cache.
+/// The identity of one session ([`conf_core::IdentityResolver`]): the `token`, renewed through the cache.
 pub struct SessionAuth {
     cache: CredentialCache<Token>,
     ctx: Arc<Ctx>,
     closed: AtomicBool,
+    /// Shared with other processes: closing must not end it.
+    shared: bool,
 }
 
 impl std::fmt::Debug for SessionAuth {
@@ -345,26 +377,33 @@ fn closed_error() -> Error {
     Error::invalid_input("session", "the vmr session is closed (VmrSession::close was called): open a new session for more calls")
 }
 
-impl Authenticator for SessionAuth {
-    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
+impl IdentityResolver for SessionAuth {
+    type Credential = Token;
+
+    fn resolve(&self) -> BoxFuture<'_, Result<Identity<Token>, Error>> {
         Box::pin(async move {
             let (token, generation) = self.token().await?;
-            Ok(AuthState::new(generation, token))
+            Ok(Identity::new(generation, token))
         })
     }
 
-    fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
-        let token = state.get::<Token>().ok_or_else(|| Error::other("vmr: unexpected credential type"))?;
-        request.set_secret_header("token", token.token.expose_secret())
-    }
-
-    fn classify(&self, error: &Error, state: &AuthState) -> Option<Rejection> {
+    fn classify(&self, error: &Error, identity: &Identity<Token>) -> Option<Rejection> {
         // On every call but new_session a 403 means the token is no longer valid.
-        matches!(error, Error::HttpStatus { status: 403, .. }).then(|| Rejection::of(state))
+        matches!(error, Error::HttpStatus { status: 403, .. }).then(|| Rejection::of(identity))
     }
 
     fn invalidate(&self, rejection: Rejection) {
         self.cache.invalidate(rejection.generation());
+    }
+}
+
+/// Puts the session token in the `token` header of each attempt.
+#[derive(Debug, Clone, Copy, Default)]
+struct TokenHeader;
+
+impl Signer<Token> for TokenHeader {
+    fn sign(&self, identity: &Identity<Token>, request: &mut AttemptParts) -> Result<(), Error> {
+        request.set_secret_header("token", identity.credential().token.expose_secret())
     }
 }
 
@@ -386,12 +425,15 @@ impl Drop for SessionInner {
             return;
         }
         let _ = self.closed_tx.send(true);
+        if self.auth.shared {
+            return; // the other processes of the fleet keep using it
+        }
         // Dropped without close(): release the token in the background, best effort.
         let Some(token) = self.auth.cache.peek() else { return };
         let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
         let room = self.auth.ctx.room.clone();
         rt.spawn(async move {
-            let r = room.end_session(EndSessionRequest::new(token.value.token.clone())).await;
+            let r = room.end_session_with(EndSessionRequest::new(token.value.token.clone())).await;
             tracing::debug!(ok = r.is_ok(), "vmr session dropped without close(): token released in the background");
         });
     }
@@ -434,13 +476,22 @@ impl VmrSession {
             counters: Counters::default(),
             info: Mutex::new(Arc::new(NewSession::default())),
         });
-        let first = ctx.new_session().await?;
         let loader_ctx = ctx.clone();
         let cache = CredentialCache::new(Duration::ZERO, Duration::ZERO, move |prev| loader_ctx.clone().load(prev));
-        cache.set(first.value, first.expires_in);
-        let auth = Arc::new(SessionAuth { cache, ctx: ctx.clone(), closed: AtomicBool::new(false) });
+        let shared = options.credential_store.is_some();
+        let cache = if let Some(store) = &options.credential_store {
+            // Adopt the room's shared session, or open it under the store's lease.
+            let cache = cache.shared(store, fleet::key(&ctx.room, &ctx.display_name), fleet::TokenCodec(Arc::downgrade(&ctx)));
+            cache.get().await?;
+            cache
+        } else {
+            let first = ctx.new_session().await?;
+            cache.set(first.value, first.expires_in);
+            cache
+        };
+        let auth = Arc::new(SessionAuth { cache, ctx: ctx.clone(), closed: AtomicBool::new(false), shared });
         let room = ctx.room.clone();
-        let authn: Arc<dyn Authenticator> = auth.clone();
+        let authn = conf_core::AuthScheme::new(auth.clone(), TokenHeader).into_dyn();
         let (closed_tx, _) = tokio::sync::watch::channel(false);
         let handle = tokio::spawn(refresh_loop(Arc::downgrade(&auth))).abort_handle();
         Ok(Self { inner: Arc::new(SessionInner { room, auth, authn, refresher: Mutex::new(Some(handle)), closed_tx }) })
@@ -451,15 +502,10 @@ impl VmrSession {
         &self.inner.room
     }
 
-    /// Run a room operation with this session's token and decode its `result` (used by
-    /// generated code).
-    pub async fn call<T: serde::de::DeserializeOwned>(&self, op: conf_core::Operation) -> Result<T, Error> {
-        self.inner.room.call_with(op, Some(&self.inner.authn)).await
-    }
-
-    /// Run a room operation whose answer is raw bytes (`presentation.jpeg`) with this session's token.
-    pub async fn call_bytes(&self, op: conf_core::Operation) -> Result<bytes::Bytes, Error> {
-        self.inner.room.call_bytes_with(op, Some(&self.inner.authn)).await
+    /// This session's credential as the transport takes it (the `token` header, renewed
+    /// on refusal): what [`ClientHandle::call_options`](conf_core::ClientHandle::call_options) puts on its calls.
+    pub fn authenticator(&self) -> &Arc<dyn Authenticator> {
+        &self.inner.authn
     }
 
     /// What the latest `new_session` answered (participant uuid, role, node version...; the token removed).
@@ -520,9 +566,13 @@ impl VmrSession {
             h.abort();
         }
         let _ = self.inner.closed_tx.send(true);
+        if self.inner.auth.shared {
+            self.inner.auth.cache.clear();
+            return Ok(()); // the other processes of the fleet keep using it
+        }
         if let Some(token) = self.inner.auth.cache.peek() {
             if token.value.expires_at > Instant::now() {
-                let r = self.inner.auth.ctx.room.end_session(EndSessionRequest::new(token.value.token.clone())).await;
+                let r = self.inner.auth.ctx.room.end_session_with(EndSessionRequest::new(token.value.token.clone())).await;
                 if let Err(e) = r {
                     tracing::debug!(error = %e, "vmr end_session failed (ignored, as the document says)");
                 }

@@ -313,6 +313,7 @@ impl<'de> serde::de::MapAccess<'de> for OneField<'de> {
 
 /// Why `new_session` refused the PIN (HTTP 403 naming `pin` / `guest_pin`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PinError {
     /// The room needs a PIN and none was given.
     Required {
@@ -447,11 +448,7 @@ mod tests {
 
     #[test]
     fn join_check_success_is_code_200_only() {
-        let resp = |body: &'static str| RawResponse {
-            status: http::StatusCode::OK,
-            headers: http::HeaderMap::new(),
-            body: Bytes::from_static(body.as_bytes()),
-        };
+        let resp = |body: &'static str| RawResponse::from_body(http::StatusCode::OK, Bytes::from_static(body.as_bytes()));
         ApiEnvelope.check(&info(), &resp(r#"{"code":"200","results":{}}"#)).unwrap();
         ApiEnvelope.check(&info(), &resp(r#"{"code":200,"results":{}}"#)).unwrap();
         assert_eq!(ApiEnvelope.check(&info(), &resp(r#"{"code":"0","results":{}}"#)).unwrap_err().vendor_code(), Some("0"));
@@ -470,10 +467,8 @@ mod tests {
 
     #[test]
     fn forbidden_and_not_found() {
-        let resp = |status: u16, body: &'static str| RawResponse {
-            status: http::StatusCode::from_u16(status).unwrap(),
-            headers: http::HeaderMap::new(),
-            body: Bytes::from_static(body.as_bytes()),
+        let resp = |status: u16, body: &'static str| {
+            RawResponse::from_body(http::StatusCode::from_u16(status).unwrap(), Bytes::from_static(body.as_bytes()))
         };
         let e =
             NodeEnvelope.check(&info(), &resp(403, r#"{"status":"failed","result":"Permission denied: host role required"}"#)).unwrap_err();

@@ -21,24 +21,28 @@ async fn run(api_server: &str, account: &str, pin: &str) -> Result<(), Error> {
     tokio::spawn({
         let session = session.clone();
         async move {
-            while let Some(event) = events.next_event().await {
+            while let Some(Ok(event)) = events.next_event().await {
                 roster.apply(&event);
                 if let Event::ParticipantCreate(p) = &event {
                     // Mute every guest that joins.
                     if p.role.as_deref() == Some("guest") {
-                        let _ = session.participant_mute(ParticipantMuteRequest::new(p.uuid.clone())).await;
+                        let _ = session.participant().mute_with(ParticipantMuteRequest::new(p.uuid.clone())).await;
                     }
                 }
             }
-            // The stream ended: the session closed, or it gave up (events.error() says why).
+            // The stream ended: the session closed, or it gave up (the last item was the error).
         }
     });
 
-    session.lock(LockRequest::new()).await?;
-    let dialled = session.dial(DialRequest::new(DialRole::Guest, "bob@example.com", DialProtocol::Sip).call_type(CallType::Video)).await?;
+    session.conference().lock_with(LockRequest::new()).await?;
+    let dialled = session
+        .conference()
+        .dial_with(DialRequest::new(DialRole::Guest, "bob@example.com", DialProtocol::Sip).call_type(CallType::Video))
+        .await?;
     println!("dialled {:?}", dialled.participant_uuids);
     session
-        .override_layout(OverrideLayoutRequest::new(vec![LayoutOverride {
+        .conference()
+        .override_layout_with(OverrideLayoutRequest::new(vec![LayoutOverride {
             audience: Audience::Hosts,
             actors: vec![],
             vad_backfill: true,
@@ -48,7 +52,7 @@ async fn run(api_server: &str, account: &str, pin: &str) -> Result<(), Error> {
         }]))
         .await?;
     // On an enterprise cloud the node answers start_service without acting: `acted` is false.
-    let started = session.start_service(StartServiceRequest::new()).await?;
+    let started = session.conference().start_service_with(StartServiceRequest::new()).await?;
     println!("start_service acted: {}", started.acted);
     session.close().await // the token is refreshed in the background until here
 }

@@ -20,7 +20,7 @@ fn node(url: &str) -> Mcu {
 async fn next_matching(events: &mut EventStream, roster: &mut Roster, pred: impl Fn(&Event) -> bool) -> Event {
     tokio::time::timeout(Duration::from_secs(10), async {
         loop {
-            let e = events.next_event().await.expect("event stream ended");
+            let e = events.next_event().await.expect("event stream ended").expect("the stream did not give up");
             roster.apply(&e);
             if pred(&e) {
                 return e;
@@ -37,7 +37,7 @@ async fn until_synced_equal(events: &mut EventStream, roster: &mut Roster, emu: 
             if roster.is_synced() && roster.uuids().into_iter().collect::<BTreeSet<_>>() == emulator_uuids(emu) {
                 return;
             }
-            let e = events.next_event().await.expect("event stream ended");
+            let e = events.next_event().await.expect("event stream ended").expect("the stream did not give up");
             roster.apply(&e);
         }
     })
@@ -53,7 +53,7 @@ fn emulator_uuids(emu: &VmrEmulator) -> BTreeSet<String> {
 async fn join_check_session_commands_events() {
     let (emu, server) = VmrEmulator::start(VmrConfig::new()).await.unwrap();
     let vmr = VmrClient::builder().base_url(server.base_url()).build().unwrap();
-    let info = vmr.check_join(CheckJoinRequest::new("1061", "Robot").join_pwd("123456")).await.unwrap();
+    let info = vmr.check_join_with(CheckJoinRequest::new("1061", "Robot").join_pwd("123456")).await.unwrap();
     assert_eq!(info.alias.as_deref(), Some(ROOM));
     let session = vmr.join(CheckJoinRequest::new("1061", "Robot").join_pwd("123456"), SessionOptions::new("Robot")).await.unwrap();
     assert_eq!(session.info().role.as_deref(), Some("HOST"));
@@ -65,32 +65,35 @@ async fn join_check_session_commands_events() {
     let alice = emu.add_participant(ROOM, DialIn::guest("Alice"));
     next_matching(&mut events, &mut roster, |e| matches!(e, Event::ParticipantCreate(p) if p.uuid == alice)).await;
 
-    session.lock(LockRequest::new()).await.unwrap();
+    session.conference().lock_with(LockRequest::new()).await.unwrap();
     next_matching(&mut events, &mut roster, |e| matches!(e, Event::ServiceUpdate(s) if s.locked == Some(true))).await;
-    let st = session.service_status(ServiceStatusRequest::new()).await.unwrap();
+    let st = session.conference().service_status_with(ServiceStatusRequest::new()).await.unwrap();
     assert_eq!(st.locked, Some(true));
     assert!(emu.room_status(ROOM).unwrap().locked);
-    session.unlock(UnlockRequest::new()).await.unwrap();
-    session.mute_guests(MuteGuestsRequest::new()).await.unwrap();
-    session.unmute_guests(UnmuteGuestsRequest::new()).await.unwrap();
-    session.participant_mute(ParticipantMuteRequest::new(alice.clone())).await.unwrap();
+    session.conference().unlock_with(UnlockRequest::new()).await.unwrap();
+    session.conference().mute_guests_with(MuteGuestsRequest::new()).await.unwrap();
+    session.conference().unmute_guests_with(UnmuteGuestsRequest::new()).await.unwrap();
+    session.participant().mute_with(ParticipantMuteRequest::new(alice.clone())).await.unwrap();
     next_matching(&mut events, &mut roster, |e| matches!(e, Event::ParticipantUpdate(p) if p.uuid == alice && p.is_muted == Some(true)))
         .await;
     assert_eq!(roster.get(&alice).unwrap().is_muted, Some(true));
 
-    session.message(MessageRequest::new("Hello World")).await.unwrap();
+    session.conference().message_with(MessageRequest::new("Hello World")).await.unwrap();
     let Event::Message(m) = next_matching(&mut events, &mut roster, |e| matches!(e, Event::Message(_))).await else { unreachable!() };
     assert_eq!(m.payload.as_deref(), Some("Hello World"));
     assert_eq!(emu.messages(ROOM).len(), 1);
 
-    let dialled =
-        session.dial(DialRequest::new(DialRole::Guest, "bob@example.com", DialProtocol::Sip).source_display_name("Demo")).await.unwrap();
+    let dialled = session
+        .conference()
+        .dial_with(DialRequest::new(DialRole::Guest, "bob@example.com", DialProtocol::Sip).source_display_name("Demo"))
+        .await
+        .unwrap();
     assert_eq!(dialled.participant_uuids.len(), 1);
     let bob = dialled.participant_uuids[0].clone();
     next_matching(&mut events, &mut roster, |e| matches!(e, Event::ParticipantUpdate(p) | Event::ParticipantCreate(p) if p.uuid == bob))
         .await;
 
-    let list = session.participants(ParticipantsRequest::new()).await.unwrap();
+    let list = session.conference().participants_with(ParticipantsRequest::new()).await.unwrap();
     assert!(list.participants.iter().any(|p| p.uuid == alice));
     let layout = LayoutOverride {
         audience: Audience::Hosts,
@@ -100,20 +103,20 @@ async fn join_check_session_commands_events() {
         plus_n: PlusN::Auto,
         actors_overlay_text: "auto".into(),
     };
-    session.override_layout(OverrideLayoutRequest::new(vec![layout])).await.unwrap();
-    session.spotlight_on(SpotlightOnRequest::new(alice.clone())).await.unwrap();
-    session.role(RoleRequest::new(alice.clone(), DialRole::Chair)).await.unwrap();
-    session.dtmf(DtmfRequest::new(alice.clone(), "1#")).await.unwrap();
-    let answer = session.calls(CallsRequest::new(alice.clone(), SubCallType::Rtmp).streaming(true)).await.unwrap();
+    session.conference().override_layout_with(OverrideLayoutRequest::new(vec![layout])).await.unwrap();
+    session.participant().spotlight_on_with(SpotlightOnRequest::new(alice.clone())).await.unwrap();
+    session.participant().role_with(RoleRequest::new(alice.clone(), DialRole::Chair)).await.unwrap();
+    session.participant().dtmf_with(DtmfRequest::new(alice.clone(), "1#")).await.unwrap();
+    let answer = session.participant().calls_with(CallsRequest::new(alice.clone(), SubCallType::Rtmp).streaming(true)).await.unwrap();
     assert!(!answer.call_uuid.is_empty());
     assert!(answer.url.is_some());
-    let jpeg = session.presentation_jpeg(PresentationJpegRequest::new()).await.unwrap();
+    let jpeg = session.conference().presentation_jpeg_with(PresentationJpegRequest::new()).await.unwrap();
     assert!(jpeg.starts_with(&[0xFF, 0xD8]));
     // A false result (unknown participant) is an error.
-    let e = session.participant_mute(ParticipantMuteRequest::new("00000000-0000-0000-0000-000000000000")).await.unwrap_err();
+    let e = session.participant().mute_with(ParticipantMuteRequest::new("00000000-0000-0000-0000-000000000000")).await.unwrap_err();
     assert_eq!(e.vendor_code(), Some("false"), "{e}");
 
-    session.participant_disconnect(ParticipantDisconnectRequest::new(alice.clone())).await.unwrap();
+    session.participant().disconnect_with(ParticipantDisconnectRequest::new(alice.clone())).await.unwrap();
     next_matching(&mut events, &mut roster, |e| matches!(e, Event::ParticipantDelete { uuid } if *uuid == alice)).await;
     until_synced_equal(&mut events, &mut roster, &emu).await;
 
@@ -121,7 +124,11 @@ async fn join_check_session_commands_events() {
     assert_eq!(emu.stats().sessions_ended, 1);
     assert_eq!(emu.live_sessions(), 0);
     // The stream ends with the session.
-    let end = tokio::time::timeout(Duration::from_secs(5), async { while events.next_event().await.is_some() {} }).await;
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        while events.next_event().await.is_some() {}
+        assert!(events.error().is_none(), "a normal end, not a failure");
+    })
+    .await;
     assert!(end.is_ok(), "event stream did not end after close");
 }
 
@@ -137,7 +144,7 @@ async fn pin_errors_from_the_emulator() {
     let guest = mcu.session("1061", SessionOptions::new("g").pin("4321")).await.unwrap();
     assert_eq!(guest.info().role.as_deref(), Some("GUEST"));
     // A host command from a guest is refused for the role, not for the token: no renewal.
-    let e = guest.lock(LockRequest::new()).await.unwrap_err();
+    let e = guest.conference().lock_with(LockRequest::new()).await.unwrap_err();
     assert_eq!(e.vendor_code(), Some("permission_denied"), "{e}");
     assert_eq!(guest.stats(), SessionStats::default());
     guest.close().await.unwrap();
@@ -157,9 +164,9 @@ async fn refresh_across_three_lifetimes_with_calls_in_flight() {
             let until = tokio::time::Instant::now() + Duration::from_millis(6500);
             while tokio::time::Instant::now() < until {
                 let r = if w % 2 == 0 {
-                    s.service_status(ServiceStatusRequest::new()).await.map(drop)
+                    s.conference().service_status_with(ServiceStatusRequest::new()).await.map(drop)
                 } else {
-                    s.lock(LockRequest::new()).await
+                    s.conference().lock_with(LockRequest::new()).await
                 };
                 r.unwrap_or_else(|e| panic!("call failed during refresh: {e}"));
                 ok.fetch_add(1, Ordering::Relaxed);
@@ -192,7 +199,11 @@ async fn refused_refresh_starts_a_new_session() {
         .map(|i| {
             let s = session.clone();
             tokio::spawn(async move {
-                if i % 2 == 0 { s.lock(LockRequest::new()).await } else { s.service_status(ServiceStatusRequest::new()).await.map(drop) }
+                if i % 2 == 0 {
+                    s.conference().lock_with(LockRequest::new()).await
+                } else {
+                    s.conference().service_status_with(ServiceStatusRequest::new()).await.map(drop)
+                }
             })
         })
         .collect();
@@ -220,7 +231,7 @@ async fn refused_refresh_starts_a_new_session() {
     .expect("the background refresh did not renew the session");
     assert_eq!(session.stats().renewals, 1, "{:?}", session.stats());
     assert_eq!(emu.stats().tokens_issued, 2);
-    session.unlock(UnlockRequest::new()).await.unwrap();
+    session.conference().unlock_with(UnlockRequest::new()).await.unwrap();
     drop(session);
     // Dropped without close: released in the background.
     tokio::time::timeout(Duration::from_secs(5), async {
@@ -240,17 +251,17 @@ async fn enterprise_gate_sends_nothing() {
     let session = vmr.join(CheckJoinRequest::new(ROOM, "Robot").join_pwd("123456"), SessionOptions::new("Robot")).await.unwrap();
     let alice = emu.add_participant(ROOM, DialIn::guest("Alice"));
     // start_service is sent and succeeds without effect: the no-op is on the result.
-    let started = session.start_service(StartServiceRequest::new()).await.unwrap();
+    let started = session.conference().start_service_with(StartServiceRequest::new()).await.unwrap();
     assert!(!started.acted);
     assert_eq!(emu.command_count("start_service"), 1);
     let before = server.log().len();
     let results = vec![
-        session.override_layout(OverrideLayoutRequest::new(vec![])).await.map(drop),
-        session.spotlight_on(SpotlightOnRequest::new(alice.clone())).await,
-        session.spotlight_off(SpotlightOffRequest::new(alice.clone())).await,
-        session.participant_unlock(ParticipantUnlockRequest::new(alice.clone())).await,
-        session.role(RoleRequest::new(alice.clone(), DialRole::Chair)).await,
-        session.transfer(TransferRequest::new(alice.clone(), DialRole::Guest, "other@vmr.example")).await,
+        session.conference().override_layout_with(OverrideLayoutRequest::new(vec![])).await.map(drop),
+        session.participant().spotlight_on_with(SpotlightOnRequest::new(alice.clone())).await,
+        session.participant().spotlight_off_with(SpotlightOffRequest::new(alice.clone())).await,
+        session.participant().unlock_with(ParticipantUnlockRequest::new(alice.clone())).await,
+        session.participant().role_with(RoleRequest::new(alice.clone(), DialRole::Chair)).await,
+        session.participant().transfer_with(TransferRequest::new(alice.clone(), DialRole::Guest, "other@vmr.example")).await,
     ];
     for r in results {
         assert!(matches!(r, Err(Error::Unsupported { .. })), "{r:?}");
@@ -261,7 +272,7 @@ async fn enterprise_gate_sends_nothing() {
         "nothing may be sent: {:?}",
         server.log().entries().iter().skip(before).map(|r| r.path.clone()).collect::<Vec<_>>()
     );
-    session.participant_mute(ParticipantMuteRequest::new(alice)).await.unwrap();
+    session.participant().mute_with(ParticipantMuteRequest::new(alice)).await.unwrap();
     assert_eq!(server.log().len(), before + 1);
     session.close().await.unwrap();
 }
@@ -313,8 +324,8 @@ async fn dropped_stream_reconnects_and_roster_equals_the_emulator() {
     assert_eq!(e.name(), "refer");
 
     // disconnect ends the stream.
-    session.disconnect_all(DisconnectAllRequest::new()).await.unwrap();
+    session.conference().disconnect_all_with(DisconnectAllRequest::new()).await.unwrap();
     next_matching(&mut events, &mut roster, |e| matches!(e, Event::Disconnect { .. })).await;
     let rest = tokio::time::timeout(Duration::from_secs(5), events.next_event()).await.expect("stream did not end");
-    assert!(rest.is_none());
+    assert!(rest.is_none(), "{rest:?}");
 }

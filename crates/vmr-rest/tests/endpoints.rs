@@ -67,7 +67,7 @@ async fn check_join_sends_json_and_decodes_results() {
         })
         .await;
     let vmr = VmrClient::builder().base_url(server.base_url()).build().unwrap();
-    let info = vmr.check_join(CheckJoinRequest::new("1061", "Robot 1").join_pwd("123456")).await.unwrap();
+    let info = vmr.check_join_with(CheckJoinRequest::new("1061", "Robot 1").join_pwd("123456")).await.unwrap();
     m.assert_async().await;
     assert_eq!(info.mcu_host.as_deref(), Some("node.example.cn"));
     assert_eq!(info.company_id, Some(42));
@@ -77,7 +77,7 @@ async fn check_join_sends_json_and_decodes_results() {
     // The node base inherits the API server's scheme when mcuHost has none.
     assert_eq!(vmr.mcu("node.example.cn:8443").unwrap().client().config().base_url.as_str(), "http://node.example.cn:8443/");
     // Bad input is refused before sending.
-    let e = vmr.check_join(CheckJoinRequest::new("", "Robot")).await.unwrap_err();
+    let e = vmr.check_join_with(CheckJoinRequest::new("", "Robot")).await.unwrap_err();
     assert!(matches!(e, Error::InvalidInput { .. }), "{e}");
     assert_eq!(m.calls_async().await, 1);
 }
@@ -92,7 +92,7 @@ async fn check_join_refusal_is_a_vendor_error() {
         })
         .await;
     let vmr = VmrClient::builder().base_url(server.base_url()).build().unwrap();
-    let e = vmr.check_join(CheckJoinRequest::new("1061", "Robot").join_pwd("bad")).await.unwrap_err();
+    let e = vmr.check_join_with(CheckJoinRequest::new("1061", "Robot").join_pwd("bad")).await.unwrap_err();
     assert_eq!(e.vendor_code(), Some("403"), "{e}");
     assert!(e.to_string().contains("wrong meeting password"));
     assert!(!e.to_string().contains("bad"));
@@ -169,12 +169,12 @@ async fn conference_commands() {
             })
             .await;
         match i {
-            0 => s.lock(LockRequest::new()).await,
-            1 => s.unlock(UnlockRequest::new()).await,
-            2 => s.start_service(StartServiceRequest::new()).await.map(|r| assert!(r.acted, "public cloud acts")),
-            3 => s.mute_guests(MuteGuestsRequest::new()).await,
-            4 => s.unmute_guests(UnmuteGuestsRequest::new()).await,
-            _ => s.disconnect_all(DisconnectAllRequest::new()).await,
+            0 => s.conference().lock_with(LockRequest::new()).await,
+            1 => s.conference().unlock_with(UnlockRequest::new()).await,
+            2 => s.conference().start_service_with(StartServiceRequest::new()).await.map(|r| assert!(r.acted, "public cloud acts")),
+            3 => s.conference().mute_guests_with(MuteGuestsRequest::new()).await,
+            4 => s.conference().unmute_guests_with(UnmuteGuestsRequest::new()).await,
+            _ => s.conference().disconnect_all_with(DisconnectAllRequest::new()).await,
         }
         .unwrap_or_else(|e| panic!("{path}: {e}"));
         m.assert_async().await;
@@ -191,7 +191,8 @@ async fn conference_commands() {
         })
         .await;
     let r = s
-        .dial(
+        .conference()
+        .dial_with(
             DialRequest::new(DialRole::Guest, "rtmp://live/x", DialProtocol::Rtmp)
                 .presentation_url("rtmp://live/p")
                 .streaming(true)
@@ -215,7 +216,7 @@ async fn conference_commands() {
             ));
         })
         .await;
-    let st = s.service_status(ServiceStatusRequest::new()).await.unwrap();
+    let st = s.conference().service_status_with(ServiceStatusRequest::new()).await.unwrap();
     m.assert_async().await;
     assert_eq!((st.guests_muted, st.locked, st.started, st.whiteboard), (Some(false), Some(true), Some(true), Some(true)));
 
@@ -228,7 +229,7 @@ async fn conference_commands() {
             then.status(200).json_body(ok(json!("true")));
         })
         .await;
-    s.message(MessageRequest::new("Hello World")).await.unwrap();
+    s.conference().message_with(MessageRequest::new("Hello World")).await.unwrap();
     m.assert_async().await;
 
     let m = server
@@ -240,7 +241,7 @@ async fn conference_commands() {
             ])));
         })
         .await;
-    let list = s.participants(ParticipantsRequest::new()).await.unwrap();
+    let list = s.conference().participants_with(ParticipantsRequest::new()).await.unwrap();
     m.assert_async().await;
     assert_eq!(list.participants.len(), 2);
     assert_eq!(list.participants[0].is_muted, Some(true));
@@ -255,26 +256,27 @@ async fn conference_commands() {
             then.status(200).json_body(ok(json!("'true'")));
         })
         .await;
-    s.override_layout(OverrideLayoutRequest::new(vec![
-        LayoutOverride {
-            audience: Audience::Hosts,
-            actors: vec![],
-            vad_backfill: true,
-            layout: LayoutView::TwoPlus21,
-            plus_n: PlusN::Auto,
-            actors_overlay_text: "auto".into(),
-        },
-        LayoutOverride {
-            audience: Audience::Guests,
-            actors: vec!["a".into(), "b".into()],
-            vad_backfill: false,
-            layout: LayoutView::OnePlus7,
-            plus_n: PlusN::Off,
-            actors_overlay_text: "auto".into(),
-        },
-    ]))
-    .await
-    .unwrap();
+    s.conference()
+        .override_layout_with(OverrideLayoutRequest::new(vec![
+            LayoutOverride {
+                audience: Audience::Hosts,
+                actors: vec![],
+                vad_backfill: true,
+                layout: LayoutView::TwoPlus21,
+                plus_n: PlusN::Auto,
+                actors_overlay_text: "auto".into(),
+            },
+            LayoutOverride {
+                audience: Audience::Guests,
+                actors: vec!["a".into(), "b".into()],
+                vad_backfill: false,
+                layout: LayoutView::OnePlus7,
+                plus_n: PlusN::Off,
+                actors_overlay_text: "auto".into(),
+            },
+        ]))
+        .await
+        .unwrap();
     m.assert_async().await;
 
     let m = server
@@ -283,7 +285,7 @@ async fn conference_commands() {
             then.status(200).header("content-type", "image/jpeg").body([0xFFu8, 0xD8, 0xFF, 0xE0]);
         })
         .await;
-    let jpeg = s.presentation_jpeg(PresentationJpegRequest::new()).await.unwrap();
+    let jpeg = s.conference().presentation_jpeg_with(PresentationJpegRequest::new()).await.unwrap();
     m.assert_async().await;
     assert_eq!(&jpeg[..], &[0xFF, 0xD8, 0xFF, 0xE0]);
 }
@@ -304,14 +306,14 @@ async fn participant_commands() {
             })
             .await;
         match i {
-            0 => s.participant_disconnect(ParticipantDisconnectRequest::new(uuid)).await,
-            1 => s.participant_mute(ParticipantMuteRequest::new(uuid)).await,
-            2 => s.participant_unmute(ParticipantUnmuteRequest::new(uuid)).await,
-            3 => s.allow_rx_presentation(AllowRxPresentationRequest::new(uuid)).await,
-            4 => s.deny_rx_presentation(DenyRxPresentationRequest::new(uuid)).await,
-            5 => s.spotlight_on(SpotlightOnRequest::new(uuid)).await,
-            6 => s.spotlight_off(SpotlightOffRequest::new(uuid)).await,
-            _ => s.participant_unlock(ParticipantUnlockRequest::new(uuid)).await,
+            0 => s.participant().disconnect_with(ParticipantDisconnectRequest::new(uuid)).await,
+            1 => s.participant().mute_with(ParticipantMuteRequest::new(uuid)).await,
+            2 => s.participant().unmute_with(ParticipantUnmuteRequest::new(uuid)).await,
+            3 => s.participant().allow_rx_presentation_with(AllowRxPresentationRequest::new(uuid)).await,
+            4 => s.participant().deny_rx_presentation_with(DenyRxPresentationRequest::new(uuid)).await,
+            5 => s.participant().spotlight_on_with(SpotlightOnRequest::new(uuid)).await,
+            6 => s.participant().spotlight_off_with(SpotlightOffRequest::new(uuid)).await,
+            _ => s.participant().unlock_with(ParticipantUnlockRequest::new(uuid)).await,
         }
         .unwrap_or_else(|e| panic!("{cmd}: {e}"));
         m.assert_async().await;
@@ -328,9 +330,9 @@ async fn participant_commands() {
             })
             .await;
         match path {
-            "dtmf" => s.dtmf(DtmfRequest::new(uuid, "123#")).await,
-            "role" => s.role(RoleRequest::new(uuid, DialRole::Chair)).await,
-            _ => s.transfer(TransferRequest::new(uuid, DialRole::Guest, "meet@example.com").pin("1234")).await,
+            "dtmf" => s.participant().dtmf_with(DtmfRequest::new(uuid, "123#")).await,
+            "role" => s.participant().role_with(RoleRequest::new(uuid, DialRole::Chair)).await,
+            _ => s.participant().transfer_with(TransferRequest::new(uuid, DialRole::Guest, "meet@example.com").pin("1234")).await,
         }
         .unwrap();
         m.assert_async().await;
@@ -342,7 +344,7 @@ async fn participant_commands() {
             then.status(200).json_body(ok(json!({"call_uuid": "c1", "sdp": "v=0 answer"})));
         })
         .await;
-    let a = s.calls(CallsRequest::new(uuid, SubCallType::WebRtc).sdp("v=0")).await.unwrap();
+    let a = s.participant().calls_with(CallsRequest::new(uuid, SubCallType::WebRtc).sdp("v=0")).await.unwrap();
     m.assert_async().await;
     assert_eq!((a.call_uuid.as_str(), a.sdp.as_deref()), ("c1", Some("v=0 answer")));
     // The WebRTC answer is acknowledged by its call_uuid, and the sub-call can be ended.
@@ -354,13 +356,13 @@ async fn participant_commands() {
             })
             .await;
         if cmd == "ack" {
-            s.call_ack(CallAckRequest::new(uuid, a.call_uuid.clone())).await.unwrap();
+            s.participant().call_ack_with(CallAckRequest::new(uuid, a.call_uuid.clone())).await.unwrap();
         } else {
-            s.call_disconnect(CallDisconnectRequest::new(uuid, a.call_uuid.clone())).await.unwrap();
+            s.participant().call_disconnect_with(CallDisconnectRequest::new(uuid, a.call_uuid.clone())).await.unwrap();
         }
         m.assert_async().await;
     }
-    let e = s.call_ack(CallAckRequest::new(uuid, "")).await.unwrap_err();
+    let e = s.participant().call_ack_with(CallAckRequest::new(uuid, "")).await.unwrap_err();
     assert!(matches!(e, Error::InvalidInput { .. }), "{e}");
     let m = server
         .mock_async(|when, then| {
@@ -370,12 +372,15 @@ async fn participant_commands() {
             then.status(200).json_body(ok(json!({"call_uuid": "c2", "url": "rtmp://a/b", "secure_url": "rtmps://a/b"})));
         })
         .await;
-    let a =
-        s.calls(CallsRequest::new(uuid, SubCallType::Rtmp).present(PresentDirection::Send).streaming(true).bandwidth(1024)).await.unwrap();
+    let a = s
+        .participant()
+        .calls_with(CallsRequest::new(uuid, SubCallType::Rtmp).present(PresentDirection::Send).streaming(true).bandwidth(1024))
+        .await
+        .unwrap();
     m.assert_async().await;
     assert_eq!((a.url.as_deref(), a.secure_url.as_deref()), (Some("rtmp://a/b"), Some("rtmps://a/b")));
     // A path parameter is percent-encoded; an empty one is refused before sending.
-    let e = s.participant_mute(ParticipantMuteRequest::new("")).await.unwrap_err();
+    let e = s.participant().mute_with(ParticipantMuteRequest::new("")).await.unwrap_err();
     assert!(matches!(e, Error::InvalidInput { .. }));
 }
 
@@ -389,7 +394,7 @@ async fn false_result_is_an_error() {
             then.status(200).json_body(ok(json!("'false'")));
         })
         .await;
-    let e = s.lock(LockRequest::new()).await.unwrap_err();
+    let e = s.conference().lock_with(LockRequest::new()).await.unwrap_err();
     assert_eq!(e.vendor_code(), Some("false"), "{e}");
 }
 
@@ -416,7 +421,7 @@ async fn refresh_and_end_session_shapes() {
             then.status(200).json_body(ok(json!(true)));
         })
         .await;
-    s.lock(LockRequest::new()).await.unwrap();
+    s.conference().lock_with(LockRequest::new()).await.unwrap();
     assert_eq!((lock_old.calls_async().await, refresh.calls_async().await, lock_new.calls_async().await), (1, 1, 1));
     assert_eq!(s.stats().refreshes, 1);
     let end = server
@@ -427,7 +432,7 @@ async fn refresh_and_end_session_shapes() {
         .await;
     s.close().await.unwrap();
     end.assert_async().await;
-    let e = s.lock(LockRequest::new()).await.unwrap_err();
+    let e = s.conference().lock_with(LockRequest::new()).await.unwrap_err();
     assert!(matches!(e, Error::InvalidInput { .. }), "a call on a closed session is a usage error: {e}");
     s.close().await.unwrap();
     assert_eq!(end.calls_async().await, 1);
@@ -451,16 +456,16 @@ async fn enterprise_gate_sends_nothing() {
         .await;
     let u = "u1";
     // start_service: sent, success, the no-op visible on the result.
-    let started = s.start_service(StartServiceRequest::new()).await.unwrap();
+    let started = s.conference().start_service_with(StartServiceRequest::new()).await.unwrap();
     assert!(!started.acted, "enterprise answers 200 OK without acting");
     assert_eq!(start.calls_async().await, 1);
     let results = vec![
-        s.override_layout(OverrideLayoutRequest::new(vec![])).await.map(drop),
-        s.spotlight_on(SpotlightOnRequest::new(u)).await,
-        s.spotlight_off(SpotlightOffRequest::new(u)).await,
-        s.participant_unlock(ParticipantUnlockRequest::new(u)).await,
-        s.role(RoleRequest::new(u, DialRole::Chair)).await,
-        s.transfer(TransferRequest::new(u, DialRole::Guest, "x@y")).await,
+        s.conference().override_layout_with(OverrideLayoutRequest::new(vec![])).await.map(drop),
+        s.participant().spotlight_on_with(SpotlightOnRequest::new(u)).await,
+        s.participant().spotlight_off_with(SpotlightOffRequest::new(u)).await,
+        s.participant().unlock_with(ParticipantUnlockRequest::new(u)).await,
+        s.participant().role_with(RoleRequest::new(u, DialRole::Chair)).await,
+        s.participant().transfer_with(TransferRequest::new(u, DialRole::Guest, "x@y")).await,
     ];
     for r in results {
         assert!(matches!(r, Err(Error::Unsupported { .. })), "{r:?}");
@@ -474,15 +479,15 @@ async fn enterprise_gate_sends_nothing() {
         })
         .await;
     for protocol in [DialProtocol::Rtmp, DialProtocol::Phone, DialProtocol::Auto, DialProtocol::Rtsp, DialProtocol::Mssip] {
-        let e = s.dial(DialRequest::new(DialRole::Guest, "x@y", protocol)).await.unwrap_err();
+        let e = s.conference().dial_with(DialRequest::new(DialRole::Guest, "x@y", protocol)).await.unwrap_err();
         assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "protocol"), "{e}");
     }
     assert_eq!(dial.calls_async().await, 0);
-    s.dial(DialRequest::new(DialRole::Guest, "x@y", DialProtocol::Sip)).await.unwrap();
-    s.dial(DialRequest::new(DialRole::Guest, "x@y", DialProtocol::H323)).await.unwrap();
+    s.conference().dial_with(DialRequest::new(DialRole::Guest, "x@y", DialProtocol::Sip)).await.unwrap();
+    s.conference().dial_with(DialRequest::new(DialRole::Guest, "x@y", DialProtocol::H323)).await.unwrap();
     assert_eq!(dial.calls_async().await, 2);
     // Supported on enterprise: goes out.
-    s.participant_mute(ParticipantMuteRequest::new(u)).await.unwrap();
+    s.participant().mute_with(ParticipantMuteRequest::new(u)).await.unwrap();
     assert_eq!(any.calls_async().await, 1);
 
     // An override for a deployment known to differ.
@@ -494,9 +499,9 @@ async fn enterprise_gate_sends_nothing() {
             then.status(200).json_body(ok(json!(true)));
         })
         .await;
-    assert!(s2.start_service(StartServiceRequest::new()).await.unwrap().acted, "declared supported: acts");
+    assert!(s2.conference().start_service_with(StartServiceRequest::new()).await.unwrap().acted, "declared supported: acts");
     start2.assert_async().await;
-    assert!(matches!(s2.lock(LockRequest::new()).await, Err(Error::Unsupported { .. })));
+    assert!(matches!(s2.conference().lock_with(LockRequest::new()).await, Err(Error::Unsupported { .. })));
 }
 
 // Commands without a session do not compile: see the `compile_fail` example on `Room`.
@@ -517,7 +522,7 @@ async fn join_maps_a_refused_join_check_to_the_pin_error() {
     let e = vmr.join(CheckJoinRequest::new("1061", "Robot"), SessionOptions::new("Robot")).await.unwrap_err();
     assert_eq!(PinError::from_error(&e), Some(PinError::Required { guest_pin_required: true }), "{e}");
     // check_join itself keeps the vendor's answer.
-    let e = vmr.check_join(CheckJoinRequest::new("1061", "Robot")).await.unwrap_err();
+    let e = vmr.check_join_with(CheckJoinRequest::new("1061", "Robot")).await.unwrap_err();
     assert_eq!(e.vendor_code(), Some("403"));
 }
 
@@ -532,7 +537,7 @@ async fn a_closed_session_is_a_usage_error() {
         })
         .await;
     s.close().await.unwrap();
-    let e = s.lock(LockRequest::new()).await.unwrap_err();
+    let e = s.conference().lock_with(LockRequest::new()).await.unwrap_err();
     assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "session"), "{e}");
     assert!(e.to_string().contains("closed"), "{e}");
     assert_eq!(lock.calls_async().await, 0);
@@ -548,7 +553,7 @@ async fn false_results_name_the_command_and_the_node_answer() {
             then.status(200).json_body(ok(json!("'false'")));
         })
         .await;
-    let e = s.mute_guests(MuteGuestsRequest::new()).await.unwrap_err();
+    let e = s.conference().mute_guests_with(MuteGuestsRequest::new()).await.unwrap_err();
     assert_eq!(e.vendor_code(), Some("false"));
     let Error::Vendor { message, .. } = &e else { panic!("{e}") };
     assert!(message.contains("`muteguests`") && message.contains("'false'"), "{message}");
@@ -564,7 +569,7 @@ async fn an_array_for_the_status_object_is_a_decode_error() {
             then.status(200).json_body(ok(json!([true, true, true, true])));
         })
         .await;
-    let e = s.service_status(ServiceStatusRequest::new()).await.unwrap_err();
+    let e = s.conference().service_status_with(ServiceStatusRequest::new()).await.unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e}");
 }
 

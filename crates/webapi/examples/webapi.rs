@@ -61,22 +61,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Book a meeting starting in ten minutes, for an hour.
     let start = SystemTime::now() + Duration::from_secs(600);
     let meeting = client
-        .meeting_create(MeetingCreateRequest::new("conf-sdk 示例会议", start, "8888").end_time(start + Duration::from_secs(3600)))
+        .meeting_create_with(MeetingCreateRequest::new("conf-sdk 示例会议", start, "8888").end_time(start + Duration::from_secs(3600)))
         .await
         .inspect_err(|e| eprintln!("meetingcreate failed: {e} (code: {:?})", error_code(e)))?;
     let serial = meeting.serial.clone().unwrap_or_default();
     let rec = meeting.recordpath.as_deref().and_then(|p| client.resolve_record_path(p).ok());
     println!("meeting {serial} booked; recording will be at {}", rec.map(String::from).unwrap_or_default());
 
-    client.meeting_modify(MeetingModifyRequest::new(&serial, start).meeting_name("conf-sdk 示例会议 (改)")).await?;
+    client.meeting_modify_with(MeetingModifyRequest::new(&serial, start).meeting_name("conf-sdk 示例会议 (改)")).await?;
     println!("renamed");
 
     if !file_ids.is_empty() {
-        client.meeting_bind_file(MeetingBindFileRequest::new(&serial, file_ids)).await?;
+        client.meeting_bind_file_with(MeetingBindFileRequest::new(&serial, file_ids)).await?;
     }
-    let pic = client.upload_room_pic(UploadRoomPicRequest::new(FilePart::from_bytes("background.png", PNG.to_vec()), &serial)).await?;
+    let pic = client.upload_room_pic_with(UploadRoomPicRequest::new(FilePart::from_bytes("background.png", PNG.to_vec()), &serial)).await?;
     println!("background stored at {}", pic.pic_path.unwrap_or_default());
-    for f in client.get_meeting_file(GetMeetingFileRequest::new(&serial)).await?.meetingfile.unwrap_or_default() {
+    for f in client.get_meeting_file_with(GetMeetingFileRequest::new(&serial)).await?.meetingfile.unwrap_or_default() {
         let url = f.downloadpath.as_deref().and_then(|p| client.resolve_file_path(p).ok()).map(String::from).unwrap_or_default();
         println!("document {} {} -> {url}", f.fileid.unwrap_or_default(), f.filename.unwrap_or_default());
     }
@@ -96,17 +96,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    for entry in client.get_login_info(GetLoginInfoRequest::new(&serial)).await?.logininfo.unwrap_or_default() {
+    for entry in client.get_login_info_with(GetLoginInfoRequest::new(&serial)).await?.logininfo.unwrap_or_default() {
         let (user, enter, leave) =
             (entry.userid.unwrap_or_default(), entry.entertime.unwrap_or_default(), entry.leavetime.unwrap_or_default());
         println!("login: {user} entered {enter} left {leave}");
     }
-    for r in client.get_room_record(GetRoomRecordRequest::new().serial(&serial)).await?.records.unwrap_or_default() {
+    for r in client.get_room_record_with(GetRoomRecordRequest::new().serial(&serial)).await?.records.unwrap_or_default() {
         let url = r.filepath.as_deref().and_then(|p| client.resolve_record_path(p).ok()).map(String::from).unwrap_or_default();
         println!("recording {}: {} s at {url}", r.id.unwrap_or_default(), r.duration.unwrap_or_default());
     }
 
-    client.meeting_delete(MeetingDeleteRequest::new(&serial)).await?;
+    client.meeting_delete_with(MeetingDeleteRequest::new(&serial)).await?;
     println!("meeting {serial} deleted");
     Ok(())
 }

@@ -1,16 +1,11 @@
 //! The WebAPI client: configuration, the company-key authenticator and the `call`
 //! every generated method uses.
 
-use std::sync::Arc;
-
-use conf_core::envelope::Envelope;
 use conf_core::{
-    AttemptLayer, AttemptParts, AuthState, Authenticator, Body, CallLayer, Client, ClientConfig, EnvVars, Error, ExposeSecret, Operation,
-    Part, PartKind, Rejection, SecretString, UserLayers,
+    AttemptLayer, AttemptParts, AuthScheme, Body, CallLayer, Client, ClientConfig, EnvVars, Error, ExposeSecret, Identity, NoIdentity,
+    Part, SecretString, Signer, UserLayers,
 };
-use futures_util::future::BoxFuture;
 use http::Method;
-use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::envelope::WebApiEnvelope;
@@ -39,12 +34,8 @@ impl std::fmt::Debug for KeyAuthenticator {
     }
 }
 
-impl Authenticator for KeyAuthenticator {
-    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
-        Box::pin(async { Ok(AuthState::new(0, Arc::new(()))) })
-    }
-
-    fn apply(&self, _state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
+impl Signer<()> for KeyAuthenticator {
+    fn sign(&self, _identity: &Identity<()>, request: &mut AttemptParts) -> Result<(), Error> {
         let key = self.key.expose_secret();
         match &mut request.body {
             Body::Multipart(parts) => parts.insert(0, Part::text(KEY_FIELD, key)),
@@ -55,12 +46,6 @@ impl Authenticator for KeyAuthenticator {
         }
         Ok(())
     }
-
-    fn classify(&self, _error: &Error, _state: &AuthState) -> Option<Rejection> {
-        None
-    }
-
-    fn invalidate(&self, _rejection: Rejection) {}
 }
 
 /// A Meeting WebAPI client. Cheap to clone.
@@ -132,6 +117,14 @@ impl WebApiClientBuilder {
         self
     }
 
+    /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
+    /// hook point (modify the operation, before signing, classify, before and after
+    /// deserialization) of every call.
+    pub fn hook(mut self, hook: impl conf_core::Hook) -> Self {
+        self.layers.push_hook(std::sync::Arc::new(hook));
+        self
+    }
+
     /// Resolve `recordpath` / `filepath` against this recording server (default: the API base URL).
     pub fn record_base(mut self, url: impl Into<String>) -> Self {
         self.record_base = Some(url.into());
@@ -161,7 +154,10 @@ impl WebApiClientBuilder {
         };
         let record_base = parse_base("record_base", self.record_base)?;
         let file_base = parse_base("file_base", self.file_base)?;
-        let builder = Client::builder(config).envelope(WebApiEnvelope).authenticator(Arc::new(KeyAuthenticator::new(self.key)));
+        let builder = Client::builder(config)
+            .envelope(WebApiEnvelope)
+            .authenticator(AuthScheme::new(NoIdentity, KeyAuthenticator::new(self.key)).into_dyn())
+            .hook(std::sync::Arc::new(crate::pipeline::TimeOrder));
         Ok(WebApiClient { inner: self.layers.apply(builder).build()?, record_base, file_base })
     }
 }
@@ -213,32 +209,4 @@ impl WebApiClient {
     pub fn resolve_file_path(&self, path: &str) -> Result<Url, Error> {
         resolve_path(&self.file_base, path)
     }
-
-    /// Run one operation: cross-field checks, then the transport (the key is added by
-    /// [`KeyAuthenticator`], replies are checked by [`WebApiEnvelope`]), then decoding.
-    pub async fn call<T: DeserializeOwned>(&self, op: Operation) -> Result<T, Error> {
-        check_times(&op)?;
-        let info = op.info(1);
-        let raw = self.inner.execute(op).await?;
-        WebApiEnvelope.payload(&info, &raw)
-    }
-}
-
-/// `endtime` must be after `starttime` (both Unix seconds); nothing is sent otherwise.
-fn check_times(op: &Operation) -> Result<(), Error> {
-    let field = |name: &str| -> Option<i64> {
-        match &op.body {
-            Body::Multipart(parts) => parts.iter().find_map(|p| match &p.kind {
-                PartKind::Text(v) if p.name == name => v.parse().ok(),
-                _ => None,
-            }),
-            _ => op.query.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse().ok()),
-        }
-    };
-    if let (Some(start), Some(end)) = (field("starttime"), field("endtime")) {
-        if end <= start {
-            return Err(Error::invalid_input("endtime", format!("must be after starttime ({end} <= {start}, Unix seconds)")));
-        }
-    }
-    Ok(())
 }

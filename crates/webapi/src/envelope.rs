@@ -65,8 +65,7 @@ mod tests {
     use super::*;
 
     fn check(body: &'static str) -> Result<(), Error> {
-        let r =
-            RawResponse { status: http::StatusCode::OK, headers: http::HeaderMap::new(), body: bytes::Bytes::from_static(body.as_bytes()) };
+        let r = RawResponse::from_body(http::StatusCode::OK, bytes::Bytes::from_static(body.as_bytes()));
         WebApiEnvelope.check(&RequestInfo::none("webapi", "t"), &r)
     }
 

@@ -24,7 +24,7 @@
 //! let client = WebApiClient::builder("COMPANY_KEY").base_url("https://meet.example.com").build()?;
 //! let start = SystemTime::now() + Duration::from_secs(600);
 //! let meeting = client
-//!     .meeting_create(MeetingCreateRequest::new("周会", start, "8888").end_time(start + Duration::from_secs(3600)))
+//!     .meeting_create_with(MeetingCreateRequest::new("周会", start, "8888").end_time(start + Duration::from_secs(3600)))
 //!     .await?;
 //! println!("meeting {}", meeting.serial.unwrap_or_default());
 //! # Ok(()) }
@@ -35,10 +35,12 @@ mod codes;
 mod envelope;
 pub mod generated;
 pub mod links;
+mod pipeline;
 pub mod token;
 
 pub use client::{KEY_FIELD, KeyAuthenticator, WebApiClient, WebApiClientBuilder, env};
 pub use envelope::{WebApiEnvelope, error_code, vendor_error};
 pub use generated::*;
 pub use links::{JoinLinks, JoinParams, resolve_path};
+pub use pipeline::{custom, decode};
 pub use token::{InspectedToken, JoinPayload, JoinRole, TokenFlavour, TokenKey};

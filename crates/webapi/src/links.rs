@@ -14,6 +14,7 @@ const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_'
 
 /// Parameters of the multi-parameter join URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct JoinParams {
     /// Meeting number (`serial`).
     pub serial: String,

@@ -30,6 +30,7 @@ use serde_json::{Map, Value};
 
 /// Role of a user joining by URL (`joinRole`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JoinRole {
     /// `presenter`: an ordinary participant (普通用户).
     Presenter,
@@ -71,6 +72,7 @@ impl fmt::Display for JoinRole {
 
 /// What a join token carries, in the document's field order.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct JoinPayload {
     /// Meeting number (`serial`).
     pub serial: String,
@@ -108,6 +110,7 @@ impl JoinPayload {
 
 /// Which of the document's two reference implementations to match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TokenFlavour {
     /// The Java `Token` class (Jackson, hex key and IV).
     Java,
@@ -264,6 +267,7 @@ impl TokenKey {
 
 /// A decrypted token.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct InspectedToken {
     /// The decrypted plaintext (the object JSON-encoded twice).
     pub encoded_plaintext: String,

@@ -89,7 +89,7 @@ async fn meetingcreate_is_multipart_with_key_first() {
     let seen = mock(&server, "/WebAPI/meetingcreate", reply).await;
     let c = client(&server);
     let r = c
-        .meeting_create(MeetingCreateRequest::new("周会 & #1", ts(1_429_242_959), "8888").end_time(ts(1_429_246_559)).is_live(true))
+        .meeting_create_with(MeetingCreateRequest::new("周会 & #1", ts(1_429_242_959), "8888").end_time(ts(1_429_246_559)).is_live(true))
         .await
         .unwrap();
     assert_eq!(r.serial.as_deref(), Some("754884357"), "a numeric serial decodes as text");
@@ -116,12 +116,12 @@ async fn meetingmodify_and_delete_send_serial() {
     let m = mock(&server, "/WebAPI/meetingmodify", json!({"result":0,"serial":431383322})).await;
     let d = mock(&server, "/WebAPI/meetingdelete", json!({"version":1174,"serial":"662498204","result":0})).await;
     let c = client(&server);
-    let r = c.meeting_modify(MeetingModifyRequest::new("431383322", ts(1_700_000_000)).chairman_pwd("12345")).await.unwrap();
+    let r = c.meeting_modify_with(MeetingModifyRequest::new("431383322", ts(1_700_000_000)).chairman_pwd("12345")).await.unwrap();
     assert_eq!(r.serial.as_deref(), Some("431383322"));
     let s = last(&m);
     assert_multipart_post(&s, "/WebAPI/meetingmodify");
     assert_eq!(s.fields(), pairs(&[("key", KEY), ("serial", "431383322"), ("starttime", "1700000000"), ("chairmanpwd", "12345")]));
-    let r = c.meeting_delete(MeetingDeleteRequest::new("662498204")).await.unwrap();
+    let r = c.meeting_delete_with(MeetingDeleteRequest::new("662498204")).await.unwrap();
     assert_eq!((r.serial.as_deref(), r.version), (Some("662498204"), Some(1174)), "a string serial decodes too");
     let s = last(&d);
     assert_multipart_post(&s, "/WebAPI/meetingdelete");
@@ -146,13 +146,13 @@ async fn get_endpoints_use_the_query_string() {
     .await;
     let c = client(&server);
 
-    let r = c.get_class_begin_time(GetClassBeginTimeRequest::new("431383322")).await.unwrap();
+    let r = c.get_class_begin_time_with(GetClassBeginTimeRequest::new("431383322")).await.unwrap();
     assert_eq!(r.duration, Some(3600), "a number in a string decodes");
     let s = last(&t);
     assert_eq!((s.method.as_str(), s.content_type.as_deref()), ("GET", None));
     assert_eq!(s.query, pairs(&[("serial", "431383322"), ("key", KEY)]));
 
-    let r = c.get_meeting_file(GetMeetingFileRequest::new("42")).await.unwrap();
+    let r = c.get_meeting_file_with(GetMeetingFileRequest::new("42")).await.unwrap();
     let file = &r.meetingfile.unwrap()[0];
     assert_eq!(file.fileid.as_deref(), Some("494"), "a numeric fileid decodes as text");
     assert_eq!(last(&f).query, pairs(&[("serial", "42"), ("key", KEY)]));
@@ -161,10 +161,10 @@ async fn get_endpoints_use_the_query_string() {
         format!("{}/upload/20210107_104054_ratndkwo.png", server.base_url())
     );
 
-    let r = c.get_live_stream(GetLiveStreamRequest::new()).await.unwrap();
+    let r = c.get_live_stream_with(GetLiveStreamRequest::new()).await.unwrap();
     assert_eq!(r.server_streams.unwrap()[0].pull_url.as_deref(), Some("u"));
     assert_eq!(last(&l).query, pairs(&[("key", KEY)]), "no serial sent when none is given");
-    c.get_live_stream(GetLiveStreamRequest::new().serial("7")).await.unwrap();
+    c.get_live_stream_with(GetLiveStreamRequest::new().serial("7")).await.unwrap();
     assert_eq!(last(&l).query, pairs(&[("serial", "7"), ("key", KEY)]));
 }
 
@@ -173,12 +173,12 @@ async fn bindfile_repeats_fileidarr() {
     let server = MockServer::start_async().await;
     let seen = mock(&server, "/WebAPI/meetingbindfile", json!({"result":0})).await;
     let c = client(&server);
-    c.meeting_bind_file(MeetingBindFileRequest::new("9", vec!["494".into(), "495".into(), "12".into()])).await.unwrap();
+    c.meeting_bind_file_with(MeetingBindFileRequest::new("9", vec!["494".into(), "495".into(), "12".into()])).await.unwrap();
     let s = last(&seen);
     assert_multipart_post(&s, "/WebAPI/meetingbindfile");
     assert_eq!(s.fields(), pairs(&[("key", KEY), ("serial", "9"), ("fileidarr[]", "494"), ("fileidarr[]", "495"), ("fileidarr[]", "12")]));
     // No ids: invalid input, nothing sent.
-    let e = c.meeting_bind_file(MeetingBindFileRequest::new("9", vec![])).await.unwrap_err();
+    let e = c.meeting_bind_file_with(MeetingBindFileRequest::new("9", vec![])).await.unwrap_err();
     assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "fileidarr[]"), "{e}");
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
@@ -189,7 +189,7 @@ async fn upload_room_pic_streams_a_file_part() {
     let seen = mock(&server, "/WebAPI/uploadRoomPic", json!({"result":0,"picPath":"/uploads/20210107_104711_ltqpupbr.png"})).await;
     let c = client(&server);
     // From bytes.
-    let r = c.upload_room_pic(UploadRoomPicRequest::new(FilePart::from_bytes("bg.png", vec![1u8, 2, 3]), "9")).await.unwrap();
+    let r = c.upload_room_pic_with(UploadRoomPicRequest::new(FilePart::from_bytes("bg.png", vec![1u8, 2, 3]), "9")).await.unwrap();
     assert_eq!(r.pic_path.as_deref(), Some("/uploads/20210107_104711_ltqpupbr.png"));
     let s = last(&seen);
     assert_multipart_post(&s, "/WebAPI/uploadRoomPic");
@@ -204,14 +204,14 @@ async fn upload_room_pic_streams_a_file_part() {
     let path = dir.join("背景.JPG");
     let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&path, &data).unwrap();
-    c.upload_room_pic(UploadRoomPicRequest::new(FilePart::from_path(&path), "9")).await.unwrap();
+    c.upload_room_pic_with(UploadRoomPicRequest::new(FilePart::from_path(&path), "9")).await.unwrap();
     let parts = last(&seen).parts.unwrap();
     assert_eq!(parts[1].filename.as_deref(), Some("背景.JPG"));
     assert_eq!(parts[1].content_type.as_deref(), Some("image/jpeg"));
     assert_eq!(parts[1].body, data);
     std::fs::remove_dir_all(&dir).ok();
     // A missing file is invalid input naming the field.
-    let e = c.upload_room_pic(UploadRoomPicRequest::new(FilePart::from_path("/nonexistent/x.png"), "9")).await.unwrap_err();
+    let e = c.upload_room_pic_with(UploadRoomPicRequest::new(FilePart::from_path("/nonexistent/x.png"), "9")).await.unwrap_err();
     assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "filedata"), "{e}");
 }
 
@@ -235,13 +235,13 @@ async fn login_info_and_room_record_are_multipart_posts() {
         .record_base("https://rec.example.com:8443/")
         .build()
         .unwrap();
-    let r = c.get_login_info(GetLoginInfoRequest::new("111111")).await.unwrap();
+    let r = c.get_login_info_with(GetLoginInfoRequest::new("111111")).await.unwrap();
     assert_eq!(r.logininfo.unwrap()[0].leavetime.as_deref(), Some("2020-12-30 09:58:20"));
     let s = last(&li);
     assert_multipart_post(&s, "/WebAPI/getlogininfo");
     assert_eq!(s.fields(), pairs(&[("key", KEY), ("serial", "111111")]));
 
-    let r = c.get_room_record(GetRoomRecordRequest::new().userid("u1")).await.unwrap();
+    let r = c.get_room_record_with(GetRoomRecordRequest::new().userid("u1")).await.unwrap();
     assert_eq!(r.code, Some(0));
     let rec = &r.records.unwrap()[0];
     assert_eq!(rec.duration, Some(2));
@@ -260,10 +260,10 @@ async fn vendor_codes_are_typed_errors() {
     mock(&server, "/WebAPI/meetingdelete", json!({"result":4007})).await;
     mock(&server, "/WebAPI/getRoomRecord", json!({"code":"4102"})).await;
     let c = client(&server);
-    let e = c.meeting_delete(MeetingDeleteRequest::new("1")).await.unwrap_err();
+    let e = c.meeting_delete_with(MeetingDeleteRequest::new("1")).await.unwrap_err();
     assert_eq!(error_code(&e), Some(ErrorCode::MeetingNotFound));
     assert!(matches!(&e, Error::Vendor { code, .. } if code == "4007"));
-    let e = c.get_room_record(GetRoomRecordRequest::new()).await.unwrap_err();
+    let e = c.get_room_record_with(GetRoomRecordRequest::new()).await.unwrap_err();
     assert_eq!(error_code(&e), Some(ErrorCode::KeyInvalid));
     assert!(!e.to_string().contains(KEY), "errors never quote the key: {e}");
 }
@@ -281,13 +281,13 @@ async fn invalid_input_sends_nothing() {
         (MeetingCreateRequest::new("m", start, "8888").end_time(ts(1_600_000_000)), "endtime"),
     ];
     for (req, field) in cases {
-        let e = c.meeting_create(req).await.unwrap_err();
+        let e = c.meeting_create_with(req).await.unwrap_err();
         assert!(matches!(&e, Error::InvalidInput { field: f, .. } if f == field), "{field}: {e}");
         assert!(e.nothing_sent());
     }
     assert!(seen.lock().unwrap().is_empty());
     // Twenty characters, counted as characters (not bytes), pass.
-    c.meeting_create(MeetingCreateRequest::new("m", start, "一二三四五六七八九十一二三四五六七八九十")).await.unwrap();
+    c.meeting_create_with(MeetingCreateRequest::new("m", start, "一二三四五六七八九十一二三四五六七八九十")).await.unwrap();
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
@@ -299,8 +299,8 @@ async fn whitespace_is_a_value_not_an_absence() {
     let seen = mock(&server, "/WebAPI/meetingcreate", json!({"result":0})).await;
     let c = client(&server);
     let start = ts(1_700_000_000);
-    c.meeting_create(MeetingCreateRequest::new(" ", start, "    ")).await.unwrap();
-    c.meeting_create(MeetingCreateRequest::new("\t", start, " 88 ")).await.unwrap();
+    c.meeting_create_with(MeetingCreateRequest::new(" ", start, "    ")).await.unwrap();
+    c.meeting_create_with(MeetingCreateRequest::new("\t", start, " 88 ")).await.unwrap();
     let sent: Vec<Vec<(String, String)>> = seen.lock().unwrap().iter().map(Seen::fields).collect();
     let field = |i: usize, name: &str| sent[i].iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     assert_eq!(field(0, "meetingname").as_deref(), Some(" "));
@@ -308,9 +308,9 @@ async fn whitespace_is_a_value_not_an_absence() {
     assert_eq!(field(1, "meetingname").as_deref(), Some("\t"));
     assert_eq!(field(1, "chairmanpwd").as_deref(), Some(" 88 "));
     // The document's bounds still hold: three spaces are too short, an empty name is none.
-    let e = c.meeting_create(MeetingCreateRequest::new("m", start, "   ")).await.unwrap_err();
+    let e = c.meeting_create_with(MeetingCreateRequest::new("m", start, "   ")).await.unwrap_err();
     assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "chairmanpwd"), "{e}");
-    let e = c.meeting_create(MeetingCreateRequest::new("", start, "8888")).await.unwrap_err();
+    let e = c.meeting_create_with(MeetingCreateRequest::new("", start, "8888")).await.unwrap_err();
     assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "meetingname"), "{e}");
     assert_eq!(seen.lock().unwrap().len(), 2);
 }

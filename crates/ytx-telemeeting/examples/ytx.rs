@@ -13,7 +13,7 @@
 //! `YTX_PARTY`.
 
 use conf_core::secret::secret;
-use ytx_telemeeting::{CreateMeetingRequest, DestroyMeetingRequest, LockMeetingRequest, MeetingStateRequest, Party, YtxClient, error_code};
+use ytx_telemeeting::{Party, YtxClient, error_code};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,11 +35,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         (client, "13100001314".to_string(), Some("18900005326".to_string()))
     };
 
-    let mut create = CreateMeetingRequest::new(creator).meeting_name("conf-sdk example");
+    let mut create = client.create_meeting().creator(creator).meeting_name("conf-sdk example");
     if let Some(phone) = party {
         create = create.parties(vec![Party::new("guest", phone)]);
     }
-    let meid = match client.create_meeting(create).await {
+    let meid = match create.send().await {
         Ok(created) => created.meid,
         Err(e) => {
             // A typed code explains what to fix (e.g. -205: wrong environment for the app id).
@@ -49,16 +49,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     println!("meeting {meid} created");
 
-    let state = client.meeting_state(MeetingStateRequest::new(meid.clone())).await?;
+    let state = client.meeting_state().confid(&meid).send().await?;
     for m in state.members.unwrap_or_default() {
         println!("  {} {:?} {:?}", m.phone.unwrap_or_default(), m.status, m.mute);
     }
 
-    client.lock_meeting(LockMeetingRequest::new(meid.clone(), true)).await?;
+    client.lock_meeting().confid(&meid).locked(true).send().await?;
     println!("meeting {meid} locked");
-    client.lock_meeting(LockMeetingRequest::new(meid.clone(), false)).await?;
+    client.lock_meeting().confid(&meid).locked(false).send().await?;
     println!("meeting {meid} unlocked");
-    client.destroy_meeting(DestroyMeetingRequest::new(meid.clone())).await?;
+    client.destroy_meeting().confid(&meid).send().await?;
     println!("meeting {meid} ended");
     Ok(())
 }

@@ -2,10 +2,7 @@
 
 use std::sync::Arc;
 
-use conf_core::operation::encode_path_segment;
-use conf_core::{AttemptLayer, Body, CallLayer, Client, ClientConfig, EnvVars, Error, Operation, SecretString, UserLayers};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use conf_core::{AttemptLayer, CallLayer, Client, ClientConfig, EnvVars, Error, SecretString, UserLayers};
 use url::Url;
 
 use crate::envelope::YtxEnvelope;
@@ -14,14 +11,12 @@ use crate::sign::{Clock, YtxSigner, system_clock};
 /// Content type ytx expects on request bodies.
 pub const JSON_UTF8: &str = "application/json;charset=utf-8";
 
-/// The TeleMeeting actions this crate knows (the generated operations are named after them).
-const ACTIONS: [&str; 4] = ["createMeeting", "lockMeeting", "meetingState", "destroyMeeting"];
-
 /// API version of TeleMeeting.wx.
 pub const API_VERSION: &str = "201612";
 
 /// Where the API lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Environment {
     /// `http://api.ytx.net`: applications you created (once live).
     Production,
@@ -48,7 +43,6 @@ pub struct YtxClient {
     inner: Client,
     account_sid: Arc<str>,
     app_id: Arc<str>,
-    version: Arc<str>,
 }
 
 impl std::fmt::Debug for YtxClient {
@@ -116,6 +110,14 @@ impl YtxClientBuilder {
         self
     }
 
+    /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
+    /// hook point (modify the operation, before signing, classify, before and after
+    /// deserialization) of every call.
+    pub fn hook(mut self, hook: impl conf_core::Hook) -> Self {
+        self.layers.push_hook(std::sync::Arc::new(hook));
+        self
+    }
+
     /// Use this environment's base URL: the same as [`base_url`](Self::base_url) with
     /// [`Environment::base_url`].
     pub fn environment(self, env: Environment) -> Self {
@@ -149,13 +151,12 @@ impl YtxClientBuilder {
         let production = Environment::Production.base_url();
         let config = conf_core::vendor_builder::base_config(self.base_url.as_deref(), self.config, Some(production.as_str()), |c| c)?;
         let signer = YtxSigner::new(self.account_sid.clone(), self.auth_token, self.clock);
-        let builder = Client::builder(config).envelope(YtxEnvelope).authenticator(Arc::new(signer));
-        Ok(YtxClient {
-            inner: self.layers.apply(builder).build()?,
-            account_sid: self.account_sid.into(),
-            app_id: self.app_id.into(),
-            version: self.version.into(),
-        })
+        let account = crate::pipeline::Account::new(&self.version, &self.account_sid, &self.app_id);
+        let builder = Client::builder(config)
+            .envelope(YtxEnvelope)
+            .authenticator(conf_core::AuthScheme::new(conf_core::NoIdentity, signer).into_dyn())
+            .hook(Arc::new(account));
+        Ok(YtxClient { inner: self.layers.apply(builder).build()?, account_sid: self.account_sid.into(), app_id: self.app_id.into() })
     }
 }
 
@@ -213,111 +214,5 @@ impl YtxClient {
     /// The application id sent as `appid`.
     pub fn app_id(&self) -> &str {
         &self.app_id
-    }
-
-    /// Run one TeleMeeting operation: prefix the path with `/{version}/sid/{accountSID}`,
-    /// put `appid` into the JSON body, send (signed per attempt) and decode the reply.
-    pub async fn call<T: DeserializeOwned>(&self, mut op: Operation) -> Result<T, Error> {
-        op.path = format!("/{}/sid/{}{}", encode_path_segment(&self.version), encode_path_segment(&self.account_sid), op.path);
-        let mut body = match &op.body {
-            Body::Json { bytes, .. } => match serde_json::from_slice::<Value>(bytes) {
-                Ok(Value::Object(m)) => m,
-                _ => return Err(Error::invalid_input("body", "a TeleMeeting body must be a JSON object")),
-            },
-            Body::Empty => serde_json::Map::new(),
-            _ => return Err(Error::invalid_input("body", "a TeleMeeting body must be JSON")),
-        };
-        if ACTIONS.contains(&op.name) && body.get("action").and_then(Value::as_str) != Some(op.name) {
-            return Err(Error::invalid_input("action", format!("is set by the SDK; `{}` sends `{}`", op.name, op.name)));
-        }
-        body.insert("appid".into(), Value::String(self.app_id.to_string()));
-        let bytes = serde_json::to_vec(&body).map_err(|e| Error::invalid_input("body", e.to_string()))?;
-        op.body = Body::Json { bytes: bytes.into(), content_type: Some(JSON_UTF8) };
-        let info = op.info(1);
-        let raw = self.inner.execute(op).await?;
-        decode_reply(&info, &raw.body)
-    }
-}
-
-/// Decode a success reply into `T`, reading the body once: the few top-level fields the
-/// `meid` rule needs are borrowed as raw text, then the body goes straight into its type.
-///
-/// The document names the created meeting's id `meid` without showing where the reply
-/// carries it: a `meid` inside an object `statusMsg` is also put at the top level, and a
-/// `createMeeting` reply without one is a decode error (the caller could not use the meeting).
-fn decode_reply<T: DeserializeOwned>(info: &conf_core::RequestInfo, body: &[u8]) -> Result<T, Error> {
-    use conf_core::envelope::{decode_error, decode_json, top_level_raw};
-    let fields = top_level_raw(body, &["meid", "statusMsg"]).map_err(|e| decode_error(info, body, false, e))?.unwrap_or_default();
-    let lifted = if fields.contains("meid") {
-        None
-    } else {
-        fields
-            .get("statusMsg")
-            .filter(|m| m.get().starts_with('{'))
-            .and_then(|m| top_level_raw(m.get().as_bytes(), &["meid"]).ok().flatten())
-            .and_then(|inner| inner.get("meid"))
-    };
-    let meid = lifted.or_else(|| fields.get("meid"));
-    if info.operation == "createMeeting" && !meid.is_some_and(|m| has_meid(m.get())) {
-        return Err(decode_error(info, body, false, "the reply carries no meeting id (`meid`)"));
-    }
-    match lifted {
-        // The body is an object (it has `statusMsg`) without a top-level `meid`: the same
-        // object with `"meid": <inner meid>` first. A small reply (`createMeeting`'s).
-        Some(meid) => {
-            let text = std::str::from_utf8(body).map_err(|e| decode_error(info, body, false, e))?;
-            let rest = text.trim_start().strip_prefix('{').unwrap_or_default();
-            let patched = format!("{{\"meid\":{},{rest}", meid.get());
-            decode_json(info, patched.as_bytes(), false)
-        }
-        None => decode_json(info, body, false),
-    }
-}
-
-/// Whether a raw `meid` is a usable id: a non-blank string or a number.
-fn has_meid(raw: &str) -> bool {
-    match raw.as_bytes().first() {
-        Some(b'"') => serde_json::from_str::<String>(raw).is_ok_and(|s| !s.trim().is_empty()),
-        Some(b'-' | b'0'..=b'9') => true,
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(serde::Deserialize, Debug)]
-    struct Created {
-        meid: String,
-        #[serde(rename = "statusMsg")]
-        status_msg: Value,
-    }
-
-    fn decode(operation: &'static str, body: &str) -> Result<Created, Error> {
-        decode_reply(&conf_core::RequestInfo::none("ytx", operation), body.as_bytes())
-    }
-
-    #[test]
-    fn meid_is_found_where_it_is() {
-        let c = decode("createMeeting", r#" {"statusCode":"0","statusMsg":{"meid":"7"}}"#).unwrap();
-        assert_eq!(c.meid, "7");
-        assert_eq!(c.status_msg, serde_json::json!({"meid": "7"}));
-        let c = decode("createMeeting", r#"{"statusCode":"0","statusMsg":"提交成功","meid":"8"}"#).unwrap();
-        assert_eq!(c.meid, "8");
-        let c = decode("createMeeting", r#"{"statusCode":"0","statusMsg":{"meid":"9"},"meid":"8"}"#).unwrap();
-        assert_eq!(c.meid, "8", "a top-level meid wins");
-        for body in [
-            r#"{"statusCode":"0","statusMsg":"提交成功"}"#,
-            r#"{"statusCode":"0","meid":" "}"#,
-            r#"{"statusCode":"0","meid":null}"#,
-            r#"{"statusCode":"0","statusMsg":{"meid":""}}"#,
-        ] {
-            let e = decode("createMeeting", body).unwrap_err();
-            assert!(matches!(&e, Error::Decode { message, .. } if message.contains("meid")), "{body}: {e}");
-        }
-        // Other operations need no meid; an array is still not an object.
-        assert!(decode_reply::<Value>(&conf_core::RequestInfo::none("ytx", "lockMeeting"), br#"{"statusCode":"0"}"#).is_ok());
-        assert!(matches!(decode("lockMeeting", r#"[["7", "x"]]"#).unwrap_err(), Error::Decode { .. }));
     }
 }

@@ -15,7 +15,7 @@
 //! let client = YtxClient::builder("ACCOUNT_SID", "AUTH_TOKEN", "APP_ID")
 //!     .environment(Environment::Sandbox)
 //!     .build()?;
-//! client.lock_meeting(LockMeetingRequest::new("120", true)).await?;
+//! client.lock_meeting_with(LockMeetingRequest::new("120", true)).await?;
 //! # Ok(()) }
 //! ```
 
@@ -23,10 +23,12 @@ mod client;
 mod codes;
 mod envelope;
 pub mod generated;
+mod pipeline;
 pub mod sign;
 mod types;
 
 pub use client::{API_VERSION, Environment, JSON_UTF8, YtxClient, YtxClientBuilder, env};
 pub use envelope::{YtxEnvelope, error_code};
 pub use generated::*;
+pub use pipeline::{custom, decode};
 pub use sign::{Clock, YtxSigner};

@@ -10,8 +10,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use conf_core::{AttemptParts, AuthState, Authenticator, Error, ExposeSecret, Rejection, SecretString};
-use futures_util::future::BoxFuture;
+use conf_core::{AttemptParts, Error, ExposeSecret, Identity, SecretString, Signer};
 use md5::{Digest, Md5};
 
 /// A source of the current time (inject a fixed or stepping clock in tests).
@@ -65,7 +64,7 @@ pub fn authorization(account_sid: &str, timestamp: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{account_sid}|{timestamp}"))
 }
 
-/// Signs every attempt of every call (a conf-core [`Authenticator`] without a cached credential).
+/// Signs every attempt of every call (a conf-core [`Signer`] paired with [`conf_core::NoIdentity`]: no cached credential).
 pub struct YtxSigner {
     account_sid: String,
     auth_token: SecretString,
@@ -90,13 +89,11 @@ impl YtxSigner {
     }
 }
 
-impl Authenticator for YtxSigner {
-    fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>> {
-        // Nothing to obtain: the signature is computed per attempt in `apply`.
-        Box::pin(async { Ok(AuthState::new(0, Arc::new(()))) })
-    }
-
-    fn apply(&self, _state: &AuthState, request: &mut AttemptParts) -> Result<(), Error> {
+/// Nothing to obtain ([`conf_core::NoIdentity`]): the signature is computed per attempt.
+/// A refused signature is not cured by signing again (the key or clock is wrong), so
+/// nothing is ever renewed.
+impl Signer<()> for YtxSigner {
+    fn sign(&self, _identity: &Identity<()>, request: &mut AttemptParts) -> Result<(), Error> {
         let ts = timestamp((self.clock)());
         request.push_query("Sign", &sign(&self.account_sid, &self.auth_token, &ts));
         request.set_secret_header("authorization", &authorization(&self.account_sid, &ts))?;
@@ -104,13 +101,6 @@ impl Authenticator for YtxSigner {
         request.set_header("content-type", crate::client::JSON_UTF8)?;
         Ok(())
     }
-
-    fn classify(&self, _error: &Error, _state: &AuthState) -> Option<Rejection> {
-        // A refused signature is not cured by signing again: the key or clock is wrong.
-        None
-    }
-
-    fn invalidate(&self, _rejection: Rejection) {}
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use conf_core::{Body, Operation};
+use conf_core::{Body, ClientHandle, Operation};
 use ytx_telemeeting::{
     CreateMeetingRequest, DestroyMeetingRequest, ErrorCode, LockMeetingRequest, MeetingStateRequest, MemberStatus, MuteState, Party,
     error_code,
@@ -19,7 +19,7 @@ async fn create_state_lock_destroy() {
     let client = client(&server, &config, fixed(T0));
 
     let created = client
-        .create_meeting(
+        .create_meeting_with(
             CreateMeetingRequest::new("13100001314")
                 .meeting_name("weekly")
                 .parties(vec![Party::new("Li", "18900005326"), Party::new("Wang", "13700001111")])
@@ -40,7 +40,7 @@ async fn create_state_lock_destroy() {
 
     emu.set_member_state(&meid, "18900005326", true, true);
     emu.set_member_state(&meid, "13700001111", false, false);
-    let state = client.meeting_state(MeetingStateRequest::new(meid.clone())).await.unwrap();
+    let state = client.meeting_state_with(MeetingStateRequest::new(meid.clone())).await.unwrap();
     let members = state.members.unwrap();
     assert_eq!(members.len(), 3);
     assert_eq!(members[1].phone.as_deref(), Some("189****5326"));
@@ -50,23 +50,23 @@ async fn create_state_lock_destroy() {
     assert_eq!(members[2].status, Some(MemberStatus::Offline));
     assert_eq!(members[2].mute, Some(MuteState::Unmuted));
 
-    let locked = client.lock_meeting(LockMeetingRequest::new(meid.clone(), true)).await.unwrap();
+    let locked = client.lock_meeting_with(LockMeetingRequest::new(meid.clone(), true)).await.unwrap();
     assert_eq!(locked.status_msg, Some(serde_json::json!("提交成功")));
     assert!(emu.meeting(&meid).unwrap().locked);
     let sent = body_of(server.log().entries().last().unwrap());
     assert_eq!(sent["action"], "lockMeeting");
     assert_eq!(sent["lackstate"], "1");
     assert_eq!(sent["confid"], meid.as_str());
-    client.lock_meeting(LockMeetingRequest::new(meid.clone(), false)).await.unwrap();
+    client.lock_meeting_with(LockMeetingRequest::new(meid.clone(), false)).await.unwrap();
     assert!(!emu.meeting(&meid).unwrap().locked);
     assert_eq!(body_of(server.log().entries().last().unwrap())["lackstate"], "0");
 
-    client.destroy_meeting(DestroyMeetingRequest::new(meid.clone())).await.unwrap();
+    client.destroy_meeting_with(DestroyMeetingRequest::new(meid.clone())).await.unwrap();
     assert!(emu.meeting(&meid).is_none());
     assert_eq!(body_of(server.log().entries().last().unwrap())["action"], "destroyMeeting");
 
     // an unknown code keeps the platform's code and message
-    let err = client.meeting_state(MeetingStateRequest::new(meid)).await.unwrap_err();
+    let err = client.meeting_state_with(MeetingStateRequest::new(meid)).await.unwrap_err();
     assert_eq!(err.vendor_code(), Some(conf_sandbox::ytx::NO_SUCH_MEETING));
     assert!(err.to_string().contains("会议不存在"), "{err}");
     assert!(matches!(error_code(&err), Some(ErrorCode::Unknown(_))));
@@ -76,10 +76,10 @@ async fn create_state_lock_destroy() {
 async fn booked_meeting_needs_a_time() {
     let (emu, server, config) = emulator().await;
     let client = client(&server, &config, fixed(T0));
-    let err = client.create_meeting(CreateMeetingRequest::new("13100001314").book_meeting(true)).await.unwrap_err();
+    let err = client.create_meeting_with(CreateMeetingRequest::new("13100001314").book_meeting(true)).await.unwrap_err();
     assert_eq!(error_code(&err), Some(ErrorCode::MissingParameter), "{err}");
     let ok = client
-        .create_meeting(CreateMeetingRequest::new("13100001314").book_meeting(true).book_time("2013-02-02 10:00:00").confid("8001"))
+        .create_meeting_with(CreateMeetingRequest::new("13100001314").book_meeting(true).book_time("2013-02-02 10:00:00").confid("8001"))
         .await
         .unwrap();
     assert_eq!(ok.meid, "8001");
@@ -94,7 +94,7 @@ async fn missing_parameter_is_typed() {
     // a hand-built operation without `confid`
     let op = Operation::new("ytx", "lock_meeting", http::Method::POST, "/call/TeleMeeting.wx", "/call/TeleMeeting.wx")
         .body(Body::json(&serde_json::json!({"action": "lockMeeting", "lackstate": "1"})).unwrap());
-    let err = client.call::<serde_json::Value>(op).await.unwrap_err();
+    let err = client.send(ytx_telemeeting::custom::<serde_json::Value>(op)).await.unwrap_err();
     assert_eq!(error_code(&err), Some(ErrorCode::MissingParameter));
     assert!(err.to_string().contains("缺少必要参数"), "{err}");
 }
@@ -103,9 +103,9 @@ async fn missing_parameter_is_typed() {
 async fn empty_confid_is_refused_before_sending() {
     let (_emu, server, config) = emulator().await;
     let client = client(&server, &config, fixed(T0));
-    let err = client.lock_meeting(LockMeetingRequest::new("", true)).await.unwrap_err();
+    let err = client.lock_meeting_with(LockMeetingRequest::new("", true)).await.unwrap_err();
     assert!(matches!(err, conf_core::Error::InvalidInput { .. }), "{err}");
-    let err = client.lock_meeting(LockMeetingRequest::new("120", true).action("destroyMeeting")).await.unwrap_err();
+    let err = client.lock_meeting_with(LockMeetingRequest::new("120", true).action("destroyMeeting")).await.unwrap_err();
     assert!(matches!(&err, conf_core::Error::InvalidInput { field, .. } if field == "action"), "{err}");
     assert_eq!(server.log().len(), 0);
 }
@@ -116,7 +116,7 @@ async fn create_is_not_replayed_after_it_may_have_taken_effect() {
     let (emu, server, config) = emulator().await;
     let client = client(&server, &config, stepping(T0));
     server.faults().add(FaultRule::new(Fault::DropAfterHandling).path_exact(path(&config)).times(1));
-    let err = client.create_meeting(CreateMeetingRequest::new("13100001314")).await.unwrap_err();
+    let err = client.create_meeting_with(CreateMeetingRequest::new("13100001314")).await.unwrap_err();
     assert!(matches!(err, conf_core::Error::OutcomeUnknown { .. }), "{err}");
     assert_eq!(emu.meeting_ids().len(), 1, "created once, never replayed");
     assert_eq!(server.log().len(), 1);
@@ -129,19 +129,19 @@ async fn create_reply_without_a_meeting_id_is_a_decode_error() {
     let client = client(&server, &config, fixed(T0));
     let body = r#"{"statusCode":"0","statusMsg":"提交成功"}"#.to_string();
     server.faults().add(FaultRule::new(Fault::Body { status: 200, content_type: "application/json".into(), body }).times(1));
-    let err = client.create_meeting(CreateMeetingRequest::new("13100001314")).await.unwrap_err();
+    let err = client.create_meeting_with(CreateMeetingRequest::new("13100001314")).await.unwrap_err();
     assert!(matches!(err, conf_core::Error::Decode { .. }), "{err}");
     // and `meid` inside an object statusMsg is found
     let body = r#"{"statusCode":"0","statusMsg":{"meid":"555"}}"#.to_string();
     server.faults().add(FaultRule::new(Fault::Body { status: 200, content_type: "application/json".into(), body }).times(1));
-    assert_eq!(client.create_meeting(CreateMeetingRequest::new("13100001314")).await.unwrap().meid, "555");
+    assert_eq!(client.create_meeting_with(CreateMeetingRequest::new("13100001314")).await.unwrap().meid, "555");
 }
 
 #[tokio::test]
 async fn failure_keeps_the_platforms_request_id() {
     let (emu, server, config) = emulator().await;
     let client = client(&server, &config, fixed(T0));
-    let err = client.meeting_state(MeetingStateRequest::new("404")).await.unwrap_err();
+    let err = client.meeting_state_with(MeetingStateRequest::new("404")).await.unwrap_err();
     let sent = emu.counters().failure_request_ids;
     assert_eq!(sent.len(), 1);
     assert_eq!(err.vendor_request_id(), Some(sent[0].as_str()), "{err:?}");
@@ -150,7 +150,7 @@ async fn failure_keeps_the_platforms_request_id() {
     use conf_sandbox::harness::{Fault, FaultRule};
     let body = r#"{"statusCode":"-2","statusMsg":"缺少必要参数","requestId":""}"#.to_string();
     server.faults().add(FaultRule::new(Fault::Body { status: 200, content_type: "application/json".into(), body }).times(1));
-    let err = client.meeting_state(MeetingStateRequest::new("404")).await.unwrap_err();
+    let err = client.meeting_state_with(MeetingStateRequest::new("404")).await.unwrap_err();
     assert_eq!(err.vendor_request_id(), None);
     assert!(!err.to_string().contains("requestId"), "{err}");
 }

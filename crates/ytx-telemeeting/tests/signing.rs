@@ -30,8 +30,8 @@ fn query_value(query: &str, key: &str) -> Option<String> {
 async fn wire_signature_matches_independent_vectors() {
     let (emu, server, config) = emulator().await;
     let client = client(&server, &config, fixed(T0));
-    let meid = client.create_meeting(ytx_telemeeting::CreateMeetingRequest::new("13100001314")).await.unwrap().meid;
-    client.lock_meeting(LockMeetingRequest::new(meid, true)).await.unwrap();
+    let meid = client.create_meeting_with(ytx_telemeeting::CreateMeetingRequest::new("13100001314")).await.unwrap().meid;
+    client.lock_meeting_with(LockMeetingRequest::new(meid, true)).await.unwrap();
 
     let log = server.log().entries();
     assert_eq!(log.len(), 2);
@@ -56,7 +56,7 @@ async fn timestamp_is_beijing_time_across_midnight() {
     let t = 1_709_224_259;
     emu.set_clock(Some(at(t)));
     let client = client(&server, &config, fixed(t));
-    client.create_meeting(ytx_telemeeting::CreateMeetingRequest::new("13100001314")).await.unwrap();
+    client.create_meeting_with(ytx_telemeeting::CreateMeetingRequest::new("13100001314")).await.unwrap();
     let req = &server.log().entries()[0];
     let expected = base64::engine::general_purpose::STANDARD.encode(format!("{}|20240301003059", config.account_sid));
     assert_eq!(req.header("authorization"), Some(expected.as_str()));
@@ -70,13 +70,13 @@ async fn wrong_clock_is_rejected_by_the_emulator() {
     // 25 hours behind, then 25 hours ahead: both outside the 24 h window
     for clock in [fixed(T0 - 25 * 3600), fixed(T0 + 25 * 3600)] {
         let client = client(&server, &config, clock);
-        let err = client.lock_meeting(LockMeetingRequest::new("120", true)).await.unwrap_err();
+        let err = client.lock_meeting_with(LockMeetingRequest::new("120", true)).await.unwrap_err();
         assert_eq!(err.vendor_code(), Some(conf_sandbox::ytx::TIMESTAMP_EXPIRED), "{err}");
         assert!(matches!(error_code(&err), Some(ErrorCode::Unknown(_))));
     }
     // 23 hours off is still accepted (the meeting does not exist, but the signature passed)
     let client = client(&server, &config, fixed(T0 - 23 * 3600));
-    let err = client.lock_meeting(LockMeetingRequest::new("120", true)).await.unwrap_err();
+    let err = client.lock_meeting_with(LockMeetingRequest::new("120", true)).await.unwrap_err();
     assert_eq!(err.vendor_code(), Some(conf_sandbox::ytx::NO_SUCH_MEETING), "{err}");
     assert_eq!(emu.counters().rejected_auth, 2);
 }
@@ -93,7 +93,7 @@ async fn wrong_key_is_rejected_and_never_quoted() {
     .clock(fixed(T0))
     .build()
     .unwrap();
-    let err = client.lock_meeting(LockMeetingRequest::new("120", true)).await.unwrap_err();
+    let err = client.lock_meeting_with(LockMeetingRequest::new("120", true)).await.unwrap_err();
     assert_eq!(err.vendor_code(), Some(conf_sandbox::ytx::SIGN_MISMATCH), "{err}");
     assert!(!format!("{err} {err:?} {client:?}").contains("not-the-token-4711"));
     assert_eq!(emu.counters().rejected_auth, 1);
@@ -111,7 +111,7 @@ async fn wrong_app_is_typed_with_a_hint() {
     .clock(fixed(T0))
     .build()
     .unwrap();
-    let err = client.lock_meeting(LockMeetingRequest::new("120", true)).await.unwrap_err();
+    let err = client.lock_meeting_with(LockMeetingRequest::new("120", true)).await.unwrap_err();
     assert_eq!(error_code(&err), Some(ErrorCode::ApplicationCheckFailed));
     let text = err.to_string();
     assert!(text.contains("-205") && text.contains("sandbox"), "{text}");
@@ -122,14 +122,14 @@ async fn retry_gets_a_fresh_timestamp() {
     use conf_sandbox::harness::{Fault, FaultRule};
     let (emu, server, config) = emulator().await;
     let client = client(&server, &config, stepping(T0));
-    let meid = client.create_meeting(ytx_telemeeting::CreateMeetingRequest::new("13100001314")).await.unwrap().meid;
+    let meid = client.create_meeting_with(ytx_telemeeting::CreateMeetingRequest::new("13100001314")).await.unwrap().meid;
     server.log().clear();
     server.faults().add(
         FaultRule::new(Fault::Status { status: 503, retry_after: None, body: "busy".into(), content_type: "text/plain".into() })
             .path_exact(path(&config))
             .times(1),
     );
-    client.lock_meeting(LockMeetingRequest::new(meid.clone(), true)).await.unwrap();
+    client.lock_meeting_with(LockMeetingRequest::new(meid.clone(), true)).await.unwrap();
     let log = server.log().entries();
     assert_eq!(log.len(), 2, "one failed attempt, one retry");
     let auths: Vec<_> = log.iter().map(|r| r.header("authorization").unwrap().to_string()).collect();

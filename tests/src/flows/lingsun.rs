@@ -44,7 +44,7 @@ impl Flow for LingsunFlow {
     }
 
     async fn read(&self) -> Result<(), Error> {
-        self.client.get_all_packages(GetAllPackagesRequest::new()).await.map(drop)
+        self.client.get_all_packages_with(GetAllPackagesRequest::new()).await.map(drop)
     }
 
     fn read_target(&self) -> Target {
@@ -52,8 +52,8 @@ impl Flow for LingsunFlow {
     }
 
     async fn create(&self) -> Result<(), Error> {
-        let payload = OrderPayload::new("d0app", "user-1", "dev-1", "pay-6", 2, 1);
-        self.client.open_order(OpenOrderRequest::new(payload)).await.map(drop)
+        let payload = OrderPayload::new("d0app", "user-1", "dev-1", "pay-6", 2);
+        self.client.open_order_with(OpenOrderRequest::new(payload)).await.map(drop)
     }
 
     fn create_target(&self) -> Target {

@@ -6,9 +6,8 @@ use std::time::Duration;
 use conf_core::{ClientConfig, Error};
 use conf_sandbox::Server;
 use conf_sandbox::moyun::{MoyunConfig as EmuConfig, MoyunEmulator};
-use futures_util::StreamExt as _;
 use http::Method;
-use moyun_api::push::{PushEvent, PushStream, Topic};
+use moyun_api::push::{DropReason, PushEvent, PushStream, StreamItem, Topic};
 use moyun_api::{AccountType, McCreateConfRequest, MoyunClient, MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest};
 
 use crate::matrix::{Case, Flow, Target, Verdict, core_config, wait_until, wire_secrets};
@@ -21,8 +20,9 @@ pub struct MoyunFlow {
     client: MoyunClient,
 }
 
-async fn next(push: &mut PushStream) -> Option<PushEvent> {
-    tokio::time::timeout(Duration::from_secs(5), push.next()).await.ok().flatten()
+/// The next item within 5 s (`None`: none, the end, or the stream gave up).
+async fn next(push: &mut PushStream) -> Option<StreamItem<PushEvent>> {
+    tokio::time::timeout(Duration::from_secs(5), push.next_item()).await.ok().flatten().and_then(Result::ok)
 }
 
 impl MoyunFlow {
@@ -35,26 +35,35 @@ impl MoyunFlow {
             protocol: Protocol::H323,
             ..MtSpec::default()
         };
-        let added =
-            self.client.vc_add_mts(VcAddMtsRequest::new(conf_id.to_string(), vec![mt])).await.map_err(|e| format!("add_mts: {e}"))?;
-        let mt_id = added.mts.unwrap_or_default().into_iter().find_map(|m| m.mt_id).map(|id| id.to_string()).ok_or("no mt_id")?;
+        let added = self
+            .client
+            .vc()
+            .add_mts_with(VcAddMtsRequest::new(conf_id.to_string(), vec![mt]))
+            .await
+            .map_err(|e| format!("add_mts: {e}"))?;
+        let mt_id = added.mts.unwrap_or_default().into_iter().find_map(|m| m.mt_id).ok_or("no mt_id")?;
         let want = Topic::Mt { conf_id: conf_id.into(), cascade_id: "0".into(), mt_id };
         loop {
             match next(push).await {
-                Some(PushEvent::Message(m)) if m.topic == want => return Ok(()),
+                Some(StreamItem::Event(PushEvent::Message(m))) if m.topic == want => return Ok(()),
                 Some(_) => {}
                 None => return Err("no push message for the new terminal within 5 s".into()),
             }
         }
     }
 
-    /// Wait for the next `Connected` after a disconnection; returns (handshakes, channels).
+    /// Wait for the next `Connected` and its subscription report after a disconnection;
+    /// returns (a `Reconnecting` seen, connection number, channels).
     async fn reconnected(push: &mut PushStream) -> Result<(bool, u64, Vec<String>), String> {
         let mut saw_disconnect = false;
+        let mut connection = 0;
         loop {
             match next(push).await {
-                Some(PushEvent::Disconnected { .. }) => saw_disconnect = true,
-                Some(PushEvent::Connected { handshakes, channels, .. }) => return Ok((saw_disconnect, handshakes, channels)),
+                Some(StreamItem::Reconnecting { .. }) => saw_disconnect = true,
+                Some(StreamItem::Connected { connection: c }) => connection = c,
+                Some(StreamItem::Event(PushEvent::Subscribed { channels, .. })) if connection > 0 => {
+                    return Ok((saw_disconnect, connection, channels));
+                }
                 Some(_) => {}
                 None => return Err("no reconnection within 5 s".into()),
             }
@@ -64,7 +73,8 @@ impl MoyunFlow {
     async fn stream_case(&self, case: Case) -> Result<String, String> {
         let conf_id = self
             .client
-            .mc_create_conf(McCreateConfRequest::instant("push"))
+            .mc()
+            .create_conf_with(McCreateConfRequest::instant("push"))
             .await
             .map_err(|e| format!("create_conf: {e}"))?
             .conf_id
@@ -79,9 +89,10 @@ impl MoyunFlow {
             .await
             .map_err(|e| format!("connect: {e}"))?;
         let channel = format!("/userdomains/{}/confs/**", self.config.domain_id);
-        match next(&mut push).await {
-            Some(PushEvent::Connected { channels, .. }) if channels == vec![channel.clone()] => {}
-            other => return Err(format!("first event: {other:?}")),
+        match (next(&mut push).await, next(&mut push).await) {
+            (Some(StreamItem::Connected { connection: 1 }), Some(StreamItem::Event(PushEvent::Subscribed { channels, .. })))
+                if channels == vec![channel.clone()] => {}
+            other => return Err(format!("first items: {other:?}")),
         }
         self.terminal_arrives(&mut push, &conf_id, "2322231").await?;
         let connects = self.emu.counters().connects;
@@ -98,8 +109,10 @@ impl MoyunFlow {
             let mut saw = false;
             while !saw {
                 match next(&mut push).await {
-                    Some(PushEvent::Disconnected { reason }) if reason.contains("timed out") => saw = true,
-                    Some(PushEvent::Disconnected { reason }) => return Err(format!("disconnected, but not by the watchdog: {reason}")),
+                    Some(StreamItem::Reconnecting { reason: DropReason::SilenceTimeout { .. }, .. }) => saw = true,
+                    Some(StreamItem::Reconnecting { reason, .. }) => {
+                        return Err(format!("disconnected, but not by the watchdog: {reason}"));
+                    }
                     Some(_) => {}
                     None => return Err("the watchdog did not fire within 5 s".into()),
                 }
@@ -143,7 +156,7 @@ impl Flow for MoyunFlow {
     }
 
     async fn read(&self) -> Result<(), Error> {
-        self.client.vc_list_confs(VcListConfsRequest::new()).await.map(drop)
+        self.client.vc().list_confs_with(VcListConfsRequest::new()).await.map(drop)
     }
 
     fn read_target(&self) -> Target {
@@ -151,7 +164,7 @@ impl Flow for MoyunFlow {
     }
 
     async fn create(&self) -> Result<(), Error> {
-        self.client.mc_create_conf(McCreateConfRequest::instant("matrix")).await.map(drop)
+        self.client.mc().create_conf_with(McCreateConfRequest::instant("matrix")).await.map(drop)
     }
 
     fn create_target(&self) -> Target {

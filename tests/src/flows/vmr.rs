@@ -39,9 +39,10 @@ async fn until_synced_equal(events: &mut EventStream, roster: &mut Roster, emu: 
                 return Ok(());
             }
             match events.next_event().await {
-                Some(e) => {
+                Some(Ok(e)) => {
                     roster.apply(&e);
                 }
+                Some(Err(e)) => return Err(format!("the event stream gave up: {e}")),
                 None => return Err("the event stream ended".to_string()),
             }
         }
@@ -70,10 +71,10 @@ impl VmrFlow {
                 tokio::time::timeout(Duration::from_secs(8), async {
                     while events.stats().connects() <= connects {
                         match events.next_event().await {
-                            Some(e) => {
+                            Some(Ok(e)) => {
                                 roster.apply(&e);
                             }
-                            None => break,
+                            _ => break,
                         }
                     }
                 })
@@ -86,10 +87,10 @@ impl VmrFlow {
                     while events.stats().silences() == 0 {
                         tokio::select! {
                             e = events.next_event() => match e {
-                                Some(e) => {
+                                Some(Ok(e)) => {
                                     roster.apply(&e);
                                 }
-                                None => break,
+                                _ => break,
                             },
                             () = tokio::time::sleep(Duration::from_millis(50)) => {}
                         }
@@ -135,7 +136,7 @@ impl Flow for VmrFlow {
         let vmr = VmrClient::builder().config(config).deployment(Deployment::PublicCloud).build().expect("vmr client");
         let mcu = vmr.mcu(&server.base_url()).expect("mcu");
         let session = mcu.session(ROOM, SessionOptions::new("Robot").pin(HOST_PIN)).await.expect("new_session");
-        session.service_status(ServiceStatusRequest::new()).await.expect("warm-up read");
+        session.conference().service_status_with(ServiceStatusRequest::new()).await.expect("warm-up read");
         let last = server.log().entries().last().expect("logged").path.clone();
         let prefix = last.strip_suffix("service_status").expect("service_status path").to_string();
         let flow = Self { emu, server, session, prefix };
@@ -148,7 +149,7 @@ impl Flow for VmrFlow {
     }
 
     async fn read(&self) -> Result<(), Error> {
-        self.session.service_status(ServiceStatusRequest::new()).await.map(drop)
+        self.session.conference().service_status_with(ServiceStatusRequest::new()).await.map(drop)
     }
 
     fn read_target(&self) -> Target {
@@ -156,7 +157,7 @@ impl Flow for VmrFlow {
     }
 
     async fn create(&self) -> Result<(), Error> {
-        self.session.dial(DialRequest::new(DialRole::Guest, "bob@example.com", DialProtocol::Sip)).await.map(drop)
+        self.session.conference().dial_with(DialRequest::new(DialRole::Guest, "bob@example.com", DialProtocol::Sip)).await.map(drop)
     }
 
     fn create_target(&self) -> Target {

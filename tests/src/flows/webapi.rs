@@ -36,7 +36,7 @@ impl Flow for WebApiFlow {
             .config(core_config(ClientConfig::parse(&server.base_url()).expect("url")))
             .build()
             .expect("webapi client");
-        let serial = client.meeting_create(Self::request()).await.expect("warm-up create").serial.expect("serial");
+        let serial = client.meeting_create_with(Self::request()).await.expect("warm-up create").serial.expect("serial");
         Self { emu, server, config, client, serial }
     }
 
@@ -45,7 +45,7 @@ impl Flow for WebApiFlow {
     }
 
     async fn read(&self) -> Result<(), Error> {
-        self.client.get_meeting_file(GetMeetingFileRequest::new(&self.serial)).await.map(drop)
+        self.client.get_meeting_file_with(GetMeetingFileRequest::new(&self.serial)).await.map(drop)
     }
 
     fn read_target(&self) -> Target {
@@ -53,7 +53,7 @@ impl Flow for WebApiFlow {
     }
 
     async fn create(&self) -> Result<(), Error> {
-        self.client.meeting_create(Self::request()).await.map(drop)
+        self.client.meeting_create_with(Self::request()).await.map(drop)
     }
 
     fn create_target(&self) -> Target {

@@ -34,7 +34,7 @@ impl Flow for YtxFlow {
                 .config(core_config(ClientConfig::parse(&server.base_url()).expect("base url")))
                 .build()
                 .expect("ytx client");
-        let meid = client.create_meeting(CreateMeetingRequest::new("13100001314")).await.expect("warm-up create").meid;
+        let meid = client.create_meeting_with(CreateMeetingRequest::new("13100001314")).await.expect("warm-up create").meid;
         Self { emu, server, config, client, meid }
     }
 
@@ -43,7 +43,7 @@ impl Flow for YtxFlow {
     }
 
     async fn read(&self) -> Result<(), Error> {
-        self.client.meeting_state(MeetingStateRequest::new(self.meid.clone())).await.map(drop)
+        self.client.meeting_state_with(MeetingStateRequest::new(self.meid.clone())).await.map(drop)
     }
 
     fn read_target(&self) -> Target {
@@ -51,7 +51,7 @@ impl Flow for YtxFlow {
     }
 
     async fn create(&self) -> Result<(), Error> {
-        self.client.create_meeting(CreateMeetingRequest::new("13100001314")).await.map(drop)
+        self.client.create_meeting_with(CreateMeetingRequest::new("13100001314")).await.map(drop)
     }
 
     fn create_target(&self) -> Target {

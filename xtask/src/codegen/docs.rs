@@ -5,7 +5,7 @@ use std::fmt::Write;
 use anyhow::Result;
 
 use super::model::{inline_response_name, parse_ty};
-use super::rust::{complete_params, endpoint_shape};
+use super::rust::{complete_params, endpoint_shape, method_name};
 use super::spec::{Endpoint, ResponseSpec};
 use super::{ErrorEnum, names};
 
@@ -28,7 +28,7 @@ impl DocBuilder {
         Self { out }
     }
 
-    pub fn module(&mut self, module: &str, spec_path: &str, endpoints: &[Endpoint]) -> Result<()> {
+    pub fn module(&mut self, module: &str, spec_path: &str, group: Option<&str>, endpoints: &[Endpoint]) -> Result<()> {
         if endpoints.is_empty() {
             return Ok(());
         }
@@ -41,9 +41,10 @@ impl DocBuilder {
                 Some(m) => format!("{} (as {method} `_method`)", m.to_ascii_uppercase()),
                 None => method,
             };
-            let mut rust = format!("`{}`", names::snake(&ep.name));
+            let prefix = group.map(|g| format!("{g}()."));
+            let mut rust = format!("`{}{}()`", prefix.unwrap_or_default(), method_name(&ep.name, group));
             if ep.paged.is_some() {
-                rust.push_str(&format!(", `all_{}`", names::snake(&ep.name)));
+                rust.push_str(" (paged: `.into_paginator()`)");
             }
             let level = ep.min_level.as_ref().map(|l| format!("{} {}", l.app, l.level)).unwrap_or_default();
             let needs = ep.needs.join(", ");

@@ -23,8 +23,11 @@ pub use errors::ErrorCode;
 pub struct Service {
     pub vendor: String,
     pub client: String,
-    pub call: String,
+    /// Path of the vendor's deserializer (`fn<T: DeserializeOwned>(&Operation, &RawResponse) -> Result<T>`).
+    pub decode: String,
     pub title: String,
+    /// Sub-client (`client.<group>()`) holding this file's calls; none: on the client.
+    pub group: Option<String>,
 }
 
 /// A generated error-code enum.
@@ -98,7 +101,8 @@ pub fn generate(root: &Path, target: &Target, fmt: &Formatter) -> Result<BTreeMa
     // Parse all files, resolve modules and services.
     let mut specs = Vec::new();
     let mut modules = std::collections::BTreeSet::new();
-    let loaded: Vec<(PathBuf, spec::SpecFile)> = files.iter().map(|f| spec::load(f).map(|s| (f.clone(), s))).collect::<Result<_>>()?;
+    let mut loaded: Vec<(PathBuf, spec::SpecFile)> = files.iter().map(|f| spec::load(f).map(|s| (f.clone(), s))).collect::<Result<_>>()?;
+    spec::expand_groups(&mut loaded)?;
     // Crate-wide defaults: for each key, the first file (in name order) that sets it.
     let mut defaults = spec::Service::default();
     for (_, file) in &loaded {
@@ -106,7 +110,7 @@ pub fn generate(root: &Path, target: &Target, fmt: &Formatter) -> Result<BTreeMa
             for (d, v) in [
                 (&mut defaults.vendor, &s.vendor),
                 (&mut defaults.client, &s.client),
-                (&mut defaults.call, &s.call),
+                (&mut defaults.decode, &s.decode),
                 (&mut defaults.title, &s.title),
             ] {
                 if d.is_none() {
@@ -122,10 +126,11 @@ pub fn generate(root: &Path, target: &Target, fmt: &Formatter) -> Result<BTreeMa
         let merged = spec::Service {
             vendor: pick(&s.vendor, &defaults.vendor),
             client: pick(&s.client, &defaults.client),
-            call: pick(&s.call, &defaults.call),
+            decode: pick(&s.decode, &defaults.decode),
             title: pick(&s.title, &defaults.title),
             module: s.module.clone(),
             doc: s.doc.clone(),
+            group: s.group.clone(),
         };
         let module = names::snake(&s.module.clone().unwrap_or_else(|| f.file_stem().unwrap_or_default().to_string_lossy().into_owned()));
         ensure!(module != "support" && module != "mod", "{spec_path}: module name `{module}` is reserved");
@@ -133,8 +138,9 @@ pub fn generate(root: &Path, target: &Target, fmt: &Formatter) -> Result<BTreeMa
         let service = Service {
             vendor: merged.vendor.clone().unwrap_or_default(),
             client: merged.client.clone().unwrap_or_default(),
-            call: merged.call.clone().unwrap_or_else(|| "call".into()),
+            decode: merged.decode.clone().unwrap_or_else(|| "conf_core::pipeline::typed::decode_json".into()),
             title: merged.title.clone().unwrap_or_else(|| target.crate_name.clone()),
+            group: merged.group.as_deref().map(names::snake),
         };
         if !file.endpoints.is_empty() {
             ensure!(!service.vendor.is_empty(), "{spec_path}: `[service] vendor` is required");
@@ -164,7 +170,12 @@ pub fn generate(root: &Path, target: &Target, fmt: &Formatter) -> Result<BTreeMa
             ensure!(eps.insert(names::snake(&ep.name)), "{spec_path}: endpoint `{}` is defined twice", ep.name);
             items.extend(g.endpoint(ep).with_context(|| format!("{spec_path}: endpoint `{}`", ep.name))?);
             names_here.push(format!("{}Request", names::pascal(&ep.name)));
+            names_here.push(format!("{}RequestBuilder", names::pascal(&ep.name)));
             uses_file |= ep.params.iter().any(|p| p.ty.contains("file"));
+        }
+        if let Some(h) = g.group_handle() {
+            items.extend(h);
+            names_here.push(rust::group_ident(service.group.as_deref().unwrap_or_default()).to_string());
         }
         let mut defs = file.error_codes.clone();
         let mut enum_name = "ErrorCode".to_owned();
@@ -180,13 +191,17 @@ pub fn generate(root: &Path, target: &Target, fmt: &Formatter) -> Result<BTreeMa
             let codes = errors::resolve(&defs).with_context(|| format!("{spec_path}: error codes"))?;
             Some(ErrorEnum { name: enum_name, codes })
         };
+        // The error table is text kept one row a line, appended after formatting.
+        let mut error_table = String::new();
         if let Some(e) = &error_enum {
-            items.extend(g.error_enum(e));
+            let generated = g.error_enum(e);
+            items.extend(generated.items);
+            error_table = generated.table;
             names_here.push(e.name.clone());
-            doc.module(module, spec_path, &file.endpoints)?;
+            doc.module(module, spec_path, service.group.as_deref(), &file.endpoints)?;
             doc.errors(e);
         } else {
-            doc.module(module, spec_path, &file.endpoints)?;
+            doc.module(module, spec_path, service.group.as_deref(), &file.endpoints)?;
         }
         for n in &names_here {
             if let Some(other) = item_names.insert(n.clone(), module.clone()) {
@@ -201,7 +216,11 @@ pub fn generate(root: &Path, target: &Target, fmt: &Formatter) -> Result<BTreeMa
             "// @generated by `cargo xtask codegen` from {spec_path}. Do not edit.\n{}\n",
             mdoc_lines.iter().map(|l| if l.is_empty() { "//!".to_owned() } else { format!("//! {l}") }).collect::<Vec<_>>().join("\n")
         );
-        let code = fmt.render(&header, items).with_context(|| format!("{spec_path}: formatting"))?;
+        let mut code = fmt.render(&header, items).with_context(|| format!("{spec_path}: formatting"))?;
+        if !error_table.is_empty() {
+            code.push('\n');
+            code.push_str(&error_table);
+        }
         uses_support |= code.contains("super::support::");
         out.insert(target.out_dir.join(format!("{module}.rs")), code);
         mod_decls.push((module.clone(), !names_here.is_empty()));
@@ -361,6 +380,9 @@ pub fn run(root: &Path, check: bool, only: Option<&str>) -> Result<bool> {
         }
     }
     let ok = write_or_check(root, check, &expected, &out_dirs)?;
+    for (dir, lines) in generated_lines(&expected, &out_dirs) {
+        println!("{}: {lines} generated lines", rel(&dir));
+    }
     if !failures.is_empty() {
         for f in &failures {
             eprintln!("error: {f}");
@@ -368,6 +390,21 @@ pub fn run(root: &Path, check: bool, only: Option<&str>) -> Result<bool> {
         bail!("{} spec director{} failed to generate", failures.len(), if failures.len() == 1 { "y" } else { "ies" });
     }
     Ok(ok)
+}
+
+/// Lines of generated Rust per output directory (what `cargo xtask codegen` prints).
+pub fn generated_lines(files: &BTreeMap<PathBuf, String>, out_dirs: &[PathBuf]) -> Vec<(PathBuf, usize)> {
+    out_dirs
+        .iter()
+        .map(|dir| {
+            let n = files
+                .iter()
+                .filter(|(p, _)| p.starts_with(dir) && p.extension().is_some_and(|e| e == "rs"))
+                .map(|(_, t)| t.lines().count())
+                .sum();
+            (dir.clone(), n)
+        })
+        .collect()
 }
 
 fn write_or_check(root: &Path, check: bool, expected: &BTreeMap<PathBuf, String>, out_dirs: &[PathBuf]) -> Result<bool> {
@@ -470,7 +507,7 @@ response = "json"
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         let target = discover(root).unwrap().into_iter().find(|t| t.docs.is_none()).expect("conf-core proof spec");
         let files = generate(root, &target, &Formatter::new(root)).unwrap();
-        assert_eq!(files.len(), 4, "mod.rs and one file per spec");
+        assert_eq!(files.len(), 5, "mod.rs and one file per spec");
         let d = diff(root, &files, std::slice::from_ref(&target.out_dir));
         assert!(d.is_clean(), "run `cargo xtask codegen`: {d:?}");
     }

@@ -20,6 +20,8 @@ pub enum Ty {
     Bool,
     Json,
     Time,
+    /// An ISO-8601 date-time kept as the vendor's text (`conf_core::DateTime`).
+    DateTime,
     File,
     Secret,
     List(Box<Ty>),
@@ -55,6 +57,7 @@ impl Ty {
             Ty::Bool => "bool".into(),
             Ty::Json => "json".into(),
             Ty::Time => "timestamp".into(),
+            Ty::DateTime => "datetime".into(),
             Ty::File => "file".into(),
             Ty::Secret => "secret".into(),
             Ty::List(t) => format!("list<{}>", t.spec_name()),
@@ -78,6 +81,7 @@ pub fn parse_ty(s: &str, type_name: Option<&str>) -> Result<Ty> {
         "bool" => Ty::Bool,
         "json" => Ty::Json,
         "timestamp" => Ty::Time,
+        "datetime" => Ty::DateTime,
         "file" => Ty::File,
         "secret" => Ty::Secret,
         "object" => match type_name {
@@ -283,6 +287,7 @@ impl Registry {
         stack.push(name.to_owned());
         let r = fields.iter().any(|f| {
             f.validate.is_some()
+                || f.required_if.is_some()
                 || (f.required && matches!(parse_ty(&f.ty, f.type_name.as_deref()), Ok(Ty::Str | Ty::Secret)))
                 || parse_ty(&f.ty, f.type_name.as_deref())
                     .ok()

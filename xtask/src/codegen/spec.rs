@@ -23,6 +23,9 @@ pub struct SpecFile {
     pub error_codes: Vec<ErrorCodeDef>,
     /// An error-code table in a TSV file.
     pub error_table: Option<ErrorTable>,
+    /// Shared parameter groups (usable from every spec file of the crate).
+    #[serde(default)]
+    pub groups: Vec<Group>,
 }
 
 /// `[service]`.
@@ -31,10 +34,13 @@ pub struct SpecFile {
 pub struct Service {
     pub vendor: Option<String>,
     pub client: Option<String>,
-    pub call: Option<String>,
+    /// The vendor's deserializer (a function path); default: the whole body as JSON.
+    pub decode: Option<String>,
     pub title: Option<String>,
     pub module: Option<String>,
     pub doc: Option<String>,
+    /// Sub-client of this file's calls (`group = "mc"`: `client.mc().op()`); none: on the client.
+    pub group: Option<String>,
 }
 
 /// `[[types]]`.
@@ -71,6 +77,8 @@ pub struct EnumValue {
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
+    /// Empty only in a `{ group = "..." }` entry.
+    #[serde(default)]
     pub name: String,
     pub wire: Option<String>,
     #[serde(rename = "in")]
@@ -88,6 +96,36 @@ pub struct Field {
     pub fields: Vec<Field>,
     pub type_name: Option<String>,
     pub rename: Option<String>,
+    /// A required response field the vendor is known to omit: decoded as the type's
+    /// default instead of failing, for the reason given (shown in the docs).
+    pub missing_ok: Option<String>,
+    /// Required only when another field of the same request has one of some values.
+    pub required_if: Option<RequiredIf>,
+    /// Expand a shared parameter group here (`{ group = "conf_settings" }`).
+    pub group: Option<String>,
+    /// With `group`: the group's fields required at this use (the others are optional
+    /// here); without it each group field keeps its own `required`.
+    pub require: Option<Vec<String>>,
+}
+
+/// `required_if = { field = "encrypted_type", one_of = [2, 3, 4] }`: this field is required
+/// when `field` is set to one of `one_of` (or, with `not_one_of`, to any other value; with
+/// neither, to any value). An unset `field` never makes this one required.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredIf {
+    pub field: String,
+    pub one_of: Option<Vec<toml::Value>>,
+    pub not_one_of: Option<Vec<toml::Value>>,
+}
+
+/// `[[groups]]`: parameters named once, used by several endpoints (`{ group = "name" }`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub name: String,
+    pub doc: Option<String>,
+    pub fields: Vec<Field>,
 }
 
 fn default_type() -> String {
@@ -105,6 +143,15 @@ pub struct Validate {
     pub min: Option<toml::Value>,
     pub max: Option<toml::Value>,
     pub one_of: Option<Vec<toml::Value>>,
+    /// Length limits counted in UTF-8 bytes (the unit some vendors count).
+    pub min_bytes: Option<u64>,
+    pub max_bytes: Option<u64>,
+    /// Allowed characters, as ranges and single characters (`"A-Za-z0-9_."`).
+    pub chars: Option<String>,
+    /// Characters never allowed (`"%&*^~'\"?/\\<>|`$"`).
+    pub not_chars: Option<String>,
+    /// Characters not allowed first or last (`"_-.@"`).
+    pub not_edge_chars: Option<String>,
 }
 
 /// `min_level = { app = "mc", level = 1 }`.
@@ -197,6 +244,67 @@ pub fn parse(text: &str) -> Result<SpecFile> {
     Ok(toml::from_str(text)?)
 }
 
+/// Replace every `{ group = "name" }` entry of endpoint params and struct fields with the
+/// group's fields (groups come from any file of the crate and may use other groups). A field
+/// listed explicitly with the name of a group field replaces it, at the group's position.
+pub fn expand_groups(files: &mut [(std::path::PathBuf, SpecFile)]) -> Result<()> {
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    for (path, f) in files.iter() {
+        for g in &f.groups {
+            anyhow::ensure!(groups.insert(g.name.clone(), g.clone()).is_none(), "{}: group `{}` is defined twice", path.display(), g.name);
+        }
+    }
+    for (path, f) in files.iter_mut() {
+        let ctx = |what: &str| format!("{}: {what}", path.display());
+        for ep in &mut f.endpoints {
+            ep.params = expand(&ep.params, &groups, 0).with_context(|| ctx(&format!("endpoint `{}`", ep.name)))?;
+        }
+        for t in &mut f.types {
+            t.fields = expand(&t.fields, &groups, 0).with_context(|| ctx(&format!("type `{}`", t.name)))?;
+        }
+    }
+    Ok(())
+}
+
+fn expand(fields: &[Field], groups: &BTreeMap<String, Group>, depth: usize) -> Result<Vec<Field>> {
+    anyhow::ensure!(depth < 8, "groups nested more than 8 deep (a group uses itself?)");
+    let mut out: Vec<Field> = Vec::new();
+    let mut from_group: Vec<bool> = Vec::new();
+    for f in fields {
+        if let Some(name) = &f.group {
+            let bare = Field { group: Some(name.clone()), ty: default_type(), require: f.require.clone(), ..Field::default() };
+            anyhow::ensure!(*f == bare, "`{{ group = \"{name}\" }}` takes no other key but `require`");
+            let g = groups.get(name).with_context(|| format!("unknown group `{name}`"))?;
+            let fields = expand(&g.fields, groups, depth + 1).with_context(|| format!("in group `{name}`"))?;
+            if let Some(req) = &f.require {
+                for r in req {
+                    anyhow::ensure!(fields.iter().any(|gf| gf.name == *r), "`require` names `{r}`, which is not in group `{name}`");
+                }
+            }
+            for mut gf in fields {
+                if let Some(req) = &f.require {
+                    gf.required = req.contains(&gf.name);
+                }
+                out.push(gf);
+                from_group.push(true);
+            }
+            continue;
+        }
+        anyhow::ensure!(!f.name.is_empty(), "a field needs a `name`");
+        match out.iter().position(|o| o.name == f.name) {
+            Some(i) if from_group[i] => {
+                out[i] = f.clone();
+                from_group[i] = false;
+            }
+            _ => {
+                out.push(f.clone());
+                from_group.push(false);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A TOML scalar as text (`"x"` -> `x`, `1` -> `1`, `true` -> `true`).
 pub fn value_text(v: &toml::Value) -> Option<String> {
     match v {
@@ -219,7 +327,7 @@ mod tests {
 [service]
 vendor = "webapi"
 client = "WebApiClient"
-call = "call"
+decode = "crate::envelope::decode"
 title = "Meeting WebAPI"
 
 [[types]]
@@ -266,6 +374,39 @@ retryable = false
         assert!(matches!(spec.endpoints[1].response, Some(ResponseSpec::Inline(_))));
         assert_eq!(spec.endpoints[0].params[0].validate.as_ref().unwrap().max_len, Some(20));
         assert_eq!(spec.types[0].values.len(), 2);
+    }
+
+    #[test]
+    fn groups_expand_in_place_with_requirements_and_overrides() {
+        let text = r#"
+[[groups]]
+name = "g"
+fields = [ { name = "a", required = true }, { name = "b" }, { name = "c" } ]
+[[endpoints]]
+name = "x"
+method = "POST"
+path = "/x"
+params = [ { name = "first" }, { group = "g", require = ["b"] }, { name = "c", type = "u32" } ]
+[[endpoints]]
+name = "y"
+method = "POST"
+path = "/y"
+params = [ { group = "g" } ]
+"#;
+        let mut files = vec![(std::path::PathBuf::from("a.toml"), parse(text).unwrap())];
+        expand_groups(&mut files).unwrap();
+        let x: Vec<(&str, bool, &str)> =
+            files[0].1.endpoints[0].params.iter().map(|p| (p.name.as_str(), p.required, p.ty.as_str())).collect();
+        assert_eq!(x, [("first", false, "string"), ("a", false, "string"), ("b", true, "string"), ("c", false, "u32")]);
+        let y: Vec<bool> = files[0].1.endpoints[1].params.iter().map(|p| p.required).collect();
+        assert_eq!(y, [true, false, false], "without `require` the group's own flags");
+        let bad = |params: &str| {
+            let mut files = vec![(std::path::PathBuf::from("a.toml"), parse(&text.replace("[ { group = \"g\" } ]", params)).unwrap())];
+            format!("{:#}", expand_groups(&mut files).unwrap_err())
+        };
+        assert!(bad(r#"[ { group = "h" } ]"#).contains("unknown group `h`"));
+        assert!(bad(r#"[ { group = "g", require = ["z"] } ]"#).contains("`z`"));
+        assert!(bad(r#"[ { group = "g", doc = "x" } ]"#).contains("no other key"));
     }
 
     #[test]

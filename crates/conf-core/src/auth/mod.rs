@@ -1,57 +1,36 @@
-//! Authentication: a trait each vendor implements, and the single-flight
-//! credential cache vendors build it from.
+//! Authentication, in two parts (identity resolved apart from signing):
 //!
-//! The auth layer asks the authenticator to [`prepare`](Authenticator::prepare)
-//! a credential once per call (this may refresh it, single-flight), the retry
-//! layer has it [`apply`](Authenticator::apply) the credential to *each attempt*
-//! (so per-attempt signatures get a fresh timestamp), and when the server rejects
-//! the credential the authenticator [`classify`](Authenticator::classify)s the
-//! error into a [`Rejection`] value (pure: no side effects), the auth layer hands
-//! that value to [`invalidate`](Authenticator::invalidate), prepares a new
-//! credential and replays the call once. A rejection names the generation it was
-//! seen with, so invalidating it never discards a newer credential obtained
-//! meanwhile by another call or an unrelated renewal.
+//! - an [`IdentityResolver`] obtains a typed credential (an [`Identity`]), usually from
+//!   the single-flight [`CredentialCache`], recognises its rejection and forgets it;
+//! - a [`Signer`] puts an identity on one attempt (a header, a form field, a signature
+//!   with a fresh timestamp).
+//!
+//! [`AuthScheme::new(resolver, signer)`](AuthScheme::new) pairs them into the
+//! [`Authenticator`] the transport runs: the auth layer resolves an identity once per
+//! call (this may refresh it, single-flight), the retry layer signs *each attempt*
+//! with it, and when the server rejects it the resolver
+//! [`classify`](IdentityResolver::classify)s the error into a [`Rejection`] value
+//! (pure: no side effects), the auth layer hands that value to
+//! [`invalidate`](IdentityResolver::invalidate), resolves again and replays the call
+//! once. A rejection names the generation it was seen with, so invalidating it never
+//! discards a newer credential obtained meanwhile by another call or an unrelated
+//! renewal. The credential keeps its type from resolver to signer: nothing is
+//! downcast.
 
 mod cache;
-
-use std::any::Any;
-use std::sync::Arc;
+mod identity;
+mod scheme;
 
 use futures_util::future::BoxFuture;
 
-pub use cache::{CachedCredential, CredentialCache, Loaded};
+pub use cache::{CacheStats, CachedCredential, CredentialCache, Loaded};
+pub use identity::{Identity, IdentityResolver, NoIdentity};
+pub use scheme::{AuthScheme, AuthState, Signer};
 
 use crate::error::Error;
-use crate::request::AttemptParts;
-
-/// A prepared credential: opaque to the core, downcast by the vendor's authenticator.
-#[derive(Clone)]
-pub struct AuthState {
-    /// Generation of the credential; a rejection invalidates only this generation.
-    pub generation: u64,
-    value: Arc<dyn Any + Send + Sync>,
-}
-
-impl AuthState {
-    /// Wrap a credential value.
-    pub fn new<T: Any + Send + Sync>(generation: u64, value: Arc<T>) -> Self {
-        Self { generation, value }
-    }
-
-    /// The credential as the vendor's type.
-    pub fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
-        self.value.downcast_ref::<T>()
-    }
-}
-
-impl std::fmt::Debug for AuthState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthState").field("generation", &self.generation).finish_non_exhaustive()
-    }
-}
 
 /// What a credential rejection asks to renew: a value computed by
-/// [`Authenticator::classify`] and consumed by [`Authenticator::invalidate`].
+/// [`IdentityResolver::classify`] and consumed by [`IdentityResolver::invalidate`].
 ///
 /// `kind` is vendor-defined (e.g. moyun tells its application token from its login
 /// session); `generation` is the generation of the credential that `kind` names, as
@@ -64,13 +43,13 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    /// The default kind: the credential an [`AuthState`] carries.
+    /// The default kind: the credential an [`Identity`] carries.
     pub const CREDENTIAL: u8 = 0;
 
-    /// The credential `state` was rejected (kind [`Rejection::CREDENTIAL`]).
+    /// The credential `identity` was rejected (kind [`Rejection::CREDENTIAL`]).
     #[must_use]
-    pub const fn of(state: &AuthState) -> Self {
-        Self { generation: state.generation, kind: Self::CREDENTIAL }
+    pub const fn of<C>(identity: &Identity<C>) -> Self {
+        Self { generation: identity.generation(), kind: Self::CREDENTIAL }
     }
 
     /// A rejection of a vendor-defined `kind` of credential, of `generation`.
@@ -92,19 +71,13 @@ impl Rejection {
     }
 }
 
-/// Puts credentials on requests and recognises their rejection.
+/// What the transport runs: an identity resolver and its signer, type-erased
+/// (see [`AuthScheme`], its implementation; implement [`IdentityResolver`] and
+/// [`Signer`] rather than this).
 pub trait Authenticator: Send + Sync + 'static {
-    /// Obtain a valid credential (cached; refreshed single-flight when expired).
+    /// Obtain a valid identity (cached; refreshed single-flight when expired), bound
+    /// to the signer that puts it on requests.
     fn prepare(&self) -> BoxFuture<'_, Result<AuthState, Error>>;
-
-    /// Put the credential on one attempt (headers, query, form field, signature).
-    fn apply(&self, state: &AuthState, request: &mut AttemptParts) -> Result<(), Error>;
-
-    /// Whether `error`, answered to a call made with `state`, says the server
-    /// rejected the credential (401, a vendor code...), and what to renew.
-    ///
-    /// Must be pure: the auth layer may classify an error without invalidating.
-    fn classify(&self, error: &Error, state: &AuthState) -> Option<Rejection>;
 
     /// Forget the rejected credential so the next `prepare` renews it; a no-op when
     /// a newer generation than the rejected one is already cached.

@@ -51,7 +51,7 @@ impl<S: CallHandler> CallHandler for Auth<S> {
         // The replay is rare: its future lives on the heap, not in this one (and the
         // block ends the error's storage before the await).
         let replay = match self.inner.handle(call).await {
-            Err(e) => match authn.classify(&e, &state) {
+            Err(e) => match state.classify(&e) {
                 Some(rejection) => Box::pin(self.replay(Call { op: op.clone(), deadline, auth: None }, authn, rejection, e)),
                 None => return Err(e),
             },
@@ -74,7 +74,7 @@ impl<S: CallHandler> Auth<S> {
         call.auth = Some((authn.clone(), renewed.clone()));
         let op = call.op.clone();
         self.inner.handle(call).await.map_err(|e2| {
-            if authn.classify(&e2, &renewed).is_some() {
+            if renewed.classify(&e2).is_some() {
                 Error::Auth {
                     request: op.info(e2.request().map_or(0, |r| r.attempts)),
                     message: "credentials rejected again right after renewal".into(),

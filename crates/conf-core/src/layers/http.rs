@@ -1,4 +1,4 @@
-//! The innermost service: `reqwest::Client` (itself a tower `Service`), the
+//! The innermost service: the HTTP client (reqwest, itself a tower `Service`), the
 //! redirect rule, and reading the whole body with a size cap (a smaller one for
 //! error answers, whose body is never read or parsed beyond it).
 
@@ -10,7 +10,7 @@ use tower::{BoxError, Service};
 
 use super::AttemptHandler;
 use crate::config::RedirectPolicy;
-use crate::request::RawResponse;
+use crate::request::{AttemptRequest, RawResponse};
 
 /// The body exceeded the configured cap.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +21,7 @@ pub struct BodyTooLarge(pub usize);
 /// read, and it is never parsed. Becomes [`Error::HttpStatus`](crate::Error::HttpStatus).
 #[derive(Debug, thiserror::Error)]
 #[error("HTTP {status} with a body larger than {limit} bytes")]
+#[non_exhaustive]
 pub struct ErrorBodyTooLarge {
     /// The status.
     pub status: u16,
@@ -44,7 +45,7 @@ pub struct HttpService {
 
 impl HttpService {
     /// Wrap a reqwest client (error bodies capped at 64 KiB, redirects refused).
-    pub fn new(client: reqwest::Client, max_body: usize) -> Self {
+    pub(crate) fn new(client: reqwest::Client, max_body: usize) -> Self {
         Self { client, max_body, max_error_body: 64 * 1024, redirects: RedirectPolicy::Refuse }
     }
 
@@ -65,15 +66,15 @@ impl HttpService {
 
 impl AttemptHandler for HttpService {
     #[inline]
-    fn send(&self, req: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+    fn send(&self, req: AttemptRequest) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
         fetch(self, req)
     }
 }
 
-fn fetch(svc: &HttpService, req: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+fn fetch(svc: &HttpService, req: AttemptRequest) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
     // Sent before the future is polled: the future does not keep the request.
     let replay = crate::redirect::replay_of(svc.redirects, &req);
-    let pending = svc.client.execute(req);
+    let pending = svc.client.execute(req.into_reqwest());
     async move {
         let resp = pending.await?;
         let mut resp = if crate::redirect::is_redirect(resp.status()) {
@@ -146,7 +147,7 @@ pub(crate) async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Re
     Ok((body.freeze(), true))
 }
 
-impl Service<reqwest::Request> for HttpService {
+impl Service<AttemptRequest> for HttpService {
     type Response = RawResponse;
     type Error = BoxError;
     type Future = BoxFuture<'static, Result<RawResponse, BoxError>>;
@@ -155,7 +156,7 @@ impl Service<reqwest::Request> for HttpService {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: reqwest::Request) -> Self::Future {
+    fn call(&mut self, req: AttemptRequest) -> Self::Future {
         let this = self.clone();
         Box::pin(async move { fetch(&this, req).await })
     }

@@ -8,10 +8,10 @@
 //!            └─ retry      attempts: build request, apply credential, envelope check, classify, back off
 //!               └─ timeout    per-attempt timeout (capped by the operation deadline)
 //!                  └─ [user attempt layers]
-//!                     └─ http       reqwest::Client as a tower Service; reads the body
+//!                     └─ http       the HTTP client (reqwest) as a tower Service; reads the body
 //! ```
 //!
-//! The upper four work on [`Call`]s, the lower ones on `reqwest::Request`s.
+//! The upper four work on [`Call`]s, the lower ones on [`AttemptRequest`]s.
 //!
 //! Each layer's service is generic over its inner service, so the stack the
 //! client builds is one concrete type driven by one future: type erasure
@@ -33,7 +33,7 @@ use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceExt};
 
 use crate::error::Error;
-use crate::request::RawResponse;
+use crate::request::{AttemptRequest, RawResponse};
 
 pub use crate::call::Call;
 
@@ -41,7 +41,7 @@ pub use crate::call::Call;
 pub type CallService = BoxCloneSyncService<Call, RawResponse, Error>;
 
 /// A type-erased attempt-level service (what user attempt layers wrap).
-pub type AttemptService = BoxCloneSyncService<reqwest::Request, RawResponse, BoxError>;
+pub type AttemptService = BoxCloneSyncService<AttemptRequest, RawResponse, BoxError>;
 
 mod handler {
     use std::future::Future;
@@ -51,7 +51,7 @@ mod handler {
 
     use super::Call;
     use crate::error::Error;
-    use crate::request::RawResponse;
+    use crate::request::{AttemptRequest, RawResponse};
 
     /// A call-level service driven by reference: the stack's own layers
     /// implement it without boxing or cloning per call. (Unnameable outside the crate.)
@@ -63,17 +63,17 @@ mod handler {
     /// An attempt-level service driven by reference (see [`CallHandler`]).
     pub trait AttemptHandler: Send + Sync {
         /// Send one attempt.
-        fn send(&self, request: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_;
+        fn send(&self, request: AttemptRequest) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_;
 
         /// Send one attempt that must be done within `limit`: by default the limit
         /// travels as the request's timeout; the timeout layer takes it directly
         /// (reqwest keeps a request's timeout in an allocated extension map).
         fn send_within(
             &self,
-            mut request: reqwest::Request,
+            mut request: AttemptRequest,
             limit: Duration,
         ) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
-            *request.timeout_mut() = Some(limit);
+            request.set_timeout(Some(limit));
             self.send(request)
         }
     }
@@ -88,7 +88,7 @@ impl CallHandler for CallService {
 }
 
 impl AttemptHandler for AttemptService {
-    fn send(&self, request: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+    fn send(&self, request: AttemptRequest) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
         self.clone().oneshot(request)
     }
 }
@@ -105,7 +105,7 @@ pub(crate) enum AttemptInner {
 
 impl AttemptHandler for AttemptInner {
     #[inline]
-    fn send(&self, request: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+    fn send(&self, request: AttemptRequest) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
         // `Either`, not an `async` block: the request is not kept twice.
         match self {
             Self::Http(h) => Either::Left(h.send(request)),

@@ -20,8 +20,8 @@ use super::{AttemptHandler, AttemptService, Call, CallHandler, CallService};
 use crate::attempt::Shared;
 use crate::endpoint::AttemptOutcome;
 use crate::error::{Error, RequestInfo, TimeoutKind, TransportCause, TransportKind};
-use crate::request::RawResponse;
-use crate::retry::{Decision, classify};
+use crate::request::{AttemptRequest, RawResponse};
+use crate::retry::{Decision, classify_with};
 
 /// Runs attempts with retries.
 #[derive(Clone)]
@@ -145,7 +145,7 @@ fn settle(
     let result = match sent {
         Ok(raw) => {
             shared.resolver.report(base, AttemptOutcome::Answered);
-            match shared.envelope.check(&info, &raw) {
+            match shared.envelope.check(&info, &raw).and_then(|()| shared.hooks.classify_response(&info, &raw)) {
                 Ok(()) => Ok(raw),
                 Err(e) => Err(scrub(e, op.sensitive_response)),
             }
@@ -170,7 +170,9 @@ fn settle(
         }
         Err(e) => e,
     };
-    match classify(&e, op.idempotent) {
+    let retryable =
+        if shared.hooks.is_empty() { e.is_retryable() } else { shared.hooks.classify_retry(op, &e).unwrap_or_else(|| e.is_retryable()) };
+    match classify_with(&e, op.idempotent, retryable) {
         Decision::Fail => Settled::Done(Err(e)),
         Decision::OutcomeUnknown => {
             tracing::warn!(error = %e, "non-idempotent request may have taken effect: not replayed");
@@ -202,13 +204,13 @@ fn settle(
 }
 
 /// One attempt's request, for a body that needs no I/O.
-fn build(shared: &Shared, call: &Call, base: &url::Url, attempt: u32) -> Result<reqwest::Request, Error> {
+fn build(shared: &Shared, call: &Call, base: &url::Url, attempt: u32) -> Result<AttemptRequest, Error> {
     let parts = shared.attempt_parts(call, base, attempt)?;
     crate::attempt::build_request_with(&shared.http, parts, Vec::new()).map_err(|e| e.with_attempts(attempt))
 }
 
 /// One attempt's request, opening the files it streams.
-async fn build_with_io(shared: &Shared, call: &Call, base: &url::Url, attempt: u32) -> Result<reqwest::Request, Error> {
+async fn build_with_io(shared: &Shared, call: &Call, base: &url::Url, attempt: u32) -> Result<AttemptRequest, Error> {
     let parts = shared.attempt_parts(call, base, attempt)?;
     crate::attempt::build_request(&shared.http, parts).await.map_err(|e| e.with_attempts(attempt))
 }

@@ -10,7 +10,7 @@ use futures_util::future::BoxFuture;
 use tower::{BoxError, Layer, Service};
 
 use super::{AttemptHandler, AttemptService};
-use crate::request::RawResponse;
+use crate::request::{AttemptRequest, RawResponse};
 
 /// The error of an attempt that ran out of time.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
@@ -40,23 +40,22 @@ pub struct Timeout<S = AttemptService> {
 
 impl<S: AttemptHandler> AttemptHandler for Timeout<S> {
     #[inline]
-    fn send(&self, mut req: reqwest::Request) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
-        // Take the limit off the request so reqwest does not arm a second timer
-        // (`timeout_mut` allocates: only call it when a timeout is set).
-        let limit = if req.timeout().is_some() { req.timeout_mut().take() } else { None };
+    fn send(&self, mut req: AttemptRequest) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+        // Take the limit off the request so reqwest does not arm a second timer.
+        let limit = req.take_timeout();
         self.timed(req, limit.unwrap_or(self.default))
     }
 
     #[inline]
-    fn send_within(&self, mut req: reqwest::Request, limit: Duration) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
-        let limit = if req.timeout().is_some() { req.timeout_mut().take().map_or(limit, |t| t.min(limit)) } else { limit };
+    fn send_within(&self, mut req: AttemptRequest, limit: Duration) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+        let limit = req.take_timeout().map_or(limit, |t| t.min(limit));
         self.timed(req, limit)
     }
 }
 
 impl<S: AttemptHandler> Timeout<S> {
     #[inline]
-    fn timed(&self, req: reqwest::Request, limit: Duration) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
+    fn timed(&self, req: AttemptRequest, limit: Duration) -> impl Future<Output = Result<RawResponse, BoxError>> + Send + '_ {
         // A combinator, not an `async` block: the inner future is stored once.
         tokio::time::timeout(limit, self.inner.send(req)).map(move |r| match r {
             Ok(r) => r,
@@ -65,7 +64,7 @@ impl<S: AttemptHandler> Timeout<S> {
     }
 }
 
-impl<S: AttemptHandler + Clone + 'static> Service<reqwest::Request> for Timeout<S> {
+impl<S: AttemptHandler + Clone + 'static> Service<AttemptRequest> for Timeout<S> {
     type Response = RawResponse;
     type Error = BoxError;
     type Future = BoxFuture<'static, Result<RawResponse, BoxError>>;
@@ -74,7 +73,7 @@ impl<S: AttemptHandler + Clone + 'static> Service<reqwest::Request> for Timeout<
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: reqwest::Request) -> Self::Future {
+    fn call(&mut self, req: AttemptRequest) -> Self::Future {
         let this = self.clone();
         Box::pin(async move { this.send(req).await })
     }

@@ -4,6 +4,7 @@ use crate::error::{Error, TransportKind};
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Decision {
     /// Try again (subject to attempts, budget and deadline).
     Retry,
@@ -22,6 +23,13 @@ pub enum Decision {
 /// timeout (504): the proxy gave up waiting for a platform that may still have acted,
 /// so a non-idempotent call answered 504 is an unknown outcome too.
 pub fn classify(error: &Error, idempotent: bool) -> Decision {
+    classify_with(error, idempotent, error.is_retryable())
+}
+
+/// [`classify`] with the verdict on an answered failure (HTTP status, vendor code)
+/// given: `retryable` replaces [`Error::is_retryable`] (a hook's
+/// [`classify_retry`](crate::Hook::classify_retry)).
+pub fn classify_with(error: &Error, idempotent: bool, retryable: bool) -> Decision {
     match error {
         Error::Transport { sent: false, .. } | Error::Transport { kind: TransportKind::Connect | TransportKind::Dns, .. } => {
             Decision::Retry
@@ -34,7 +42,7 @@ pub fn classify(error: &Error, idempotent: bool) -> Decision {
             }
         }
         Error::HttpStatus { status: 504, .. } if !idempotent => Decision::OutcomeUnknown,
-        Error::HttpStatus { .. } | Error::Vendor { .. } if error.is_retryable() => {
+        Error::HttpStatus { .. } | Error::Vendor { .. } if retryable => {
             if idempotent {
                 Decision::Retry
             } else {

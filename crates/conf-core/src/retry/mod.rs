@@ -8,7 +8,7 @@ mod classify;
 use std::time::{Duration, SystemTime};
 
 pub use budget::RetryBudget;
-pub use classify::{Decision, classify};
+pub use classify::{Decision, classify, classify_with};
 
 /// How retries are spaced and bounded.
 ///

@@ -16,7 +16,17 @@
 //!   default, configurable: short in tests);
 //! - heartbeats `POST /api/v1/system/token/{account_token}/heartbeat` and
 //!   `POST /api/v1/system/heartbeat`;
-//! - `GET /api/{app}/version` per app, with a steerable level;
+//! - `GET /api/{app}/version` per app, with a steerable level ([`MoyunConfig::api_level`],
+//!   [`MoyunEmulator::set_level`]); an endpoint whose minimum level is above its app's current
+//!   level answers HTTP 404, as on a platform that does not have it yet;
+//! - **all 204 endpoints of the vendor inventory** (`data/moyun/endpoints.json`, derived from the
+//!   reference inventory, never from the client crate): the request's path and method must be an
+//!   endpoint's (else HTTP 404 naming the path, or 405 listing the allowed methods, before any
+//!   credential check), credentials and steered failures apply as below, and the endpoints not
+//!   modelled here check their required parameters and types (query, form, multipart file and
+//!   the `params` JSON, nested fields included) and answer a well-formed reply built from the
+//!   inventory's reply fields (paged lists: an empty page); a problem answers [`BAD_PARAMS`]
+//!   naming the parameter (`mts[1].bitrate`), or the problem list in debug mode;
 //! - conferences (`POST /api/v1/mc/confs` with `params=` JSON, `GET /api/v1/vc/confs[/{conf_id}]`,
 //!   `DELETE /api/v1/mc/confs/{conf_id}`), terminals (`/api/v1/vc/confs/{conf_id}/mts`
 //!   list/add/remove, per-terminal `mute`/`silence`), conference `mute`/`silence`,
@@ -32,6 +42,9 @@
 //!   [`StreamControl`], and clients forgotten (`402::Unknown client`).
 
 mod cometd;
+mod generic;
+mod inventory;
+mod multipart;
 mod rest;
 mod state;
 mod validate;
@@ -62,7 +75,8 @@ pub const NO_SUCH_CONF: u32 = 12103;
 pub const NO_SUCH_MT: u32 = 12104;
 /// Platform code: MCU timed out.
 pub const MCU_TIMEOUT: u32 = 20001;
-/// Emulator's own: a parameter is missing or malformed outside debug mode.
+/// Emulator's own: a parameter is missing or malformed outside debug mode (the vendor's code
+/// tables list no general parameter code; the platform documents only debug mode for this).
 pub const BAD_PARAMS: u32 = 10006;
 
 /// Emulator configuration.
@@ -129,6 +143,17 @@ pub struct MoyunEmulator {
 impl std::fmt::Debug for MoyunEmulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MoyunEmulator").field("counters", &self.counters()).finish_non_exhaustive()
+    }
+}
+
+impl MoyunConfig {
+    /// Set the API level of one app (`system`, `mc`, `vc`, `nms`, `amc`, `vrs`): `0` makes every
+    /// endpoint of the app unavailable (clients that negotiate the level refuse them as
+    /// unsupported; a call sent anyway answers HTTP 404).
+    #[must_use]
+    pub fn api_level(mut self, app: &str, level: u32) -> Self {
+        self.levels.insert(app.to_string(), level);
+        self
     }
 }
 

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use super::inventory::{Endpoint, Lookup, lookup};
 use super::state::{Conference, Template, Terminal};
 use super::validate::{Problems, validate};
 use super::{APP_REJECTED, BAD_PARAMS, MoyunEmulator, NO_SUCH_CONF, NO_SUCH_MT, NOT_LOGGED_IN, TOKEN_REJECTED, WRONG_PASSWORD};
@@ -27,6 +28,8 @@ pub(crate) struct Req {
     pub(crate) form: HashMap<String, String>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// Names of the file parts of a multipart body.
+    pub(crate) files: Vec<String>,
 }
 
 impl Req {
@@ -108,8 +111,14 @@ async fn dispatch(AxState(emu): AxState<MoyunEmulator>, method: Method, uri: Uri
     if is_form && !declares_utf8(content_type) {
         return charset_missing(content_type);
     }
-    let form = if is_form { parse_pairs(&String::from_utf8_lossy(&body)) } else { HashMap::new() };
-    let mut req = Req { method, path: uri.path().to_string(), query, form, headers, body };
+    let (form, files) = if is_form {
+        (parse_pairs(&String::from_utf8_lossy(&body)), Vec::new())
+    } else if let Some(boundary) = super::multipart::boundary(content_type) {
+        super::multipart::parse(&body, &boundary)
+    } else {
+        (HashMap::new(), Vec::new())
+    };
+    let mut req = Req { method, path: uri.path().to_string(), query, form, headers, body, files };
     if req.path == "/api/v1/publish" || req.path.starts_with("/api/v1/publish/") {
         return super::cometd::handle(&emu, &req).await;
     }
@@ -121,8 +130,25 @@ async fn dispatch(AxState(emu): AxState<MoyunEmulator>, method: Method, uri: Uri
     }
     let segs: Vec<String> = req.path.trim_matches('/').split('/').map(str::to_string).collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    if let ("GET", ["api", app, "version"]) = (req.method.as_str(), segs.as_slice()) {
+        return version(&emu, &req, app);
+    }
+    // Everything else must be an endpoint of the vendor inventory, and available at the
+    // app's current API level, before credentials are even looked at.
+    let (ep, vars) = match lookup(&req.method, &req.path) {
+        Lookup::Found(ep, vars) => (ep, vars),
+        Lookup::WrongMethod(allowed) => return method_not_allowed(&req, &allowed),
+        Lookup::Unknown => return not_found(&req),
+    };
+    if ep.is_version() {
+        // the VRS document's `/api/vrs/ver2sion`
+        return version(&emu, &req, &ep.app);
+    }
+    let level = emu.state().levels.get(&ep.app).copied().unwrap_or(emu.inner.config.default_level);
+    if level < ep.min_level {
+        return below_level(&req, ep, level);
+    }
     match (req.method.as_str(), segs.as_slice()) {
-        ("GET", ["api", app, "version"]) => version(&emu, &req, app),
         ("POST", ["api", "v1", "system", "token"]) => token(&emu, &req),
         ("POST", ["api", "v1", "system", "login"]) => login(&emu, &req),
         ("POST", ["api", "v1", "system", "token", tok, "heartbeat"]) => token_heartbeat(&emu, tok),
@@ -136,9 +162,103 @@ async fn dispatch(AxState(emu): AxState<MoyunEmulator>, method: Method, uri: Uri
             if let Some(resp) = injected(&emu, &req.path) {
                 return resp;
             }
-            route(&emu, &req, segs.as_slice())
+            match route(&emu, &req, segs.as_slice()) {
+                Ok(resp) if req.debug() => resp,
+                Ok(resp) => complete(resp, ep, &vars).await,
+                Err(params) => generic(&emu, &req, ep, &vars, &params),
+            }
         }
     }
+}
+
+/// A modelled endpoint's success reply with every field the inventory lists (missing ones added).
+async fn complete(resp: Response, ep: &Endpoint, vars: &[(String, String)]) -> Response {
+    if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return broken();
+    };
+    let mut value: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => return Response::from_parts(parts, Body::from(bytes)),
+    };
+    if value.get("success") == Some(&json!(1)) {
+        super::generic::complete(ep, vars, &mut value);
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(value.to_string()))
+}
+
+fn status_reply(status: StatusCode, code: u16, description: &str) -> Response {
+    let body = json!({"success": 0, "error_code": code, "description": description});
+    let mut resp = (status, body.to_string()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=UTF-8"));
+    resp
+}
+
+/// HTTP 404 for a path no endpoint of the inventory has (never a credential code).
+fn not_found(req: &Req) -> Response {
+    status_reply(
+        StatusCode::NOT_FOUND,
+        404,
+        &format!("moyun emulator: no endpoint {} {} in the platform's inventory", req.method, req.path),
+    )
+}
+
+/// HTTP 405 for a known path asked with another method.
+fn method_not_allowed(req: &Req, allowed: &[Method]) -> Response {
+    let list: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+    let mut resp = status_reply(
+        StatusCode::METHOD_NOT_ALLOWED,
+        405,
+        &format!("moyun emulator: {} is not allowed on {} (allowed: {})", req.method, req.path, list.join(", ")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&list.join(", ")) {
+        resp.headers_mut().insert(header::ALLOW, v);
+    }
+    resp
+}
+
+/// HTTP 404 for an endpoint the app does not have at its current API level.
+fn below_level(req: &Req, ep: &Endpoint, level: u32) -> Response {
+    status_reply(
+        StatusCode::NOT_FOUND,
+        404,
+        &format!(
+            "moyun emulator: {} {} needs API level {} of app `{}`, which is at level {level}",
+            req.method, req.path, ep.min_level, ep.app
+        ),
+    )
+}
+
+/// An endpoint the emulator does not model: checked against the inventory, answered from it.
+fn generic(emu: &MoyunEmulator, req: &Req, ep: &Endpoint, vars: &[(String, String)], params: &Value) -> Response {
+    let get = |name: &str| req.param(name).map(str::to_string);
+    let problems = super::generic::check(ep, get, |name| req.files.iter().any(|f| f == name), params);
+    if req.debug() && req.method != Method::GET {
+        let mut body = json!({"success": 1});
+        body[emu.inner.config.debug_key.as_str()] = problems.to_json();
+        return reply(body);
+    }
+    if let Some(p) = problems.first() {
+        return fail_with(BAD_PARAMS, &p);
+    }
+    // Calls on a running conference (and one of its terminals) need it to exist.
+    if ep.uri.starts_with("/api/v1/vc/confs/{conf_id}") {
+        let var = |n: &str| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        let st = emu.state();
+        let Some(conf) = var("conf_id").and_then(|id| st.confs.get(id)) else {
+            return fail(NO_SUCH_CONF);
+        };
+        if let Some(mt) = var("mt_id") {
+            if !conf.terminals.iter().any(|t| t.mt_id == mt) {
+                return fail(NO_SUCH_MT);
+            }
+        }
+    }
+    reply(super::generic::reply(ep, vars, get))
 }
 
 fn version(emu: &MoyunEmulator, req: &Req, app: &str) -> Response {
@@ -291,12 +411,13 @@ fn check(emu: &MoyunEmulator, req: &Req, what: &str, params: &Value) -> Result<(
     }
 }
 
-fn route(emu: &MoyunEmulator, req: &Req, segs: &[&str]) -> Response {
+/// The modelled endpoints; `Err(params)` for the others.
+fn route(emu: &MoyunEmulator, req: &Req, segs: &[&str]) -> Result<Response, Value> {
     let params = match req.params() {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    match (req.method.as_str(), segs) {
+    Ok(match (req.method.as_str(), segs) {
         ("POST", ["api", "v1", "system", "heartbeat"]) => ok(json!({})),
         ("POST", ["api", "v1", "mc", "confs"]) => create_conf(emu, req, &params),
         ("DELETE", ["api", "v1", "mc", "confs", id]) => end_conf(emu, id),
@@ -360,15 +481,15 @@ fn route(emu: &MoyunEmulator, req: &Req, segs: &[&str]) -> Response {
         },
         ("POST", ["api", "v1", "mc", "personal_templates"]) => {
             if let Err(r) = check(emu, req, "personal_template", &params) {
-                return r;
+                return Ok(r);
             }
             let mut st = emu.state();
             let id = format!("{:x}", 0x5a00_0000 + st.next());
             st.templates.insert(id.clone(), Template { template_id: id.clone(), name: text(&params, "name"), params: params.clone() });
             ok(json!({"template_id": id, "description": "操作成功"}))
         }
-        _ => reply(json!({"success": 0, "error_code": 404, "description": format!("emulator: no route for {} {}", req.method, req.path)})),
-    }
+        _ => return Err(params),
+    })
 }
 
 fn domain_channel(emu: &MoyunEmulator, relative: &str) -> String {

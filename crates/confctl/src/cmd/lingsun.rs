@@ -34,15 +34,15 @@ pub async fn run(args: LingsunArgs, out: Output) -> Result<u8, Error> {
         None => Hosts::for_area(area, None)?,
     };
     let config = lingsun_rest::default_config(hosts.primary.clone()).retry(lingsun_rest::default_retry().max_attempts(attempts));
-    let client = LingsunClient::builder(args.client_id, secret(args.client_secret), grant)
-        .config(config)
-        .region(region)
-        .area(area)
-        .hosts(hosts)
-        .build()?;
+    let mut builder =
+        LingsunClient::builder(args.client_id, secret(args.client_secret), grant).config(config).region(region).area(area).hosts(hosts);
+    if let Some(store) = super::fleet::store(&args.fleet)? {
+        builder = builder.credential_store(store);
+    }
+    let client = builder.build()?;
     match args.command {
         LingsunCommand::Packages(PackagesCommand::List) => {
-            let packages = client.get_all_packages(GetAllPackagesRequest::new()).await?.data.unwrap_or_default();
+            let packages = client.get_all_packages_with(GetAllPackagesRequest::new()).await?.data.unwrap_or_default();
             let mut table = Table::new(["id", "name", "type", "life_cycle", "bucket"]);
             for p in &packages {
                 table.row([

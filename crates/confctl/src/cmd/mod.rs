@@ -1,6 +1,7 @@
 //! The vendor commands: each builds the vendor's real client from flags or
 //! `CONFCTL_<VENDOR>_<FLAG>` variables, runs one call and prints the result.
 
+pub mod fleet;
 pub mod lingsun;
 pub mod moyun;
 pub mod vmr;

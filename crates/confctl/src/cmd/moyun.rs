@@ -1,7 +1,7 @@
 //! `confctl moyun`: conferences and terminals on a 摩云 platform.
 
 use conf_core::Error;
-use moyun_api::{AccountType, MoyunClient, MtSpec, Protocol, VcAddMtsRequest, VcListConfsRequest, VcListMtsRequest};
+use moyun_api::{AccountType, MoyunClient, MtSpec, Protocol, VcAddMtsRequest, VcListMtsRequest};
 use serde_json::json;
 
 use super::{core_config, required, text, to_json};
@@ -37,13 +37,16 @@ pub async fn run(args: MoyunArgs, out: Output) -> Result<u8, Error> {
         }
         MoyunCommand::Confs(_) => None,
     };
-    let client = MoyunClient::builder(args.app_key, args.app_secret, args.username, args.password)
+    let mut builder = MoyunClient::builder(args.app_key, args.app_secret, args.username, args.password)
         .config(core_config(&args.base_url, args.insecure)?)
-        .heartbeat_interval(None)
-        .build()?;
+        .heartbeat_interval(None);
+    if let Some(store) = super::fleet::store(&args.fleet)? {
+        builder = builder.credential_store(store);
+    }
+    let client = builder.build()?;
     match args.command {
         MoyunCommand::Confs(ConfsCommand::List) => {
-            let confs = client.all_vc_list_confs(VcListConfsRequest::new()).await?;
+            let confs = client.vc().list_confs().into_paginator().items().collect_all().await?;
             let mut table = Table::new(["conf_id", "name", "start_time", "bitrate"]);
             for c in &confs {
                 table.row([text(c.conf_id.as_ref()), text(c.name.as_ref()), text(c.start_time.as_ref()), text(c.bitrate)]);
@@ -51,7 +54,7 @@ pub async fn run(args: MoyunArgs, out: Output) -> Result<u8, Error> {
             out.result(&json!({ "confs": to_json(&confs) }), &table);
         }
         MoyunCommand::Mts(MtsCommand::List { conf_id }) => {
-            let mts = client.vc_list_mts(VcListMtsRequest::new(conf_id.clone())).await?.mts.unwrap_or_default();
+            let mts = client.vc().list_mts_with(VcListMtsRequest::new(conf_id.clone())).await?.mts.unwrap_or_default();
             let mut table = Table::new(["mt_id", "alias", "e164", "online", "mute", "silence"]);
             for m in &mts {
                 table.row([
@@ -83,12 +86,12 @@ pub async fn run(args: MoyunArgs, out: Output) -> Result<u8, Error> {
                     return Ok(exit::VENDOR);
                 }
             } else {
-                let added = client.vc_add_mts(req).await?;
+                let added = client.vc().add_mts_with(req).await?;
                 let mts = added.mts.unwrap_or_default();
                 let mut table = Table::new(["mt_id", "account", "account_type", "protocol"]);
                 for m in &mts {
                     table.row([
-                        text(m.mt_id),
+                        text(m.mt_id.as_ref()),
                         text(m.account.as_ref()),
                         text(m.account_type.as_ref().map(AccountType::value)),
                         text(m.protocol.as_ref().map(Protocol::value)),

@@ -58,6 +58,9 @@ pub async fn run(args: VmrArgs, out: Output) -> Result<u8, Error> {
         Target::Node { config: core_config(base, args.insecure)?, room }
     };
     let mut options = SessionOptions::new(args.display_name.clone());
+    if let Some(store) = super::fleet::store(&args.fleet)? {
+        options = options.credential_store(store);
+    }
     if let Some(pin) = args.pin.as_deref().filter(|p| !p.is_empty()) {
         options = options.pin(secret(pin));
     }
@@ -98,7 +101,7 @@ async fn command(session: &VmrSession, command: VmrCommand, out: Output) -> Resu
     };
     match command {
         VmrCommand::Status => {
-            let s = session.service_status(ServiceStatusRequest::new()).await?;
+            let s = session.conference().service_status_with(ServiceStatusRequest::new()).await?;
             let table = Table::kv([
                 ("locked", text(s.locked)),
                 ("guests_muted", text(s.guests_muted)),
@@ -108,7 +111,7 @@ async fn command(session: &VmrSession, command: VmrCommand, out: Output) -> Resu
             out.result(&to_json(&s), &table);
         }
         VmrCommand::Participants => {
-            let list = session.participants(ParticipantsRequest::new()).await?;
+            let list = session.conference().participants_with(ParticipantsRequest::new()).await?;
             let mut table = Table::new(["uuid", "display_name", "role", "muted", "protocol"]);
             for p in &list.participants {
                 table.row([
@@ -122,27 +125,27 @@ async fn command(session: &VmrSession, command: VmrCommand, out: Output) -> Resu
             out.result(&to_json(&list), &table);
         }
         VmrCommand::Lock => {
-            session.lock(LockRequest::new()).await?;
+            session.conference().lock_with(LockRequest::new()).await?;
             done("lock", json!({}));
         }
         VmrCommand::Unlock => {
-            session.unlock(UnlockRequest::new()).await?;
+            session.conference().unlock_with(UnlockRequest::new()).await?;
             done("unlock", json!({}));
         }
         VmrCommand::MuteGuests => {
-            session.mute_guests(MuteGuestsRequest::new()).await?;
+            session.conference().mute_guests_with(MuteGuestsRequest::new()).await?;
             done("mute-guests", json!({}));
         }
         VmrCommand::UnmuteGuests => {
-            session.unmute_guests(UnmuteGuestsRequest::new()).await?;
+            session.conference().unmute_guests_with(UnmuteGuestsRequest::new()).await?;
             done("unmute-guests", json!({}));
         }
         VmrCommand::Message { text } => {
-            session.message(MessageRequest::new(text.clone())).await?;
+            session.conference().message_with(MessageRequest::new(text.clone())).await?;
             done("message", json!({ "text": text }));
         }
         VmrCommand::Mute { participant } => {
-            session.participant_mute(ParticipantMuteRequest::new(participant.clone())).await?;
+            session.participant().mute_with(ParticipantMuteRequest::new(participant.clone())).await?;
             done("mute", json!({ "participant": participant }));
         }
         VmrCommand::Events { count, timeout } => {
@@ -160,11 +163,10 @@ async fn command(session: &VmrSession, command: VmrCommand, out: Output) -> Resu
                     return Err(Error::Timeout { request: RequestInfo::none("vmr", "events"), kind: TimeoutKind::Deadline(limit) });
                 };
                 let Some(event) = next else {
-                    if let Some(e) = events.error() {
-                        return Err(e);
-                    }
                     return Err(Error::other(format!("the event stream ended after {seen} of {count} events")));
                 };
+                // The stream gave up (failure budget, token refused again): its error.
+                let event = event?;
                 // JSON lines, whatever --json says: the documented format of this command.
                 crate::output::Output { json: true }.event(&event_json(&event), event.name());
                 seen += 1;

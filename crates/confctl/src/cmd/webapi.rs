@@ -14,6 +14,7 @@ use crate::output::{Output, Table};
 
 /// Run a `webapi` command.
 pub async fn run(args: WebapiArgs, out: Output) -> Result<u8, Error> {
+    super::fleet::check_unused(&args.fleet, "webapi")?;
     match args.command {
         WebapiCommand::JoinToken(ref t) => join_token(t, args.base_url.as_deref(), out),
         WebapiCommand::Meeting(ref m) => {
@@ -27,7 +28,7 @@ pub async fn run(args: WebapiArgs, out: Output) -> Result<u8, Error> {
             let client = WebApiClient::builder(secret(key)).base_url(base).build()?;
             match (m, request) {
                 (MeetingCommand::Create(_), Some(req)) => {
-                    let created = client.meeting_create(req).await?;
+                    let created = client.meeting_create_with(req).await?;
                     let record = created.recordpath.as_deref().and_then(|p| client.resolve_record_path(p).ok()).map(String::from);
                     let mut value = super::to_json(&created);
                     value["record_url"] = json!(record);
@@ -41,7 +42,7 @@ pub async fn run(args: WebapiArgs, out: Output) -> Result<u8, Error> {
                     out.result(&value, &table);
                 }
                 (MeetingCommand::Delete(d), _) => {
-                    let deleted = client.meeting_delete(MeetingDeleteRequest::new(d.serial.clone())).await?;
+                    let deleted = client.meeting_delete_with(MeetingDeleteRequest::new(d.serial.clone())).await?;
                     let value = json!({ "deleted": true, "serial": d.serial, "result": deleted.result });
                     out.result(&value, &Table::kv([("deleted", d.serial.clone())]));
                 }

@@ -12,6 +12,7 @@ use crate::output::{Output, Table};
 
 /// Run a `ytx` command.
 pub async fn run(args: YtxArgs, out: Output) -> Result<u8, Error> {
+    super::fleet::check_unused(&args.fleet, "ytx")?;
     let conf_id = match &args.command {
         YtxCommand::Lock { conf_id, .. } | YtxCommand::State { conf_id } => required(Some(conf_id), "--conf-id")?.to_string(),
     };
@@ -19,14 +20,14 @@ pub async fn run(args: YtxArgs, out: Output) -> Result<u8, Error> {
         YtxClient::builder(args.account_sid.clone(), secret(args.auth_token), args.app_id).base_url(args.base_url.clone()).build()?;
     match args.command {
         YtxCommand::Lock { locked, .. } => {
-            client.lock_meeting(LockMeetingRequest::new(conf_id.clone(), locked)).await?;
+            client.lock_meeting_with(LockMeetingRequest::new(conf_id.clone(), locked)).await?;
             out.result(
                 &json!({ "conf_id": conf_id, "locked": locked }),
                 &Table::kv([("conf_id", conf_id.clone()), ("locked", locked.to_string())]),
             );
         }
         YtxCommand::State { .. } => {
-            let state = client.meeting_state(MeetingStateRequest::new(conf_id.clone())).await?;
+            let state = client.meeting_state_with(MeetingStateRequest::new(conf_id.clone())).await?;
             let members = state.members.unwrap_or_default();
             let mut table = Table::new(["phone", "status", "mute"]);
             for m in &members {

@@ -56,7 +56,7 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     .await;
     let Some(first) = f
         .step("packages", async {
-            let all = client.get_all_packages(GetAllPackagesRequest::new()).await?.data.unwrap_or_default();
+            let all = client.get_all_packages_with(GetAllPackagesRequest::new()).await?.data.unwrap_or_default();
             let first = all.first().and_then(|p| p.id).ok_or_else(|| Error::other("no package"))?;
             Ok((first, format!("{} packages", all.len())))
         })
@@ -65,7 +65,7 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
         return f;
     };
     f.step("package detail", async {
-        let p = client.get_package(GetPackageRequest::new(first)).await?.data.unwrap_or_default();
+        let p = client.get_package_with(GetPackageRequest::new(first)).await?.data.unwrap_or_default();
         Ok(((), format!("package {first}: {}", p.package_name.unwrap_or_default())))
     })
     .await;

@@ -3,11 +3,8 @@
 use std::time::Duration;
 
 use conf_core::Error;
-use futures_util::StreamExt;
 use moyun_api::push::{PushEvent, Topic};
-use moyun_api::{
-    McCreateConfRequest, McEndConfRequest, MoyunClient, MtSpec, VcAddMtsRequest, VcListMtsRequest, VcSetChairmanRequest, VcSetMtMuteRequest,
-};
+use moyun_api::{MoyunClient, MtSpec, VcAddMtsRequest};
 
 use super::Flow;
 use crate::sandbox::{Sandbox, loopback};
@@ -35,11 +32,8 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     };
     let Some(conf_id) = f
         .step("create conference", async {
-            let id = client
-                .mc_create_conf(McCreateConfRequest::instant("confctl tour"))
-                .await?
-                .conf_id
-                .ok_or_else(|| Error::other("no conf_id"))?;
+            let id =
+                client.mc().create_conf().instant().name("confctl tour").send().await?.conf_id.ok_or_else(|| Error::other("no conf_id"))?;
             Ok((id.clone(), format!("conference {id}")))
         })
         .await
@@ -57,9 +51,8 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     };
     let Some(ids) = f
         .step("add terminals", async {
-            let added =
-                client.vc_add_mts(VcAddMtsRequest::new(conf_id.clone(), vec![MtSpec::e164("2322231"), MtSpec::e164("2322232")])).await?;
-            let ids: Vec<String> = added.mts.unwrap_or_default().into_iter().filter_map(|m| m.mt_id).map(|id| id.to_string()).collect();
+            let added = client.vc().add_mts().conf_id(&conf_id).mts(vec![MtSpec::e164("2322231"), MtSpec::e164("2322232")]).send().await?;
+            let ids: Vec<String> = added.mts.unwrap_or_default().into_iter().filter_map(|m| m.mt_id).collect();
             if ids.len() != 2 {
                 return Err(Error::other(format!("expected 2 terminals, got {}", ids.len())));
             }
@@ -72,8 +65,8 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     };
     f.step("push event", async {
         let wait = async {
-            while let Some(ev) = push.next().await {
-                if let PushEvent::Message(m) = ev {
+            while let Some(ev) = push.next_event().await {
+                if let PushEvent::Message(m) = ev? {
                     if let Topic::Mt { mt_id, .. } = &m.topic {
                         return Ok(format!("terminal {mt_id}: {:?}", m.kind));
                     }
@@ -86,11 +79,11 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     })
     .await;
     f.step("control terminals", async {
-        client.vc_set_mt_mute(VcSetMtMuteRequest::new(conf_id.clone(), ids[0].clone(), 1)).await?;
-        client.vc_set_chairman(VcSetChairmanRequest::new(conf_id.clone(), ids[0].clone())).await?;
-        let mts = client.vc_list_mts(VcListMtsRequest::new(conf_id.clone())).await?.mts.unwrap_or_default();
+        client.vc().set_mt_mute().conf_id(&conf_id).mt_id(ids[0].clone()).value(true).send().await?;
+        client.vc().set_chairman().conf_id(&conf_id).mt_id(ids[0].clone()).send().await?;
+        let mts = client.vc().list_mts().conf_id(&conf_id).send().await?.mts.unwrap_or_default();
         let muted = mts.iter().find(|m| m.mt_id.as_deref() == Some(ids[0].as_str())).and_then(|m| m.mute);
-        if muted != Some(1) {
+        if muted != Some(true) {
             return Err(Error::other(format!("terminal {} not muted ({muted:?})", ids[0])));
         }
         Ok(((), format!("terminal {} muted and chairman", ids[0])))
@@ -107,7 +100,7 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     .await;
     drop(push);
     f.step("end conference", async {
-        client.mc_end_conf(McEndConfRequest::new(conf_id.clone())).await?;
+        client.mc().end_conf().conf_id(&conf_id).send().await?;
         Ok(((), format!("conference {conf_id} ended")))
     })
     .await;

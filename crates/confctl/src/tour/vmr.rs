@@ -23,6 +23,7 @@ async fn until(
     let mut n = 0;
     let wait = async {
         while let Some(e) = events.next_event().await {
+            let e = e?;
             n += 1;
             roster.apply(&e);
             if done(&e, roster) {
@@ -50,7 +51,7 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     };
     let join = || CheckJoinRequest::new(VMR_ROOM_ID, "confctl tour").join_pwd(secret(VMR_HOST_PIN));
     f.step("join check", async {
-        let info = vmr.check_join(join()).await?;
+        let info = vmr.check_join_with(join()).await?;
         Ok(((), format!("room {} on node {}", info.alias.unwrap_or_default(), info.mcu_host.unwrap_or_default())))
     })
     .await;
@@ -73,15 +74,15 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     })
     .await;
     f.step("lock", async {
-        session.lock(LockRequest::new()).await?;
+        session.conference().lock_with(LockRequest::new()).await?;
         until(&mut events, &mut roster, "service_update locked", |e, _| matches!(e, Event::ServiceUpdate(u) if u.locked == Some(true)))
             .await?;
         Ok(((), "service_update: locked".to_string()))
     })
     .await;
     f.step("mute guests", async {
-        session.mute_guests(MuteGuestsRequest::new()).await?;
-        let s = session.service_status(ServiceStatusRequest::new()).await?;
+        session.conference().mute_guests_with(MuteGuestsRequest::new()).await?;
+        let s = session.conference().service_status_with(ServiceStatusRequest::new()).await?;
         if s.guests_muted != Some(true) {
             return Err(Error::other("service_status does not report guests muted"));
         }
@@ -89,14 +90,14 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     })
     .await;
     f.step("dial", async {
-        let r = session.dial(DialRequest::new(DialRole::Guest, "sip:carol@terminals.example", DialProtocol::Sip)).await?;
+        let r = session.conference().dial_with(DialRequest::new(DialRole::Guest, "sip:carol@terminals.example", DialProtocol::Sip)).await?;
         let uuid = r.participant_uuids.first().cloned().ok_or_else(|| Error::other("dial answered no participant"))?;
         until(&mut events, &mut roster, "the dialled participant", |_, r| r.get(&uuid).is_some()).await?;
         Ok(((), format!("Carol joined as {uuid}; roster has {}", roster.len())))
     })
     .await;
     f.step("message", async {
-        session.message(MessageRequest::new("Hello from confctl tour")).await?;
+        session.conference().message_with(MessageRequest::new("Hello from confctl tour")).await?;
         until(
             &mut events,
             &mut roster,
@@ -108,14 +109,14 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     })
     .await;
     f.step("mute participant", async {
-        session.participant_mute(ParticipantMuteRequest::new(alice.clone())).await?;
+        session.participant().mute_with(ParticipantMuteRequest::new(alice.clone())).await?;
         until(&mut events, &mut roster, "Alice muted", |_, r| r.get(&alice).is_some_and(|p| p.is_muted == Some(true))).await?;
         Ok(((), "Alice muted (participant_update)".to_string()))
     })
     .await;
     f.step("unlock", async {
-        session.unlock(UnlockRequest::new()).await?;
-        let s = session.service_status(ServiceStatusRequest::new()).await?;
+        session.conference().unlock_with(UnlockRequest::new()).await?;
+        let s = session.conference().service_status_with(ServiceStatusRequest::new()).await?;
         Ok(((), format!("locked={}", s.locked.unwrap_or(true))))
     })
     .await;

@@ -42,7 +42,7 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     let Some(serial) = f
         .step("meetingcreate", async {
             let m = client
-                .meeting_create(MeetingCreateRequest::new("confctl tour", start, "8888").end_time(start + Duration::from_secs(3600)))
+                .meeting_create_with(MeetingCreateRequest::new("confctl tour", start, "8888").end_time(start + Duration::from_secs(3600)))
                 .await?;
             let serial = m.serial.ok_or_else(|| Error::other("no serial"))?;
             Ok((serial.clone(), format!("meeting {serial}")))
@@ -52,24 +52,25 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
         return f;
     };
     f.step("meetingmodify", async {
-        client.meeting_modify(MeetingModifyRequest::new(serial.clone(), start).meeting_name("confctl tour (renamed)")).await?;
+        client.meeting_modify_with(MeetingModifyRequest::new(serial.clone(), start).meeting_name("confctl tour (renamed)")).await?;
         let name = emu.meeting(&serial).map(|m| m.name).unwrap_or_default();
         Ok(((), format!("renamed to {name}")))
     })
     .await;
     f.step("meetingbindfile", async {
-        client.meeting_bind_file(MeetingBindFileRequest::new(serial.clone(), vec!["494".to_string(), "496".to_string()])).await?;
+        client.meeting_bind_file_with(MeetingBindFileRequest::new(serial.clone(), vec!["494".to_string(), "496".to_string()])).await?;
         Ok(((), "documents 494, 496 bound".to_string()))
     })
     .await;
     f.step("uploadRoomPic", async {
-        let pic =
-            client.upload_room_pic(UploadRoomPicRequest::new(FilePart::from_bytes("background.png", PNG.to_vec()), serial.clone())).await?;
+        let pic = client
+            .upload_room_pic_with(UploadRoomPicRequest::new(FilePart::from_bytes("background.png", PNG.to_vec()), serial.clone()))
+            .await?;
         Ok(((), format!("background at {}", pic.pic_path.unwrap_or_default())))
     })
     .await;
     f.step("getmeetingfile", async {
-        let files = client.get_meeting_file(GetMeetingFileRequest::new(serial.clone())).await?.meetingfile.unwrap_or_default();
+        let files = client.get_meeting_file_with(GetMeetingFileRequest::new(serial.clone())).await?.meetingfile.unwrap_or_default();
         if files.len() != 2 {
             return Err(Error::other(format!("expected 2 documents, got {}", files.len())));
         }
@@ -104,7 +105,7 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     })
     .await;
     f.step("getlogininfo", async {
-        let log = client.get_login_info(GetLoginInfoRequest::new(serial.clone())).await?.logininfo.unwrap_or_default();
+        let log = client.get_login_info_with(GetLoginInfoRequest::new(serial.clone())).await?.logininfo.unwrap_or_default();
         if !log.iter().any(|e| e.userid.as_deref() == Some("u1002")) {
             return Err(Error::other("the token login is not in the login log"));
         }
@@ -113,13 +114,13 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     .await;
     f.step("getRoomRecord", async {
         emu.add_record(&serial, "u1002", 95);
-        let records = client.get_room_record(GetRoomRecordRequest::new().serial(serial.clone())).await?.records.unwrap_or_default();
+        let records = client.get_room_record_with(GetRoomRecordRequest::new().serial(serial.clone())).await?.records.unwrap_or_default();
         let url = records.first().and_then(|r| r.filepath.as_deref()).and_then(|p| client.resolve_record_path(p).ok()).map(String::from);
         Ok(((), format!("{} recording(s) {}", records.len(), url.unwrap_or_default())))
     })
     .await;
     f.step("meetingdelete", async {
-        client.meeting_delete(MeetingDeleteRequest::new(serial.clone())).await?;
+        client.meeting_delete_with(MeetingDeleteRequest::new(serial.clone())).await?;
         if emu.meeting(&serial).is_some() {
             return Err(Error::other("the meeting still exists"));
         }

@@ -26,7 +26,7 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     let Some(meid) = f
         .step("createMeeting", async {
             let m = client
-                .create_meeting(
+                .create_meeting_with(
                     CreateMeetingRequest::new("13100001314").meeting_name("confctl tour").parties(vec![Party::new("guest", "18900005326")]),
                 )
                 .await?;
@@ -37,12 +37,12 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
         return f;
     };
     f.step("meetingState", async {
-        let s = client.meeting_state(MeetingStateRequest::new(meid.clone())).await?;
+        let s = client.meeting_state_with(MeetingStateRequest::new(meid.clone())).await?;
         Ok(((), format!("{} members", s.members.unwrap_or_default().len())))
     })
     .await;
     f.step("lockMeeting", async {
-        client.lock_meeting(LockMeetingRequest::new(meid.clone(), true)).await?;
+        client.lock_meeting_with(LockMeetingRequest::new(meid.clone(), true)).await?;
         if !emu.meeting(&meid).is_some_and(|m| m.locked) {
             return Err(Error::other("the emulator's meeting is not locked"));
         }
@@ -50,12 +50,12 @@ pub async fn flow(sb: &Sandbox, json: bool) -> Flow {
     })
     .await;
     f.step("unlock", async {
-        client.lock_meeting(LockMeetingRequest::new(meid.clone(), false)).await?;
+        client.lock_meeting_with(LockMeetingRequest::new(meid.clone(), false)).await?;
         Ok(((), "unlocked".to_string()))
     })
     .await;
     f.step("destroyMeeting", async {
-        client.destroy_meeting(DestroyMeetingRequest::new(meid.clone())).await?;
+        client.destroy_meeting_with(DestroyMeetingRequest::new(meid.clone())).await?;
         let c = emu.counters();
         Ok(((), format!("ended; {} signed requests accepted, {} refused", c.accepted, c.rejected_auth)))
     })

@@ -3,60 +3,88 @@
 
 /// A cloud-storage package for alarm-event recordings.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Package {
     /// Package id.
-    #[serde(rename = "cloudRecordPackageId", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `cloudRecordPackageId`.
+    #[serde(rename = "cloudRecordPackageId", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub id: Option<i64>,
     /// Name.
-    #[serde(rename = "packageName", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `packageName`.
+    #[serde(rename = "packageName", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub package_name: Option<String>,
     /// Billing period (`YEAR`...).
-    #[serde(rename = "packageType", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `packageType`.
+    #[serde(rename = "packageType", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub package_type: Option<String>,
     /// How long recordings are kept (`ONE`, `THREE`...).
-    #[serde(rename = "lifeCycle", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `lifeCycle`.
+    #[serde(rename = "lifeCycle", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub life_cycle: Option<String>,
     /// Storage bucket.
-    #[serde(rename = "bucket", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bucket: Option<String>,
     /// Directory prefix.
-    #[serde(rename = "preDir", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `preDir`.
+    #[serde(rename = "preDir", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pre_dir: Option<String>,
     /// Whether the package was withdrawn.
-    #[serde(rename = "deleted", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub deleted: Option<bool>,
     /// Creator id.
-    #[serde(rename = "createdBy", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `createdBy`.
+    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub created_by: Option<i64>,
     /// Creation time (Unix ms).
-    #[serde(rename = "createdTime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `createdTime`.
+    #[serde(rename = "createdTime", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub created_time: Option<i64>,
     /// Last change (Unix ms).
-    #[serde(rename = "changedTime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `changedTime`.
+    #[serde(rename = "changedTime", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub changed_time: Option<i64>,
 }
 
 /// What to open: a package for one device of one user.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct OrderPayload {
     /// Agora Link app id.
+    ///
+    /// Wire name: `appId`.
     #[serde(rename = "appId", deserialize_with = "super::support::req")]
     pub app_id: String,
     /// User id.
+    ///
+    /// Wire name: `userId`.
     #[serde(rename = "userId", deserialize_with = "super::support::req")]
     pub user_id: String,
     /// Device id.
+    ///
+    /// Wire name: `deviceId`.
     #[serde(rename = "deviceId", deserialize_with = "super::support::req")]
     pub device_id: String,
     /// Your payment order id.
+    ///
+    /// Wire name: `paymentOrderId`.
     #[serde(rename = "paymentOrderId", deserialize_with = "super::support::req")]
     pub payment_order_id: String,
     /// Package id.
+    ///
+    /// Wire name: `cloudRecordPackageId`.
     #[serde(rename = "cloudRecordPackageId", deserialize_with = "super::support::req")]
     pub package_id: i64,
     /// Number of periods bought.
+    ///
+    /// Wire name: `orderNumber`.
     #[serde(rename = "orderNumber", deserialize_with = "super::support::req")]
     pub order_number: i64,
 }
@@ -70,14 +98,16 @@ impl OrderPayload {
 
 /// A registered third-party account.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct RegisterData {
     /// Agora Link user id.
-    #[serde(rename = "userId", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `userId`.
+    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub user_id: Option<String>,
     /// The account's token (needed to log in and to remove the account).
     #[serde(
-        rename = "token",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
@@ -87,51 +117,55 @@ pub struct RegisterData {
 
 /// The Agora Link OAuth token of a logged-in third-party user.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct LsToken {
     /// Access token.
     #[serde(
-        rename = "access_token",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub access_token: Option<conf_core::SecretString>,
     /// Token type (`bearer`).
-    #[serde(rename = "token_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub token_type: Option<String>,
     /// Refresh token.
     #[serde(
-        rename = "refresh_token",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub refresh_token: Option<conf_core::SecretString>,
     /// Lifetime in seconds.
-    #[serde(rename = "expires_in", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub expires_in: Option<i64>,
     /// Scope (`read`).
-    #[serde(rename = "scope", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub scope: Option<String>,
 }
 
 /// AWS identity-pool credentials of a logged-in user.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct GyPool {
     /// Unique identity code.
-    #[serde(rename = "identifier", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub identifier: Option<String>,
     /// Identity id (the MQTT-over-WebSocket client id).
-    #[serde(rename = "identityId", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `identityId`.
+    #[serde(rename = "identityId", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub identity_id: Option<String>,
     /// Identity pool.
-    #[serde(rename = "identityPoolId", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `identityPoolId`.
+    #[serde(rename = "identityPoolId", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub identity_pool_id: Option<String>,
     /// Identity credential.
     #[serde(
-        rename = "token",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
@@ -141,139 +175,161 @@ pub struct GyPool {
 
 /// Temporary IoT credentials.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct GyProof {
     /// Temporary access key id.
-    #[serde(rename = "accessKeyId", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `accessKeyId`.
+    #[serde(rename = "accessKeyId", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub access_key_id: Option<String>,
     /// Temporary secret key.
+    ///
+    /// Wire name: `secretKey`.
     #[serde(
         rename = "secretKey",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub secret_key: Option<conf_core::SecretString>,
     /// Temporary session token.
+    ///
+    /// Wire name: `sessionToken`.
     #[serde(
         rename = "sessionToken",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub session_token: Option<conf_core::SecretString>,
     /// Expiry (Unix ms).
-    #[serde(rename = "sessionExpiration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `sessionExpiration`.
+    #[serde(rename = "sessionExpiration", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub session_expiration: Option<i64>,
 }
 
 /// The IoT-platform part of a third-party login.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct GyToken {
     /// IoT endpoint.
-    #[serde(rename = "endpoint", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub endpoint: Option<String>,
     /// Identity-pool credentials.
-    #[serde(rename = "pool", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub pool: Option<GyPool>,
     /// Lifetime of `granwin_token` in seconds.
-    #[serde(rename = "expiration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub expiration: Option<i64>,
     /// Session token of the IoT interfaces.
     #[serde(
-        rename = "granwin_token",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub granwin_token: Option<conf_core::SecretString>,
     /// Temporary IoT credentials.
-    #[serde(rename = "proof", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub proof: Option<GyProof>,
     /// AWS region.
-    #[serde(rename = "region", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub region: Option<String>,
     /// App user name.
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
 }
 
 /// What a third-party login returns.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct LoginData {
     /// Agora Link OAuth token.
-    #[serde(rename = "lsToken", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    ///
+    /// Wire name: `lsToken`.
+    #[serde(rename = "lsToken", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub ls_token: Option<LsToken>,
     /// IoT-platform credentials.
-    #[serde(rename = "gyToken", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    ///
+    /// Wire name: `gyToken`.
+    #[serde(rename = "gyToken", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub gy_token: Option<GyToken>,
 }
 
 /// Response of `GetAllPackagesRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct GetAllPackagesResponse {
     /// Packages.
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub data: Option<Vec<Package>>,
 }
 
 /// Response of `GetPackageRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct GetPackageResponse {
     /// The package.
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub data: Option<Package>,
 }
 
 /// Response of `OpenOrderRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct OpenOrderResponse {
     /// Id of the opened order.
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub data: Option<String>,
 }
 
 /// Response of `RegisterThirdPartyRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct RegisterThirdPartyResponse {
     /// The new account.
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub data: Option<RegisterData>,
 }
 
 /// Response of `LoginThirdPartyRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct LoginThirdPartyResponse {
     /// Tokens.
-    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub data: Option<LoginData>,
 }
 
 /// Response of `RemoveThirdPartyRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct RemoveThirdPartyResponse {
     /// The platform's message.
-    #[serde(rename = "msg", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub msg: Option<String>,
 }
 
 /// Request of `cloud-record-package/v1/getAll` (`POST /api/cloud-recorder/cloud-record-package/v1/getAll`).
 ///
 /// List every cloud-storage package.
+///
+/// Build it with \[`GetAllPackagesRequest::builder`\] or \[`GetAllPackagesRequest::new`\], or call the client's fluent `get_all_packages()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct GetAllPackagesRequest {}
 impl GetAllPackagesRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> GetAllPackagesRequestBuilder {
+        GetAllPackagesRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -301,21 +357,84 @@ impl GetAllPackagesRequest {
     }
 }
 
+/// Builder of \[`GetAllPackagesRequest`\]: from \[`GetAllPackagesRequest::builder`\] (finish with `build()`), or from the client's `get_all_packages()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetAllPackagesRequestBuilder<H = ()> {
+    handle: H,
+    fields: GetAllPackagesRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct GetAllPackagesRequestFields {}
+impl<H> GetAllPackagesRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: GetAllPackagesRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<GetAllPackagesRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<GetAllPackagesRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl GetAllPackagesRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<GetAllPackagesRequest> {
+        Ok(GetAllPackagesRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> GetAllPackagesRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<GetAllPackagesResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for GetAllPackagesRequest {
+    type Output = GetAllPackagesResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<GetAllPackagesResponse> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::LingsunClient {
     /// List every cloud-storage package.
     ///
     /// `POST /api/cloud-recorder/cloud-record-package/v1/getAll` (vendor name `cloud-record-package/v1/getAll`)
-    pub async fn get_all_packages(&self, req: GetAllPackagesRequest) -> conf_core::Result<GetAllPackagesResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_all_packages(&self) -> GetAllPackagesRequestBuilder<&Self> {
+        GetAllPackagesRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`GetAllPackagesRequest`\] built elsewhere: the same call as `get_all_packages()`…`.send()`.
+    pub async fn get_all_packages_with(&self, req: GetAllPackagesRequest) -> conf_core::Result<GetAllPackagesResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `cloud-record-package/v1/getById` (`POST /api/cloud-recorder/cloud-record-package/v1/getById`).
 ///
 /// One cloud-storage package by id.
+///
+/// Build it with \[`GetPackageRequest::builder`\] or \[`GetPackageRequest::new`\], or call the client's fluent `get_package()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetPackageRequest {
     /// Package id.
+    ///
+    /// Wire name: `payload`.
     pub package_id: i64,
 }
 
@@ -323,6 +442,11 @@ impl GetPackageRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(package_id: i64) -> Self {
         Self { package_id }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> GetPackageRequestBuilder {
+        GetPackageRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -354,19 +478,88 @@ impl GetPackageRequest {
     }
 }
 
+/// Builder of \[`GetPackageRequest`\]: from \[`GetPackageRequest::builder`\] (finish with `build()`), or from the client's `get_package()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetPackageRequestBuilder<H = ()> {
+    handle: H,
+    fields: GetPackageRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct GetPackageRequestFields {
+    package_id: Option<i64>,
+}
+
+impl<H> GetPackageRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: GetPackageRequestFields::default() }
+    }
+
+    /// Package id. Required.
+    pub fn package_id(mut self, value: i64) -> Self {
+        self.fields.package_id = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<GetPackageRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<GetPackageRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl GetPackageRequestFields {
+    fn build(self) -> conf_core::Result<GetPackageRequest> {
+        Ok(GetPackageRequest { package_id: super::support::required(self.package_id, "payload", "package_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> GetPackageRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<GetPackageResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for GetPackageRequest {
+    type Output = GetPackageResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<GetPackageResponse> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::LingsunClient {
     /// One cloud-storage package by id.
     ///
     /// `POST /api/cloud-recorder/cloud-record-package/v1/getById` (vendor name `cloud-record-package/v1/getById`)
-    pub async fn get_package(&self, req: GetPackageRequest) -> conf_core::Result<GetPackageResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_package(&self) -> GetPackageRequestBuilder<&Self> {
+        GetPackageRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`GetPackageRequest`\] built elsewhere: the same call as `get_package()`…`.send()`.
+    pub async fn get_package_with(&self, req: GetPackageRequest) -> conf_core::Result<GetPackageResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `cloud-record-order/v1/open` (`POST /api/cloud-recorder/cloud-record-order/v1/open`).
 ///
 /// Open a cloud-storage package for a device. Not idempotent: a replay would open a second order.
+///
+/// Build it with \[`OpenOrderRequest::builder`\] or \[`OpenOrderRequest::new`\], or call the client's fluent `open_order()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct OpenOrderRequest {
     /// The order.
     pub payload: OrderPayload,
@@ -376,6 +569,11 @@ impl OpenOrderRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(payload: OrderPayload) -> Self {
         Self { payload }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> OpenOrderRequestBuilder {
+        OpenOrderRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -410,23 +608,96 @@ impl OpenOrderRequest {
     }
 }
 
+/// Builder of \[`OpenOrderRequest`\]: from \[`OpenOrderRequest::builder`\] (finish with `build()`), or from the client's `open_order()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct OpenOrderRequestBuilder<H = ()> {
+    handle: H,
+    fields: OpenOrderRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct OpenOrderRequestFields {
+    payload: Option<OrderPayload>,
+}
+
+impl<H> OpenOrderRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: OpenOrderRequestFields::default() }
+    }
+
+    /// The order. Required.
+    pub fn payload(mut self, value: OrderPayload) -> Self {
+        self.fields.payload = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<OpenOrderRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<OpenOrderRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl OpenOrderRequestFields {
+    fn build(self) -> conf_core::Result<OpenOrderRequest> {
+        Ok(OpenOrderRequest { payload: super::support::required(self.payload, "payload", "payload")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> OpenOrderRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<OpenOrderResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for OpenOrderRequest {
+    type Output = OpenOrderResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<OpenOrderResponse> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::LingsunClient {
     /// Open a cloud-storage package for a device. Not idempotent: a replay would open a second order.
     ///
     /// `POST /api/cloud-recorder/cloud-record-order/v1/open` (vendor name `cloud-record-order/v1/open`)
-    pub async fn open_order(&self, req: OpenOrderRequest) -> conf_core::Result<OpenOrderResponse> {
-        self.call(req.into_operation()?).await
+    pub fn open_order(&self) -> OpenOrderRequestBuilder<&Self> {
+        OpenOrderRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`OpenOrderRequest`\] built elsewhere: the same call as `open_order()`…`.send()`.
+    pub async fn open_order_with(&self, req: OpenOrderRequest) -> conf_core::Result<OpenOrderResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `third-party/register` (`POST /api/oauth/third-party/register`).
 ///
 /// Register a third-party account.
+///
+/// Build it with \[`RegisterThirdPartyRequest::builder`\] or \[`RegisterThirdPartyRequest::new`\], or call the client's fluent `register_third_party()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RegisterThirdPartyRequest {
     /// Your Agora project id.
+    ///
+    /// Wire name: `projectId`.
     pub project_id: String,
     /// The account in your own user system.
+    ///
+    /// Wire name: `thirdPartyAccount`.
     pub third_party_account: String,
 }
 
@@ -434,6 +705,11 @@ impl RegisterThirdPartyRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(project_id: impl Into<String>, third_party_account: impl Into<String>) -> Self {
         Self { project_id: project_id.into(), third_party_account: third_party_account.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> RegisterThirdPartyRequestBuilder {
+        RegisterThirdPartyRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -477,27 +753,114 @@ impl RegisterThirdPartyRequest {
     }
 }
 
+/// Builder of \[`RegisterThirdPartyRequest`\]: from \[`RegisterThirdPartyRequest::builder`\] (finish with `build()`), or from the client's `register_third_party()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RegisterThirdPartyRequestBuilder<H = ()> {
+    handle: H,
+    fields: RegisterThirdPartyRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct RegisterThirdPartyRequestFields {
+    project_id: Option<String>,
+    third_party_account: Option<String>,
+}
+
+impl<H> RegisterThirdPartyRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: RegisterThirdPartyRequestFields::default() }
+    }
+
+    /// Your Agora project id. Required.
+    pub fn project_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.project_id = Some(value.into());
+        self
+    }
+
+    /// The account in your own user system. Required.
+    pub fn third_party_account(mut self, value: impl Into<String>) -> Self {
+        self.fields.third_party_account = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<RegisterThirdPartyRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<RegisterThirdPartyRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl RegisterThirdPartyRequestFields {
+    fn build(self) -> conf_core::Result<RegisterThirdPartyRequest> {
+        Ok(RegisterThirdPartyRequest {
+            project_id: super::support::required(self.project_id, "projectId", "project_id")?,
+            third_party_account: super::support::required(self.third_party_account, "thirdPartyAccount", "third_party_account")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> RegisterThirdPartyRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<RegisterThirdPartyResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for RegisterThirdPartyRequest {
+    type Output = RegisterThirdPartyResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<RegisterThirdPartyResponse> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::LingsunClient {
     /// Register a third-party account.
     ///
     /// `POST /api/oauth/third-party/register` (vendor name `third-party/register`)
-    pub async fn register_third_party(&self, req: RegisterThirdPartyRequest) -> conf_core::Result<RegisterThirdPartyResponse> {
-        self.call(req.into_operation()?).await
+    pub fn register_third_party(&self) -> RegisterThirdPartyRequestBuilder<&Self> {
+        RegisterThirdPartyRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`RegisterThirdPartyRequest`\] built elsewhere: the same call as `register_third_party()`…`.send()`.
+    pub async fn register_third_party_with(&self, req: RegisterThirdPartyRequest) -> conf_core::Result<RegisterThirdPartyResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `third-party/login` (`POST /api/oauth/third-party/login`).
 ///
 /// Log a third-party account in: returns its Agora Link token and IoT credentials.
+///
+/// Build it with \[`LoginThirdPartyRequest::builder`\] or \[`LoginThirdPartyRequest::new`\], or call the client's fluent `login_third_party()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LoginThirdPartyRequest {
     /// Client id.
+    ///
+    /// Wire name: `clientId`.
     pub client_id: String,
     /// Client secret.
+    ///
+    /// Wire name: `clientSecret`.
     pub client_secret: conf_core::SecretString,
     /// Your Agora project id.
+    ///
+    /// Wire name: `projectId`.
     pub project_id: String,
     /// The account.
+    ///
+    /// Wire name: `thirdPartyAccount`.
     pub third_party_account: String,
     /// The account's token from registration.
     pub token: conf_core::SecretString,
@@ -519,6 +882,11 @@ impl LoginThirdPartyRequest {
             third_party_account: third_party_account.into(),
             token: token.into(),
         }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> LoginThirdPartyRequestBuilder {
+        LoginThirdPartyRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -578,23 +946,130 @@ impl LoginThirdPartyRequest {
     }
 }
 
+/// Builder of \[`LoginThirdPartyRequest`\]: from \[`LoginThirdPartyRequest::builder`\] (finish with `build()`), or from the client's `login_third_party()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct LoginThirdPartyRequestBuilder<H = ()> {
+    handle: H,
+    fields: LoginThirdPartyRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct LoginThirdPartyRequestFields {
+    client_id: Option<String>,
+    client_secret: Option<conf_core::SecretString>,
+    project_id: Option<String>,
+    third_party_account: Option<String>,
+    token: Option<conf_core::SecretString>,
+}
+
+impl<H> LoginThirdPartyRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: LoginThirdPartyRequestFields::default() }
+    }
+
+    /// Client id. Required.
+    pub fn client_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.client_id = Some(value.into());
+        self
+    }
+
+    /// Client secret. Required.
+    pub fn client_secret(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.client_secret = Some(value.into());
+        self
+    }
+
+    /// Your Agora project id. Required.
+    pub fn project_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.project_id = Some(value.into());
+        self
+    }
+
+    /// The account. Required.
+    pub fn third_party_account(mut self, value: impl Into<String>) -> Self {
+        self.fields.third_party_account = Some(value.into());
+        self
+    }
+
+    /// The account's token from registration. Required.
+    pub fn token(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.token = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<LoginThirdPartyRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<LoginThirdPartyRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl LoginThirdPartyRequestFields {
+    fn build(self) -> conf_core::Result<LoginThirdPartyRequest> {
+        Ok(LoginThirdPartyRequest {
+            client_id: super::support::required(self.client_id, "clientId", "client_id")?,
+            client_secret: super::support::required(self.client_secret, "clientSecret", "client_secret")?,
+            project_id: super::support::required(self.project_id, "projectId", "project_id")?,
+            third_party_account: super::support::required(self.third_party_account, "thirdPartyAccount", "third_party_account")?,
+            token: super::support::required(self.token, "token", "token")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> LoginThirdPartyRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<LoginThirdPartyResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for LoginThirdPartyRequest {
+    type Output = LoginThirdPartyResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<LoginThirdPartyResponse> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::LingsunClient {
     /// Log a third-party account in: returns its Agora Link token and IoT credentials.
     ///
     /// `POST /api/oauth/third-party/login` (vendor name `third-party/login`)
-    pub async fn login_third_party(&self, req: LoginThirdPartyRequest) -> conf_core::Result<LoginThirdPartyResponse> {
-        self.call(req.into_operation()?).await
+    pub fn login_third_party(&self) -> LoginThirdPartyRequestBuilder<&Self> {
+        LoginThirdPartyRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`LoginThirdPartyRequest`\] built elsewhere: the same call as `login_third_party()`…`.send()`.
+    pub async fn login_third_party_with(&self, req: LoginThirdPartyRequest) -> conf_core::Result<LoginThirdPartyResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `third-party/removeAccount` (`POST /api/oauth/third-party/removeAccount`).
 ///
 /// Remove a third-party account.
+///
+/// Build it with \[`RemoveThirdPartyRequest::builder`\] or \[`RemoveThirdPartyRequest::new`\], or call the client's fluent `remove_third_party()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RemoveThirdPartyRequest {
     /// Your Agora project id.
+    ///
+    /// Wire name: `projectId`.
     pub project_id: String,
     /// The account.
+    ///
+    /// Wire name: `thirdPartyAccount`.
     pub third_party_account: String,
     /// The account's token from registration.
     pub token: conf_core::SecretString,
@@ -604,6 +1079,11 @@ impl RemoveThirdPartyRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(project_id: impl Into<String>, third_party_account: impl Into<String>, token: impl Into<conf_core::SecretString>) -> Self {
         Self { project_id: project_id.into(), third_party_account: third_party_account.into(), token: token.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> RemoveThirdPartyRequestBuilder {
+        RemoveThirdPartyRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -650,17 +1130,103 @@ impl RemoveThirdPartyRequest {
     }
 }
 
+/// Builder of \[`RemoveThirdPartyRequest`\]: from \[`RemoveThirdPartyRequest::builder`\] (finish with `build()`), or from the client's `remove_third_party()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RemoveThirdPartyRequestBuilder<H = ()> {
+    handle: H,
+    fields: RemoveThirdPartyRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct RemoveThirdPartyRequestFields {
+    project_id: Option<String>,
+    third_party_account: Option<String>,
+    token: Option<conf_core::SecretString>,
+}
+
+impl<H> RemoveThirdPartyRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: RemoveThirdPartyRequestFields::default() }
+    }
+
+    /// Your Agora project id. Required.
+    pub fn project_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.project_id = Some(value.into());
+        self
+    }
+
+    /// The account. Required.
+    pub fn third_party_account(mut self, value: impl Into<String>) -> Self {
+        self.fields.third_party_account = Some(value.into());
+        self
+    }
+
+    /// The account's token from registration. Required.
+    pub fn token(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.token = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<RemoveThirdPartyRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<RemoveThirdPartyRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl RemoveThirdPartyRequestFields {
+    fn build(self) -> conf_core::Result<RemoveThirdPartyRequest> {
+        Ok(RemoveThirdPartyRequest {
+            project_id: super::support::required(self.project_id, "projectId", "project_id")?,
+            third_party_account: super::support::required(self.third_party_account, "thirdPartyAccount", "third_party_account")?,
+            token: super::support::required(self.token, "token", "token")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> RemoveThirdPartyRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<RemoveThirdPartyResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for RemoveThirdPartyRequest {
+    type Output = RemoveThirdPartyResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<RemoveThirdPartyResponse> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::LingsunClient {
     /// Remove a third-party account.
     ///
     /// `POST /api/oauth/third-party/removeAccount` (vendor name `third-party/removeAccount`)
-    pub async fn remove_third_party(&self, req: RemoveThirdPartyRequest) -> conf_core::Result<RemoveThirdPartyResponse> {
-        self.call(req.into_operation()?).await
+    pub fn remove_third_party(&self) -> RemoveThirdPartyRequestBuilder<&Self> {
+        RemoveThirdPartyRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`RemoveThirdPartyRequest`\] built elsewhere: the same call as `remove_third_party()`…`.send()`.
+    pub async fn remove_third_party_with(&self, req: RemoveThirdPartyRequest) -> conf_core::Result<RemoveThirdPartyResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Error codes of lingsun (from `crates/lingsun-rest/spec/lingsun.toml`), with the vendor's messages.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// The codes, messages and retryability are one static table (`ERROR_CODE_ROWS`); a code not in it is `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorCode {
     /// `400`: 请求被拒绝(参数或凭据无效,如 invalid\_grant) / The request was refused: a parameter or credential is not valid (e.g. `invalid_grant`)
     BadRequest,
@@ -671,40 +1237,34 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The table row of a listed code (rows are in variant order).
+    fn row(&self) -> Option<&'static super::support::CodeRow<Self>> {
+        ERROR_CODE_ROWS.binary_search_by(|r| r.variant.cmp(self)).ok().map(|i| &ERROR_CODE_ROWS[i])
+    }
+
     /// The variant for a vendor code (`Unknown` when not listed).
     pub fn from_code(code: &str) -> Self {
-        match code.trim() {
-            "400" => Self::BadRequest,
-            "999999" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
+        let code = code.trim();
+        super::support::CodeRow::by_code(&ERROR_CODE_ROWS, &ERROR_CODE_BY_CODE, code)
+            .map_or_else(|| Self::Unknown(code.to_owned()), |r| r.variant.clone())
     }
 
     /// The vendor's code.
     pub fn code(&self) -> &str {
         match self {
-            Self::BadRequest => "400",
-            Self::Failed => "999999",
             Self::Unknown(c) => c,
+            known => known.row().map_or("", |r| r.code),
         }
     }
 
     /// The vendor's Chinese message.
     pub fn zh(&self) -> Option<&'static str> {
-        match self {
-            Self::BadRequest => Some("请求被拒绝(参数或凭据无效,如 invalid_grant)"),
-            Self::Failed => Some("请求失败(原因见 msg,如用户不存在)"),
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.zh)
     }
 
     /// An English message.
     pub fn en(&self) -> Option<&'static str> {
-        match self {
-            Self::BadRequest => Some("The request was refused: a parameter or credential is not valid (e.g. `invalid_grant`)"),
-            Self::Failed => Some("The request failed; the message says why (e.g. the user does not exist)"),
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.en)
     }
 
     /// The best message known: English, else Chinese.
@@ -712,10 +1272,9 @@ impl ErrorCode {
         self.en().or_else(|| self.zh())
     }
 
-    /// Whether the vendor documents this code as transient (none are).
-    #[allow(clippy::unused_self)]
+    /// Whether the vendor documents this code as transient.
     pub fn is_retryable(&self) -> bool {
-        false
+        self.row().is_some_and(|r| r.retryable)
     }
 }
 
@@ -727,3 +1286,13 @@ impl std::fmt::Display for ErrorCode {
         }
     }
 }
+
+/// Rows of the table sorted by code (the first listed row of a code).
+static ERROR_CODE_BY_CODE: [u16; 2] = [0, 1];
+
+/// One row per code of [`ErrorCode`], in variant order: code, scope, Chinese and English message, retryable.
+#[rustfmt::skip]
+static ERROR_CODE_ROWS: [super::support::CodeRow<ErrorCode>; 2] = [
+    super::support::CodeRow { variant: ErrorCode::BadRequest, code: "400", scope: None, zh: Some("请求被拒绝(参数或凭据无效,如 invalid_grant)"), en: Some("The request was refused: a parameter or credential is not valid (e.g. `invalid_grant`)"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::Failed, code: "999999", scope: None, zh: Some("请求失败(原因见 msg,如用户不存在)"), en: Some("The request failed; the message says why (e.g. the user does not exist)"), retryable: false },
+];

@@ -3,105 +3,115 @@
 
 /// One item of `departments`: 部门列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Department {
     /// 分组类型 0-其他分组； 1-特殊分组（号码组、来宾用户、未分组用户）；
-    #[serde(rename = "seqencing", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub seqencing: Option<i64>,
     /// Department moid (部门moid)
-    #[serde(rename = "department_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_moid: Option<String>,
     /// Department name (部门名称)
-    #[serde(rename = "department_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_name: Option<String>,
     /// Departments (部门列表)
-    #[serde(rename = "departments", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub departments: Option<Vec<conf_core::__private::serde_json::Value>>,
 }
 
 /// One item of `accounts`: 账号列表信息.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Account {
     /// Terminal E.164 number, IP address, phone number or account (账号自定义账号，登陆账号)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Chat account JID (文字聊天账号jid)
-    #[serde(rename = "account_jid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account_jid: Option<String>,
     /// Account moid (账号moid)
-    #[serde(rename = "account_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account_moid: Option<String>,
     /// E.164 bound to a custom account (164号是否绑定自定义账号 0-否； 1-是；)
-    #[serde(rename = "binded", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub binded: Option<i64>,
     /// Date of birth (出生日期)
-    #[serde(rename = "date_of_birth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub date_of_birth: Option<String>,
     /// Department moid (部门序号（UUID格式）)
-    #[serde(rename = "department_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_moid: Option<String>,
     /// Department name (部门名称)
-    #[serde(rename = "department_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_name: Option<String>,
     /// Position (职位信息)
-    #[serde(rename = "department_position", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_position: Option<String>,
     /// E.164 number (e164号码)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// E-mail address (邮箱)
-    #[serde(rename = "email", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub email: Option<String>,
     /// Enabled (0 no, 1 yes) (账号启用停用标识 0-停用； 1-启用；)
-    #[serde(rename = "enable", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub enable: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub enable: Option<bool>,
     /// Phone extension (电话号分机号如：025-5555522-2189电话：025-5555522；分机：2189)
-    #[serde(rename = "ext_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ext_num: Option<String>,
     /// Fax number (传真)
-    #[serde(rename = "fax", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub fax: Option<String>,
     /// Employee number (账号编号/工号)
-    #[serde(rename = "job_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub job_num: Option<String>,
     /// Guest user (0 no, 1 yes) (是否为来宾用户 0-否； 1-是；)
-    #[serde(rename = "limited", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub limited: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub limited: Option<bool>,
     /// Mobile phone number (手机)
-    #[serde(rename = "mobile", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mobile: Option<String>,
     /// Name (账号真实姓名)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Office address (办公地址)
-    #[serde(rename = "office_location", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub office_location: Option<String>,
     /// Password (密码)
     #[serde(
-        rename = "password",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub password: Option<conf_core::SecretString>,
     /// Sex (性别 0-女； 1-男；)
-    #[serde(rename = "sex", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub sex: Option<i64>,
 }
 
 /// One item of `departments`: 部门信息列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct DepartmentSpec {
     /// Department moid (部门序号（UUID格式）)
-    #[serde(rename = "department_moid", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub department_moid: String,
     /// Department name (部门名称)
-    #[serde(rename = "department_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_name: Option<String>,
     /// Position (职位信息)
-    #[serde(rename = "department_position", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_position: Option<String>,
 }
 
@@ -114,371 +124,394 @@ impl DepartmentSpec {
 
 /// One item of `departments`: 部门信息列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct DepartmentInfo {
     /// Department moid (部门序号（UUID格式）)
-    #[serde(rename = "department_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_moid: Option<String>,
     /// Department name (部门名称)
-    #[serde(rename = "department_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_name: Option<String>,
     /// Position (职位信息)
-    #[serde(rename = "department_position", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_position: Option<String>,
 }
 
 /// One item of `accounts`: 账号列表信息.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AccountInfo {
     /// Terminal E.164 number, IP address, phone number or account (账号自定义账号，登陆账号)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// E.164 bound to a custom account (164号是否绑定自定义账号 0-否； 1-是；)
-    #[serde(rename = "binded", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub binded: Option<i64>,
     /// Date of birth (出生日期)
-    #[serde(rename = "date_of_birth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub date_of_birth: Option<String>,
     /// E.164 number (e164号码)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// E-mail address (邮箱)
-    #[serde(rename = "email", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub email: Option<String>,
     /// Enabled (0 no, 1 yes) (账号启用停用标识 0-停用； 1-启用；)
-    #[serde(rename = "enable", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub enable: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub enable: Option<bool>,
     /// Phone extension (电话号分机号如：025-5555522-2189电话：025-5555522；分机：2189)
-    #[serde(rename = "ext_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ext_num: Option<String>,
     /// Fax number (传真)
-    #[serde(rename = "fax", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub fax: Option<String>,
     /// Employee number (账号编号/工号)
-    #[serde(rename = "job_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub job_num: Option<String>,
     /// Guest user (0 no, 1 yes) (是否为来宾用户 0-否； 1-是；)
-    #[serde(rename = "limited", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub limited: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub limited: Option<bool>,
     /// Mobile phone number (手机)
-    #[serde(rename = "mobile", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mobile: Option<String>,
     /// Account moid (账号moid)
-    #[serde(rename = "account_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account_moid: Option<String>,
     /// Chat account JID (文字聊天账号jid)
-    #[serde(rename = "account_jid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account_jid: Option<String>,
     /// Name (账号真实姓名)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Office address (办公地址)
-    #[serde(rename = "office_location", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub office_location: Option<String>,
     /// Password (密码)
     #[serde(
-        rename = "password",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub password: Option<conf_core::SecretString>,
     /// Sex (性别 0-女； 1-男；)
-    #[serde(rename = "sex", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub sex: Option<i64>,
     /// Departments (部门信息列表)
-    #[serde(rename = "departments", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub departments: Option<Vec<DepartmentInfo>>,
 }
 
 /// One item of `public_groups`: 公共群组数组，返回空是代表用户无权查看公共群组或不在公共群组中.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct PublicGroup {
     /// Public group moid (公用群组moid)
-    #[serde(rename = "public_group_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub public_group_moid: Option<String>,
     /// Name (公共群组名称)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Platform version (版本号)
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version: Option<String>,
 }
 
 /// One item of `groups`: 群组数组，不返回根节点，且返回空代表无群组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Group {
     /// Moid (platform object id) (群组moid)
-    #[serde(rename = "moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub moid: Option<String>,
     /// Name (群组名称)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Parent domain moid (父群组moid)
-    #[serde(rename = "parent_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub parent_moid: Option<String>,
 }
 
 /// One item of `users`: 组织内账号数组，返回空代表没有成员.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct User {
     /// Moid (platform object id) (账号moid)
-    #[serde(rename = "moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub moid: Option<String>,
     /// xmpp账号
-    #[serde(rename = "jid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub jid: Option<String>,
     /// Terminal E.164 number, IP address, phone number or account (自定义账号)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// E-mail address (邮箱)
-    #[serde(rename = "email", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub email: Option<String>,
     /// E.164 number (xmpp账号)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Mobile phone number (联系电话)
-    #[serde(rename = "mobile", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mobile: Option<String>,
     /// Name (姓名)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// 群组moid
-    #[serde(rename = "group_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub group_moid: Option<String>,
     /// Phone extension (分机)
-    #[serde(rename = "ext_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ext_num: Option<String>,
     /// 座位号
-    #[serde(rename = "seat", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub seat: Option<String>,
     /// 简介
-    #[serde(rename = "brief", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub brief: Option<String>,
     /// 用户头像（40像素）地址
-    #[serde(rename = "portrait40", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub portrait40: Option<String>,
     /// 用户头像（64像素）地址
-    #[serde(rename = "portrait64", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub portrait64: Option<String>,
     /// 用户头像（128像素）地址
-    #[serde(rename = "portrait128", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub portrait128: Option<String>,
 }
 
 /// Response of `AmcCreateDepartmentRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcCreateDepartmentResponse {
     /// Department moid (部门id)
-    #[serde(rename = "department_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_moid: Option<String>,
 }
 
 /// Response of `AmcUpdateDepartmentRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcUpdateDepartmentResponse {}
 /// Response of `AmcDeleteDepartmentRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcDeleteDepartmentResponse {}
 /// Response of `AmcListDepartmentsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcListDepartmentsResponse {
     /// 分组类型 0-其他分组； 1-特殊分组（号码组、来宾用户、未分组用户）；
-    #[serde(rename = "seqencing", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub seqencing: Option<i64>,
     /// Department moid (部门moid)
-    #[serde(rename = "department_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_moid: Option<String>,
     /// Department name (部门名称)
-    #[serde(rename = "department_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub department_name: Option<String>,
     /// Departments (部门列表)
-    #[serde(rename = "departments", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub departments: Option<Vec<Department>>,
 }
 
 /// Response of `AmcListDepartmentAccountsRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcListDepartmentAccountsResponse {
     /// Total number of rows (数量)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Accounts (账号列表信息)
-    #[serde(rename = "accounts", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub accounts: Option<Vec<Account>>,
 }
 
 /// Response of `AmcCreateAccountRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcCreateAccountResponse {
     /// Account moid (账号moid)
-    #[serde(rename = "account_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account_moid: Option<String>,
 }
 
 /// Response of `AmcUpdateAccountRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcUpdateAccountResponse {}
 /// Response of `AmcDeleteAccountRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcDeleteAccountResponse {}
 /// Response of `AmcGetAccountRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcGetAccountResponse {
     /// Terminal E.164 number, IP address, phone number or account (账号自定义账号，登陆账号)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// E.164 bound to a custom account (164号是否绑定自定义账号 0-否； 1-是；)
-    #[serde(rename = "binded", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub binded: Option<i64>,
     /// Date of birth (出生日期)
-    #[serde(rename = "date_of_birth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub date_of_birth: Option<String>,
     /// E.164 number (e164号码)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// E-mail address (邮箱)
-    #[serde(rename = "email", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub email: Option<String>,
     /// Enabled (0 no, 1 yes) (账号启用停用标识 0-停用；1-启用； 0-停用； 1-启用；)
-    #[serde(rename = "enable", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub enable: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub enable: Option<bool>,
     /// Phone extension (电话号分机号如：025-5555522-2189电话：025-5555522；分机：2189)
-    #[serde(rename = "ext_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ext_num: Option<String>,
     /// Fax number (传真)
-    #[serde(rename = "fax", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub fax: Option<String>,
     /// Employee number (账号编号/工号)
-    #[serde(rename = "job_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub job_num: Option<String>,
     /// Guest user (0 no, 1 yes) (是否为来宾用户 0-否； 1-是；)
-    #[serde(rename = "limited", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub limited: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub limited: Option<bool>,
     /// Mobile phone number (手机)
-    #[serde(rename = "mobile", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mobile: Option<String>,
     /// Account moid (账号moid)
-    #[serde(rename = "account_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account_moid: Option<String>,
     /// Chat account JID (文字聊天账号jid)
-    #[serde(rename = "account_jid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account_jid: Option<String>,
     /// Name (账号真实姓名)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Office address (办公地址)
-    #[serde(rename = "office_location", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub office_location: Option<String>,
     /// Password (密码)
-    #[serde(rename = "password", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub password: Option<conf_core::SecretString>,
     /// Sex (性别 0-女； 1-男；)
-    #[serde(rename = "sex", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub sex: Option<i64>,
     /// Departments (部门信息列表)
-    #[serde(rename = "departments", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub departments: Option<Vec<DepartmentInfo>>,
 }
 
 /// Response of `AmcListAccountsRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcListAccountsResponse {
     /// Total number of rows (数量)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Accounts (账号列表信息)
-    #[serde(rename = "accounts", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub accounts: Option<Vec<AccountInfo>>,
 }
 
 /// Response of `AmcDisableAccountRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcDisableAccountResponse {}
 /// Response of `AmcResetAccountPasswordRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcResetAccountPasswordResponse {}
 /// Response of `AmcGetApprovalRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcGetApprovalResponse {
     /// 实体会议审批开启或者关闭 0-关闭； 1-开启；
-    #[serde(rename = "real_approval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub real_approval: Option<i64>,
     /// 视频会议审批开启或者关闭 0-关闭； 1-开启；
-    #[serde(rename = "video_approval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_approval: Option<i64>,
 }
 
 /// Response of `AmcSetApprovalRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcSetApprovalResponse {}
 /// Response of `AmcListPublicGroupsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcListPublicGroupsResponse {
     /// 公共群组数组，返回空是代表用户无权查看公共群组或不在公共群组中
-    #[serde(rename = "public_groups", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub public_groups: Option<Vec<PublicGroup>>,
 }
 
 /// Response of `AmcGetPublicGroupRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcGetPublicGroupResponse {
     /// Public group moid (请求所查询的公共组群moid)
-    #[serde(rename = "public_group_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub public_group_moid: Option<String>,
     /// 群组数组，不返回根节点，且返回空代表无群组
-    #[serde(rename = "groups", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub groups: Option<Vec<Group>>,
 }
 
 /// Response of `AmcListPublicGroupUsersRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcListPublicGroupUsersResponse {
     /// Public group moid (请求所查询的公共组群moid)
-    #[serde(rename = "public_group_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub public_group_moid: Option<String>,
     /// 组织内账号数组，返回空代表没有成员
-    #[serde(rename = "users", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub users: Option<Vec<User>>,
 }
 
 /// Response of `AmcGetVersionRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AmcGetVersionResponse {
     /// Platform version (版本信息)
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version: Option<String>,
     /// API level of this app (账号API版本标识，请与账号API说明文档中的各个接口的最低支持版本号作对比，若小于最低支持版本号，则该接口不支持当前版本的API调用)
-    #[serde(rename = "api_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub api_level: Option<i64>,
 }
 
 /// Request of `amc_create_department` (`POST /api/v1/amc/departments`).
 ///
 /// Create department (创建部门).
+///
+/// Build it with \[`AmcCreateDepartmentRequest::builder`\] or \[`AmcCreateDepartmentRequest::new`\], or call the client's fluent `create_department()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcCreateDepartmentRequest {
     /// 父部门moid
     pub parent_department_moid: String,
@@ -490,6 +523,11 @@ impl AmcCreateDepartmentRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(parent_department_moid: impl Into<String>, department_name: impl Into<String>) -> Self {
         Self { parent_department_moid: parent_department_moid.into(), department_name: department_name.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcCreateDepartmentRequestBuilder {
+        AmcCreateDepartmentRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -528,19 +566,102 @@ impl AmcCreateDepartmentRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcCreateDepartmentRequest`\]: from \[`AmcCreateDepartmentRequest::builder`\] (finish with `build()`), or from the client's `create_department()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcCreateDepartmentRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcCreateDepartmentRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcCreateDepartmentRequestFields {
+    parent_department_moid: Option<String>,
+    department_name: Option<String>,
+}
+
+impl<H> AmcCreateDepartmentRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcCreateDepartmentRequestFields::default() }
+    }
+
+    /// 父部门moid Required.
+    pub fn parent_department_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.parent_department_moid = Some(value.into());
+        self
+    }
+
+    /// Department name (部门名称) Required.
+    pub fn department_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.department_name = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcCreateDepartmentRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcCreateDepartmentRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcCreateDepartmentRequestFields {
+    fn build(self) -> conf_core::Result<AmcCreateDepartmentRequest> {
+        Ok(AmcCreateDepartmentRequest {
+            parent_department_moid: super::support::required(
+                self.parent_department_moid,
+                "parent_department_moid",
+                "parent_department_moid",
+            )?,
+            department_name: super::support::required(self.department_name, "department_name", "department_name")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcCreateDepartmentRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcCreateDepartmentResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcCreateDepartmentRequest {
+    type Output = AmcCreateDepartmentResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcCreateDepartmentResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Create department (创建部门).
     ///
     /// `POST /api/v1/amc/departments`
-    pub async fn amc_create_department(&self, req: AmcCreateDepartmentRequest) -> conf_core::Result<AmcCreateDepartmentResponse> {
-        self.call(req.into_operation()?).await
+    pub fn create_department(&self) -> AmcCreateDepartmentRequestBuilder<AmcApi<'a>> {
+        AmcCreateDepartmentRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcCreateDepartmentRequest`\] built elsewhere: the same call as `create_department()`…`.send()`.
+    pub async fn create_department_with(self, req: AmcCreateDepartmentRequest) -> conf_core::Result<AmcCreateDepartmentResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_update_department` (`PUT /api/v1/amc/departments/{department_moid}`).
 ///
 /// Update department (编辑部门).
+///
+/// Build it with \[`AmcUpdateDepartmentRequest::builder`\] or \[`AmcUpdateDepartmentRequest::new`\], or call the client's fluent `update_department()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcUpdateDepartmentRequest {
     /// Department moid
     pub department_moid: String,
@@ -552,6 +673,11 @@ impl AmcUpdateDepartmentRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(department_moid: impl Into<String>, department_name: impl Into<String>) -> Self {
         Self { department_moid: department_moid.into(), department_name: department_name.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcUpdateDepartmentRequestBuilder {
+        AmcUpdateDepartmentRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -594,19 +720,98 @@ impl AmcUpdateDepartmentRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcUpdateDepartmentRequest`\]: from \[`AmcUpdateDepartmentRequest::builder`\] (finish with `build()`), or from the client's `update_department()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcUpdateDepartmentRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcUpdateDepartmentRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcUpdateDepartmentRequestFields {
+    department_moid: Option<String>,
+    department_name: Option<String>,
+}
+
+impl<H> AmcUpdateDepartmentRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcUpdateDepartmentRequestFields::default() }
+    }
+
+    /// Department moid Required.
+    pub fn department_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.department_moid = Some(value.into());
+        self
+    }
+
+    /// Department name (部门名称) Required.
+    pub fn department_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.department_name = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcUpdateDepartmentRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcUpdateDepartmentRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcUpdateDepartmentRequestFields {
+    fn build(self) -> conf_core::Result<AmcUpdateDepartmentRequest> {
+        Ok(AmcUpdateDepartmentRequest {
+            department_moid: super::support::required(self.department_moid, "department_moid", "department_moid")?,
+            department_name: super::support::required(self.department_name, "department_name", "department_name")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcUpdateDepartmentRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcUpdateDepartmentResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcUpdateDepartmentRequest {
+    type Output = AmcUpdateDepartmentResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcUpdateDepartmentResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Update department (编辑部门).
     ///
     /// `PUT /api/v1/amc/departments/{department_moid}`
-    pub async fn amc_update_department(&self, req: AmcUpdateDepartmentRequest) -> conf_core::Result<AmcUpdateDepartmentResponse> {
-        self.call(req.into_operation()?).await
+    pub fn update_department(&self) -> AmcUpdateDepartmentRequestBuilder<AmcApi<'a>> {
+        AmcUpdateDepartmentRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcUpdateDepartmentRequest`\] built elsewhere: the same call as `update_department()`…`.send()`.
+    pub async fn update_department_with(self, req: AmcUpdateDepartmentRequest) -> conf_core::Result<AmcUpdateDepartmentResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_delete_department` (`DELETE /api/v1/amc/departments/{department_moid}`).
 ///
 /// Delete department (删除部门).
+///
+/// Build it with \[`AmcDeleteDepartmentRequest::builder`\] or \[`AmcDeleteDepartmentRequest::new`\], or call the client's fluent `delete_department()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcDeleteDepartmentRequest {
     /// Department moid
     pub department_moid: String,
@@ -616,6 +821,11 @@ impl AmcDeleteDepartmentRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(department_moid: impl Into<String>) -> Self {
         Self { department_moid: department_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcDeleteDepartmentRequestBuilder {
+        AmcDeleteDepartmentRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -652,24 +862,100 @@ impl AmcDeleteDepartmentRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcDeleteDepartmentRequest`\]: from \[`AmcDeleteDepartmentRequest::builder`\] (finish with `build()`), or from the client's `delete_department()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcDeleteDepartmentRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcDeleteDepartmentRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcDeleteDepartmentRequestFields {
+    department_moid: Option<String>,
+}
+
+impl<H> AmcDeleteDepartmentRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcDeleteDepartmentRequestFields::default() }
+    }
+
+    /// Department moid Required.
+    pub fn department_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.department_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcDeleteDepartmentRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcDeleteDepartmentRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcDeleteDepartmentRequestFields {
+    fn build(self) -> conf_core::Result<AmcDeleteDepartmentRequest> {
+        Ok(AmcDeleteDepartmentRequest {
+            department_moid: super::support::required(self.department_moid, "department_moid", "department_moid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcDeleteDepartmentRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcDeleteDepartmentResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcDeleteDepartmentRequest {
+    type Output = AmcDeleteDepartmentResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcDeleteDepartmentResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Delete department (删除部门).
     ///
     /// `DELETE /api/v1/amc/departments/{department_moid}`
-    pub async fn amc_delete_department(&self, req: AmcDeleteDepartmentRequest) -> conf_core::Result<AmcDeleteDepartmentResponse> {
-        self.call(req.into_operation()?).await
+    pub fn delete_department(&self) -> AmcDeleteDepartmentRequestBuilder<AmcApi<'a>> {
+        AmcDeleteDepartmentRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcDeleteDepartmentRequest`\] built elsewhere: the same call as `delete_department()`…`.send()`.
+    pub async fn delete_department_with(self, req: AmcDeleteDepartmentRequest) -> conf_core::Result<AmcDeleteDepartmentResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_list_departments` (`GET /api/v1/amc/departments`).
 ///
 /// List departments (查询部门信息).
+///
+/// Build it with \[`AmcListDepartmentsRequest::builder`\] or \[`AmcListDepartmentsRequest::new`\], or call the client's fluent `list_departments()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AmcListDepartmentsRequest {}
 impl AmcListDepartmentsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcListDepartmentsRequestBuilder {
+        AmcListDepartmentsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -696,19 +982,80 @@ impl AmcListDepartmentsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcListDepartmentsRequest`\]: from \[`AmcListDepartmentsRequest::builder`\] (finish with `build()`), or from the client's `list_departments()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcListDepartmentsRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcListDepartmentsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcListDepartmentsRequestFields {}
+impl<H> AmcListDepartmentsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcListDepartmentsRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcListDepartmentsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcListDepartmentsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcListDepartmentsRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<AmcListDepartmentsRequest> {
+        Ok(AmcListDepartmentsRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcListDepartmentsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcListDepartmentsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcListDepartmentsRequest {
+    type Output = AmcListDepartmentsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcListDepartmentsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// List departments (查询部门信息).
     ///
     /// `GET /api/v1/amc/departments`
-    pub async fn amc_list_departments(&self, req: AmcListDepartmentsRequest) -> conf_core::Result<AmcListDepartmentsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_departments(&self) -> AmcListDepartmentsRequestBuilder<AmcApi<'a>> {
+        AmcListDepartmentsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcListDepartmentsRequest`\] built elsewhere: the same call as `list_departments()`…`.send()`.
+    pub async fn list_departments_with(self, req: AmcListDepartmentsRequest) -> conf_core::Result<AmcListDepartmentsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_list_department_accounts` (`GET /api/v1/amc/departments/{department_moid}/accounts`).
 ///
 /// List department accounts (查询单个部门的用户信息).
+///
+/// Build it with \[`AmcListDepartmentAccountsRequest::builder`\] or \[`AmcListDepartmentAccountsRequest::new`\], or call the client's fluent `list_department_accounts()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcListDepartmentAccountsRequest {
     /// Department moid
     pub department_moid: String,
@@ -722,6 +1069,11 @@ impl AmcListDepartmentAccountsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(department_moid: impl Into<String>) -> Self {
         Self { department_moid: department_moid.into(), start: None, count: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcListDepartmentAccountsRequestBuilder {
+        AmcListDepartmentAccountsRequestBuilder::with_handle(())
     }
 
     /// Set `start`.
@@ -773,59 +1125,150 @@ impl AmcListDepartmentAccountsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcListDepartmentAccountsRequest`\]: from \[`AmcListDepartmentAccountsRequest::builder`\] (finish with `build()`), or from the client's `list_department_accounts()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcListDepartmentAccountsRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcListDepartmentAccountsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcListDepartmentAccountsRequestFields {
+    department_moid: Option<String>,
+    start: Option<i64>,
+    count: Option<i64>,
+}
+
+impl<H> AmcListDepartmentAccountsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcListDepartmentAccountsRequestFields::default() }
+    }
+
+    /// Department moid Required.
+    pub fn department_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.department_moid = Some(value.into());
+        self
+    }
+
+    /// Offset of the first row (0 = first) (获取的视频会议列表的起始行，0标示第一行数据，默认为0)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的视频会议列表的行数，即包括start在内的后count行数据，0代表获取所有，默认为10)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcListDepartmentAccountsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcListDepartmentAccountsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcListDepartmentAccountsRequestFields {
+    fn build(self) -> conf_core::Result<AmcListDepartmentAccountsRequest> {
+        Ok(AmcListDepartmentAccountsRequest {
+            department_moid: super::support::required(self.department_moid, "department_moid", "department_moid")?,
+            start: self.start,
+            count: self.count,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcListDepartmentAccountsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcListDepartmentAccountsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> AmcListDepartmentAccountsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, AmcListDepartmentAccountsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for AmcListDepartmentAccountsRequest {
+    type Item = Account;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &AmcListDepartmentAccountsResponse) -> (usize, Option<u64>) {
+        (page.accounts.as_ref().map_or(0, Vec::len), page.total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: AmcListDepartmentAccountsResponse) -> Vec<Account> {
+        page.accounts.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for AmcListDepartmentAccountsRequest {
+    type Output = AmcListDepartmentAccountsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcListDepartmentAccountsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// List department accounts (查询单个部门的用户信息).
     ///
     /// `GET /api/v1/amc/departments/{department_moid}/accounts`
-    pub async fn amc_list_department_accounts(
-        &self,
-        req: AmcListDepartmentAccountsRequest,
-    ) -> conf_core::Result<AmcListDepartmentAccountsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_department_accounts(&self) -> AmcListDepartmentAccountsRequestBuilder<AmcApi<'a>> {
+        AmcListDepartmentAccountsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `amc_list_department_accounts`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_amc_list_department_accounts(&self, req: AmcListDepartmentAccountsRequest) -> conf_core::Result<Vec<Account>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (AmcListDepartmentAccountsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.accounts.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`AmcListDepartmentAccountsRequest`\] built elsewhere: the same call as `list_department_accounts()`…`.send()`.
+    pub async fn list_department_accounts_with(
+        self,
+        req: AmcListDepartmentAccountsRequest,
+    ) -> conf_core::Result<AmcListDepartmentAccountsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_create_account` (`POST /api/v1/amc/accounts`).
 ///
 /// Create account (创建账号).
+///
+/// Build it with \[`AmcCreateAccountRequest::builder`\] or \[`AmcCreateAccountRequest::new`\], or call the client's fluent `create_account()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AmcCreateAccountRequest {
     /// Terminal E.164 number, IP address, phone number or account (账号自定义账号，登陆账号 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
     pub account: String,
     /// Enabled (0 no, 1 yes) (账号启用停用标识 0-停用； 1-启用；)
-    pub enable: Option<i64>,
+    pub enable: Option<bool>,
     /// Name (账号真实姓名)
     pub name: String,
     /// E-mail address (邮箱 1.字符限制：仅支持 英文字母（大小写）、数字、“\_”、“@”、“.”、“-”)
@@ -853,7 +1296,7 @@ pub struct AmcCreateAccountRequest {
     /// Employee number (账号编号/工号 1.字符限制：数字、字母)
     pub job_num: Option<String>,
     /// Guest user (0 no, 1 yes) (是否为来宾用户,默认为0 0-否； 1-是；)
-    pub limited: Option<i64>,
+    pub limited: Option<bool>,
 }
 
 impl AmcCreateAccountRequest {
@@ -879,8 +1322,13 @@ impl AmcCreateAccountRequest {
         }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> AmcCreateAccountRequestBuilder {
+        AmcCreateAccountRequestBuilder::with_handle(())
+    }
+
     /// Set `enable`.
-    pub fn enable(mut self, value: i64) -> Self {
+    pub fn enable(mut self, value: bool) -> Self {
         self.enable = Some(value);
         self
     }
@@ -952,13 +1400,17 @@ impl AmcCreateAccountRequest {
     }
 
     /// Set `limited`.
-    pub fn limited(mut self, value: i64) -> Self {
+    pub fn limited(mut self, value: bool) -> Self {
         self.limited = Some(value);
         self
     }
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
+        {
+            let v = &self.account;
+            super::support::byte_len_range("account", v.as_str(), None, Some(64))?;
+        }
         if let Some(v) = &self.departments {
             for item in v {
                 item.validate()?;
@@ -988,7 +1440,7 @@ impl AmcCreateAccountRequest {
             params.field("account", v)?;
         }
         if let Some(v) = &self.enable {
-            params.field("enable", v)?;
+            params.field("enable", &u8::from(*v))?;
         }
         {
             let v = &self.name;
@@ -1032,7 +1484,7 @@ impl AmcCreateAccountRequest {
             params.field("job_num", v)?;
         }
         if let Some(v) = &self.limited {
-            params.field("limited", v)?;
+            params.field("limited", &u8::from(*v))?;
         }
         form.push(("params".to_owned(), params.finish()));
         op = op.body(conf_core::Body::Form(form));
@@ -1040,24 +1492,215 @@ impl AmcCreateAccountRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcCreateAccountRequest`\]: from \[`AmcCreateAccountRequest::builder`\] (finish with `build()`), or from the client's `create_account()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcCreateAccountRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcCreateAccountRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcCreateAccountRequestFields {
+    account: Option<String>,
+    enable: Option<bool>,
+    name: Option<String>,
+    email: Option<String>,
+    mobile: Option<String>,
+    password: Option<conf_core::SecretString>,
+    binded: Option<i64>,
+    e164: Option<String>,
+    sex: Option<i64>,
+    date_of_birth: Option<String>,
+    ext_num: Option<String>,
+    fax: Option<String>,
+    office_location: Option<String>,
+    departments: Option<Vec<DepartmentSpec>>,
+    job_num: Option<String>,
+    limited: Option<bool>,
+}
+
+impl<H> AmcCreateAccountRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcCreateAccountRequestFields::default() }
+    }
+
+    /// Terminal E.164 number, IP address, phone number or account (账号自定义账号，登陆账号 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节) Required.`
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.fields.account = Some(value.into());
+        self
+    }
+
+    /// Enabled (0 no, 1 yes) (账号启用停用标识 0-停用； 1-启用；)
+    pub fn enable(mut self, value: bool) -> Self {
+        self.fields.enable = Some(value);
+        self
+    }
+
+    /// Name (账号真实姓名) Required.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.fields.name = Some(value.into());
+        self
+    }
+
+    /// E-mail address (邮箱 1.字符限制：仅支持 英文字母（大小写）、数字、“\_”、“@”、“.”、“-”)
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.fields.email = Some(value.into());
+        self
+    }
+
+    /// Mobile phone number (手机 1.字符限制：仅支持 数字、“.”、“\_”、“-”、“\*”、“\#”、空格)
+    pub fn mobile(mut self, value: impl Into<String>) -> Self {
+        self.fields.mobile = Some(value.into());
+        self
+    }
+
+    /// Password (密码 1.字符限制：仅支持 英文字母(大小写)、数字、“\_”、“.”) Required.
+    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.password = Some(value.into());
+        self
+    }
+
+    /// E.164 bound to a custom account (默认为自动分配 0-不绑定号码； 1-手动分配； 2-自动分配；)
+    pub fn binded(mut self, value: i64) -> Self {
+        self.fields.binded = Some(value);
+        self
+    }
+
+    /// E.164 number (e164号码（只有binded值为1时，才需要填值，其他情况不用填）)
+    pub fn e164(mut self, value: impl Into<String>) -> Self {
+        self.fields.e164 = Some(value.into());
+        self
+    }
+
+    /// Sex (性别 默认为1 0-女； 1-男；)
+    pub fn sex(mut self, value: i64) -> Self {
+        self.fields.sex = Some(value);
+        self
+    }
+
+    /// Date of birth (出生日期 格式为ISO8601:20:00标准)
+    pub fn date_of_birth(mut self, value: impl Into<String>) -> Self {
+        self.fields.date_of_birth = Some(value.into());
+        self
+    }
+
+    /// Phone extension (电话号分机号如：025-5555522-2189电话：025-5555522；分机：2189 1.字符限制：数字、（、）、，、-、；、\*、+、\#、空格、.)
+    pub fn ext_num(mut self, value: impl Into<String>) -> Self {
+        self.fields.ext_num = Some(value.into());
+        self
+    }
+
+    /// Fax number (传真 1.字符限制：数字、“-”)
+    pub fn fax(mut self, value: impl Into<String>) -> Self {
+        self.fields.fax = Some(value.into());
+        self
+    }
+
+    /// Office address (办公地址)
+    pub fn office_location(mut self, value: impl Into<String>) -> Self {
+        self.fields.office_location = Some(value.into());
+        self
+    }
+
+    /// Departments (部门信息列表)
+    pub fn departments(mut self, value: Vec<DepartmentSpec>) -> Self {
+        self.fields.departments = Some(value);
+        self
+    }
+
+    /// Employee number (账号编号/工号 1.字符限制：数字、字母)
+    pub fn job_num(mut self, value: impl Into<String>) -> Self {
+        self.fields.job_num = Some(value.into());
+        self
+    }
+
+    /// Guest user (0 no, 1 yes) (是否为来宾用户,默认为0 0-否； 1-是；)
+    pub fn limited(mut self, value: bool) -> Self {
+        self.fields.limited = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcCreateAccountRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcCreateAccountRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcCreateAccountRequestFields {
+    fn build(self) -> conf_core::Result<AmcCreateAccountRequest> {
+        Ok(AmcCreateAccountRequest {
+            account: super::support::required(self.account, "account", "account")?,
+            enable: self.enable,
+            name: super::support::required(self.name, "name", "name")?,
+            email: self.email,
+            mobile: self.mobile,
+            password: super::support::required(self.password, "password", "password")?,
+            binded: self.binded,
+            e164: self.e164,
+            sex: self.sex,
+            date_of_birth: self.date_of_birth,
+            ext_num: self.ext_num,
+            fax: self.fax,
+            office_location: self.office_location,
+            departments: self.departments,
+            job_num: self.job_num,
+            limited: self.limited,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcCreateAccountRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcCreateAccountResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcCreateAccountRequest {
+    type Output = AmcCreateAccountResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcCreateAccountResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Create account (创建账号).
     ///
     /// `POST /api/v1/amc/accounts`
-    pub async fn amc_create_account(&self, req: AmcCreateAccountRequest) -> conf_core::Result<AmcCreateAccountResponse> {
-        self.call(req.into_operation()?).await
+    pub fn create_account(&self) -> AmcCreateAccountRequestBuilder<AmcApi<'a>> {
+        AmcCreateAccountRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcCreateAccountRequest`\] built elsewhere: the same call as `create_account()`…`.send()`.
+    pub async fn create_account_with(self, req: AmcCreateAccountRequest) -> conf_core::Result<AmcCreateAccountResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_update_account` (`PUT /api/v1/amc/accounts/{account_moid}`).
 ///
 /// Update account (编辑账号). Vendor note: 编辑账号，params非必填，如果不需要修改某个字段属性，则在params中不要加入该字段；启用停用账号，请修改账号启停字段
+///
+/// Build it with \[`AmcUpdateAccountRequest::builder`\] or \[`AmcUpdateAccountRequest::new`\], or call the client's fluent `update_account()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AmcUpdateAccountRequest {
     /// Account moid
     pub account_moid: String,
     /// Enabled (0 no, 1 yes) (账号启用停用标识 0-停用； 1-启用；)
-    pub enable: Option<i64>,
+    pub enable: Option<bool>,
     /// Name (账号真实姓名)
     pub name: Option<String>,
     /// E-mail address (邮箱 1.字符限制：仅支持 英文字母（大小写）、数字、“\_”、“@”、“.”、“-”)
@@ -1085,7 +1728,7 @@ pub struct AmcUpdateAccountRequest {
     /// Employee number (账号编号/工号 1.字符限制：数字、字母)
     pub job_num: Option<String>,
     /// Guest user (0 no, 1 yes) (是否为来宾用户,默认为0 0-否； 1-是；)
-    pub limited: Option<i64>,
+    pub limited: Option<bool>,
 }
 
 impl AmcUpdateAccountRequest {
@@ -1111,8 +1754,13 @@ impl AmcUpdateAccountRequest {
         }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> AmcUpdateAccountRequestBuilder {
+        AmcUpdateAccountRequestBuilder::with_handle(())
+    }
+
     /// Set `enable`.
-    pub fn enable(mut self, value: i64) -> Self {
+    pub fn enable(mut self, value: bool) -> Self {
         self.enable = Some(value);
         self
     }
@@ -1196,7 +1844,7 @@ impl AmcUpdateAccountRequest {
     }
 
     /// Set `limited`.
-    pub fn limited(mut self, value: i64) -> Self {
+    pub fn limited(mut self, value: bool) -> Self {
         self.limited = Some(value);
         self
     }
@@ -1236,7 +1884,7 @@ impl AmcUpdateAccountRequest {
         let mut form: Vec<(String, String)> = Vec::new();
         let mut params = super::support::JsonObject::new();
         if let Some(v) = &self.enable {
-            params.field("enable", v)?;
+            params.field("enable", &u8::from(*v))?;
         }
         if let Some(v) = &self.name {
             params.field("name", v)?;
@@ -1278,7 +1926,7 @@ impl AmcUpdateAccountRequest {
             params.field("job_num", v)?;
         }
         if let Some(v) = &self.limited {
-            params.field("limited", v)?;
+            params.field("limited", &u8::from(*v))?;
         }
         form.push(("params".to_owned(), params.finish()));
         op = op.body(conf_core::Body::Form(form));
@@ -1286,19 +1934,210 @@ impl AmcUpdateAccountRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcUpdateAccountRequest`\]: from \[`AmcUpdateAccountRequest::builder`\] (finish with `build()`), or from the client's `update_account()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcUpdateAccountRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcUpdateAccountRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcUpdateAccountRequestFields {
+    account_moid: Option<String>,
+    enable: Option<bool>,
+    name: Option<String>,
+    email: Option<String>,
+    mobile: Option<String>,
+    password: Option<conf_core::SecretString>,
+    binded: Option<i64>,
+    e164: Option<String>,
+    sex: Option<i64>,
+    date_of_birth: Option<String>,
+    ext_num: Option<String>,
+    fax: Option<String>,
+    office_location: Option<String>,
+    departments: Option<Vec<DepartmentSpec>>,
+    job_num: Option<String>,
+    limited: Option<bool>,
+}
+
+impl<H> AmcUpdateAccountRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcUpdateAccountRequestFields::default() }
+    }
+
+    /// Account moid Required.
+    pub fn account_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.account_moid = Some(value.into());
+        self
+    }
+
+    /// Enabled (0 no, 1 yes) (账号启用停用标识 0-停用； 1-启用；)
+    pub fn enable(mut self, value: bool) -> Self {
+        self.fields.enable = Some(value);
+        self
+    }
+
+    /// Name (账号真实姓名)
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.fields.name = Some(value.into());
+        self
+    }
+
+    /// E-mail address (邮箱 1.字符限制：仅支持 英文字母（大小写）、数字、“\_”、“@”、“.”、“-”)
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.fields.email = Some(value.into());
+        self
+    }
+
+    /// Mobile phone number (手机 1.字符限制：仅支持 数字、“.”、“\_”、“-”、“\*”、“\#”、空格)
+    pub fn mobile(mut self, value: impl Into<String>) -> Self {
+        self.fields.mobile = Some(value.into());
+        self
+    }
+
+    /// Password (密码 1.字符限制：仅支持 英文字母(大小写)、数字、“\_”、“.”)
+    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.password = Some(value.into());
+        self
+    }
+
+    /// E.164 bound to a custom account (默认为自动分配 0-不绑定号码； 1-手动分配； 2-自动分配；)
+    pub fn binded(mut self, value: i64) -> Self {
+        self.fields.binded = Some(value);
+        self
+    }
+
+    /// E.164 number (e164号码（只有binded值为1时，才需要填值，其他情况不用填）)
+    pub fn e164(mut self, value: impl Into<String>) -> Self {
+        self.fields.e164 = Some(value.into());
+        self
+    }
+
+    /// Sex (性别 默认为1 0-女； 1-男；)
+    pub fn sex(mut self, value: i64) -> Self {
+        self.fields.sex = Some(value);
+        self
+    }
+
+    /// Date of birth (出生日期 格式为ISO8601:20:00标准)
+    pub fn date_of_birth(mut self, value: impl Into<String>) -> Self {
+        self.fields.date_of_birth = Some(value.into());
+        self
+    }
+
+    /// Phone extension (电话号分机号如：025-5555522-2189电话：025-5555522；分机：2189 1.字符限制：数字、（、）、，、-、；、\*、+、\#、空格、.)
+    pub fn ext_num(mut self, value: impl Into<String>) -> Self {
+        self.fields.ext_num = Some(value.into());
+        self
+    }
+
+    /// Fax number (传真 1.字符限制：数字、“-”)
+    pub fn fax(mut self, value: impl Into<String>) -> Self {
+        self.fields.fax = Some(value.into());
+        self
+    }
+
+    /// Office address (办公地址)
+    pub fn office_location(mut self, value: impl Into<String>) -> Self {
+        self.fields.office_location = Some(value.into());
+        self
+    }
+
+    /// Departments (部门信息列表)
+    pub fn departments(mut self, value: Vec<DepartmentSpec>) -> Self {
+        self.fields.departments = Some(value);
+        self
+    }
+
+    /// Employee number (账号编号/工号 1.字符限制：数字、字母)
+    pub fn job_num(mut self, value: impl Into<String>) -> Self {
+        self.fields.job_num = Some(value.into());
+        self
+    }
+
+    /// Guest user (0 no, 1 yes) (是否为来宾用户,默认为0 0-否； 1-是；)
+    pub fn limited(mut self, value: bool) -> Self {
+        self.fields.limited = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcUpdateAccountRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcUpdateAccountRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcUpdateAccountRequestFields {
+    fn build(self) -> conf_core::Result<AmcUpdateAccountRequest> {
+        Ok(AmcUpdateAccountRequest {
+            account_moid: super::support::required(self.account_moid, "account_moid", "account_moid")?,
+            enable: self.enable,
+            name: self.name,
+            email: self.email,
+            mobile: self.mobile,
+            password: self.password,
+            binded: self.binded,
+            e164: self.e164,
+            sex: self.sex,
+            date_of_birth: self.date_of_birth,
+            ext_num: self.ext_num,
+            fax: self.fax,
+            office_location: self.office_location,
+            departments: self.departments,
+            job_num: self.job_num,
+            limited: self.limited,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcUpdateAccountRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcUpdateAccountResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcUpdateAccountRequest {
+    type Output = AmcUpdateAccountResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcUpdateAccountResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Update account (编辑账号). Vendor note: 编辑账号，params非必填，如果不需要修改某个字段属性，则在params中不要加入该字段；启用停用账号，请修改账号启停字段
     ///
     /// `PUT /api/v1/amc/accounts/{account_moid}`
-    pub async fn amc_update_account(&self, req: AmcUpdateAccountRequest) -> conf_core::Result<AmcUpdateAccountResponse> {
-        self.call(req.into_operation()?).await
+    pub fn update_account(&self) -> AmcUpdateAccountRequestBuilder<AmcApi<'a>> {
+        AmcUpdateAccountRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcUpdateAccountRequest`\] built elsewhere: the same call as `update_account()`…`.send()`.
+    pub async fn update_account_with(self, req: AmcUpdateAccountRequest) -> conf_core::Result<AmcUpdateAccountResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_delete_account` (`DELETE /api/v1/amc/accounts/{account_moid}`).
 ///
 /// Delete account (删除账号). Vendor note: 删除账号，自动停用账号并解绑E164号、删除账号
+///
+/// Build it with \[`AmcDeleteAccountRequest::builder`\] or \[`AmcDeleteAccountRequest::new`\], or call the client's fluent `delete_account()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcDeleteAccountRequest {
     /// Account moid
     pub account_moid: String,
@@ -1308,6 +2147,11 @@ impl AmcDeleteAccountRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(account_moid: impl Into<String>) -> Self {
         Self { account_moid: account_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcDeleteAccountRequestBuilder {
+        AmcDeleteAccountRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1344,19 +2188,88 @@ impl AmcDeleteAccountRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcDeleteAccountRequest`\]: from \[`AmcDeleteAccountRequest::builder`\] (finish with `build()`), or from the client's `delete_account()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcDeleteAccountRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcDeleteAccountRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcDeleteAccountRequestFields {
+    account_moid: Option<String>,
+}
+
+impl<H> AmcDeleteAccountRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcDeleteAccountRequestFields::default() }
+    }
+
+    /// Account moid Required.
+    pub fn account_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.account_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcDeleteAccountRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcDeleteAccountRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcDeleteAccountRequestFields {
+    fn build(self) -> conf_core::Result<AmcDeleteAccountRequest> {
+        Ok(AmcDeleteAccountRequest { account_moid: super::support::required(self.account_moid, "account_moid", "account_moid")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcDeleteAccountRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcDeleteAccountResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcDeleteAccountRequest {
+    type Output = AmcDeleteAccountResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcDeleteAccountResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Delete account (删除账号). Vendor note: 删除账号，自动停用账号并解绑E164号、删除账号
     ///
     /// `DELETE /api/v1/amc/accounts/{account_moid}`
-    pub async fn amc_delete_account(&self, req: AmcDeleteAccountRequest) -> conf_core::Result<AmcDeleteAccountResponse> {
-        self.call(req.into_operation()?).await
+    pub fn delete_account(&self) -> AmcDeleteAccountRequestBuilder<AmcApi<'a>> {
+        AmcDeleteAccountRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcDeleteAccountRequest`\] built elsewhere: the same call as `delete_account()`…`.send()`.
+    pub async fn delete_account_with(self, req: AmcDeleteAccountRequest) -> conf_core::Result<AmcDeleteAccountResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_get_account` (`GET /api/v1/amc/accounts/{account_moid}`).
 ///
 /// Get account (查询账号信息). Vendor note: 通过moid获取账号信息
+///
+/// Build it with \[`AmcGetAccountRequest::builder`\] or \[`AmcGetAccountRequest::new`\], or call the client's fluent `get_account()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcGetAccountRequest {
     /// Account moid
     pub account_moid: String,
@@ -1366,6 +2279,11 @@ impl AmcGetAccountRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(account_moid: impl Into<String>) -> Self {
         Self { account_moid: account_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcGetAccountRequestBuilder {
+        AmcGetAccountRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1399,19 +2317,88 @@ impl AmcGetAccountRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcGetAccountRequest`\]: from \[`AmcGetAccountRequest::builder`\] (finish with `build()`), or from the client's `get_account()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcGetAccountRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcGetAccountRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcGetAccountRequestFields {
+    account_moid: Option<String>,
+}
+
+impl<H> AmcGetAccountRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcGetAccountRequestFields::default() }
+    }
+
+    /// Account moid Required.
+    pub fn account_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.account_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcGetAccountRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcGetAccountRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcGetAccountRequestFields {
+    fn build(self) -> conf_core::Result<AmcGetAccountRequest> {
+        Ok(AmcGetAccountRequest { account_moid: super::support::required(self.account_moid, "account_moid", "account_moid")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcGetAccountRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcGetAccountResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcGetAccountRequest {
+    type Output = AmcGetAccountResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcGetAccountResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Get account (查询账号信息). Vendor note: 通过moid获取账号信息
     ///
     /// `GET /api/v1/amc/accounts/{account_moid}`
-    pub async fn amc_get_account(&self, req: AmcGetAccountRequest) -> conf_core::Result<AmcGetAccountResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_account(&self) -> AmcGetAccountRequestBuilder<AmcApi<'a>> {
+        AmcGetAccountRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcGetAccountRequest`\] built elsewhere: the same call as `get_account()`…`.send()`.
+    pub async fn get_account_with(self, req: AmcGetAccountRequest) -> conf_core::Result<AmcGetAccountResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_list_accounts` (`GET /api/v1/amc/accounts`).
 ///
 /// List accounts (查询所有账号信息).
+///
+/// Build it with \[`AmcListAccountsRequest::builder`\] or \[`AmcListAccountsRequest::new`\], or call the client's fluent `list_accounts()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AmcListAccountsRequest {
     /// Offset of the first row (0 = first) (获取的视频会议列表的起始行，0标示第一行数据，默认为0)
     pub start: Option<i64>,
@@ -1425,6 +2412,11 @@ impl AmcListAccountsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { start: None, count: None, account: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcListAccountsRequestBuilder {
+        AmcListAccountsRequestBuilder::with_handle(())
     }
 
     /// Set `start`.
@@ -1473,51 +2465,138 @@ impl AmcListAccountsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcListAccountsRequest`\]: from \[`AmcListAccountsRequest::builder`\] (finish with `build()`), or from the client's `list_accounts()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcListAccountsRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcListAccountsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcListAccountsRequestFields {
+    start: Option<i64>,
+    count: Option<i64>,
+    account: Option<String>,
+}
+
+impl<H> AmcListAccountsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcListAccountsRequestFields::default() }
+    }
+
+    /// Offset of the first row (0 = first) (获取的视频会议列表的起始行，0标示第一行数据，默认为0)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的视频会议列表的行数，即包括start在内的后count行数据，0代表获取所有，默认为10)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Terminal E.164 number, IP address, phone number or account (可选，用户账号名，携带此参数可以根据账号名查询账号)
+    pub fn account(mut self, value: impl Into<String>) -> Self {
+        self.fields.account = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcListAccountsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcListAccountsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcListAccountsRequestFields {
+    fn build(self) -> conf_core::Result<AmcListAccountsRequest> {
+        Ok(AmcListAccountsRequest { start: self.start, count: self.count, account: self.account })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcListAccountsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcListAccountsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> AmcListAccountsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, AmcListAccountsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for AmcListAccountsRequest {
+    type Item = AccountInfo;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &AmcListAccountsResponse) -> (usize, Option<u64>) {
+        (page.accounts.as_ref().map_or(0, Vec::len), page.total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: AmcListAccountsResponse) -> Vec<AccountInfo> {
+        page.accounts.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for AmcListAccountsRequest {
+    type Output = AmcListAccountsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcListAccountsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// List accounts (查询所有账号信息).
     ///
     /// `GET /api/v1/amc/accounts`
-    pub async fn amc_list_accounts(&self, req: AmcListAccountsRequest) -> conf_core::Result<AmcListAccountsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_accounts(&self) -> AmcListAccountsRequestBuilder<AmcApi<'a>> {
+        AmcListAccountsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `amc_list_accounts`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_amc_list_accounts(&self, req: AmcListAccountsRequest) -> conf_core::Result<Vec<AccountInfo>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (AmcListAccountsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.accounts.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`AmcListAccountsRequest`\] built elsewhere: the same call as `list_accounts()`…`.send()`.
+    pub async fn list_accounts_with(self, req: AmcListAccountsRequest) -> conf_core::Result<AmcListAccountsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_disable_account` (`PUT /api/v1/amc/accounts/{account_moid}/disable`).
 ///
 /// Disable account (停用账号).
+///
+/// Build it with \[`AmcDisableAccountRequest::builder`\] or \[`AmcDisableAccountRequest::new`\], or call the client's fluent `disable_account()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcDisableAccountRequest {
     /// Account moid
     pub account_moid: String,
@@ -1529,6 +2608,11 @@ impl AmcDisableAccountRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(account_moid: impl Into<String>, e164: impl Into<String>) -> Self {
         Self { account_moid: account_moid.into(), e164: e164.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcDisableAccountRequestBuilder {
+        AmcDisableAccountRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1571,19 +2655,98 @@ impl AmcDisableAccountRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcDisableAccountRequest`\]: from \[`AmcDisableAccountRequest::builder`\] (finish with `build()`), or from the client's `disable_account()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcDisableAccountRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcDisableAccountRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcDisableAccountRequestFields {
+    account_moid: Option<String>,
+    e164: Option<String>,
+}
+
+impl<H> AmcDisableAccountRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcDisableAccountRequestFields::default() }
+    }
+
+    /// Account moid Required.
+    pub fn account_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.account_moid = Some(value.into());
+        self
+    }
+
+    /// E.164 number (e164号码，如果账号没有绑定E164号，则不填写) Required.
+    pub fn e164(mut self, value: impl Into<String>) -> Self {
+        self.fields.e164 = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcDisableAccountRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcDisableAccountRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcDisableAccountRequestFields {
+    fn build(self) -> conf_core::Result<AmcDisableAccountRequest> {
+        Ok(AmcDisableAccountRequest {
+            account_moid: super::support::required(self.account_moid, "account_moid", "account_moid")?,
+            e164: super::support::required(self.e164, "e164", "e164")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcDisableAccountRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcDisableAccountResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcDisableAccountRequest {
+    type Output = AmcDisableAccountResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcDisableAccountResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Disable account (停用账号).
     ///
     /// `PUT /api/v1/amc/accounts/{account_moid}/disable`
-    pub async fn amc_disable_account(&self, req: AmcDisableAccountRequest) -> conf_core::Result<AmcDisableAccountResponse> {
-        self.call(req.into_operation()?).await
+    pub fn disable_account(&self) -> AmcDisableAccountRequestBuilder<AmcApi<'a>> {
+        AmcDisableAccountRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcDisableAccountRequest`\] built elsewhere: the same call as `disable_account()`…`.send()`.
+    pub async fn disable_account_with(self, req: AmcDisableAccountRequest) -> conf_core::Result<AmcDisableAccountResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_reset_account_password` (`PUT /api/v1/amc/accounts/{account_moid}/password`).
 ///
 /// Reset account password (重置密码).
+///
+/// Build it with \[`AmcResetAccountPasswordRequest::builder`\] or \[`AmcResetAccountPasswordRequest::new`\], or call the client's fluent `reset_account_password()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AmcResetAccountPasswordRequest {
     /// Account moid
     pub account_moid: String,
@@ -1595,6 +2758,11 @@ impl AmcResetAccountPasswordRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(account_moid: impl Into<String>, value: impl Into<conf_core::SecretString>) -> Self {
         Self { account_moid: account_moid.into(), value: value.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcResetAccountPasswordRequestBuilder {
+        AmcResetAccountPasswordRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1637,22 +2805,101 @@ impl AmcResetAccountPasswordRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcResetAccountPasswordRequest`\]: from \[`AmcResetAccountPasswordRequest::builder`\] (finish with `build()`), or from the client's `reset_account_password()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcResetAccountPasswordRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcResetAccountPasswordRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcResetAccountPasswordRequestFields {
+    account_moid: Option<String>,
+    value: Option<conf_core::SecretString>,
+}
+
+impl<H> AmcResetAccountPasswordRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcResetAccountPasswordRequestFields::default() }
+    }
+
+    /// Account moid Required.
+    pub fn account_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.account_moid = Some(value.into());
+        self
+    }
+
+    /// Value (密码 1.字符限制：仅支持 英文字母(大小写)、数字、“\_”、“.”) Required.
+    pub fn value(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.value = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcResetAccountPasswordRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcResetAccountPasswordRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcResetAccountPasswordRequestFields {
+    fn build(self) -> conf_core::Result<AmcResetAccountPasswordRequest> {
+        Ok(AmcResetAccountPasswordRequest {
+            account_moid: super::support::required(self.account_moid, "account_moid", "account_moid")?,
+            value: super::support::required(self.value, "value", "value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcResetAccountPasswordRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcResetAccountPasswordResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcResetAccountPasswordRequest {
+    type Output = AmcResetAccountPasswordResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcResetAccountPasswordResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Reset account password (重置密码).
     ///
     /// `PUT /api/v1/amc/accounts/{account_moid}/password`
-    pub async fn amc_reset_account_password(
-        &self,
+    pub fn reset_account_password(&self) -> AmcResetAccountPasswordRequestBuilder<AmcApi<'a>> {
+        AmcResetAccountPasswordRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcResetAccountPasswordRequest`\] built elsewhere: the same call as `reset_account_password()`…`.send()`.
+    pub async fn reset_account_password_with(
+        self,
         req: AmcResetAccountPasswordRequest,
     ) -> conf_core::Result<AmcResetAccountPasswordResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_get_approval` (`GET /api/v1/amc/approval_infos`).
 ///
 /// Get approval (查询会议审批信息).
+///
+/// Build it with \[`AmcGetApprovalRequest::builder`\] or \[`AmcGetApprovalRequest::new`\], or call the client's fluent `get_approval()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcGetApprovalRequest {
     /// User domain moid (查询审批信息的用户域moid,默认为本级用户域)
     pub user_domain_moid: String,
@@ -1662,6 +2909,11 @@ impl AmcGetApprovalRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(user_domain_moid: impl Into<String>) -> Self {
         Self { user_domain_moid: user_domain_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcGetApprovalRequestBuilder {
+        AmcGetApprovalRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1692,19 +2944,90 @@ impl AmcGetApprovalRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcGetApprovalRequest`\]: from \[`AmcGetApprovalRequest::builder`\] (finish with `build()`), or from the client's `get_approval()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcGetApprovalRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcGetApprovalRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcGetApprovalRequestFields {
+    user_domain_moid: Option<String>,
+}
+
+impl<H> AmcGetApprovalRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcGetApprovalRequestFields::default() }
+    }
+
+    /// User domain moid (查询审批信息的用户域moid,默认为本级用户域) Required.
+    pub fn user_domain_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.user_domain_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcGetApprovalRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcGetApprovalRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcGetApprovalRequestFields {
+    fn build(self) -> conf_core::Result<AmcGetApprovalRequest> {
+        Ok(AmcGetApprovalRequest {
+            user_domain_moid: super::support::required(self.user_domain_moid, "user_domain_moid", "user_domain_moid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcGetApprovalRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcGetApprovalResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcGetApprovalRequest {
+    type Output = AmcGetApprovalResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcGetApprovalResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Get approval (查询会议审批信息).
     ///
     /// `GET /api/v1/amc/approval_infos`
-    pub async fn amc_get_approval(&self, req: AmcGetApprovalRequest) -> conf_core::Result<AmcGetApprovalResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_approval(&self) -> AmcGetApprovalRequestBuilder<AmcApi<'a>> {
+        AmcGetApprovalRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcGetApprovalRequest`\] built elsewhere: the same call as `get_approval()`…`.send()`.
+    pub async fn get_approval_with(self, req: AmcGetApprovalRequest) -> conf_core::Result<AmcGetApprovalResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_set_approval` (`PUT /api/v1/amc/approval_infos`).
 ///
 /// Set approval (启用停用会议审批功能).
+///
+/// Build it with \[`AmcSetApprovalRequest::builder`\] or \[`AmcSetApprovalRequest::new`\], or call the client's fluent `set_approval()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcSetApprovalRequest {
     /// 实体会议审批开启或者关闭 0-关闭； 1-开启；
     pub real_approval: i64,
@@ -1716,6 +3039,11 @@ impl AmcSetApprovalRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(real_approval: i64, video_approval: i64) -> Self {
         Self { real_approval, video_approval }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcSetApprovalRequestBuilder {
+        AmcSetApprovalRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1755,24 +3083,108 @@ impl AmcSetApprovalRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcSetApprovalRequest`\]: from \[`AmcSetApprovalRequest::builder`\] (finish with `build()`), or from the client's `set_approval()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcSetApprovalRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcSetApprovalRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcSetApprovalRequestFields {
+    real_approval: Option<i64>,
+    video_approval: Option<i64>,
+}
+
+impl<H> AmcSetApprovalRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcSetApprovalRequestFields::default() }
+    }
+
+    /// 实体会议审批开启或者关闭 0-关闭； 1-开启； Required.
+    pub fn real_approval(mut self, value: i64) -> Self {
+        self.fields.real_approval = Some(value);
+        self
+    }
+
+    /// 视频会议审批开启或者关闭 0-关闭； 1-开启； Required.
+    pub fn video_approval(mut self, value: i64) -> Self {
+        self.fields.video_approval = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcSetApprovalRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcSetApprovalRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcSetApprovalRequestFields {
+    fn build(self) -> conf_core::Result<AmcSetApprovalRequest> {
+        Ok(AmcSetApprovalRequest {
+            real_approval: super::support::required(self.real_approval, "real_approval", "real_approval")?,
+            video_approval: super::support::required(self.video_approval, "video_approval", "video_approval")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcSetApprovalRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcSetApprovalResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcSetApprovalRequest {
+    type Output = AmcSetApprovalResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcSetApprovalResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Set approval (启用停用会议审批功能).
     ///
     /// `PUT /api/v1/amc/approval_infos`
-    pub async fn amc_set_approval(&self, req: AmcSetApprovalRequest) -> conf_core::Result<AmcSetApprovalResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_approval(&self) -> AmcSetApprovalRequestBuilder<AmcApi<'a>> {
+        AmcSetApprovalRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcSetApprovalRequest`\] built elsewhere: the same call as `set_approval()`…`.send()`.
+    pub async fn set_approval_with(self, req: AmcSetApprovalRequest) -> conf_core::Result<AmcSetApprovalResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_list_public_groups` (`GET /api/v1/amc/public_groups`).
 ///
 /// List public groups (获取集团顶级公共群组列表).
+///
+/// Build it with \[`AmcListPublicGroupsRequest::builder`\] or \[`AmcListPublicGroupsRequest::new`\], or call the client's fluent `list_public_groups()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AmcListPublicGroupsRequest {}
 impl AmcListPublicGroupsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcListPublicGroupsRequestBuilder {
+        AmcListPublicGroupsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1799,19 +3211,80 @@ impl AmcListPublicGroupsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcListPublicGroupsRequest`\]: from \[`AmcListPublicGroupsRequest::builder`\] (finish with `build()`), or from the client's `list_public_groups()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcListPublicGroupsRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcListPublicGroupsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcListPublicGroupsRequestFields {}
+impl<H> AmcListPublicGroupsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcListPublicGroupsRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcListPublicGroupsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcListPublicGroupsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcListPublicGroupsRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<AmcListPublicGroupsRequest> {
+        Ok(AmcListPublicGroupsRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcListPublicGroupsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcListPublicGroupsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcListPublicGroupsRequest {
+    type Output = AmcListPublicGroupsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcListPublicGroupsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// List public groups (获取集团顶级公共群组列表).
     ///
     /// `GET /api/v1/amc/public_groups`
-    pub async fn amc_list_public_groups(&self, req: AmcListPublicGroupsRequest) -> conf_core::Result<AmcListPublicGroupsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_public_groups(&self) -> AmcListPublicGroupsRequestBuilder<AmcApi<'a>> {
+        AmcListPublicGroupsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcListPublicGroupsRequest`\] built elsewhere: the same call as `list_public_groups()`…`.send()`.
+    pub async fn list_public_groups_with(self, req: AmcListPublicGroupsRequest) -> conf_core::Result<AmcListPublicGroupsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_get_public_group` (`GET /api/v1/amc/public_groups/{public_group_moid}`).
 ///
 /// Get public group (获取指定公共群组组织架构信息). Vendor note: 获取指定公共群组组织架构信息,{public\_group\_moid}为公共群组moid
+///
+/// Build it with \[`AmcGetPublicGroupRequest::builder`\] or \[`AmcGetPublicGroupRequest::new`\], or call the client's fluent `get_public_group()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcGetPublicGroupRequest {
     /// Public group moid
     pub public_group_moid: String,
@@ -1821,6 +3294,11 @@ impl AmcGetPublicGroupRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(public_group_moid: impl Into<String>) -> Self {
         Self { public_group_moid: public_group_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcGetPublicGroupRequestBuilder {
+        AmcGetPublicGroupRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1854,19 +3332,90 @@ impl AmcGetPublicGroupRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcGetPublicGroupRequest`\]: from \[`AmcGetPublicGroupRequest::builder`\] (finish with `build()`), or from the client's `get_public_group()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcGetPublicGroupRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcGetPublicGroupRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcGetPublicGroupRequestFields {
+    public_group_moid: Option<String>,
+}
+
+impl<H> AmcGetPublicGroupRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcGetPublicGroupRequestFields::default() }
+    }
+
+    /// Public group moid Required.
+    pub fn public_group_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.public_group_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcGetPublicGroupRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcGetPublicGroupRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcGetPublicGroupRequestFields {
+    fn build(self) -> conf_core::Result<AmcGetPublicGroupRequest> {
+        Ok(AmcGetPublicGroupRequest {
+            public_group_moid: super::support::required(self.public_group_moid, "public_group_moid", "public_group_moid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcGetPublicGroupRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcGetPublicGroupResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcGetPublicGroupRequest {
+    type Output = AmcGetPublicGroupResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcGetPublicGroupResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// Get public group (获取指定公共群组组织架构信息). Vendor note: 获取指定公共群组组织架构信息,{public\_group\_moid}为公共群组moid
     ///
     /// `GET /api/v1/amc/public_groups/{public_group_moid}`
-    pub async fn amc_get_public_group(&self, req: AmcGetPublicGroupRequest) -> conf_core::Result<AmcGetPublicGroupResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_public_group(&self) -> AmcGetPublicGroupRequestBuilder<AmcApi<'a>> {
+        AmcGetPublicGroupRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcGetPublicGroupRequest`\] built elsewhere: the same call as `get_public_group()`…`.send()`.
+    pub async fn get_public_group_with(self, req: AmcGetPublicGroupRequest) -> conf_core::Result<AmcGetPublicGroupResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_list_public_group_users` (`GET /api/v1/amc/public_groups/{public_group_moid}/users`).
 ///
 /// List public group users (获取指定集团公共群组所有人员信息). Vendor note: 获取指定集团公共群组所有人员信息，{public\_group\_moid}为公共群组moid
+///
+/// Build it with \[`AmcListPublicGroupUsersRequest::builder`\] or \[`AmcListPublicGroupUsersRequest::new`\], or call the client's fluent `list_public_group_users()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AmcListPublicGroupUsersRequest {
     /// Public group moid
     pub public_group_moid: String,
@@ -1876,6 +3425,11 @@ impl AmcListPublicGroupUsersRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(public_group_moid: impl Into<String>) -> Self {
         Self { public_group_moid: public_group_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcListPublicGroupUsersRequestBuilder {
+        AmcListPublicGroupUsersRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1909,27 +3463,103 @@ impl AmcListPublicGroupUsersRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcListPublicGroupUsersRequest`\]: from \[`AmcListPublicGroupUsersRequest::builder`\] (finish with `build()`), or from the client's `list_public_group_users()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcListPublicGroupUsersRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcListPublicGroupUsersRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcListPublicGroupUsersRequestFields {
+    public_group_moid: Option<String>,
+}
+
+impl<H> AmcListPublicGroupUsersRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcListPublicGroupUsersRequestFields::default() }
+    }
+
+    /// Public group moid Required.
+    pub fn public_group_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.public_group_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcListPublicGroupUsersRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcListPublicGroupUsersRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcListPublicGroupUsersRequestFields {
+    fn build(self) -> conf_core::Result<AmcListPublicGroupUsersRequest> {
+        Ok(AmcListPublicGroupUsersRequest {
+            public_group_moid: super::support::required(self.public_group_moid, "public_group_moid", "public_group_moid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcListPublicGroupUsersRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcListPublicGroupUsersResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcListPublicGroupUsersRequest {
+    type Output = AmcListPublicGroupUsersResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcListPublicGroupUsersResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// List public group users (获取指定集团公共群组所有人员信息). Vendor note: 获取指定集团公共群组所有人员信息，{public\_group\_moid}为公共群组moid
     ///
     /// `GET /api/v1/amc/public_groups/{public_group_moid}/users`
-    pub async fn amc_list_public_group_users(
-        &self,
+    pub fn list_public_group_users(&self) -> AmcListPublicGroupUsersRequestBuilder<AmcApi<'a>> {
+        AmcListPublicGroupUsersRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcListPublicGroupUsersRequest`\] built elsewhere: the same call as `list_public_group_users()`…`.send()`.
+    pub async fn list_public_group_users_with(
+        self,
         req: AmcListPublicGroupUsersRequest,
     ) -> conf_core::Result<AmcListPublicGroupUsersResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `amc_get_version` (`GET /api/amc/version`).
 ///
 /// API level of the accounts app (获取账号API版本信息).
+///
+/// Build it with \[`AmcGetVersionRequest::builder`\] or \[`AmcGetVersionRequest::new`\], or call the client's fluent `get_version()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct AmcGetVersionRequest {}
 impl AmcGetVersionRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AmcGetVersionRequestBuilder {
+        AmcGetVersionRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1951,11 +3581,116 @@ impl AmcGetVersionRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`AmcGetVersionRequest`\]: from \[`AmcGetVersionRequest::builder`\] (finish with `build()`), or from the client's `get_version()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AmcGetVersionRequestBuilder<H = ()> {
+    handle: H,
+    fields: AmcGetVersionRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AmcGetVersionRequestFields {}
+impl<H> AmcGetVersionRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AmcGetVersionRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AmcGetVersionRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AmcGetVersionRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AmcGetVersionRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<AmcGetVersionRequest> {
+        Ok(AmcGetVersionRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> AmcGetVersionRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<AmcGetVersionResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AmcGetVersionRequest {
+    type Output = AmcGetVersionResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<AmcGetVersionResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> AmcApi<'a> {
     /// API level of the accounts app (获取账号API版本信息).
     ///
     /// `GET /api/amc/version`
-    pub async fn amc_get_version(&self, req: AmcGetVersionRequest) -> conf_core::Result<AmcGetVersionResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_version(&self) -> AmcGetVersionRequestBuilder<AmcApi<'a>> {
+        AmcGetVersionRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AmcGetVersionRequest`\] built elsewhere: the same call as `get_version()`…`.send()`.
+    pub async fn get_version_with(self, req: AmcGetVersionRequest) -> conf_core::Result<AmcGetVersionResponse> {
+        conf_core::ClientHandle::send(&self, req).await
+    }
+}
+
+/// The `amc` calls of \[`MoyunClient`\] (Moyun (摩云) platform API): `client.amc().<call>()` returns a fluent builder, `.send()` sends it. A copy of this handle is as cheap as a reference.
+#[derive(Clone, Copy)]
+pub struct AmcApi<'a> {
+    client: &'a crate::MoyunClient,
+}
+
+impl std::fmt::Debug for AmcApi<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AmcApi").finish_non_exhaustive()
+    }
+}
+
+impl crate::MoyunClient {
+    /// The `amc` calls (see \[`AmcApi`\]).
+    pub fn amc(&self) -> AmcApi<'_> {
+        AmcApi { client: self }
+    }
+}
+
+impl conf_core::ClientHandle for AmcApi<'_> {
+    fn core(&self) -> &conf_core::Client {
+        conf_core::ClientHandle::core(self.client)
+    }
+
+    fn call_options(&self) -> conf_core::CallOptions {
+        conf_core::ClientHandle::call_options(self.client)
+    }
+
+    fn page_limits(&self) -> conf_core::codegen::PageLimits {
+        conf_core::ClientHandle::page_limits(self.client)
+    }
+
+    fn send<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<T::Output>> + Send + '_ {
+        conf_core::ClientHandle::send(self.client, request)
+    }
+
+    fn send_sized<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<(T::Output, usize)>> + Send + '_ {
+        conf_core::ClientHandle::send_sized(self.client, request)
     }
 }

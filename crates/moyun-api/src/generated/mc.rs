@@ -3,264 +3,324 @@
 
 /// One item of `personal_templates`: 个人模板数组.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct PersonalTemplate {
     /// Template id (个人模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Name (个人模板名称 最大字符长度：64个字符)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Call bit rate (会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[serde(rename = "closed_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub closed_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub closed_conf: Option<bool>,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[serde(rename = "safe_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub safe_conf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub safe_conf: Option<super::system::ConfSecurity>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[serde(rename = "encrypted_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    #[serde(rename = "encrypted_auth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub encrypted_auth: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[serde(rename = "public_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub public_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub public_conf: Option<bool>,
     /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Silence (0 no, 1 yes) (初始化静音 0-否； 1-是；)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Video quality (0 quality first, 1 speed first) (视频质量,租赁环境默认设为0，自建环境以api下参为准 0-质量优先； 1-速度优先；)
-    #[serde(rename = "video_quality", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub video_quality: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub video_quality: Option<super::system::VideoQuality>,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[serde(rename = "one_reforming", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub one_reforming: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub one_reforming: Option<bool>,
     /// Transport encryption key (传输加密AES加密密钥 最大字符长度：16个字符)
     #[serde(
-        rename = "encrypted_key",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[serde(rename = "dual_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_mode: Option<super::system::DualMode>,
     /// Voice activation on (0 no, 1 yes) (是否开启语言激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Resolution (分辨率)
-    #[serde(rename = "resolution", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub resolution: Option<i64>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// E.164 number (预分配会议号)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
 }
 
 /// The `speaker` object (speaker terminal): 发言人.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Speaker {
     /// Name (发言人名称 最大字符长度：128个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Terminal E.164 number, IP address, phone number or account (帐号 最大字符长度：128个字节)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<super::system::AccountType>,
 }
 
 /// The `mix` object (audio mix settings): 混音信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Mix {
     /// Mode (混音模式 1-智能混音； 2-定制混音；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Members (制定混音时的混音成员列表)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<Speaker>>,
 }
 
 /// One item of `video_formats`: 主视频格式列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VideoFormatInfo {
     /// Format (主视频格式 1-MPEG; 2-H.261; 3-H.263; 4-H.264\_HP; 5-H.264\_BP; 6-H.265; 7-H.263+;)
-    #[serde(rename = "format", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub format: Option<super::system::VideoFormat>,
     /// Resolution (主视频分辨率 1-QCIF; 2-CIF; 3-4CIF; 12-720P; 13-1080P; 14-WCIF; 15-W4CIF; 16-4k;)
-    #[serde(rename = "resolution", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub resolution: Option<super::system::VideoResolution>,
     /// Frame rate (帧率)
-    #[serde(rename = "frame", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub frame: Option<i64>,
     /// Call bit rate (码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
 }
 
 /// One item of `invite_members` (invited members): 参会成员.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct InviteMember {
     /// Name (名称 最大字符长度：128个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Terminal E.164 number, IP address, phone number or account (帐号 最大字符长度：128个字节)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<super::system::AccountType>,
     /// Call bit rate (终端呼叫码率，不可超过会议码率，默认为会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Call protocol (呼叫协议 0-H323； 1-SIP；)
-    #[serde(rename = "protocol", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub protocol: Option<super::system::Protocol>,
 }
 
 /// The `mt_name_style` object (terminal name overlay style): 画面合成参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MtNameStyle {
     /// Caption font size (0 small, 1 medium, 2 large) (台标字体大小 0-小； 1-中； 2-大；)
-    #[serde(rename = "font_size", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub font_size: Option<i64>,
     /// Caption colour (\#RRGGBB) (台标字体三原色\#RGB格式，十六进制表示，默认为：\#FFFFFF白色)
-    #[serde(rename = "font_color", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub font_color: Option<String>,
     /// Caption position (台标显示位置，默认为1 0-左上角； 1-左下角； 2-右上角； 3-右下角； 4-底部中间；)
-    #[serde(rename = "position", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub position: Option<i64>,
 }
 
 /// The `poll` object (poll settings): 单通道轮询设置.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Poll {
     /// Mode (轮询模式 1-视频轮询； 3-音视频轮询；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Number of rounds (0 = endless) (轮询次数，0无限次轮询)
-    #[serde(rename = "num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub num: Option<i64>,
     /// Seconds each terminal is kept (轮询间隔时间(秒))
-    #[serde(rename = "keep_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub keep_time: Option<i64>,
     /// Members (轮询成员列表)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<Speaker>>,
 }
 
 /// One item of `members`: 画面合成成员列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Member {
     /// Name (名称 最大字符长度：128个字节 仅当跟随类型为会控指定时才需要输入)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Terminal E.164 number, IP address, phone number or account (帐号 最大字符长度：128个字节 仅当跟随类型为会控指定时才需要输入)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<super::system::AccountType>,
     /// How the channel is filled (跟随类型 1-会控指定； 2-发言人跟随； 3-管理方跟随； 4-会议轮询跟随； 6-单通道轮询； 7-内容共享跟随；)
-    #[serde(rename = "member_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub member_type: Option<super::system::VmpMemberType>,
     /// Channel position in the composition (在画画合成中的位置)
-    #[serde(rename = "chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_idx: Option<i64>,
     /// Poll settings (单通道轮询设置)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub poll: Option<Poll>,
 }
 
 /// The `vmp` object (picture composition (vmp) settings): 画面合成设置.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Vmp {
     /// Mode (画面合成模式 1-定制画面合成； 2-自动画面合成；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[serde(rename = "layout", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub layout: Option<i64>,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    #[serde(rename = "voice_hint", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_hint: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_hint: Option<bool>,
     /// Broadcast to terminals (0 no, 1 yes) (是否向终端广播 0-否； 1-是；)
-    #[serde(rename = "broadcast", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub broadcast: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub broadcast: Option<bool>,
     /// Show terminal names (是否显示别名 0-否； 1-是；)
-    #[serde(rename = "show_mt_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub show_mt_name: Option<i64>,
     /// Terminal name overlay style (画面合成参数)
-    #[serde(rename = "mt_name_style", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mt_name_style: Option<MtNameStyle>,
     /// Members (画面合成成员列表)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<Member>>,
 }
 
 /// The `recorder` object (recording settings): 录像设置.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Recorder {
     /// Publish the recording (0 no, 1 yes) (发布模式 0-不发布； 1-发布；)
-    #[serde(rename = "publish_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub publish_mode: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub publish_mode: Option<bool>,
     /// Record the content stream (0 no, 1 yes) (是否内容共享录像 0-否； 1-是；)
-    #[serde(rename = "dual_stream", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub dual_stream: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub dual_stream: Option<bool>,
     /// Live stream viewable without login (0 no, 1 yes) (是否支持免登陆观看直播 0-不支持； 1-支持；)
-    #[serde(rename = "anonymous", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub anonymous: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub anonymous: Option<bool>,
     /// Recording mode (录像模式 0-未开启录像或直播； 1-录像； 2-直播； 3-录像+直播；)
-    #[serde(rename = "recorder_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub recorder_mode: Option<super::system::RecorderMode>,
     /// VRS moid (VRS的moid)
-    #[serde(rename = "vrs_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vrs_id: Option<String>,
 }
 
 /// The `dcs` object (data collaboration settings): 数据协作.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Dcs {
     /// Mode (数据协作模式 0-关闭数据协作； 1-管理方控制； 2-自由协作；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
 }
 
 /// The `speaker` object (speaker terminal): 发言人.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct SpeakerSpec {
     /// Name (发言人名称 最大字符长度：128个字节)
-    #[serde(rename = "name", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub name: String,
     /// Terminal E.164 number, IP address, phone number or account (帐号 最大字符长度：128个字节)
-    #[serde(rename = "account", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub account: String,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub account_type: super::system::AccountType,
 }
 
@@ -273,13 +333,13 @@ impl SpeakerSpec {
 
 /// The `mix` object (audio mix settings): 混音信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MixSpec {
     /// Mode (混音模式 1-智能混音； 2-定制混音；)
-    #[serde(rename = "mode", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mode: i64,
     /// Members (制定混音时的混音成员列表)
-    #[serde(rename = "members", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub members: Vec<SpeakerSpec>,
 }
 
@@ -298,40 +358,40 @@ impl MixSpec {
 
 /// One item of `video_formats`: 主视频格式列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VideoFormatSpec {
     /// Format (主视频格式 1-MPEG; 2-H.261; 3-H.263; 4-H.264\_HP; 5-H.264\_BP; 6-H.265; 7-H.263+;)
-    #[serde(rename = "format", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub format: super::system::VideoFormat,
     /// Resolution (主视频分辨率 1-QCIF; 2-CIF; 3-4CIF; 12-720P; 13-1080P; 14-WCIF; 15-W4CIF; 16-4k;)
-    #[serde(rename = "resolution", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub resolution: super::system::VideoResolution,
     /// Frame rate (帧率)
-    #[serde(rename = "frame", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub frame: i64,
     /// Call bit rate (码率)
-    #[serde(rename = "bitrate", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub bitrate: i64,
 }
 
 /// One item of `invite_members` (invited members): 参会成员.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct InviteMemberSpec {
     /// Name (名称 最大字符长度：128个字节)
-    #[serde(rename = "name", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub name: String,
     /// Terminal E.164 number, IP address, phone number or account (帐号 最大字符长度：128个字节)
-    #[serde(rename = "account", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub account: String,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub account_type: super::system::AccountType,
     /// Call bit rate (终端呼叫码率，不可超过会议码率，默认为会议码率)
-    #[serde(rename = "bitrate", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub bitrate: i64,
     /// Call protocol (呼叫协议 0-H323； 1-SIP；)
-    #[serde(rename = "protocol", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub protocol: super::system::Protocol,
 }
 
@@ -344,16 +404,16 @@ impl InviteMemberSpec {
 
 /// The `mt_name_style` object (terminal name overlay style): 画面合成参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MtNameStyleSpec {
     /// Caption font size (0 small, 1 medium, 2 large) (台标字体大小，默认为：1 0-小； 1-中； 2-大；)
-    #[serde(rename = "font_size", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub font_size: i64,
     /// Caption colour (\#RRGGBB) (台标字体三原色\#RGB格式，十六进制表示，默认为：\#FFFFFF白色)
-    #[serde(rename = "font_color", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub font_color: String,
     /// Caption position (台标显示位置，默认为1 0-左上角； 1-左下角； 2-右上角； 3-右下角； 4-底部中间；)
-    #[serde(rename = "position", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub position: i64,
 }
 
@@ -366,19 +426,19 @@ impl MtNameStyleSpec {
 
 /// The `poll` object (poll settings): 单通道轮询设置.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct PollSpec {
     /// Mode (轮询模式 1-视频轮询； 3-音视频轮询；)
-    #[serde(rename = "mode", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mode: i64,
     /// Number of rounds (0 = endless) (轮询次数，0无限次轮询)
-    #[serde(rename = "num", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub num: i64,
     /// Seconds each terminal is kept (轮询间隔时间(秒))
-    #[serde(rename = "keep_time", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub keep_time: i64,
     /// Members (轮询成员列表)
-    #[serde(rename = "members", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub members: Vec<SpeakerSpec>,
 }
 
@@ -397,25 +457,25 @@ impl PollSpec {
 
 /// One item of `members`: 画面合成成员列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MemberSpec {
     /// Name (名称 最大字符长度：128个字节 仅当跟随类型为会控指定时才需要输入)
-    #[serde(rename = "name", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub name: String,
     /// Terminal E.164 number, IP address, phone number or account (帐号 最大字符长度：128个字节 仅当跟随类型为会控指定时才需要输入)
-    #[serde(rename = "account", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub account: String,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub account_type: super::system::AccountType,
     /// How the channel is filled (跟随类型 1-会控指定； 2-发言人跟随； 3-管理方跟随； 4-会议轮询跟随； 6-单通道轮询； 7-内容共享跟随；)
-    #[serde(rename = "member_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub member_type: super::system::VmpMemberType,
     /// Channel position in the composition (在画画合成中的位置)
-    #[serde(rename = "chn_idx", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub chn_idx: i64,
     /// Poll settings (单通道轮询设置)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub poll: Option<PollSpec>,
 }
 
@@ -431,28 +491,28 @@ impl MemberSpec {
 
 /// The `vmp` object (picture composition (vmp) settings): 画面合成设置.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VmpSpec {
     /// Mode (画面合成模式 1-定制画面合成； 2-自动画面合成；)
-    #[serde(rename = "mode", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mode: i64,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[serde(rename = "layout", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub layout: i64,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    #[serde(rename = "voice_hint", deserialize_with = "super::support::req")]
-    pub voice_hint: i64,
+    #[serde(deserialize_with = "super::support::req", serialize_with = "super::support::ser_int01")]
+    pub voice_hint: bool,
     /// Broadcast to terminals (0 no, 1 yes) (是否向终端广播 0-否； 1-是；)
-    #[serde(rename = "broadcast", deserialize_with = "super::support::req")]
-    pub broadcast: i64,
+    #[serde(deserialize_with = "super::support::req", serialize_with = "super::support::ser_int01")]
+    pub broadcast: bool,
     /// Show terminal names (是否显示别名 0-否； 1-是；)
-    #[serde(rename = "show_mt_name", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub show_mt_name: i64,
     /// Terminal name overlay style (画面合成参数)
-    #[serde(rename = "mt_name_style", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mt_name_style: Option<MtNameStyleSpec>,
     /// Members (画面合成成员列表)
-    #[serde(rename = "members", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub members: Vec<MemberSpec>,
 }
 
@@ -474,120 +534,155 @@ impl VmpSpec {
 
 /// The `recorder` object (recording settings): 录像设置.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct RecorderSpec {
     /// Publish the recording (0 no, 1 yes) (发布模式 0-不发布； 1-发布；)
-    #[serde(rename = "publish_mode", deserialize_with = "super::support::req")]
-    pub publish_mode: i64,
+    #[serde(deserialize_with = "super::support::req", serialize_with = "super::support::ser_int01")]
+    pub publish_mode: bool,
     /// Record the content stream (0 no, 1 yes) (是否内容共享录像 0-否； 1-是；)
-    #[serde(rename = "dual_stream", deserialize_with = "super::support::req")]
-    pub dual_stream: i64,
+    #[serde(deserialize_with = "super::support::req", serialize_with = "super::support::ser_int01")]
+    pub dual_stream: bool,
     /// Live stream viewable without login (0 no, 1 yes) (是否支持免登陆观看直播 0-不支持； 1-支持；)
-    #[serde(rename = "anonymous", deserialize_with = "super::support::req")]
-    pub anonymous: i64,
+    #[serde(deserialize_with = "super::support::req", serialize_with = "super::support::ser_int01")]
+    pub anonymous: bool,
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
-    #[serde(rename = "recorder_mode", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub recorder_mode: super::system::RecorderMode,
     /// VRS moid (VRS的moid)
-    #[serde(rename = "vrs_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vrs_id: Option<String>,
 }
 
 /// The `dcs` object (data collaboration settings): 数据协作.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct DcsSpec {
     /// Mode (数据协作模式 0-关闭数据协作； 1-管理方控制； 2-自由协作；)
-    #[serde(rename = "mode", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mode: i64,
 }
 
 /// One item of `public_templates`: 公共模板数组.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct PublicTemplate {
     /// Template id (公共模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Name (模板名称 最大字符长度：64个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Call bit rate (会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[serde(rename = "closed_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub closed_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub closed_conf: Option<bool>,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[serde(rename = "safe_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub safe_conf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub safe_conf: Option<super::system::ConfSecurity>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[serde(rename = "encrypted_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    #[serde(rename = "encrypted_auth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub encrypted_auth: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[serde(rename = "public_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub public_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub public_conf: Option<bool>,
     /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Silence (0 no, 1 yes) (初始化静音目前不支持设置，默认为0)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为0，自建环境以api下参为准 0-质量优先；1-速度优先； 0-否； 1-是；)
-    #[serde(rename = "video_quality", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub video_quality: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub video_quality: Option<super::system::VideoQuality>,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[serde(rename = "one_reforming", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub one_reforming: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub one_reforming: Option<bool>,
     /// Transport encryption key (传输加密AES加密密钥 最大字符长度：16个字节)
     #[serde(
-        rename = "encrypted_key",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[serde(rename = "dual_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_mode: Option<super::system::DualMode>,
     /// Voice activation on (0 no, 1 yes) (是否开启语言激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Resolution (分辨率)
-    #[serde(rename = "resolution", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub resolution: Option<i64>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
 }
 
 /// The `recorder` object (recording settings): 录像设置.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct RecorderInfo {
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
-    #[serde(rename = "recorder_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub recorder_mode: Option<super::system::RecorderMode>,
     /// VRS moid (VRS的moid)
-    #[serde(rename = "vrs_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vrs_id: Option<String>,
 }
 
 /// The `recorder` object (recording settings): 录像设置.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McCreatePublicTemplateRecorderSpec {
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
-    #[serde(rename = "recorder_mode", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub recorder_mode: super::system::RecorderMode,
     /// VRS moid (VRS的moid)
-    #[serde(rename = "vrs_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub vrs_id: String,
 }
 
@@ -600,155 +695,190 @@ impl McCreatePublicTemplateRecorderSpec {
 
 /// The `recorder` object (recording settings): 录像设置.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McUpdatePublicTemplateRecorderSpec {
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
-    #[serde(rename = "recorder_mode", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub recorder_mode: super::system::RecorderMode,
     /// VRS moid (VRS的moid)
-    #[serde(rename = "vrs_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vrs_id: Option<String>,
 }
 
 /// The `creator` object (conference creator): 会议发起者.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Creator {
     /// Name (名称 最大字符长度：128个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Terminal E.164 number, IP address, phone number or account (帐号 最大字符长度：128个字节)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号码； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<super::system::AccountType>,
     /// Landline number (座机 最大字符长度：地区区号4位-字符电话16位-字符分机10位字符)
-    #[serde(rename = "telephone", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub telephone: Option<String>,
     /// Mobile phone number (手机 最大字符长度：15个字节)
-    #[serde(rename = "mobile", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mobile: Option<String>,
 }
 
 /// One item of `booked_confs` (booked conferences): 预约会议列表.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct BookedConf {
     /// Name (会议名称 最大字符长度：64个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Conference number (会议号 最大字符长度：48个字节)
-    #[serde(rename = "conf_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_id: Option<String>,
     /// Meeting id (会议id)
-    #[serde(rename = "meeting_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub meeting_id: Option<String>,
     /// Conference type (会议类型 0-传统； 1-端口；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Start time (ISO 8601) (会议开始时间)
-    #[serde(rename = "start_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub start_time: Option<conf_core::DateTime>,
     /// End time (ISO 8601) (会议结束时间)
-    #[serde(rename = "end_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub end_time: Option<conf_core::DateTime>,
     /// Duration in minutes (0 = unlimited) (会议时长,0是永久会议)
-    #[serde(rename = "duration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub duration: Option<i64>,
     /// Call bit rate (会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[serde(rename = "closed_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub closed_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub closed_conf: Option<bool>,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[serde(rename = "safe_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub safe_conf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub safe_conf: Option<super::system::ConfSecurity>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[serde(rename = "encrypted_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    #[serde(rename = "encrypted_auth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub encrypted_auth: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub encrypted_auth: Option<bool>,
     /// Password (会议密码 最大字符长度：16个字节)
     #[serde(
-        rename = "password",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub password: Option<conf_core::SecretString>,
     /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Silence (0 no, 1 yes) (初始化静音 0-否； 1-是；)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Video quality (0 quality first, 1 speed first) (视频质量，其中租赁环境默认设为0，自建环境以api下参为准 0-质量优先； 1-速度优先；)
-    #[serde(rename = "video_quality", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub video_quality: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub video_quality: Option<super::system::VideoQuality>,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[serde(rename = "one_reforming", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub one_reforming: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub one_reforming: Option<bool>,
     /// Transport encryption key (传输加密AES加密密钥 最大字符长度：16个字节)
     #[serde(
-        rename = "encrypted_key",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[serde(rename = "dual_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_mode: Option<super::system::DualMode>,
     /// Voice activation on (0 no, 1 yes) (是否开启语言激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[serde(rename = "public_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub public_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub public_conf: Option<bool>,
     /// Number of invited terminals (邀请终端数量)
-    #[serde(rename = "invited_mt_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub invited_mt_num: Option<i64>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// Conference creator (会议发起者)
-    #[serde(rename = "creator", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub creator: Option<Creator>,
 }
 
 /// One item of `invite_members` (invited members): 账号列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct InviteMemberInfo {
     /// Name (账号名称 最大字符长度：128个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Terminal E.164 number, IP address, phone number or account (账号 最大字符长度：128个字节)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号码； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<super::system::AccountType>,
     /// Call protocol (呼叫协议 0-H323； 1-SIP；)
-    #[serde(rename = "protocol", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub protocol: Option<super::system::Protocol>,
 }
 
 /// One item of `exclusive_users` (dedicated members): 专属人员列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct ExclusiveUserSpec {
     /// Terminal E.164 number, IP address, phone number or account (帐号 最大字符长度：128个字节)
-    #[serde(rename = "account", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub account: String,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub account_type: super::system::AccountType,
     /// Name (名称 最大字符长度：128个字节)
-    #[serde(rename = "name", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub name: String,
 }
 
@@ -761,56 +891,56 @@ impl ExclusiveUserSpec {
 
 /// One item of `exclusive_users` (dedicated members): 专属人员列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct ExclusiveUser {
     /// Terminal E.164 number, IP address, phone number or account (帐号 最大字符长度：128个字节)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<super::system::AccountType>,
     /// Name (名称 最大字符长度：128个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
 }
 
 /// One item of `virtual_meeting_rooms`: 虚拟会议数组.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VirtualMeetingRoom {
     /// Resource id (虚拟会议室id)
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub id: Option<String>,
     /// Name (虚拟会议室名称 最大字符长度：64个字符)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Call bit rate (会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Dedicated virtual meeting room (是否是专属会议室 0-否； 1-是；)
-    #[serde(rename = "exclusive", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub exclusive: Option<i64>,
     /// Dedicated members (专属人员列表)
-    #[serde(rename = "exclusive_users", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub exclusive_users: Option<Vec<ExclusiveUser>>,
     /// E.164 number (虚拟会议号码)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Conference subject (会议主题，针对使用中的虚拟会议室，如果空闲则为空)
-    #[serde(rename = "conf_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_name: Option<String>,
     /// Status (会议状态 0-空闲； 1-使用中；)
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub status: Option<i64>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-8方视频会议； 32-32方视频会议； 64-64方视频会议； 192-192方视频会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// Resolution (视频分辨率 1-QCIF; 2-CIF; 3-4CIF; 12-720P; 13-1080P; 14-WCIF; 15-W4CIF; 16-4k;)
-    #[serde(rename = "resolution", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub resolution: Option<i64>,
     /// Transport encryption key (传输加密AES加密密钥,仅AES加密时返回 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
     #[serde(
-        rename = "encrypted_key",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
@@ -820,1055 +950,1400 @@ pub struct VirtualMeetingRoom {
 
 /// One item of `resources`: 资源列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Resource {
     /// Name (名称： resource\_type=1 时返回限制方数 如：大型会议/小型会议 resource\_type=2 返回方数和分辨率 如：8方720P/32方1080P等)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Resolution (主视频分辨率,仅resource\_type=2才会返回 1-QCIF; 2-CIF; 3-4CIF; 12-720P; 13-1080P; 14-WCIF; 15-W4CIF; 16-4k;)
-    #[serde(rename = "resolution", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub resolution: Option<i64>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-8方视频会议； 32-32方视频会议； 64-64方视频会议； 192-192方视频会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// Total number of rows (资源总数 最大字符长度：8个字节)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Used (资源已占用数)
-    #[serde(rename = "used", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub used: Option<i64>,
 }
 
 /// One item of `platforms`: 资源列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Platform {
     /// Name (名称)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Conference platform moid (default from the user's rights) (平台moid)
-    #[serde(rename = "platform_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub platform_id: Option<String>,
     /// Type (公有云私有云类型 1-私有云； 2-公有云；)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<i64>,
 }
 
 /// One item of `meeting_room_areas`: 会议室区域数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingRoomArea {
     /// Resource id (会议室区域id)
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub id: Option<String>,
     /// Meeting room area name (会议室区域名称 最大字符长度：60个字符)
-    #[serde(rename = "area", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub area: Option<String>,
 }
 
 /// The `meeting_file` object (the uploaded file): 上传的文件信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingFile {
     /// File id (文件id)
-    #[serde(rename = "file_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub file_id: Option<String>,
     /// Meeting id (会议id)
-    #[serde(rename = "meeting_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub meeting_id: Option<String>,
     /// File name (文件名)
-    #[serde(rename = "file_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub file_name: Option<String>,
     /// File type (文件类型 1-txt; 2-doc; 3-docx; 4-xls; 5-xlsx; 6-ppt; 7-pptx; 8-pdf; 9-rar; 10-zip; 11-jpg; 12-png; 13-bmp;)
-    #[serde(rename = "file_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub file_type: Option<String>,
     /// File extension (文件扩展名)
-    #[serde(rename = "extension_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub extension_name: Option<String>,
     /// Relative file URL (文件相对路径)
-    #[serde(rename = "file_url", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub file_url: Option<String>,
     /// File size (MB) (文件大小，单位是M)
-    #[serde(rename = "file_size", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub file_size: Option<String>,
     /// Uploader moid (上传者moid)
-    #[serde(rename = "creator_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub creator_moid: Option<String>,
     /// Uploader name (上传者姓名)
-    #[serde(rename = "creator_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub creator_name: Option<String>,
     /// Creation time (上传时间)
-    #[serde(rename = "create_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub create_time: Option<String>,
 }
 
 /// Response of `McListPersonalTemplatesRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McListPersonalTemplatesResponse {
     /// Total number of rows (总数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Personal templates (个人模板数组)
-    #[serde(rename = "personal_templates", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub personal_templates: Option<Vec<PersonalTemplate>>,
 }
 
 /// Response of `McGetPersonalTemplateRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetPersonalTemplateResponse {
     /// Template id (个人模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Name (个人模板名称 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Call bit rate (会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[serde(rename = "closed_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub closed_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub closed_conf: Option<bool>,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[serde(rename = "safe_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub safe_conf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub safe_conf: Option<super::system::ConfSecurity>,
     /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：32个字节)
-    #[serde(rename = "password", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub password: Option<conf_core::SecretString>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[serde(rename = "encrypted_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    #[serde(rename = "encrypted_auth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub encrypted_auth: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[serde(rename = "call_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub call_mode: Option<super::system::CallMode>,
     /// Call attempts (呼叫次数)
-    #[serde(rename = "call_times", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_times: Option<i64>,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[serde(rename = "call_interval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_interval: Option<i64>,
     /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为质量优先，自建环境以api下参为准 0-质量优先； 1-速度优先；)
-    #[serde(rename = "video_quality", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub video_quality: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub video_quality: Option<super::system::VideoQuality>,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[serde(rename = "one_reforming", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub one_reforming: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub one_reforming: Option<bool>,
     /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：32个字节)
-    #[serde(rename = "encrypted_key", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[serde(rename = "dual_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_mode: Option<super::system::DualMode>,
     /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享 0-否； 1-是；)
-    #[serde(rename = "doubleflow", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub doubleflow: Option<i64>,
+    ///
+    /// Wire name: `doubleflow`.
+    #[serde(
+        rename = "doubleflow",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub share_on_speaker: Option<bool>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
-    #[serde(rename = "vacinterval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub vacinterval: Option<i64>,
+    ///
+    /// Wire name: `vacinterval`.
+    #[serde(rename = "vacinterval", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub vad_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[serde(rename = "cascade_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cascade_mode: Option<super::system::CascadeMode>,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[serde(rename = "cascade_upload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_upload: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_upload: Option<bool>,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[serde(rename = "cascade_return", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_return: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_return: Option<bool>,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[serde(rename = "cascade_return_para", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascade_return_para: Option<i64>,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[serde(rename = "public_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub public_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub public_conf: Option<bool>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会 0-否； 1-是；)
-    #[serde(rename = "auto_end", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub auto_end: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub auto_end: Option<bool>,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    #[serde(rename = "preoccupy_resource", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub preoccupy_resource: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub preoccupy_resource: Option<bool>,
     /// FEC (0 off, 1 on) (FEC开关 0-关闭； 1-开启；)
-    #[serde(rename = "fec_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub fec_mode: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub fec_mode: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外 0-不对任何人例外； 1-对发言方和管理方例外；)
-    #[serde(rename = "mute_filter", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute_filter: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute_filter: Option<bool>,
     /// Duration in minutes (0 = unlimited) (会议时长,0是永久会议)
-    #[serde(rename = "duration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub duration: Option<i64>,
     /// E.164 number (预分配会议号)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Speaker terminal (发言人)
-    #[serde(rename = "speaker", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub speaker: Option<Speaker>,
     /// Chairman terminal (主席)
-    #[serde(rename = "chairman", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub chairman: Option<Speaker>,
     /// Audio mix settings (混音信息)
-    #[serde(rename = "mix", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mix: Option<Mix>,
     /// Video formats (主视频格式列表)
-    #[serde(rename = "video_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub video_formats: Option<Vec<VideoFormatInfo>>,
     /// Audio formats (音频格式列表 若返回空列表则默认支持所有格式 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[serde(rename = "audio_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Invited members (参会成员)
-    #[serde(rename = "invite_members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub invite_members: Option<Vec<InviteMember>>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[serde(rename = "vmp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub vmp: Option<Vmp>,
     /// VIP members (vip成员列表)
-    #[serde(rename = "vips", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub vips: Option<Vec<Speaker>>,
     /// Poll settings (轮询设置)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub poll: Option<Poll>,
     /// Recording settings (录像设置)
-    #[serde(rename = "recorder", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub recorder: Option<Recorder>,
     /// Members to keep calling (追呼成员数组)
-    #[serde(rename = "keep_calling_members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub keep_calling_members: Option<Vec<Speaker>>,
     /// Data collaboration settings (数据协作)
-    #[serde(rename = "dcs", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dcs: Option<Dcs>,
 }
 
 /// Response of `McCreatePersonalTemplateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McCreatePersonalTemplateResponse {
     /// Template id (模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Result description (描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McUpdatePersonalTemplateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McUpdatePersonalTemplateResponse {
     /// Template id (模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Result description (描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McDeletePersonalTemplateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McDeletePersonalTemplateResponse {
     /// Result description (描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McListPublicTemplatesRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McListPublicTemplatesResponse {
     /// Total number of rows (总数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Public templates (公共模板数组)
-    #[serde(rename = "public_templates", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub public_templates: Option<Vec<PublicTemplate>>,
 }
 
 /// Response of `McGetPublicTemplateRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetPublicTemplateResponse {
     /// Template id (公共模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Name (模板名称 最大字符长度：64个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Call bit rate (会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[serde(rename = "closed_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub closed_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub closed_conf: Option<bool>,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[serde(rename = "safe_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub safe_conf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub safe_conf: Option<super::system::ConfSecurity>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[serde(rename = "encrypted_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    #[serde(rename = "encrypted_auth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub encrypted_auth: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Silence (0 no, 1 yes) (初始化静音目前不支持设置，默认为0)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为0，自建环境以api下参为准 0-质量优先； 1-速度优先；)
-    #[serde(rename = "video_quality", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub video_quality: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub video_quality: Option<super::system::VideoQuality>,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[serde(rename = "one_reforming", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub one_reforming: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub one_reforming: Option<bool>,
     /// Transport encryption key (传输加密AES加密密钥 最大字符长度：16个字节)
-    #[serde(rename = "encrypted_key", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[serde(rename = "dual_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_mode: Option<super::system::DualMode>,
     /// Voice activation on (0 no, 1 yes) (是否开启语言激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s))
-    #[serde(rename = "vacinterval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub vacinterval: Option<i64>,
+    ///
+    /// Wire name: `vacinterval`.
+    #[serde(rename = "vacinterval", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub vad_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[serde(rename = "cascade_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cascade_mode: Option<super::system::CascadeMode>,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[serde(rename = "cascade_upload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_upload: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_upload: Option<bool>,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[serde(rename = "cascade_return", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_return: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_return: Option<bool>,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[serde(rename = "cascade_return_para", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascade_return_para: Option<i64>,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[serde(rename = "public_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub public_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub public_conf: Option<bool>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会 0-否； 1-是；)
-    #[serde(rename = "auto_end", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub auto_end: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub auto_end: Option<bool>,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-不预占； 1-预占；)
-    #[serde(rename = "preoccupy_resource", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub preoccupy_resource: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub preoccupy_resource: Option<bool>,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[serde(rename = "call_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub call_mode: Option<super::system::CallMode>,
     /// Call attempts (呼叫次数)
-    #[serde(rename = "call_times", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_times: Option<i64>,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[serde(rename = "call_interval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_interval: Option<i64>,
     /// FEC (0 off, 1 on) (FEC开关 0-关闭； 1-开启；)
-    #[serde(rename = "fec_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub fec_mode: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub fec_mode: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外 0-不对任何人例外； 1-对发言方和管理方例外；)
-    #[serde(rename = "mute_filter", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute_filter: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute_filter: Option<bool>,
     /// Duration in minutes (0 = unlimited) (会议时长,0是永久会议)
-    #[serde(rename = "duration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub duration: Option<i64>,
     /// Video formats (主视频格式列表)
-    #[serde(rename = "video_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub video_formats: Option<Vec<VideoFormatInfo>>,
     /// Audio formats (音频格式列表 若返回空列表则默认支持所有格式 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[serde(rename = "audio_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Data collaboration settings (数据协作)
-    #[serde(rename = "dcs", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dcs: Option<Dcs>,
     /// Audio mix settings (混音信息)
-    #[serde(rename = "mix", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mix: Option<Dcs>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[serde(rename = "vmp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub vmp: Option<Dcs>,
     /// Recording settings (录像设置)
-    #[serde(rename = "recorder", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub recorder: Option<RecorderInfo>,
 }
 
 /// Response of `McCreatePublicTemplateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McCreatePublicTemplateResponse {
     /// Template id (模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Result description (描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McUpdatePublicTemplateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McUpdatePublicTemplateResponse {
     /// Template id (模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Result description (描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McDeletePublicTemplateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McDeletePublicTemplateResponse {
     /// Result description (描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McListBookedConfsRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McListBookedConfsResponse {
     /// Total number of rows (数量)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Booked conferences (预约会议列表)
-    #[serde(rename = "booked_confs", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub booked_confs: Option<Vec<BookedConf>>,
 }
 
 /// Response of `McGetBookedConfRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetBookedConfResponse {
     /// Name (会议名称 最大字符长度：64个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Conference number (会议号 最大字符长度：48个字节)
-    #[serde(rename = "conf_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_id: Option<String>,
     /// Meeting id (会议id)
-    #[serde(rename = "meeting_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub meeting_id: Option<String>,
     /// Conference type (会议类型 0-传统； 1-端口；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Start time (ISO 8601) (会议开始时间)
-    #[serde(rename = "start_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub start_time: Option<conf_core::DateTime>,
     /// End time (ISO 8601) (会议结束时间)
-    #[serde(rename = "end_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub end_time: Option<conf_core::DateTime>,
     /// Duration in minutes (0 = unlimited) (会议时长,0是永久会议)
-    #[serde(rename = "duration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub duration: Option<i64>,
     /// Call bit rate (会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[serde(rename = "closed_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub closed_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub closed_conf: Option<bool>,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[serde(rename = "safe_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub safe_conf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub safe_conf: Option<super::system::ConfSecurity>,
     /// Password (会议密码 最大字符长度：16个字节)
-    #[serde(rename = "password", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub password: Option<conf_core::SecretString>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[serde(rename = "encrypted_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    #[serde(rename = "encrypted_auth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub encrypted_auth: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub encrypted_auth: Option<bool>,
     /// Transport encryption key (传输加密AES加密密钥 最大字符长度：16个字节)
-    #[serde(rename = "encrypted_key", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外 0-不开启； 1-开启；)
-    #[serde(rename = "mute_filter", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute_filter: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute_filter: Option<bool>,
     /// FEC (0 off, 1 on) (FEC开关 0-关闭； 1-开启；)
-    #[serde(rename = "fec_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub fec_mode: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub fec_mode: Option<bool>,
     /// Silence (0 no, 1 yes) (初始化静音 0-否； 1-是；)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Video quality (0 quality first, 1 speed first) (视频质量，其中租赁环境默认设为0，自建环境以api下参为准 0-质量优先； 1-速度优先；)
-    #[serde(rename = "video_quality", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub video_quality: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub video_quality: Option<super::system::VideoQuality>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[serde(rename = "dual_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_mode: Option<super::system::DualMode>,
     /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享 0-否； 1-是；)
-    #[serde(rename = "doubleflow", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub doubleflow: Option<i64>,
+    ///
+    /// Wire name: `doubleflow`.
+    #[serde(
+        rename = "doubleflow",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub share_on_speaker: Option<bool>,
     /// Voice activation on (0 no, 1 yes) (是否开启语言激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s))
-    #[serde(rename = "vacinterval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub vacinterval: Option<i64>,
+    ///
+    /// Wire name: `vacinterval`.
+    #[serde(rename = "vacinterval", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub vad_interval: Option<i64>,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[serde(rename = "public_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub public_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub public_conf: Option<bool>,
     /// Call attempts (呼叫次数)
-    #[serde(rename = "call_times", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_times: Option<i64>,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[serde(rename = "call_interval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[serde(rename = "cascade_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cascade_mode: Option<super::system::CascadeMode>,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[serde(rename = "cascade_upload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_upload: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_upload: Option<bool>,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[serde(rename = "cascade_return", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_return: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_return: Option<bool>,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[serde(rename = "cascade_return_para", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascade_return_para: Option<i64>,
     /// Composing (0 no, 1 yes) (是否在合成 0-否； 1-是；)
-    #[serde(rename = "vmp_enable", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub vmp_enable: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub vmp_enable: Option<bool>,
     /// Mixing (0 no, 1 yes) (是否在混音 0-否； 1-是；)
-    #[serde(rename = "mix_enable", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mix_enable: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mix_enable: Option<bool>,
     /// Polling (0 no, 1 yes) (是否在轮询 0-否； 1-是；)
-    #[serde(rename = "poll_enable", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub poll_enable: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub poll_enable: Option<bool>,
     /// Number of invited terminals (邀请终端的数量)
-    #[serde(rename = "invited_mt_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub invited_mt_num: Option<i64>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// Conference creator (会议发起者)
-    #[serde(rename = "creator", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub creator: Option<Creator>,
     /// Speaker terminal (发言人)
-    #[serde(rename = "speaker", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub speaker: Option<Speaker>,
     /// Chairman terminal (主席)
-    #[serde(rename = "chairman", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub chairman: Option<Speaker>,
     /// Video formats (主视频格式列表)
-    #[serde(rename = "video_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub video_formats: Option<Vec<VideoFormatInfo>>,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[serde(rename = "one_reforming", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub one_reforming: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub one_reforming: Option<bool>,
     /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会 0-否； 1-是；)
-    #[serde(rename = "auto_end", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub auto_end: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub auto_end: Option<bool>,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-不预占； 1-预占；)
-    #[serde(rename = "preoccupy_resource", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub preoccupy_resource: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub preoccupy_resource: Option<bool>,
 }
 
 /// Response of `McCreateConfRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McCreateConfResponse {
     /// Conference number (会议号码)
-    #[serde(rename = "conf_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_id: Option<String>,
     /// Meeting id (视频会议唯一id)
-    #[serde(rename = "meeting_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub meeting_id: Option<String>,
     /// Result description (结果描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McEndConfRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McEndConfResponse {
     /// Result description (结果描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McGetPersonalTemplateSimpleRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetPersonalTemplateSimpleResponse {
     /// Template id (个人模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Name (个人模板名称 最大字符长度：64个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Call bit rate (会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Duration in minutes (0 = unlimited) (会议时长,0是永久会议)
-    #[serde(rename = "duration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub duration: Option<i64>,
     /// E.164 number (预分配会议号)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[serde(rename = "closed_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub closed_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub closed_conf: Option<bool>,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[serde(rename = "safe_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub safe_conf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub safe_conf: Option<super::system::ConfSecurity>,
     /// Password (会议密码 最大字符长度：16个字节)
-    #[serde(rename = "password", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub password: Option<conf_core::SecretString>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[serde(rename = "encrypted_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    #[serde(rename = "encrypted_auth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub encrypted_auth: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[serde(rename = "call_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub call_mode: Option<super::system::CallMode>,
     /// Call attempts (呼叫次数)
-    #[serde(rename = "call_times", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_times: Option<i64>,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[serde(rename = "call_interval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_interval: Option<i64>,
     /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外 0-不开启； 1-开启；)
-    #[serde(rename = "mute_filter", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute_filter: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute_filter: Option<bool>,
     /// FEC (0 off, 1 on) (FEC开关 0-关闭； 1-开启；)
-    #[serde(rename = "fec_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub fec_mode: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub fec_mode: Option<bool>,
     /// Silence (0 no, 1 yes) (初始化静音目前不支持设置，默认为0)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Video quality (0 quality first, 1 speed first) (视频质量 其中租赁环境默认设为0，自建环境以api下参为准 0-质量优先； 1-速度优先；)
-    #[serde(rename = "video_quality", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub video_quality: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub video_quality: Option<super::system::VideoQuality>,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[serde(rename = "one_reforming", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub one_reforming: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub one_reforming: Option<bool>,
     /// Transport encryption key (传输加密AES加密密钥 最大字符长度：16个字节)
-    #[serde(rename = "encrypted_key", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[serde(rename = "dual_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_mode: Option<super::system::DualMode>,
     /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享 0-否； 1-是；)
-    #[serde(rename = "doubleflow", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub doubleflow: Option<i64>,
+    ///
+    /// Wire name: `doubleflow`.
+    #[serde(
+        rename = "doubleflow",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub share_on_speaker: Option<bool>,
     /// Voice activation on (0 no, 1 yes) (是否开启语言激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[serde(rename = "cascade_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cascade_mode: Option<super::system::CascadeMode>,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[serde(rename = "cascade_upload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_upload: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_upload: Option<bool>,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[serde(rename = "cascade_return", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_return: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_return: Option<bool>,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[serde(rename = "cascade_return_para", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascade_return_para: Option<i64>,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[serde(rename = "public_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub public_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub public_conf: Option<bool>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// 与会人总数
-    #[serde(rename = "invite_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub invite_num: Option<i64>,
     /// 混音成员总数
-    #[serde(rename = "mix_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mix_num: Option<i64>,
     /// 画面合成成员总数
-    #[serde(rename = "vmp_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vmp_num: Option<i64>,
     /// vip总数
-    #[serde(rename = "vip_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vip_num: Option<i64>,
     /// 轮询成员总数
-    #[serde(rename = "poll_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll_num: Option<i64>,
     /// Speaker terminal (发言人)
-    #[serde(rename = "speaker", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub speaker: Option<Speaker>,
     /// Chairman terminal (主席)
-    #[serde(rename = "chairman", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub chairman: Option<Speaker>,
     /// Video formats (主视频格式列表)
-    #[serde(rename = "video_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub video_formats: Option<Vec<VideoFormatInfo>>,
     /// Audio formats (音频格式列表 若返回空列表则默认支持所有格式 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[serde(rename = "audio_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
 }
 
 /// Response of `McListPersonalTemplateInviteMembersRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McListPersonalTemplateInviteMembersResponse {
     /// Template id (个人模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Total number of rows (成员总数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Invited members (账号列表)
-    #[serde(rename = "invite_members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub invite_members: Option<Vec<InviteMemberInfo>>,
 }
 
 /// Response of `McGetPersonalTemplateMixRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetPersonalTemplateMixResponse {
     /// Template id (个人模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Total number of rows (成员总数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Audio mix settings (混音信息)
-    #[serde(rename = "mix", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mix: Option<Mix>,
 }
 
 /// Response of `McGetPersonalTemplateVmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetPersonalTemplateVmpResponse {
     /// Template id (个人模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Total number of rows (成员总数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[serde(rename = "vmp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub vmp: Option<Vmp>,
 }
 
 /// Response of `McGetPersonalTemplatePollRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetPersonalTemplatePollResponse {
     /// Template id (个人模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Total number of rows (成员总数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Poll settings (轮询设置)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub poll: Option<Poll>,
 }
 
 /// Response of `McGetPersonalTemplateVipRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetPersonalTemplateVipResponse {
     /// Template id (个人模板id)
-    #[serde(rename = "template_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub template_id: Option<String>,
     /// Total number of rows (成员总数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// VIP members (vip成员列表)
-    #[serde(rename = "vips", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub vips: Option<Vec<Speaker>>,
 }
 
 /// Response of `McCreateVirtualMeetingRoomRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McCreateVirtualMeetingRoomResponse {
     /// Resource id (虚拟会议室id)
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub id: Option<String>,
     /// Result description (结果描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McUpdateVirtualMeetingRoomRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McUpdateVirtualMeetingRoomResponse {
     /// Result description (结果描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McDeleteVirtualMeetingRoomRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McDeleteVirtualMeetingRoomResponse {
     /// Result description (描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McListVirtualMeetingRoomsRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McListVirtualMeetingRoomsResponse {
     /// Total number of rows (总数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Virtual meeting rooms (虚拟会议数组)
-    #[serde(rename = "virtual_meeting_rooms", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub virtual_meeting_rooms: Option<Vec<VirtualMeetingRoom>>,
 }
 
 /// Response of `McGetVirtualMeetingRoomRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetVirtualMeetingRoomResponse {
     /// Name (虚拟会议室名称 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// E.164 number (虚拟会议号码)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Video formats (主视频格式列表)
-    #[serde(rename = "video_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub video_formats: Option<Vec<VideoFormatInfo>>,
     /// Audio formats (音频格式列表 若返回空列表则默认支持所有格式 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[serde(rename = "audio_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Conference subject (会议名称，针对使用中的虚拟会议室，如果空闲则为空)
-    #[serde(rename = "conf_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_name: Option<String>,
     /// Conference type (会议类型 0-传统会议； 1-端口媒体会议；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Status (会议状态 0-空闲； 1-使用中；)
-    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub status: Option<i64>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-8方视频会议； 32-32方视频会议； 64-64方视频会议； 192-192方视频会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[serde(rename = "cascade_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cascade_mode: Option<super::system::CascadeMode>,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[serde(rename = "cascade_upload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_upload: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_upload: Option<bool>,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[serde(rename = "cascade_return", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_return: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_return: Option<bool>,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[serde(rename = "cascade_return_para", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascade_return_para: Option<i64>,
     /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外 0-不开启； 1-开启；)
-    #[serde(rename = "mute_filter", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute_filter: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute_filter: Option<bool>,
     /// Audio mix settings (混音信息)
-    #[serde(rename = "mix", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mix: Option<Dcs>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[serde(rename = "vmp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub vmp: Option<Dcs>,
     /// Recording settings (录像设置)
-    #[serde(rename = "recorder", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub recorder: Option<Recorder>,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    #[serde(rename = "preoccupy_resource", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub preoccupy_resource: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub preoccupy_resource: Option<bool>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[serde(rename = "encrypted_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    #[serde(rename = "encrypted_auth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub encrypted_auth: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub encrypted_auth: Option<bool>,
     /// Transport encryption key (传输加密AES加密密钥,仅AES加密时返回 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[serde(rename = "encrypted_key", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (内容共享权限／双流权限 1-任意会场； 0-发言会场；)
-    #[serde(rename = "dual_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_mode: Option<super::system::DualMode>,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[serde(rename = "call_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub call_mode: Option<super::system::CallMode>,
     /// Call attempts (呼叫次数)
-    #[serde(rename = "call_times", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_times: Option<i64>,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[serde(rename = "call_interval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_interval: Option<i64>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s))
-    #[serde(rename = "vacinterval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub vacinterval: Option<i64>,
+    ///
+    /// Wire name: `vacinterval`.
+    #[serde(rename = "vacinterval", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub vad_interval: Option<i64>,
     /// Stream normalisation (0 off, 1 on) (归一重整)
-    #[serde(rename = "one_reforming", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub one_reforming: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub one_reforming: Option<bool>,
     /// FEC (0 off, 1 on) (FEC开关 0-关闭； 1-开启；)
-    #[serde(rename = "fec_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub fec_mode: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub fec_mode: Option<bool>,
     /// Dedicated virtual meeting room (是否是专属虚拟会议室 0-否； 1-是；)
-    #[serde(rename = "exclusive", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub exclusive: Option<i64>,
     /// Dedicated members (专属人员列表)
-    #[serde(rename = "exclusive_users", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub exclusive_users: Option<Vec<ExclusiveUser>>,
 }
 
 /// Response of `McGetResourcesRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetResourcesResponse {
     /// 资源类型 1-仅限制方数； 2-同时限制方数及分辨率；
-    #[serde(rename = "resource_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub resource_type: Option<String>,
     /// Resources (资源列表)
-    #[serde(rename = "resources", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub resources: Option<Vec<Resource>>,
 }
 
 /// Response of `McListPlatformsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McListPlatformsResponse {
     /// 资源列表
-    #[serde(rename = "platforms", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub platforms: Option<Vec<Platform>>,
 }
 
 /// Response of `McListMeetingRoomAreasRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McListMeetingRoomAreasResponse {
     /// Total number of rows (总数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Meeting room areas (会议室区域数组)
-    #[serde(rename = "meeting_room_areas", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub meeting_room_areas: Option<Vec<MeetingRoomArea>>,
 }
 
 /// Response of `McCreateMeetingRoomAreaRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McCreateMeetingRoomAreaResponse {
     /// Resource id (会议室区域id)
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub id: Option<String>,
     /// Result description (结果描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McUpdateMeetingRoomAreaRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McUpdateMeetingRoomAreaResponse {
     /// Result description (结果描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McDeleteMeetingRoomAreaRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McDeleteMeetingRoomAreaResponse {
     /// Result description (结果描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McUploadMeetingFileRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McUploadMeetingFileResponse {
     /// Result description (结果描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
     /// The uploaded file (上传的文件信息)
-    #[serde(rename = "meeting_file", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub meeting_file: Option<MeetingFile>,
 }
 
 /// Response of `McDeleteMeetingFileRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McDeleteMeetingFileResponse {
     /// Result description (结果描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
 }
 
 /// Response of `McListMeetingFilesRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McListMeetingFilesResponse {
     /// Total number of rows (总数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Meeting files (会议文件数组)
-    #[serde(rename = "meeting_files", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub meeting_files: Option<Vec<MeetingFile>>,
 }
 
 /// Response of `McGetVersionRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct McGetVersionResponse {
     /// Platform version (版本信息)
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version: Option<String>,
     /// API level of this app (会管API版本标识，请与会管API说明文档中的各个接口的最低支持版本号作对比，若小于最低支持版本号，则该接口不支持当前版本的API调用)
-    #[serde(rename = "api_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub api_level: Option<i64>,
 }
 
 /// Request of `mc_list_personal_templates` (`GET /api/v1/mc/personal_templates`).
 ///
 /// List personal templates (获取个人模板列表).
+///
+/// Build it with \[`McListPersonalTemplatesRequest::builder`\] or \[`McListPersonalTemplatesRequest::new`\], or call the client's fluent `list_personal_templates()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct McListPersonalTemplatesRequest {
     /// Rows to return (default 10, 0 = all) (获取的个人模板数，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有个人模板)
     pub count: Option<i64>,
@@ -1882,6 +2357,11 @@ impl McListPersonalTemplatesRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { count: None, order: None, start: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McListPersonalTemplatesRequestBuilder {
+        McListPersonalTemplatesRequestBuilder::with_handle(())
     }
 
     /// Set `count`.
@@ -1935,54 +2415,141 @@ impl McListPersonalTemplatesRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McListPersonalTemplatesRequest`\]: from \[`McListPersonalTemplatesRequest::builder`\] (finish with `build()`), or from the client's `list_personal_templates()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McListPersonalTemplatesRequestBuilder<H = ()> {
+    handle: H,
+    fields: McListPersonalTemplatesRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McListPersonalTemplatesRequestFields {
+    count: Option<i64>,
+    order: Option<i64>,
+    start: Option<i64>,
+}
+
+impl<H> McListPersonalTemplatesRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McListPersonalTemplatesRequestFields::default() }
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的个人模板数，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有个人模板)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Sort order (0 ascending, 1 descending) (根据个人模板的最后修改时间排序，默认为0 0-升序； 1-降序；)
+    pub fn order(mut self, value: i64) -> Self {
+        self.fields.order = Some(value);
+        self
+    }
+
+    /// Offset of the first row (0 = first) (个人模板的开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McListPersonalTemplatesRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McListPersonalTemplatesRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McListPersonalTemplatesRequestFields {
+    fn build(self) -> conf_core::Result<McListPersonalTemplatesRequest> {
+        Ok(McListPersonalTemplatesRequest { count: self.count, order: self.order, start: self.start })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McListPersonalTemplatesRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McListPersonalTemplatesResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> McListPersonalTemplatesRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, McListPersonalTemplatesRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for McListPersonalTemplatesRequest {
+    type Item = PersonalTemplate;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &McListPersonalTemplatesResponse) -> (usize, Option<u64>) {
+        (page.personal_templates.as_ref().map_or(0, Vec::len), page.total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: McListPersonalTemplatesResponse) -> Vec<PersonalTemplate> {
+        page.personal_templates.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for McListPersonalTemplatesRequest {
+    type Output = McListPersonalTemplatesResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McListPersonalTemplatesResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// List personal templates (获取个人模板列表).
     ///
     /// `GET /api/v1/mc/personal_templates`
-    pub async fn mc_list_personal_templates(
-        &self,
-        req: McListPersonalTemplatesRequest,
-    ) -> conf_core::Result<McListPersonalTemplatesResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_personal_templates(&self) -> McListPersonalTemplatesRequestBuilder<McApi<'a>> {
+        McListPersonalTemplatesRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `mc_list_personal_templates`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_mc_list_personal_templates(&self, req: McListPersonalTemplatesRequest) -> conf_core::Result<Vec<PersonalTemplate>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (McListPersonalTemplatesResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.personal_templates.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`McListPersonalTemplatesRequest`\] built elsewhere: the same call as `list_personal_templates()`…`.send()`.
+    pub async fn list_personal_templates_with(
+        self,
+        req: McListPersonalTemplatesRequest,
+    ) -> conf_core::Result<McListPersonalTemplatesResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_personal_template` (`GET /api/v1/mc/personal_templates/{id}`).
 ///
 /// Get personal template (获取个人模板详情).
+///
+/// Build it with \[`McGetPersonalTemplateRequest::builder`\] or \[`McGetPersonalTemplateRequest::new`\], or call the client's fluent `get_personal_template()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McGetPersonalTemplateRequest {
     /// Resource id
     pub id: String,
@@ -1992,6 +2559,11 @@ impl McGetPersonalTemplateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetPersonalTemplateRequestBuilder {
+        McGetPersonalTemplateRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -2025,34 +2597,97 @@ impl McGetPersonalTemplateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetPersonalTemplateRequest`\]: from \[`McGetPersonalTemplateRequest::builder`\] (finish with `build()`), or from the client's `get_personal_template()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetPersonalTemplateRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetPersonalTemplateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetPersonalTemplateRequestFields {
+    id: Option<String>,
+}
+
+impl<H> McGetPersonalTemplateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetPersonalTemplateRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetPersonalTemplateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetPersonalTemplateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetPersonalTemplateRequestFields {
+    fn build(self) -> conf_core::Result<McGetPersonalTemplateRequest> {
+        Ok(McGetPersonalTemplateRequest { id: super::support::required(self.id, "id", "id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetPersonalTemplateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetPersonalTemplateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McGetPersonalTemplateRequest {
+    type Output = McGetPersonalTemplateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetPersonalTemplateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Get personal template (获取个人模板详情).
     ///
     /// `GET /api/v1/mc/personal_templates/{id}`
-    pub async fn mc_get_personal_template(&self, req: McGetPersonalTemplateRequest) -> conf_core::Result<McGetPersonalTemplateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_personal_template(&self) -> McGetPersonalTemplateRequestBuilder<McApi<'a>> {
+        McGetPersonalTemplateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McGetPersonalTemplateRequest`\] built elsewhere: the same call as `get_personal_template()`…`.send()`.
+    pub async fn get_personal_template_with(self, req: McGetPersonalTemplateRequest) -> conf_core::Result<McGetPersonalTemplateResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_create_personal_template` (`POST /api/v1/mc/personal_templates`).
 ///
 /// Create personal template (创建个人模板).
+///
+/// Build it with \[`McCreatePersonalTemplateRequest::builder`\], or call the client's fluent `create_personal_template()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct McCreatePersonalTemplateRequest {
-    /// Name (个人模板名称 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
     pub name: String,
-    /// Call bit rate (会议码率)
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
     pub bitrate: i64,
-    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    pub closed_conf: i64,
-    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    pub safe_conf: i64,
-    /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：32个字节)
-    pub password: Option<conf_core::SecretString>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
     pub encrypted_type: super::system::EncryptedType,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    pub encrypted_auth: Option<i64>,
+    pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
     pub conf_type: super::system::ConfType,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
@@ -2061,46 +2696,60 @@ pub struct McCreatePersonalTemplateRequest {
     pub call_times: i64,
     /// Seconds between call attempts (呼叫间隔(秒))
     pub call_interval: i64,
-    /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    pub mute: i64,
-    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
-    pub silence: i64,
-    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为质量优先，自建环境以api下参为准 0-质量优先； 1-速度优先；)
-    pub video_quality: i64,
-    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    pub one_reforming: i64,
-    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：32个字节)
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fec_mode: Option<bool>,
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub mute_filter: Option<bool>,
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
+    pub mute: bool,
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
     pub dual_mode: super::system::DualMode,
-    /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
-    pub doubleflow: Option<i64>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    pub voice_activity_detection: i64,
+    pub voice_activity_detection: bool,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
-    pub vacinterval: Option<i64>,
+    ///
+    /// Wire name: `vacinterval`.
+    pub vad_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
     pub cascade_mode: super::system::CascadeMode,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    pub cascade_upload: i64,
+    pub cascade_upload: bool,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    pub cascade_return: i64,
+    pub cascade_return: bool,
     /// Cascade return bandwidth (级联回传带宽参数)
     pub cascade_return_para: i64,
-    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    pub public_conf: i64,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
     pub max_join_mt: i64,
-    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会 0-否； 1-是；)
-    pub auto_end: i64,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    pub preoccupy_resource: i64,
-    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    pub fec_mode: Option<i64>,
-    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不对任何人例外； 1-对发言方和管理方例外；)
-    pub mute_filter: Option<i64>,
-    /// Duration in minutes (0 = unlimited) (会议时长,0是永久会议，默认为0)
+    pub preoccupy_resource: bool,
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
+    pub one_reforming: bool,
+    /// Video formats (主视频格式列表)
+    pub video_formats: Vec<VideoFormatSpec>,
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub audio_formats: Option<Vec<super::system::AudioFormat>>,
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
+    pub closed_conf: bool,
+    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
+    pub safe_conf: super::system::ConfSecurity,
+    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
+    pub silence: bool,
+    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
+    pub video_quality: super::system::VideoQuality,
+    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
+    pub public_conf: bool,
+    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
+    pub auto_end: bool,
+    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
     pub duration: Option<i64>,
+    /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub password: Option<conf_core::SecretString>,
+    /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
+    ///
+    /// Wire name: `doubleflow`.
+    pub share_on_speaker: Option<bool>,
     /// Pre-assigned conference number on (是否开启预分配会议号 0-关闭； 1-开启；)
     pub bind_e164: i64,
     /// Speaker terminal (发言人)
@@ -2109,10 +2758,6 @@ pub struct McCreatePersonalTemplateRequest {
     pub chairman: Option<SpeakerSpec>,
     /// Audio mix settings (混音信息)
     pub mix: Option<MixSpec>,
-    /// Video formats (主视频格式列表)
-    pub video_formats: Vec<VideoFormatSpec>,
-    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Invited members (参会成员)
     pub invite_members: Option<Vec<InviteMemberSpec>>,
     /// Picture composition (VMP) settings (画面合成设置)
@@ -2130,91 +2775,26 @@ pub struct McCreatePersonalTemplateRequest {
 }
 
 impl McCreatePersonalTemplateRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(
-        name: impl Into<String>,
-        bitrate: i64,
-        closed_conf: i64,
-        safe_conf: i64,
-        encrypted_type: super::system::EncryptedType,
-        conf_type: super::system::ConfType,
-        call_mode: super::system::CallMode,
-        call_times: i64,
-        call_interval: i64,
-        mute: i64,
-        silence: i64,
-        video_quality: i64,
-        one_reforming: i64,
-        dual_mode: super::system::DualMode,
-        voice_activity_detection: i64,
-        cascade_mode: super::system::CascadeMode,
-        cascade_upload: i64,
-        cascade_return: i64,
-        cascade_return_para: i64,
-        public_conf: i64,
-        max_join_mt: i64,
-        auto_end: i64,
-        preoccupy_resource: i64,
-        bind_e164: i64,
-        video_formats: Vec<VideoFormatSpec>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            bitrate,
-            closed_conf,
-            safe_conf,
-            password: None,
-            encrypted_type,
-            encrypted_auth: None,
-            conf_type,
-            call_mode,
-            call_times,
-            call_interval,
-            mute,
-            silence,
-            video_quality,
-            one_reforming,
-            encrypted_key: None,
-            dual_mode,
-            doubleflow: None,
-            voice_activity_detection,
-            vacinterval: None,
-            cascade_mode,
-            cascade_upload,
-            cascade_return,
-            cascade_return_para,
-            public_conf,
-            max_join_mt,
-            auto_end,
-            preoccupy_resource,
-            fec_mode: None,
-            mute_filter: None,
-            duration: None,
-            bind_e164,
-            speaker: None,
-            chairman: None,
-            mix: None,
-            video_formats,
-            audio_formats: None,
-            invite_members: None,
-            vmp: None,
-            vips: None,
-            poll: None,
-            recorder: None,
-            keep_calling_members: None,
-            dcs: None,
-        }
-    }
-
-    /// Set `password`.
-    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
-        self.password = Some(value.into());
-        self
+    /// A builder with every field unset.
+    pub fn builder() -> McCreatePersonalTemplateRequestBuilder {
+        McCreatePersonalTemplateRequestBuilder::with_handle(())
     }
 
     /// Set `encrypted_auth`.
-    pub fn encrypted_auth(mut self, value: i64) -> Self {
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
         self.encrypted_auth = Some(value);
+        self
+    }
+
+    /// Set `fec_mode`.
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fec_mode = Some(value);
+        self
+    }
+
+    /// Set `mute_filter`.
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.mute_filter = Some(value);
         self
     }
 
@@ -2224,33 +2804,33 @@ impl McCreatePersonalTemplateRequest {
         self
     }
 
-    /// Set `doubleflow`.
-    pub fn doubleflow(mut self, value: i64) -> Self {
-        self.doubleflow = Some(value);
-        self
-    }
-
     /// Set `vacinterval`.
-    pub fn vacinterval(mut self, value: i64) -> Self {
-        self.vacinterval = Some(value);
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.vad_interval = Some(value);
         self
     }
 
-    /// Set `fec_mode`.
-    pub fn fec_mode(mut self, value: i64) -> Self {
-        self.fec_mode = Some(value);
-        self
-    }
-
-    /// Set `mute_filter`.
-    pub fn mute_filter(mut self, value: i64) -> Self {
-        self.mute_filter = Some(value);
+    /// Set `audio_formats`.
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.audio_formats = Some(value);
         self
     }
 
     /// Set `duration`.
     pub fn duration(mut self, value: i64) -> Self {
         self.duration = Some(value);
+        self
+    }
+
+    /// Set `password`.
+    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.password = Some(value.into());
+        self
+    }
+
+    /// Set `doubleflow`.
+    pub fn share_on_speaker(mut self, value: bool) -> Self {
+        self.share_on_speaker = Some(value);
         self
     }
 
@@ -2269,12 +2849,6 @@ impl McCreatePersonalTemplateRequest {
     /// Set `mix`.
     pub fn mix(mut self, value: MixSpec) -> Self {
         self.mix = Some(value);
-        self
-    }
-
-    /// Set `audio_formats`.
-    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
-        self.audio_formats = Some(value);
         self
     }
 
@@ -2322,6 +2896,30 @@ impl McCreatePersonalTemplateRequest {
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
+        {
+            let v = &self.name;
+            super::support::byte_len_range("name", v.as_str(), None, Some(64))?;
+            super::support::chars_not_in("name", v.as_str(), "%&*^~'\"?/\\<>|`$")?;
+            super::support::edge_chars_not_in("name", v.as_str(), "_-.@")?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            super::support::byte_len_range("encrypted_key", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("encrypted_key", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
+        }
+        if let Some(v) = &self.vad_interval {
+            super::support::one_of("vacinterval", v.to_string().as_str(), &["5", "15", "30", "60"])?;
+        }
+        {
+            let v = &self.max_join_mt;
+            super::support::one_of("max_join_mt", v.to_string().as_str(), &["8", "32", "64", "192"])?;
+        }
+        if let Some(v) = &self.duration {
+            super::support::int_range("duration", i128::from(*v), Some(0), None)?;
+        }
+        if let Some(v) = &self.password {
+            super::support::byte_len_range("password", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("password", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
+        }
         if let Some(v) = &self.speaker {
             v.validate()?;
         }
@@ -2350,6 +2948,12 @@ impl McCreatePersonalTemplateRequest {
         if let Some(v) = &self.keep_calling_members {
             for item in v {
                 item.validate()?;
+            }
+        }
+        {
+            let v = &self.encrypted_type;
+            if !matches!(v.value(), 0) {
+                super::support::required_when(self.encrypted_key.as_ref(), "encrypted_key", "`encrypted_type` is not 0")?;
             }
         }
         Ok(())
@@ -2380,22 +2984,11 @@ impl McCreatePersonalTemplateRequest {
             params.field("bitrate", v)?;
         }
         {
-            let v = &self.closed_conf;
-            params.field("closed_conf", v)?;
-        }
-        {
-            let v = &self.safe_conf;
-            params.field("safe_conf", v)?;
-        }
-        if let Some(v) = &self.password {
-            params.field("password", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        {
             let v = &self.encrypted_type;
             params.field("encrypted_type", v)?;
         }
         if let Some(v) = &self.encrypted_auth {
-            params.field("encrypted_auth", v)?;
+            params.field("encrypted_auth", &u8::from(*v))?;
         }
         {
             let v = &self.conf_type;
@@ -2413,21 +3006,15 @@ impl McCreatePersonalTemplateRequest {
             let v = &self.call_interval;
             params.field("call_interval", v)?;
         }
+        if let Some(v) = &self.fec_mode {
+            params.field("fec_mode", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.mute_filter {
+            params.field("mute_filter", &u8::from(*v))?;
+        }
         {
             let v = &self.mute;
-            params.field("mute", v)?;
-        }
-        {
-            let v = &self.silence;
-            params.field("silence", v)?;
-        }
-        {
-            let v = &self.video_quality;
-            params.field("video_quality", v)?;
-        }
-        {
-            let v = &self.one_reforming;
-            params.field("one_reforming", v)?;
+            params.field("mute", &u8::from(*v))?;
         }
         if let Some(v) = &self.encrypted_key {
             params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
@@ -2436,14 +3023,11 @@ impl McCreatePersonalTemplateRequest {
             let v = &self.dual_mode;
             params.field("dual_mode", v)?;
         }
-        if let Some(v) = &self.doubleflow {
-            params.field("doubleflow", v)?;
-        }
         {
             let v = &self.voice_activity_detection;
-            params.field("voice_activity_detection", v)?;
+            params.field("voice_activity_detection", &u8::from(*v))?;
         }
-        if let Some(v) = &self.vacinterval {
+        if let Some(v) = &self.vad_interval {
             params.field("vacinterval", v)?;
         }
         {
@@ -2452,40 +3036,67 @@ impl McCreatePersonalTemplateRequest {
         }
         {
             let v = &self.cascade_upload;
-            params.field("cascade_upload", v)?;
+            params.field("cascade_upload", &u8::from(*v))?;
         }
         {
             let v = &self.cascade_return;
-            params.field("cascade_return", v)?;
+            params.field("cascade_return", &u8::from(*v))?;
         }
         {
             let v = &self.cascade_return_para;
             params.field("cascade_return_para", v)?;
         }
         {
-            let v = &self.public_conf;
-            params.field("public_conf", v)?;
-        }
-        {
             let v = &self.max_join_mt;
             params.field("max_join_mt", v)?;
         }
         {
-            let v = &self.auto_end;
-            params.field("auto_end", v)?;
+            let v = &self.preoccupy_resource;
+            params.field("preoccupy_resource", &u8::from(*v))?;
         }
         {
-            let v = &self.preoccupy_resource;
-            params.field("preoccupy_resource", v)?;
+            let v = &self.one_reforming;
+            params.field("one_reforming", &u8::from(*v))?;
         }
-        if let Some(v) = &self.fec_mode {
-            params.field("fec_mode", v)?;
+        {
+            let v = &self.video_formats;
+            params.field("video_formats", v)?;
         }
-        if let Some(v) = &self.mute_filter {
-            params.field("mute_filter", v)?;
+        if let Some(v) = &self.audio_formats {
+            params.field("audio_formats", v)?;
+        }
+        {
+            let v = &self.closed_conf;
+            params.field("closed_conf", &u8::from(*v))?;
+        }
+        {
+            let v = &self.safe_conf;
+            params.field("safe_conf", v)?;
+        }
+        {
+            let v = &self.silence;
+            params.field("silence", &u8::from(*v))?;
+        }
+        {
+            let v = &self.video_quality;
+            params.field("video_quality", v)?;
+        }
+        {
+            let v = &self.public_conf;
+            params.field("public_conf", &u8::from(*v))?;
+        }
+        {
+            let v = &self.auto_end;
+            params.field("auto_end", &u8::from(*v))?;
         }
         if let Some(v) = &self.duration {
             params.field("duration", v)?;
+        }
+        if let Some(v) = &self.password {
+            params.field("password", conf_core::ExposeSecret::expose_secret(v))?;
+        }
+        if let Some(v) = &self.share_on_speaker {
+            params.field("doubleflow", &u8::from(*v))?;
         }
         {
             let v = &self.bind_e164;
@@ -2499,13 +3110,6 @@ impl McCreatePersonalTemplateRequest {
         }
         if let Some(v) = &self.mix {
             params.field("mix", v)?;
-        }
-        {
-            let v = &self.video_formats;
-            params.field("video_formats", v)?;
-        }
-        if let Some(v) = &self.audio_formats {
-            params.field("audio_formats", v)?;
         }
         if let Some(v) = &self.invite_members {
             params.field("invite_members", v)?;
@@ -2534,39 +3138,452 @@ impl McCreatePersonalTemplateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McCreatePersonalTemplateRequest`\]: from \[`McCreatePersonalTemplateRequest::builder`\] (finish with `build()`), or from the client's `create_personal_template()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McCreatePersonalTemplateRequestBuilder<H = ()> {
+    handle: H,
+    fields: McCreatePersonalTemplateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McCreatePersonalTemplateRequestFields {
+    name: Option<String>,
+    bitrate: Option<i64>,
+    encrypted_type: Option<super::system::EncryptedType>,
+    encrypted_auth: Option<bool>,
+    conf_type: Option<super::system::ConfType>,
+    call_mode: Option<super::system::CallMode>,
+    call_times: Option<i64>,
+    call_interval: Option<i64>,
+    fec_mode: Option<bool>,
+    mute_filter: Option<bool>,
+    mute: Option<bool>,
+    encrypted_key: Option<conf_core::SecretString>,
+    dual_mode: Option<super::system::DualMode>,
+    voice_activity_detection: Option<bool>,
+    vad_interval: Option<i64>,
+    cascade_mode: Option<super::system::CascadeMode>,
+    cascade_upload: Option<bool>,
+    cascade_return: Option<bool>,
+    cascade_return_para: Option<i64>,
+    max_join_mt: Option<i64>,
+    preoccupy_resource: Option<bool>,
+    one_reforming: Option<bool>,
+    video_formats: Option<Vec<VideoFormatSpec>>,
+    audio_formats: Option<Vec<super::system::AudioFormat>>,
+    closed_conf: Option<bool>,
+    safe_conf: Option<super::system::ConfSecurity>,
+    silence: Option<bool>,
+    video_quality: Option<super::system::VideoQuality>,
+    public_conf: Option<bool>,
+    auto_end: Option<bool>,
+    duration: Option<i64>,
+    password: Option<conf_core::SecretString>,
+    share_on_speaker: Option<bool>,
+    bind_e164: Option<i64>,
+    speaker: Option<SpeakerSpec>,
+    chairman: Option<SpeakerSpec>,
+    mix: Option<MixSpec>,
+    invite_members: Option<Vec<InviteMemberSpec>>,
+    vmp: Option<VmpSpec>,
+    vips: Option<Vec<SpeakerSpec>>,
+    poll: Option<PollSpec>,
+    recorder: Option<RecorderSpec>,
+    keep_calling_members: Option<Vec<SpeakerSpec>>,
+    dcs: Option<DcsSpec>,
+}
+
+impl<H> McCreatePersonalTemplateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McCreatePersonalTemplateRequestFields::default() }
+    }
+
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节) Required.`
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.fields.name = Some(value.into());
+        self
+    }
+
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准) Required.
+    pub fn bitrate(mut self, value: i64) -> Self {
+        self.fields.bitrate = Some(value);
+        self
+    }
+
+    /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；) Required.
+    pub fn encrypted_type(mut self, value: super::system::EncryptedType) -> Self {
+        self.fields.encrypted_type = Some(value);
+        self
+    }
+
+    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
+        self.fields.encrypted_auth = Some(value);
+        self
+    }
+
+    /// Conference type (会议类型 0-传统会议； 1-端口会议；) Required.
+    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
+        self.fields.conf_type = Some(value);
+        self
+    }
+
+    /// Call mode (呼叫模式 0-手动； 2-自动；) Required.
+    pub fn call_mode(mut self, value: super::system::CallMode) -> Self {
+        self.fields.call_mode = Some(value);
+        self
+    }
+
+    /// Call attempts (呼叫次数) Required.
+    pub fn call_times(mut self, value: i64) -> Self {
+        self.fields.call_times = Some(value);
+        self
+    }
+
+    /// Seconds between call attempts (呼叫间隔(秒)) Required.
+    pub fn call_interval(mut self, value: i64) -> Self {
+        self.fields.call_interval = Some(value);
+        self
+    }
+
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fields.fec_mode = Some(value);
+        self
+    }
+
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.fields.mute_filter = Some(value);
+        self
+    }
+
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；) Required.
+    pub fn mute(mut self, value: bool) -> Self {
+        self.fields.mute = Some(value);
+        self
+    }
+
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.encrypted_key = Some(value.into());
+        self
+    }
+
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；) Required.
+    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
+        self.fields.dual_mode = Some(value);
+        self
+    }
+
+    /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；) Required.
+    pub fn voice_activity_detection(mut self, value: bool) -> Self {
+        self.fields.voice_activity_detection = Some(value);
+        self
+    }
+
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.fields.vad_interval = Some(value);
+        self
+    }
+
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；) Required.
+    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
+        self.fields.cascade_mode = Some(value);
+        self
+    }
+
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；) Required.
+    pub fn cascade_upload(mut self, value: bool) -> Self {
+        self.fields.cascade_upload = Some(value);
+        self
+    }
+
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；) Required.
+    pub fn cascade_return(mut self, value: bool) -> Self {
+        self.fields.cascade_return = Some(value);
+        self
+    }
+
+    /// Cascade return bandwidth (级联回传带宽参数) Required.
+    pub fn cascade_return_para(mut self, value: i64) -> Self {
+        self.fields.cascade_return_para = Some(value);
+        self
+    }
+
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；) Required.
+    pub fn max_join_mt(mut self, value: i64) -> Self {
+        self.fields.max_join_mt = Some(value);
+        self
+    }
+
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；) Required.
+    pub fn preoccupy_resource(mut self, value: bool) -> Self {
+        self.fields.preoccupy_resource = Some(value);
+        self
+    }
+
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；) Required.
+    pub fn one_reforming(mut self, value: bool) -> Self {
+        self.fields.one_reforming = Some(value);
+        self
+    }
+
+    /// Video formats (主视频格式列表) Required.
+    pub fn video_formats(mut self, value: Vec<VideoFormatSpec>) -> Self {
+        self.fields.video_formats = Some(value);
+        self
+    }
+
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.fields.audio_formats = Some(value);
+        self
+    }
+
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；) Required.
+    pub fn closed_conf(mut self, value: bool) -> Self {
+        self.fields.closed_conf = Some(value);
+        self
+    }
+
+    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；) Required.
+    pub fn safe_conf(mut self, value: super::system::ConfSecurity) -> Self {
+        self.fields.safe_conf = Some(value);
+        self
+    }
+
+    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；) Required.
+    pub fn silence(mut self, value: bool) -> Self {
+        self.fields.silence = Some(value);
+        self
+    }
+
+    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；) Required.
+    pub fn video_quality(mut self, value: super::system::VideoQuality) -> Self {
+        self.fields.video_quality = Some(value);
+        self
+    }
+
+    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；) Required.
+    pub fn public_conf(mut self, value: bool) -> Self {
+        self.fields.public_conf = Some(value);
+        self
+    }
+
+    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；) Required.
+    pub fn auto_end(mut self, value: bool) -> Self {
+        self.fields.auto_end = Some(value);
+        self
+    }
+
+    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
+    pub fn duration(mut self, value: i64) -> Self {
+        self.fields.duration = Some(value);
+        self
+    }
+
+    /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.password = Some(value.into());
+        self
+    }
+
+    /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
+    pub fn share_on_speaker(mut self, value: bool) -> Self {
+        self.fields.share_on_speaker = Some(value);
+        self
+    }
+
+    /// Pre-assigned conference number on (是否开启预分配会议号 0-关闭； 1-开启；) Required.
+    pub fn bind_e164(mut self, value: i64) -> Self {
+        self.fields.bind_e164 = Some(value);
+        self
+    }
+
+    /// Speaker terminal (发言人)
+    pub fn speaker(mut self, value: SpeakerSpec) -> Self {
+        self.fields.speaker = Some(value);
+        self
+    }
+
+    /// Chairman terminal (主席)
+    pub fn chairman(mut self, value: SpeakerSpec) -> Self {
+        self.fields.chairman = Some(value);
+        self
+    }
+
+    /// Audio mix settings (混音信息)
+    pub fn mix(mut self, value: MixSpec) -> Self {
+        self.fields.mix = Some(value);
+        self
+    }
+
+    /// Invited members (参会成员)
+    pub fn invite_members(mut self, value: Vec<InviteMemberSpec>) -> Self {
+        self.fields.invite_members = Some(value);
+        self
+    }
+
+    /// Picture composition (VMP) settings (画面合成设置)
+    pub fn vmp(mut self, value: VmpSpec) -> Self {
+        self.fields.vmp = Some(value);
+        self
+    }
+
+    /// VIP members (vip成员列表)
+    pub fn vips(mut self, value: Vec<SpeakerSpec>) -> Self {
+        self.fields.vips = Some(value);
+        self
+    }
+
+    /// Poll settings (轮询设置)
+    pub fn poll(mut self, value: PollSpec) -> Self {
+        self.fields.poll = Some(value);
+        self
+    }
+
+    /// Recording settings (录像设置)
+    pub fn recorder(mut self, value: RecorderSpec) -> Self {
+        self.fields.recorder = Some(value);
+        self
+    }
+
+    /// Members to keep calling (追呼成员数组)
+    pub fn keep_calling_members(mut self, value: Vec<SpeakerSpec>) -> Self {
+        self.fields.keep_calling_members = Some(value);
+        self
+    }
+
+    /// Data collaboration settings (数据协作)
+    pub fn dcs(mut self, value: DcsSpec) -> Self {
+        self.fields.dcs = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McCreatePersonalTemplateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McCreatePersonalTemplateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McCreatePersonalTemplateRequestFields {
+    fn build(self) -> conf_core::Result<McCreatePersonalTemplateRequest> {
+        Ok(McCreatePersonalTemplateRequest {
+            name: super::support::required(self.name, "name", "name")?,
+            bitrate: super::support::required(self.bitrate, "bitrate", "bitrate")?,
+            encrypted_type: super::support::required(self.encrypted_type, "encrypted_type", "encrypted_type")?,
+            encrypted_auth: self.encrypted_auth,
+            conf_type: super::support::required(self.conf_type, "conf_type", "conf_type")?,
+            call_mode: super::support::required(self.call_mode, "call_mode", "call_mode")?,
+            call_times: super::support::required(self.call_times, "call_times", "call_times")?,
+            call_interval: super::support::required(self.call_interval, "call_interval", "call_interval")?,
+            fec_mode: self.fec_mode,
+            mute_filter: self.mute_filter,
+            mute: super::support::required(self.mute, "mute", "mute")?,
+            encrypted_key: self.encrypted_key,
+            dual_mode: super::support::required(self.dual_mode, "dual_mode", "dual_mode")?,
+            voice_activity_detection: super::support::required(
+                self.voice_activity_detection,
+                "voice_activity_detection",
+                "voice_activity_detection",
+            )?,
+            vad_interval: self.vad_interval,
+            cascade_mode: super::support::required(self.cascade_mode, "cascade_mode", "cascade_mode")?,
+            cascade_upload: super::support::required(self.cascade_upload, "cascade_upload", "cascade_upload")?,
+            cascade_return: super::support::required(self.cascade_return, "cascade_return", "cascade_return")?,
+            cascade_return_para: super::support::required(self.cascade_return_para, "cascade_return_para", "cascade_return_para")?,
+            max_join_mt: super::support::required(self.max_join_mt, "max_join_mt", "max_join_mt")?,
+            preoccupy_resource: super::support::required(self.preoccupy_resource, "preoccupy_resource", "preoccupy_resource")?,
+            one_reforming: super::support::required(self.one_reforming, "one_reforming", "one_reforming")?,
+            video_formats: super::support::required(self.video_formats, "video_formats", "video_formats")?,
+            audio_formats: self.audio_formats,
+            closed_conf: super::support::required(self.closed_conf, "closed_conf", "closed_conf")?,
+            safe_conf: super::support::required(self.safe_conf, "safe_conf", "safe_conf")?,
+            silence: super::support::required(self.silence, "silence", "silence")?,
+            video_quality: super::support::required(self.video_quality, "video_quality", "video_quality")?,
+            public_conf: super::support::required(self.public_conf, "public_conf", "public_conf")?,
+            auto_end: super::support::required(self.auto_end, "auto_end", "auto_end")?,
+            duration: self.duration,
+            password: self.password,
+            share_on_speaker: self.share_on_speaker,
+            bind_e164: super::support::required(self.bind_e164, "bind_e164", "bind_e164")?,
+            speaker: self.speaker,
+            chairman: self.chairman,
+            mix: self.mix,
+            invite_members: self.invite_members,
+            vmp: self.vmp,
+            vips: self.vips,
+            poll: self.poll,
+            recorder: self.recorder,
+            keep_calling_members: self.keep_calling_members,
+            dcs: self.dcs,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McCreatePersonalTemplateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McCreatePersonalTemplateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McCreatePersonalTemplateRequest {
+    type Output = McCreatePersonalTemplateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McCreatePersonalTemplateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Create personal template (创建个人模板).
     ///
     /// `POST /api/v1/mc/personal_templates`
-    pub async fn mc_create_personal_template(
-        &self,
+    pub fn create_personal_template(&self) -> McCreatePersonalTemplateRequestBuilder<McApi<'a>> {
+        McCreatePersonalTemplateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McCreatePersonalTemplateRequest`\] built elsewhere: the same call as `create_personal_template()`…`.send()`.
+    pub async fn create_personal_template_with(
+        self,
         req: McCreatePersonalTemplateRequest,
     ) -> conf_core::Result<McCreatePersonalTemplateResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_update_personal_template` (`POST /api/v1/mc/personal_templates/{id}`).
 ///
 /// Update personal template (修改个人模板).
+///
+/// Build it with \[`McUpdatePersonalTemplateRequest::builder`\], or call the client's fluent `update_personal_template()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct McUpdatePersonalTemplateRequest {
     /// Resource id
     pub id: String,
-    /// Name (个人模板名称 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
     pub name: String,
-    /// Call bit rate (会议码率)
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
     pub bitrate: i64,
-    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    pub closed_conf: i64,
-    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    pub safe_conf: i64,
-    /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：32个字节)
-    pub password: Option<conf_core::SecretString>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
     pub encrypted_type: super::system::EncryptedType,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    pub encrypted_auth: Option<i64>,
+    pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
     pub conf_type: super::system::ConfType,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
@@ -2575,46 +3592,60 @@ pub struct McUpdatePersonalTemplateRequest {
     pub call_times: i64,
     /// Seconds between call attempts (呼叫间隔(秒))
     pub call_interval: i64,
-    /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    pub mute: i64,
-    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
-    pub silence: i64,
-    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为质量优先，自建环境以api下参为准 0-质量优先； 1-速度优先；)
-    pub video_quality: i64,
-    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    pub one_reforming: i64,
-    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：32个字节)
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fec_mode: Option<bool>,
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub mute_filter: Option<bool>,
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
+    pub mute: bool,
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
     pub dual_mode: super::system::DualMode,
-    /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
-    pub doubleflow: Option<i64>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    pub voice_activity_detection: i64,
-    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s))
-    pub vacinterval: Option<i64>,
+    pub voice_activity_detection: bool,
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
+    ///
+    /// Wire name: `vacinterval`.
+    pub vad_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
     pub cascade_mode: super::system::CascadeMode,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    pub cascade_upload: i64,
+    pub cascade_upload: bool,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    pub cascade_return: i64,
+    pub cascade_return: bool,
     /// Cascade return bandwidth (级联回传带宽参数)
     pub cascade_return_para: i64,
-    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    pub public_conf: i64,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
     pub max_join_mt: i64,
-    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会 0-否； 1-是；)
-    pub auto_end: i64,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    pub preoccupy_resource: i64,
-    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    pub fec_mode: Option<i64>,
-    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不对任何人例外； 1-对发言方和管理方例外；)
-    pub mute_filter: Option<i64>,
-    /// Duration in minutes (0 = unlimited) (会议时长,0是永久会议，默认为0)
+    pub preoccupy_resource: bool,
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
+    pub one_reforming: bool,
+    /// Video formats (主视频格式列表)
+    pub video_formats: Vec<VideoFormatSpec>,
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub audio_formats: Option<Vec<super::system::AudioFormat>>,
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
+    pub closed_conf: bool,
+    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
+    pub safe_conf: super::system::ConfSecurity,
+    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
+    pub silence: bool,
+    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
+    pub video_quality: super::system::VideoQuality,
+    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
+    pub public_conf: bool,
+    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
+    pub auto_end: bool,
+    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
     pub duration: Option<i64>,
+    /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub password: Option<conf_core::SecretString>,
+    /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
+    ///
+    /// Wire name: `doubleflow`.
+    pub share_on_speaker: Option<bool>,
     /// Pre-assigned conference number on (是否开启预分配会议号 0-关闭； 1-开启；)
     pub bind_e164: i64,
     /// Speaker terminal (发言人)
@@ -2623,10 +3654,6 @@ pub struct McUpdatePersonalTemplateRequest {
     pub chairman: Option<SpeakerSpec>,
     /// Audio mix settings (混音信息)
     pub mix: Option<MixSpec>,
-    /// Video formats (主视频格式列表)
-    pub video_formats: Vec<VideoFormatSpec>,
-    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Invited members (参会成员)
     pub invite_members: Option<Vec<InviteMemberSpec>>,
     /// Picture composition (VMP) settings (画面合成设置)
@@ -2644,93 +3671,26 @@ pub struct McUpdatePersonalTemplateRequest {
 }
 
 impl McUpdatePersonalTemplateRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        bitrate: i64,
-        closed_conf: i64,
-        safe_conf: i64,
-        encrypted_type: super::system::EncryptedType,
-        conf_type: super::system::ConfType,
-        call_mode: super::system::CallMode,
-        call_times: i64,
-        call_interval: i64,
-        mute: i64,
-        silence: i64,
-        video_quality: i64,
-        one_reforming: i64,
-        dual_mode: super::system::DualMode,
-        voice_activity_detection: i64,
-        cascade_mode: super::system::CascadeMode,
-        cascade_upload: i64,
-        cascade_return: i64,
-        cascade_return_para: i64,
-        public_conf: i64,
-        max_join_mt: i64,
-        auto_end: i64,
-        preoccupy_resource: i64,
-        bind_e164: i64,
-        video_formats: Vec<VideoFormatSpec>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            bitrate,
-            closed_conf,
-            safe_conf,
-            password: None,
-            encrypted_type,
-            encrypted_auth: None,
-            conf_type,
-            call_mode,
-            call_times,
-            call_interval,
-            mute,
-            silence,
-            video_quality,
-            one_reforming,
-            encrypted_key: None,
-            dual_mode,
-            doubleflow: None,
-            voice_activity_detection,
-            vacinterval: None,
-            cascade_mode,
-            cascade_upload,
-            cascade_return,
-            cascade_return_para,
-            public_conf,
-            max_join_mt,
-            auto_end,
-            preoccupy_resource,
-            fec_mode: None,
-            mute_filter: None,
-            duration: None,
-            bind_e164,
-            speaker: None,
-            chairman: None,
-            mix: None,
-            video_formats,
-            audio_formats: None,
-            invite_members: None,
-            vmp: None,
-            vips: None,
-            poll: None,
-            recorder: None,
-            keep_calling_members: None,
-            dcs: None,
-        }
-    }
-
-    /// Set `password`.
-    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
-        self.password = Some(value.into());
-        self
+    /// A builder with every field unset.
+    pub fn builder() -> McUpdatePersonalTemplateRequestBuilder {
+        McUpdatePersonalTemplateRequestBuilder::with_handle(())
     }
 
     /// Set `encrypted_auth`.
-    pub fn encrypted_auth(mut self, value: i64) -> Self {
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
         self.encrypted_auth = Some(value);
+        self
+    }
+
+    /// Set `fec_mode`.
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fec_mode = Some(value);
+        self
+    }
+
+    /// Set `mute_filter`.
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.mute_filter = Some(value);
         self
     }
 
@@ -2740,33 +3700,33 @@ impl McUpdatePersonalTemplateRequest {
         self
     }
 
-    /// Set `doubleflow`.
-    pub fn doubleflow(mut self, value: i64) -> Self {
-        self.doubleflow = Some(value);
-        self
-    }
-
     /// Set `vacinterval`.
-    pub fn vacinterval(mut self, value: i64) -> Self {
-        self.vacinterval = Some(value);
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.vad_interval = Some(value);
         self
     }
 
-    /// Set `fec_mode`.
-    pub fn fec_mode(mut self, value: i64) -> Self {
-        self.fec_mode = Some(value);
-        self
-    }
-
-    /// Set `mute_filter`.
-    pub fn mute_filter(mut self, value: i64) -> Self {
-        self.mute_filter = Some(value);
+    /// Set `audio_formats`.
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.audio_formats = Some(value);
         self
     }
 
     /// Set `duration`.
     pub fn duration(mut self, value: i64) -> Self {
         self.duration = Some(value);
+        self
+    }
+
+    /// Set `password`.
+    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.password = Some(value.into());
+        self
+    }
+
+    /// Set `doubleflow`.
+    pub fn share_on_speaker(mut self, value: bool) -> Self {
+        self.share_on_speaker = Some(value);
         self
     }
 
@@ -2785,12 +3745,6 @@ impl McUpdatePersonalTemplateRequest {
     /// Set `mix`.
     pub fn mix(mut self, value: MixSpec) -> Self {
         self.mix = Some(value);
-        self
-    }
-
-    /// Set `audio_formats`.
-    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
-        self.audio_formats = Some(value);
         self
     }
 
@@ -2842,6 +3796,30 @@ impl McUpdatePersonalTemplateRequest {
             let v = &self.id;
             super::support::non_empty("id", v.as_str())?;
         }
+        {
+            let v = &self.name;
+            super::support::byte_len_range("name", v.as_str(), None, Some(64))?;
+            super::support::chars_not_in("name", v.as_str(), "%&*^~'\"?/\\<>|`$")?;
+            super::support::edge_chars_not_in("name", v.as_str(), "_-.@")?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            super::support::byte_len_range("encrypted_key", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("encrypted_key", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
+        }
+        if let Some(v) = &self.vad_interval {
+            super::support::one_of("vacinterval", v.to_string().as_str(), &["5", "15", "30", "60"])?;
+        }
+        {
+            let v = &self.max_join_mt;
+            super::support::one_of("max_join_mt", v.to_string().as_str(), &["8", "32", "64", "192"])?;
+        }
+        if let Some(v) = &self.duration {
+            super::support::int_range("duration", i128::from(*v), Some(0), None)?;
+        }
+        if let Some(v) = &self.password {
+            super::support::byte_len_range("password", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("password", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
+        }
         if let Some(v) = &self.speaker {
             v.validate()?;
         }
@@ -2870,6 +3848,12 @@ impl McUpdatePersonalTemplateRequest {
         if let Some(v) = &self.keep_calling_members {
             for item in v {
                 item.validate()?;
+            }
+        }
+        {
+            let v = &self.encrypted_type;
+            if !matches!(v.value(), 0) {
+                super::support::required_when(self.encrypted_key.as_ref(), "encrypted_key", "`encrypted_type` is not 0")?;
             }
         }
         Ok(())
@@ -2904,22 +3888,11 @@ impl McUpdatePersonalTemplateRequest {
             params.field("bitrate", v)?;
         }
         {
-            let v = &self.closed_conf;
-            params.field("closed_conf", v)?;
-        }
-        {
-            let v = &self.safe_conf;
-            params.field("safe_conf", v)?;
-        }
-        if let Some(v) = &self.password {
-            params.field("password", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        {
             let v = &self.encrypted_type;
             params.field("encrypted_type", v)?;
         }
         if let Some(v) = &self.encrypted_auth {
-            params.field("encrypted_auth", v)?;
+            params.field("encrypted_auth", &u8::from(*v))?;
         }
         {
             let v = &self.conf_type;
@@ -2937,21 +3910,15 @@ impl McUpdatePersonalTemplateRequest {
             let v = &self.call_interval;
             params.field("call_interval", v)?;
         }
+        if let Some(v) = &self.fec_mode {
+            params.field("fec_mode", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.mute_filter {
+            params.field("mute_filter", &u8::from(*v))?;
+        }
         {
             let v = &self.mute;
-            params.field("mute", v)?;
-        }
-        {
-            let v = &self.silence;
-            params.field("silence", v)?;
-        }
-        {
-            let v = &self.video_quality;
-            params.field("video_quality", v)?;
-        }
-        {
-            let v = &self.one_reforming;
-            params.field("one_reforming", v)?;
+            params.field("mute", &u8::from(*v))?;
         }
         if let Some(v) = &self.encrypted_key {
             params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
@@ -2960,14 +3927,11 @@ impl McUpdatePersonalTemplateRequest {
             let v = &self.dual_mode;
             params.field("dual_mode", v)?;
         }
-        if let Some(v) = &self.doubleflow {
-            params.field("doubleflow", v)?;
-        }
         {
             let v = &self.voice_activity_detection;
-            params.field("voice_activity_detection", v)?;
+            params.field("voice_activity_detection", &u8::from(*v))?;
         }
-        if let Some(v) = &self.vacinterval {
+        if let Some(v) = &self.vad_interval {
             params.field("vacinterval", v)?;
         }
         {
@@ -2976,40 +3940,67 @@ impl McUpdatePersonalTemplateRequest {
         }
         {
             let v = &self.cascade_upload;
-            params.field("cascade_upload", v)?;
+            params.field("cascade_upload", &u8::from(*v))?;
         }
         {
             let v = &self.cascade_return;
-            params.field("cascade_return", v)?;
+            params.field("cascade_return", &u8::from(*v))?;
         }
         {
             let v = &self.cascade_return_para;
             params.field("cascade_return_para", v)?;
         }
         {
-            let v = &self.public_conf;
-            params.field("public_conf", v)?;
-        }
-        {
             let v = &self.max_join_mt;
             params.field("max_join_mt", v)?;
         }
         {
-            let v = &self.auto_end;
-            params.field("auto_end", v)?;
+            let v = &self.preoccupy_resource;
+            params.field("preoccupy_resource", &u8::from(*v))?;
         }
         {
-            let v = &self.preoccupy_resource;
-            params.field("preoccupy_resource", v)?;
+            let v = &self.one_reforming;
+            params.field("one_reforming", &u8::from(*v))?;
         }
-        if let Some(v) = &self.fec_mode {
-            params.field("fec_mode", v)?;
+        {
+            let v = &self.video_formats;
+            params.field("video_formats", v)?;
         }
-        if let Some(v) = &self.mute_filter {
-            params.field("mute_filter", v)?;
+        if let Some(v) = &self.audio_formats {
+            params.field("audio_formats", v)?;
+        }
+        {
+            let v = &self.closed_conf;
+            params.field("closed_conf", &u8::from(*v))?;
+        }
+        {
+            let v = &self.safe_conf;
+            params.field("safe_conf", v)?;
+        }
+        {
+            let v = &self.silence;
+            params.field("silence", &u8::from(*v))?;
+        }
+        {
+            let v = &self.video_quality;
+            params.field("video_quality", v)?;
+        }
+        {
+            let v = &self.public_conf;
+            params.field("public_conf", &u8::from(*v))?;
+        }
+        {
+            let v = &self.auto_end;
+            params.field("auto_end", &u8::from(*v))?;
         }
         if let Some(v) = &self.duration {
             params.field("duration", v)?;
+        }
+        if let Some(v) = &self.password {
+            params.field("password", conf_core::ExposeSecret::expose_secret(v))?;
+        }
+        if let Some(v) = &self.share_on_speaker {
+            params.field("doubleflow", &u8::from(*v))?;
         }
         {
             let v = &self.bind_e164;
@@ -3023,13 +4014,6 @@ impl McUpdatePersonalTemplateRequest {
         }
         if let Some(v) = &self.mix {
             params.field("mix", v)?;
-        }
-        {
-            let v = &self.video_formats;
-            params.field("video_formats", v)?;
-        }
-        if let Some(v) = &self.audio_formats {
-            params.field("audio_formats", v)?;
         }
         if let Some(v) = &self.invite_members {
             params.field("invite_members", v)?;
@@ -3058,22 +4042,449 @@ impl McUpdatePersonalTemplateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McUpdatePersonalTemplateRequest`\]: from \[`McUpdatePersonalTemplateRequest::builder`\] (finish with `build()`), or from the client's `update_personal_template()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McUpdatePersonalTemplateRequestBuilder<H = ()> {
+    handle: H,
+    fields: McUpdatePersonalTemplateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McUpdatePersonalTemplateRequestFields {
+    id: Option<String>,
+    name: Option<String>,
+    bitrate: Option<i64>,
+    encrypted_type: Option<super::system::EncryptedType>,
+    encrypted_auth: Option<bool>,
+    conf_type: Option<super::system::ConfType>,
+    call_mode: Option<super::system::CallMode>,
+    call_times: Option<i64>,
+    call_interval: Option<i64>,
+    fec_mode: Option<bool>,
+    mute_filter: Option<bool>,
+    mute: Option<bool>,
+    encrypted_key: Option<conf_core::SecretString>,
+    dual_mode: Option<super::system::DualMode>,
+    voice_activity_detection: Option<bool>,
+    vad_interval: Option<i64>,
+    cascade_mode: Option<super::system::CascadeMode>,
+    cascade_upload: Option<bool>,
+    cascade_return: Option<bool>,
+    cascade_return_para: Option<i64>,
+    max_join_mt: Option<i64>,
+    preoccupy_resource: Option<bool>,
+    one_reforming: Option<bool>,
+    video_formats: Option<Vec<VideoFormatSpec>>,
+    audio_formats: Option<Vec<super::system::AudioFormat>>,
+    closed_conf: Option<bool>,
+    safe_conf: Option<super::system::ConfSecurity>,
+    silence: Option<bool>,
+    video_quality: Option<super::system::VideoQuality>,
+    public_conf: Option<bool>,
+    auto_end: Option<bool>,
+    duration: Option<i64>,
+    password: Option<conf_core::SecretString>,
+    share_on_speaker: Option<bool>,
+    bind_e164: Option<i64>,
+    speaker: Option<SpeakerSpec>,
+    chairman: Option<SpeakerSpec>,
+    mix: Option<MixSpec>,
+    invite_members: Option<Vec<InviteMemberSpec>>,
+    vmp: Option<VmpSpec>,
+    vips: Option<Vec<SpeakerSpec>>,
+    poll: Option<PollSpec>,
+    recorder: Option<RecorderSpec>,
+    keep_calling_members: Option<Vec<SpeakerSpec>>,
+    dcs: Option<DcsSpec>,
+}
+
+impl<H> McUpdatePersonalTemplateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McUpdatePersonalTemplateRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节) Required.`
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.fields.name = Some(value.into());
+        self
+    }
+
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准) Required.
+    pub fn bitrate(mut self, value: i64) -> Self {
+        self.fields.bitrate = Some(value);
+        self
+    }
+
+    /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；) Required.
+    pub fn encrypted_type(mut self, value: super::system::EncryptedType) -> Self {
+        self.fields.encrypted_type = Some(value);
+        self
+    }
+
+    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
+        self.fields.encrypted_auth = Some(value);
+        self
+    }
+
+    /// Conference type (会议类型 0-传统会议； 1-端口会议；) Required.
+    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
+        self.fields.conf_type = Some(value);
+        self
+    }
+
+    /// Call mode (呼叫模式 0-手动； 2-自动；) Required.
+    pub fn call_mode(mut self, value: super::system::CallMode) -> Self {
+        self.fields.call_mode = Some(value);
+        self
+    }
+
+    /// Call attempts (呼叫次数) Required.
+    pub fn call_times(mut self, value: i64) -> Self {
+        self.fields.call_times = Some(value);
+        self
+    }
+
+    /// Seconds between call attempts (呼叫间隔(秒)) Required.
+    pub fn call_interval(mut self, value: i64) -> Self {
+        self.fields.call_interval = Some(value);
+        self
+    }
+
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fields.fec_mode = Some(value);
+        self
+    }
+
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.fields.mute_filter = Some(value);
+        self
+    }
+
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；) Required.
+    pub fn mute(mut self, value: bool) -> Self {
+        self.fields.mute = Some(value);
+        self
+    }
+
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.encrypted_key = Some(value.into());
+        self
+    }
+
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；) Required.
+    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
+        self.fields.dual_mode = Some(value);
+        self
+    }
+
+    /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；) Required.
+    pub fn voice_activity_detection(mut self, value: bool) -> Self {
+        self.fields.voice_activity_detection = Some(value);
+        self
+    }
+
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.fields.vad_interval = Some(value);
+        self
+    }
+
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；) Required.
+    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
+        self.fields.cascade_mode = Some(value);
+        self
+    }
+
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；) Required.
+    pub fn cascade_upload(mut self, value: bool) -> Self {
+        self.fields.cascade_upload = Some(value);
+        self
+    }
+
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；) Required.
+    pub fn cascade_return(mut self, value: bool) -> Self {
+        self.fields.cascade_return = Some(value);
+        self
+    }
+
+    /// Cascade return bandwidth (级联回传带宽参数) Required.
+    pub fn cascade_return_para(mut self, value: i64) -> Self {
+        self.fields.cascade_return_para = Some(value);
+        self
+    }
+
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；) Required.
+    pub fn max_join_mt(mut self, value: i64) -> Self {
+        self.fields.max_join_mt = Some(value);
+        self
+    }
+
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；) Required.
+    pub fn preoccupy_resource(mut self, value: bool) -> Self {
+        self.fields.preoccupy_resource = Some(value);
+        self
+    }
+
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；) Required.
+    pub fn one_reforming(mut self, value: bool) -> Self {
+        self.fields.one_reforming = Some(value);
+        self
+    }
+
+    /// Video formats (主视频格式列表) Required.
+    pub fn video_formats(mut self, value: Vec<VideoFormatSpec>) -> Self {
+        self.fields.video_formats = Some(value);
+        self
+    }
+
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.fields.audio_formats = Some(value);
+        self
+    }
+
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；) Required.
+    pub fn closed_conf(mut self, value: bool) -> Self {
+        self.fields.closed_conf = Some(value);
+        self
+    }
+
+    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；) Required.
+    pub fn safe_conf(mut self, value: super::system::ConfSecurity) -> Self {
+        self.fields.safe_conf = Some(value);
+        self
+    }
+
+    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；) Required.
+    pub fn silence(mut self, value: bool) -> Self {
+        self.fields.silence = Some(value);
+        self
+    }
+
+    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；) Required.
+    pub fn video_quality(mut self, value: super::system::VideoQuality) -> Self {
+        self.fields.video_quality = Some(value);
+        self
+    }
+
+    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；) Required.
+    pub fn public_conf(mut self, value: bool) -> Self {
+        self.fields.public_conf = Some(value);
+        self
+    }
+
+    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；) Required.
+    pub fn auto_end(mut self, value: bool) -> Self {
+        self.fields.auto_end = Some(value);
+        self
+    }
+
+    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
+    pub fn duration(mut self, value: i64) -> Self {
+        self.fields.duration = Some(value);
+        self
+    }
+
+    /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.password = Some(value.into());
+        self
+    }
+
+    /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
+    pub fn share_on_speaker(mut self, value: bool) -> Self {
+        self.fields.share_on_speaker = Some(value);
+        self
+    }
+
+    /// Pre-assigned conference number on (是否开启预分配会议号 0-关闭； 1-开启；) Required.
+    pub fn bind_e164(mut self, value: i64) -> Self {
+        self.fields.bind_e164 = Some(value);
+        self
+    }
+
+    /// Speaker terminal (发言人)
+    pub fn speaker(mut self, value: SpeakerSpec) -> Self {
+        self.fields.speaker = Some(value);
+        self
+    }
+
+    /// Chairman terminal (主席)
+    pub fn chairman(mut self, value: SpeakerSpec) -> Self {
+        self.fields.chairman = Some(value);
+        self
+    }
+
+    /// Audio mix settings (混音信息)
+    pub fn mix(mut self, value: MixSpec) -> Self {
+        self.fields.mix = Some(value);
+        self
+    }
+
+    /// Invited members (参会成员)
+    pub fn invite_members(mut self, value: Vec<InviteMemberSpec>) -> Self {
+        self.fields.invite_members = Some(value);
+        self
+    }
+
+    /// Picture composition (VMP) settings (画面合成设置)
+    pub fn vmp(mut self, value: VmpSpec) -> Self {
+        self.fields.vmp = Some(value);
+        self
+    }
+
+    /// VIP members (vip成员列表)
+    pub fn vips(mut self, value: Vec<SpeakerSpec>) -> Self {
+        self.fields.vips = Some(value);
+        self
+    }
+
+    /// Poll settings (轮询设置)
+    pub fn poll(mut self, value: PollSpec) -> Self {
+        self.fields.poll = Some(value);
+        self
+    }
+
+    /// Recording settings (录像设置)
+    pub fn recorder(mut self, value: RecorderSpec) -> Self {
+        self.fields.recorder = Some(value);
+        self
+    }
+
+    /// Members to keep calling (追呼成员数组)
+    pub fn keep_calling_members(mut self, value: Vec<SpeakerSpec>) -> Self {
+        self.fields.keep_calling_members = Some(value);
+        self
+    }
+
+    /// Data collaboration settings (数据协作)
+    pub fn dcs(mut self, value: DcsSpec) -> Self {
+        self.fields.dcs = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McUpdatePersonalTemplateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McUpdatePersonalTemplateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McUpdatePersonalTemplateRequestFields {
+    fn build(self) -> conf_core::Result<McUpdatePersonalTemplateRequest> {
+        Ok(McUpdatePersonalTemplateRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            name: super::support::required(self.name, "name", "name")?,
+            bitrate: super::support::required(self.bitrate, "bitrate", "bitrate")?,
+            encrypted_type: super::support::required(self.encrypted_type, "encrypted_type", "encrypted_type")?,
+            encrypted_auth: self.encrypted_auth,
+            conf_type: super::support::required(self.conf_type, "conf_type", "conf_type")?,
+            call_mode: super::support::required(self.call_mode, "call_mode", "call_mode")?,
+            call_times: super::support::required(self.call_times, "call_times", "call_times")?,
+            call_interval: super::support::required(self.call_interval, "call_interval", "call_interval")?,
+            fec_mode: self.fec_mode,
+            mute_filter: self.mute_filter,
+            mute: super::support::required(self.mute, "mute", "mute")?,
+            encrypted_key: self.encrypted_key,
+            dual_mode: super::support::required(self.dual_mode, "dual_mode", "dual_mode")?,
+            voice_activity_detection: super::support::required(
+                self.voice_activity_detection,
+                "voice_activity_detection",
+                "voice_activity_detection",
+            )?,
+            vad_interval: self.vad_interval,
+            cascade_mode: super::support::required(self.cascade_mode, "cascade_mode", "cascade_mode")?,
+            cascade_upload: super::support::required(self.cascade_upload, "cascade_upload", "cascade_upload")?,
+            cascade_return: super::support::required(self.cascade_return, "cascade_return", "cascade_return")?,
+            cascade_return_para: super::support::required(self.cascade_return_para, "cascade_return_para", "cascade_return_para")?,
+            max_join_mt: super::support::required(self.max_join_mt, "max_join_mt", "max_join_mt")?,
+            preoccupy_resource: super::support::required(self.preoccupy_resource, "preoccupy_resource", "preoccupy_resource")?,
+            one_reforming: super::support::required(self.one_reforming, "one_reforming", "one_reforming")?,
+            video_formats: super::support::required(self.video_formats, "video_formats", "video_formats")?,
+            audio_formats: self.audio_formats,
+            closed_conf: super::support::required(self.closed_conf, "closed_conf", "closed_conf")?,
+            safe_conf: super::support::required(self.safe_conf, "safe_conf", "safe_conf")?,
+            silence: super::support::required(self.silence, "silence", "silence")?,
+            video_quality: super::support::required(self.video_quality, "video_quality", "video_quality")?,
+            public_conf: super::support::required(self.public_conf, "public_conf", "public_conf")?,
+            auto_end: super::support::required(self.auto_end, "auto_end", "auto_end")?,
+            duration: self.duration,
+            password: self.password,
+            share_on_speaker: self.share_on_speaker,
+            bind_e164: super::support::required(self.bind_e164, "bind_e164", "bind_e164")?,
+            speaker: self.speaker,
+            chairman: self.chairman,
+            mix: self.mix,
+            invite_members: self.invite_members,
+            vmp: self.vmp,
+            vips: self.vips,
+            poll: self.poll,
+            recorder: self.recorder,
+            keep_calling_members: self.keep_calling_members,
+            dcs: self.dcs,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McUpdatePersonalTemplateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McUpdatePersonalTemplateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McUpdatePersonalTemplateRequest {
+    type Output = McUpdatePersonalTemplateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McUpdatePersonalTemplateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Update personal template (修改个人模板).
     ///
     /// `POST /api/v1/mc/personal_templates/{id}`
-    pub async fn mc_update_personal_template(
-        &self,
+    pub fn update_personal_template(&self) -> McUpdatePersonalTemplateRequestBuilder<McApi<'a>> {
+        McUpdatePersonalTemplateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McUpdatePersonalTemplateRequest`\] built elsewhere: the same call as `update_personal_template()`…`.send()`.
+    pub async fn update_personal_template_with(
+        self,
         req: McUpdatePersonalTemplateRequest,
     ) -> conf_core::Result<McUpdatePersonalTemplateResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_delete_personal_template` (`DELETE /api/v1/mc/personal_templates/{id}`).
 ///
 /// Delete personal template (删除个人模板).
+///
+/// Build it with \[`McDeletePersonalTemplateRequest::builder`\] or \[`McDeletePersonalTemplateRequest::new`\], or call the client's fluent `delete_personal_template()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McDeletePersonalTemplateRequest {
     /// Resource id
     pub id: String,
@@ -3083,6 +4494,11 @@ impl McDeletePersonalTemplateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McDeletePersonalTemplateRequestBuilder {
+        McDeletePersonalTemplateRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3119,22 +4535,91 @@ impl McDeletePersonalTemplateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McDeletePersonalTemplateRequest`\]: from \[`McDeletePersonalTemplateRequest::builder`\] (finish with `build()`), or from the client's `delete_personal_template()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McDeletePersonalTemplateRequestBuilder<H = ()> {
+    handle: H,
+    fields: McDeletePersonalTemplateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McDeletePersonalTemplateRequestFields {
+    id: Option<String>,
+}
+
+impl<H> McDeletePersonalTemplateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McDeletePersonalTemplateRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McDeletePersonalTemplateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McDeletePersonalTemplateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McDeletePersonalTemplateRequestFields {
+    fn build(self) -> conf_core::Result<McDeletePersonalTemplateRequest> {
+        Ok(McDeletePersonalTemplateRequest { id: super::support::required(self.id, "id", "id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McDeletePersonalTemplateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McDeletePersonalTemplateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McDeletePersonalTemplateRequest {
+    type Output = McDeletePersonalTemplateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McDeletePersonalTemplateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Delete personal template (删除个人模板).
     ///
     /// `DELETE /api/v1/mc/personal_templates/{id}`
-    pub async fn mc_delete_personal_template(
-        &self,
+    pub fn delete_personal_template(&self) -> McDeletePersonalTemplateRequestBuilder<McApi<'a>> {
+        McDeletePersonalTemplateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McDeletePersonalTemplateRequest`\] built elsewhere: the same call as `delete_personal_template()`…`.send()`.
+    pub async fn delete_personal_template_with(
+        self,
         req: McDeletePersonalTemplateRequest,
     ) -> conf_core::Result<McDeletePersonalTemplateResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_list_public_templates` (`GET /api/v1/mc/public_templates`).
 ///
 /// List public templates (获取公共模板列表).
+///
+/// Build it with \[`McListPublicTemplatesRequest::builder`\] or \[`McListPublicTemplatesRequest::new`\], or call the client's fluent `list_public_templates()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct McListPublicTemplatesRequest {
     /// Rows to return (default 10, 0 = all) (获取的公共模板数，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有公共模板)
     pub count: Option<i64>,
@@ -3148,6 +4633,11 @@ impl McListPublicTemplatesRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { count: None, order: None, start: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McListPublicTemplatesRequestBuilder {
+        McListPublicTemplatesRequestBuilder::with_handle(())
     }
 
     /// Set `count`.
@@ -3201,51 +4691,138 @@ impl McListPublicTemplatesRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McListPublicTemplatesRequest`\]: from \[`McListPublicTemplatesRequest::builder`\] (finish with `build()`), or from the client's `list_public_templates()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McListPublicTemplatesRequestBuilder<H = ()> {
+    handle: H,
+    fields: McListPublicTemplatesRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McListPublicTemplatesRequestFields {
+    count: Option<i64>,
+    order: Option<i64>,
+    start: Option<i64>,
+}
+
+impl<H> McListPublicTemplatesRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McListPublicTemplatesRequestFields::default() }
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的公共模板数，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有公共模板)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Sort order (0 ascending, 1 descending) (根据公共模板的创建时间排序，默认为0 0-升序； 1-降序；)
+    pub fn order(mut self, value: i64) -> Self {
+        self.fields.order = Some(value);
+        self
+    }
+
+    /// Offset of the first row (0 = first) (公共模板的开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McListPublicTemplatesRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McListPublicTemplatesRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McListPublicTemplatesRequestFields {
+    fn build(self) -> conf_core::Result<McListPublicTemplatesRequest> {
+        Ok(McListPublicTemplatesRequest { count: self.count, order: self.order, start: self.start })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McListPublicTemplatesRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McListPublicTemplatesResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> McListPublicTemplatesRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, McListPublicTemplatesRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for McListPublicTemplatesRequest {
+    type Item = PublicTemplate;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &McListPublicTemplatesResponse) -> (usize, Option<u64>) {
+        (page.public_templates.as_ref().map_or(0, Vec::len), page.total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: McListPublicTemplatesResponse) -> Vec<PublicTemplate> {
+        page.public_templates.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for McListPublicTemplatesRequest {
+    type Output = McListPublicTemplatesResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McListPublicTemplatesResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// List public templates (获取公共模板列表).
     ///
     /// `GET /api/v1/mc/public_templates`
-    pub async fn mc_list_public_templates(&self, req: McListPublicTemplatesRequest) -> conf_core::Result<McListPublicTemplatesResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_public_templates(&self) -> McListPublicTemplatesRequestBuilder<McApi<'a>> {
+        McListPublicTemplatesRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `mc_list_public_templates`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_mc_list_public_templates(&self, req: McListPublicTemplatesRequest) -> conf_core::Result<Vec<PublicTemplate>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (McListPublicTemplatesResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.public_templates.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`McListPublicTemplatesRequest`\] built elsewhere: the same call as `list_public_templates()`…`.send()`.
+    pub async fn list_public_templates_with(self, req: McListPublicTemplatesRequest) -> conf_core::Result<McListPublicTemplatesResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_public_template` (`GET /api/v1/mc/public_templates/{id}`).
 ///
 /// Get public template (获取公共模板详情).
+///
+/// Build it with \[`McGetPublicTemplateRequest::builder`\] or \[`McGetPublicTemplateRequest::new`\], or call the client's fluent `get_public_template()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McGetPublicTemplateRequest {
     /// Resource id
     pub id: String,
@@ -3255,6 +4832,11 @@ impl McGetPublicTemplateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetPublicTemplateRequestBuilder {
+        McGetPublicTemplateRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3288,66 +4870,99 @@ impl McGetPublicTemplateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetPublicTemplateRequest`\]: from \[`McGetPublicTemplateRequest::builder`\] (finish with `build()`), or from the client's `get_public_template()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetPublicTemplateRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetPublicTemplateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetPublicTemplateRequestFields {
+    id: Option<String>,
+}
+
+impl<H> McGetPublicTemplateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetPublicTemplateRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetPublicTemplateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetPublicTemplateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetPublicTemplateRequestFields {
+    fn build(self) -> conf_core::Result<McGetPublicTemplateRequest> {
+        Ok(McGetPublicTemplateRequest { id: super::support::required(self.id, "id", "id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetPublicTemplateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetPublicTemplateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McGetPublicTemplateRequest {
+    type Output = McGetPublicTemplateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetPublicTemplateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Get public template (获取公共模板详情).
     ///
     /// `GET /api/v1/mc/public_templates/{id}`
-    pub async fn mc_get_public_template(&self, req: McGetPublicTemplateRequest) -> conf_core::Result<McGetPublicTemplateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_public_template(&self) -> McGetPublicTemplateRequestBuilder<McApi<'a>> {
+        McGetPublicTemplateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McGetPublicTemplateRequest`\] built elsewhere: the same call as `get_public_template()`…`.send()`.
+    pub async fn get_public_template_with(self, req: McGetPublicTemplateRequest) -> conf_core::Result<McGetPublicTemplateResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_create_public_template` (`POST /api/v1/mc/public_templates`).
 ///
 /// Create public template (创建公共模板).
+///
+/// Build it with \[`McCreatePublicTemplateRequest::builder`\], or call the client's fluent `create_public_template()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct McCreatePublicTemplateRequest {
-    /// Name (模板名称 最大字符长度：64个字节)
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
     pub name: String,
-    /// Call bit rate (会议码率)
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
     pub bitrate: i64,
-    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    pub closed_conf: i64,
-    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    pub safe_conf: i64,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
     pub encrypted_type: super::system::EncryptedType,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    pub encrypted_auth: Option<i64>,
+    pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
     pub conf_type: super::system::ConfType,
-    /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    pub mute: i64,
-    /// Silence (0 no, 1 yes) (初始化静音目前不支持设置，默认为0)
-    pub silence: i64,
-    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为0，自建环境以api下参为准 0-质量优先； 1-速度优先；)
-    pub video_quality: i64,
-    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    pub one_reforming: i64,
-    /// Transport encryption key (传输加密AES加密密钥 最大字符长度：16个字节)
-    pub encrypted_key: conf_core::SecretString,
-    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    pub dual_mode: super::system::DualMode,
-    /// Voice activation on (0 no, 1 yes) (是否开启语言激励 0-否； 1-是；)
-    pub voice_activity_detection: i64,
-    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s))
-    pub vacinterval: i64,
-    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    pub cascade_mode: super::system::CascadeMode,
-    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    pub cascade_upload: i64,
-    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    pub cascade_return: i64,
-    /// Cascade return bandwidth (级联回传带宽参数)
-    pub cascade_return_para: i64,
-    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    pub public_conf: i64,
-    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    pub max_join_mt: i64,
-    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会 0-否； 1-是；)
-    pub auto_end: i64,
-    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-不预占； 1-预占；)
-    pub preoccupy_resource: i64,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
     pub call_mode: super::system::CallMode,
     /// Call attempts (呼叫次数)
@@ -3355,15 +4970,53 @@ pub struct McCreatePublicTemplateRequest {
     /// Seconds between call attempts (呼叫间隔(秒))
     pub call_interval: i64,
     /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    pub fec_mode: Option<i64>,
-    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不对任何人例外； 1-对发言方和管理方例外；)
-    pub mute_filter: Option<i64>,
-    /// Duration in minutes (0 = unlimited) (会议时长,0是永久会议，默认为0)
-    pub duration: Option<i64>,
+    pub fec_mode: Option<bool>,
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub mute_filter: Option<bool>,
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
+    pub mute: bool,
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub encrypted_key: Option<conf_core::SecretString>,
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
+    pub dual_mode: super::system::DualMode,
+    /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
+    pub voice_activity_detection: bool,
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
+    ///
+    /// Wire name: `vacinterval`.
+    pub vad_interval: i64,
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
+    pub cascade_mode: super::system::CascadeMode,
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
+    pub cascade_upload: bool,
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
+    pub cascade_return: bool,
+    /// Cascade return bandwidth (级联回传带宽参数)
+    pub cascade_return_para: i64,
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
+    pub max_join_mt: i64,
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
+    pub preoccupy_resource: bool,
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
+    pub one_reforming: bool,
     /// Video formats (主视频格式列表)
     pub video_formats: Vec<VideoFormatSpec>,
     /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
+    pub closed_conf: bool,
+    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
+    pub safe_conf: super::system::ConfSecurity,
+    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
+    pub silence: bool,
+    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
+    pub video_quality: super::system::VideoQuality,
+    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
+    pub public_conf: bool,
+    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
+    pub auto_end: bool,
+    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
+    pub duration: Option<i64>,
     /// Data collaboration settings (数据协作)
     pub dcs: Option<DcsSpec>,
     /// Audio mix settings (混音信息)
@@ -3375,101 +5028,44 @@ pub struct McCreatePublicTemplateRequest {
 }
 
 impl McCreatePublicTemplateRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(
-        name: impl Into<String>,
-        bitrate: i64,
-        closed_conf: i64,
-        safe_conf: i64,
-        encrypted_type: super::system::EncryptedType,
-        conf_type: super::system::ConfType,
-        mute: i64,
-        silence: i64,
-        video_quality: i64,
-        one_reforming: i64,
-        encrypted_key: impl Into<conf_core::SecretString>,
-        dual_mode: super::system::DualMode,
-        voice_activity_detection: i64,
-        vacinterval: i64,
-        cascade_mode: super::system::CascadeMode,
-        cascade_upload: i64,
-        cascade_return: i64,
-        cascade_return_para: i64,
-        public_conf: i64,
-        max_join_mt: i64,
-        auto_end: i64,
-        preoccupy_resource: i64,
-        call_mode: super::system::CallMode,
-        call_times: i64,
-        call_interval: i64,
-        video_formats: Vec<VideoFormatSpec>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            bitrate,
-            closed_conf,
-            safe_conf,
-            encrypted_type,
-            encrypted_auth: None,
-            conf_type,
-            mute,
-            silence,
-            video_quality,
-            one_reforming,
-            encrypted_key: encrypted_key.into(),
-            dual_mode,
-            voice_activity_detection,
-            vacinterval,
-            cascade_mode,
-            cascade_upload,
-            cascade_return,
-            cascade_return_para,
-            public_conf,
-            max_join_mt,
-            auto_end,
-            preoccupy_resource,
-            call_mode,
-            call_times,
-            call_interval,
-            fec_mode: None,
-            mute_filter: None,
-            duration: None,
-            video_formats,
-            audio_formats: None,
-            dcs: None,
-            mix: None,
-            vmp: None,
-            recorder: None,
-        }
+    /// A builder with every field unset.
+    pub fn builder() -> McCreatePublicTemplateRequestBuilder {
+        McCreatePublicTemplateRequestBuilder::with_handle(())
     }
 
     /// Set `encrypted_auth`.
-    pub fn encrypted_auth(mut self, value: i64) -> Self {
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
         self.encrypted_auth = Some(value);
         self
     }
 
     /// Set `fec_mode`.
-    pub fn fec_mode(mut self, value: i64) -> Self {
+    pub fn fec_mode(mut self, value: bool) -> Self {
         self.fec_mode = Some(value);
         self
     }
 
     /// Set `mute_filter`.
-    pub fn mute_filter(mut self, value: i64) -> Self {
+    pub fn mute_filter(mut self, value: bool) -> Self {
         self.mute_filter = Some(value);
         self
     }
 
-    /// Set `duration`.
-    pub fn duration(mut self, value: i64) -> Self {
-        self.duration = Some(value);
+    /// Set `encrypted_key`.
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.encrypted_key = Some(value.into());
         self
     }
 
     /// Set `audio_formats`.
     pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
         self.audio_formats = Some(value);
+        self
+    }
+
+    /// Set `duration`.
+    pub fn duration(mut self, value: i64) -> Self {
+        self.duration = Some(value);
         self
     }
 
@@ -3499,8 +5095,35 @@ impl McCreatePublicTemplateRequest {
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
+        {
+            let v = &self.name;
+            super::support::byte_len_range("name", v.as_str(), None, Some(64))?;
+            super::support::chars_not_in("name", v.as_str(), "%&*^~'\"?/\\<>|`$")?;
+            super::support::edge_chars_not_in("name", v.as_str(), "_-.@")?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            super::support::byte_len_range("encrypted_key", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("encrypted_key", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
+        }
+        {
+            let v = &self.vad_interval;
+            super::support::one_of("vacinterval", v.to_string().as_str(), &["5", "15", "30", "60"])?;
+        }
+        {
+            let v = &self.max_join_mt;
+            super::support::one_of("max_join_mt", v.to_string().as_str(), &["8", "32", "64", "192"])?;
+        }
+        if let Some(v) = &self.duration {
+            super::support::int_range("duration", i128::from(*v), Some(0), None)?;
+        }
         if let Some(v) = &self.recorder {
             v.validate()?;
+        }
+        {
+            let v = &self.encrypted_type;
+            if !matches!(v.value(), 0) {
+                super::support::required_when(self.encrypted_key.as_ref(), "encrypted_key", "`encrypted_type` is not 0")?;
+            }
         }
         Ok(())
     }
@@ -3530,87 +5153,15 @@ impl McCreatePublicTemplateRequest {
             params.field("bitrate", v)?;
         }
         {
-            let v = &self.closed_conf;
-            params.field("closed_conf", v)?;
-        }
-        {
-            let v = &self.safe_conf;
-            params.field("safe_conf", v)?;
-        }
-        {
             let v = &self.encrypted_type;
             params.field("encrypted_type", v)?;
         }
         if let Some(v) = &self.encrypted_auth {
-            params.field("encrypted_auth", v)?;
+            params.field("encrypted_auth", &u8::from(*v))?;
         }
         {
             let v = &self.conf_type;
             params.field("conf_type", v)?;
-        }
-        {
-            let v = &self.mute;
-            params.field("mute", v)?;
-        }
-        {
-            let v = &self.silence;
-            params.field("silence", v)?;
-        }
-        {
-            let v = &self.video_quality;
-            params.field("video_quality", v)?;
-        }
-        {
-            let v = &self.one_reforming;
-            params.field("one_reforming", v)?;
-        }
-        {
-            let v = &self.encrypted_key;
-            params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        {
-            let v = &self.dual_mode;
-            params.field("dual_mode", v)?;
-        }
-        {
-            let v = &self.voice_activity_detection;
-            params.field("voice_activity_detection", v)?;
-        }
-        {
-            let v = &self.vacinterval;
-            params.field("vacinterval", v)?;
-        }
-        {
-            let v = &self.cascade_mode;
-            params.field("cascade_mode", v)?;
-        }
-        {
-            let v = &self.cascade_upload;
-            params.field("cascade_upload", v)?;
-        }
-        {
-            let v = &self.cascade_return;
-            params.field("cascade_return", v)?;
-        }
-        {
-            let v = &self.cascade_return_para;
-            params.field("cascade_return_para", v)?;
-        }
-        {
-            let v = &self.public_conf;
-            params.field("public_conf", v)?;
-        }
-        {
-            let v = &self.max_join_mt;
-            params.field("max_join_mt", v)?;
-        }
-        {
-            let v = &self.auto_end;
-            params.field("auto_end", v)?;
-        }
-        {
-            let v = &self.preoccupy_resource;
-            params.field("preoccupy_resource", v)?;
         }
         {
             let v = &self.call_mode;
@@ -3625,13 +5176,57 @@ impl McCreatePublicTemplateRequest {
             params.field("call_interval", v)?;
         }
         if let Some(v) = &self.fec_mode {
-            params.field("fec_mode", v)?;
+            params.field("fec_mode", &u8::from(*v))?;
         }
         if let Some(v) = &self.mute_filter {
-            params.field("mute_filter", v)?;
+            params.field("mute_filter", &u8::from(*v))?;
         }
-        if let Some(v) = &self.duration {
-            params.field("duration", v)?;
+        {
+            let v = &self.mute;
+            params.field("mute", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
+        }
+        {
+            let v = &self.dual_mode;
+            params.field("dual_mode", v)?;
+        }
+        {
+            let v = &self.voice_activity_detection;
+            params.field("voice_activity_detection", &u8::from(*v))?;
+        }
+        {
+            let v = &self.vad_interval;
+            params.field("vacinterval", v)?;
+        }
+        {
+            let v = &self.cascade_mode;
+            params.field("cascade_mode", v)?;
+        }
+        {
+            let v = &self.cascade_upload;
+            params.field("cascade_upload", &u8::from(*v))?;
+        }
+        {
+            let v = &self.cascade_return;
+            params.field("cascade_return", &u8::from(*v))?;
+        }
+        {
+            let v = &self.cascade_return_para;
+            params.field("cascade_return_para", v)?;
+        }
+        {
+            let v = &self.max_join_mt;
+            params.field("max_join_mt", v)?;
+        }
+        {
+            let v = &self.preoccupy_resource;
+            params.field("preoccupy_resource", &u8::from(*v))?;
+        }
+        {
+            let v = &self.one_reforming;
+            params.field("one_reforming", &u8::from(*v))?;
         }
         {
             let v = &self.video_formats;
@@ -3639,6 +5234,33 @@ impl McCreatePublicTemplateRequest {
         }
         if let Some(v) = &self.audio_formats {
             params.field("audio_formats", v)?;
+        }
+        {
+            let v = &self.closed_conf;
+            params.field("closed_conf", &u8::from(*v))?;
+        }
+        {
+            let v = &self.safe_conf;
+            params.field("safe_conf", v)?;
+        }
+        {
+            let v = &self.silence;
+            params.field("silence", &u8::from(*v))?;
+        }
+        {
+            let v = &self.video_quality;
+            params.field("video_quality", v)?;
+        }
+        {
+            let v = &self.public_conf;
+            params.field("public_conf", &u8::from(*v))?;
+        }
+        {
+            let v = &self.auto_end;
+            params.field("auto_end", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.duration {
+            params.field("duration", v)?;
         }
         if let Some(v) = &self.dcs {
             params.field("dcs", v)?;
@@ -3658,68 +5280,382 @@ impl McCreatePublicTemplateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McCreatePublicTemplateRequest`\]: from \[`McCreatePublicTemplateRequest::builder`\] (finish with `build()`), or from the client's `create_public_template()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McCreatePublicTemplateRequestBuilder<H = ()> {
+    handle: H,
+    fields: McCreatePublicTemplateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McCreatePublicTemplateRequestFields {
+    name: Option<String>,
+    bitrate: Option<i64>,
+    encrypted_type: Option<super::system::EncryptedType>,
+    encrypted_auth: Option<bool>,
+    conf_type: Option<super::system::ConfType>,
+    call_mode: Option<super::system::CallMode>,
+    call_times: Option<i64>,
+    call_interval: Option<i64>,
+    fec_mode: Option<bool>,
+    mute_filter: Option<bool>,
+    mute: Option<bool>,
+    encrypted_key: Option<conf_core::SecretString>,
+    dual_mode: Option<super::system::DualMode>,
+    voice_activity_detection: Option<bool>,
+    vad_interval: Option<i64>,
+    cascade_mode: Option<super::system::CascadeMode>,
+    cascade_upload: Option<bool>,
+    cascade_return: Option<bool>,
+    cascade_return_para: Option<i64>,
+    max_join_mt: Option<i64>,
+    preoccupy_resource: Option<bool>,
+    one_reforming: Option<bool>,
+    video_formats: Option<Vec<VideoFormatSpec>>,
+    audio_formats: Option<Vec<super::system::AudioFormat>>,
+    closed_conf: Option<bool>,
+    safe_conf: Option<super::system::ConfSecurity>,
+    silence: Option<bool>,
+    video_quality: Option<super::system::VideoQuality>,
+    public_conf: Option<bool>,
+    auto_end: Option<bool>,
+    duration: Option<i64>,
+    dcs: Option<DcsSpec>,
+    mix: Option<DcsSpec>,
+    vmp: Option<DcsSpec>,
+    recorder: Option<McCreatePublicTemplateRecorderSpec>,
+}
+
+impl<H> McCreatePublicTemplateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McCreatePublicTemplateRequestFields::default() }
+    }
+
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节) Required.`
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.fields.name = Some(value.into());
+        self
+    }
+
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准) Required.
+    pub fn bitrate(mut self, value: i64) -> Self {
+        self.fields.bitrate = Some(value);
+        self
+    }
+
+    /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；) Required.
+    pub fn encrypted_type(mut self, value: super::system::EncryptedType) -> Self {
+        self.fields.encrypted_type = Some(value);
+        self
+    }
+
+    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
+        self.fields.encrypted_auth = Some(value);
+        self
+    }
+
+    /// Conference type (会议类型 0-传统会议； 1-端口会议；) Required.
+    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
+        self.fields.conf_type = Some(value);
+        self
+    }
+
+    /// Call mode (呼叫模式 0-手动； 2-自动；) Required.
+    pub fn call_mode(mut self, value: super::system::CallMode) -> Self {
+        self.fields.call_mode = Some(value);
+        self
+    }
+
+    /// Call attempts (呼叫次数) Required.
+    pub fn call_times(mut self, value: i64) -> Self {
+        self.fields.call_times = Some(value);
+        self
+    }
+
+    /// Seconds between call attempts (呼叫间隔(秒)) Required.
+    pub fn call_interval(mut self, value: i64) -> Self {
+        self.fields.call_interval = Some(value);
+        self
+    }
+
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fields.fec_mode = Some(value);
+        self
+    }
+
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.fields.mute_filter = Some(value);
+        self
+    }
+
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；) Required.
+    pub fn mute(mut self, value: bool) -> Self {
+        self.fields.mute = Some(value);
+        self
+    }
+
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.encrypted_key = Some(value.into());
+        self
+    }
+
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；) Required.
+    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
+        self.fields.dual_mode = Some(value);
+        self
+    }
+
+    /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；) Required.
+    pub fn voice_activity_detection(mut self, value: bool) -> Self {
+        self.fields.voice_activity_detection = Some(value);
+        self
+    }
+
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60) Required.
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.fields.vad_interval = Some(value);
+        self
+    }
+
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；) Required.
+    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
+        self.fields.cascade_mode = Some(value);
+        self
+    }
+
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；) Required.
+    pub fn cascade_upload(mut self, value: bool) -> Self {
+        self.fields.cascade_upload = Some(value);
+        self
+    }
+
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；) Required.
+    pub fn cascade_return(mut self, value: bool) -> Self {
+        self.fields.cascade_return = Some(value);
+        self
+    }
+
+    /// Cascade return bandwidth (级联回传带宽参数) Required.
+    pub fn cascade_return_para(mut self, value: i64) -> Self {
+        self.fields.cascade_return_para = Some(value);
+        self
+    }
+
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；) Required.
+    pub fn max_join_mt(mut self, value: i64) -> Self {
+        self.fields.max_join_mt = Some(value);
+        self
+    }
+
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；) Required.
+    pub fn preoccupy_resource(mut self, value: bool) -> Self {
+        self.fields.preoccupy_resource = Some(value);
+        self
+    }
+
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；) Required.
+    pub fn one_reforming(mut self, value: bool) -> Self {
+        self.fields.one_reforming = Some(value);
+        self
+    }
+
+    /// Video formats (主视频格式列表) Required.
+    pub fn video_formats(mut self, value: Vec<VideoFormatSpec>) -> Self {
+        self.fields.video_formats = Some(value);
+        self
+    }
+
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.fields.audio_formats = Some(value);
+        self
+    }
+
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；) Required.
+    pub fn closed_conf(mut self, value: bool) -> Self {
+        self.fields.closed_conf = Some(value);
+        self
+    }
+
+    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；) Required.
+    pub fn safe_conf(mut self, value: super::system::ConfSecurity) -> Self {
+        self.fields.safe_conf = Some(value);
+        self
+    }
+
+    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；) Required.
+    pub fn silence(mut self, value: bool) -> Self {
+        self.fields.silence = Some(value);
+        self
+    }
+
+    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；) Required.
+    pub fn video_quality(mut self, value: super::system::VideoQuality) -> Self {
+        self.fields.video_quality = Some(value);
+        self
+    }
+
+    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；) Required.
+    pub fn public_conf(mut self, value: bool) -> Self {
+        self.fields.public_conf = Some(value);
+        self
+    }
+
+    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；) Required.
+    pub fn auto_end(mut self, value: bool) -> Self {
+        self.fields.auto_end = Some(value);
+        self
+    }
+
+    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
+    pub fn duration(mut self, value: i64) -> Self {
+        self.fields.duration = Some(value);
+        self
+    }
+
+    /// Data collaboration settings (数据协作)
+    pub fn dcs(mut self, value: DcsSpec) -> Self {
+        self.fields.dcs = Some(value);
+        self
+    }
+
+    /// Audio mix settings (混音信息)
+    pub fn mix(mut self, value: DcsSpec) -> Self {
+        self.fields.mix = Some(value);
+        self
+    }
+
+    /// Picture composition (VMP) settings (画面合成设置)
+    pub fn vmp(mut self, value: DcsSpec) -> Self {
+        self.fields.vmp = Some(value);
+        self
+    }
+
+    /// Recording settings (录像设置)
+    pub fn recorder(mut self, value: McCreatePublicTemplateRecorderSpec) -> Self {
+        self.fields.recorder = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McCreatePublicTemplateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McCreatePublicTemplateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McCreatePublicTemplateRequestFields {
+    fn build(self) -> conf_core::Result<McCreatePublicTemplateRequest> {
+        Ok(McCreatePublicTemplateRequest {
+            name: super::support::required(self.name, "name", "name")?,
+            bitrate: super::support::required(self.bitrate, "bitrate", "bitrate")?,
+            encrypted_type: super::support::required(self.encrypted_type, "encrypted_type", "encrypted_type")?,
+            encrypted_auth: self.encrypted_auth,
+            conf_type: super::support::required(self.conf_type, "conf_type", "conf_type")?,
+            call_mode: super::support::required(self.call_mode, "call_mode", "call_mode")?,
+            call_times: super::support::required(self.call_times, "call_times", "call_times")?,
+            call_interval: super::support::required(self.call_interval, "call_interval", "call_interval")?,
+            fec_mode: self.fec_mode,
+            mute_filter: self.mute_filter,
+            mute: super::support::required(self.mute, "mute", "mute")?,
+            encrypted_key: self.encrypted_key,
+            dual_mode: super::support::required(self.dual_mode, "dual_mode", "dual_mode")?,
+            voice_activity_detection: super::support::required(
+                self.voice_activity_detection,
+                "voice_activity_detection",
+                "voice_activity_detection",
+            )?,
+            vad_interval: super::support::required(self.vad_interval, "vacinterval", "vad_interval")?,
+            cascade_mode: super::support::required(self.cascade_mode, "cascade_mode", "cascade_mode")?,
+            cascade_upload: super::support::required(self.cascade_upload, "cascade_upload", "cascade_upload")?,
+            cascade_return: super::support::required(self.cascade_return, "cascade_return", "cascade_return")?,
+            cascade_return_para: super::support::required(self.cascade_return_para, "cascade_return_para", "cascade_return_para")?,
+            max_join_mt: super::support::required(self.max_join_mt, "max_join_mt", "max_join_mt")?,
+            preoccupy_resource: super::support::required(self.preoccupy_resource, "preoccupy_resource", "preoccupy_resource")?,
+            one_reforming: super::support::required(self.one_reforming, "one_reforming", "one_reforming")?,
+            video_formats: super::support::required(self.video_formats, "video_formats", "video_formats")?,
+            audio_formats: self.audio_formats,
+            closed_conf: super::support::required(self.closed_conf, "closed_conf", "closed_conf")?,
+            safe_conf: super::support::required(self.safe_conf, "safe_conf", "safe_conf")?,
+            silence: super::support::required(self.silence, "silence", "silence")?,
+            video_quality: super::support::required(self.video_quality, "video_quality", "video_quality")?,
+            public_conf: super::support::required(self.public_conf, "public_conf", "public_conf")?,
+            auto_end: super::support::required(self.auto_end, "auto_end", "auto_end")?,
+            duration: self.duration,
+            dcs: self.dcs,
+            mix: self.mix,
+            vmp: self.vmp,
+            recorder: self.recorder,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McCreatePublicTemplateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McCreatePublicTemplateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McCreatePublicTemplateRequest {
+    type Output = McCreatePublicTemplateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McCreatePublicTemplateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Create public template (创建公共模板).
     ///
     /// `POST /api/v1/mc/public_templates`
-    pub async fn mc_create_public_template(&self, req: McCreatePublicTemplateRequest) -> conf_core::Result<McCreatePublicTemplateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn create_public_template(&self) -> McCreatePublicTemplateRequestBuilder<McApi<'a>> {
+        McCreatePublicTemplateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McCreatePublicTemplateRequest`\] built elsewhere: the same call as `create_public_template()`…`.send()`.
+    pub async fn create_public_template_with(
+        self,
+        req: McCreatePublicTemplateRequest,
+    ) -> conf_core::Result<McCreatePublicTemplateResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_update_public_template` (`POST /api/v1/mc/public_templates/{id}`).
 ///
 /// Update public template (修改公共模板).
+///
+/// Build it with \[`McUpdatePublicTemplateRequest::builder`\], or call the client's fluent `update_public_template()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct McUpdatePublicTemplateRequest {
     /// Resource id
     pub id: String,
-    /// Name (模板名称 最大字符长度：64个字节)
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
     pub name: String,
-    /// Call bit rate (会议码率)
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
     pub bitrate: i64,
-    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    pub closed_conf: i64,
-    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    pub safe_conf: i64,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
     pub encrypted_type: super::system::EncryptedType,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    pub encrypted_auth: Option<i64>,
+    pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
     pub conf_type: super::system::ConfType,
-    /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    pub mute: i64,
-    /// Silence (0 no, 1 yes) (初始化静音目前不支持设置，默认为0)
-    pub silence: i64,
-    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为0，自建环境以api下参为准 0-质量优先； 1-速度优先；)
-    pub video_quality: i64,
-    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    pub one_reforming: i64,
-    /// Transport encryption key (传输加密AES加密密钥 最大字符长度：16个字节)
-    pub encrypted_key: conf_core::SecretString,
-    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    pub dual_mode: super::system::DualMode,
-    /// Voice activation on (0 no, 1 yes) (是否开启语言激励 0-否； 1-是；)
-    pub voice_activity_detection: i64,
-    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s))
-    pub vacinterval: i64,
-    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    pub cascade_mode: super::system::CascadeMode,
-    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    pub cascade_upload: i64,
-    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    pub cascade_return: i64,
-    /// Cascade return bandwidth (级联回传带宽参数)
-    pub cascade_return_para: i64,
-    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    pub public_conf: i64,
-    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    pub max_join_mt: i64,
-    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会 0-否； 1-是；)
-    pub auto_end: i64,
-    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-不预占； 1-预占；)
-    pub preoccupy_resource: i64,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
     pub call_mode: super::system::CallMode,
     /// Call attempts (呼叫次数)
@@ -3727,15 +5663,53 @@ pub struct McUpdatePublicTemplateRequest {
     /// Seconds between call attempts (呼叫间隔(秒))
     pub call_interval: i64,
     /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    pub fec_mode: Option<i64>,
-    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不对任何人例外； 1-对发言方和管理方例外；)
-    pub mute_filter: Option<i64>,
-    /// Duration in minutes (0 = unlimited) (会议时长,0是永久会议，默认为0)
-    pub duration: Option<i64>,
+    pub fec_mode: Option<bool>,
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub mute_filter: Option<bool>,
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
+    pub mute: bool,
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub encrypted_key: Option<conf_core::SecretString>,
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
+    pub dual_mode: super::system::DualMode,
+    /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
+    pub voice_activity_detection: bool,
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
+    ///
+    /// Wire name: `vacinterval`.
+    pub vad_interval: i64,
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
+    pub cascade_mode: super::system::CascadeMode,
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
+    pub cascade_upload: bool,
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
+    pub cascade_return: bool,
+    /// Cascade return bandwidth (级联回传带宽参数)
+    pub cascade_return_para: i64,
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
+    pub max_join_mt: i64,
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
+    pub preoccupy_resource: bool,
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
+    pub one_reforming: bool,
     /// Video formats (主视频格式列表)
     pub video_formats: Vec<VideoFormatSpec>,
     /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
+    pub closed_conf: bool,
+    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
+    pub safe_conf: super::system::ConfSecurity,
+    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
+    pub silence: bool,
+    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
+    pub video_quality: super::system::VideoQuality,
+    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
+    pub public_conf: bool,
+    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
+    pub auto_end: bool,
+    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
+    pub duration: Option<i64>,
     /// Data collaboration settings (数据协作)
     pub dcs: Option<DcsSpec>,
     /// Audio mix settings (混音信息)
@@ -3747,103 +5721,44 @@ pub struct McUpdatePublicTemplateRequest {
 }
 
 impl McUpdatePublicTemplateRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        bitrate: i64,
-        closed_conf: i64,
-        safe_conf: i64,
-        encrypted_type: super::system::EncryptedType,
-        conf_type: super::system::ConfType,
-        mute: i64,
-        silence: i64,
-        video_quality: i64,
-        one_reforming: i64,
-        encrypted_key: impl Into<conf_core::SecretString>,
-        dual_mode: super::system::DualMode,
-        voice_activity_detection: i64,
-        vacinterval: i64,
-        cascade_mode: super::system::CascadeMode,
-        cascade_upload: i64,
-        cascade_return: i64,
-        cascade_return_para: i64,
-        public_conf: i64,
-        max_join_mt: i64,
-        auto_end: i64,
-        preoccupy_resource: i64,
-        call_mode: super::system::CallMode,
-        call_times: i64,
-        call_interval: i64,
-        video_formats: Vec<VideoFormatSpec>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            bitrate,
-            closed_conf,
-            safe_conf,
-            encrypted_type,
-            encrypted_auth: None,
-            conf_type,
-            mute,
-            silence,
-            video_quality,
-            one_reforming,
-            encrypted_key: encrypted_key.into(),
-            dual_mode,
-            voice_activity_detection,
-            vacinterval,
-            cascade_mode,
-            cascade_upload,
-            cascade_return,
-            cascade_return_para,
-            public_conf,
-            max_join_mt,
-            auto_end,
-            preoccupy_resource,
-            call_mode,
-            call_times,
-            call_interval,
-            fec_mode: None,
-            mute_filter: None,
-            duration: None,
-            video_formats,
-            audio_formats: None,
-            dcs: None,
-            mix: None,
-            vmp: None,
-            recorder: None,
-        }
+    /// A builder with every field unset.
+    pub fn builder() -> McUpdatePublicTemplateRequestBuilder {
+        McUpdatePublicTemplateRequestBuilder::with_handle(())
     }
 
     /// Set `encrypted_auth`.
-    pub fn encrypted_auth(mut self, value: i64) -> Self {
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
         self.encrypted_auth = Some(value);
         self
     }
 
     /// Set `fec_mode`.
-    pub fn fec_mode(mut self, value: i64) -> Self {
+    pub fn fec_mode(mut self, value: bool) -> Self {
         self.fec_mode = Some(value);
         self
     }
 
     /// Set `mute_filter`.
-    pub fn mute_filter(mut self, value: i64) -> Self {
+    pub fn mute_filter(mut self, value: bool) -> Self {
         self.mute_filter = Some(value);
         self
     }
 
-    /// Set `duration`.
-    pub fn duration(mut self, value: i64) -> Self {
-        self.duration = Some(value);
+    /// Set `encrypted_key`.
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.encrypted_key = Some(value.into());
         self
     }
 
     /// Set `audio_formats`.
     pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
         self.audio_formats = Some(value);
+        self
+    }
+
+    /// Set `duration`.
+    pub fn duration(mut self, value: i64) -> Self {
+        self.duration = Some(value);
         self
     }
 
@@ -3877,6 +5792,33 @@ impl McUpdatePublicTemplateRequest {
             let v = &self.id;
             super::support::non_empty("id", v.as_str())?;
         }
+        {
+            let v = &self.name;
+            super::support::byte_len_range("name", v.as_str(), None, Some(64))?;
+            super::support::chars_not_in("name", v.as_str(), "%&*^~'\"?/\\<>|`$")?;
+            super::support::edge_chars_not_in("name", v.as_str(), "_-.@")?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            super::support::byte_len_range("encrypted_key", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("encrypted_key", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
+        }
+        {
+            let v = &self.vad_interval;
+            super::support::one_of("vacinterval", v.to_string().as_str(), &["5", "15", "30", "60"])?;
+        }
+        {
+            let v = &self.max_join_mt;
+            super::support::one_of("max_join_mt", v.to_string().as_str(), &["8", "32", "64", "192"])?;
+        }
+        if let Some(v) = &self.duration {
+            super::support::int_range("duration", i128::from(*v), Some(0), None)?;
+        }
+        {
+            let v = &self.encrypted_type;
+            if !matches!(v.value(), 0) {
+                super::support::required_when(self.encrypted_key.as_ref(), "encrypted_key", "`encrypted_type` is not 0")?;
+            }
+        }
         Ok(())
     }
 
@@ -3909,87 +5851,15 @@ impl McUpdatePublicTemplateRequest {
             params.field("bitrate", v)?;
         }
         {
-            let v = &self.closed_conf;
-            params.field("closed_conf", v)?;
-        }
-        {
-            let v = &self.safe_conf;
-            params.field("safe_conf", v)?;
-        }
-        {
             let v = &self.encrypted_type;
             params.field("encrypted_type", v)?;
         }
         if let Some(v) = &self.encrypted_auth {
-            params.field("encrypted_auth", v)?;
+            params.field("encrypted_auth", &u8::from(*v))?;
         }
         {
             let v = &self.conf_type;
             params.field("conf_type", v)?;
-        }
-        {
-            let v = &self.mute;
-            params.field("mute", v)?;
-        }
-        {
-            let v = &self.silence;
-            params.field("silence", v)?;
-        }
-        {
-            let v = &self.video_quality;
-            params.field("video_quality", v)?;
-        }
-        {
-            let v = &self.one_reforming;
-            params.field("one_reforming", v)?;
-        }
-        {
-            let v = &self.encrypted_key;
-            params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        {
-            let v = &self.dual_mode;
-            params.field("dual_mode", v)?;
-        }
-        {
-            let v = &self.voice_activity_detection;
-            params.field("voice_activity_detection", v)?;
-        }
-        {
-            let v = &self.vacinterval;
-            params.field("vacinterval", v)?;
-        }
-        {
-            let v = &self.cascade_mode;
-            params.field("cascade_mode", v)?;
-        }
-        {
-            let v = &self.cascade_upload;
-            params.field("cascade_upload", v)?;
-        }
-        {
-            let v = &self.cascade_return;
-            params.field("cascade_return", v)?;
-        }
-        {
-            let v = &self.cascade_return_para;
-            params.field("cascade_return_para", v)?;
-        }
-        {
-            let v = &self.public_conf;
-            params.field("public_conf", v)?;
-        }
-        {
-            let v = &self.max_join_mt;
-            params.field("max_join_mt", v)?;
-        }
-        {
-            let v = &self.auto_end;
-            params.field("auto_end", v)?;
-        }
-        {
-            let v = &self.preoccupy_resource;
-            params.field("preoccupy_resource", v)?;
         }
         {
             let v = &self.call_mode;
@@ -4004,13 +5874,57 @@ impl McUpdatePublicTemplateRequest {
             params.field("call_interval", v)?;
         }
         if let Some(v) = &self.fec_mode {
-            params.field("fec_mode", v)?;
+            params.field("fec_mode", &u8::from(*v))?;
         }
         if let Some(v) = &self.mute_filter {
-            params.field("mute_filter", v)?;
+            params.field("mute_filter", &u8::from(*v))?;
         }
-        if let Some(v) = &self.duration {
-            params.field("duration", v)?;
+        {
+            let v = &self.mute;
+            params.field("mute", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
+        }
+        {
+            let v = &self.dual_mode;
+            params.field("dual_mode", v)?;
+        }
+        {
+            let v = &self.voice_activity_detection;
+            params.field("voice_activity_detection", &u8::from(*v))?;
+        }
+        {
+            let v = &self.vad_interval;
+            params.field("vacinterval", v)?;
+        }
+        {
+            let v = &self.cascade_mode;
+            params.field("cascade_mode", v)?;
+        }
+        {
+            let v = &self.cascade_upload;
+            params.field("cascade_upload", &u8::from(*v))?;
+        }
+        {
+            let v = &self.cascade_return;
+            params.field("cascade_return", &u8::from(*v))?;
+        }
+        {
+            let v = &self.cascade_return_para;
+            params.field("cascade_return_para", v)?;
+        }
+        {
+            let v = &self.max_join_mt;
+            params.field("max_join_mt", v)?;
+        }
+        {
+            let v = &self.preoccupy_resource;
+            params.field("preoccupy_resource", &u8::from(*v))?;
+        }
+        {
+            let v = &self.one_reforming;
+            params.field("one_reforming", &u8::from(*v))?;
         }
         {
             let v = &self.video_formats;
@@ -4018,6 +5932,33 @@ impl McUpdatePublicTemplateRequest {
         }
         if let Some(v) = &self.audio_formats {
             params.field("audio_formats", v)?;
+        }
+        {
+            let v = &self.closed_conf;
+            params.field("closed_conf", &u8::from(*v))?;
+        }
+        {
+            let v = &self.safe_conf;
+            params.field("safe_conf", v)?;
+        }
+        {
+            let v = &self.silence;
+            params.field("silence", &u8::from(*v))?;
+        }
+        {
+            let v = &self.video_quality;
+            params.field("video_quality", v)?;
+        }
+        {
+            let v = &self.public_conf;
+            params.field("public_conf", &u8::from(*v))?;
+        }
+        {
+            let v = &self.auto_end;
+            params.field("auto_end", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.duration {
+            params.field("duration", v)?;
         }
         if let Some(v) = &self.dcs {
             params.field("dcs", v)?;
@@ -4037,19 +5978,377 @@ impl McUpdatePublicTemplateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McUpdatePublicTemplateRequest`\]: from \[`McUpdatePublicTemplateRequest::builder`\] (finish with `build()`), or from the client's `update_public_template()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McUpdatePublicTemplateRequestBuilder<H = ()> {
+    handle: H,
+    fields: McUpdatePublicTemplateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McUpdatePublicTemplateRequestFields {
+    id: Option<String>,
+    name: Option<String>,
+    bitrate: Option<i64>,
+    encrypted_type: Option<super::system::EncryptedType>,
+    encrypted_auth: Option<bool>,
+    conf_type: Option<super::system::ConfType>,
+    call_mode: Option<super::system::CallMode>,
+    call_times: Option<i64>,
+    call_interval: Option<i64>,
+    fec_mode: Option<bool>,
+    mute_filter: Option<bool>,
+    mute: Option<bool>,
+    encrypted_key: Option<conf_core::SecretString>,
+    dual_mode: Option<super::system::DualMode>,
+    voice_activity_detection: Option<bool>,
+    vad_interval: Option<i64>,
+    cascade_mode: Option<super::system::CascadeMode>,
+    cascade_upload: Option<bool>,
+    cascade_return: Option<bool>,
+    cascade_return_para: Option<i64>,
+    max_join_mt: Option<i64>,
+    preoccupy_resource: Option<bool>,
+    one_reforming: Option<bool>,
+    video_formats: Option<Vec<VideoFormatSpec>>,
+    audio_formats: Option<Vec<super::system::AudioFormat>>,
+    closed_conf: Option<bool>,
+    safe_conf: Option<super::system::ConfSecurity>,
+    silence: Option<bool>,
+    video_quality: Option<super::system::VideoQuality>,
+    public_conf: Option<bool>,
+    auto_end: Option<bool>,
+    duration: Option<i64>,
+    dcs: Option<DcsSpec>,
+    mix: Option<DcsSpec>,
+    vmp: Option<DcsSpec>,
+    recorder: Option<McUpdatePublicTemplateRecorderSpec>,
+}
+
+impl<H> McUpdatePublicTemplateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McUpdatePublicTemplateRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节) Required.`
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.fields.name = Some(value.into());
+        self
+    }
+
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准) Required.
+    pub fn bitrate(mut self, value: i64) -> Self {
+        self.fields.bitrate = Some(value);
+        self
+    }
+
+    /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；) Required.
+    pub fn encrypted_type(mut self, value: super::system::EncryptedType) -> Self {
+        self.fields.encrypted_type = Some(value);
+        self
+    }
+
+    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
+        self.fields.encrypted_auth = Some(value);
+        self
+    }
+
+    /// Conference type (会议类型 0-传统会议； 1-端口会议；) Required.
+    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
+        self.fields.conf_type = Some(value);
+        self
+    }
+
+    /// Call mode (呼叫模式 0-手动； 2-自动；) Required.
+    pub fn call_mode(mut self, value: super::system::CallMode) -> Self {
+        self.fields.call_mode = Some(value);
+        self
+    }
+
+    /// Call attempts (呼叫次数) Required.
+    pub fn call_times(mut self, value: i64) -> Self {
+        self.fields.call_times = Some(value);
+        self
+    }
+
+    /// Seconds between call attempts (呼叫间隔(秒)) Required.
+    pub fn call_interval(mut self, value: i64) -> Self {
+        self.fields.call_interval = Some(value);
+        self
+    }
+
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fields.fec_mode = Some(value);
+        self
+    }
+
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.fields.mute_filter = Some(value);
+        self
+    }
+
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；) Required.
+    pub fn mute(mut self, value: bool) -> Self {
+        self.fields.mute = Some(value);
+        self
+    }
+
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.encrypted_key = Some(value.into());
+        self
+    }
+
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；) Required.
+    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
+        self.fields.dual_mode = Some(value);
+        self
+    }
+
+    /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；) Required.
+    pub fn voice_activity_detection(mut self, value: bool) -> Self {
+        self.fields.voice_activity_detection = Some(value);
+        self
+    }
+
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60) Required.
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.fields.vad_interval = Some(value);
+        self
+    }
+
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；) Required.
+    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
+        self.fields.cascade_mode = Some(value);
+        self
+    }
+
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；) Required.
+    pub fn cascade_upload(mut self, value: bool) -> Self {
+        self.fields.cascade_upload = Some(value);
+        self
+    }
+
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；) Required.
+    pub fn cascade_return(mut self, value: bool) -> Self {
+        self.fields.cascade_return = Some(value);
+        self
+    }
+
+    /// Cascade return bandwidth (级联回传带宽参数) Required.
+    pub fn cascade_return_para(mut self, value: i64) -> Self {
+        self.fields.cascade_return_para = Some(value);
+        self
+    }
+
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；) Required.
+    pub fn max_join_mt(mut self, value: i64) -> Self {
+        self.fields.max_join_mt = Some(value);
+        self
+    }
+
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；) Required.
+    pub fn preoccupy_resource(mut self, value: bool) -> Self {
+        self.fields.preoccupy_resource = Some(value);
+        self
+    }
+
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；) Required.
+    pub fn one_reforming(mut self, value: bool) -> Self {
+        self.fields.one_reforming = Some(value);
+        self
+    }
+
+    /// Video formats (主视频格式列表) Required.
+    pub fn video_formats(mut self, value: Vec<VideoFormatSpec>) -> Self {
+        self.fields.video_formats = Some(value);
+        self
+    }
+
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.fields.audio_formats = Some(value);
+        self
+    }
+
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；) Required.
+    pub fn closed_conf(mut self, value: bool) -> Self {
+        self.fields.closed_conf = Some(value);
+        self
+    }
+
+    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；) Required.
+    pub fn safe_conf(mut self, value: super::system::ConfSecurity) -> Self {
+        self.fields.safe_conf = Some(value);
+        self
+    }
+
+    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；) Required.
+    pub fn silence(mut self, value: bool) -> Self {
+        self.fields.silence = Some(value);
+        self
+    }
+
+    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；) Required.
+    pub fn video_quality(mut self, value: super::system::VideoQuality) -> Self {
+        self.fields.video_quality = Some(value);
+        self
+    }
+
+    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；) Required.
+    pub fn public_conf(mut self, value: bool) -> Self {
+        self.fields.public_conf = Some(value);
+        self
+    }
+
+    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；) Required.
+    pub fn auto_end(mut self, value: bool) -> Self {
+        self.fields.auto_end = Some(value);
+        self
+    }
+
+    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
+    pub fn duration(mut self, value: i64) -> Self {
+        self.fields.duration = Some(value);
+        self
+    }
+
+    /// Data collaboration settings (数据协作)
+    pub fn dcs(mut self, value: DcsSpec) -> Self {
+        self.fields.dcs = Some(value);
+        self
+    }
+
+    /// Audio mix settings (混音信息)
+    pub fn mix(mut self, value: DcsSpec) -> Self {
+        self.fields.mix = Some(value);
+        self
+    }
+
+    /// Picture composition (VMP) settings (画面合成设置)
+    pub fn vmp(mut self, value: DcsSpec) -> Self {
+        self.fields.vmp = Some(value);
+        self
+    }
+
+    /// Recording settings (录像设置)
+    pub fn recorder(mut self, value: McUpdatePublicTemplateRecorderSpec) -> Self {
+        self.fields.recorder = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McUpdatePublicTemplateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McUpdatePublicTemplateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McUpdatePublicTemplateRequestFields {
+    fn build(self) -> conf_core::Result<McUpdatePublicTemplateRequest> {
+        Ok(McUpdatePublicTemplateRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            name: super::support::required(self.name, "name", "name")?,
+            bitrate: super::support::required(self.bitrate, "bitrate", "bitrate")?,
+            encrypted_type: super::support::required(self.encrypted_type, "encrypted_type", "encrypted_type")?,
+            encrypted_auth: self.encrypted_auth,
+            conf_type: super::support::required(self.conf_type, "conf_type", "conf_type")?,
+            call_mode: super::support::required(self.call_mode, "call_mode", "call_mode")?,
+            call_times: super::support::required(self.call_times, "call_times", "call_times")?,
+            call_interval: super::support::required(self.call_interval, "call_interval", "call_interval")?,
+            fec_mode: self.fec_mode,
+            mute_filter: self.mute_filter,
+            mute: super::support::required(self.mute, "mute", "mute")?,
+            encrypted_key: self.encrypted_key,
+            dual_mode: super::support::required(self.dual_mode, "dual_mode", "dual_mode")?,
+            voice_activity_detection: super::support::required(
+                self.voice_activity_detection,
+                "voice_activity_detection",
+                "voice_activity_detection",
+            )?,
+            vad_interval: super::support::required(self.vad_interval, "vacinterval", "vad_interval")?,
+            cascade_mode: super::support::required(self.cascade_mode, "cascade_mode", "cascade_mode")?,
+            cascade_upload: super::support::required(self.cascade_upload, "cascade_upload", "cascade_upload")?,
+            cascade_return: super::support::required(self.cascade_return, "cascade_return", "cascade_return")?,
+            cascade_return_para: super::support::required(self.cascade_return_para, "cascade_return_para", "cascade_return_para")?,
+            max_join_mt: super::support::required(self.max_join_mt, "max_join_mt", "max_join_mt")?,
+            preoccupy_resource: super::support::required(self.preoccupy_resource, "preoccupy_resource", "preoccupy_resource")?,
+            one_reforming: super::support::required(self.one_reforming, "one_reforming", "one_reforming")?,
+            video_formats: super::support::required(self.video_formats, "video_formats", "video_formats")?,
+            audio_formats: self.audio_formats,
+            closed_conf: super::support::required(self.closed_conf, "closed_conf", "closed_conf")?,
+            safe_conf: super::support::required(self.safe_conf, "safe_conf", "safe_conf")?,
+            silence: super::support::required(self.silence, "silence", "silence")?,
+            video_quality: super::support::required(self.video_quality, "video_quality", "video_quality")?,
+            public_conf: super::support::required(self.public_conf, "public_conf", "public_conf")?,
+            auto_end: super::support::required(self.auto_end, "auto_end", "auto_end")?,
+            duration: self.duration,
+            dcs: self.dcs,
+            mix: self.mix,
+            vmp: self.vmp,
+            recorder: self.recorder,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McUpdatePublicTemplateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McUpdatePublicTemplateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McUpdatePublicTemplateRequest {
+    type Output = McUpdatePublicTemplateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McUpdatePublicTemplateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Update public template (修改公共模板).
     ///
     /// `POST /api/v1/mc/public_templates/{id}`
-    pub async fn mc_update_public_template(&self, req: McUpdatePublicTemplateRequest) -> conf_core::Result<McUpdatePublicTemplateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn update_public_template(&self) -> McUpdatePublicTemplateRequestBuilder<McApi<'a>> {
+        McUpdatePublicTemplateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McUpdatePublicTemplateRequest`\] built elsewhere: the same call as `update_public_template()`…`.send()`.
+    pub async fn update_public_template_with(
+        self,
+        req: McUpdatePublicTemplateRequest,
+    ) -> conf_core::Result<McUpdatePublicTemplateResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_delete_public_template` (`DELETE /api/v1/mc/public_templates/{id}`).
 ///
 /// Delete public template (删除公共模板).
+///
+/// Build it with \[`McDeletePublicTemplateRequest::builder`\] or \[`McDeletePublicTemplateRequest::new`\], or call the client's fluent `delete_public_template()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McDeletePublicTemplateRequest {
     /// Resource id
     pub id: String,
@@ -4059,6 +6358,11 @@ impl McDeletePublicTemplateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McDeletePublicTemplateRequestBuilder {
+        McDeletePublicTemplateRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4095,19 +6399,91 @@ impl McDeletePublicTemplateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McDeletePublicTemplateRequest`\]: from \[`McDeletePublicTemplateRequest::builder`\] (finish with `build()`), or from the client's `delete_public_template()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McDeletePublicTemplateRequestBuilder<H = ()> {
+    handle: H,
+    fields: McDeletePublicTemplateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McDeletePublicTemplateRequestFields {
+    id: Option<String>,
+}
+
+impl<H> McDeletePublicTemplateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McDeletePublicTemplateRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McDeletePublicTemplateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McDeletePublicTemplateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McDeletePublicTemplateRequestFields {
+    fn build(self) -> conf_core::Result<McDeletePublicTemplateRequest> {
+        Ok(McDeletePublicTemplateRequest { id: super::support::required(self.id, "id", "id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McDeletePublicTemplateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McDeletePublicTemplateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McDeletePublicTemplateRequest {
+    type Output = McDeletePublicTemplateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McDeletePublicTemplateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Delete public template (删除公共模板).
     ///
     /// `DELETE /api/v1/mc/public_templates/{id}`
-    pub async fn mc_delete_public_template(&self, req: McDeletePublicTemplateRequest) -> conf_core::Result<McDeletePublicTemplateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn delete_public_template(&self) -> McDeletePublicTemplateRequestBuilder<McApi<'a>> {
+        McDeletePublicTemplateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McDeletePublicTemplateRequest`\] built elsewhere: the same call as `delete_public_template()`…`.send()`.
+    pub async fn delete_public_template_with(
+        self,
+        req: McDeletePublicTemplateRequest,
+    ) -> conf_core::Result<McDeletePublicTemplateResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_list_booked_confs` (`GET /api/v1/mc/booked_confs`).
 ///
 /// List booked conferences (获取预约会议列表).
+///
+/// Build it with \[`McListBookedConfsRequest::builder`\] or \[`McListBookedConfsRequest::new`\], or call the client's fluent `list_booked_confs()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct McListBookedConfsRequest {
     /// Offset of the first row (0 = first) (默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
     pub start: Option<i64>,
@@ -4116,15 +6492,20 @@ pub struct McListBookedConfsRequest {
     /// Sort order (0 ascending, 1 descending) (以预约会议的开始时间为准，默认为0)
     pub order: Option<i64>,
     /// Start time (ISO 8601) (开始时间，格式为ISO8601:2000标准，不填表示从服务器当前时间开始)
-    pub start_time: Option<String>,
+    pub start_time: Option<conf_core::DateTime>,
     /// End time (ISO 8601) (结束时间，格式为ISO8601:2000标准，不填表示从开始时间以后的所有)
-    pub end_time: Option<String>,
+    pub end_time: Option<conf_core::DateTime>,
 }
 
 impl McListBookedConfsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { start: None, count: None, order: None, start_time: None, end_time: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McListBookedConfsRequestBuilder {
+        McListBookedConfsRequestBuilder::with_handle(())
     }
 
     /// Set `start`.
@@ -4146,14 +6527,14 @@ impl McListBookedConfsRequest {
     }
 
     /// Set `start_time`.
-    pub fn start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
+    pub fn start_time(mut self, value: conf_core::DateTime) -> Self {
+        self.start_time = Some(value);
         self
     }
 
     /// Set `end_time`.
-    pub fn end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
+    pub fn end_time(mut self, value: conf_core::DateTime) -> Self {
+        self.end_time = Some(value);
         self
     }
 
@@ -4187,60 +6568,167 @@ impl McListBookedConfsRequest {
             op = op.query("order", v.to_string());
         }
         if let Some(v) = &self.start_time {
-            op = op.query("start_time", v.clone());
+            op = op.query("start_time", v.to_string());
         }
         if let Some(v) = &self.end_time {
-            op = op.query("end_time", v.clone());
+            op = op.query("end_time", v.to_string());
         }
         Ok(op)
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McListBookedConfsRequest`\]: from \[`McListBookedConfsRequest::builder`\] (finish with `build()`), or from the client's `list_booked_confs()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McListBookedConfsRequestBuilder<H = ()> {
+    handle: H,
+    fields: McListBookedConfsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McListBookedConfsRequestFields {
+    start: Option<i64>,
+    count: Option<i64>,
+    order: Option<i64>,
+    start_time: Option<conf_core::DateTime>,
+    end_time: Option<conf_core::DateTime>,
+}
+
+impl<H> McListBookedConfsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McListBookedConfsRequestFields::default() }
+    }
+
+    /// Offset of the first row (0 = first) (默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Sort order (0 ascending, 1 descending) (以预约会议的开始时间为准，默认为0)
+    pub fn order(mut self, value: i64) -> Self {
+        self.fields.order = Some(value);
+        self
+    }
+
+    /// Start time (ISO 8601) (开始时间，格式为ISO8601:2000标准，不填表示从服务器当前时间开始)
+    pub fn start_time(mut self, value: conf_core::DateTime) -> Self {
+        self.fields.start_time = Some(value);
+        self
+    }
+
+    /// End time (ISO 8601) (结束时间，格式为ISO8601:2000标准，不填表示从开始时间以后的所有)
+    pub fn end_time(mut self, value: conf_core::DateTime) -> Self {
+        self.fields.end_time = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McListBookedConfsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McListBookedConfsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McListBookedConfsRequestFields {
+    fn build(self) -> conf_core::Result<McListBookedConfsRequest> {
+        Ok(McListBookedConfsRequest {
+            start: self.start,
+            count: self.count,
+            order: self.order,
+            start_time: self.start_time,
+            end_time: self.end_time,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McListBookedConfsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McListBookedConfsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> McListBookedConfsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, McListBookedConfsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for McListBookedConfsRequest {
+    type Item = BookedConf;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &McListBookedConfsResponse) -> (usize, Option<u64>) {
+        (page.booked_confs.as_ref().map_or(0, Vec::len), page.total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: McListBookedConfsResponse) -> Vec<BookedConf> {
+        page.booked_confs.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for McListBookedConfsRequest {
+    type Output = McListBookedConfsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McListBookedConfsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// List booked conferences (获取预约会议列表).
     ///
     /// `GET /api/v1/mc/booked_confs`
-    pub async fn mc_list_booked_confs(&self, req: McListBookedConfsRequest) -> conf_core::Result<McListBookedConfsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_booked_confs(&self) -> McListBookedConfsRequestBuilder<McApi<'a>> {
+        McListBookedConfsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `mc_list_booked_confs`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_mc_list_booked_confs(&self, req: McListBookedConfsRequest) -> conf_core::Result<Vec<BookedConf>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (McListBookedConfsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.booked_confs.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`McListBookedConfsRequest`\] built elsewhere: the same call as `list_booked_confs()`…`.send()`.
+    pub async fn list_booked_confs_with(self, req: McListBookedConfsRequest) -> conf_core::Result<McListBookedConfsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_booked_conf` (`GET /api/v1/mc/booked_confs/{conf_id}`).
 ///
 /// Get booked conference (获取预约会议信息).
+///
+/// Build it with \[`McGetBookedConfRequest::builder`\] or \[`McGetBookedConfRequest::new`\], or call the client's fluent `get_booked_conf()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McGetBookedConfRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4250,6 +6738,11 @@ impl McGetBookedConfRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetBookedConfRequestBuilder {
+        McGetBookedConfRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4283,19 +6776,88 @@ impl McGetBookedConfRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetBookedConfRequest`\]: from \[`McGetBookedConfRequest::builder`\] (finish with `build()`), or from the client's `get_booked_conf()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetBookedConfRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetBookedConfRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetBookedConfRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> McGetBookedConfRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetBookedConfRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetBookedConfRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetBookedConfRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetBookedConfRequestFields {
+    fn build(self) -> conf_core::Result<McGetBookedConfRequest> {
+        Ok(McGetBookedConfRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetBookedConfRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetBookedConfResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McGetBookedConfRequest {
+    type Output = McGetBookedConfResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetBookedConfResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Get booked conference (获取预约会议信息).
     ///
     /// `GET /api/v1/mc/booked_confs/{conf_id}`
-    pub async fn mc_get_booked_conf(&self, req: McGetBookedConfRequest) -> conf_core::Result<McGetBookedConfResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_booked_conf(&self) -> McGetBookedConfRequestBuilder<McApi<'a>> {
+        McGetBookedConfRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McGetBookedConfRequest`\] built elsewhere: the same call as `get_booked_conf()`…`.send()`.
+    pub async fn get_booked_conf_with(self, req: McGetBookedConfRequest) -> conf_core::Result<McGetBookedConfResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_create_conf` (`POST /api/v1/mc/confs`).
 ///
 /// Create (start) a conference: instant, from a template or a virtual meeting room (创建会议). Vendor note: 创建会议,当create\_type为1时,必填参数请根据文档;当create\_type不为1时,template\_id为必填参数,其余参数是非必填参数
+///
+/// Build it with \[`McCreateConfRequest::builder`\], or call the client's fluent `create_conf()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct McCreateConfRequest {
     /// How the conference is created (创建会议类型，默认为1 1-及时会议； 2-公共模板； 3-个人模板； 4-根据虚拟会议室创会；)
     pub create_type: Option<super::system::CreateType>,
@@ -4303,20 +6865,12 @@ pub struct McCreateConfRequest {
     pub template_id: Option<String>,
     /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
     pub name: String,
-    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
-    pub duration: i64,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
     pub bitrate: i64,
-    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    pub closed_conf: i64,
-    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    pub safe_conf: i64,
-    /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    pub password: Option<conf_core::SecretString>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
     pub encrypted_type: super::system::EncryptedType,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    pub encrypted_auth: Option<i64>,
+    pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
     pub conf_type: super::system::ConfType,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
@@ -4326,43 +6880,59 @@ pub struct McCreateConfRequest {
     /// Seconds between call attempts (呼叫间隔(秒))
     pub call_interval: i64,
     /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    pub fec_mode: Option<i64>,
+    pub fec_mode: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
-    pub mute_filter: Option<i64>,
+    pub mute_filter: Option<bool>,
     /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    pub mute: i64,
-    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
-    pub silence: i64,
-    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
-    pub video_quality: i64,
+    pub mute: bool,
     /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    pub encrypted_key: conf_core::SecretString,
+    pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
     pub dual_mode: super::system::DualMode,
-    /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
-    pub doubleflow: Option<i64>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    pub voice_activity_detection: i64,
+    pub voice_activity_detection: bool,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
-    pub vacinterval: Option<i64>,
+    ///
+    /// Wire name: `vacinterval`.
+    pub vad_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
     pub cascade_mode: super::system::CascadeMode,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    pub cascade_upload: i64,
+    pub cascade_upload: bool,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    pub cascade_return: i64,
+    pub cascade_return: bool,
     /// Cascade return bandwidth (级联回传带宽参数)
     pub cascade_return_para: i64,
-    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    pub public_conf: i64,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
     pub max_join_mt: i64,
-    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
-    pub auto_end: i64,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    pub preoccupy_resource: i64,
+    pub preoccupy_resource: bool,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    pub one_reforming: i64,
+    pub one_reforming: bool,
+    /// Video formats (主视频格式列表)
+    pub video_formats: Vec<VideoFormatSpec>,
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub audio_formats: Option<Vec<super::system::AudioFormat>>,
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
+    pub closed_conf: bool,
+    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
+    pub safe_conf: super::system::ConfSecurity,
+    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
+    pub silence: bool,
+    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
+    pub video_quality: super::system::VideoQuality,
+    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
+    pub public_conf: bool,
+    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
+    pub auto_end: bool,
+    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
+    pub duration: i64,
+    /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub password: Option<conf_core::SecretString>,
+    /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
+    ///
+    /// Wire name: `doubleflow`.
+    pub share_on_speaker: Option<bool>,
     /// Conference platform moid (default from the user's rights) (创会平台moid，不填则根据用户权限取默认值)
     pub platform_id: Option<String>,
     /// Speaker terminal (发言人)
@@ -4371,12 +6941,8 @@ pub struct McCreateConfRequest {
     pub chairman: Option<SpeakerSpec>,
     /// Audio mix settings (混音信息)
     pub mix: Option<MixSpec>,
-    /// Video formats (主视频格式列表)
-    pub video_formats: Vec<VideoFormatSpec>,
     /// Invited members (参会成员 创建虚拟会议室时可填)
     pub invite_members: Option<Vec<InviteMemberSpec>>,
-    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Members to keep calling (追呼成员数组)
     pub keep_calling_members: Option<Vec<SpeakerSpec>>,
     /// Picture composition (VMP) settings (画面合成设置)
@@ -4392,83 +6958,9 @@ pub struct McCreateConfRequest {
 }
 
 impl McCreateConfRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(
-        name: impl Into<String>,
-        duration: i64,
-        bitrate: i64,
-        closed_conf: i64,
-        safe_conf: i64,
-        encrypted_type: super::system::EncryptedType,
-        conf_type: super::system::ConfType,
-        call_mode: super::system::CallMode,
-        call_times: i64,
-        call_interval: i64,
-        mute: i64,
-        silence: i64,
-        video_quality: i64,
-        encrypted_key: impl Into<conf_core::SecretString>,
-        dual_mode: super::system::DualMode,
-        voice_activity_detection: i64,
-        cascade_mode: super::system::CascadeMode,
-        cascade_upload: i64,
-        cascade_return: i64,
-        cascade_return_para: i64,
-        public_conf: i64,
-        max_join_mt: i64,
-        auto_end: i64,
-        preoccupy_resource: i64,
-        one_reforming: i64,
-        video_formats: Vec<VideoFormatSpec>,
-    ) -> Self {
-        Self {
-            create_type: None,
-            template_id: None,
-            name: name.into(),
-            duration,
-            bitrate,
-            closed_conf,
-            safe_conf,
-            password: None,
-            encrypted_type,
-            encrypted_auth: None,
-            conf_type,
-            call_mode,
-            call_times,
-            call_interval,
-            fec_mode: None,
-            mute_filter: None,
-            mute,
-            silence,
-            video_quality,
-            encrypted_key: encrypted_key.into(),
-            dual_mode,
-            doubleflow: None,
-            voice_activity_detection,
-            vacinterval: None,
-            cascade_mode,
-            cascade_upload,
-            cascade_return,
-            cascade_return_para,
-            public_conf,
-            max_join_mt,
-            auto_end,
-            preoccupy_resource,
-            one_reforming,
-            platform_id: None,
-            speaker: None,
-            chairman: None,
-            mix: None,
-            video_formats,
-            invite_members: None,
-            audio_formats: None,
-            keep_calling_members: None,
-            vmp: None,
-            vips: None,
-            poll: None,
-            recorder: None,
-            dcs: None,
-        }
+    /// A builder with every field unset.
+    pub fn builder() -> McCreateConfRequestBuilder {
+        McCreateConfRequestBuilder::with_handle(())
     }
 
     /// Set `create_type`.
@@ -4483,39 +6975,51 @@ impl McCreateConfRequest {
         self
     }
 
+    /// Set `encrypted_auth`.
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
+        self.encrypted_auth = Some(value);
+        self
+    }
+
+    /// Set `fec_mode`.
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fec_mode = Some(value);
+        self
+    }
+
+    /// Set `mute_filter`.
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.mute_filter = Some(value);
+        self
+    }
+
+    /// Set `encrypted_key`.
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.encrypted_key = Some(value.into());
+        self
+    }
+
+    /// Set `vacinterval`.
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.vad_interval = Some(value);
+        self
+    }
+
+    /// Set `audio_formats`.
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.audio_formats = Some(value);
+        self
+    }
+
     /// Set `password`.
     pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
         self.password = Some(value.into());
         self
     }
 
-    /// Set `encrypted_auth`.
-    pub fn encrypted_auth(mut self, value: i64) -> Self {
-        self.encrypted_auth = Some(value);
-        self
-    }
-
-    /// Set `fec_mode`.
-    pub fn fec_mode(mut self, value: i64) -> Self {
-        self.fec_mode = Some(value);
-        self
-    }
-
-    /// Set `mute_filter`.
-    pub fn mute_filter(mut self, value: i64) -> Self {
-        self.mute_filter = Some(value);
-        self
-    }
-
     /// Set `doubleflow`.
-    pub fn doubleflow(mut self, value: i64) -> Self {
-        self.doubleflow = Some(value);
-        self
-    }
-
-    /// Set `vacinterval`.
-    pub fn vacinterval(mut self, value: i64) -> Self {
-        self.vacinterval = Some(value);
+    pub fn share_on_speaker(mut self, value: bool) -> Self {
+        self.share_on_speaker = Some(value);
         self
     }
 
@@ -4546,12 +7050,6 @@ impl McCreateConfRequest {
     /// Set `invite_members`.
     pub fn invite_members(mut self, value: Vec<InviteMemberSpec>) -> Self {
         self.invite_members = Some(value);
-        self
-    }
-
-    /// Set `audio_formats`.
-    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
-        self.audio_formats = Some(value);
         self
     }
 
@@ -4593,6 +7091,31 @@ impl McCreateConfRequest {
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
+        {
+            let v = &self.name;
+            super::support::byte_len_range("name", v.as_str(), None, Some(64))?;
+            super::support::chars_not_in("name", v.as_str(), "%&*^~'\"?/\\<>|`$")?;
+            super::support::edge_chars_not_in("name", v.as_str(), "_-.@")?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            super::support::byte_len_range("encrypted_key", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("encrypted_key", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
+        }
+        if let Some(v) = &self.vad_interval {
+            super::support::one_of("vacinterval", v.to_string().as_str(), &["5", "15", "30", "60"])?;
+        }
+        {
+            let v = &self.max_join_mt;
+            super::support::one_of("max_join_mt", v.to_string().as_str(), &["8", "32", "64", "192"])?;
+        }
+        {
+            let v = &self.duration;
+            super::support::int_range("duration", i128::from(*v), Some(0), None)?;
+        }
+        if let Some(v) = &self.password {
+            super::support::byte_len_range("password", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("password", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
+        }
         if let Some(v) = &self.speaker {
             v.validate()?;
         }
@@ -4622,6 +7145,12 @@ impl McCreateConfRequest {
         }
         if let Some(v) = &self.poll {
             v.validate()?;
+        }
+        {
+            let v = &self.encrypted_type;
+            if !matches!(v.value(), 0) {
+                super::support::required_when(self.encrypted_key.as_ref(), "encrypted_key", "`encrypted_type` is not 0")?;
+            }
         }
         Ok(())
     }
@@ -4648,30 +7177,15 @@ impl McCreateConfRequest {
             params.field("name", v)?;
         }
         {
-            let v = &self.duration;
-            params.field("duration", v)?;
-        }
-        {
             let v = &self.bitrate;
             params.field("bitrate", v)?;
-        }
-        {
-            let v = &self.closed_conf;
-            params.field("closed_conf", v)?;
-        }
-        {
-            let v = &self.safe_conf;
-            params.field("safe_conf", v)?;
-        }
-        if let Some(v) = &self.password {
-            params.field("password", conf_core::ExposeSecret::expose_secret(v))?;
         }
         {
             let v = &self.encrypted_type;
             params.field("encrypted_type", v)?;
         }
         if let Some(v) = &self.encrypted_auth {
-            params.field("encrypted_auth", v)?;
+            params.field("encrypted_auth", &u8::from(*v))?;
         }
         {
             let v = &self.conf_type;
@@ -4690,39 +7204,27 @@ impl McCreateConfRequest {
             params.field("call_interval", v)?;
         }
         if let Some(v) = &self.fec_mode {
-            params.field("fec_mode", v)?;
+            params.field("fec_mode", &u8::from(*v))?;
         }
         if let Some(v) = &self.mute_filter {
-            params.field("mute_filter", v)?;
+            params.field("mute_filter", &u8::from(*v))?;
         }
         {
             let v = &self.mute;
-            params.field("mute", v)?;
+            params.field("mute", &u8::from(*v))?;
         }
-        {
-            let v = &self.silence;
-            params.field("silence", v)?;
-        }
-        {
-            let v = &self.video_quality;
-            params.field("video_quality", v)?;
-        }
-        {
-            let v = &self.encrypted_key;
+        if let Some(v) = &self.encrypted_key {
             params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
         }
         {
             let v = &self.dual_mode;
             params.field("dual_mode", v)?;
         }
-        if let Some(v) = &self.doubleflow {
-            params.field("doubleflow", v)?;
-        }
         {
             let v = &self.voice_activity_detection;
-            params.field("voice_activity_detection", v)?;
+            params.field("voice_activity_detection", &u8::from(*v))?;
         }
-        if let Some(v) = &self.vacinterval {
+        if let Some(v) = &self.vad_interval {
             params.field("vacinterval", v)?;
         }
         {
@@ -4731,35 +7233,68 @@ impl McCreateConfRequest {
         }
         {
             let v = &self.cascade_upload;
-            params.field("cascade_upload", v)?;
+            params.field("cascade_upload", &u8::from(*v))?;
         }
         {
             let v = &self.cascade_return;
-            params.field("cascade_return", v)?;
+            params.field("cascade_return", &u8::from(*v))?;
         }
         {
             let v = &self.cascade_return_para;
             params.field("cascade_return_para", v)?;
         }
         {
-            let v = &self.public_conf;
-            params.field("public_conf", v)?;
-        }
-        {
             let v = &self.max_join_mt;
             params.field("max_join_mt", v)?;
         }
         {
-            let v = &self.auto_end;
-            params.field("auto_end", v)?;
-        }
-        {
             let v = &self.preoccupy_resource;
-            params.field("preoccupy_resource", v)?;
+            params.field("preoccupy_resource", &u8::from(*v))?;
         }
         {
             let v = &self.one_reforming;
-            params.field("one_reforming", v)?;
+            params.field("one_reforming", &u8::from(*v))?;
+        }
+        {
+            let v = &self.video_formats;
+            params.field("video_formats", v)?;
+        }
+        if let Some(v) = &self.audio_formats {
+            params.field("audio_formats", v)?;
+        }
+        {
+            let v = &self.closed_conf;
+            params.field("closed_conf", &u8::from(*v))?;
+        }
+        {
+            let v = &self.safe_conf;
+            params.field("safe_conf", v)?;
+        }
+        {
+            let v = &self.silence;
+            params.field("silence", &u8::from(*v))?;
+        }
+        {
+            let v = &self.video_quality;
+            params.field("video_quality", v)?;
+        }
+        {
+            let v = &self.public_conf;
+            params.field("public_conf", &u8::from(*v))?;
+        }
+        {
+            let v = &self.auto_end;
+            params.field("auto_end", &u8::from(*v))?;
+        }
+        {
+            let v = &self.duration;
+            params.field("duration", v)?;
+        }
+        if let Some(v) = &self.password {
+            params.field("password", conf_core::ExposeSecret::expose_secret(v))?;
+        }
+        if let Some(v) = &self.share_on_speaker {
+            params.field("doubleflow", &u8::from(*v))?;
         }
         if let Some(v) = &self.platform_id {
             params.field("platform_id", v)?;
@@ -4773,15 +7308,8 @@ impl McCreateConfRequest {
         if let Some(v) = &self.mix {
             params.field("mix", v)?;
         }
-        {
-            let v = &self.video_formats;
-            params.field("video_formats", v)?;
-        }
         if let Some(v) = &self.invite_members {
             params.field("invite_members", v)?;
-        }
-        if let Some(v) = &self.audio_formats {
-            params.field("audio_formats", v)?;
         }
         if let Some(v) = &self.keep_calling_members {
             params.field("keep_calling_members", v)?;
@@ -4807,19 +7335,454 @@ impl McCreateConfRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McCreateConfRequest`\]: from \[`McCreateConfRequest::builder`\] (finish with `build()`), or from the client's `create_conf()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McCreateConfRequestBuilder<H = ()> {
+    handle: H,
+    fields: McCreateConfRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McCreateConfRequestFields {
+    create_type: Option<super::system::CreateType>,
+    template_id: Option<String>,
+    name: Option<String>,
+    bitrate: Option<i64>,
+    encrypted_type: Option<super::system::EncryptedType>,
+    encrypted_auth: Option<bool>,
+    conf_type: Option<super::system::ConfType>,
+    call_mode: Option<super::system::CallMode>,
+    call_times: Option<i64>,
+    call_interval: Option<i64>,
+    fec_mode: Option<bool>,
+    mute_filter: Option<bool>,
+    mute: Option<bool>,
+    encrypted_key: Option<conf_core::SecretString>,
+    dual_mode: Option<super::system::DualMode>,
+    voice_activity_detection: Option<bool>,
+    vad_interval: Option<i64>,
+    cascade_mode: Option<super::system::CascadeMode>,
+    cascade_upload: Option<bool>,
+    cascade_return: Option<bool>,
+    cascade_return_para: Option<i64>,
+    max_join_mt: Option<i64>,
+    preoccupy_resource: Option<bool>,
+    one_reforming: Option<bool>,
+    video_formats: Option<Vec<VideoFormatSpec>>,
+    audio_formats: Option<Vec<super::system::AudioFormat>>,
+    closed_conf: Option<bool>,
+    safe_conf: Option<super::system::ConfSecurity>,
+    silence: Option<bool>,
+    video_quality: Option<super::system::VideoQuality>,
+    public_conf: Option<bool>,
+    auto_end: Option<bool>,
+    duration: Option<i64>,
+    password: Option<conf_core::SecretString>,
+    share_on_speaker: Option<bool>,
+    platform_id: Option<String>,
+    speaker: Option<SpeakerSpec>,
+    chairman: Option<SpeakerSpec>,
+    mix: Option<MixSpec>,
+    invite_members: Option<Vec<InviteMemberSpec>>,
+    keep_calling_members: Option<Vec<SpeakerSpec>>,
+    vmp: Option<VmpSpec>,
+    vips: Option<Vec<SpeakerSpec>>,
+    poll: Option<PollSpec>,
+    recorder: Option<RecorderSpec>,
+    dcs: Option<DcsSpec>,
+}
+
+impl<H> McCreateConfRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McCreateConfRequestFields::default() }
+    }
+
+    /// How the conference is created (创建会议类型，默认为1 1-及时会议； 2-公共模板； 3-个人模板； 4-根据虚拟会议室创会；)
+    pub fn create_type(mut self, value: super::system::CreateType) -> Self {
+        self.fields.create_type = Some(value);
+        self
+    }
+
+    /// Template id (当creat\_type不为1时必填，分别对应模板id和虚拟会议室id)
+    pub fn template_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.template_id = Some(value.into());
+        self
+    }
+
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节) Required.`
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.fields.name = Some(value.into());
+        self
+    }
+
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准) Required.
+    pub fn bitrate(mut self, value: i64) -> Self {
+        self.fields.bitrate = Some(value);
+        self
+    }
+
+    /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；) Required.
+    pub fn encrypted_type(mut self, value: super::system::EncryptedType) -> Self {
+        self.fields.encrypted_type = Some(value);
+        self
+    }
+
+    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
+        self.fields.encrypted_auth = Some(value);
+        self
+    }
+
+    /// Conference type (会议类型 0-传统会议； 1-端口会议；) Required.
+    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
+        self.fields.conf_type = Some(value);
+        self
+    }
+
+    /// Call mode (呼叫模式 0-手动； 2-自动；) Required.
+    pub fn call_mode(mut self, value: super::system::CallMode) -> Self {
+        self.fields.call_mode = Some(value);
+        self
+    }
+
+    /// Call attempts (呼叫次数) Required.
+    pub fn call_times(mut self, value: i64) -> Self {
+        self.fields.call_times = Some(value);
+        self
+    }
+
+    /// Seconds between call attempts (呼叫间隔(秒)) Required.
+    pub fn call_interval(mut self, value: i64) -> Self {
+        self.fields.call_interval = Some(value);
+        self
+    }
+
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fields.fec_mode = Some(value);
+        self
+    }
+
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.fields.mute_filter = Some(value);
+        self
+    }
+
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；) Required.
+    pub fn mute(mut self, value: bool) -> Self {
+        self.fields.mute = Some(value);
+        self
+    }
+
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.encrypted_key = Some(value.into());
+        self
+    }
+
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；) Required.
+    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
+        self.fields.dual_mode = Some(value);
+        self
+    }
+
+    /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；) Required.
+    pub fn voice_activity_detection(mut self, value: bool) -> Self {
+        self.fields.voice_activity_detection = Some(value);
+        self
+    }
+
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.fields.vad_interval = Some(value);
+        self
+    }
+
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；) Required.
+    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
+        self.fields.cascade_mode = Some(value);
+        self
+    }
+
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；) Required.
+    pub fn cascade_upload(mut self, value: bool) -> Self {
+        self.fields.cascade_upload = Some(value);
+        self
+    }
+
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；) Required.
+    pub fn cascade_return(mut self, value: bool) -> Self {
+        self.fields.cascade_return = Some(value);
+        self
+    }
+
+    /// Cascade return bandwidth (级联回传带宽参数) Required.
+    pub fn cascade_return_para(mut self, value: i64) -> Self {
+        self.fields.cascade_return_para = Some(value);
+        self
+    }
+
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；) Required.
+    pub fn max_join_mt(mut self, value: i64) -> Self {
+        self.fields.max_join_mt = Some(value);
+        self
+    }
+
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；) Required.
+    pub fn preoccupy_resource(mut self, value: bool) -> Self {
+        self.fields.preoccupy_resource = Some(value);
+        self
+    }
+
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；) Required.
+    pub fn one_reforming(mut self, value: bool) -> Self {
+        self.fields.one_reforming = Some(value);
+        self
+    }
+
+    /// Video formats (主视频格式列表) Required.
+    pub fn video_formats(mut self, value: Vec<VideoFormatSpec>) -> Self {
+        self.fields.video_formats = Some(value);
+        self
+    }
+
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.fields.audio_formats = Some(value);
+        self
+    }
+
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；) Required.
+    pub fn closed_conf(mut self, value: bool) -> Self {
+        self.fields.closed_conf = Some(value);
+        self
+    }
+
+    /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；) Required.
+    pub fn safe_conf(mut self, value: super::system::ConfSecurity) -> Self {
+        self.fields.safe_conf = Some(value);
+        self
+    }
+
+    /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；) Required.
+    pub fn silence(mut self, value: bool) -> Self {
+        self.fields.silence = Some(value);
+        self
+    }
+
+    /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；) Required.
+    pub fn video_quality(mut self, value: super::system::VideoQuality) -> Self {
+        self.fields.video_quality = Some(value);
+        self
+    }
+
+    /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；) Required.
+    pub fn public_conf(mut self, value: bool) -> Self {
+        self.fields.public_conf = Some(value);
+        self
+    }
+
+    /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；) Required.
+    pub fn auto_end(mut self, value: bool) -> Self {
+        self.fields.auto_end = Some(value);
+        self
+    }
+
+    /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议) Required.
+    pub fn duration(mut self, value: i64) -> Self {
+        self.fields.duration = Some(value);
+        self
+    }
+
+    /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.password = Some(value.into());
+        self
+    }
+
+    /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
+    pub fn share_on_speaker(mut self, value: bool) -> Self {
+        self.fields.share_on_speaker = Some(value);
+        self
+    }
+
+    /// Conference platform moid (default from the user's rights) (创会平台moid，不填则根据用户权限取默认值)
+    pub fn platform_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.platform_id = Some(value.into());
+        self
+    }
+
+    /// Speaker terminal (发言人)
+    pub fn speaker(mut self, value: SpeakerSpec) -> Self {
+        self.fields.speaker = Some(value);
+        self
+    }
+
+    /// Chairman terminal (主席)
+    pub fn chairman(mut self, value: SpeakerSpec) -> Self {
+        self.fields.chairman = Some(value);
+        self
+    }
+
+    /// Audio mix settings (混音信息)
+    pub fn mix(mut self, value: MixSpec) -> Self {
+        self.fields.mix = Some(value);
+        self
+    }
+
+    /// Invited members (参会成员 创建虚拟会议室时可填)
+    pub fn invite_members(mut self, value: Vec<InviteMemberSpec>) -> Self {
+        self.fields.invite_members = Some(value);
+        self
+    }
+
+    /// Members to keep calling (追呼成员数组)
+    pub fn keep_calling_members(mut self, value: Vec<SpeakerSpec>) -> Self {
+        self.fields.keep_calling_members = Some(value);
+        self
+    }
+
+    /// Picture composition (VMP) settings (画面合成设置)
+    pub fn vmp(mut self, value: VmpSpec) -> Self {
+        self.fields.vmp = Some(value);
+        self
+    }
+
+    /// VIP members (vip成员列表)
+    pub fn vips(mut self, value: Vec<SpeakerSpec>) -> Self {
+        self.fields.vips = Some(value);
+        self
+    }
+
+    /// Poll settings (轮询设置)
+    pub fn poll(mut self, value: PollSpec) -> Self {
+        self.fields.poll = Some(value);
+        self
+    }
+
+    /// Recording settings (录像设置)
+    pub fn recorder(mut self, value: RecorderSpec) -> Self {
+        self.fields.recorder = Some(value);
+        self
+    }
+
+    /// Data collaboration settings (数据协作)
+    pub fn dcs(mut self, value: DcsSpec) -> Self {
+        self.fields.dcs = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McCreateConfRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McCreateConfRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McCreateConfRequestFields {
+    fn build(self) -> conf_core::Result<McCreateConfRequest> {
+        Ok(McCreateConfRequest {
+            create_type: self.create_type,
+            template_id: self.template_id,
+            name: super::support::required(self.name, "name", "name")?,
+            bitrate: super::support::required(self.bitrate, "bitrate", "bitrate")?,
+            encrypted_type: super::support::required(self.encrypted_type, "encrypted_type", "encrypted_type")?,
+            encrypted_auth: self.encrypted_auth,
+            conf_type: super::support::required(self.conf_type, "conf_type", "conf_type")?,
+            call_mode: super::support::required(self.call_mode, "call_mode", "call_mode")?,
+            call_times: super::support::required(self.call_times, "call_times", "call_times")?,
+            call_interval: super::support::required(self.call_interval, "call_interval", "call_interval")?,
+            fec_mode: self.fec_mode,
+            mute_filter: self.mute_filter,
+            mute: super::support::required(self.mute, "mute", "mute")?,
+            encrypted_key: self.encrypted_key,
+            dual_mode: super::support::required(self.dual_mode, "dual_mode", "dual_mode")?,
+            voice_activity_detection: super::support::required(
+                self.voice_activity_detection,
+                "voice_activity_detection",
+                "voice_activity_detection",
+            )?,
+            vad_interval: self.vad_interval,
+            cascade_mode: super::support::required(self.cascade_mode, "cascade_mode", "cascade_mode")?,
+            cascade_upload: super::support::required(self.cascade_upload, "cascade_upload", "cascade_upload")?,
+            cascade_return: super::support::required(self.cascade_return, "cascade_return", "cascade_return")?,
+            cascade_return_para: super::support::required(self.cascade_return_para, "cascade_return_para", "cascade_return_para")?,
+            max_join_mt: super::support::required(self.max_join_mt, "max_join_mt", "max_join_mt")?,
+            preoccupy_resource: super::support::required(self.preoccupy_resource, "preoccupy_resource", "preoccupy_resource")?,
+            one_reforming: super::support::required(self.one_reforming, "one_reforming", "one_reforming")?,
+            video_formats: super::support::required(self.video_formats, "video_formats", "video_formats")?,
+            audio_formats: self.audio_formats,
+            closed_conf: super::support::required(self.closed_conf, "closed_conf", "closed_conf")?,
+            safe_conf: super::support::required(self.safe_conf, "safe_conf", "safe_conf")?,
+            silence: super::support::required(self.silence, "silence", "silence")?,
+            video_quality: super::support::required(self.video_quality, "video_quality", "video_quality")?,
+            public_conf: super::support::required(self.public_conf, "public_conf", "public_conf")?,
+            auto_end: super::support::required(self.auto_end, "auto_end", "auto_end")?,
+            duration: super::support::required(self.duration, "duration", "duration")?,
+            password: self.password,
+            share_on_speaker: self.share_on_speaker,
+            platform_id: self.platform_id,
+            speaker: self.speaker,
+            chairman: self.chairman,
+            mix: self.mix,
+            invite_members: self.invite_members,
+            keep_calling_members: self.keep_calling_members,
+            vmp: self.vmp,
+            vips: self.vips,
+            poll: self.poll,
+            recorder: self.recorder,
+            dcs: self.dcs,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McCreateConfRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McCreateConfResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McCreateConfRequest {
+    type Output = McCreateConfResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McCreateConfResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Create (start) a conference: instant, from a template or a virtual meeting room (创建会议). Vendor note: 创建会议,当create\_type为1时,必填参数请根据文档;当create\_type不为1时,template\_id为必填参数,其余参数是非必填参数
     ///
     /// `POST /api/v1/mc/confs`
-    pub async fn mc_create_conf(&self, req: McCreateConfRequest) -> conf_core::Result<McCreateConfResponse> {
-        self.call(req.into_operation()?).await
+    pub fn create_conf(&self) -> McCreateConfRequestBuilder<McApi<'a>> {
+        McCreateConfRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McCreateConfRequest`\] built elsewhere: the same call as `create_conf()`…`.send()`.
+    pub async fn create_conf_with(self, req: McCreateConfRequest) -> conf_core::Result<McCreateConfResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_end_conf` (`DELETE /api/v1/mc/confs/{conf_id}`).
 ///
 /// End a conference (结束会议).
+///
+/// Build it with \[`McEndConfRequest::builder`\] or \[`McEndConfRequest::new`\], or call the client's fluent `end_conf()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McEndConfRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4829,6 +7792,11 @@ impl McEndConfRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McEndConfRequestBuilder {
+        McEndConfRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4860,19 +7828,88 @@ impl McEndConfRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McEndConfRequest`\]: from \[`McEndConfRequest::builder`\] (finish with `build()`), or from the client's `end_conf()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McEndConfRequestBuilder<H = ()> {
+    handle: H,
+    fields: McEndConfRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McEndConfRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> McEndConfRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McEndConfRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McEndConfRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McEndConfRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McEndConfRequestFields {
+    fn build(self) -> conf_core::Result<McEndConfRequest> {
+        Ok(McEndConfRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McEndConfRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McEndConfResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McEndConfRequest {
+    type Output = McEndConfResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McEndConfResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// End a conference (结束会议).
     ///
     /// `DELETE /api/v1/mc/confs/{conf_id}`
-    pub async fn mc_end_conf(&self, req: McEndConfRequest) -> conf_core::Result<McEndConfResponse> {
-        self.call(req.into_operation()?).await
+    pub fn end_conf(&self) -> McEndConfRequestBuilder<McApi<'a>> {
+        McEndConfRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McEndConfRequest`\] built elsewhere: the same call as `end_conf()`…`.send()`.
+    pub async fn end_conf_with(self, req: McEndConfRequest) -> conf_core::Result<McEndConfResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_personal_template_simple` (`GET /api/v1/mc/personal_templates/{id}/simple`).
 ///
 /// Get personal template (short form) (获取简单个人模板详情).
+///
+/// Build it with \[`McGetPersonalTemplateSimpleRequest::builder`\] or \[`McGetPersonalTemplateSimpleRequest::new`\], or call the client's fluent `get_personal_template_simple()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McGetPersonalTemplateSimpleRequest {
     /// Resource id
     pub id: String,
@@ -4882,6 +7919,11 @@ impl McGetPersonalTemplateSimpleRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetPersonalTemplateSimpleRequestBuilder {
+        McGetPersonalTemplateSimpleRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4915,22 +7957,91 @@ impl McGetPersonalTemplateSimpleRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetPersonalTemplateSimpleRequest`\]: from \[`McGetPersonalTemplateSimpleRequest::builder`\] (finish with `build()`), or from the client's `get_personal_template_simple()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetPersonalTemplateSimpleRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetPersonalTemplateSimpleRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetPersonalTemplateSimpleRequestFields {
+    id: Option<String>,
+}
+
+impl<H> McGetPersonalTemplateSimpleRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetPersonalTemplateSimpleRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetPersonalTemplateSimpleRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetPersonalTemplateSimpleRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetPersonalTemplateSimpleRequestFields {
+    fn build(self) -> conf_core::Result<McGetPersonalTemplateSimpleRequest> {
+        Ok(McGetPersonalTemplateSimpleRequest { id: super::support::required(self.id, "id", "id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetPersonalTemplateSimpleRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetPersonalTemplateSimpleResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McGetPersonalTemplateSimpleRequest {
+    type Output = McGetPersonalTemplateSimpleResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetPersonalTemplateSimpleResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Get personal template (short form) (获取简单个人模板详情).
     ///
     /// `GET /api/v1/mc/personal_templates/{id}/simple`
-    pub async fn mc_get_personal_template_simple(
-        &self,
+    pub fn get_personal_template_simple(&self) -> McGetPersonalTemplateSimpleRequestBuilder<McApi<'a>> {
+        McGetPersonalTemplateSimpleRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McGetPersonalTemplateSimpleRequest`\] built elsewhere: the same call as `get_personal_template_simple()`…`.send()`.
+    pub async fn get_personal_template_simple_with(
+        self,
         req: McGetPersonalTemplateSimpleRequest,
     ) -> conf_core::Result<McGetPersonalTemplateSimpleResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_list_personal_template_invite_members` (`GET /api/v1/mc/personal_templates/{id}/invite_members`).
 ///
 /// List personal template invited members (获取个人模板参会人员).
+///
+/// Build it with \[`McListPersonalTemplateInviteMembersRequest::builder`\] or \[`McListPersonalTemplateInviteMembersRequest::new`\], or call the client's fluent `list_personal_template_invite_members()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McListPersonalTemplateInviteMembersRequest {
     /// Resource id
     pub id: String,
@@ -4946,6 +8057,11 @@ impl McListPersonalTemplateInviteMembersRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), count: None, order: None, start: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McListPersonalTemplateInviteMembersRequestBuilder {
+        McListPersonalTemplateInviteMembersRequestBuilder::with_handle(())
     }
 
     /// Set `count`.
@@ -5006,57 +8122,153 @@ impl McListPersonalTemplateInviteMembersRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McListPersonalTemplateInviteMembersRequest`\]: from \[`McListPersonalTemplateInviteMembersRequest::builder`\] (finish with `build()`), or from the client's `list_personal_template_invite_members()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McListPersonalTemplateInviteMembersRequestBuilder<H = ()> {
+    handle: H,
+    fields: McListPersonalTemplateInviteMembersRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McListPersonalTemplateInviteMembersRequestFields {
+    id: Option<String>,
+    count: Option<i64>,
+    order: Option<i64>,
+    start: Option<i64>,
+}
+
+impl<H> McListPersonalTemplateInviteMembersRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McListPersonalTemplateInviteMembersRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的个人模板参会人数量，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有参会人员)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Sort order (0 ascending, 1 descending) (保留)
+    pub fn order(mut self, value: i64) -> Self {
+        self.fields.order = Some(value);
+        self
+    }
+
+    /// Offset of the first row (0 = first) (个人模板参会人的开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McListPersonalTemplateInviteMembersRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McListPersonalTemplateInviteMembersRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McListPersonalTemplateInviteMembersRequestFields {
+    fn build(self) -> conf_core::Result<McListPersonalTemplateInviteMembersRequest> {
+        Ok(McListPersonalTemplateInviteMembersRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            count: self.count,
+            order: self.order,
+            start: self.start,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McListPersonalTemplateInviteMembersRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McListPersonalTemplateInviteMembersResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> McListPersonalTemplateInviteMembersRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, McListPersonalTemplateInviteMembersRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for McListPersonalTemplateInviteMembersRequest {
+    type Item = InviteMemberInfo;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &McListPersonalTemplateInviteMembersResponse) -> (usize, Option<u64>) {
+        (page.invite_members.as_ref().map_or(0, Vec::len), page.total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: McListPersonalTemplateInviteMembersResponse) -> Vec<InviteMemberInfo> {
+        page.invite_members.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for McListPersonalTemplateInviteMembersRequest {
+    type Output = McListPersonalTemplateInviteMembersResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McListPersonalTemplateInviteMembersResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// List personal template invited members (获取个人模板参会人员).
     ///
     /// `GET /api/v1/mc/personal_templates/{id}/invite_members`
-    pub async fn mc_list_personal_template_invite_members(
-        &self,
-        req: McListPersonalTemplateInviteMembersRequest,
-    ) -> conf_core::Result<McListPersonalTemplateInviteMembersResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_personal_template_invite_members(&self) -> McListPersonalTemplateInviteMembersRequestBuilder<McApi<'a>> {
+        McListPersonalTemplateInviteMembersRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `mc_list_personal_template_invite_members`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_mc_list_personal_template_invite_members(
-        &self,
+    /// Send a \[`McListPersonalTemplateInviteMembersRequest`\] built elsewhere: the same call as `list_personal_template_invite_members()`…`.send()`.
+    pub async fn list_personal_template_invite_members_with(
+        self,
         req: McListPersonalTemplateInviteMembersRequest,
-    ) -> conf_core::Result<Vec<InviteMemberInfo>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (McListPersonalTemplateInviteMembersResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.invite_members.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    ) -> conf_core::Result<McListPersonalTemplateInviteMembersResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_personal_template_mix` (`GET /api/v1/mc/personal_templates/{id}/mix`).
 ///
 /// Get personal template audio mix (获取个人模板混音信息).
+///
+/// Build it with \[`McGetPersonalTemplateMixRequest::builder`\] or \[`McGetPersonalTemplateMixRequest::new`\], or call the client's fluent `get_personal_template_mix()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McGetPersonalTemplateMixRequest {
     /// Resource id
     pub id: String,
@@ -5072,6 +8284,11 @@ impl McGetPersonalTemplateMixRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), count: None, order: None, start: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetPersonalTemplateMixRequestBuilder {
+        McGetPersonalTemplateMixRequestBuilder::with_handle(())
     }
 
     /// Set `count`.
@@ -5132,22 +8349,117 @@ impl McGetPersonalTemplateMixRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetPersonalTemplateMixRequest`\]: from \[`McGetPersonalTemplateMixRequest::builder`\] (finish with `build()`), or from the client's `get_personal_template_mix()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetPersonalTemplateMixRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetPersonalTemplateMixRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetPersonalTemplateMixRequestFields {
+    id: Option<String>,
+    count: Option<i64>,
+    order: Option<i64>,
+    start: Option<i64>,
+}
+
+impl<H> McGetPersonalTemplateMixRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetPersonalTemplateMixRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的个人模板混音人员数量，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有混音人员)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Sort order (0 ascending, 1 descending) (保留)
+    pub fn order(mut self, value: i64) -> Self {
+        self.fields.order = Some(value);
+        self
+    }
+
+    /// Offset of the first row (0 = first) (个人模板的混音人员开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetPersonalTemplateMixRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetPersonalTemplateMixRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetPersonalTemplateMixRequestFields {
+    fn build(self) -> conf_core::Result<McGetPersonalTemplateMixRequest> {
+        Ok(McGetPersonalTemplateMixRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            count: self.count,
+            order: self.order,
+            start: self.start,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetPersonalTemplateMixRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetPersonalTemplateMixResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McGetPersonalTemplateMixRequest {
+    type Output = McGetPersonalTemplateMixResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetPersonalTemplateMixResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Get personal template audio mix (获取个人模板混音信息).
     ///
     /// `GET /api/v1/mc/personal_templates/{id}/mix`
-    pub async fn mc_get_personal_template_mix(
-        &self,
+    pub fn get_personal_template_mix(&self) -> McGetPersonalTemplateMixRequestBuilder<McApi<'a>> {
+        McGetPersonalTemplateMixRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McGetPersonalTemplateMixRequest`\] built elsewhere: the same call as `get_personal_template_mix()`…`.send()`.
+    pub async fn get_personal_template_mix_with(
+        self,
         req: McGetPersonalTemplateMixRequest,
     ) -> conf_core::Result<McGetPersonalTemplateMixResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_personal_template_vmp` (`GET /api/v1/mc/personal_templates/{id}/vmp`).
 ///
 /// Get personal template picture composition (VMP) (获取个人模板VMP信息).
+///
+/// Build it with \[`McGetPersonalTemplateVmpRequest::builder`\] or \[`McGetPersonalTemplateVmpRequest::new`\], or call the client's fluent `get_personal_template_vmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McGetPersonalTemplateVmpRequest {
     /// Resource id
     pub id: String,
@@ -5163,6 +8475,11 @@ impl McGetPersonalTemplateVmpRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), count: None, order: None, start: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetPersonalTemplateVmpRequestBuilder {
+        McGetPersonalTemplateVmpRequestBuilder::with_handle(())
     }
 
     /// Set `count`.
@@ -5223,22 +8540,117 @@ impl McGetPersonalTemplateVmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetPersonalTemplateVmpRequest`\]: from \[`McGetPersonalTemplateVmpRequest::builder`\] (finish with `build()`), or from the client's `get_personal_template_vmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetPersonalTemplateVmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetPersonalTemplateVmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetPersonalTemplateVmpRequestFields {
+    id: Option<String>,
+    count: Option<i64>,
+    order: Option<i64>,
+    start: Option<i64>,
+}
+
+impl<H> McGetPersonalTemplateVmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetPersonalTemplateVmpRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的个人模板VMP人员数量，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有VMP人员)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Sort order (0 ascending, 1 descending) (保留)
+    pub fn order(mut self, value: i64) -> Self {
+        self.fields.order = Some(value);
+        self
+    }
+
+    /// Offset of the first row (0 = first) (个人模板VMP人员开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetPersonalTemplateVmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetPersonalTemplateVmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetPersonalTemplateVmpRequestFields {
+    fn build(self) -> conf_core::Result<McGetPersonalTemplateVmpRequest> {
+        Ok(McGetPersonalTemplateVmpRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            count: self.count,
+            order: self.order,
+            start: self.start,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetPersonalTemplateVmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetPersonalTemplateVmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McGetPersonalTemplateVmpRequest {
+    type Output = McGetPersonalTemplateVmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetPersonalTemplateVmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Get personal template picture composition (VMP) (获取个人模板VMP信息).
     ///
     /// `GET /api/v1/mc/personal_templates/{id}/vmp`
-    pub async fn mc_get_personal_template_vmp(
-        &self,
+    pub fn get_personal_template_vmp(&self) -> McGetPersonalTemplateVmpRequestBuilder<McApi<'a>> {
+        McGetPersonalTemplateVmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McGetPersonalTemplateVmpRequest`\] built elsewhere: the same call as `get_personal_template_vmp()`…`.send()`.
+    pub async fn get_personal_template_vmp_with(
+        self,
         req: McGetPersonalTemplateVmpRequest,
     ) -> conf_core::Result<McGetPersonalTemplateVmpResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_personal_template_poll` (`GET /api/v1/mc/personal_templates/{id}/poll`).
 ///
 /// Get personal template poll (获取个人模板轮询信息).
+///
+/// Build it with \[`McGetPersonalTemplatePollRequest::builder`\] or \[`McGetPersonalTemplatePollRequest::new`\], or call the client's fluent `get_personal_template_poll()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McGetPersonalTemplatePollRequest {
     /// Resource id
     pub id: String,
@@ -5254,6 +8666,11 @@ impl McGetPersonalTemplatePollRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), count: None, order: None, start: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetPersonalTemplatePollRequestBuilder {
+        McGetPersonalTemplatePollRequestBuilder::with_handle(())
     }
 
     /// Set `count`.
@@ -5314,22 +8731,117 @@ impl McGetPersonalTemplatePollRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetPersonalTemplatePollRequest`\]: from \[`McGetPersonalTemplatePollRequest::builder`\] (finish with `build()`), or from the client's `get_personal_template_poll()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetPersonalTemplatePollRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetPersonalTemplatePollRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetPersonalTemplatePollRequestFields {
+    id: Option<String>,
+    count: Option<i64>,
+    order: Option<i64>,
+    start: Option<i64>,
+}
+
+impl<H> McGetPersonalTemplatePollRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetPersonalTemplatePollRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的个人模板轮询人员数量，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有轮询人员)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Sort order (0 ascending, 1 descending) (保留)
+    pub fn order(mut self, value: i64) -> Self {
+        self.fields.order = Some(value);
+        self
+    }
+
+    /// Offset of the first row (0 = first) (个人模板轮询人员开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetPersonalTemplatePollRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetPersonalTemplatePollRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetPersonalTemplatePollRequestFields {
+    fn build(self) -> conf_core::Result<McGetPersonalTemplatePollRequest> {
+        Ok(McGetPersonalTemplatePollRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            count: self.count,
+            order: self.order,
+            start: self.start,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetPersonalTemplatePollRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetPersonalTemplatePollResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McGetPersonalTemplatePollRequest {
+    type Output = McGetPersonalTemplatePollResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetPersonalTemplatePollResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Get personal template poll (获取个人模板轮询信息).
     ///
     /// `GET /api/v1/mc/personal_templates/{id}/poll`
-    pub async fn mc_get_personal_template_poll(
-        &self,
+    pub fn get_personal_template_poll(&self) -> McGetPersonalTemplatePollRequestBuilder<McApi<'a>> {
+        McGetPersonalTemplatePollRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McGetPersonalTemplatePollRequest`\] built elsewhere: the same call as `get_personal_template_poll()`…`.send()`.
+    pub async fn get_personal_template_poll_with(
+        self,
         req: McGetPersonalTemplatePollRequest,
     ) -> conf_core::Result<McGetPersonalTemplatePollResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_personal_template_vip` (`GET /api/v1/mc/personal_templates/{id}/vip`).
 ///
 /// Get personal template VIPs (获取个人模板vip).
+///
+/// Build it with \[`McGetPersonalTemplateVipRequest::builder`\] or \[`McGetPersonalTemplateVipRequest::new`\], or call the client's fluent `get_personal_template_vip()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McGetPersonalTemplateVipRequest {
     /// Resource id
     pub id: String,
@@ -5345,6 +8857,11 @@ impl McGetPersonalTemplateVipRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), count: None, order: None, start: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetPersonalTemplateVipRequestBuilder {
+        McGetPersonalTemplateVipRequestBuilder::with_handle(())
     }
 
     /// Set `count`.
@@ -5405,109 +8922,210 @@ impl McGetPersonalTemplateVipRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetPersonalTemplateVipRequest`\]: from \[`McGetPersonalTemplateVipRequest::builder`\] (finish with `build()`), or from the client's `get_personal_template_vip()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetPersonalTemplateVipRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetPersonalTemplateVipRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetPersonalTemplateVipRequestFields {
+    id: Option<String>,
+    count: Option<i64>,
+    order: Option<i64>,
+    start: Option<i64>,
+}
+
+impl<H> McGetPersonalTemplateVipRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetPersonalTemplateVipRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的个人模板vip人员数量，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有vip人员)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Sort order (0 ascending, 1 descending) (保留)
+    pub fn order(mut self, value: i64) -> Self {
+        self.fields.order = Some(value);
+        self
+    }
+
+    /// Offset of the first row (0 = first) (个人模板vip人员开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetPersonalTemplateVipRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetPersonalTemplateVipRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetPersonalTemplateVipRequestFields {
+    fn build(self) -> conf_core::Result<McGetPersonalTemplateVipRequest> {
+        Ok(McGetPersonalTemplateVipRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            count: self.count,
+            order: self.order,
+            start: self.start,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetPersonalTemplateVipRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetPersonalTemplateVipResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> McGetPersonalTemplateVipRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, McGetPersonalTemplateVipRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for McGetPersonalTemplateVipRequest {
+    type Item = Speaker;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &McGetPersonalTemplateVipResponse) -> (usize, Option<u64>) {
+        (page.vips.as_ref().map_or(0, Vec::len), page.total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: McGetPersonalTemplateVipResponse) -> Vec<Speaker> {
+        page.vips.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for McGetPersonalTemplateVipRequest {
+    type Output = McGetPersonalTemplateVipResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetPersonalTemplateVipResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Get personal template VIPs (获取个人模板vip).
     ///
     /// `GET /api/v1/mc/personal_templates/{id}/vip`
-    pub async fn mc_get_personal_template_vip(
-        &self,
-        req: McGetPersonalTemplateVipRequest,
-    ) -> conf_core::Result<McGetPersonalTemplateVipResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_personal_template_vip(&self) -> McGetPersonalTemplateVipRequestBuilder<McApi<'a>> {
+        McGetPersonalTemplateVipRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `mc_get_personal_template_vip`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_mc_get_personal_template_vip(&self, req: McGetPersonalTemplateVipRequest) -> conf_core::Result<Vec<Speaker>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (McGetPersonalTemplateVipResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.vips.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`McGetPersonalTemplateVipRequest`\] built elsewhere: the same call as `get_personal_template_vip()`…`.send()`.
+    pub async fn get_personal_template_vip_with(
+        self,
+        req: McGetPersonalTemplateVipRequest,
+    ) -> conf_core::Result<McGetPersonalTemplateVipResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_create_virtual_meeting_room` (`POST /api/v1/mc/virtual_meeting_rooms`).
 ///
 /// Create virtual meeting room (创建虚拟会议室). Vendor note: 创建虚拟会议室，参数中非必填项默认值为0
+///
+/// Build it with \[`McCreateVirtualMeetingRoomRequest::builder`\] or \[`McCreateVirtualMeetingRoomRequest::new`\], or call the client's fluent `create_virtual_meeting_room()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct McCreateVirtualMeetingRoomRequest {
-    /// Name (虚拟会议室名称 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
     pub name: String,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
     pub bitrate: Option<i64>,
-    /// Video formats (主视频格式列表)
-    pub video_formats: Vec<VideoFormatSpec>,
-    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    pub audio_formats: Option<Vec<super::system::AudioFormat>>,
-    /// Conference type (会议类型 0-传统会议； 1-端口媒体会议；)
-    pub conf_type: Option<super::system::ConfType>,
-    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-8方视频会议； 32-32方视频会议； 64-64方视频会议； 192-192方视频会议；)
-    pub max_join_mt: i64,
-    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    pub cascade_mode: Option<super::system::CascadeMode>,
-    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    pub cascade_upload: Option<i64>,
-    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    pub cascade_return: Option<i64>,
-    /// Cascade return bandwidth (级联回传带宽参数)
-    pub cascade_return_para: Option<i64>,
-    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    pub mute: Option<i64>,
-    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外 0-不开启； 1-开启；)
-    pub mute_filter: Option<i64>,
-    /// Audio mix settings (混音信息)
-    pub mix: Option<DcsSpec>,
-    /// Picture composition (VMP) settings (画面合成设置)
-    pub vmp: Option<DcsSpec>,
-    /// Recording settings (录像设置)
-    pub recorder: Option<RecorderSpec>,
-    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    pub preoccupy_resource: Option<i64>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
     pub encrypted_type: Option<super::system::EncryptedType>,
-    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    pub encrypted_auth: Option<i64>,
-    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    pub encrypted_key: Option<conf_core::SecretString>,
-    /// Content (dual stream) permission (内容共享权限／双流权限 1-任意会场； 0-发言会场；)
-    pub dual_mode: Option<super::system::DualMode>,
+    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
+    pub encrypted_auth: Option<bool>,
+    /// Conference type (会议类型 0-传统会议； 1-端口会议；)
+    pub conf_type: Option<super::system::ConfType>,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
     pub call_mode: Option<super::system::CallMode>,
     /// Call attempts (呼叫次数)
     pub call_times: Option<i64>,
     /// Seconds between call attempts (呼叫间隔(秒))
     pub call_interval: Option<i64>,
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fec_mode: Option<bool>,
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub mute_filter: Option<bool>,
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
+    pub mute: Option<bool>,
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub encrypted_key: Option<conf_core::SecretString>,
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
+    pub dual_mode: Option<super::system::DualMode>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    pub voice_activity_detection: Option<i64>,
-    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s))
-    pub vacinterval: Option<i64>,
-    /// Stream normalisation (0 off, 1 on) (归一重整)
-    pub one_reforming: Option<i64>,
-    /// FEC (0 off, 1 on) (FEC开关 0-关闭； 1-开启；)
-    pub fec_mode: Option<i64>,
+    pub voice_activity_detection: Option<bool>,
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
+    ///
+    /// Wire name: `vacinterval`.
+    pub vad_interval: Option<i64>,
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
+    pub cascade_mode: Option<super::system::CascadeMode>,
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
+    pub cascade_upload: Option<bool>,
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
+    pub cascade_return: Option<bool>,
+    /// Cascade return bandwidth (级联回传带宽参数)
+    pub cascade_return_para: Option<i64>,
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
+    pub max_join_mt: i64,
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
+    pub preoccupy_resource: Option<bool>,
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
+    pub one_reforming: Option<bool>,
+    /// Video formats (主视频格式列表)
+    pub video_formats: Vec<VideoFormatSpec>,
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub audio_formats: Option<Vec<super::system::AudioFormat>>,
+    /// Audio mix settings (混音信息)
+    pub mix: Option<DcsSpec>,
+    /// Picture composition (VMP) settings (画面合成设置)
+    pub vmp: Option<DcsSpec>,
+    /// Recording settings (录像设置)
+    pub recorder: Option<RecorderSpec>,
     /// Dedicated virtual meeting room (是否是专属虚拟会议室 0-否； 1-是；)
     pub exclusive: Option<i64>,
     /// Dedicated members (专属人员列表)
@@ -5516,115 +9134,48 @@ pub struct McCreateVirtualMeetingRoomRequest {
 
 impl McCreateVirtualMeetingRoomRequest {
     /// A request with the required fields; optional fields are unset.
-    pub fn new(name: impl Into<String>, video_formats: Vec<VideoFormatSpec>, max_join_mt: i64) -> Self {
+    pub fn new(name: impl Into<String>, max_join_mt: i64, video_formats: Vec<VideoFormatSpec>) -> Self {
         Self {
             name: name.into(),
             bitrate: None,
-            video_formats,
-            audio_formats: None,
+            encrypted_type: None,
+            encrypted_auth: None,
             conf_type: None,
-            max_join_mt,
+            call_mode: None,
+            call_times: None,
+            call_interval: None,
+            fec_mode: None,
+            mute_filter: None,
+            mute: None,
+            encrypted_key: None,
+            dual_mode: None,
+            voice_activity_detection: None,
+            vad_interval: None,
             cascade_mode: None,
             cascade_upload: None,
             cascade_return: None,
             cascade_return_para: None,
-            mute: None,
-            mute_filter: None,
+            max_join_mt,
+            preoccupy_resource: None,
+            one_reforming: None,
+            video_formats,
+            audio_formats: None,
             mix: None,
             vmp: None,
             recorder: None,
-            preoccupy_resource: None,
-            encrypted_type: None,
-            encrypted_auth: None,
-            encrypted_key: None,
-            dual_mode: None,
-            call_mode: None,
-            call_times: None,
-            call_interval: None,
-            voice_activity_detection: None,
-            vacinterval: None,
-            one_reforming: None,
-            fec_mode: None,
             exclusive: None,
             exclusive_users: None,
         }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> McCreateVirtualMeetingRoomRequestBuilder {
+        McCreateVirtualMeetingRoomRequestBuilder::with_handle(())
+    }
+
     /// Set `bitrate`.
     pub fn bitrate(mut self, value: i64) -> Self {
         self.bitrate = Some(value);
-        self
-    }
-
-    /// Set `audio_formats`.
-    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
-        self.audio_formats = Some(value);
-        self
-    }
-
-    /// Set `conf_type`.
-    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
-        self.conf_type = Some(value);
-        self
-    }
-
-    /// Set `cascade_mode`.
-    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
-        self.cascade_mode = Some(value);
-        self
-    }
-
-    /// Set `cascade_upload`.
-    pub fn cascade_upload(mut self, value: i64) -> Self {
-        self.cascade_upload = Some(value);
-        self
-    }
-
-    /// Set `cascade_return`.
-    pub fn cascade_return(mut self, value: i64) -> Self {
-        self.cascade_return = Some(value);
-        self
-    }
-
-    /// Set `cascade_return_para`.
-    pub fn cascade_return_para(mut self, value: i64) -> Self {
-        self.cascade_return_para = Some(value);
-        self
-    }
-
-    /// Set `mute`.
-    pub fn mute(mut self, value: i64) -> Self {
-        self.mute = Some(value);
-        self
-    }
-
-    /// Set `mute_filter`.
-    pub fn mute_filter(mut self, value: i64) -> Self {
-        self.mute_filter = Some(value);
-        self
-    }
-
-    /// Set `mix`.
-    pub fn mix(mut self, value: DcsSpec) -> Self {
-        self.mix = Some(value);
-        self
-    }
-
-    /// Set `vmp`.
-    pub fn vmp(mut self, value: DcsSpec) -> Self {
-        self.vmp = Some(value);
-        self
-    }
-
-    /// Set `recorder`.
-    pub fn recorder(mut self, value: RecorderSpec) -> Self {
-        self.recorder = Some(value);
-        self
-    }
-
-    /// Set `preoccupy_resource`.
-    pub fn preoccupy_resource(mut self, value: i64) -> Self {
-        self.preoccupy_resource = Some(value);
         self
     }
 
@@ -5635,20 +9186,14 @@ impl McCreateVirtualMeetingRoomRequest {
     }
 
     /// Set `encrypted_auth`.
-    pub fn encrypted_auth(mut self, value: i64) -> Self {
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
         self.encrypted_auth = Some(value);
         self
     }
 
-    /// Set `encrypted_key`.
-    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
-        self.encrypted_key = Some(value.into());
-        self
-    }
-
-    /// Set `dual_mode`.
-    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
-        self.dual_mode = Some(value);
+    /// Set `conf_type`.
+    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
+        self.conf_type = Some(value);
         self
     }
 
@@ -5670,27 +9215,105 @@ impl McCreateVirtualMeetingRoomRequest {
         self
     }
 
+    /// Set `fec_mode`.
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fec_mode = Some(value);
+        self
+    }
+
+    /// Set `mute_filter`.
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.mute_filter = Some(value);
+        self
+    }
+
+    /// Set `mute`.
+    pub fn mute(mut self, value: bool) -> Self {
+        self.mute = Some(value);
+        self
+    }
+
+    /// Set `encrypted_key`.
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.encrypted_key = Some(value.into());
+        self
+    }
+
+    /// Set `dual_mode`.
+    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
+        self.dual_mode = Some(value);
+        self
+    }
+
     /// Set `voice_activity_detection`.
-    pub fn voice_activity_detection(mut self, value: i64) -> Self {
+    pub fn voice_activity_detection(mut self, value: bool) -> Self {
         self.voice_activity_detection = Some(value);
         self
     }
 
     /// Set `vacinterval`.
-    pub fn vacinterval(mut self, value: i64) -> Self {
-        self.vacinterval = Some(value);
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.vad_interval = Some(value);
+        self
+    }
+
+    /// Set `cascade_mode`.
+    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
+        self.cascade_mode = Some(value);
+        self
+    }
+
+    /// Set `cascade_upload`.
+    pub fn cascade_upload(mut self, value: bool) -> Self {
+        self.cascade_upload = Some(value);
+        self
+    }
+
+    /// Set `cascade_return`.
+    pub fn cascade_return(mut self, value: bool) -> Self {
+        self.cascade_return = Some(value);
+        self
+    }
+
+    /// Set `cascade_return_para`.
+    pub fn cascade_return_para(mut self, value: i64) -> Self {
+        self.cascade_return_para = Some(value);
+        self
+    }
+
+    /// Set `preoccupy_resource`.
+    pub fn preoccupy_resource(mut self, value: bool) -> Self {
+        self.preoccupy_resource = Some(value);
         self
     }
 
     /// Set `one_reforming`.
-    pub fn one_reforming(mut self, value: i64) -> Self {
+    pub fn one_reforming(mut self, value: bool) -> Self {
         self.one_reforming = Some(value);
         self
     }
 
-    /// Set `fec_mode`.
-    pub fn fec_mode(mut self, value: i64) -> Self {
-        self.fec_mode = Some(value);
+    /// Set `audio_formats`.
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.audio_formats = Some(value);
+        self
+    }
+
+    /// Set `mix`.
+    pub fn mix(mut self, value: DcsSpec) -> Self {
+        self.mix = Some(value);
+        self
+    }
+
+    /// Set `vmp`.
+    pub fn vmp(mut self, value: DcsSpec) -> Self {
+        self.vmp = Some(value);
+        self
+    }
+
+    /// Set `recorder`.
+    pub fn recorder(mut self, value: RecorderSpec) -> Self {
+        self.recorder = Some(value);
         self
     }
 
@@ -5708,9 +9331,31 @@ impl McCreateVirtualMeetingRoomRequest {
 
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
+        {
+            let v = &self.name;
+            super::support::byte_len_range("name", v.as_str(), None, Some(64))?;
+            super::support::chars_not_in("name", v.as_str(), "%&*^~'\"?/\\<>|`$")?;
+            super::support::edge_chars_not_in("name", v.as_str(), "_-.@")?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            super::support::byte_len_range("encrypted_key", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("encrypted_key", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
+        }
+        if let Some(v) = &self.vad_interval {
+            super::support::one_of("vacinterval", v.to_string().as_str(), &["5", "15", "30", "60"])?;
+        }
+        {
+            let v = &self.max_join_mt;
+            super::support::one_of("max_join_mt", v.to_string().as_str(), &["8", "32", "64", "192"])?;
+        }
         if let Some(v) = &self.exclusive_users {
             for item in v {
                 item.validate()?;
+            }
+        }
+        {
+            if self.encrypted_type.as_ref().is_some_and(|v| !matches!(v.value(), 0)) {
+                super::support::required_when(self.encrypted_key.as_ref(), "encrypted_key", "`encrypted_type` is not 0")?;
             }
         }
         Ok(())
@@ -5739,61 +9384,14 @@ impl McCreateVirtualMeetingRoomRequest {
         if let Some(v) = &self.bitrate {
             params.field("bitrate", v)?;
         }
-        {
-            let v = &self.video_formats;
-            params.field("video_formats", v)?;
-        }
-        if let Some(v) = &self.audio_formats {
-            params.field("audio_formats", v)?;
-        }
-        if let Some(v) = &self.conf_type {
-            params.field("conf_type", v)?;
-        }
-        {
-            let v = &self.max_join_mt;
-            params.field("max_join_mt", v)?;
-        }
-        if let Some(v) = &self.cascade_mode {
-            params.field("cascade_mode", v)?;
-        }
-        if let Some(v) = &self.cascade_upload {
-            params.field("cascade_upload", v)?;
-        }
-        if let Some(v) = &self.cascade_return {
-            params.field("cascade_return", v)?;
-        }
-        if let Some(v) = &self.cascade_return_para {
-            params.field("cascade_return_para", v)?;
-        }
-        if let Some(v) = &self.mute {
-            params.field("mute", v)?;
-        }
-        if let Some(v) = &self.mute_filter {
-            params.field("mute_filter", v)?;
-        }
-        if let Some(v) = &self.mix {
-            params.field("mix", v)?;
-        }
-        if let Some(v) = &self.vmp {
-            params.field("vmp", v)?;
-        }
-        if let Some(v) = &self.recorder {
-            params.field("recorder", v)?;
-        }
-        if let Some(v) = &self.preoccupy_resource {
-            params.field("preoccupy_resource", v)?;
-        }
         if let Some(v) = &self.encrypted_type {
             params.field("encrypted_type", v)?;
         }
         if let Some(v) = &self.encrypted_auth {
-            params.field("encrypted_auth", v)?;
+            params.field("encrypted_auth", &u8::from(*v))?;
         }
-        if let Some(v) = &self.encrypted_key {
-            params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        if let Some(v) = &self.dual_mode {
-            params.field("dual_mode", v)?;
+        if let Some(v) = &self.conf_type {
+            params.field("conf_type", v)?;
         }
         if let Some(v) = &self.call_mode {
             params.field("call_mode", v)?;
@@ -5804,17 +9402,64 @@ impl McCreateVirtualMeetingRoomRequest {
         if let Some(v) = &self.call_interval {
             params.field("call_interval", v)?;
         }
-        if let Some(v) = &self.voice_activity_detection {
-            params.field("voice_activity_detection", v)?;
+        if let Some(v) = &self.fec_mode {
+            params.field("fec_mode", &u8::from(*v))?;
         }
-        if let Some(v) = &self.vacinterval {
+        if let Some(v) = &self.mute_filter {
+            params.field("mute_filter", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.mute {
+            params.field("mute", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
+        }
+        if let Some(v) = &self.dual_mode {
+            params.field("dual_mode", v)?;
+        }
+        if let Some(v) = &self.voice_activity_detection {
+            params.field("voice_activity_detection", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.vad_interval {
             params.field("vacinterval", v)?;
         }
-        if let Some(v) = &self.one_reforming {
-            params.field("one_reforming", v)?;
+        if let Some(v) = &self.cascade_mode {
+            params.field("cascade_mode", v)?;
         }
-        if let Some(v) = &self.fec_mode {
-            params.field("fec_mode", v)?;
+        if let Some(v) = &self.cascade_upload {
+            params.field("cascade_upload", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.cascade_return {
+            params.field("cascade_return", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.cascade_return_para {
+            params.field("cascade_return_para", v)?;
+        }
+        {
+            let v = &self.max_join_mt;
+            params.field("max_join_mt", v)?;
+        }
+        if let Some(v) = &self.preoccupy_resource {
+            params.field("preoccupy_resource", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.one_reforming {
+            params.field("one_reforming", &u8::from(*v))?;
+        }
+        {
+            let v = &self.video_formats;
+            params.field("video_formats", v)?;
+        }
+        if let Some(v) = &self.audio_formats {
+            params.field("audio_formats", v)?;
+        }
+        if let Some(v) = &self.mix {
+            params.field("mix", v)?;
+        }
+        if let Some(v) = &self.vmp {
+            params.field("vmp", v)?;
+        }
+        if let Some(v) = &self.recorder {
+            params.field("recorder", v)?;
         }
         if let Some(v) = &self.exclusive {
             params.field("exclusive", v)?;
@@ -5828,81 +9473,378 @@ impl McCreateVirtualMeetingRoomRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McCreateVirtualMeetingRoomRequest`\]: from \[`McCreateVirtualMeetingRoomRequest::builder`\] (finish with `build()`), or from the client's `create_virtual_meeting_room()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McCreateVirtualMeetingRoomRequestBuilder<H = ()> {
+    handle: H,
+    fields: McCreateVirtualMeetingRoomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McCreateVirtualMeetingRoomRequestFields {
+    name: Option<String>,
+    bitrate: Option<i64>,
+    encrypted_type: Option<super::system::EncryptedType>,
+    encrypted_auth: Option<bool>,
+    conf_type: Option<super::system::ConfType>,
+    call_mode: Option<super::system::CallMode>,
+    call_times: Option<i64>,
+    call_interval: Option<i64>,
+    fec_mode: Option<bool>,
+    mute_filter: Option<bool>,
+    mute: Option<bool>,
+    encrypted_key: Option<conf_core::SecretString>,
+    dual_mode: Option<super::system::DualMode>,
+    voice_activity_detection: Option<bool>,
+    vad_interval: Option<i64>,
+    cascade_mode: Option<super::system::CascadeMode>,
+    cascade_upload: Option<bool>,
+    cascade_return: Option<bool>,
+    cascade_return_para: Option<i64>,
+    max_join_mt: Option<i64>,
+    preoccupy_resource: Option<bool>,
+    one_reforming: Option<bool>,
+    video_formats: Option<Vec<VideoFormatSpec>>,
+    audio_formats: Option<Vec<super::system::AudioFormat>>,
+    mix: Option<DcsSpec>,
+    vmp: Option<DcsSpec>,
+    recorder: Option<RecorderSpec>,
+    exclusive: Option<i64>,
+    exclusive_users: Option<Vec<ExclusiveUserSpec>>,
+}
+
+impl<H> McCreateVirtualMeetingRoomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McCreateVirtualMeetingRoomRequestFields::default() }
+    }
+
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节) Required.`
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.fields.name = Some(value.into());
+        self
+    }
+
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
+    pub fn bitrate(mut self, value: i64) -> Self {
+        self.fields.bitrate = Some(value);
+        self
+    }
+
+    /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
+    pub fn encrypted_type(mut self, value: super::system::EncryptedType) -> Self {
+        self.fields.encrypted_type = Some(value);
+        self
+    }
+
+    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
+        self.fields.encrypted_auth = Some(value);
+        self
+    }
+
+    /// Conference type (会议类型 0-传统会议； 1-端口会议；)
+    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
+        self.fields.conf_type = Some(value);
+        self
+    }
+
+    /// Call mode (呼叫模式 0-手动； 2-自动；)
+    pub fn call_mode(mut self, value: super::system::CallMode) -> Self {
+        self.fields.call_mode = Some(value);
+        self
+    }
+
+    /// Call attempts (呼叫次数)
+    pub fn call_times(mut self, value: i64) -> Self {
+        self.fields.call_times = Some(value);
+        self
+    }
+
+    /// Seconds between call attempts (呼叫间隔(秒))
+    pub fn call_interval(mut self, value: i64) -> Self {
+        self.fields.call_interval = Some(value);
+        self
+    }
+
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fields.fec_mode = Some(value);
+        self
+    }
+
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.fields.mute_filter = Some(value);
+        self
+    }
+
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
+    pub fn mute(mut self, value: bool) -> Self {
+        self.fields.mute = Some(value);
+        self
+    }
+
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.encrypted_key = Some(value.into());
+        self
+    }
+
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
+    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
+        self.fields.dual_mode = Some(value);
+        self
+    }
+
+    /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
+    pub fn voice_activity_detection(mut self, value: bool) -> Self {
+        self.fields.voice_activity_detection = Some(value);
+        self
+    }
+
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.fields.vad_interval = Some(value);
+        self
+    }
+
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
+    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
+        self.fields.cascade_mode = Some(value);
+        self
+    }
+
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
+    pub fn cascade_upload(mut self, value: bool) -> Self {
+        self.fields.cascade_upload = Some(value);
+        self
+    }
+
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
+    pub fn cascade_return(mut self, value: bool) -> Self {
+        self.fields.cascade_return = Some(value);
+        self
+    }
+
+    /// Cascade return bandwidth (级联回传带宽参数)
+    pub fn cascade_return_para(mut self, value: i64) -> Self {
+        self.fields.cascade_return_para = Some(value);
+        self
+    }
+
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；) Required.
+    pub fn max_join_mt(mut self, value: i64) -> Self {
+        self.fields.max_join_mt = Some(value);
+        self
+    }
+
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
+    pub fn preoccupy_resource(mut self, value: bool) -> Self {
+        self.fields.preoccupy_resource = Some(value);
+        self
+    }
+
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
+    pub fn one_reforming(mut self, value: bool) -> Self {
+        self.fields.one_reforming = Some(value);
+        self
+    }
+
+    /// Video formats (主视频格式列表) Required.
+    pub fn video_formats(mut self, value: Vec<VideoFormatSpec>) -> Self {
+        self.fields.video_formats = Some(value);
+        self
+    }
+
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.fields.audio_formats = Some(value);
+        self
+    }
+
+    /// Audio mix settings (混音信息)
+    pub fn mix(mut self, value: DcsSpec) -> Self {
+        self.fields.mix = Some(value);
+        self
+    }
+
+    /// Picture composition (VMP) settings (画面合成设置)
+    pub fn vmp(mut self, value: DcsSpec) -> Self {
+        self.fields.vmp = Some(value);
+        self
+    }
+
+    /// Recording settings (录像设置)
+    pub fn recorder(mut self, value: RecorderSpec) -> Self {
+        self.fields.recorder = Some(value);
+        self
+    }
+
+    /// Dedicated virtual meeting room (是否是专属虚拟会议室 0-否； 1-是；)
+    pub fn exclusive(mut self, value: i64) -> Self {
+        self.fields.exclusive = Some(value);
+        self
+    }
+
+    /// Dedicated members (专属人员列表)
+    pub fn exclusive_users(mut self, value: Vec<ExclusiveUserSpec>) -> Self {
+        self.fields.exclusive_users = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McCreateVirtualMeetingRoomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McCreateVirtualMeetingRoomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McCreateVirtualMeetingRoomRequestFields {
+    fn build(self) -> conf_core::Result<McCreateVirtualMeetingRoomRequest> {
+        Ok(McCreateVirtualMeetingRoomRequest {
+            name: super::support::required(self.name, "name", "name")?,
+            bitrate: self.bitrate,
+            encrypted_type: self.encrypted_type,
+            encrypted_auth: self.encrypted_auth,
+            conf_type: self.conf_type,
+            call_mode: self.call_mode,
+            call_times: self.call_times,
+            call_interval: self.call_interval,
+            fec_mode: self.fec_mode,
+            mute_filter: self.mute_filter,
+            mute: self.mute,
+            encrypted_key: self.encrypted_key,
+            dual_mode: self.dual_mode,
+            voice_activity_detection: self.voice_activity_detection,
+            vad_interval: self.vad_interval,
+            cascade_mode: self.cascade_mode,
+            cascade_upload: self.cascade_upload,
+            cascade_return: self.cascade_return,
+            cascade_return_para: self.cascade_return_para,
+            max_join_mt: super::support::required(self.max_join_mt, "max_join_mt", "max_join_mt")?,
+            preoccupy_resource: self.preoccupy_resource,
+            one_reforming: self.one_reforming,
+            video_formats: super::support::required(self.video_formats, "video_formats", "video_formats")?,
+            audio_formats: self.audio_formats,
+            mix: self.mix,
+            vmp: self.vmp,
+            recorder: self.recorder,
+            exclusive: self.exclusive,
+            exclusive_users: self.exclusive_users,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McCreateVirtualMeetingRoomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McCreateVirtualMeetingRoomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McCreateVirtualMeetingRoomRequest {
+    type Output = McCreateVirtualMeetingRoomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McCreateVirtualMeetingRoomResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Create virtual meeting room (创建虚拟会议室). Vendor note: 创建虚拟会议室，参数中非必填项默认值为0
     ///
     /// `POST /api/v1/mc/virtual_meeting_rooms`
-    pub async fn mc_create_virtual_meeting_room(
-        &self,
+    pub fn create_virtual_meeting_room(&self) -> McCreateVirtualMeetingRoomRequestBuilder<McApi<'a>> {
+        McCreateVirtualMeetingRoomRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McCreateVirtualMeetingRoomRequest`\] built elsewhere: the same call as `create_virtual_meeting_room()`…`.send()`.
+    pub async fn create_virtual_meeting_room_with(
+        self,
         req: McCreateVirtualMeetingRoomRequest,
     ) -> conf_core::Result<McCreateVirtualMeetingRoomResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_update_virtual_meeting_room` (`POST /api/v1/mc/virtual_meeting_rooms/{id}`).
 ///
 /// Update virtual meeting room (修改虚拟会议室). Vendor note: 修改虚拟会议室，参数中非必填项默认值为0
+///
+/// Build it with \[`McUpdateVirtualMeetingRoomRequest::builder`\] or \[`McUpdateVirtualMeetingRoomRequest::new`\], or call the client's fluent `update_virtual_meeting_room()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct McUpdateVirtualMeetingRoomRequest {
     /// Resource id
     pub id: String,
-    /// Name (虚拟会议室名称 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
     pub name: String,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
     pub bitrate: Option<i64>,
-    /// Video formats (主视频格式列表)
-    pub video_formats: Vec<VideoFormatSpec>,
-    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    pub audio_formats: Option<Vec<super::system::AudioFormat>>,
-    /// Conference type (会议类型 0-传统会议； 1-端口媒体会议；)
-    pub conf_type: Option<super::system::ConfType>,
-    /// Status (会议状态 0-空闲； 1-使用中；)
-    pub status: Option<i64>,
-    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-8方视频会议； 32-32方视频会议； 64-64方视频会议； 192-192方视频会议；)
-    pub max_join_mt: i64,
-    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    pub cascade_mode: Option<super::system::CascadeMode>,
-    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    pub cascade_upload: Option<i64>,
-    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    pub cascade_return: Option<i64>,
-    /// Cascade return bandwidth (级联回传带宽参数)
-    pub cascade_return_para: Option<i64>,
-    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    pub mute: Option<i64>,
-    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外 0-不开启； 1-开启；)
-    pub mute_filter: Option<i64>,
-    /// Audio mix settings (混音信息)
-    pub mix: Option<DcsSpec>,
-    /// Picture composition (VMP) settings (画面合成设置)
-    pub vmp: Option<DcsSpec>,
-    /// Recording settings (录像设置)
-    pub recorder: Option<RecorderSpec>,
-    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    pub preoccupy_resource: Option<i64>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
     pub encrypted_type: Option<super::system::EncryptedType>,
-    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    pub encrypted_auth: Option<i64>,
-    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    pub encrypted_key: Option<conf_core::SecretString>,
-    /// Content (dual stream) permission (内容共享权限／双流权限 1-任意会场； 0-发言会场；)
-    pub dual_mode: Option<super::system::DualMode>,
+    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
+    pub encrypted_auth: Option<bool>,
+    /// Conference type (会议类型 0-传统会议； 1-端口会议；)
+    pub conf_type: Option<super::system::ConfType>,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
     pub call_mode: Option<super::system::CallMode>,
     /// Call attempts (呼叫次数)
     pub call_times: Option<i64>,
     /// Seconds between call attempts (呼叫间隔(秒))
     pub call_interval: Option<i64>,
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fec_mode: Option<bool>,
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub mute_filter: Option<bool>,
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
+    pub mute: Option<bool>,
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub encrypted_key: Option<conf_core::SecretString>,
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
+    pub dual_mode: Option<super::system::DualMode>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    pub voice_activity_detection: Option<i64>,
-    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s))
-    pub vacinterval: Option<i64>,
-    /// Stream normalisation (0 off, 1 on) (归一重整)
-    pub one_reforming: Option<i64>,
-    /// FEC (0 off, 1 on) (FEC开关 0-关闭； 1-开启；)
-    pub fec_mode: Option<i64>,
+    pub voice_activity_detection: Option<bool>,
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
+    ///
+    /// Wire name: `vacinterval`.
+    pub vad_interval: Option<i64>,
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
+    pub cascade_mode: Option<super::system::CascadeMode>,
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
+    pub cascade_upload: Option<bool>,
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
+    pub cascade_return: Option<bool>,
+    /// Cascade return bandwidth (级联回传带宽参数)
+    pub cascade_return_para: Option<i64>,
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
+    pub max_join_mt: i64,
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
+    pub preoccupy_resource: Option<bool>,
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
+    pub one_reforming: Option<bool>,
+    /// Video formats (主视频格式列表)
+    pub video_formats: Vec<VideoFormatSpec>,
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub audio_formats: Option<Vec<super::system::AudioFormat>>,
+    /// Status (会议状态 0-空闲； 1-使用中；)
+    pub status: Option<i64>,
+    /// Audio mix settings (混音信息)
+    pub mix: Option<DcsSpec>,
+    /// Picture composition (VMP) settings (画面合成设置)
+    pub vmp: Option<DcsSpec>,
+    /// Recording settings (录像设置)
+    pub recorder: Option<RecorderSpec>,
     /// Dedicated virtual meeting room (是否是专属虚拟会议室 0-否； 1-是；)
     pub exclusive: Option<i64>,
     /// Dedicated members (专属人员列表)
@@ -5911,123 +9853,50 @@ pub struct McUpdateVirtualMeetingRoomRequest {
 
 impl McUpdateVirtualMeetingRoomRequest {
     /// A request with the required fields; optional fields are unset.
-    pub fn new(id: impl Into<String>, name: impl Into<String>, video_formats: Vec<VideoFormatSpec>, max_join_mt: i64) -> Self {
+    pub fn new(id: impl Into<String>, name: impl Into<String>, max_join_mt: i64, video_formats: Vec<VideoFormatSpec>) -> Self {
         Self {
             id: id.into(),
             name: name.into(),
             bitrate: None,
-            video_formats,
-            audio_formats: None,
+            encrypted_type: None,
+            encrypted_auth: None,
             conf_type: None,
-            status: None,
-            max_join_mt,
+            call_mode: None,
+            call_times: None,
+            call_interval: None,
+            fec_mode: None,
+            mute_filter: None,
+            mute: None,
+            encrypted_key: None,
+            dual_mode: None,
+            voice_activity_detection: None,
+            vad_interval: None,
             cascade_mode: None,
             cascade_upload: None,
             cascade_return: None,
             cascade_return_para: None,
-            mute: None,
-            mute_filter: None,
+            max_join_mt,
+            preoccupy_resource: None,
+            one_reforming: None,
+            video_formats,
+            audio_formats: None,
+            status: None,
             mix: None,
             vmp: None,
             recorder: None,
-            preoccupy_resource: None,
-            encrypted_type: None,
-            encrypted_auth: None,
-            encrypted_key: None,
-            dual_mode: None,
-            call_mode: None,
-            call_times: None,
-            call_interval: None,
-            voice_activity_detection: None,
-            vacinterval: None,
-            one_reforming: None,
-            fec_mode: None,
             exclusive: None,
             exclusive_users: None,
         }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> McUpdateVirtualMeetingRoomRequestBuilder {
+        McUpdateVirtualMeetingRoomRequestBuilder::with_handle(())
+    }
+
     /// Set `bitrate`.
     pub fn bitrate(mut self, value: i64) -> Self {
         self.bitrate = Some(value);
-        self
-    }
-
-    /// Set `audio_formats`.
-    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
-        self.audio_formats = Some(value);
-        self
-    }
-
-    /// Set `conf_type`.
-    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
-        self.conf_type = Some(value);
-        self
-    }
-
-    /// Set `status`.
-    pub fn status(mut self, value: i64) -> Self {
-        self.status = Some(value);
-        self
-    }
-
-    /// Set `cascade_mode`.
-    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
-        self.cascade_mode = Some(value);
-        self
-    }
-
-    /// Set `cascade_upload`.
-    pub fn cascade_upload(mut self, value: i64) -> Self {
-        self.cascade_upload = Some(value);
-        self
-    }
-
-    /// Set `cascade_return`.
-    pub fn cascade_return(mut self, value: i64) -> Self {
-        self.cascade_return = Some(value);
-        self
-    }
-
-    /// Set `cascade_return_para`.
-    pub fn cascade_return_para(mut self, value: i64) -> Self {
-        self.cascade_return_para = Some(value);
-        self
-    }
-
-    /// Set `mute`.
-    pub fn mute(mut self, value: i64) -> Self {
-        self.mute = Some(value);
-        self
-    }
-
-    /// Set `mute_filter`.
-    pub fn mute_filter(mut self, value: i64) -> Self {
-        self.mute_filter = Some(value);
-        self
-    }
-
-    /// Set `mix`.
-    pub fn mix(mut self, value: DcsSpec) -> Self {
-        self.mix = Some(value);
-        self
-    }
-
-    /// Set `vmp`.
-    pub fn vmp(mut self, value: DcsSpec) -> Self {
-        self.vmp = Some(value);
-        self
-    }
-
-    /// Set `recorder`.
-    pub fn recorder(mut self, value: RecorderSpec) -> Self {
-        self.recorder = Some(value);
-        self
-    }
-
-    /// Set `preoccupy_resource`.
-    pub fn preoccupy_resource(mut self, value: i64) -> Self {
-        self.preoccupy_resource = Some(value);
         self
     }
 
@@ -6038,20 +9907,14 @@ impl McUpdateVirtualMeetingRoomRequest {
     }
 
     /// Set `encrypted_auth`.
-    pub fn encrypted_auth(mut self, value: i64) -> Self {
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
         self.encrypted_auth = Some(value);
         self
     }
 
-    /// Set `encrypted_key`.
-    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
-        self.encrypted_key = Some(value.into());
-        self
-    }
-
-    /// Set `dual_mode`.
-    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
-        self.dual_mode = Some(value);
+    /// Set `conf_type`.
+    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
+        self.conf_type = Some(value);
         self
     }
 
@@ -6073,27 +9936,111 @@ impl McUpdateVirtualMeetingRoomRequest {
         self
     }
 
+    /// Set `fec_mode`.
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fec_mode = Some(value);
+        self
+    }
+
+    /// Set `mute_filter`.
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.mute_filter = Some(value);
+        self
+    }
+
+    /// Set `mute`.
+    pub fn mute(mut self, value: bool) -> Self {
+        self.mute = Some(value);
+        self
+    }
+
+    /// Set `encrypted_key`.
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.encrypted_key = Some(value.into());
+        self
+    }
+
+    /// Set `dual_mode`.
+    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
+        self.dual_mode = Some(value);
+        self
+    }
+
     /// Set `voice_activity_detection`.
-    pub fn voice_activity_detection(mut self, value: i64) -> Self {
+    pub fn voice_activity_detection(mut self, value: bool) -> Self {
         self.voice_activity_detection = Some(value);
         self
     }
 
     /// Set `vacinterval`.
-    pub fn vacinterval(mut self, value: i64) -> Self {
-        self.vacinterval = Some(value);
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.vad_interval = Some(value);
+        self
+    }
+
+    /// Set `cascade_mode`.
+    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
+        self.cascade_mode = Some(value);
+        self
+    }
+
+    /// Set `cascade_upload`.
+    pub fn cascade_upload(mut self, value: bool) -> Self {
+        self.cascade_upload = Some(value);
+        self
+    }
+
+    /// Set `cascade_return`.
+    pub fn cascade_return(mut self, value: bool) -> Self {
+        self.cascade_return = Some(value);
+        self
+    }
+
+    /// Set `cascade_return_para`.
+    pub fn cascade_return_para(mut self, value: i64) -> Self {
+        self.cascade_return_para = Some(value);
+        self
+    }
+
+    /// Set `preoccupy_resource`.
+    pub fn preoccupy_resource(mut self, value: bool) -> Self {
+        self.preoccupy_resource = Some(value);
         self
     }
 
     /// Set `one_reforming`.
-    pub fn one_reforming(mut self, value: i64) -> Self {
+    pub fn one_reforming(mut self, value: bool) -> Self {
         self.one_reforming = Some(value);
         self
     }
 
-    /// Set `fec_mode`.
-    pub fn fec_mode(mut self, value: i64) -> Self {
-        self.fec_mode = Some(value);
+    /// Set `audio_formats`.
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.audio_formats = Some(value);
+        self
+    }
+
+    /// Set `status`.
+    pub fn status(mut self, value: i64) -> Self {
+        self.status = Some(value);
+        self
+    }
+
+    /// Set `mix`.
+    pub fn mix(mut self, value: DcsSpec) -> Self {
+        self.mix = Some(value);
+        self
+    }
+
+    /// Set `vmp`.
+    pub fn vmp(mut self, value: DcsSpec) -> Self {
+        self.vmp = Some(value);
+        self
+    }
+
+    /// Set `recorder`.
+    pub fn recorder(mut self, value: RecorderSpec) -> Self {
+        self.recorder = Some(value);
         self
     }
 
@@ -6115,9 +10062,31 @@ impl McUpdateVirtualMeetingRoomRequest {
             let v = &self.id;
             super::support::non_empty("id", v.as_str())?;
         }
+        {
+            let v = &self.name;
+            super::support::byte_len_range("name", v.as_str(), None, Some(64))?;
+            super::support::chars_not_in("name", v.as_str(), "%&*^~'\"?/\\<>|`$")?;
+            super::support::edge_chars_not_in("name", v.as_str(), "_-.@")?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            super::support::byte_len_range("encrypted_key", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("encrypted_key", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
+        }
+        if let Some(v) = &self.vad_interval {
+            super::support::one_of("vacinterval", v.to_string().as_str(), &["5", "15", "30", "60"])?;
+        }
+        {
+            let v = &self.max_join_mt;
+            super::support::one_of("max_join_mt", v.to_string().as_str(), &["8", "32", "64", "192"])?;
+        }
         if let Some(v) = &self.exclusive_users {
             for item in v {
                 item.validate()?;
+            }
+        }
+        {
+            if self.encrypted_type.as_ref().is_some_and(|v| !matches!(v.value(), 0)) {
+                super::support::required_when(self.encrypted_key.as_ref(), "encrypted_key", "`encrypted_type` is not 0")?;
             }
         }
         Ok(())
@@ -6150,64 +10119,14 @@ impl McUpdateVirtualMeetingRoomRequest {
         if let Some(v) = &self.bitrate {
             params.field("bitrate", v)?;
         }
-        {
-            let v = &self.video_formats;
-            params.field("video_formats", v)?;
-        }
-        if let Some(v) = &self.audio_formats {
-            params.field("audio_formats", v)?;
-        }
-        if let Some(v) = &self.conf_type {
-            params.field("conf_type", v)?;
-        }
-        if let Some(v) = &self.status {
-            params.field("status", v)?;
-        }
-        {
-            let v = &self.max_join_mt;
-            params.field("max_join_mt", v)?;
-        }
-        if let Some(v) = &self.cascade_mode {
-            params.field("cascade_mode", v)?;
-        }
-        if let Some(v) = &self.cascade_upload {
-            params.field("cascade_upload", v)?;
-        }
-        if let Some(v) = &self.cascade_return {
-            params.field("cascade_return", v)?;
-        }
-        if let Some(v) = &self.cascade_return_para {
-            params.field("cascade_return_para", v)?;
-        }
-        if let Some(v) = &self.mute {
-            params.field("mute", v)?;
-        }
-        if let Some(v) = &self.mute_filter {
-            params.field("mute_filter", v)?;
-        }
-        if let Some(v) = &self.mix {
-            params.field("mix", v)?;
-        }
-        if let Some(v) = &self.vmp {
-            params.field("vmp", v)?;
-        }
-        if let Some(v) = &self.recorder {
-            params.field("recorder", v)?;
-        }
-        if let Some(v) = &self.preoccupy_resource {
-            params.field("preoccupy_resource", v)?;
-        }
         if let Some(v) = &self.encrypted_type {
             params.field("encrypted_type", v)?;
         }
         if let Some(v) = &self.encrypted_auth {
-            params.field("encrypted_auth", v)?;
+            params.field("encrypted_auth", &u8::from(*v))?;
         }
-        if let Some(v) = &self.encrypted_key {
-            params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
-        }
-        if let Some(v) = &self.dual_mode {
-            params.field("dual_mode", v)?;
+        if let Some(v) = &self.conf_type {
+            params.field("conf_type", v)?;
         }
         if let Some(v) = &self.call_mode {
             params.field("call_mode", v)?;
@@ -6218,17 +10137,67 @@ impl McUpdateVirtualMeetingRoomRequest {
         if let Some(v) = &self.call_interval {
             params.field("call_interval", v)?;
         }
-        if let Some(v) = &self.voice_activity_detection {
-            params.field("voice_activity_detection", v)?;
+        if let Some(v) = &self.fec_mode {
+            params.field("fec_mode", &u8::from(*v))?;
         }
-        if let Some(v) = &self.vacinterval {
+        if let Some(v) = &self.mute_filter {
+            params.field("mute_filter", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.mute {
+            params.field("mute", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.encrypted_key {
+            params.field("encrypted_key", conf_core::ExposeSecret::expose_secret(v))?;
+        }
+        if let Some(v) = &self.dual_mode {
+            params.field("dual_mode", v)?;
+        }
+        if let Some(v) = &self.voice_activity_detection {
+            params.field("voice_activity_detection", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.vad_interval {
             params.field("vacinterval", v)?;
         }
-        if let Some(v) = &self.one_reforming {
-            params.field("one_reforming", v)?;
+        if let Some(v) = &self.cascade_mode {
+            params.field("cascade_mode", v)?;
         }
-        if let Some(v) = &self.fec_mode {
-            params.field("fec_mode", v)?;
+        if let Some(v) = &self.cascade_upload {
+            params.field("cascade_upload", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.cascade_return {
+            params.field("cascade_return", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.cascade_return_para {
+            params.field("cascade_return_para", v)?;
+        }
+        {
+            let v = &self.max_join_mt;
+            params.field("max_join_mt", v)?;
+        }
+        if let Some(v) = &self.preoccupy_resource {
+            params.field("preoccupy_resource", &u8::from(*v))?;
+        }
+        if let Some(v) = &self.one_reforming {
+            params.field("one_reforming", &u8::from(*v))?;
+        }
+        {
+            let v = &self.video_formats;
+            params.field("video_formats", v)?;
+        }
+        if let Some(v) = &self.audio_formats {
+            params.field("audio_formats", v)?;
+        }
+        if let Some(v) = &self.status {
+            params.field("status", v)?;
+        }
+        if let Some(v) = &self.mix {
+            params.field("mix", v)?;
+        }
+        if let Some(v) = &self.vmp {
+            params.field("vmp", v)?;
+        }
+        if let Some(v) = &self.recorder {
+            params.field("recorder", v)?;
         }
         if let Some(v) = &self.exclusive {
             params.field("exclusive", v)?;
@@ -6242,22 +10211,333 @@ impl McUpdateVirtualMeetingRoomRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McUpdateVirtualMeetingRoomRequest`\]: from \[`McUpdateVirtualMeetingRoomRequest::builder`\] (finish with `build()`), or from the client's `update_virtual_meeting_room()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McUpdateVirtualMeetingRoomRequestBuilder<H = ()> {
+    handle: H,
+    fields: McUpdateVirtualMeetingRoomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McUpdateVirtualMeetingRoomRequestFields {
+    id: Option<String>,
+    name: Option<String>,
+    bitrate: Option<i64>,
+    encrypted_type: Option<super::system::EncryptedType>,
+    encrypted_auth: Option<bool>,
+    conf_type: Option<super::system::ConfType>,
+    call_mode: Option<super::system::CallMode>,
+    call_times: Option<i64>,
+    call_interval: Option<i64>,
+    fec_mode: Option<bool>,
+    mute_filter: Option<bool>,
+    mute: Option<bool>,
+    encrypted_key: Option<conf_core::SecretString>,
+    dual_mode: Option<super::system::DualMode>,
+    voice_activity_detection: Option<bool>,
+    vad_interval: Option<i64>,
+    cascade_mode: Option<super::system::CascadeMode>,
+    cascade_upload: Option<bool>,
+    cascade_return: Option<bool>,
+    cascade_return_para: Option<i64>,
+    max_join_mt: Option<i64>,
+    preoccupy_resource: Option<bool>,
+    one_reforming: Option<bool>,
+    video_formats: Option<Vec<VideoFormatSpec>>,
+    audio_formats: Option<Vec<super::system::AudioFormat>>,
+    status: Option<i64>,
+    mix: Option<DcsSpec>,
+    vmp: Option<DcsSpec>,
+    recorder: Option<RecorderSpec>,
+    exclusive: Option<i64>,
+    exclusive_users: Option<Vec<ExclusiveUserSpec>>,
+}
+
+impl<H> McUpdateVirtualMeetingRoomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McUpdateVirtualMeetingRoomRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节) Required.`
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.fields.name = Some(value.into());
+        self
+    }
+
+    /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
+    pub fn bitrate(mut self, value: i64) -> Self {
+        self.fields.bitrate = Some(value);
+        self
+    }
+
+    /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
+    pub fn encrypted_type(mut self, value: super::system::EncryptedType) -> Self {
+        self.fields.encrypted_type = Some(value);
+        self
+    }
+
+    /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
+    pub fn encrypted_auth(mut self, value: bool) -> Self {
+        self.fields.encrypted_auth = Some(value);
+        self
+    }
+
+    /// Conference type (会议类型 0-传统会议； 1-端口会议；)
+    pub fn conf_type(mut self, value: super::system::ConfType) -> Self {
+        self.fields.conf_type = Some(value);
+        self
+    }
+
+    /// Call mode (呼叫模式 0-手动； 2-自动；)
+    pub fn call_mode(mut self, value: super::system::CallMode) -> Self {
+        self.fields.call_mode = Some(value);
+        self
+    }
+
+    /// Call attempts (呼叫次数)
+    pub fn call_times(mut self, value: i64) -> Self {
+        self.fields.call_times = Some(value);
+        self
+    }
+
+    /// Seconds between call attempts (呼叫间隔(秒))
+    pub fn call_interval(mut self, value: i64) -> Self {
+        self.fields.call_interval = Some(value);
+        self
+    }
+
+    /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
+    pub fn fec_mode(mut self, value: bool) -> Self {
+        self.fields.fec_mode = Some(value);
+        self
+    }
+
+    /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
+    pub fn mute_filter(mut self, value: bool) -> Self {
+        self.fields.mute_filter = Some(value);
+        self
+    }
+
+    /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
+    pub fn mute(mut self, value: bool) -> Self {
+        self.fields.mute = Some(value);
+        self
+    }
+
+    /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
+    pub fn encrypted_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.encrypted_key = Some(value.into());
+        self
+    }
+
+    /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
+    pub fn dual_mode(mut self, value: super::system::DualMode) -> Self {
+        self.fields.dual_mode = Some(value);
+        self
+    }
+
+    /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
+    pub fn voice_activity_detection(mut self, value: bool) -> Self {
+        self.fields.voice_activity_detection = Some(value);
+        self
+    }
+
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.fields.vad_interval = Some(value);
+        self
+    }
+
+    /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
+    pub fn cascade_mode(mut self, value: super::system::CascadeMode) -> Self {
+        self.fields.cascade_mode = Some(value);
+        self
+    }
+
+    /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
+    pub fn cascade_upload(mut self, value: bool) -> Self {
+        self.fields.cascade_upload = Some(value);
+        self
+    }
+
+    /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
+    pub fn cascade_return(mut self, value: bool) -> Self {
+        self.fields.cascade_return = Some(value);
+        self
+    }
+
+    /// Cascade return bandwidth (级联回传带宽参数)
+    pub fn cascade_return_para(mut self, value: i64) -> Self {
+        self.fields.cascade_return_para = Some(value);
+        self
+    }
+
+    /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；) Required.
+    pub fn max_join_mt(mut self, value: i64) -> Self {
+        self.fields.max_join_mt = Some(value);
+        self
+    }
+
+    /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
+    pub fn preoccupy_resource(mut self, value: bool) -> Self {
+        self.fields.preoccupy_resource = Some(value);
+        self
+    }
+
+    /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
+    pub fn one_reforming(mut self, value: bool) -> Self {
+        self.fields.one_reforming = Some(value);
+        self
+    }
+
+    /// Video formats (主视频格式列表) Required.
+    pub fn video_formats(mut self, value: Vec<VideoFormatSpec>) -> Self {
+        self.fields.video_formats = Some(value);
+        self
+    }
+
+    /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
+    pub fn audio_formats(mut self, value: Vec<super::system::AudioFormat>) -> Self {
+        self.fields.audio_formats = Some(value);
+        self
+    }
+
+    /// Status (会议状态 0-空闲； 1-使用中；)
+    pub fn status(mut self, value: i64) -> Self {
+        self.fields.status = Some(value);
+        self
+    }
+
+    /// Audio mix settings (混音信息)
+    pub fn mix(mut self, value: DcsSpec) -> Self {
+        self.fields.mix = Some(value);
+        self
+    }
+
+    /// Picture composition (VMP) settings (画面合成设置)
+    pub fn vmp(mut self, value: DcsSpec) -> Self {
+        self.fields.vmp = Some(value);
+        self
+    }
+
+    /// Recording settings (录像设置)
+    pub fn recorder(mut self, value: RecorderSpec) -> Self {
+        self.fields.recorder = Some(value);
+        self
+    }
+
+    /// Dedicated virtual meeting room (是否是专属虚拟会议室 0-否； 1-是；)
+    pub fn exclusive(mut self, value: i64) -> Self {
+        self.fields.exclusive = Some(value);
+        self
+    }
+
+    /// Dedicated members (专属人员列表)
+    pub fn exclusive_users(mut self, value: Vec<ExclusiveUserSpec>) -> Self {
+        self.fields.exclusive_users = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McUpdateVirtualMeetingRoomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McUpdateVirtualMeetingRoomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McUpdateVirtualMeetingRoomRequestFields {
+    fn build(self) -> conf_core::Result<McUpdateVirtualMeetingRoomRequest> {
+        Ok(McUpdateVirtualMeetingRoomRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            name: super::support::required(self.name, "name", "name")?,
+            bitrate: self.bitrate,
+            encrypted_type: self.encrypted_type,
+            encrypted_auth: self.encrypted_auth,
+            conf_type: self.conf_type,
+            call_mode: self.call_mode,
+            call_times: self.call_times,
+            call_interval: self.call_interval,
+            fec_mode: self.fec_mode,
+            mute_filter: self.mute_filter,
+            mute: self.mute,
+            encrypted_key: self.encrypted_key,
+            dual_mode: self.dual_mode,
+            voice_activity_detection: self.voice_activity_detection,
+            vad_interval: self.vad_interval,
+            cascade_mode: self.cascade_mode,
+            cascade_upload: self.cascade_upload,
+            cascade_return: self.cascade_return,
+            cascade_return_para: self.cascade_return_para,
+            max_join_mt: super::support::required(self.max_join_mt, "max_join_mt", "max_join_mt")?,
+            preoccupy_resource: self.preoccupy_resource,
+            one_reforming: self.one_reforming,
+            video_formats: super::support::required(self.video_formats, "video_formats", "video_formats")?,
+            audio_formats: self.audio_formats,
+            status: self.status,
+            mix: self.mix,
+            vmp: self.vmp,
+            recorder: self.recorder,
+            exclusive: self.exclusive,
+            exclusive_users: self.exclusive_users,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McUpdateVirtualMeetingRoomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McUpdateVirtualMeetingRoomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McUpdateVirtualMeetingRoomRequest {
+    type Output = McUpdateVirtualMeetingRoomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McUpdateVirtualMeetingRoomResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Update virtual meeting room (修改虚拟会议室). Vendor note: 修改虚拟会议室，参数中非必填项默认值为0
     ///
     /// `POST /api/v1/mc/virtual_meeting_rooms/{id}`
-    pub async fn mc_update_virtual_meeting_room(
-        &self,
+    pub fn update_virtual_meeting_room(&self) -> McUpdateVirtualMeetingRoomRequestBuilder<McApi<'a>> {
+        McUpdateVirtualMeetingRoomRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McUpdateVirtualMeetingRoomRequest`\] built elsewhere: the same call as `update_virtual_meeting_room()`…`.send()`.
+    pub async fn update_virtual_meeting_room_with(
+        self,
         req: McUpdateVirtualMeetingRoomRequest,
     ) -> conf_core::Result<McUpdateVirtualMeetingRoomResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_delete_virtual_meeting_room` (`DELETE /api/v1/mc/virtual_meeting_rooms/{id}`).
 ///
 /// Delete virtual meeting room (删除虚拟会议室).
+///
+/// Build it with \[`McDeleteVirtualMeetingRoomRequest::builder`\] or \[`McDeleteVirtualMeetingRoomRequest::new`\], or call the client's fluent `delete_virtual_meeting_room()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McDeleteVirtualMeetingRoomRequest {
     /// Resource id
     pub id: String,
@@ -6267,6 +10547,11 @@ impl McDeleteVirtualMeetingRoomRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McDeleteVirtualMeetingRoomRequestBuilder {
+        McDeleteVirtualMeetingRoomRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6303,22 +10588,91 @@ impl McDeleteVirtualMeetingRoomRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McDeleteVirtualMeetingRoomRequest`\]: from \[`McDeleteVirtualMeetingRoomRequest::builder`\] (finish with `build()`), or from the client's `delete_virtual_meeting_room()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McDeleteVirtualMeetingRoomRequestBuilder<H = ()> {
+    handle: H,
+    fields: McDeleteVirtualMeetingRoomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McDeleteVirtualMeetingRoomRequestFields {
+    id: Option<String>,
+}
+
+impl<H> McDeleteVirtualMeetingRoomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McDeleteVirtualMeetingRoomRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McDeleteVirtualMeetingRoomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McDeleteVirtualMeetingRoomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McDeleteVirtualMeetingRoomRequestFields {
+    fn build(self) -> conf_core::Result<McDeleteVirtualMeetingRoomRequest> {
+        Ok(McDeleteVirtualMeetingRoomRequest { id: super::support::required(self.id, "id", "id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McDeleteVirtualMeetingRoomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McDeleteVirtualMeetingRoomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McDeleteVirtualMeetingRoomRequest {
+    type Output = McDeleteVirtualMeetingRoomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McDeleteVirtualMeetingRoomResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Delete virtual meeting room (删除虚拟会议室).
     ///
     /// `DELETE /api/v1/mc/virtual_meeting_rooms/{id}`
-    pub async fn mc_delete_virtual_meeting_room(
-        &self,
+    pub fn delete_virtual_meeting_room(&self) -> McDeleteVirtualMeetingRoomRequestBuilder<McApi<'a>> {
+        McDeleteVirtualMeetingRoomRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McDeleteVirtualMeetingRoomRequest`\] built elsewhere: the same call as `delete_virtual_meeting_room()`…`.send()`.
+    pub async fn delete_virtual_meeting_room_with(
+        self,
         req: McDeleteVirtualMeetingRoomRequest,
     ) -> conf_core::Result<McDeleteVirtualMeetingRoomResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_list_virtual_meeting_rooms` (`GET /api/v1/mc/virtual_meeting_rooms`).
 ///
 /// List virtual meeting rooms (获取虚拟会议室列表).
+///
+/// Build it with \[`McListVirtualMeetingRoomsRequest::builder`\] or \[`McListVirtualMeetingRoomsRequest::new`\], or call the client's fluent `list_virtual_meeting_rooms()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct McListVirtualMeetingRoomsRequest {
     /// Rows to return (default 10, 0 = all) (获取的虚拟会议数，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有虚拟会议室)
     pub count: Option<i64>,
@@ -6332,6 +10686,11 @@ impl McListVirtualMeetingRoomsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { count: None, order: None, start: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McListVirtualMeetingRoomsRequestBuilder {
+        McListVirtualMeetingRoomsRequestBuilder::with_handle(())
     }
 
     /// Set `count`.
@@ -6385,57 +10744,141 @@ impl McListVirtualMeetingRoomsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McListVirtualMeetingRoomsRequest`\]: from \[`McListVirtualMeetingRoomsRequest::builder`\] (finish with `build()`), or from the client's `list_virtual_meeting_rooms()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McListVirtualMeetingRoomsRequestBuilder<H = ()> {
+    handle: H,
+    fields: McListVirtualMeetingRoomsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McListVirtualMeetingRoomsRequestFields {
+    count: Option<i64>,
+    order: Option<i64>,
+    start: Option<i64>,
+}
+
+impl<H> McListVirtualMeetingRoomsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McListVirtualMeetingRoomsRequestFields::default() }
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的虚拟会议数，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有虚拟会议室)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Sort order (0 ascending, 1 descending) (根据虚拟会议的时间排序，默认为0 0-升序； 1-降序；)
+    pub fn order(mut self, value: i64) -> Self {
+        self.fields.order = Some(value);
+        self
+    }
+
+    /// Offset of the first row (0 = first) (虚拟会议的开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McListVirtualMeetingRoomsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McListVirtualMeetingRoomsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McListVirtualMeetingRoomsRequestFields {
+    fn build(self) -> conf_core::Result<McListVirtualMeetingRoomsRequest> {
+        Ok(McListVirtualMeetingRoomsRequest { count: self.count, order: self.order, start: self.start })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McListVirtualMeetingRoomsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McListVirtualMeetingRoomsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> McListVirtualMeetingRoomsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, McListVirtualMeetingRoomsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for McListVirtualMeetingRoomsRequest {
+    type Item = VirtualMeetingRoom;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &McListVirtualMeetingRoomsResponse) -> (usize, Option<u64>) {
+        (page.virtual_meeting_rooms.as_ref().map_or(0, Vec::len), page.total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: McListVirtualMeetingRoomsResponse) -> Vec<VirtualMeetingRoom> {
+        page.virtual_meeting_rooms.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for McListVirtualMeetingRoomsRequest {
+    type Output = McListVirtualMeetingRoomsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McListVirtualMeetingRoomsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// List virtual meeting rooms (获取虚拟会议室列表).
     ///
     /// `GET /api/v1/mc/virtual_meeting_rooms`
-    pub async fn mc_list_virtual_meeting_rooms(
-        &self,
-        req: McListVirtualMeetingRoomsRequest,
-    ) -> conf_core::Result<McListVirtualMeetingRoomsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_virtual_meeting_rooms(&self) -> McListVirtualMeetingRoomsRequestBuilder<McApi<'a>> {
+        McListVirtualMeetingRoomsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `mc_list_virtual_meeting_rooms`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_mc_list_virtual_meeting_rooms(
-        &self,
+    /// Send a \[`McListVirtualMeetingRoomsRequest`\] built elsewhere: the same call as `list_virtual_meeting_rooms()`…`.send()`.
+    pub async fn list_virtual_meeting_rooms_with(
+        self,
         req: McListVirtualMeetingRoomsRequest,
-    ) -> conf_core::Result<Vec<VirtualMeetingRoom>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (McListVirtualMeetingRoomsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.virtual_meeting_rooms.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    ) -> conf_core::Result<McListVirtualMeetingRoomsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_virtual_meeting_room` (`GET /api/v1/mc/virtual_meeting_rooms/{id}`).
 ///
 /// Get virtual meeting room (获取虚拟会议室详情).
+///
+/// Build it with \[`McGetVirtualMeetingRoomRequest::builder`\] or \[`McGetVirtualMeetingRoomRequest::new`\], or call the client's fluent `get_virtual_meeting_room()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McGetVirtualMeetingRoomRequest {
     /// Resource id
     pub id: String,
@@ -6445,6 +10888,11 @@ impl McGetVirtualMeetingRoomRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetVirtualMeetingRoomRequestBuilder {
+        McGetVirtualMeetingRoomRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6478,27 +10926,101 @@ impl McGetVirtualMeetingRoomRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetVirtualMeetingRoomRequest`\]: from \[`McGetVirtualMeetingRoomRequest::builder`\] (finish with `build()`), or from the client's `get_virtual_meeting_room()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetVirtualMeetingRoomRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetVirtualMeetingRoomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetVirtualMeetingRoomRequestFields {
+    id: Option<String>,
+}
+
+impl<H> McGetVirtualMeetingRoomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetVirtualMeetingRoomRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetVirtualMeetingRoomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetVirtualMeetingRoomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetVirtualMeetingRoomRequestFields {
+    fn build(self) -> conf_core::Result<McGetVirtualMeetingRoomRequest> {
+        Ok(McGetVirtualMeetingRoomRequest { id: super::support::required(self.id, "id", "id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetVirtualMeetingRoomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetVirtualMeetingRoomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McGetVirtualMeetingRoomRequest {
+    type Output = McGetVirtualMeetingRoomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetVirtualMeetingRoomResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Get virtual meeting room (获取虚拟会议室详情).
     ///
     /// `GET /api/v1/mc/virtual_meeting_rooms/{id}`
-    pub async fn mc_get_virtual_meeting_room(
-        &self,
+    pub fn get_virtual_meeting_room(&self) -> McGetVirtualMeetingRoomRequestBuilder<McApi<'a>> {
+        McGetVirtualMeetingRoomRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McGetVirtualMeetingRoomRequest`\] built elsewhere: the same call as `get_virtual_meeting_room()`…`.send()`.
+    pub async fn get_virtual_meeting_room_with(
+        self,
         req: McGetVirtualMeetingRoomRequest,
     ) -> conf_core::Result<McGetVirtualMeetingRoomResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_resources` (`GET /api/v1/mc/resources`).
 ///
 /// Get resource usage (获取资源占用情况).
+///
+/// Build it with \[`McGetResourcesRequest::builder`\] or \[`McGetResourcesRequest::new`\], or call the client's fluent `get_resources()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct McGetResourcesRequest {}
 impl McGetResourcesRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetResourcesRequestBuilder {
+        McGetResourcesRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -6520,24 +11042,90 @@ impl McGetResourcesRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetResourcesRequest`\]: from \[`McGetResourcesRequest::builder`\] (finish with `build()`), or from the client's `get_resources()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetResourcesRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetResourcesRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetResourcesRequestFields {}
+impl<H> McGetResourcesRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetResourcesRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetResourcesRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetResourcesRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetResourcesRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<McGetResourcesRequest> {
+        Ok(McGetResourcesRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetResourcesRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetResourcesResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McGetResourcesRequest {
+    type Output = McGetResourcesResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetResourcesResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Get resource usage (获取资源占用情况).
     ///
     /// `GET /api/v1/mc/resources`
-    pub async fn mc_get_resources(&self, req: McGetResourcesRequest) -> conf_core::Result<McGetResourcesResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_resources(&self) -> McGetResourcesRequestBuilder<McApi<'a>> {
+        McGetResourcesRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McGetResourcesRequest`\] built elsewhere: the same call as `get_resources()`…`.send()`.
+    pub async fn get_resources_with(self, req: McGetResourcesRequest) -> conf_core::Result<McGetResourcesResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_list_platforms` (`GET /api/v1/mc/platforms`).
 ///
 /// List conference platforms (获取当前用户域可以使用的会议平台).
+///
+/// Build it with \[`McListPlatformsRequest::builder`\] or \[`McListPlatformsRequest::new`\], or call the client's fluent `list_platforms()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct McListPlatformsRequest {}
 impl McListPlatformsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McListPlatformsRequestBuilder {
+        McListPlatformsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -6559,19 +11147,80 @@ impl McListPlatformsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McListPlatformsRequest`\]: from \[`McListPlatformsRequest::builder`\] (finish with `build()`), or from the client's `list_platforms()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McListPlatformsRequestBuilder<H = ()> {
+    handle: H,
+    fields: McListPlatformsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McListPlatformsRequestFields {}
+impl<H> McListPlatformsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McListPlatformsRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McListPlatformsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McListPlatformsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McListPlatformsRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<McListPlatformsRequest> {
+        Ok(McListPlatformsRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> McListPlatformsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McListPlatformsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McListPlatformsRequest {
+    type Output = McListPlatformsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McListPlatformsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// List conference platforms (获取当前用户域可以使用的会议平台).
     ///
     /// `GET /api/v1/mc/platforms`
-    pub async fn mc_list_platforms(&self, req: McListPlatformsRequest) -> conf_core::Result<McListPlatformsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_platforms(&self) -> McListPlatformsRequestBuilder<McApi<'a>> {
+        McListPlatformsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McListPlatformsRequest`\] built elsewhere: the same call as `list_platforms()`…`.send()`.
+    pub async fn list_platforms_with(self, req: McListPlatformsRequest) -> conf_core::Result<McListPlatformsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_list_meeting_room_areas` (`GET /api/v1/mc/meeting_room_areas`).
 ///
 /// List meeting room areas (获取会议室区域列表).
+///
+/// Build it with \[`McListMeetingRoomAreasRequest::builder`\] or \[`McListMeetingRoomAreasRequest::new`\], or call the client's fluent `list_meeting_room_areas()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct McListMeetingRoomAreasRequest {
     /// Rows to return (default 10, 0 = all) (获取会议室区域数量，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有数据)
     pub count: Option<i64>,
@@ -6585,6 +11234,11 @@ impl McListMeetingRoomAreasRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { count: None, order: None, start: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McListMeetingRoomAreasRequestBuilder {
+        McListMeetingRoomAreasRequestBuilder::with_handle(())
     }
 
     /// Set `count`.
@@ -6638,54 +11292,141 @@ impl McListMeetingRoomAreasRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McListMeetingRoomAreasRequest`\]: from \[`McListMeetingRoomAreasRequest::builder`\] (finish with `build()`), or from the client's `list_meeting_room_areas()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McListMeetingRoomAreasRequestBuilder<H = ()> {
+    handle: H,
+    fields: McListMeetingRoomAreasRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McListMeetingRoomAreasRequestFields {
+    count: Option<i64>,
+    order: Option<i64>,
+    start: Option<i64>,
+}
+
+impl<H> McListMeetingRoomAreasRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McListMeetingRoomAreasRequestFields::default() }
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取会议室区域数量，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有数据)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// Sort order (0 ascending, 1 descending) (保留)
+    pub fn order(mut self, value: i64) -> Self {
+        self.fields.order = Some(value);
+        self
+    }
+
+    /// Offset of the first row (0 = first) (会议室区域开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McListMeetingRoomAreasRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McListMeetingRoomAreasRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McListMeetingRoomAreasRequestFields {
+    fn build(self) -> conf_core::Result<McListMeetingRoomAreasRequest> {
+        Ok(McListMeetingRoomAreasRequest { count: self.count, order: self.order, start: self.start })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McListMeetingRoomAreasRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McListMeetingRoomAreasResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> McListMeetingRoomAreasRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, McListMeetingRoomAreasRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for McListMeetingRoomAreasRequest {
+    type Item = MeetingRoomArea;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &McListMeetingRoomAreasResponse) -> (usize, Option<u64>) {
+        (page.meeting_room_areas.as_ref().map_or(0, Vec::len), page.total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: McListMeetingRoomAreasResponse) -> Vec<MeetingRoomArea> {
+        page.meeting_room_areas.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for McListMeetingRoomAreasRequest {
+    type Output = McListMeetingRoomAreasResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McListMeetingRoomAreasResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// List meeting room areas (获取会议室区域列表).
     ///
     /// `GET /api/v1/mc/meeting_room_areas`
-    pub async fn mc_list_meeting_room_areas(
-        &self,
-        req: McListMeetingRoomAreasRequest,
-    ) -> conf_core::Result<McListMeetingRoomAreasResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_meeting_room_areas(&self) -> McListMeetingRoomAreasRequestBuilder<McApi<'a>> {
+        McListMeetingRoomAreasRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `mc_list_meeting_room_areas`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_mc_list_meeting_room_areas(&self, req: McListMeetingRoomAreasRequest) -> conf_core::Result<Vec<MeetingRoomArea>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (McListMeetingRoomAreasResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.meeting_room_areas.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`McListMeetingRoomAreasRequest`\] built elsewhere: the same call as `list_meeting_room_areas()`…`.send()`.
+    pub async fn list_meeting_room_areas_with(
+        self,
+        req: McListMeetingRoomAreasRequest,
+    ) -> conf_core::Result<McListMeetingRoomAreasResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_create_meeting_room_area` (`POST /api/v1/mc/meeting_room_areas`).
 ///
 /// Create meeting room area (创建会议室区域). Vendor note: 创建会议室区域,管理员有权限
+///
+/// Build it with \[`McCreateMeetingRoomAreaRequest::builder`\] or \[`McCreateMeetingRoomAreaRequest::new`\], or call the client's fluent `create_meeting_room_area()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McCreateMeetingRoomAreaRequest {
     /// Meeting room area name (会议室区域名称 1.最大字符长度：60个字符)
     pub area: String,
@@ -6695,6 +11436,11 @@ impl McCreateMeetingRoomAreaRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(area: impl Into<String>) -> Self {
         Self { area: area.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McCreateMeetingRoomAreaRequestBuilder {
+        McCreateMeetingRoomAreaRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6732,22 +11478,91 @@ impl McCreateMeetingRoomAreaRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McCreateMeetingRoomAreaRequest`\]: from \[`McCreateMeetingRoomAreaRequest::builder`\] (finish with `build()`), or from the client's `create_meeting_room_area()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McCreateMeetingRoomAreaRequestBuilder<H = ()> {
+    handle: H,
+    fields: McCreateMeetingRoomAreaRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McCreateMeetingRoomAreaRequestFields {
+    area: Option<String>,
+}
+
+impl<H> McCreateMeetingRoomAreaRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McCreateMeetingRoomAreaRequestFields::default() }
+    }
+
+    /// Meeting room area name (会议室区域名称 1.最大字符长度：60个字符) Required.
+    pub fn area(mut self, value: impl Into<String>) -> Self {
+        self.fields.area = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McCreateMeetingRoomAreaRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McCreateMeetingRoomAreaRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McCreateMeetingRoomAreaRequestFields {
+    fn build(self) -> conf_core::Result<McCreateMeetingRoomAreaRequest> {
+        Ok(McCreateMeetingRoomAreaRequest { area: super::support::required(self.area, "area", "area")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McCreateMeetingRoomAreaRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McCreateMeetingRoomAreaResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McCreateMeetingRoomAreaRequest {
+    type Output = McCreateMeetingRoomAreaResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McCreateMeetingRoomAreaResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Create meeting room area (创建会议室区域). Vendor note: 创建会议室区域,管理员有权限
     ///
     /// `POST /api/v1/mc/meeting_room_areas`
-    pub async fn mc_create_meeting_room_area(
-        &self,
+    pub fn create_meeting_room_area(&self) -> McCreateMeetingRoomAreaRequestBuilder<McApi<'a>> {
+        McCreateMeetingRoomAreaRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McCreateMeetingRoomAreaRequest`\] built elsewhere: the same call as `create_meeting_room_area()`…`.send()`.
+    pub async fn create_meeting_room_area_with(
+        self,
         req: McCreateMeetingRoomAreaRequest,
     ) -> conf_core::Result<McCreateMeetingRoomAreaResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_update_meeting_room_area` (`POST /api/v1/mc/meeting_room_areas/{id}`).
 ///
 /// Update meeting room area (修改会议室区域). Vendor note: 修改会议室区域,管理员有权限
+///
+/// Build it with \[`McUpdateMeetingRoomAreaRequest::builder`\] or \[`McUpdateMeetingRoomAreaRequest::new`\], or call the client's fluent `update_meeting_room_area()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McUpdateMeetingRoomAreaRequest {
     /// Resource id
     pub id: String,
@@ -6759,6 +11574,11 @@ impl McUpdateMeetingRoomAreaRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>, area: impl Into<String>) -> Self {
         Self { id: id.into(), area: area.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McUpdateMeetingRoomAreaRequestBuilder {
+        McUpdateMeetingRoomAreaRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6804,22 +11624,101 @@ impl McUpdateMeetingRoomAreaRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McUpdateMeetingRoomAreaRequest`\]: from \[`McUpdateMeetingRoomAreaRequest::builder`\] (finish with `build()`), or from the client's `update_meeting_room_area()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McUpdateMeetingRoomAreaRequestBuilder<H = ()> {
+    handle: H,
+    fields: McUpdateMeetingRoomAreaRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McUpdateMeetingRoomAreaRequestFields {
+    id: Option<String>,
+    area: Option<String>,
+}
+
+impl<H> McUpdateMeetingRoomAreaRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McUpdateMeetingRoomAreaRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Meeting room area name (会议室区域名称 1.最大字符长度：60个字符) Required.
+    pub fn area(mut self, value: impl Into<String>) -> Self {
+        self.fields.area = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McUpdateMeetingRoomAreaRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McUpdateMeetingRoomAreaRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McUpdateMeetingRoomAreaRequestFields {
+    fn build(self) -> conf_core::Result<McUpdateMeetingRoomAreaRequest> {
+        Ok(McUpdateMeetingRoomAreaRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            area: super::support::required(self.area, "area", "area")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McUpdateMeetingRoomAreaRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McUpdateMeetingRoomAreaResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McUpdateMeetingRoomAreaRequest {
+    type Output = McUpdateMeetingRoomAreaResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McUpdateMeetingRoomAreaResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Update meeting room area (修改会议室区域). Vendor note: 修改会议室区域,管理员有权限
     ///
     /// `POST /api/v1/mc/meeting_room_areas/{id}`
-    pub async fn mc_update_meeting_room_area(
-        &self,
+    pub fn update_meeting_room_area(&self) -> McUpdateMeetingRoomAreaRequestBuilder<McApi<'a>> {
+        McUpdateMeetingRoomAreaRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McUpdateMeetingRoomAreaRequest`\] built elsewhere: the same call as `update_meeting_room_area()`…`.send()`.
+    pub async fn update_meeting_room_area_with(
+        self,
         req: McUpdateMeetingRoomAreaRequest,
     ) -> conf_core::Result<McUpdateMeetingRoomAreaResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_delete_meeting_room_area` (`DELETE /api/v1/mc/meeting_room_areas/{id}`).
 ///
 /// Delete meeting room area (删除会议室区域). Vendor note: 删除会议室区域，管理员有权限
+///
+/// Build it with \[`McDeleteMeetingRoomAreaRequest::builder`\] or \[`McDeleteMeetingRoomAreaRequest::new`\], or call the client's fluent `delete_meeting_room_area()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McDeleteMeetingRoomAreaRequest {
     /// Resource id
     pub id: String,
@@ -6829,6 +11728,11 @@ impl McDeleteMeetingRoomAreaRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McDeleteMeetingRoomAreaRequestBuilder {
+        McDeleteMeetingRoomAreaRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6865,22 +11769,91 @@ impl McDeleteMeetingRoomAreaRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McDeleteMeetingRoomAreaRequest`\]: from \[`McDeleteMeetingRoomAreaRequest::builder`\] (finish with `build()`), or from the client's `delete_meeting_room_area()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McDeleteMeetingRoomAreaRequestBuilder<H = ()> {
+    handle: H,
+    fields: McDeleteMeetingRoomAreaRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McDeleteMeetingRoomAreaRequestFields {
+    id: Option<String>,
+}
+
+impl<H> McDeleteMeetingRoomAreaRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McDeleteMeetingRoomAreaRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McDeleteMeetingRoomAreaRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McDeleteMeetingRoomAreaRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McDeleteMeetingRoomAreaRequestFields {
+    fn build(self) -> conf_core::Result<McDeleteMeetingRoomAreaRequest> {
+        Ok(McDeleteMeetingRoomAreaRequest { id: super::support::required(self.id, "id", "id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McDeleteMeetingRoomAreaRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McDeleteMeetingRoomAreaResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McDeleteMeetingRoomAreaRequest {
+    type Output = McDeleteMeetingRoomAreaResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McDeleteMeetingRoomAreaResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Delete meeting room area (删除会议室区域). Vendor note: 删除会议室区域，管理员有权限
     ///
     /// `DELETE /api/v1/mc/meeting_room_areas/{id}`
-    pub async fn mc_delete_meeting_room_area(
-        &self,
+    pub fn delete_meeting_room_area(&self) -> McDeleteMeetingRoomAreaRequestBuilder<McApi<'a>> {
+        McDeleteMeetingRoomAreaRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McDeleteMeetingRoomAreaRequest`\] built elsewhere: the same call as `delete_meeting_room_area()`…`.send()`.
+    pub async fn delete_meeting_room_area_with(
+        self,
         req: McDeleteMeetingRoomAreaRequest,
     ) -> conf_core::Result<McDeleteMeetingRoomAreaResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_upload_meeting_file` (`POST /api/v1/mc/meeting_files/{meeting_id}`).
 ///
 /// Upload meeting file (上传会议文件). Vendor note: 上传会议文件，一次只能上传一个文件，每个文件不超过20MB，一个会议最多保存10个文件
+///
+/// Build it with \[`McUploadMeetingFileRequest::builder`\] or \[`McUploadMeetingFileRequest::new`\], or call the client's fluent `upload_meeting_file()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct McUploadMeetingFileRequest {
     /// Meeting id
     pub meeting_id: String,
@@ -6892,6 +11865,11 @@ impl McUploadMeetingFileRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(meeting_id: impl Into<String>, file: super::support::FilePart) -> Self {
         Self { meeting_id: meeting_id.into(), file }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McUploadMeetingFileRequestBuilder {
+        McUploadMeetingFileRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6931,19 +11909,98 @@ impl McUploadMeetingFileRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McUploadMeetingFileRequest`\]: from \[`McUploadMeetingFileRequest::builder`\] (finish with `build()`), or from the client's `upload_meeting_file()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McUploadMeetingFileRequestBuilder<H = ()> {
+    handle: H,
+    fields: McUploadMeetingFileRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McUploadMeetingFileRequestFields {
+    meeting_id: Option<String>,
+    file: Option<super::support::FilePart>,
+}
+
+impl<H> McUploadMeetingFileRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McUploadMeetingFileRequestFields::default() }
+    }
+
+    /// Meeting id Required.
+    pub fn meeting_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.meeting_id = Some(value.into());
+        self
+    }
+
+    /// The file to upload (文件，该参数需要配合request的content-type改为multipart/form-data一起使用) Required.
+    pub fn file(mut self, value: super::support::FilePart) -> Self {
+        self.fields.file = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McUploadMeetingFileRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McUploadMeetingFileRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McUploadMeetingFileRequestFields {
+    fn build(self) -> conf_core::Result<McUploadMeetingFileRequest> {
+        Ok(McUploadMeetingFileRequest {
+            meeting_id: super::support::required(self.meeting_id, "meeting_id", "meeting_id")?,
+            file: super::support::required(self.file, "file", "file")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McUploadMeetingFileRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McUploadMeetingFileResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McUploadMeetingFileRequest {
+    type Output = McUploadMeetingFileResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McUploadMeetingFileResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Upload meeting file (上传会议文件). Vendor note: 上传会议文件，一次只能上传一个文件，每个文件不超过20MB，一个会议最多保存10个文件
     ///
     /// `POST /api/v1/mc/meeting_files/{meeting_id}`
-    pub async fn mc_upload_meeting_file(&self, req: McUploadMeetingFileRequest) -> conf_core::Result<McUploadMeetingFileResponse> {
-        self.call(req.into_operation()?).await
+    pub fn upload_meeting_file(&self) -> McUploadMeetingFileRequestBuilder<McApi<'a>> {
+        McUploadMeetingFileRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McUploadMeetingFileRequest`\] built elsewhere: the same call as `upload_meeting_file()`…`.send()`.
+    pub async fn upload_meeting_file_with(self, req: McUploadMeetingFileRequest) -> conf_core::Result<McUploadMeetingFileResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_delete_meeting_file` (`DELETE /api/v1/mc/meeting_files/{file_id}`).
 ///
 /// Delete meeting file (删除会议文件).
+///
+/// Build it with \[`McDeleteMeetingFileRequest::builder`\] or \[`McDeleteMeetingFileRequest::new`\], or call the client's fluent `delete_meeting_file()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McDeleteMeetingFileRequest {
     /// File id
     pub file_id: String,
@@ -6953,6 +12010,11 @@ impl McDeleteMeetingFileRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(file_id: impl Into<String>) -> Self {
         Self { file_id: file_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McDeleteMeetingFileRequestBuilder {
+        McDeleteMeetingFileRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6989,19 +12051,88 @@ impl McDeleteMeetingFileRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McDeleteMeetingFileRequest`\]: from \[`McDeleteMeetingFileRequest::builder`\] (finish with `build()`), or from the client's `delete_meeting_file()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McDeleteMeetingFileRequestBuilder<H = ()> {
+    handle: H,
+    fields: McDeleteMeetingFileRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McDeleteMeetingFileRequestFields {
+    file_id: Option<String>,
+}
+
+impl<H> McDeleteMeetingFileRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McDeleteMeetingFileRequestFields::default() }
+    }
+
+    /// File id Required.
+    pub fn file_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.file_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McDeleteMeetingFileRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McDeleteMeetingFileRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McDeleteMeetingFileRequestFields {
+    fn build(self) -> conf_core::Result<McDeleteMeetingFileRequest> {
+        Ok(McDeleteMeetingFileRequest { file_id: super::support::required(self.file_id, "file_id", "file_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McDeleteMeetingFileRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McDeleteMeetingFileResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McDeleteMeetingFileRequest {
+    type Output = McDeleteMeetingFileResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McDeleteMeetingFileResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// Delete meeting file (删除会议文件).
     ///
     /// `DELETE /api/v1/mc/meeting_files/{file_id}`
-    pub async fn mc_delete_meeting_file(&self, req: McDeleteMeetingFileRequest) -> conf_core::Result<McDeleteMeetingFileResponse> {
-        self.call(req.into_operation()?).await
+    pub fn delete_meeting_file(&self) -> McDeleteMeetingFileRequestBuilder<McApi<'a>> {
+        McDeleteMeetingFileRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McDeleteMeetingFileRequest`\] built elsewhere: the same call as `delete_meeting_file()`…`.send()`.
+    pub async fn delete_meeting_file_with(self, req: McDeleteMeetingFileRequest) -> conf_core::Result<McDeleteMeetingFileResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_list_meeting_files` (`GET /api/v1/mc/meeting_files/{meeting_id}`).
 ///
 /// List meeting files (获取会议文件列表). Vendor note: 获取会议文件列表，meeting\_id是会议id,文件7天后自动删除,
+///
+/// Build it with \[`McListMeetingFilesRequest::builder`\] or \[`McListMeetingFilesRequest::new`\], or call the client's fluent `list_meeting_files()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct McListMeetingFilesRequest {
     /// Meeting id
     pub meeting_id: String,
@@ -7011,6 +12142,11 @@ impl McListMeetingFilesRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(meeting_id: impl Into<String>) -> Self {
         Self { meeting_id: meeting_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McListMeetingFilesRequestBuilder {
+        McListMeetingFilesRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -7044,24 +12180,98 @@ impl McListMeetingFilesRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McListMeetingFilesRequest`\]: from \[`McListMeetingFilesRequest::builder`\] (finish with `build()`), or from the client's `list_meeting_files()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McListMeetingFilesRequestBuilder<H = ()> {
+    handle: H,
+    fields: McListMeetingFilesRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McListMeetingFilesRequestFields {
+    meeting_id: Option<String>,
+}
+
+impl<H> McListMeetingFilesRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McListMeetingFilesRequestFields::default() }
+    }
+
+    /// Meeting id Required.
+    pub fn meeting_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.meeting_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McListMeetingFilesRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McListMeetingFilesRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McListMeetingFilesRequestFields {
+    fn build(self) -> conf_core::Result<McListMeetingFilesRequest> {
+        Ok(McListMeetingFilesRequest { meeting_id: super::support::required(self.meeting_id, "meeting_id", "meeting_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> McListMeetingFilesRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McListMeetingFilesResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McListMeetingFilesRequest {
+    type Output = McListMeetingFilesResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McListMeetingFilesResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// List meeting files (获取会议文件列表). Vendor note: 获取会议文件列表，meeting\_id是会议id,文件7天后自动删除,
     ///
     /// `GET /api/v1/mc/meeting_files/{meeting_id}`
-    pub async fn mc_list_meeting_files(&self, req: McListMeetingFilesRequest) -> conf_core::Result<McListMeetingFilesResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_meeting_files(&self) -> McListMeetingFilesRequestBuilder<McApi<'a>> {
+        McListMeetingFilesRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McListMeetingFilesRequest`\] built elsewhere: the same call as `list_meeting_files()`…`.send()`.
+    pub async fn list_meeting_files_with(self, req: McListMeetingFilesRequest) -> conf_core::Result<McListMeetingFilesResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mc_get_version` (`GET /api/mc/version`).
 ///
 /// API level of the meeting-management app (获取会管API版本信息).
+///
+/// Build it with \[`McGetVersionRequest::builder`\] or \[`McGetVersionRequest::new`\], or call the client's fluent `get_version()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct McGetVersionRequest {}
 impl McGetVersionRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> McGetVersionRequestBuilder {
+        McGetVersionRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -7082,11 +12292,116 @@ impl McGetVersionRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`McGetVersionRequest`\]: from \[`McGetVersionRequest::builder`\] (finish with `build()`), or from the client's `get_version()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct McGetVersionRequestBuilder<H = ()> {
+    handle: H,
+    fields: McGetVersionRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct McGetVersionRequestFields {}
+impl<H> McGetVersionRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: McGetVersionRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<McGetVersionRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<McGetVersionRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl McGetVersionRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<McGetVersionRequest> {
+        Ok(McGetVersionRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> McGetVersionRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<McGetVersionResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for McGetVersionRequest {
+    type Output = McGetVersionResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<McGetVersionResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> McApi<'a> {
     /// API level of the meeting-management app (获取会管API版本信息).
     ///
     /// `GET /api/mc/version`
-    pub async fn mc_get_version(&self, req: McGetVersionRequest) -> conf_core::Result<McGetVersionResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_version(&self) -> McGetVersionRequestBuilder<McApi<'a>> {
+        McGetVersionRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`McGetVersionRequest`\] built elsewhere: the same call as `get_version()`…`.send()`.
+    pub async fn get_version_with(self, req: McGetVersionRequest) -> conf_core::Result<McGetVersionResponse> {
+        conf_core::ClientHandle::send(&self, req).await
+    }
+}
+
+/// The `mc` calls of \[`MoyunClient`\] (Moyun (摩云) platform API): `client.mc().<call>()` returns a fluent builder, `.send()` sends it. A copy of this handle is as cheap as a reference.
+#[derive(Clone, Copy)]
+pub struct McApi<'a> {
+    client: &'a crate::MoyunClient,
+}
+
+impl std::fmt::Debug for McApi<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McApi").finish_non_exhaustive()
+    }
+}
+
+impl crate::MoyunClient {
+    /// The `mc` calls (see \[`McApi`\]).
+    pub fn mc(&self) -> McApi<'_> {
+        McApi { client: self }
+    }
+}
+
+impl conf_core::ClientHandle for McApi<'_> {
+    fn core(&self) -> &conf_core::Client {
+        conf_core::ClientHandle::core(self.client)
+    }
+
+    fn call_options(&self) -> conf_core::CallOptions {
+        conf_core::ClientHandle::call_options(self.client)
+    }
+
+    fn page_limits(&self) -> conf_core::codegen::PageLimits {
+        conf_core::ClientHandle::page_limits(self.client)
+    }
+
+    fn send<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<T::Output>> + Send + '_ {
+        conf_core::ClientHandle::send(self.client, request)
+    }
+
+    fn send_sized<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<(T::Output, usize)>> + Send + '_ {
+        conf_core::ClientHandle::send_sized(self.client, request)
     }
 }

@@ -3,712 +3,720 @@
 
 /// One item of `domains`: 域数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Domain {
     /// Moid (platform object id) (域的moid)
-    #[serde(rename = "moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub moid: Option<String>,
     /// Parent domain moid (上级域的moid)
-    #[serde(rename = "parent_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub parent_moid: Option<String>,
     /// Type (域的类型：kernel(核心域), service(服务域), platform(平台域), user(用户域))
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<String>,
     /// Name (域的名称)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
 }
 
 /// One item of `physicals`: 物理服务器数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Physical {
     /// 板卡的位置
-    #[serde(rename = "card_pos", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub card_pos: Option<String>,
     /// Moid (platform object id) (物理服务器的moid)
-    #[serde(rename = "moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub moid: Option<String>,
     /// Physical server GUID (物理服务器的guid)
-    #[serde(rename = "guid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub guid: Option<String>,
     /// Machine room moid (虚拟机房moid)
-    #[serde(rename = "machine_room_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub machine_room_moid: Option<String>,
     /// Domain moid (物理服务器所属域的moid)
-    #[serde(rename = "domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_moid: Option<String>,
     /// Name (物理服务器的名字)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Type (物理服务器的类型)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<String>,
     /// Location (物理服务器所在的地理位置（所在省的名称）)
-    #[serde(rename = "location", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub location: Option<String>,
     /// IP address (物理服务器的ip地址,存在多个ip时，以“;”分隔)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// CPU usage (%) (物理服务器当前的cpu使用率(%))
-    #[serde(rename = "cpu", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cpu: Option<String>,
     /// 物理服务器当前的网口入口流量总量(k)
-    #[serde(rename = "portin", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub portin: Option<String>,
     /// 物理服务器当前的网口出口流量总量(k)
-    #[serde(rename = "portout", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub portout: Option<String>,
     /// Disk usage (%) (物理服务器当前的磁盘使用率(%))
-    #[serde(rename = "disk", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub disk: Option<String>,
     /// Memory usage (%) (物理服务器当前的内存使用率(%))
-    #[serde(rename = "memory", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub memory: Option<String>,
     /// Alarm level (物理服务器当前的告警级别：critical，important，normal，没有告警则此字段为空)
-    #[serde(rename = "warning_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub warning_level: Option<String>,
     /// Online (0 no, 1 yes) (物理服务器当前的在线状态：online(在线)，offline(离线))
-    #[serde(rename = "online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub online: Option<String>,
 }
 
 /// One item of `logicals`: 逻辑服务器数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Logical {
     /// Moid (platform object id) (逻辑服务器的moid)
-    #[serde(rename = "moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub moid: Option<String>,
     /// Physical server GUID (逻辑服务器的guid)
-    #[serde(rename = "guid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub guid: Option<String>,
     /// Machine room moid (虚拟机房moid)
-    #[serde(rename = "machine_room_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub machine_room_moid: Option<String>,
     /// Physical server moid (逻辑服务器所属物理服务器的moid)
-    #[serde(rename = "p_server_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub p_server_moid: Option<String>,
     /// Domain moid (逻辑服务器所属域的moid)
-    #[serde(rename = "domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_moid: Option<String>,
     /// Name (逻辑服务器的名字)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Type (逻辑服务器的类型：sus, xmpp, rabbitmq, zookeeper…)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<String>,
     /// 主备状态:master、slave，不存在主备时，字段为空
-    #[serde(rename = "backup_state", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub backup_state: Option<String>,
     /// IP address (逻辑服务器所在物理服务器的ip,存在多个ip时，以“;”分隔)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// Alarm level (逻辑服务器当前的告警级别：critical，important，normal，没有告警则此字段为空)
-    #[serde(rename = "warning_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub warning_level: Option<String>,
     /// Online (0 no, 1 yes) (逻辑服务器当前的在线状态：online(在线)，offline(离线))
-    #[serde(rename = "online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub online: Option<String>,
 }
 
 /// One item of `terminals`: 终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Terminal {
     /// Moid (platform object id) (终端设备的moid)
-    #[serde(rename = "moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub moid: Option<String>,
     /// Domain moid (终端设备所属域的moid)
-    #[serde(rename = "domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_moid: Option<String>,
     /// E.164 number (终端设备的E164号码)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Name (终端设备的名字)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Online (0 no, 1 yes) (终端设备的当前的在线状态：online(在线)，offline(离线))
-    #[serde(rename = "online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub online: Option<String>,
 }
 
 /// One item of `old_terminals`: 非受管终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct OldTerminal {
     /// E.164 number (非受管终端的E164号)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Type (非受管终端的类型)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<String>,
     /// API level of this app (非受管终端的版本)
-    #[serde(rename = "api_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub api_level: Option<String>,
     /// IP address (非受管终端的IP)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// Online (0 no, 1 yes) (非受管终端当前的在线状态：online(在线)，offline(离线))
-    #[serde(rename = "online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub online: Option<String>,
 }
 
 /// One item of `statistic`: 终端在线数据数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Statistic {
     /// Domain moid (要进行统计的用户域的moid)
-    #[serde(rename = "domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_moid: Option<String>,
     /// xmpp在线数
-    #[serde(rename = "xmpp_online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub xmpp_online: Option<i64>,
     /// sip在线数
-    #[serde(rename = "sip_online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub sip_online: Option<i64>,
     /// monitor在线数
-    #[serde(rename = "monitor_online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub monitor_online: Option<i64>,
     /// h323在线数
-    #[serde(rename = "h323_online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub h323_online: Option<i64>,
     /// 统计时间
-    #[serde(rename = "statistic_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub statistic_time: Option<String>,
 }
 
 /// One item of `unrepaired_warnings`: 未修复服务器告警数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct UnrepairedWarning {
     /// Device moid (服务器moid)
-    #[serde(rename = "device_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub device_moid: Option<String>,
     /// Device name (服务器名称)
-    #[serde(rename = "device_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub device_name: Option<String>,
     /// Device type (服务器类型)
-    #[serde(rename = "device_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub device_type: Option<String>,
     /// Device IP (服务器IP)
-    #[serde(rename = "device_ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub device_ip: Option<String>,
     /// Domain moid (服务器所属平台域moid)
-    #[serde(rename = "domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_moid: Option<String>,
     /// Platform domain name (服务器所属平台域名称)
-    #[serde(rename = "domain_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_name: Option<String>,
     /// Machine room moid (虚拟机房moid)
-    #[serde(rename = "machine_room_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub machine_room_moid: Option<String>,
     /// 虚拟机房名称
-    #[serde(rename = "machine_room_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub machine_room_name: Option<String>,
     /// Alarm level (告警级别 critical；important；normal；)
-    #[serde(rename = "warning_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub warning_level: Option<String>,
     /// Result description (告警描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
     /// Start time (ISO 8601) (产生时间)
-    #[serde(rename = "start_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub start_time: Option<conf_core::DateTime>,
 }
 
 /// One item of `unrepaired_warnings`: 未修复终端告警数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct UnrepairedWarningInfo {
     /// Device moid (终端moid)
-    #[serde(rename = "device_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub device_moid: Option<String>,
     /// Device name (终端名称)
-    #[serde(rename = "device_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub device_name: Option<String>,
     /// Device type (终端类型)
-    #[serde(rename = "device_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub device_type: Option<String>,
     /// Device IP (终端IP)
-    #[serde(rename = "device_ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub device_ip: Option<String>,
     /// 终端e164号
-    #[serde(rename = "device_e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub device_e164: Option<String>,
     /// Domain moid (终端所属用户域moid)
-    #[serde(rename = "domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_moid: Option<String>,
     /// Platform domain name (终端所属用户域名称)
-    #[serde(rename = "domain_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_name: Option<String>,
     /// Alarm level (告警级别 critical；important；normal；)
-    #[serde(rename = "warning_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub warning_level: Option<String>,
     /// Result description (告警描述)
-    #[serde(rename = "description", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub description: Option<String>,
     /// Start time (ISO 8601) (产生时间)
-    #[serde(rename = "start_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub start_time: Option<conf_core::DateTime>,
 }
 
 /// One item of `meeting_terminals`: 会议中软硬终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingTerminal {
     /// Domain moid (所属域moid)
-    #[serde(rename = "domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_moid: Option<String>,
     /// Name (终端名称)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Platform version (终端版本)
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version: Option<String>,
     /// Type (终端类型)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<String>,
     /// Moid (platform object id) (终端moid)
-    #[serde(rename = "moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub moid: Option<String>,
     /// E.164 number (终端e164号)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// IP address (终端IP)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
 }
 
 /// One item of `cascades`: 级联会议e164数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct CascadeInfo {
     /// Name (会议名称)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// E.164 number (会议号码)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Type (会议类型 0-下行会议； 1-上行会议；)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<i64>,
 }
 
 /// One item of `meeting_device`: 与会外设数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingDevice {
     /// Type (终端类型)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<String>,
     /// IP address (终端IP)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// 混音器数量
-    #[serde(rename = "mixer_count", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mixer_count: Option<i64>,
     /// 音频适配器数量
-    #[serde(rename = "abas_count", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub abas_count: Option<i64>,
     /// 视频适配器数量
-    #[serde(rename = "vbas_count", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vbas_count: Option<i64>,
     /// 画面合成器数量
-    #[serde(rename = "vmp_count", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vmp_count: Option<i64>,
 }
 
 /// One item of `meeting`: 服务域正在召开的会议数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Meeting {
     /// Conference type (会议类型 0-传统会议； 1-端口会议； 2-点对点会议；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Name (会议名称)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// E.164 number (会议e164号)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Call bit rate (会议带宽)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Domain moid (所属域moid)
-    #[serde(rename = "domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_moid: Option<String>,
     /// Start time (ISO 8601) (开始时间)
-    #[serde(rename = "start_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub start_time: Option<conf_core::DateTime>,
     /// End time (ISO 8601) (结束时间)
-    #[serde(rename = "end_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub end_time: Option<conf_core::DateTime>,
     /// 会议中软硬终端数组
-    #[serde(rename = "meeting_terminals", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub meeting_terminals: Option<Vec<MeetingTerminal>>,
     /// 与会电话终端数组
-    #[serde(rename = "telephone_terminals", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub telephone_terminals: Option<Vec<conf_core::__private::serde_json::Value>>,
     /// Cascades (级联会议e164数组)
-    #[serde(rename = "cascades", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cascades: Option<Vec<CascadeInfo>>,
     /// 友商IpE164数组
-    #[serde(rename = "ip_e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub ip_e164: Option<Vec<conf_core::__private::serde_json::Value>>,
     /// 与会外设数组
-    #[serde(rename = "meeting_device", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub meeting_device: Option<Vec<MeetingDevice>>,
     /// 主叫终端名称
-    #[serde(rename = "caller_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub caller_name: Option<String>,
     /// 主叫终端类型
-    #[serde(rename = "caller_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub caller_type: Option<String>,
     /// 主叫终端e164
-    #[serde(rename = "caller_e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub caller_e164: Option<String>,
     /// 主叫终端所属域moid
-    #[serde(rename = "caller_domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub caller_domain_moid: Option<String>,
     /// 被叫终端名称
-    #[serde(rename = "callee_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub callee_name: Option<String>,
     /// 被叫终端类型
-    #[serde(rename = "callee_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub callee_type: Option<String>,
     /// 被叫终端e164
-    #[serde(rename = "callee_e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub callee_e164: Option<String>,
     /// 被叫终端所属域moid
-    #[serde(rename = "callee_domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub callee_domain_moid: Option<String>,
 }
 
 /// One item of `primary_video`: 主视频数据.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct PrimaryVideo {
     /// 第几路数据
-    #[serde(rename = "chan_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chan_id: Option<i64>,
     /// 上行或下行 0-下行； 1-上行；
-    #[serde(rename = "up_or_down", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub up_or_down: Option<i64>,
     /// Video format (视频格式)
-    #[serde(rename = "video_format", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_format: Option<String>,
     /// 视频帧率
-    #[serde(rename = "video_framerate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_framerate: Option<i64>,
     /// 视频码率(上行)
-    #[serde(rename = "video_up_bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_up_bitrate: Option<i64>,
     /// 视频码率(下行)
-    #[serde(rename = "video_down_bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_down_bitrate: Option<i64>,
     /// 视频丢包总数
-    #[serde(rename = "video_packets_lose", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_packets_lose: Option<i64>,
     /// 视频丢包率
-    #[serde(rename = "video_packets_loserate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_packets_loserate: Option<i64>,
     /// 音频格式
-    #[serde(rename = "audio_format", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub audio_format: Option<String>,
     /// 音频码率(上行)
-    #[serde(rename = "audio_up_bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub audio_up_bitrate: Option<i64>,
     /// 音频码率(下行)
-    #[serde(rename = "audio_down_bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub audio_down_bitrate: Option<i64>,
     /// 音频丢包总数
-    #[serde(rename = "audio_packets_lose", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub audio_packets_lose: Option<i64>,
     /// 音频丢包率
-    #[serde(rename = "audio_packets_loserate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub audio_packets_loserate: Option<i64>,
 }
 
 /// One item of `dual_video`: 辅视频数据.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct DualVideo {
     /// 第几路数据
-    #[serde(rename = "chan_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chan_id: Option<i64>,
     /// 上行或下行 0-下行； 1-上行；
-    #[serde(rename = "up_or_down", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub up_or_down: Option<i64>,
     /// Video format (视频格式)
-    #[serde(rename = "video_format", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_format: Option<String>,
     /// 视频帧率
-    #[serde(rename = "video_framerate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_framerate: Option<i64>,
     /// 视频码率(上行)
-    #[serde(rename = "video_up_bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_up_bitrate: Option<i64>,
     /// 视频码率(下行)
-    #[serde(rename = "video_down_bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_down_bitrate: Option<i64>,
     /// 视频丢包总数
-    #[serde(rename = "video_packets_lose", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_packets_lose: Option<i64>,
     /// 视频丢包率
-    #[serde(rename = "video_packets_loserate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_packets_loserate: Option<i64>,
 }
 
 /// One item of `terminals`: 终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct TerminalInfo {
     /// 运营商 1-中国电信； 2-中国联通； 3-中国移动； 4-有线通； 5-铁通； 6-海外； 7-本地； 8-其他； 0-未知；
-    #[serde(rename = "isp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub isp: Option<i64>,
     /// NAT IP
-    #[serde(rename = "nat_ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub nat_ip: Option<String>,
     /// IP address (终端ip)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// Platform version (软件版本)
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version: Option<String>,
     /// Type (终端型号)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<String>,
     /// Name (终端名称)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// E.164 number (终端号码)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Call bit rate (终端呼叫码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// 主视频数据
-    #[serde(rename = "primary_video", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub primary_video: Option<Vec<PrimaryVideo>>,
     /// 辅视频数据
-    #[serde(rename = "dual_video", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_video: Option<Vec<DualVideo>>,
 }
 
 /// Response of `NmsListDomainsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsListDomainsResponse {
     /// Domains (域数组)
-    #[serde(rename = "domains", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub domains: Option<Vec<Domain>>,
 }
 
 /// Response of `NmsListPlatformDomainPhysicalsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsListPlatformDomainPhysicalsResponse {
     /// 物理服务器数组
-    #[serde(rename = "physicals", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub physicals: Option<Vec<Physical>>,
 }
 
 /// Response of `NmsListPhysicalLogicalsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsListPhysicalLogicalsResponse {
     /// 逻辑服务器数组
-    #[serde(rename = "logicals", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub logicals: Option<Vec<Logical>>,
 }
 
 /// Response of `NmsListPlatformDomainLogicalsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsListPlatformDomainLogicalsResponse {
     /// 逻辑服务器数组
-    #[serde(rename = "logicals", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub logicals: Option<Vec<Logical>>,
 }
 
 /// Response of `NmsListUserDomainTerminalsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsListUserDomainTerminalsResponse {
     /// Total number of rows (终端的总数量)
-    #[serde(rename = "total_count", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total_count: Option<i64>,
     /// Terminals (终端数组)
-    #[serde(rename = "terminals", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub terminals: Option<Vec<Terminal>>,
 }
 
 /// Response of `NmsGetPhysicalDetailRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsGetPhysicalDetailResponse {
     /// 板卡的位置
-    #[serde(rename = "card_pos", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub card_pos: Option<String>,
     /// Moid (platform object id) (物理服务器的moid)
-    #[serde(rename = "moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub moid: Option<String>,
     /// Physical server GUID (物理服务器的guid)
-    #[serde(rename = "guid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub guid: Option<String>,
     /// Platform domain name (所属平台域名称)
-    #[serde(rename = "domain_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_name: Option<String>,
     /// Machine room moid (虚拟机房moid)
-    #[serde(rename = "machine_room_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub machine_room_moid: Option<String>,
     /// 虚笔机房名称
-    #[serde(rename = "machine_room_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub machine_room_name: Option<String>,
     /// Domain moid (物理服务器所属域的moid)
-    #[serde(rename = "domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub domain_moid: Option<String>,
     /// Name (物理服务器的名字)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Type (物理服务器的类型)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<String>,
     /// Location (物理服务器所在的地理位置（所在省的名称）)
-    #[serde(rename = "location", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub location: Option<String>,
     /// IP address (物理服务器的ip地址,存在多个ip时，以“;”分隔)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// CPU usage (%) (物理服务器当前的cpu使用率(%))
-    #[serde(rename = "cpu", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cpu: Option<String>,
     /// 物理服务器当前的网口入口流量总量(k)
-    #[serde(rename = "portin", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub portin: Option<String>,
     /// 物理服务器当前的网口出口流量总量(k)
-    #[serde(rename = "portout", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub portout: Option<String>,
     /// Disk usage (%) (物理服务器当前的磁盘使用率(%))
-    #[serde(rename = "disk", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub disk: Option<String>,
     /// Memory usage (%) (物理服务器当前的内存使用率(%))
-    #[serde(rename = "memory", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub memory: Option<String>,
     /// Alarm level (物理服务器当前的告警级别：critical，important，normal，没有告警则此字段为空)
-    #[serde(rename = "warning_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub warning_level: Option<String>,
     /// Online (0 no, 1 yes) (物理服务器当前的在线状态：online(在线)，offline(离线))
-    #[serde(rename = "online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub online: Option<String>,
 }
 
 /// Response of `NmsGetMediaresourcePortinfoRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsGetMediaresourcePortinfoResponse {
     /// Total ports (端口总数)
-    #[serde(rename = "total_port", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total_port: Option<i64>,
     /// Used ports (已用端口数)
-    #[serde(rename = "used_port", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub used_port: Option<i64>,
 }
 
 /// Response of `NmsListOldTerminalsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsListOldTerminalsResponse {
     /// Total number of rows (非受管终端的总数量)
-    #[serde(rename = "total_count", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total_count: Option<i64>,
     /// 非受管终端数组
-    #[serde(rename = "old_terminals", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub old_terminals: Option<Vec<OldTerminal>>,
 }
 
 /// Response of `NmsGetVersionRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsGetVersionResponse {
     /// Platform version (版本信息)
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version: Option<String>,
     /// API level of this app (网管API版本标识，请与网管API说明文档中的各个接口的最低支持版本号作对比，若小于最低支持版本号，则该接口不支持当前版本的API调用)
-    #[serde(rename = "api_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub api_level: Option<i64>,
 }
 
 /// Response of `NmsGetServiceDomainTerminalOnlineStatisticRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsGetServiceDomainTerminalOnlineStatisticResponse {
     /// Total number of rows (终端数据的总数量)
-    #[serde(rename = "total_count", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total_count: Option<i64>,
     /// 终端在线数据数组
-    #[serde(rename = "statistic", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub statistic: Option<Vec<Statistic>>,
 }
 
 /// Response of `NmsListPlatformDomainMediaresourcesRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsListPlatformDomainMediaresourcesResponse {
     /// Total ports (平台端口总数量)
-    #[serde(rename = "total_port", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total_port: Option<i64>,
     /// Used ports (平台端口已用数量)
-    #[serde(rename = "used_port", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub used_port: Option<i64>,
 }
 
 /// Response of `NmsListServerUnrepairedWarningsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsListServerUnrepairedWarningsResponse {
     /// 未修复服务器告警数组
-    #[serde(rename = "unrepaired_warnings", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub unrepaired_warnings: Option<Vec<UnrepairedWarning>>,
 }
 
 /// Response of `NmsListTerminalUnrepairedWarningsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsListTerminalUnrepairedWarningsResponse {
     /// 未修复终端告警数组
-    #[serde(rename = "unrepaired_warnings", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub unrepaired_warnings: Option<Vec<UnrepairedWarningInfo>>,
 }
 
 /// Response of `NmsListServiceDomainMeetingsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsListServiceDomainMeetingsResponse {
     /// 服务域正在召开的会议数组
-    #[serde(rename = "meeting", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub meeting: Option<Vec<Meeting>>,
 }
 
 /// Response of `NmsGetMeetingTerminalDetailRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NmsGetMeetingTerminalDetailResponse {
     /// Terminals (终端数组)
-    #[serde(rename = "terminals", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub terminals: Option<Vec<TerminalInfo>>,
 }
 
 /// Request of `nms_list_domains` (`GET /api/v1/nms/domains`).
 ///
 /// List domains (请求所有域信息).
+///
+/// Build it with \[`NmsListDomainsRequest::builder`\] or \[`NmsListDomainsRequest::new`\], or call the client's fluent `list_domains()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NmsListDomainsRequest {}
 impl NmsListDomainsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsListDomainsRequestBuilder {
+        NmsListDomainsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -730,19 +738,80 @@ impl NmsListDomainsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsListDomainsRequest`\]: from \[`NmsListDomainsRequest::builder`\] (finish with `build()`), or from the client's `list_domains()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsListDomainsRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsListDomainsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsListDomainsRequestFields {}
+impl<H> NmsListDomainsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsListDomainsRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsListDomainsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsListDomainsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsListDomainsRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<NmsListDomainsRequest> {
+        Ok(NmsListDomainsRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsListDomainsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsListDomainsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsListDomainsRequest {
+    type Output = NmsListDomainsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsListDomainsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// List domains (请求所有域信息).
     ///
     /// `GET /api/v1/nms/domains`
-    pub async fn nms_list_domains(&self, req: NmsListDomainsRequest) -> conf_core::Result<NmsListDomainsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_domains(&self) -> NmsListDomainsRequestBuilder<NmsApi<'a>> {
+        NmsListDomainsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsListDomainsRequest`\] built elsewhere: the same call as `list_domains()`…`.send()`.
+    pub async fn list_domains_with(self, req: NmsListDomainsRequest) -> conf_core::Result<NmsListDomainsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_list_platform_domain_physicals` (`GET /api/v1/nms/platform_domains/{domain_moid}/physicals`).
 ///
 /// List platform domain physical servers (请求指定平台域下的物理服务器设备列表). Vendor note: 请求指定平台域下的物理服务器设备列表，参数{domain\_moid}为平台域moid
+///
+/// Build it with \[`NmsListPlatformDomainPhysicalsRequest::builder`\] or \[`NmsListPlatformDomainPhysicalsRequest::new`\], or call the client's fluent `list_platform_domain_physicals()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsListPlatformDomainPhysicalsRequest {
     /// Domain moid
     pub domain_moid: String,
@@ -752,6 +821,11 @@ impl NmsListPlatformDomainPhysicalsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(domain_moid: impl Into<String>) -> Self {
         Self { domain_moid: domain_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsListPlatformDomainPhysicalsRequestBuilder {
+        NmsListPlatformDomainPhysicalsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -785,22 +859,91 @@ impl NmsListPlatformDomainPhysicalsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsListPlatformDomainPhysicalsRequest`\]: from \[`NmsListPlatformDomainPhysicalsRequest::builder`\] (finish with `build()`), or from the client's `list_platform_domain_physicals()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsListPlatformDomainPhysicalsRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsListPlatformDomainPhysicalsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsListPlatformDomainPhysicalsRequestFields {
+    domain_moid: Option<String>,
+}
+
+impl<H> NmsListPlatformDomainPhysicalsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsListPlatformDomainPhysicalsRequestFields::default() }
+    }
+
+    /// Domain moid Required.
+    pub fn domain_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.domain_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsListPlatformDomainPhysicalsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsListPlatformDomainPhysicalsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsListPlatformDomainPhysicalsRequestFields {
+    fn build(self) -> conf_core::Result<NmsListPlatformDomainPhysicalsRequest> {
+        Ok(NmsListPlatformDomainPhysicalsRequest { domain_moid: super::support::required(self.domain_moid, "domain_moid", "domain_moid")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsListPlatformDomainPhysicalsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsListPlatformDomainPhysicalsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsListPlatformDomainPhysicalsRequest {
+    type Output = NmsListPlatformDomainPhysicalsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsListPlatformDomainPhysicalsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// List platform domain physical servers (请求指定平台域下的物理服务器设备列表). Vendor note: 请求指定平台域下的物理服务器设备列表，参数{domain\_moid}为平台域moid
     ///
     /// `GET /api/v1/nms/platform_domains/{domain_moid}/physicals`
-    pub async fn nms_list_platform_domain_physicals(
-        &self,
+    pub fn list_platform_domain_physicals(&self) -> NmsListPlatformDomainPhysicalsRequestBuilder<NmsApi<'a>> {
+        NmsListPlatformDomainPhysicalsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsListPlatformDomainPhysicalsRequest`\] built elsewhere: the same call as `list_platform_domain_physicals()`…`.send()`.
+    pub async fn list_platform_domain_physicals_with(
+        self,
         req: NmsListPlatformDomainPhysicalsRequest,
     ) -> conf_core::Result<NmsListPlatformDomainPhysicalsResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_list_physical_logicals` (`GET /api/v1/nms/physicals/{p_server_moid}/logicals`).
 ///
 /// List physical server logical servers (请求物理服务器上的逻辑服务器设备列表). Vendor note: 请求物理服务器上的逻辑服务器设备列表，参数{p\_server\_moid}为物理服务器moid
+///
+/// Build it with \[`NmsListPhysicalLogicalsRequest::builder`\] or \[`NmsListPhysicalLogicalsRequest::new`\], or call the client's fluent `list_physical_logicals()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsListPhysicalLogicalsRequest {
     /// Physical server moid
     pub p_server_moid: String,
@@ -810,6 +953,11 @@ impl NmsListPhysicalLogicalsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(p_server_moid: impl Into<String>) -> Self {
         Self { p_server_moid: p_server_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsListPhysicalLogicalsRequestBuilder {
+        NmsListPhysicalLogicalsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -843,22 +991,93 @@ impl NmsListPhysicalLogicalsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsListPhysicalLogicalsRequest`\]: from \[`NmsListPhysicalLogicalsRequest::builder`\] (finish with `build()`), or from the client's `list_physical_logicals()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsListPhysicalLogicalsRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsListPhysicalLogicalsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsListPhysicalLogicalsRequestFields {
+    p_server_moid: Option<String>,
+}
+
+impl<H> NmsListPhysicalLogicalsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsListPhysicalLogicalsRequestFields::default() }
+    }
+
+    /// Physical server moid Required.
+    pub fn p_server_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.p_server_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsListPhysicalLogicalsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsListPhysicalLogicalsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsListPhysicalLogicalsRequestFields {
+    fn build(self) -> conf_core::Result<NmsListPhysicalLogicalsRequest> {
+        Ok(NmsListPhysicalLogicalsRequest {
+            p_server_moid: super::support::required(self.p_server_moid, "p_server_moid", "p_server_moid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsListPhysicalLogicalsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsListPhysicalLogicalsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsListPhysicalLogicalsRequest {
+    type Output = NmsListPhysicalLogicalsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsListPhysicalLogicalsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// List physical server logical servers (请求物理服务器上的逻辑服务器设备列表). Vendor note: 请求物理服务器上的逻辑服务器设备列表，参数{p\_server\_moid}为物理服务器moid
     ///
     /// `GET /api/v1/nms/physicals/{p_server_moid}/logicals`
-    pub async fn nms_list_physical_logicals(
-        &self,
+    pub fn list_physical_logicals(&self) -> NmsListPhysicalLogicalsRequestBuilder<NmsApi<'a>> {
+        NmsListPhysicalLogicalsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsListPhysicalLogicalsRequest`\] built elsewhere: the same call as `list_physical_logicals()`…`.send()`.
+    pub async fn list_physical_logicals_with(
+        self,
         req: NmsListPhysicalLogicalsRequest,
     ) -> conf_core::Result<NmsListPhysicalLogicalsResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_list_platform_domain_logicals` (`GET /api/v1/nms/platform_domains/{domain_moid}/logicals`).
 ///
 /// List platform domain logical servers (请求指定平台域下的逻辑服务器设备列表). Vendor note: 请求指定平台域下的逻辑服务器设备列表，参数{domain\_moid}为平台域moid
+///
+/// Build it with \[`NmsListPlatformDomainLogicalsRequest::builder`\] or \[`NmsListPlatformDomainLogicalsRequest::new`\], or call the client's fluent `list_platform_domain_logicals()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsListPlatformDomainLogicalsRequest {
     /// Domain moid
     pub domain_moid: String,
@@ -868,6 +1087,11 @@ impl NmsListPlatformDomainLogicalsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(domain_moid: impl Into<String>) -> Self {
         Self { domain_moid: domain_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsListPlatformDomainLogicalsRequestBuilder {
+        NmsListPlatformDomainLogicalsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -901,22 +1125,91 @@ impl NmsListPlatformDomainLogicalsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsListPlatformDomainLogicalsRequest`\]: from \[`NmsListPlatformDomainLogicalsRequest::builder`\] (finish with `build()`), or from the client's `list_platform_domain_logicals()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsListPlatformDomainLogicalsRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsListPlatformDomainLogicalsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsListPlatformDomainLogicalsRequestFields {
+    domain_moid: Option<String>,
+}
+
+impl<H> NmsListPlatformDomainLogicalsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsListPlatformDomainLogicalsRequestFields::default() }
+    }
+
+    /// Domain moid Required.
+    pub fn domain_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.domain_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsListPlatformDomainLogicalsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsListPlatformDomainLogicalsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsListPlatformDomainLogicalsRequestFields {
+    fn build(self) -> conf_core::Result<NmsListPlatformDomainLogicalsRequest> {
+        Ok(NmsListPlatformDomainLogicalsRequest { domain_moid: super::support::required(self.domain_moid, "domain_moid", "domain_moid")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsListPlatformDomainLogicalsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsListPlatformDomainLogicalsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsListPlatformDomainLogicalsRequest {
+    type Output = NmsListPlatformDomainLogicalsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsListPlatformDomainLogicalsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// List platform domain logical servers (请求指定平台域下的逻辑服务器设备列表). Vendor note: 请求指定平台域下的逻辑服务器设备列表，参数{domain\_moid}为平台域moid
     ///
     /// `GET /api/v1/nms/platform_domains/{domain_moid}/logicals`
-    pub async fn nms_list_platform_domain_logicals(
-        &self,
+    pub fn list_platform_domain_logicals(&self) -> NmsListPlatformDomainLogicalsRequestBuilder<NmsApi<'a>> {
+        NmsListPlatformDomainLogicalsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsListPlatformDomainLogicalsRequest`\] built elsewhere: the same call as `list_platform_domain_logicals()`…`.send()`.
+    pub async fn list_platform_domain_logicals_with(
+        self,
         req: NmsListPlatformDomainLogicalsRequest,
     ) -> conf_core::Result<NmsListPlatformDomainLogicalsResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_list_user_domain_terminals` (`GET /api/v1/nms/user_domains/{domain_moid}/terminals`).
 ///
 /// List user domain terminals (请求指定用户域的终端设备列表). Vendor note: 请求指定用户域的终端设备列表，参数{domain\_moid}为用户域moid
+///
+/// Build it with \[`NmsListUserDomainTerminalsRequest::builder`\] or \[`NmsListUserDomainTerminalsRequest::new`\], or call the client's fluent `list_user_domain_terminals()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsListUserDomainTerminalsRequest {
     /// Domain moid
     pub domain_moid: String,
@@ -930,6 +1223,11 @@ impl NmsListUserDomainTerminalsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(domain_moid: impl Into<String>) -> Self {
         Self { domain_moid: domain_moid.into(), start: None, count: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsListUserDomainTerminalsRequestBuilder {
+        NmsListUserDomainTerminalsRequestBuilder::with_handle(())
     }
 
     /// Set `start`.
@@ -981,54 +1279,145 @@ impl NmsListUserDomainTerminalsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsListUserDomainTerminalsRequest`\]: from \[`NmsListUserDomainTerminalsRequest::builder`\] (finish with `build()`), or from the client's `list_user_domain_terminals()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsListUserDomainTerminalsRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsListUserDomainTerminalsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsListUserDomainTerminalsRequestFields {
+    domain_moid: Option<String>,
+    start: Option<i64>,
+    count: Option<i64>,
+}
+
+impl<H> NmsListUserDomainTerminalsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsListUserDomainTerminalsRequestFields::default() }
+    }
+
+    /// Domain moid Required.
+    pub fn domain_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.domain_moid = Some(value.into());
+        self
+    }
+
+    /// Offset of the first row (0 = first) (获取终端列表的起始位置, 0表示第一个终端, 默认为0)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的终端的个数, 即包括start在内的后count个终端, ,默认为10)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsListUserDomainTerminalsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsListUserDomainTerminalsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsListUserDomainTerminalsRequestFields {
+    fn build(self) -> conf_core::Result<NmsListUserDomainTerminalsRequest> {
+        Ok(NmsListUserDomainTerminalsRequest {
+            domain_moid: super::support::required(self.domain_moid, "domain_moid", "domain_moid")?,
+            start: self.start,
+            count: self.count,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsListUserDomainTerminalsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsListUserDomainTerminalsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> NmsListUserDomainTerminalsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, NmsListUserDomainTerminalsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for NmsListUserDomainTerminalsRequest {
+    type Item = Terminal;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &NmsListUserDomainTerminalsResponse) -> (usize, Option<u64>) {
+        (page.terminals.as_ref().map_or(0, Vec::len), page.total_count.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: NmsListUserDomainTerminalsResponse) -> Vec<Terminal> {
+        page.terminals.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for NmsListUserDomainTerminalsRequest {
+    type Output = NmsListUserDomainTerminalsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsListUserDomainTerminalsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// List user domain terminals (请求指定用户域的终端设备列表). Vendor note: 请求指定用户域的终端设备列表，参数{domain\_moid}为用户域moid
     ///
     /// `GET /api/v1/nms/user_domains/{domain_moid}/terminals`
-    pub async fn nms_list_user_domain_terminals(
-        &self,
-        req: NmsListUserDomainTerminalsRequest,
-    ) -> conf_core::Result<NmsListUserDomainTerminalsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_user_domain_terminals(&self) -> NmsListUserDomainTerminalsRequestBuilder<NmsApi<'a>> {
+        NmsListUserDomainTerminalsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `nms_list_user_domain_terminals`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_nms_list_user_domain_terminals(&self, req: NmsListUserDomainTerminalsRequest) -> conf_core::Result<Vec<Terminal>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (NmsListUserDomainTerminalsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.terminals.unwrap_or_default();
-            let total = resp.total_count.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`NmsListUserDomainTerminalsRequest`\] built elsewhere: the same call as `list_user_domain_terminals()`…`.send()`.
+    pub async fn list_user_domain_terminals_with(
+        self,
+        req: NmsListUserDomainTerminalsRequest,
+    ) -> conf_core::Result<NmsListUserDomainTerminalsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_get_physical_detail` (`GET /api/v1/nms/physicals/{p_server_moid}/detail`).
 ///
 /// Get physical server details (请求指定物理服务器的详细信息). Vendor note: 请求指定物理服务器的详细信息，参数{p\_server\_moid}为物理服务器moid
+///
+/// Build it with \[`NmsGetPhysicalDetailRequest::builder`\] or \[`NmsGetPhysicalDetailRequest::new`\], or call the client's fluent `get_physical_detail()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsGetPhysicalDetailRequest {
     /// Physical server moid
     pub p_server_moid: String,
@@ -1038,6 +1427,11 @@ impl NmsGetPhysicalDetailRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(p_server_moid: impl Into<String>) -> Self {
         Self { p_server_moid: p_server_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsGetPhysicalDetailRequestBuilder {
+        NmsGetPhysicalDetailRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1071,19 +1465,88 @@ impl NmsGetPhysicalDetailRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsGetPhysicalDetailRequest`\]: from \[`NmsGetPhysicalDetailRequest::builder`\] (finish with `build()`), or from the client's `get_physical_detail()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsGetPhysicalDetailRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsGetPhysicalDetailRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsGetPhysicalDetailRequestFields {
+    p_server_moid: Option<String>,
+}
+
+impl<H> NmsGetPhysicalDetailRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsGetPhysicalDetailRequestFields::default() }
+    }
+
+    /// Physical server moid Required.
+    pub fn p_server_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.p_server_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsGetPhysicalDetailRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsGetPhysicalDetailRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsGetPhysicalDetailRequestFields {
+    fn build(self) -> conf_core::Result<NmsGetPhysicalDetailRequest> {
+        Ok(NmsGetPhysicalDetailRequest { p_server_moid: super::support::required(self.p_server_moid, "p_server_moid", "p_server_moid")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsGetPhysicalDetailRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsGetPhysicalDetailResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsGetPhysicalDetailRequest {
+    type Output = NmsGetPhysicalDetailResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsGetPhysicalDetailResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// Get physical server details (请求指定物理服务器的详细信息). Vendor note: 请求指定物理服务器的详细信息，参数{p\_server\_moid}为物理服务器moid
     ///
     /// `GET /api/v1/nms/physicals/{p_server_moid}/detail`
-    pub async fn nms_get_physical_detail(&self, req: NmsGetPhysicalDetailRequest) -> conf_core::Result<NmsGetPhysicalDetailResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_physical_detail(&self) -> NmsGetPhysicalDetailRequestBuilder<NmsApi<'a>> {
+        NmsGetPhysicalDetailRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsGetPhysicalDetailRequest`\] built elsewhere: the same call as `get_physical_detail()`…`.send()`.
+    pub async fn get_physical_detail_with(self, req: NmsGetPhysicalDetailRequest) -> conf_core::Result<NmsGetPhysicalDetailResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_get_mediaresource_portinfo` (`GET /api/v1/nms/mediaresources/{mediaresource_moid}/portinfo`).
 ///
 /// Get media resource server port usage (请求指定媒体资源服务器上报的端口资源信息). Vendor note: 请求指定媒体资源服务器上报的端口资源信息，参数{mediaresource\_moid}为媒体资源服务器moid
+///
+/// Build it with \[`NmsGetMediaresourcePortinfoRequest::builder`\] or \[`NmsGetMediaresourcePortinfoRequest::new`\], or call the client's fluent `get_mediaresource_portinfo()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsGetMediaresourcePortinfoRequest {
     /// Media resource server moid
     pub mediaresource_moid: String,
@@ -1093,6 +1556,11 @@ impl NmsGetMediaresourcePortinfoRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(mediaresource_moid: impl Into<String>) -> Self {
         Self { mediaresource_moid: mediaresource_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsGetMediaresourcePortinfoRequestBuilder {
+        NmsGetMediaresourcePortinfoRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1126,22 +1594,93 @@ impl NmsGetMediaresourcePortinfoRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsGetMediaresourcePortinfoRequest`\]: from \[`NmsGetMediaresourcePortinfoRequest::builder`\] (finish with `build()`), or from the client's `get_mediaresource_portinfo()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsGetMediaresourcePortinfoRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsGetMediaresourcePortinfoRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsGetMediaresourcePortinfoRequestFields {
+    mediaresource_moid: Option<String>,
+}
+
+impl<H> NmsGetMediaresourcePortinfoRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsGetMediaresourcePortinfoRequestFields::default() }
+    }
+
+    /// Media resource server moid Required.
+    pub fn mediaresource_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.mediaresource_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsGetMediaresourcePortinfoRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsGetMediaresourcePortinfoRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsGetMediaresourcePortinfoRequestFields {
+    fn build(self) -> conf_core::Result<NmsGetMediaresourcePortinfoRequest> {
+        Ok(NmsGetMediaresourcePortinfoRequest {
+            mediaresource_moid: super::support::required(self.mediaresource_moid, "mediaresource_moid", "mediaresource_moid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsGetMediaresourcePortinfoRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsGetMediaresourcePortinfoResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsGetMediaresourcePortinfoRequest {
+    type Output = NmsGetMediaresourcePortinfoResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsGetMediaresourcePortinfoResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// Get media resource server port usage (请求指定媒体资源服务器上报的端口资源信息). Vendor note: 请求指定媒体资源服务器上报的端口资源信息，参数{mediaresource\_moid}为媒体资源服务器moid
     ///
     /// `GET /api/v1/nms/mediaresources/{mediaresource_moid}/portinfo`
-    pub async fn nms_get_mediaresource_portinfo(
-        &self,
+    pub fn get_mediaresource_portinfo(&self) -> NmsGetMediaresourcePortinfoRequestBuilder<NmsApi<'a>> {
+        NmsGetMediaresourcePortinfoRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsGetMediaresourcePortinfoRequest`\] built elsewhere: the same call as `get_mediaresource_portinfo()`…`.send()`.
+    pub async fn get_mediaresource_portinfo_with(
+        self,
         req: NmsGetMediaresourcePortinfoRequest,
     ) -> conf_core::Result<NmsGetMediaresourcePortinfoResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_list_old_terminals` (`GET /api/v1/nms/old_terminals`).
 ///
 /// List unmanaged terminals (请求非受管终端设备列表).
+///
+/// Build it with \[`NmsListOldTerminalsRequest::builder`\] or \[`NmsListOldTerminalsRequest::new`\], or call the client's fluent `list_old_terminals()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NmsListOldTerminalsRequest {
     /// Offset of the first row (0 = first) (获取非受管终端列表的起始位置, 0表示第一个终端, 默认为0)
     pub start: Option<i64>,
@@ -1153,6 +1692,11 @@ impl NmsListOldTerminalsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { start: None, count: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsListOldTerminalsRequestBuilder {
+        NmsListOldTerminalsRequestBuilder::with_handle(())
     }
 
     /// Set `start`.
@@ -1197,56 +1741,141 @@ impl NmsListOldTerminalsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsListOldTerminalsRequest`\]: from \[`NmsListOldTerminalsRequest::builder`\] (finish with `build()`), or from the client's `list_old_terminals()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsListOldTerminalsRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsListOldTerminalsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsListOldTerminalsRequestFields {
+    start: Option<i64>,
+    count: Option<i64>,
+}
+
+impl<H> NmsListOldTerminalsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsListOldTerminalsRequestFields::default() }
+    }
+
+    /// Offset of the first row (0 = first) (获取非受管终端列表的起始位置, 0表示第一个终端, 默认为0)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取非受管终端的个数, 即包括start在内的后count个终端, ,默认为10)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsListOldTerminalsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsListOldTerminalsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsListOldTerminalsRequestFields {
+    fn build(self) -> conf_core::Result<NmsListOldTerminalsRequest> {
+        Ok(NmsListOldTerminalsRequest { start: self.start, count: self.count })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsListOldTerminalsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsListOldTerminalsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> NmsListOldTerminalsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, NmsListOldTerminalsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for NmsListOldTerminalsRequest {
+    type Item = OldTerminal;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &NmsListOldTerminalsResponse) -> (usize, Option<u64>) {
+        (page.old_terminals.as_ref().map_or(0, Vec::len), page.total_count.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: NmsListOldTerminalsResponse) -> Vec<OldTerminal> {
+        page.old_terminals.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for NmsListOldTerminalsRequest {
+    type Output = NmsListOldTerminalsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsListOldTerminalsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// List unmanaged terminals (请求非受管终端设备列表).
     ///
     /// `GET /api/v1/nms/old_terminals`
-    pub async fn nms_list_old_terminals(&self, req: NmsListOldTerminalsRequest) -> conf_core::Result<NmsListOldTerminalsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_old_terminals(&self) -> NmsListOldTerminalsRequestBuilder<NmsApi<'a>> {
+        NmsListOldTerminalsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `nms_list_old_terminals`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_nms_list_old_terminals(&self, req: NmsListOldTerminalsRequest) -> conf_core::Result<Vec<OldTerminal>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (NmsListOldTerminalsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.old_terminals.unwrap_or_default();
-            let total = resp.total_count.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`NmsListOldTerminalsRequest`\] built elsewhere: the same call as `list_old_terminals()`…`.send()`.
+    pub async fn list_old_terminals_with(self, req: NmsListOldTerminalsRequest) -> conf_core::Result<NmsListOldTerminalsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_get_version` (`GET /api/nms/version`).
 ///
 /// API level of the network-management app (获取网管API版本信息).
+///
+/// Build it with \[`NmsGetVersionRequest::builder`\] or \[`NmsGetVersionRequest::new`\], or call the client's fluent `get_version()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct NmsGetVersionRequest {}
 impl NmsGetVersionRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsGetVersionRequestBuilder {
+        NmsGetVersionRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1268,28 +1897,89 @@ impl NmsGetVersionRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsGetVersionRequest`\]: from \[`NmsGetVersionRequest::builder`\] (finish with `build()`), or from the client's `get_version()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsGetVersionRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsGetVersionRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsGetVersionRequestFields {}
+impl<H> NmsGetVersionRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsGetVersionRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsGetVersionRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsGetVersionRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsGetVersionRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<NmsGetVersionRequest> {
+        Ok(NmsGetVersionRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsGetVersionRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsGetVersionResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsGetVersionRequest {
+    type Output = NmsGetVersionResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsGetVersionResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// API level of the network-management app (获取网管API版本信息).
     ///
     /// `GET /api/nms/version`
-    pub async fn nms_get_version(&self, req: NmsGetVersionRequest) -> conf_core::Result<NmsGetVersionResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_version(&self) -> NmsGetVersionRequestBuilder<NmsApi<'a>> {
+        NmsGetVersionRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsGetVersionRequest`\] built elsewhere: the same call as `get_version()`…`.send()`.
+    pub async fn get_version_with(self, req: NmsGetVersionRequest) -> conf_core::Result<NmsGetVersionResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_get_service_domain_terminal_online_statistic` (`GET /api/v1/nms/service_domains/{domain_moid}/terminal_online_statistic`).
 ///
 /// Get service domain terminal online statistics (请求终端在线统计数据). Vendor note: 请求终端在线统计数据，参数{domain\_moid}为服务域moid
+///
+/// Build it with \[`NmsGetServiceDomainTerminalOnlineStatisticRequest::builder`\] or \[`NmsGetServiceDomainTerminalOnlineStatisticRequest::new`\], or call the client's fluent `get_service_domain_terminal_online_statistic()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsGetServiceDomainTerminalOnlineStatisticRequest {
     /// Domain moid
     pub domain_moid: String,
     /// 统计时间区域，枚举类型：lastweek：最近一周,lastmonth：最近一月，lastthreemonth：最近三个月，lasthalfyear：最近半年，lastyear：最近一年
     pub period: Option<String>,
     /// Start time (ISO 8601) (统计开始时间(与period参数二选一))
-    pub start_time: Option<String>,
+    pub start_time: Option<conf_core::DateTime>,
     /// End time (ISO 8601) (统计结束时间(与period参数二选一))
-    pub end_time: Option<String>,
+    pub end_time: Option<conf_core::DateTime>,
     /// Offset of the first row (0 = first) (列表获取的起始位置，默认值为0)
     pub start: Option<i64>,
     /// Rows to return (default 10, 0 = all) (列表获取的数量，默认值为10)
@@ -1302,6 +1992,11 @@ impl NmsGetServiceDomainTerminalOnlineStatisticRequest {
         Self { domain_moid: domain_moid.into(), period: None, start_time: None, end_time: None, start: None, count: None }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> NmsGetServiceDomainTerminalOnlineStatisticRequestBuilder {
+        NmsGetServiceDomainTerminalOnlineStatisticRequestBuilder::with_handle(())
+    }
+
     /// Set `period`.
     pub fn period(mut self, value: impl Into<String>) -> Self {
         self.period = Some(value.into());
@@ -1309,14 +2004,14 @@ impl NmsGetServiceDomainTerminalOnlineStatisticRequest {
     }
 
     /// Set `start_time`.
-    pub fn start_time(mut self, value: impl Into<String>) -> Self {
-        self.start_time = Some(value.into());
+    pub fn start_time(mut self, value: conf_core::DateTime) -> Self {
+        self.start_time = Some(value);
         self
     }
 
     /// Set `end_time`.
-    pub fn end_time(mut self, value: impl Into<String>) -> Self {
-        self.end_time = Some(value.into());
+    pub fn end_time(mut self, value: conf_core::DateTime) -> Self {
+        self.end_time = Some(value);
         self
     }
 
@@ -1363,10 +2058,10 @@ impl NmsGetServiceDomainTerminalOnlineStatisticRequest {
             op = op.query("period", v.clone());
         }
         if let Some(v) = &self.start_time {
-            op = op.query("start_time", v.clone());
+            op = op.query("start_time", v.to_string());
         }
         if let Some(v) = &self.end_time {
-            op = op.query("end_time", v.clone());
+            op = op.query("end_time", v.to_string());
         }
         if let Some(v) = &self.start {
             op = op.query("start", v.to_string());
@@ -1378,57 +2073,169 @@ impl NmsGetServiceDomainTerminalOnlineStatisticRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsGetServiceDomainTerminalOnlineStatisticRequest`\]: from \[`NmsGetServiceDomainTerminalOnlineStatisticRequest::builder`\] (finish with `build()`), or from the client's `get_service_domain_terminal_online_statistic()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsGetServiceDomainTerminalOnlineStatisticRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsGetServiceDomainTerminalOnlineStatisticRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsGetServiceDomainTerminalOnlineStatisticRequestFields {
+    domain_moid: Option<String>,
+    period: Option<String>,
+    start_time: Option<conf_core::DateTime>,
+    end_time: Option<conf_core::DateTime>,
+    start: Option<i64>,
+    count: Option<i64>,
+}
+
+impl<H> NmsGetServiceDomainTerminalOnlineStatisticRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsGetServiceDomainTerminalOnlineStatisticRequestFields::default() }
+    }
+
+    /// Domain moid Required.
+    pub fn domain_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.domain_moid = Some(value.into());
+        self
+    }
+
+    /// 统计时间区域，枚举类型：lastweek：最近一周,lastmonth：最近一月，lastthreemonth：最近三个月，lasthalfyear：最近半年，lastyear：最近一年
+    pub fn period(mut self, value: impl Into<String>) -> Self {
+        self.fields.period = Some(value.into());
+        self
+    }
+
+    /// Start time (ISO 8601) (统计开始时间(与period参数二选一))
+    pub fn start_time(mut self, value: conf_core::DateTime) -> Self {
+        self.fields.start_time = Some(value);
+        self
+    }
+
+    /// End time (ISO 8601) (统计结束时间(与period参数二选一))
+    pub fn end_time(mut self, value: conf_core::DateTime) -> Self {
+        self.fields.end_time = Some(value);
+        self
+    }
+
+    /// Offset of the first row (0 = first) (列表获取的起始位置，默认值为0)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (列表获取的数量，默认值为10)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsGetServiceDomainTerminalOnlineStatisticRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsGetServiceDomainTerminalOnlineStatisticRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsGetServiceDomainTerminalOnlineStatisticRequestFields {
+    fn build(self) -> conf_core::Result<NmsGetServiceDomainTerminalOnlineStatisticRequest> {
+        Ok(NmsGetServiceDomainTerminalOnlineStatisticRequest {
+            domain_moid: super::support::required(self.domain_moid, "domain_moid", "domain_moid")?,
+            period: self.period,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            start: self.start,
+            count: self.count,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsGetServiceDomainTerminalOnlineStatisticRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsGetServiceDomainTerminalOnlineStatisticResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> NmsGetServiceDomainTerminalOnlineStatisticRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, NmsGetServiceDomainTerminalOnlineStatisticRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for NmsGetServiceDomainTerminalOnlineStatisticRequest {
+    type Item = Statistic;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &NmsGetServiceDomainTerminalOnlineStatisticResponse) -> (usize, Option<u64>) {
+        (page.statistic.as_ref().map_or(0, Vec::len), page.total_count.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: NmsGetServiceDomainTerminalOnlineStatisticResponse) -> Vec<Statistic> {
+        page.statistic.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for NmsGetServiceDomainTerminalOnlineStatisticRequest {
+    type Output = NmsGetServiceDomainTerminalOnlineStatisticResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsGetServiceDomainTerminalOnlineStatisticResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// Get service domain terminal online statistics (请求终端在线统计数据). Vendor note: 请求终端在线统计数据，参数{domain\_moid}为服务域moid
     ///
     /// `GET /api/v1/nms/service_domains/{domain_moid}/terminal_online_statistic`
-    pub async fn nms_get_service_domain_terminal_online_statistic(
-        &self,
-        req: NmsGetServiceDomainTerminalOnlineStatisticRequest,
-    ) -> conf_core::Result<NmsGetServiceDomainTerminalOnlineStatisticResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_service_domain_terminal_online_statistic(&self) -> NmsGetServiceDomainTerminalOnlineStatisticRequestBuilder<NmsApi<'a>> {
+        NmsGetServiceDomainTerminalOnlineStatisticRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `nms_get_service_domain_terminal_online_statistic`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_nms_get_service_domain_terminal_online_statistic(
-        &self,
+    /// Send a \[`NmsGetServiceDomainTerminalOnlineStatisticRequest`\] built elsewhere: the same call as `get_service_domain_terminal_online_statistic()`…`.send()`.
+    pub async fn get_service_domain_terminal_online_statistic_with(
+        self,
         req: NmsGetServiceDomainTerminalOnlineStatisticRequest,
-    ) -> conf_core::Result<Vec<Statistic>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (NmsGetServiceDomainTerminalOnlineStatisticResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.statistic.unwrap_or_default();
-            let total = resp.total_count.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    ) -> conf_core::Result<NmsGetServiceDomainTerminalOnlineStatisticResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_list_platform_domain_mediaresources` (`GET /api/v1/nms/platform_domains/{domain_moid}/mediaresources`).
 ///
 /// List platform domain port resources (请求平台域端口资源统计信息). Vendor note: 请求平台域端口资源统计信息，参数{domain\_moid}为平台域moid
+///
+/// Build it with \[`NmsListPlatformDomainMediaresourcesRequest::builder`\] or \[`NmsListPlatformDomainMediaresourcesRequest::new`\], or call the client's fluent `list_platform_domain_mediaresources()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsListPlatformDomainMediaresourcesRequest {
     /// Domain moid
     pub domain_moid: String,
@@ -1438,6 +2245,11 @@ impl NmsListPlatformDomainMediaresourcesRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(domain_moid: impl Into<String>) -> Self {
         Self { domain_moid: domain_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsListPlatformDomainMediaresourcesRequestBuilder {
+        NmsListPlatformDomainMediaresourcesRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1471,22 +2283,93 @@ impl NmsListPlatformDomainMediaresourcesRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsListPlatformDomainMediaresourcesRequest`\]: from \[`NmsListPlatformDomainMediaresourcesRequest::builder`\] (finish with `build()`), or from the client's `list_platform_domain_mediaresources()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsListPlatformDomainMediaresourcesRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsListPlatformDomainMediaresourcesRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsListPlatformDomainMediaresourcesRequestFields {
+    domain_moid: Option<String>,
+}
+
+impl<H> NmsListPlatformDomainMediaresourcesRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsListPlatformDomainMediaresourcesRequestFields::default() }
+    }
+
+    /// Domain moid Required.
+    pub fn domain_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.domain_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsListPlatformDomainMediaresourcesRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsListPlatformDomainMediaresourcesRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsListPlatformDomainMediaresourcesRequestFields {
+    fn build(self) -> conf_core::Result<NmsListPlatformDomainMediaresourcesRequest> {
+        Ok(NmsListPlatformDomainMediaresourcesRequest {
+            domain_moid: super::support::required(self.domain_moid, "domain_moid", "domain_moid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsListPlatformDomainMediaresourcesRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsListPlatformDomainMediaresourcesResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsListPlatformDomainMediaresourcesRequest {
+    type Output = NmsListPlatformDomainMediaresourcesResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsListPlatformDomainMediaresourcesResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// List platform domain port resources (请求平台域端口资源统计信息). Vendor note: 请求平台域端口资源统计信息，参数{domain\_moid}为平台域moid
     ///
     /// `GET /api/v1/nms/platform_domains/{domain_moid}/mediaresources`
-    pub async fn nms_list_platform_domain_mediaresources(
-        &self,
+    pub fn list_platform_domain_mediaresources(&self) -> NmsListPlatformDomainMediaresourcesRequestBuilder<NmsApi<'a>> {
+        NmsListPlatformDomainMediaresourcesRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsListPlatformDomainMediaresourcesRequest`\] built elsewhere: the same call as `list_platform_domain_mediaresources()`…`.send()`.
+    pub async fn list_platform_domain_mediaresources_with(
+        self,
         req: NmsListPlatformDomainMediaresourcesRequest,
     ) -> conf_core::Result<NmsListPlatformDomainMediaresourcesResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_list_server_unrepaired_warnings` (`GET /api/v1/nms/servers/{server_moid}/unrepaired_warnings`).
 ///
 /// List server open alarms (请求服务器未修复告警信息). Vendor note: 请求服务器未修复告警信息，参数{server\_moid}为服务器moid
+///
+/// Build it with \[`NmsListServerUnrepairedWarningsRequest::builder`\] or \[`NmsListServerUnrepairedWarningsRequest::new`\], or call the client's fluent `list_server_unrepaired_warnings()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsListServerUnrepairedWarningsRequest {
     /// Server moid
     pub server_moid: String,
@@ -1496,6 +2379,11 @@ impl NmsListServerUnrepairedWarningsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(server_moid: impl Into<String>) -> Self {
         Self { server_moid: server_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsListServerUnrepairedWarningsRequestBuilder {
+        NmsListServerUnrepairedWarningsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1529,22 +2417,93 @@ impl NmsListServerUnrepairedWarningsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsListServerUnrepairedWarningsRequest`\]: from \[`NmsListServerUnrepairedWarningsRequest::builder`\] (finish with `build()`), or from the client's `list_server_unrepaired_warnings()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsListServerUnrepairedWarningsRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsListServerUnrepairedWarningsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsListServerUnrepairedWarningsRequestFields {
+    server_moid: Option<String>,
+}
+
+impl<H> NmsListServerUnrepairedWarningsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsListServerUnrepairedWarningsRequestFields::default() }
+    }
+
+    /// Server moid Required.
+    pub fn server_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.server_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsListServerUnrepairedWarningsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsListServerUnrepairedWarningsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsListServerUnrepairedWarningsRequestFields {
+    fn build(self) -> conf_core::Result<NmsListServerUnrepairedWarningsRequest> {
+        Ok(NmsListServerUnrepairedWarningsRequest {
+            server_moid: super::support::required(self.server_moid, "server_moid", "server_moid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsListServerUnrepairedWarningsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsListServerUnrepairedWarningsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsListServerUnrepairedWarningsRequest {
+    type Output = NmsListServerUnrepairedWarningsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsListServerUnrepairedWarningsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// List server open alarms (请求服务器未修复告警信息). Vendor note: 请求服务器未修复告警信息，参数{server\_moid}为服务器moid
     ///
     /// `GET /api/v1/nms/servers/{server_moid}/unrepaired_warnings`
-    pub async fn nms_list_server_unrepaired_warnings(
-        &self,
+    pub fn list_server_unrepaired_warnings(&self) -> NmsListServerUnrepairedWarningsRequestBuilder<NmsApi<'a>> {
+        NmsListServerUnrepairedWarningsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsListServerUnrepairedWarningsRequest`\] built elsewhere: the same call as `list_server_unrepaired_warnings()`…`.send()`.
+    pub async fn list_server_unrepaired_warnings_with(
+        self,
         req: NmsListServerUnrepairedWarningsRequest,
     ) -> conf_core::Result<NmsListServerUnrepairedWarningsResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_list_terminal_unrepaired_warnings` (`GET /api/v1/nms/terminals/{terminal_moid}/unrepaired_warnings`).
 ///
 /// List terminal open alarms (请求终端未修复告警信息). Vendor note: 请求终端未修复告警信息，参数{terminal\_moid}为终端moid
+///
+/// Build it with \[`NmsListTerminalUnrepairedWarningsRequest::builder`\] or \[`NmsListTerminalUnrepairedWarningsRequest::new`\], or call the client's fluent `list_terminal_unrepaired_warnings()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsListTerminalUnrepairedWarningsRequest {
     /// Terminal moid
     pub terminal_moid: String,
@@ -1554,6 +2513,11 @@ impl NmsListTerminalUnrepairedWarningsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(terminal_moid: impl Into<String>) -> Self {
         Self { terminal_moid: terminal_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsListTerminalUnrepairedWarningsRequestBuilder {
+        NmsListTerminalUnrepairedWarningsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1587,22 +2551,93 @@ impl NmsListTerminalUnrepairedWarningsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsListTerminalUnrepairedWarningsRequest`\]: from \[`NmsListTerminalUnrepairedWarningsRequest::builder`\] (finish with `build()`), or from the client's `list_terminal_unrepaired_warnings()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsListTerminalUnrepairedWarningsRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsListTerminalUnrepairedWarningsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsListTerminalUnrepairedWarningsRequestFields {
+    terminal_moid: Option<String>,
+}
+
+impl<H> NmsListTerminalUnrepairedWarningsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsListTerminalUnrepairedWarningsRequestFields::default() }
+    }
+
+    /// Terminal moid Required.
+    pub fn terminal_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.terminal_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsListTerminalUnrepairedWarningsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsListTerminalUnrepairedWarningsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsListTerminalUnrepairedWarningsRequestFields {
+    fn build(self) -> conf_core::Result<NmsListTerminalUnrepairedWarningsRequest> {
+        Ok(NmsListTerminalUnrepairedWarningsRequest {
+            terminal_moid: super::support::required(self.terminal_moid, "terminal_moid", "terminal_moid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsListTerminalUnrepairedWarningsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsListTerminalUnrepairedWarningsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsListTerminalUnrepairedWarningsRequest {
+    type Output = NmsListTerminalUnrepairedWarningsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsListTerminalUnrepairedWarningsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// List terminal open alarms (请求终端未修复告警信息). Vendor note: 请求终端未修复告警信息，参数{terminal\_moid}为终端moid
     ///
     /// `GET /api/v1/nms/terminals/{terminal_moid}/unrepaired_warnings`
-    pub async fn nms_list_terminal_unrepaired_warnings(
-        &self,
+    pub fn list_terminal_unrepaired_warnings(&self) -> NmsListTerminalUnrepairedWarningsRequestBuilder<NmsApi<'a>> {
+        NmsListTerminalUnrepairedWarningsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsListTerminalUnrepairedWarningsRequest`\] built elsewhere: the same call as `list_terminal_unrepaired_warnings()`…`.send()`.
+    pub async fn list_terminal_unrepaired_warnings_with(
+        self,
         req: NmsListTerminalUnrepairedWarningsRequest,
     ) -> conf_core::Result<NmsListTerminalUnrepairedWarningsResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_list_service_domain_meetings` (`GET /api/v1/nms/service_domains/{service_moid}/meetings`).
 ///
 /// List service domain running meetings (请求服务域正在召开的会议信息). Vendor note: 请求服务域正在召开的会议信息，参数{service\_moid}为服务域moid
+///
+/// Build it with \[`NmsListServiceDomainMeetingsRequest::builder`\] or \[`NmsListServiceDomainMeetingsRequest::new`\], or call the client's fluent `list_service_domain_meetings()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsListServiceDomainMeetingsRequest {
     /// Service domain moid
     pub service_moid: String,
@@ -1612,6 +2647,11 @@ impl NmsListServiceDomainMeetingsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(service_moid: impl Into<String>) -> Self {
         Self { service_moid: service_moid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsListServiceDomainMeetingsRequestBuilder {
+        NmsListServiceDomainMeetingsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1645,22 +2685,93 @@ impl NmsListServiceDomainMeetingsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsListServiceDomainMeetingsRequest`\]: from \[`NmsListServiceDomainMeetingsRequest::builder`\] (finish with `build()`), or from the client's `list_service_domain_meetings()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsListServiceDomainMeetingsRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsListServiceDomainMeetingsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsListServiceDomainMeetingsRequestFields {
+    service_moid: Option<String>,
+}
+
+impl<H> NmsListServiceDomainMeetingsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsListServiceDomainMeetingsRequestFields::default() }
+    }
+
+    /// Service domain moid Required.
+    pub fn service_moid(mut self, value: impl Into<String>) -> Self {
+        self.fields.service_moid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsListServiceDomainMeetingsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsListServiceDomainMeetingsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsListServiceDomainMeetingsRequestFields {
+    fn build(self) -> conf_core::Result<NmsListServiceDomainMeetingsRequest> {
+        Ok(NmsListServiceDomainMeetingsRequest {
+            service_moid: super::support::required(self.service_moid, "service_moid", "service_moid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsListServiceDomainMeetingsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsListServiceDomainMeetingsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsListServiceDomainMeetingsRequest {
+    type Output = NmsListServiceDomainMeetingsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsListServiceDomainMeetingsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// List service domain running meetings (请求服务域正在召开的会议信息). Vendor note: 请求服务域正在召开的会议信息，参数{service\_moid}为服务域moid
     ///
     /// `GET /api/v1/nms/service_domains/{service_moid}/meetings`
-    pub async fn nms_list_service_domain_meetings(
-        &self,
+    pub fn list_service_domain_meetings(&self) -> NmsListServiceDomainMeetingsRequestBuilder<NmsApi<'a>> {
+        NmsListServiceDomainMeetingsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsListServiceDomainMeetingsRequest`\] built elsewhere: the same call as `list_service_domain_meetings()`…`.send()`.
+    pub async fn list_service_domain_meetings_with(
+        self,
         req: NmsListServiceDomainMeetingsRequest,
     ) -> conf_core::Result<NmsListServiceDomainMeetingsResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `nms_get_meeting_terminal_detail` (`GET /api/v1/nms/meetings/{conf_id}/terminal_detail`).
 ///
 /// Get meeting terminal details (请求会议终端信息详情). Vendor note: 请求会议终端信息详情，参数{conf\_id}为会议号码
+///
+/// Build it with \[`NmsGetMeetingTerminalDetailRequest::builder`\] or \[`NmsGetMeetingTerminalDetailRequest::new`\], or call the client's fluent `get_meeting_terminal_detail()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NmsGetMeetingTerminalDetailRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -1670,6 +2781,11 @@ impl NmsGetMeetingTerminalDetailRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NmsGetMeetingTerminalDetailRequestBuilder {
+        NmsGetMeetingTerminalDetailRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1703,14 +2819,127 @@ impl NmsGetMeetingTerminalDetailRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`NmsGetMeetingTerminalDetailRequest`\]: from \[`NmsGetMeetingTerminalDetailRequest::builder`\] (finish with `build()`), or from the client's `get_meeting_terminal_detail()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NmsGetMeetingTerminalDetailRequestBuilder<H = ()> {
+    handle: H,
+    fields: NmsGetMeetingTerminalDetailRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NmsGetMeetingTerminalDetailRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> NmsGetMeetingTerminalDetailRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NmsGetMeetingTerminalDetailRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NmsGetMeetingTerminalDetailRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NmsGetMeetingTerminalDetailRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NmsGetMeetingTerminalDetailRequestFields {
+    fn build(self) -> conf_core::Result<NmsGetMeetingTerminalDetailRequest> {
+        Ok(NmsGetMeetingTerminalDetailRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NmsGetMeetingTerminalDetailRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NmsGetMeetingTerminalDetailResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NmsGetMeetingTerminalDetailRequest {
+    type Output = NmsGetMeetingTerminalDetailResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NmsGetMeetingTerminalDetailResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> NmsApi<'a> {
     /// Get meeting terminal details (请求会议终端信息详情). Vendor note: 请求会议终端信息详情，参数{conf\_id}为会议号码
     ///
     /// `GET /api/v1/nms/meetings/{conf_id}/terminal_detail`
-    pub async fn nms_get_meeting_terminal_detail(
-        &self,
+    pub fn get_meeting_terminal_detail(&self) -> NmsGetMeetingTerminalDetailRequestBuilder<NmsApi<'a>> {
+        NmsGetMeetingTerminalDetailRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`NmsGetMeetingTerminalDetailRequest`\] built elsewhere: the same call as `get_meeting_terminal_detail()`…`.send()`.
+    pub async fn get_meeting_terminal_detail_with(
+        self,
         req: NmsGetMeetingTerminalDetailRequest,
     ) -> conf_core::Result<NmsGetMeetingTerminalDetailResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
+    }
+}
+
+/// The `nms` calls of \[`MoyunClient`\] (Moyun (摩云) platform API): `client.nms().<call>()` returns a fluent builder, `.send()` sends it. A copy of this handle is as cheap as a reference.
+#[derive(Clone, Copy)]
+pub struct NmsApi<'a> {
+    client: &'a crate::MoyunClient,
+}
+
+impl std::fmt::Debug for NmsApi<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NmsApi").finish_non_exhaustive()
+    }
+}
+
+impl crate::MoyunClient {
+    /// The `nms` calls (see \[`NmsApi`\]).
+    pub fn nms(&self) -> NmsApi<'_> {
+        NmsApi { client: self }
+    }
+}
+
+impl conf_core::ClientHandle for NmsApi<'_> {
+    fn core(&self) -> &conf_core::Client {
+        conf_core::ClientHandle::core(self.client)
+    }
+
+    fn call_options(&self) -> conf_core::CallOptions {
+        conf_core::ClientHandle::call_options(self.client)
+    }
+
+    fn page_limits(&self) -> conf_core::codegen::PageLimits {
+        conf_core::ClientHandle::page_limits(self.client)
+    }
+
+    fn send<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<T::Output>> + Send + '_ {
+        conf_core::ClientHandle::send(self.client, request)
+    }
+
+    fn send_sized<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<(T::Output, usize)>> + Send + '_ {
+        conf_core::ClientHandle::send_sized(self.client, request)
     }
 }

@@ -3,385 +3,530 @@
 
 /// The `creator` object (conference creator): 会议发起者.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct CreatorInfo {
     /// Name (名称 最大字符长度：128个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Terminal E.164 number, IP address, phone number or account (帐号 最大字符长度：128个字节)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Kind of account (帐号类型 1-moid； 4-非系统邮箱； 5-e164号码； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<super::system::AccountType>,
     /// Landline number (座机 最大字符长度：地区区号4位-字符电话16位-字符分机10位字符)
-    #[serde(rename = "telephone", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub telephone: Option<String>,
     /// Mobile phone number (手机 最大字符长度：15个字节)
-    #[serde(rename = "mobile", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mobile: Option<String>,
 }
 
 /// One item of `confs` (conferences): 会议列表.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Conf {
     /// Name (会议名称 最大字符长度：64个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// User domain moid (会议所属的用户域moid)
-    #[serde(rename = "user_domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub user_domain_moid: Option<String>,
     /// User domain name (会所属的的用户域名称)
-    #[serde(rename = "user_domain_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub user_domain_name: Option<String>,
     /// Virtual meeting room name (虚拟会议室名称，当返回为空字符串时说明不是召开的虚拟会议室)
-    #[serde(rename = "meeting_room_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub meeting_room_name: Option<String>,
     /// Conference number (会议号 最大字符长度：48个字节)
-    #[serde(rename = "conf_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_id: Option<String>,
     /// Conference level (1-16, lower is higher) (会议级别：1-16, 值越小, 级别越高(用于抢呼已在其他会议里的终端))
-    #[serde(rename = "conf_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_level: Option<i64>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s)，最小值5s, 开启语音激励时有效)
-    #[serde(rename = "vacinterval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub vacinterval: Option<i64>,
+    ///
+    /// Wire name: `vacinterval`.
+    #[serde(rename = "vacinterval", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub vad_interval: Option<i64>,
     /// Conference type (会议类型 0-传统； 1-端口；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Start time (ISO 8601) (会议开始时间（ISO8601:2000格式表示）)
-    #[serde(rename = "start_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub start_time: Option<conf_core::DateTime>,
     /// End time (ISO 8601) (会议结束时间（ISO8601:2000格式表示）)
-    #[serde(rename = "end_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub end_time: Option<conf_core::DateTime>,
     /// Duration in minutes (0 = unlimited) (会议时长 0为永久会议)
-    #[serde(rename = "duration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub duration: Option<i64>,
     /// Call bit rate (会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[serde(rename = "closed_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub closed_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub closed_conf: Option<bool>,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[serde(rename = "safe_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub safe_conf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub safe_conf: Option<super::system::ConfSecurity>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 5-量通(SM4\_QT)； 6-量通(SM1\_QT)；)
-    #[serde(rename = "encrypted_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// 频度(仅量通模式下生效) 0-非量通； 1-一会一密； 2-一小时一密； 3-一分一密； 4-一秒一密；
-    #[serde(rename = "encrypted_frequence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub encrypted_frequence: Option<i64>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    #[serde(rename = "encrypted_auth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub encrypted_auth: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub encrypted_auth: Option<bool>,
     /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (全场哑音例外，参数为1时，若执行全场哑音操作，主席和发言人不会被哑音，若执行单个哑音操作时可以被哑音 0-否； 1-是；)
-    #[serde(rename = "mute_filter", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute_filter: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute_filter: Option<bool>,
     /// Silence (0 no, 1 yes) (初始化静音 0-否； 1-是；)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// End the conference when no terminal is left (0 no, 1 yes) (自动结会(少于两个终端时自动结会) 0-不自动结会； 1-自动结会；)
-    #[serde(rename = "auto_end", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub auto_end: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub auto_end: Option<bool>,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源(创会时就预占音视频适配器) 0-不预占； 1-预占；)
-    #[serde(rename = "preoccupy_resource", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub preoccupy_resource: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub preoccupy_resource: Option<bool>,
     /// Video quality (0 quality first, 1 speed first) (视频质量 0-质量优先； 1-速度优先；)
-    #[serde(rename = "video_quality", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub video_quality: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub video_quality: Option<super::system::VideoQuality>,
     /// Transport encryption key (传输加密AES加密密钥 最大字符长度：16字节)
     #[serde(
-        rename = "encrypted_key",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场； 2-指定会场；)
-    #[serde(rename = "dual_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_mode: Option<super::system::DualMode>,
     /// Guest conference room (0 no, 1 yes) (是否公共会议室 0-否； 1-是；)
-    #[serde(rename = "public_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub public_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub public_conf: Option<bool>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// Forced broadcast (0 no, 1 yes) (是否强制广播 0-不强制广播； 1-强制广播；)
-    #[serde(rename = "force_broadcast", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub force_broadcast: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub force_broadcast: Option<bool>,
     /// FEC (0 off, 1 on) (是否支持码流纠错 0-关闭； 1-开启；)
-    #[serde(rename = "fec_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub fec_mode: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub fec_mode: Option<bool>,
     /// Password required (0 no, 1 yes) (是否需要密码 0-否； 1-是；)
-    #[serde(rename = "need_password", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub need_password: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub need_password: Option<bool>,
     /// Stream normalisation (0 off, 1 on) (归一重整，开启该功能后可增强对外厂商终端的兼容，但会使丢包重传失效 0-不启用； 1-启用；)
-    #[serde(rename = "one_reforming", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub one_reforming: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub one_reforming: Option<bool>,
     /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享 0-否； 1-是；)
-    #[serde(rename = "doubleflow", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub doubleflow: Option<i64>,
+    ///
+    /// Wire name: `doubleflow`.
+    #[serde(
+        rename = "doubleflow",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub share_on_speaker: Option<bool>,
     /// Conference platform moid (default from the user's rights) (创会平台moid)
-    #[serde(rename = "platform_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub platform_id: Option<String>,
     /// 是否有上级级联会议室 0-否； 1-是；
-    #[serde(rename = "superior_cascade", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub superior_cascade: Option<i64>,
     /// 是否有下级级联会议室 0-否； 1-是；
-    #[serde(rename = "subordinate_cascade", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub subordinate_cascade: Option<i64>,
     /// Meeting id (视频会议唯一id)
-    #[serde(rename = "meeting_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub meeting_id: Option<String>,
     /// Conference creator (会议发起者)
-    #[serde(rename = "creator", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub creator: Option<CreatorInfo>,
 }
 
 /// One item of `video_formats`: 主视频格式列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetConfVideoFormat {
     /// Format (主视频格式 1-MPEG; 2-H.261; 3-H.263; 4-H.264\_HP; 5-H.264\_BP; 6-H.265; 7-H.263+;)
-    #[serde(rename = "format", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub format: Option<super::system::VideoFormat>,
     /// Resolution (主视频分辨率 1-QCIF; 2-CIF; 3-4CIF; 12-720P; 13-1080P; 14-WCIF; 15-W4CIF; 16-4k;)
-    #[serde(rename = "resolution", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub resolution: Option<super::system::VideoResolution>,
     /// Frame rate (帧率)
-    #[serde(rename = "frame", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub frame: Option<i64>,
     /// Call bit rate (码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
 }
 
 /// One item of `cascades`: 级联数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Cascade {
     /// Conference number (会议号 最大字符长度：48个字节)
-    #[serde(rename = "conf_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_id: Option<String>,
     /// Name (会议名称 最大字符长度：64个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Cascade id (级联号 最大字符长度：48个字节)
-    #[serde(rename = "cascade_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascade_id: Option<String>,
     /// Terminal id within the conference (终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Cascades (级联数组)
-    #[serde(rename = "cascades", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cascades: Option<Vec<conf_core::__private::serde_json::Value>>,
 }
 
 /// One item of `mts` (terminals): 终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Mt {
     /// Alias (终端别名 最大字符长度：128个字节)
-    #[serde(rename = "alias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub alias: Option<String>,
     /// Terminal id within the conference (终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// IP address (终端IP)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// Online (0 no, 1 yes) (是否在线 0-否； 1-是；)
-    #[serde(rename = "online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub online: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub online: Option<bool>,
     /// E.164 number (终端E164号)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Type (终端类型 1-普通终端； 3-电话终端； 5-卫星终端； 7-下级会议； 8-上级会议；)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<i64>,
     /// Call bit rate (呼叫码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Silence (0 no, 1 yes) (是否静音 0-否； 1-是；)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Mute (0 no, 1 yes) (是否哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Sending content (0 no, 1 yes) (是否在发送双流 0-否； 1-是；)
-    #[serde(rename = "dual", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub dual: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub dual: Option<bool>,
     /// Audio mix settings (是否在混音 0-否； 1-是；)
-    #[serde(rename = "mix", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mix: Option<i64>,
     /// Picture composition (VMP) settings (是否在合成 0-否； 1-是；)
-    #[serde(rename = "vmp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vmp: Option<i64>,
     /// Recording (0 no, 1 yes) (是否在录像 0-否； 1-是；)
-    #[serde(rename = "rec", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub rec: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub rec: Option<bool>,
     /// Poll settings (是否在轮询 0-否； 1-是；)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll: Option<i64>,
     /// Uploading (0 no, 1 yes) (是否在上传 0-否； 1-是；)
-    #[serde(rename = "upload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub upload: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub upload: Option<bool>,
 }
 
 /// One item of `mts` (terminals): 终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MtInfo {
     /// Alias (终端别名 最大字符长度：128个字节)
-    #[serde(rename = "alias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub alias: Option<String>,
     /// Terminal id within the conference (终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// IP address (终端IP)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// Online (0 no, 1 yes) (是否在线 0-否； 1-是；)
-    #[serde(rename = "online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub online: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub online: Option<bool>,
     /// E.164 number (终端E164号)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Type (终端类型 1-普通终端； 3-电话终端； 5-卫星终端； 7-下级会议； 8-上级会议；)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<i64>,
     /// Call bit rate (呼叫码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Silence (0 no, 1 yes) (是否静音 0-否； 1-是；)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Mute (0 no, 1 yes) (是否哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Sending content (0 no, 1 yes) (是否在发送双流 0-否； 1-是；)
-    #[serde(rename = "dual", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub dual: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub dual: Option<bool>,
     /// Audio mix settings (是否在混音 0-否； 1-是；)
-    #[serde(rename = "mix", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mix: Option<i64>,
     /// Picture composition (VMP) settings (是否在合成 0-否； 1-是；)
-    #[serde(rename = "vmp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vmp: Option<i64>,
     /// Viewing (0 no, 1 yes) (是否在选看 0-否； 1-是；)
-    #[serde(rename = "inspection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub inspection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub inspection: Option<bool>,
     /// Recording (0 no, 1 yes) (是否在录像 0-否； 1-是；)
-    #[serde(rename = "rec", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub rec: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub rec: Option<bool>,
     /// Poll settings (是否在轮询 0-否； 1-是；)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll: Option<i64>,
     /// Uploading (0 no, 1 yes) (是否在上传 0-否； 1-是；)
-    #[serde(rename = "upload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub upload: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub upload: Option<bool>,
     /// Call protocol (呼叫协议 0-323； 1-sip；)
-    #[serde(rename = "protocol", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub protocol: Option<super::system::Protocol>,
     /// Call mode (呼叫模式 0-手动； 2-自动； 3-追呼；)
-    #[serde(rename = "call_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub call_mode: Option<super::system::CallMode>,
 }
 
 /// One item of `v_snd_chn`: 视频发送通道数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VSndChn {
     /// Channel id (通道号)
-    #[serde(rename = "chn_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_id: Option<i64>,
     /// Channel alias (通道别名)
-    #[serde(rename = "chn_alias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_alias: Option<String>,
     /// Call bit rate (视频码率，获取级联终端信息时不返回)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Resolution (视频分辨率，详见《附录4.终端分辨率枚举值说明》，获取级联终端信息时不返回)
-    #[serde(rename = "resolution", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub resolution: Option<i64>,
     /// Format (视频格式，获取级联终端信息时不返回 1-MPEG; 2-H.261; 3-H.263; 4-H.264\_HP; 5-H.264\_BP; 6-H.265; 7-H.263+;)
-    #[serde(rename = "format", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub format: Option<i64>,
     /// 当前终端发送的视频源通道号，获取级联终端信息时不返回
-    #[serde(rename = "cur_video_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cur_video_idx: Option<i64>,
     /// Channel label (通道标签 0-自动或未开启； 1-左边画面； 2-中间画面； 3-右边画面； 4-混音； 5-画面合成；)
-    #[serde(rename = "chn_label", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_label: Option<i64>,
 }
 
 /// One item of `v_rcv_chn`: 视频接收通道数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VRcvChn {
     /// Channel id (通道号)
-    #[serde(rename = "chn_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_id: Option<i64>,
     /// Channel alias (通道别名)
-    #[serde(rename = "chn_alias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_alias: Option<String>,
     /// Call bit rate (视频码率，获取级联终端信息时不返回)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Resolution (视频分辨率，详见《附录4.终端分辨率枚举值说明》，获取级联终端信息时不返回)
-    #[serde(rename = "resolution", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub resolution: Option<i64>,
     /// Format (视频格式，获取级联终端信息时不返回 1-MPEG; 2-H.261; 3-H.263; 4-H.264\_HP; 5-H.264\_BP; 6-H.265; 7-H.263+;)
-    #[serde(rename = "format", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub format: Option<i64>,
     /// Channel label (通道标签 0-自动或未开启； 1-左边画面； 2-中间画面； 3-右边画面； 4-混音； 5-画面合成；)
-    #[serde(rename = "chn_label", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_label: Option<i64>,
 }
 
 /// One item of `a_rcv_chn`: 音频接收通道.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct ARcvChn {
     /// Channel id (通道号)
-    #[serde(rename = "chn_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_id: Option<i64>,
     /// Channel alias (通道别名)
-    #[serde(rename = "chn_alias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_alias: Option<String>,
     /// Channel label (通道标签 0-自动或未开启； 1-左边画面； 2-中间画面； 3-右边画面； 4-混音； 5-画面合成；)
-    #[serde(rename = "chn_label", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_label: Option<i64>,
 }
 
 /// One item of `mts` (terminals): 终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct CascadeMtSpec {
     /// Terminal E.164 number, IP address, phone number or account (终端E164号,IP或电话号码)
-    #[serde(rename = "account", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub account: String,
     /// Kind of account (终端类型 5-e164号码； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub account_type: super::system::AccountType,
     /// Call bit rate (呼叫码率)
-    #[serde(rename = "bitrate", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub bitrate: i64,
     /// Call protocol (呼叫协议 0-H323； 1-SIP；)
-    #[serde(rename = "protocol", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub protocol: super::system::Protocol,
     /// Force the call (0 no, 1 yes) (是否强制呼叫，仅支持终本级会议的情况，默认是0 0-不强呼； 1-强呼；)
-    #[serde(rename = "forced_call", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub forced_call: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub forced_call: Option<bool>,
 }
 
 impl CascadeMtSpec {
@@ -393,46 +538,51 @@ impl CascadeMtSpec {
 
 /// One item of `mts` (terminals): 终端数组，仅5.1.0.2版本而且是本级会议添加终端时，支持回复带此参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcAddCascadeMtsMt {
     /// Terminal E.164 number, IP address, phone number or account (终端E164号,IP或电话号码)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Kind of account (终端类型 5-e164号码； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<super::system::AccountType>,
     /// Call protocol (呼叫协议，仅终端类型为IP地址时有效 0-H323； 1-SIP；)
-    #[serde(rename = "protocol", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub protocol: Option<super::system::Protocol>,
     /// Terminal id within the conference (终端id)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mt_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub mt_id: Option<String>,
     /// 终端所在会议所属的Mcu索引
-    #[serde(rename = "cascades_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascades_id: Option<i64>,
 }
 
 /// One item of `mts` (terminals): 终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MtSpec {
     /// Kind of account (终端类型 5-e164号码； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub account_type: super::system::AccountType,
     /// Terminal E.164 number, IP address, phone number or account (终端E164号,IP或电话号码)
-    #[serde(rename = "account", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub account: String,
     /// Call bit rate (呼叫码率)
-    #[serde(rename = "bitrate", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub bitrate: i64,
     /// Call protocol (呼叫协议 0-H323； 1-SIP；)
-    #[serde(rename = "protocol", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub protocol: super::system::Protocol,
     /// Force the call (0 no, 1 yes) (是否强制呼叫，默认是0 0-不强呼； 1-强呼；)
-    #[serde(rename = "forced_call", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub forced_call: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub forced_call: Option<bool>,
     /// Call mode (呼叫模式，默认为创会时设置的呼叫模式 0-手动； 2-自动； 3-追呼；)
-    #[serde(rename = "call_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub call_mode: Option<super::system::CallMode>,
 }
 
@@ -445,28 +595,28 @@ impl MtSpec {
 
 /// One item of `mts` (terminals): 终端数组，仅5.1.0.2版本而且是本级会议添加终端时，支持回复带此参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcAddMtsMt {
     /// Kind of account (终端类型 5-e164号码； 6-电话； 7-ip地址； 8-别名@ip(监控前端)；)
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<super::system::AccountType>,
     /// Terminal E.164 number, IP address, phone number or account (终端E164号,IP或电话号码)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Call protocol (呼叫协议，仅终端类型为IP地址时有效 0-H323； 1-SIP；)
-    #[serde(rename = "protocol", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub protocol: Option<super::system::Protocol>,
     /// Terminal id within the conference (终端id)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mt_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub mt_id: Option<String>,
 }
 
 /// One item of `mts` (terminals): 终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcDeleteMtsMtSpec {
     /// Terminal id within the conference (终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mt_id: String,
 }
 
@@ -479,44 +629,49 @@ impl VcDeleteMtsMtSpec {
 
 /// The `cur_poll_mt` object (terminal currently polled): 当前上传轮询的终端.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct CurPollMt {
     /// Terminal id within the conference (终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
 }
 
 /// One item of `members`: 上传终端轮询数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MemberInfo {
     /// Terminal E.164 number, IP address, phone number or account (成员呼叫别名)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Terminal id within the conference (成员终端号，当成员不在会议中时返回空字符串 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
 }
 
 /// One item of `members`: 上传终端轮询数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartUploadPollMemberSpec {
     /// Terminal id within the conference (终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
 }
 
 /// One item of `mts` (terminals): 终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcCallMtsMtSpec {
     /// Terminal id within the conference (终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mt_id: String,
     /// Force the call (0 no, 1 yes) (是否强制呼叫，默认是0 0-不强呼； 1-强呼；)
-    #[serde(rename = "forced_call", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub forced_call: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub forced_call: Option<bool>,
 }
 
 impl VcCallMtsMtSpec {
@@ -528,106 +683,106 @@ impl VcCallMtsMtSpec {
 
 /// The `mt_name_style` object (terminal name overlay style): 画面合成台标参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MtNameStyleInfo {
     /// Caption font size (0 small, 1 medium, 2 large) (台标字体大小 0-小； 1-中； 2-大；)
-    #[serde(rename = "font_size", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub font_size: Option<i64>,
     /// Caption colour (\#RRGGBB) (台标字体三原色\#RGB格式, 十六进制表示, 默认为: \#FFFFFF白色)
-    #[serde(rename = "font_color", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub font_color: Option<String>,
     /// Caption position (台标显示位置, 默认为: 1 0-左上角； 1-左下角； 2-右上角； 3-右下角； 4-底部中间；)
-    #[serde(rename = "position", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub position: Option<i64>,
 }
 
 /// The `poll` object (poll settings): 单通道轮询参数，仅member\_type为6时返回.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct PollInfo {
     /// Number of rounds (0 = endless) (画面合成单通道轮询次数)
-    #[serde(rename = "num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub num: Option<i64>,
     /// Seconds each terminal is kept (画面合成单通道轮询间隔时间,单位：秒)
-    #[serde(rename = "keep_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub keep_time: Option<i64>,
     /// Index of the polled terminal (0 = none) (正在轮询的终端顺序索引，当为0时表示当前轮询终端无效)
-    #[serde(rename = "poll_index", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll_index: Option<i64>,
     /// Members (单通道轮询成员数组，返回顺序与实际单通道轮询顺序相符)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<MemberInfo>>,
 }
 
 /// One item of `members`: 画面合成成员数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetVmpMember {
     /// Channel position in the composition (画面合成通道索引，从0开始)
-    #[serde(rename = "chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_idx: Option<i64>,
     /// How the channel is filled (成员类型 1-会控指定； 2-发言人跟随； 3-管理方跟随； 4-会议轮询跟随； 5-自动语音激励； 6-单通道轮询； 7-双流跟随；)
-    #[serde(rename = "member_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub member_type: Option<super::system::VmpMemberType>,
     /// Terminal E.164 number, IP address, phone number or account (成员呼叫别名)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Terminal id within the conference (成员终端号，当成员不在会议中时返回空字符串 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Terminal channel index (终端视频通道号，仅成员类型为会控指定时有效，0为自动选择，默认值为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
     /// Poll settings (单通道轮询参数，仅member\_type为6时返回)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub poll: Option<PollInfo>,
 }
 
 /// The `poll` object (poll settings): 画面合成批量轮询信息,当mode为3、4时返回.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetVmpPoll {
     /// Number of rounds (0 = endless) (画面合成批量轮询次数)
-    #[serde(rename = "num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub num: Option<i64>,
     /// Seconds each terminal is kept (画面合成批量轮询间隔时间,单位：秒)
-    #[serde(rename = "keep_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub keep_time: Option<i64>,
     /// Members (批量轮询成员数组,当mode为4时返回)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<MemberInfo>>,
 }
 
 /// The `mt_name_style` object (terminal name overlay style): 画面合成台标参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartVmpMtNameStyleSpec {
     /// Caption font size (0 small, 1 medium, 2 large) (台标字体大小, 默认为: 0 0-小； 1-中； 2-大；)
-    #[serde(rename = "font_size", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub font_size: Option<i64>,
     /// Caption colour (\#RRGGBB) (台标字体三原色\#RGB格式, 十六进制表示, 默认为: \#FFFFFF白色)
-    #[serde(rename = "font_color", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub font_color: Option<String>,
     /// Caption position (台标显示位置, 默认为: 1 0-左上角； 1-左下角； 2-右上角； 3-右下角； 4-底部中间；)
-    #[serde(rename = "position", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub position: Option<i64>,
 }
 
 /// The `poll` object (poll settings): 单通道轮询参数，仅member\_type为6时有效.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MemberPollSpec {
     /// Number of rounds (0 = endless) (画面合成单通道轮询次数)
-    #[serde(rename = "num", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub num: i64,
     /// Seconds each terminal is kept (画面合成单通道轮询间隔时间,单位：秒)
-    #[serde(rename = "keep_time", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub keep_time: i64,
     /// Index of the polled terminal (0 = none) (开始轮询的终端顺序索引，默认为1)
-    #[serde(rename = "poll_index", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll_index: Option<i64>,
     /// Members (单通道轮询成员数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<VcDeleteMtsMtSpec>>,
 }
 
@@ -645,22 +800,22 @@ impl MemberPollSpec {
 
 /// One item of `members`: 画面合成成员数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartVmpMemberSpec {
     /// Channel position in the composition (画面合成通道索引，从0开始)
-    #[serde(rename = "chn_idx", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub chn_idx: i64,
     /// How the channel is filled (成员类型 1-会控指定； 2-发言人跟随； 3-主席跟随； 4-轮询跟随； 6-单通道轮询； 7-双流跟随；)
-    #[serde(rename = "member_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub member_type: super::system::VmpMemberType,
     /// Terminal id within the conference (通道终端号，仅当通道中为会控指定时需要 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mt_id: String,
     /// Terminal channel index (终端视频通道号，仅成员类型为会控指定时有效，0为自动选择，默认值为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
     /// Poll settings (单通道轮询参数，仅member\_type为6时有效)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub poll: Option<MemberPollSpec>,
 }
 
@@ -676,16 +831,16 @@ impl VcStartVmpMemberSpec {
 
 /// The `poll` object (poll settings): 画面合成批量轮询信息,仅mode为3、4时有效.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartVmpPollSpec {
     /// Number of rounds (0 = endless) (画面合成批量轮询次数)
-    #[serde(rename = "num", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub num: i64,
     /// Seconds each terminal is kept (画面合成批量轮询间隔时间,单位：秒)
-    #[serde(rename = "keep_time", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub keep_time: i64,
     /// Members (批量轮询成员数组,仅mode为4时有效)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<VcDeleteMtsMtSpec>>,
 }
 
@@ -703,19 +858,19 @@ impl VcStartVmpPollSpec {
 
 /// The `poll` object (poll settings): 单通道轮询参数，仅member\_type为6时有效.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcUpdateVmpPollSpec {
     /// Number of rounds (0 = endless) (画面合成批量轮询次数)
-    #[serde(rename = "num", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub num: i64,
     /// Seconds each terminal is kept (画面合成批量轮询间隔时间,单位：秒)
-    #[serde(rename = "keep_time", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub keep_time: i64,
     /// Index of the polled terminal (0 = none) (修改正在轮训的终端顺序索引，0为不修改顺序，默认为0)
-    #[serde(rename = "poll_index", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll_index: Option<i64>,
     /// Members (单通道轮询成员数组)
-    #[serde(rename = "members", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub members: Vec<VcDeleteMtsMtSpec>,
 }
 
@@ -734,22 +889,22 @@ impl VcUpdateVmpPollSpec {
 
 /// One item of `members`: 画面合成成员数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcUpdateVmpMemberSpec {
     /// Channel position in the composition (画面合成通道索引，从0开始)
-    #[serde(rename = "chn_idx", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub chn_idx: i64,
     /// How the channel is filled (成员类型 1-会控指定； 2-发言人跟随； 3-主席跟随； 4-轮询跟随； 6-单通道轮询； 7-双流跟随；)
-    #[serde(rename = "member_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub member_type: super::system::VmpMemberType,
     /// Terminal id within the conference (通道终端号，仅当通道中为会控指定时需要 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mt_id: String,
     /// Terminal channel index (终端视频通道号，仅成员类型为会控指定时有效，0为自动选择，默认值为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
     /// Poll settings (单通道轮询参数，仅member\_type为6时有效)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub poll: Option<VcUpdateVmpPollSpec>,
 }
 
@@ -765,16 +920,16 @@ impl VcUpdateVmpMemberSpec {
 
 /// The `poll` object (poll settings): 画面合成轮询信息,仅mode为3、4时有效.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcUpdateVmpPollSpec2 {
     /// Number of rounds (0 = endless) (画面合成批量轮询次数)
-    #[serde(rename = "num", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub num: i64,
     /// Seconds each terminal is kept (画面合成批量轮询间隔时间,单位：秒)
-    #[serde(rename = "keep_time", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub keep_time: i64,
     /// Members (批量轮询成员数组,仅mode为4时有效)
-    #[serde(rename = "members", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub members: Vec<VcDeleteMtsMtSpec>,
 }
 
@@ -793,61 +948,81 @@ impl VcUpdateVmpPollSpec2 {
 
 /// One item of `recorders`: 录像列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListRecordersRecorder {
     /// Recorder id (录像机id 最大字符长度：48字节)
-    #[serde(rename = "rec_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub rec_id: Option<String>,
     /// Recording file name (录像文件名 最大字符长度：128字节)
-    #[serde(rename = "video_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_name: Option<String>,
     /// Recording type (录像类型 1-会议录像； 2-终端录像；)
-    #[serde(rename = "recorder_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub recorder_type: Option<i64>,
     /// State (录像状态 0-未录像； 1-正在录像； 2-暂停； 3-正在呼叫实体； 4-准备录像；)
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub state: Option<i64>,
     /// Live stream viewable without login (0 no, 1 yes) (是否支持免登陆观看直播 0-不支持； 1-支持；)
-    #[serde(rename = "anonymous", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub anonymous: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub anonymous: Option<bool>,
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
-    #[serde(rename = "recorder_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub recorder_mode: Option<super::system::RecorderMode>,
     /// Record the main stream (video + audio) (是否录主格式码流（视频+音频） 0-否； 1-是；)
-    #[serde(rename = "main_stream", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub main_stream: Option<i64>,
     /// Record the content stream (0 no, 1 yes) (是否录双流 0-否； 1-是；)
-    #[serde(rename = "dual_stream", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub dual_stream: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub dual_stream: Option<bool>,
     /// Publish the recording (0 no, 1 yes) (发布类型 0-不发布； 1-发布；)
-    #[serde(rename = "publish_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub publish_mode: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub publish_mode: Option<bool>,
     /// Add a watermark (0 no, 1 yes) (是否添加水印 0-不添加水印； 1-添加水印；)
-    #[serde(rename = "watermark", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub watermark: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub watermark: Option<bool>,
     /// Current progress in seconds (当前录像进度, 单位为: 秒)
-    #[serde(rename = "current_progress", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub current_progress: Option<i64>,
     /// Members (获取录像终端数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<CurPollMt>>,
 }
 
 /// One item of `members`: 自主画面合成成员数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartMtvmpMemberSpec {
     /// Channel position in the composition (自主画面合成通道索引，从0开始)
-    #[serde(rename = "chn_idx", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub chn_idx: i64,
     /// How the channel is filled (成员类型 0-空； 1-会控指定；)
-    #[serde(rename = "member_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub member_type: super::system::VmpMemberType,
     /// Terminal id within the conference (通道终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mt_id: String,
     /// Terminal channel index (终端通道, 0为自动选择，默认为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
 }
 
@@ -860,232 +1035,242 @@ impl VcStartMtvmpMemberSpec {
 
 /// One item of `members`: 自主画面合成成员数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetMtvmpMember {
     /// Channel position in the composition (自主画面合成通道索引，从0开始)
-    #[serde(rename = "chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_idx: Option<i64>,
     /// How the channel is filled (成员类型 0-空； 1-会控指定；)
-    #[serde(rename = "member_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub member_type: Option<super::system::VmpMemberType>,
     /// Terminal id within the conference (通道终端号，仅当通道中为会控指定时有效，当成员不在会议中时返回空字符串 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Terminal channel index (终端通道, 0为自动选择，默认为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
     /// Terminal E.164 number, IP address, phone number or account (成员呼叫别名)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
 }
 
 /// One item of `mts` (terminals): 开启自主画面合成的终端数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListMtvmpsMt {
     /// Mode (自主画面合成模式 1-定制画面合成； 2-自动画面合成；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[serde(rename = "layout", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub layout: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[serde(rename = "show_mt_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub show_mt_name: Option<i64>,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    #[serde(rename = "voice_hint", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_hint: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_hint: Option<bool>,
     /// Terminal id within the conference (开启自主画面合成的终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
 }
 
 /// One item of `members`: 自主画面合成成员数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetHduvmpMember {
     /// Channel position in the composition (自主画面合成通道索引，从0开始)
-    #[serde(rename = "chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_idx: Option<i64>,
     /// How the channel is filled (成员类型 0-空； 1-会控指定；)
-    #[serde(rename = "member_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub member_type: Option<super::system::VmpMemberType>,
     /// Terminal E.164 number, IP address, phone number or account (成员呼叫别名)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Terminal id within the conference (通道终端号，仅当通道中为会控指定时有效，当成员不在会议中时返回空字符串 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
 }
 
 /// One item of `hdus` (tv walls): 开启自主画面合成的电视墙数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Hdu {
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[serde(rename = "layout", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub layout: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[serde(rename = "show_mt_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub show_mt_name: Option<i64>,
     /// TV wall (HDU) channel id (开启自主画面合成的电视墙id 最大字符长度：48个字节)
-    #[serde(rename = "hdu_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub hdu_id: Option<String>,
 }
 
 /// One item of `hdus` (tv walls): 电视墙列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct HduInfo {
     /// TV wall (HDU) channel id (电视墙id 最大字符长度：48个字节)
-    #[serde(rename = "hdu_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub hdu_id: Option<String>,
     /// 电视墙名称 最大字符长度：16个字节
-    #[serde(rename = "hdu_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub hdu_name: Option<String>,
     /// 是否被占用 0-否； 1-是；
-    #[serde(rename = "occupy", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub occupy: Option<i64>,
     /// Online (0 no, 1 yes) (是否在线 0-否； 1-是；)
-    #[serde(rename = "online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub online: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub online: Option<bool>,
 }
 
 /// One item of `hdus` (tv walls): 电视墙列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListHdusHdu {
     /// TV wall (HDU) channel id (电视墙id 最大字符长度：48个字节)
-    #[serde(rename = "hdu_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub hdu_id: Option<String>,
 }
 
 /// The `specific` object (viewing parameters): 选看参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Specific {
     /// How the channel is filled (选看类型 1-指定； 2-发言人跟随； 3-主席跟随； 4-会议轮询跟随； 6-选看画面合成； 7-批量轮询； 10-选看双流；)
-    #[serde(rename = "member_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub member_type: Option<super::system::VmpMemberType>,
     /// Terminal id within the conference (选看终端id，仅member\_type为 1-指定 时生效 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Terminal E.164 number, IP address, phone number or account (成员呼叫别名，仅member\_type为 1-指定 时生效)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
     /// Terminal channel index (终端通道号，仅成员类型为会控指定时有效，0为自动选择，默认值为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
     /// Picture composition (VMP) id (选看画面合成id，仅member\_type为 6-选看画面合成 时生效 最大字符长度：48个字节)
-    #[serde(rename = "vmp_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vmp_id: Option<String>,
 }
 
 /// One item of `members`: 轮询成员.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct PollMember {
     /// Terminal id within the conference (轮询终端号 当成员不在会议中时返回空字符串 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Terminal E.164 number, IP address, phone number or account (成员呼叫别名)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
 }
 
 /// The `poll` object (poll settings): 轮询信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetHduPoll {
     /// Number of rounds (0 = endless) (轮询次数)
-    #[serde(rename = "num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub num: Option<i64>,
     /// Seconds each terminal is kept (轮询间隔（秒）)
-    #[serde(rename = "keep_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub keep_time: Option<i64>,
     /// Mode (轮询方式 1-仅图像； 3-音视频轮询；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Index of the polled terminal (0 = none) (当前轮询到的终端顺序索引,，当为0时表示当前轮询终端无效)
-    #[serde(rename = "poll_index", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll_index: Option<i64>,
     /// Members (轮询成员)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<PollMember>>,
 }
 
 /// One item of `members`: 分屏成员.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct SpiltMember {
     /// Channel position in the composition (四分屏通道号, 从0开始到3)
-    #[serde(rename = "chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_idx: Option<i64>,
     /// Terminal id within the conference (分屏内终端  当成员不在会议中时返回空字符串 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Terminal E.164 number, IP address, phone number or account (成员呼叫别名)
-    #[serde(rename = "account", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub account: Option<String>,
 }
 
 /// One item of `spilt`: 四分屏.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Spilt {
     /// Members (分屏成员)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<SpiltMember>>,
 }
 
 /// The `specific` object (viewing parameters): 选看参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct SpecificSpec {
     /// How the channel is filled (选看类型 1-指定； 2-发言人跟随； 3-主席跟随； 4-会议轮询跟随； 6-选看画面合成； 10-选看双流；)
-    #[serde(rename = "member_type", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub member_type: super::system::VmpMemberType,
     /// Terminal id within the conference (选看终端id，仅member\_type为 1-指定 时生效 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Terminal channel index (终端通道号，仅成员类型为会控指定时有效，0为自动选择，默认值为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
     /// Picture composition (VMP) id (选看画面合成id，仅member\_type为 6-选看画面合成 时生效 最大字符长度：48个字节)
-    #[serde(rename = "vmp_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vmp_id: Option<String>,
 }
 
 /// The `poll` object (poll settings): 轮询信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartHduPollSpec {
     /// Number of rounds (0 = endless) (轮询次数，0无限次轮询)
-    #[serde(rename = "num", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub num: i64,
     /// Mode (轮询方式 1-仅图像； 3-音视频轮询；)
-    #[serde(rename = "mode", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mode: i64,
     /// Seconds each terminal is kept (轮询间隔（秒）)
-    #[serde(rename = "keep_time", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub keep_time: i64,
     /// Index of the polled terminal (0 = none) (开始轮询的终端顺序索引，默认为1)
-    #[serde(rename = "poll_index", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll_index: Option<i64>,
     /// Members (轮询成员)
-    #[serde(rename = "members", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub members: Vec<VcStartUploadPollMemberSpec>,
 }
 
 /// The `members` object: 分屏成员, 不能为空.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct SpiltMemberSpec {
     /// Channel position in the composition (四分屏通道号, 从0开始到3)
-    #[serde(rename = "chn_idx", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub chn_idx: i64,
     /// Terminal id within the conference (分屏内终端 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mt_id: String,
 }
 
@@ -1098,10 +1283,10 @@ impl SpiltMemberSpec {
 
 /// The `spilt` object: 四分屏.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct SpiltSpec {
     /// Members (分屏成员, 不能为空)
-    #[serde(rename = "members", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub members: SpiltMemberSpec,
 }
 
@@ -1118,10 +1303,10 @@ impl SpiltSpec {
 
 /// One item of `hdus` (tv walls): 批量轮询电视墙成员数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct HduSpec {
     /// TV wall (HDU) channel id (电视墙id 1.字符限制：仅支持数字+下划线（\_）+数字的格式 2.最大字符长度：48个字节)
-    #[serde(rename = "hdu_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub hdu_id: String,
 }
 
@@ -1134,154 +1319,154 @@ impl HduSpec {
 
 /// The `encrypt` object (encryption settings): 加密信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Encrypt {
     /// Mode (码流传输加密模式 0-不加密； 2-AES；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// 码流传输AES加密key：AES加密时用 最大字符长度：32个字节
-    #[serde(rename = "key", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub key: Option<String>,
 }
 
 /// The `payload_formats` object: 载荷信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct PayloadFormat {
     /// 原载荷
-    #[serde(rename = "real_payload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub real_payload: Option<String>,
     /// 动态载荷
-    #[serde(rename = "active_payload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub active_payload: Option<String>,
 }
 
 /// The `media_formats` object: 码流信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MediaFormat {
     /// 采样率（监控模式为音频有效） 1-8000 Hz； 2-11025 Hz； 3-12000 Hz； 4-16000 Hz； 5-22050 Hz； 6-24000 Hz； 7-32,000 Hz； 8-44100 Hz； 9-48000 Hz； 10-64000 Hz； 11-88200 Hz； 12-96000 Hz；
-    #[serde(rename = "sampling", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub sampling: Option<i64>,
     /// Audio channels (声轨数量（监控模式为音频有效）)
-    #[serde(rename = "chn_num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chn_num: Option<i64>,
     /// Call bit rate (码率（监控模式为视频有效）)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// 最大帧率（监控模式为视频有效）
-    #[serde(rename = "max_frame", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_frame: Option<i64>,
 }
 
 /// The `rtcp` object: rtcp信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Rtcp {
     /// IP address (rtcp地址)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// Port (rtcp端口号)
-    #[serde(rename = "port", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub port: Option<i64>,
 }
 
 /// The `src` object (source): 源.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Src {
     /// Type (监控类型 1-终端； 2-画面合成； 3-混音； 4-双流；)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<i64>,
     /// Terminal id within the conference (源终端id, type为终端有效 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Terminal channel index (终端通道，type为终端时有效)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
     /// Encryption settings (加密信息)
-    #[serde(rename = "encrypt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypt: Option<Encrypt>,
     /// 载荷信息
-    #[serde(rename = "payload_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub payload_formats: Option<PayloadFormat>,
     /// 码流信息
-    #[serde(rename = "media_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub media_formats: Option<MediaFormat>,
     /// rtcp信息
-    #[serde(rename = "rtcp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub rtcp: Option<Rtcp>,
 }
 
 /// One item of `monitors`: 监控列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Monitor {
     /// Mode (监控模式 0-视频； 1-音频；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Source (源)
-    #[serde(rename = "src", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub src: Option<Src>,
     /// Destination (目的)
-    #[serde(rename = "dst", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dst: Option<Rtcp>,
 }
 
 /// The `src` object (source): 监控源.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct SrcSpec {
     /// Type (监控类型 1-终端； 2-画面合成； 3-混音； 4-双流；)
-    #[serde(rename = "type", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub r#type: i64,
     /// Terminal id within the conference (监控终端id, type为终端时必填 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Terminal channel index (终端通道，type为终端时有效，默认为1)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
 }
 
 /// The `video_format` object: 仅监控画面合成时有效.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartMonitorVideoFormatSpec {
     /// Format (主视频格式 1-MPEG; 2-H.261; 3-H.263; 4-H.264\_HP; 5-H.264\_BP; 6-H.265; 7-H.263+;)
-    #[serde(rename = "format", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub format: i64,
     /// Resolution (主视频分辨率 1-QCIF; 2-CIF; 3-4CIF; 12-720P; 13-1080P; 14-WCIF; 15-W4CIF; 16-4k;)
-    #[serde(rename = "resolution", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub resolution: i64,
     /// Frame rate (主视频帧率)
-    #[serde(rename = "frame", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub frame: i64,
     /// Call bit rate (主视频码率)
-    #[serde(rename = "bitrate", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub bitrate: i64,
 }
 
 /// The `audio_format` object: 仅监控混音时有效.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AudioFormatSpec {
     /// Format (音频类型 1-MP3; 2-G722.1.C; 3-G719; 4-G.711(Alaw); 5-G.711(Ulaw); 6-G.721; 7-G.722; 8-G.7231; 9-G.728; 10-G.729; 11-G.7221; 12-OPUS; 13-MPEG-4 AAC LC; 14-MPEG-4 AAC LD;)
-    #[serde(rename = "format", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub format: i64,
     /// Audio channels (声轨数量 1-单声道； 2-双声道；)
-    #[serde(rename = "chn_num", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub chn_num: i64,
 }
 
 /// The `dst` object (destination): 目的地址.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct DstSpec {
     /// IP address (目的ip地址)
-    #[serde(rename = "ip", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub ip: String,
     /// Port (目的rtp端口)
-    #[serde(rename = "port", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub port: i64,
 }
 
@@ -1294,40 +1479,40 @@ impl DstSpec {
 
 /// The `src` object (source): 选看源.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct SrcInfo {
     /// Type (选看源类型 1-终端； 2-画面合成；)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<i64>,
     /// Terminal id within the conference (选看终端号(选看源类型为终端时, 值为终端id； 选看源类型为画面合成时, 值为合成id) 最大字符长度：48个字节；)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
 }
 
 /// One item of `inspections`: 选看参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Inspection {
     /// Mode (选看模式 1-视频； 2-音频；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Source (选看源)
-    #[serde(rename = "src", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub src: Option<SrcInfo>,
     /// Destination (选看目的)
-    #[serde(rename = "dst", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dst: Option<CurPollMt>,
 }
 
 /// The `src` object (source): 选看源.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartInspectionSrcSpec {
     /// Type (选看源类型 1-终端； 2-画面合成；)
-    #[serde(rename = "type", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub r#type: i64,
     /// Terminal id within the conference (源终端号(仅选看源类型为终端有效) 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mt_id: String,
 }
 
@@ -1340,58 +1525,58 @@ impl VcStartInspectionSrcSpec {
 
 /// The `src` object (source): 选看源.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct InspectionSrc {
     /// Type (选看源类型 1-终端； 2-画面合成；)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<i64>,
     /// Terminal id within the conference (选看终端号(选看源类型为终端时, 值为终端id； 选看源类型为画面合成时, 值为合成id) 最大字符长度：48个字节；)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Terminal channel index (终端音/视频通道，0为自动选择，默认为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
 }
 
 /// The `dst` object (destination): 选看目的.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Dst {
     /// Terminal id within the conference (目的终端号(选看源类型为画面合成时, 必须为主席终端号) 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Terminal channel index (终端通道, 0为自动选择，默认为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
 }
 
 /// One item of `inspections`: 选看参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct InspectionInfo {
     /// Mode (选看模式 1-视频； 2-音频；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Source (选看源)
-    #[serde(rename = "src", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub src: Option<InspectionSrc>,
     /// Destination (选看目的)
-    #[serde(rename = "dst", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dst: Option<Dst>,
 }
 
 /// The `src` object (source): 选看源.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartInspectionChannelSrcSpec {
     /// Type (选看源类型 1-终端； 2-画面合成；)
-    #[serde(rename = "type", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub r#type: i64,
     /// Terminal id within the conference (源终端号(仅选看源类型为终端有效) 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mt_id: String,
     /// Terminal channel index (源终端通道(仅选看源类型为终端有效)0为自动选择，默认为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
 }
 
@@ -1404,13 +1589,13 @@ impl VcStartInspectionChannelSrcSpec {
 
 /// The `dst` object (destination): 选看目的.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartInspectionChannelDstSpec {
     /// Terminal id within the conference (目的终端号(选看源类型为画面合成时, 必须为主席终端号) 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub mt_id: String,
     /// Terminal channel index (目的终端通道(仅选看源类型为终端有效)0为自动选择，默认为0)
-    #[serde(rename = "mt_chn_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_chn_idx: Option<i64>,
 }
 
@@ -1423,1064 +1608,1244 @@ impl VcStartInspectionChannelDstSpec {
 
 /// One item of `mt_videos`: 终端视频源数组，最多返回10个视频源.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MtVideo {
     /// Video source channel (视频源通道号)
-    #[serde(rename = "video_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_idx: Option<i64>,
     /// 视频源别名
-    #[serde(rename = "video_alise", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_alise: Option<String>,
 }
 
 /// One item of `mts` (terminals): 终端数组，最多支持8个VIP终端.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetViplistMtSpec {
     /// Terminal id within the conference (终端id，只能是本级终端)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Cascade id (终端所属会议的Mcu索引)
-    #[serde(rename = "cascade_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascade_id: Option<String>,
 }
 
 /// One item of `mts` (terminals): 终端数组，最多支持8个VIP终端.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetViplistMt {
     /// Terminal id within the conference (终端id)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Cascade id (终端所属会议的Mcu索引)
-    #[serde(rename = "cascade_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascade_id: Option<String>,
 }
 
 /// One item of `vrs`: vrs数组.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Vrs {
     /// 运营商
-    #[serde(rename = "operator", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub operator: Option<String>,
     /// IP address (vrs 地址)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// Port (vrs 端口)
-    #[serde(rename = "port", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub port: Option<i64>,
     /// VRS moid (vrs的id信息)
-    #[serde(rename = "vrs_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vrs_id: Option<String>,
 }
 
 /// Response of `VcListConfsRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListConfsResponse {
     /// Total number of rows (总会议数)
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<i64>,
     /// Conferences (会议列表)
-    #[serde(rename = "confs", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub confs: Option<Vec<Conf>>,
 }
 
 /// Response of `VcGetConfRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetConfResponse {
     /// Name (会议名称 最大字符长度：64个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// User domain moid (会议所属的用户域moid)
-    #[serde(rename = "user_domain_moid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub user_domain_moid: Option<String>,
     /// User domain name (会所属的的用户域名称)
-    #[serde(rename = "user_domain_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub user_domain_name: Option<String>,
     /// Virtual meeting room name (虚拟会议室名称，当返回为空字符串时说明不是召开的虚拟会议室)
-    #[serde(rename = "meeting_room_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub meeting_room_name: Option<String>,
     /// Conference number (会议号 最大字符长度：48个字节)
-    #[serde(rename = "conf_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_id: Option<String>,
     /// Conference level (1-16, lower is higher) (会议级别：1-16, 值越小, 级别越高(用于抢呼已在其他会议里的终端))
-    #[serde(rename = "conf_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_level: Option<i64>,
     /// Conference type (会议类型 0-传统； 1-端口；)
-    #[serde(rename = "conf_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub conf_type: Option<super::system::ConfType>,
     /// Start time (ISO 8601) (会议开始时间（ISO8601:2000格式表示）)
-    #[serde(rename = "start_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub start_time: Option<conf_core::DateTime>,
     /// End time (ISO 8601) (会议结束时间（ISO8601:2000格式表示）)
-    #[serde(rename = "end_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub end_time: Option<conf_core::DateTime>,
     /// Duration in minutes (0 = unlimited) (会议时长 0为永久会议)
-    #[serde(rename = "duration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub duration: Option<i64>,
     /// Call bit rate (会议码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[serde(rename = "closed_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub closed_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub closed_conf: Option<bool>,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[serde(rename = "safe_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub safe_conf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub safe_conf: Option<super::system::ConfSecurity>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 5-量通(SM4\_QT)； 6-量通(SM1\_QT)；)
-    #[serde(rename = "encrypted_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// 频度(仅量通模式下生效) 0-非量通； 1-一会一密； 2-一小时一密； 3-一分一密； 4-一秒一密；
-    #[serde(rename = "encrypted_frequence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub encrypted_frequence: Option<i64>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证 0-关闭； 1-开启；)
-    #[serde(rename = "encrypted_auth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub encrypted_auth: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub encrypted_auth: Option<bool>,
     /// Mute (0 no, 1 yes) (初始化哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (全场哑音例外，参数为1时，若执行全场哑音操作，主席和发言人不会被哑音，若执行单个哑音操作时可以被哑音 0-否； 1-是；)
-    #[serde(rename = "mute_filter", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute_filter: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute_filter: Option<bool>,
     /// Silence (0 no, 1 yes) (初始化静音 0-否； 1-是；)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Video quality (0 quality first, 1 speed first) (视频质量 0-质量优先； 1-速度优先；)
-    #[serde(rename = "video_quality", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub video_quality: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    pub video_quality: Option<super::system::VideoQuality>,
     /// Transport encryption key (传输加密AES加密密钥 最大字符长度：16字节)
-    #[serde(rename = "encrypted_key", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场； 2-指定会场；)
-    #[serde(rename = "dual_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dual_mode: Option<super::system::DualMode>,
     /// Guest conference room (0 no, 1 yes) (是否公共会议室 0-否； 1-是；)
-    #[serde(rename = "public_conf", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub public_conf: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub public_conf: Option<bool>,
     /// End the conference when no terminal is left (0 no, 1 yes) (自动结会(少于两个终端时自动结会) 0-不自动结束； 1-自动结束；)
-    #[serde(rename = "auto_end", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub auto_end: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub auto_end: Option<bool>,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源(创会时就预占音视频适配器) 0-不预占； 1-预占；)
-    #[serde(rename = "preoccupy_resource", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub preoccupy_resource: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub preoccupy_resource: Option<bool>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[serde(rename = "max_join_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_join_mt: Option<i64>,
     /// Forced broadcast (0 no, 1 yes) (是否强制广播 0-不强制广播； 1-强制广播；)
-    #[serde(rename = "force_broadcast", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub force_broadcast: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub force_broadcast: Option<bool>,
     /// FEC (0 off, 1 on) (是否支持码流纠错 0-关闭； 1-开启；)
-    #[serde(rename = "fec_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub fec_mode: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub fec_mode: Option<bool>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s)，最小值5s, 开启语音激励时有效)
-    #[serde(rename = "vacinterval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub vacinterval: Option<i64>,
+    ///
+    /// Wire name: `vacinterval`.
+    #[serde(rename = "vacinterval", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub vad_interval: Option<i64>,
     /// Call attempts (呼叫次数)
-    #[serde(rename = "call_times", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_times: Option<i64>,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[serde(rename = "call_interval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_interval: Option<i64>,
     /// Call mode (呼叫模式 0-手动呼叫； 2-定时呼叫；)
-    #[serde(rename = "call_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub call_mode: Option<super::system::CallMode>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[serde(rename = "cascade_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cascade_mode: Option<super::system::CascadeMode>,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[serde(rename = "cascade_upload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_upload: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_upload: Option<bool>,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[serde(rename = "cascade_return", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub cascade_return: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub cascade_return: Option<bool>,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[serde(rename = "cascade_return_para", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascade_return_para: Option<i64>,
     /// Composing (0 no, 1 yes) (是否在合成 0-否； 1-是；)
-    #[serde(rename = "vmp_enable", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub vmp_enable: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub vmp_enable: Option<bool>,
     /// Mixing (0 no, 1 yes) (是否在混音 0-否； 1-是；)
-    #[serde(rename = "mix_enable", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mix_enable: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mix_enable: Option<bool>,
     /// Polling (0 no, 1 yes) (是否在轮询 0-否； 1-是；)
-    #[serde(rename = "poll_enable", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub poll_enable: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub poll_enable: Option<bool>,
     /// Password required (0 no, 1 yes) (是否需要密码 0-否； 1-是；)
-    #[serde(rename = "need_password", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub need_password: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub need_password: Option<bool>,
     /// Stream normalisation (0 off, 1 on) (归一重整，开启该功能后可增强对外厂商终端的兼容，但会使丢包重传失效 0-不启用； 1-启用；)
-    #[serde(rename = "one_reforming", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub one_reforming: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub one_reforming: Option<bool>,
     /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享 0-否； 1-是；)
-    #[serde(rename = "doubleflow", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub doubleflow: Option<i64>,
+    ///
+    /// Wire name: `doubleflow`.
+    #[serde(
+        rename = "doubleflow",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub share_on_speaker: Option<bool>,
     /// Conference platform moid (default from the user's rights) (创会平台moid)
-    #[serde(rename = "platform_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub platform_id: Option<String>,
     /// 是否有上级级联会议室 0-否； 1-是；
-    #[serde(rename = "superior_cascade", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub superior_cascade: Option<i64>,
     /// 是否有下级级联会议室 0-否； 1-是；
-    #[serde(rename = "subordinate_cascade", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub subordinate_cascade: Option<i64>,
     /// Meeting id (视频会议唯一id)
-    #[serde(rename = "meeting_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub meeting_id: Option<String>,
     /// Video formats (主视频格式列表)
-    #[serde(rename = "video_formats", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub video_formats: Option<Vec<VcGetConfVideoFormat>>,
     /// Conference creator (会议发起者)
-    #[serde(rename = "creator", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub creator: Option<CreatorInfo>,
 }
 
 /// Response of `VcGetCascadesRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetCascadesResponse {
     /// Name (会议名称 最大字符长度：64个字节)
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Conference number (会议号 最大字符长度：48个字节)
-    #[serde(rename = "conf_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conf_id: Option<String>,
     /// Cascade id (级联号 最大字符长度：48个字节)
-    #[serde(rename = "cascade_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cascade_id: Option<String>,
     /// Terminal id within the conference (终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// Cascades (级联数组)
-    #[serde(rename = "cascades", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cascades: Option<Vec<Cascade>>,
 }
 
 /// Response of `VcListCascadeMtsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListCascadeMtsResponse {
     /// Terminals (终端数组)
-    #[serde(rename = "mts", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mts: Option<Vec<Mt>>,
 }
 
 /// Response of `VcListMtsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListMtsResponse {
     /// Terminals (终端数组)
-    #[serde(rename = "mts", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mts: Option<Vec<MtInfo>>,
 }
 
 /// Response of `VcGetMtRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetMtResponse {
     /// Alias (终端别名 最大字符长度：128个字节)
-    #[serde(rename = "alias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub alias: Option<String>,
     /// Terminal id within the conference (终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
     /// IP address (终端IP)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<String>,
     /// Online (0 no, 1 yes) (是否在线 0-否； 1-是；)
-    #[serde(rename = "online", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub online: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub online: Option<bool>,
     /// E.164 number (终端e164号)
-    #[serde(rename = "e164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub e164: Option<String>,
     /// Type (终端类型 1-普通终端； 3-电话终端； 5-卫星终端； 7-下级会议； 8-上级会议；)
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub r#type: Option<i64>,
     /// Call bit rate (呼叫码率)
-    #[serde(rename = "bitrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bitrate: Option<i64>,
     /// Silence (0 no, 1 yes) (是否静音 0-否； 1-是；)
-    #[serde(rename = "silence", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub silence: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub silence: Option<bool>,
     /// Mute (0 no, 1 yes) (是否哑音 0-否； 1-是；)
-    #[serde(rename = "mute", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub mute: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub mute: Option<bool>,
     /// Sending content (0 no, 1 yes) (是否在发送双流 0-否； 1-是；)
-    #[serde(rename = "dual", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub dual: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub dual: Option<bool>,
     /// Audio mix settings (是否在混音 0-否； 1-是；)
-    #[serde(rename = "mix", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mix: Option<i64>,
     /// Picture composition (VMP) settings (是否在合成 0-否； 1-是；)
-    #[serde(rename = "vmp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vmp: Option<i64>,
     /// Viewing (0 no, 1 yes) (是否在选看 0-否； 1-是；)
-    #[serde(rename = "inspection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub inspection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub inspection: Option<bool>,
     /// Recording (0 no, 1 yes) (是否在录像 0-否； 1-是；)
-    #[serde(rename = "rec", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub rec: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub rec: Option<bool>,
     /// Poll settings (是否在轮询 0-否； 1-是；)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll: Option<i64>,
     /// Uploading (0 no, 1 yes) (是否在上传 0-否； 1-是；)
-    #[serde(rename = "upload", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub upload: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub upload: Option<bool>,
     /// Call protocol (呼叫协议，获取下级会议终端信息时不返回 0-323； 1-sip；)
-    #[serde(rename = "protocol", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub protocol: Option<super::system::Protocol>,
     /// Call mode (呼叫模式，获取下级会议终端信息时不返回 0-手动； 2-自动； 3-追呼；)
-    #[serde(rename = "call_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub call_mode: Option<super::system::CallMode>,
     /// 视频发送通道数组
-    #[serde(rename = "v_snd_chn", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub v_snd_chn: Option<Vec<VSndChn>>,
     /// 视频接收通道数组
-    #[serde(rename = "v_rcv_chn", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub v_rcv_chn: Option<Vec<VRcvChn>>,
     /// 双流视频通道数组
-    #[serde(rename = "dv_snd_chn", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dv_snd_chn: Option<Vec<VRcvChn>>,
     /// 双流视频接收通道
-    #[serde(rename = "dv_rcv_chn", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dv_rcv_chn: Option<Vec<VRcvChn>>,
     /// 音频接收通道
-    #[serde(rename = "a_rcv_chn", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub a_rcv_chn: Option<Vec<ARcvChn>>,
     /// 音频发送通道
-    #[serde(rename = "a_snd_chn", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub a_snd_chn: Option<Vec<ARcvChn>>,
     /// 接收音量
-    #[serde(rename = "rcv_volume", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub rcv_volume: Option<i64>,
     /// 发送音量
-    #[serde(rename = "snd_volume", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub snd_volume: Option<i64>,
 }
 
 /// Response of `VcAddCascadeMtsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcAddCascadeMtsResponse {
     /// Terminals (终端数组，仅5.1.0.2版本而且是本级会议添加终端时，支持回复带此参数)
-    #[serde(rename = "mts", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mts: Option<Vec<VcAddCascadeMtsMt>>,
 }
 
 /// Response of `VcAddMtsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcAddMtsResponse {
     /// Terminals (终端数组，仅5.1.0.2版本而且是本级会议添加终端时，支持回复带此参数)
-    #[serde(rename = "mts", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mts: Option<Vec<VcAddMtsMt>>,
 }
 
 /// Response of `VcDeleteMtsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcDeleteMtsResponse {}
 /// Response of `VcGetUploadRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetUploadResponse {
     /// Terminal id within the conference (终端号 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
 }
 
 /// Response of `VcSetUploadRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetUploadResponse {}
 /// Response of `VcGetUploadPollRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetUploadPollResponse {
     /// State (上传终端轮询状态 0-未轮询； 1-正常轮询； 2-轮询暂停；)
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub state: Option<i64>,
     /// Number of rounds (0 = endless) (轮询次数，0为一直轮询)
-    #[serde(rename = "num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub num: Option<i64>,
     /// Seconds each terminal is kept (轮询时间，单位：秒)
-    #[serde(rename = "keep_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub keep_time: Option<i64>,
     /// Index of the polled terminal (0 = none) (当前轮询中的终端顺序索引，当为0时表示当前轮询终端无效)
-    #[serde(rename = "poll_index", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll_index: Option<i64>,
     /// Terminal currently polled (当前上传轮询的终端)
-    #[serde(rename = "cur_poll_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cur_poll_mt: Option<CurPollMt>,
     /// Members (上传终端轮询数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<MemberInfo>>,
 }
 
 /// Response of `VcStartUploadPollRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartUploadPollResponse {}
 /// Response of `VcSetUploadPollStateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetUploadPollStateResponse {}
 /// Response of `VcCallMtsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcCallMtsResponse {}
 /// Response of `VcHangUpMtsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcHangUpMtsResponse {}
 /// Response of `VcGetChairmanRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetChairmanResponse {
     /// Terminal id within the conference (主席id 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
 }
 
 /// Response of `VcSetChairmanRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetChairmanResponse {}
 /// Response of `VcGetSpeakerRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetSpeakerResponse {
     /// Terminal id within the conference (发言人id 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
 }
 
 /// Response of `VcSetSpeakerRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetSpeakerResponse {}
 /// Response of `VcGetDualstreamRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetDualstreamResponse {
     /// Terminal id within the conference (双流源 最大字符长度：48个字节)
-    #[serde(rename = "mt_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mt_id: Option<String>,
 }
 
 /// Response of `VcSetDualstreamRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetDualstreamResponse {}
 /// Response of `VcCancelDualstreamRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcCancelDualstreamResponse {}
 /// Response of `VcExtendConfRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcExtendConfResponse {}
 /// Response of `VcSetSilenceRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetSilenceResponse {}
 /// Response of `VcSetMuteRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetMuteResponse {}
 /// Response of `VcSetSafetyRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetSafetyResponse {}
 /// Response of `VcRenameConfRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcRenameConfResponse {}
 /// Response of `VcSendSmsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSendSmsResponse {}
 /// Response of `VcSetForcebroadcastRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetForcebroadcastResponse {}
 /// Response of `VcSetVadRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetVadResponse {}
 /// Response of `VcGetVadRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetVadResponse {
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[serde(rename = "voice_activity_detection", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_activity_detection: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_activity_detection: Option<bool>,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s)，最小值5s, 开启语音激励时有效)
-    #[serde(rename = "vacinterval", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub vacinterval: Option<i64>,
+    ///
+    /// Wire name: `vacinterval`.
+    #[serde(rename = "vacinterval", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    pub vad_interval: Option<i64>,
 }
 
 /// Response of `VcGetMixRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetMixResponse {
     /// Mode (混音模式 1-智能混音； 2-定制混音；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Members (混音成员数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<MemberInfo>>,
 }
 
 /// Response of `VcStartMixRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartMixResponse {}
 /// Response of `VcStopMixRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStopMixResponse {}
 /// Response of `VcAddMixMembersRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcAddMixMembersResponse {}
 /// Response of `VcDeleteMixMembersRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcDeleteMixMembersResponse {}
 /// Response of `VcGetVmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetVmpResponse {
     /// Mode (画面合成模式 1-定制画面合成； 2-自动画面合成； 3-自动画面合成批量轮询； 4-定制画面合成批量轮询；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[serde(rename = "layout", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub layout: Option<i64>,
     /// Broadcast to terminals (0 no, 1 yes) (是否广播 0-不广播； 1-广播；)
-    #[serde(rename = "broadcast", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub broadcast: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub broadcast: Option<bool>,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    #[serde(rename = "voice_hint", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_hint: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_hint: Option<bool>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[serde(rename = "show_mt_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub show_mt_name: Option<i64>,
     /// Terminal name overlay style (画面合成台标参数)
-    #[serde(rename = "mt_name_style", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mt_name_style: Option<MtNameStyleInfo>,
     /// Members (画面合成成员数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<VcGetVmpMember>>,
     /// Poll settings (画面合成批量轮询信息,当mode为3、4时返回)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub poll: Option<VcGetVmpPoll>,
 }
 
 /// Response of `VcStartVmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartVmpResponse {}
 /// Response of `VcUpdateVmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcUpdateVmpResponse {}
 /// Response of `VcStopVmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStopVmpResponse {}
 /// Response of `VcGetChairmanPollRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetChairmanPollResponse {
     /// Mode (轮询模式 10-主席视频轮询； 11-主席音视频轮询；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// State (轮询状态 0-未轮询； 1-正常轮询； 2-轮询暂停；)
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub state: Option<i64>,
     /// Number of rounds (0 = endless) (轮询次数，0为一直轮询)
-    #[serde(rename = "num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub num: Option<i64>,
     /// Seconds each terminal is kept (轮询时间，单位：秒)
-    #[serde(rename = "keep_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub keep_time: Option<i64>,
     /// Index of the polled terminal (0 = none) (当前轮询的终端顺序索引，当为0时表示当前轮询终端无效)
-    #[serde(rename = "poll_index", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll_index: Option<i64>,
     /// Terminal currently polled (当前轮询的终端)
-    #[serde(rename = "cur_poll_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cur_poll_mt: Option<CurPollMt>,
     /// Members (轮询终端数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<MemberInfo>>,
 }
 
 /// Response of `VcStartChairmanPollRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartChairmanPollResponse {}
 /// Response of `VcSetChairmanPollStateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetChairmanPollStateResponse {}
 /// Response of `VcGetPollRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetPollResponse {
     /// Mode (轮询模式 1-视频轮询； 3-音视频轮询； 6-轮询视频:只给回传通道； 7-轮询发言人：只给回传通道； 8-轮询视频：给回传通道和本地广播； 9-轮询发言人：给回传通道和本地广播；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// State (轮询状态 0-未轮询； 1-正常轮询； 2-轮询暂停；)
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub state: Option<i64>,
     /// Number of rounds (0 = endless) (轮询次数，0为一直轮询)
-    #[serde(rename = "num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub num: Option<i64>,
     /// Seconds each terminal is kept (轮询时间，单位：秒)
-    #[serde(rename = "keep_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub keep_time: Option<i64>,
     /// Index of the polled terminal (0 = none) (轮询的终端顺序索引，当为0时表示当前轮询终端无效)
-    #[serde(rename = "poll_index", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll_index: Option<i64>,
     /// Terminal currently polled (当前轮询的终端)
-    #[serde(rename = "cur_poll_mt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cur_poll_mt: Option<CurPollMt>,
     /// Members (轮询终端数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<MemberInfo>>,
 }
 
 /// Response of `VcStartPollRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartPollResponse {}
 /// Response of `VcSetPollStateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetPollStateResponse {}
 /// Response of `VcStartRecorderRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartRecorderResponse {
     /// Recorder id (录像机id)
-    #[serde(rename = "rec_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub rec_id: Option<String>,
 }
 
 /// Response of `VcGetRecorderRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetRecorderResponse {
     /// Recording file name (录像文件名 最大字符长度：128个字节)
-    #[serde(rename = "video_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub video_name: Option<String>,
     /// Recording type (录像类型 1-会议录像； 2-终端录像；)
-    #[serde(rename = "recorder_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub recorder_type: Option<i64>,
     /// State (录像状态 0-未录像； 1-正在录像； 2-暂停； 3-正在呼叫实体； 4-准备录像；)
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub state: Option<i64>,
     /// Live stream viewable without login (0 no, 1 yes) (是否支持免登陆观看直播 0-不支持； 1-支持；)
-    #[serde(rename = "anonymous", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub anonymous: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub anonymous: Option<bool>,
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
-    #[serde(rename = "recorder_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub recorder_mode: Option<super::system::RecorderMode>,
     /// Record the main stream (video + audio) (是否录主格式码流（视频+音频） 0-是； 1-否；)
-    #[serde(rename = "main_stream", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub main_stream: Option<i64>,
     /// Record the content stream (0 no, 1 yes) (是否录双流 0-是； 1-否；)
-    #[serde(rename = "dual_stream", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub dual_stream: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub dual_stream: Option<bool>,
     /// Add a watermark (0 no, 1 yes) (是否添加水印 0-不添加水印； 1-添加水印；)
-    #[serde(rename = "watermark", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub watermark: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub watermark: Option<bool>,
     /// Publish the recording (0 no, 1 yes) (发布类型 0-不发布； 1-发布；)
-    #[serde(rename = "publish_mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub publish_mode: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub publish_mode: Option<bool>,
     /// Current progress in seconds (当前录像进度, 单位为: 秒)
-    #[serde(rename = "current_progress", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub current_progress: Option<i64>,
     /// Members (获取录像状态终端数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<CurPollMt>>,
 }
 
 /// Response of `VcListRecordersRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListRecordersResponse {
     /// 录像列表
-    #[serde(rename = "recorders", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub recorders: Option<Vec<VcListRecordersRecorder>>,
 }
 
 /// Response of `VcSetRecorderStateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetRecorderStateResponse {}
 /// Response of `VcStopRecorderRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStopRecorderResponse {}
 /// Response of `VcStartPlaybackRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartPlaybackResponse {
     /// Recorder id (录像机id)
-    #[serde(rename = "rec_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub rec_id: Option<String>,
 }
 
 /// Response of `VcSetPlaybackStateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetPlaybackStateResponse {}
 /// Response of `VcSetPlaybackProgressRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetPlaybackProgressResponse {}
 /// Response of `VcGetPlaybackRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetPlaybackResponse {
     /// File name (放像文件名)
-    #[serde(rename = "file_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub file_name: Option<String>,
     /// File id (播放文件的文件id)
-    #[serde(rename = "file_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub file_id: Option<i64>,
     /// State (放像状态 0-未放像； 1-暂停播放； 2-正在放像； 3-准备播放； 4-正在呼叫实体；)
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub state: Option<i64>,
     /// Current progress in seconds (当前进度，单位：秒)
-    #[serde(rename = "current_progress", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub current_progress: Option<i64>,
     /// 文件总时长，单位：秒
-    #[serde(rename = "total_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total_time: Option<i64>,
 }
 
 /// Response of `VcStartMtvmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartMtvmpResponse {}
 /// Response of `VcGetMtvmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetMtvmpResponse {
     /// Mode (自主画面合成模式 1-定制画面合成； 2-自动画面合成；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[serde(rename = "layout", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub layout: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[serde(rename = "show_mt_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub show_mt_name: Option<i64>,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    #[serde(rename = "voice_hint", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub voice_hint: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub voice_hint: Option<bool>,
     /// Members (自主画面合成成员数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<VcGetMtvmpMember>>,
 }
 
 /// Response of `VcUpdateMtvmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcUpdateMtvmpResponse {}
 /// Response of `VcStopMtvmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStopMtvmpResponse {}
 /// Response of `VcListMtvmpsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListMtvmpsResponse {
     /// Terminals (开启自主画面合成的终端数组)
-    #[serde(rename = "mts", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mts: Option<Vec<VcListMtvmpsMt>>,
 }
 
 /// Response of `VcStartHduvmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartHduvmpResponse {}
 /// Response of `VcGetHduvmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetHduvmpResponse {
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[serde(rename = "layout", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub layout: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[serde(rename = "show_mt_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub show_mt_name: Option<i64>,
     /// Members (自主画面合成成员数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<VcGetHduvmpMember>>,
 }
 
 /// Response of `VcUpdateHduvmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcUpdateHduvmpResponse {}
 /// Response of `VcStopHduvmpRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStopHduvmpResponse {}
 /// Response of `VcListHduvmpsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListHduvmpsResponse {
     /// TV walls (开启自主画面合成的电视墙数组)
-    #[serde(rename = "hdus", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub hdus: Option<Vec<Hdu>>,
 }
 
 /// Response of `VcListPlatformHdusRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListPlatformHdusResponse {
     /// TV walls (电视墙列表)
-    #[serde(rename = "hdus", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub hdus: Option<Vec<HduInfo>>,
 }
 
 /// Response of `VcListHdusRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListHdusResponse {
     /// TV walls (电视墙列表)
-    #[serde(rename = "hdus", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub hdus: Option<Vec<VcListHdusHdu>>,
 }
 
 /// Response of `VcGetHduRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetHduResponse {
     /// TV wall (HDU) channel id (电视墙id 最大字符长度：48个字节)
-    #[serde(rename = "hdu_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub hdu_id: Option<String>,
     /// Mode (电视墙模式 1-选看； 2-四分屏(仅传统会议有效)； 3-单通道轮询；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Viewing parameters (选看参数)
-    #[serde(rename = "specific", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub specific: Option<Specific>,
     /// Poll settings (轮询信息)
-    #[serde(rename = "poll", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub poll: Option<VcGetHduPoll>,
     /// 四分屏
-    #[serde(rename = "spilt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub spilt: Option<Vec<Spilt>>,
 }
 
 /// Response of `VcStartHduRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartHduResponse {}
 /// Response of `VcCloseHduRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcCloseHduResponse {}
 /// Response of `VcGetHdupollRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetHdupollResponse {
     /// Mode (批量轮询模式 1-自动； 2-定制；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// State (轮询状态 0-未轮询； 1-正常轮询； 2-轮询暂停；)
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub state: Option<i64>,
     /// Number of rounds (0 = endless) (轮询次数，0为一直轮询)
-    #[serde(rename = "num", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub num: Option<i64>,
     /// Seconds each terminal is kept (轮询间隔，单位：秒)
-    #[serde(rename = "keep_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub keep_time: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[serde(rename = "show_mt_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub show_mt_name: Option<i64>,
     /// TV walls (批量轮询电视墙成员数组)
-    #[serde(rename = "hdus", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub hdus: Option<Vec<VcListHdusHdu>>,
     /// Members (参与批量轮询电视墙的终端数组)
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<CurPollMt>>,
 }
 
 /// Response of `VcStartHdupollRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartHdupollResponse {
     /// Batch poll id (批量轮询id)
-    #[serde(rename = "poll_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub poll_id: Option<i64>,
 }
 
 /// Response of `VcSetHdupollStateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetHdupollStateResponse {}
 /// Response of `VcListMonitorsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListMonitorsResponse {
     /// Monitors (监控列表)
-    #[serde(rename = "monitors", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub monitors: Option<Vec<Monitor>>,
 }
 
 /// Response of `VcGetMonitorRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetMonitorResponse {
     /// Mode (监控模式 0-视频； 1-音频；)
-    #[serde(rename = "mode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mode: Option<i64>,
     /// Source (源)
-    #[serde(rename = "src", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub src: Option<Src>,
     /// Destination (目的)
-    #[serde(rename = "dst", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub dst: Option<Rtcp>,
 }
 
 /// Response of `VcStartMonitorRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartMonitorResponse {}
 /// Response of `VcCancelMonitorRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcCancelMonitorResponse {}
 /// Response of `VcMonitorsHeartbeatRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcMonitorsHeartbeatResponse {}
 /// Response of `VcRequestMonitorKeyframeRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcRequestMonitorKeyframeResponse {}
 /// Response of `VcListInspectionsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListInspectionsResponse {
     /// 选看参数
-    #[serde(rename = "inspections", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub inspections: Option<Vec<Inspection>>,
 }
 
 /// Response of `VcStartInspectionRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartInspectionResponse {}
 /// Response of `VcCancelInspectionRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcCancelInspectionResponse {}
 /// Response of `VcListInspectionChannelsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListInspectionChannelsResponse {
     /// 选看参数
-    #[serde(rename = "inspections", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub inspections: Option<Vec<InspectionInfo>>,
 }
 
 /// Response of `VcStartInspectionChannelRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcStartInspectionChannelResponse {}
 /// Response of `VcCancelInspectionChannelRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcCancelInspectionChannelResponse {}
 /// Response of `VcSetMtCallModeRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetMtCallModeResponse {}
 /// Response of `VcSetMtSilenceRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetMtSilenceResponse {}
 /// Response of `VcSetMtMuteRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetMtMuteResponse {}
 /// Response of `VcSetMtVolumeRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetMtVolumeResponse {}
 /// Response of `VcControlMtCameraRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcControlMtCameraResponse {}
 /// Response of `VcGetMtVideosRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetMtVideosResponse {
     /// 当前终端的视频源通道号
-    #[serde(rename = "cur_video_idx", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cur_video_idx: Option<i64>,
     /// 终端视频源数组，最多返回10个视频源
-    #[serde(rename = "mt_videos", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mt_videos: Option<Vec<MtVideo>>,
 }
 
 /// Response of `VcSetMtVideoRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetMtVideoResponse {}
 /// Response of `VcSetViplistRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcSetViplistResponse {}
 /// Response of `VcGetViplistRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetViplistResponse {
     /// Terminals (终端数组，最多支持8个VIP终端)
-    #[serde(rename = "mts", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mts: Option<Vec<VcGetViplistMt>>,
 }
 
 /// Response of `VcListVrsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcListVrsResponse {
     /// vrs数组
-    #[serde(rename = "vrs", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub vrs: Option<Vec<Vrs>>,
 }
 
 /// Response of `VcGetVersionRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VcGetVersionResponse {
     /// Platform version (版本信息)
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version: Option<String>,
     /// API level of this app (会控API版本标识，请与会控API说明文档中的各个接口的最低支持版本号作对比，若小于最低支持版本号，则该接口不支持当前版本的API调用)
-    #[serde(rename = "api_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub api_level: Option<i64>,
 }
 
 /// Request of `vc_list_confs` (`GET /api/v1/vc/confs`).
 ///
 /// List conferences (获取视频会议列表).
+///
+/// Build it with \[`VcListConfsRequest::builder`\] or \[`VcListConfsRequest::new`\], or call the client's fluent `list_confs()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VcListConfsRequest {
     /// Offset of the first row (0 = first) (获取的视频会议列表的起始会议位置, 0表示第一个会议, 默认为0)
     pub start: Option<i64>,
@@ -2492,6 +2857,11 @@ impl VcListConfsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { start: None, count: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListConfsRequestBuilder {
+        VcListConfsRequestBuilder::with_handle(())
     }
 
     /// Set `start`.
@@ -2530,51 +2900,131 @@ impl VcListConfsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListConfsRequest`\]: from \[`VcListConfsRequest::builder`\] (finish with `build()`), or from the client's `list_confs()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListConfsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListConfsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListConfsRequestFields {
+    start: Option<i64>,
+    count: Option<i64>,
+}
+
+impl<H> VcListConfsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListConfsRequestFields::default() }
+    }
+
+    /// Offset of the first row (0 = first) (获取的视频会议列表的起始会议位置, 0表示第一个会议, 默认为0)
+    pub fn start(mut self, value: i64) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// Rows to return (default 10, 0 = all) (获取的视频会议的个数, 即包括start在内的后count个会议, 0代表获取所有会议, 默认为10)
+    pub fn count(mut self, value: i64) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListConfsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListConfsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListConfsRequestFields {
+    fn build(self) -> conf_core::Result<VcListConfsRequest> {
+        Ok(VcListConfsRequest { start: self.start, count: self.count })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListConfsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListConfsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> VcListConfsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, VcListConfsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for VcListConfsRequest {
+    type Item = Conf;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.and_then(|x| u64::try_from(x).ok()), self.count.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.count = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &VcListConfsResponse) -> (usize, Option<u64>) {
+        (page.confs.as_ref().map_or(0, Vec::len), page.total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: VcListConfsResponse) -> Vec<Conf> {
+        page.confs.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for VcListConfsRequest {
+    type Output = VcListConfsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListConfsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List conferences (获取视频会议列表).
     ///
     /// `GET /api/v1/vc/confs`
-    pub async fn vc_list_confs(&self, req: VcListConfsRequest) -> conf_core::Result<VcListConfsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_confs(&self) -> VcListConfsRequestBuilder<VcApi<'a>> {
+        VcListConfsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `vc_list_confs`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_vc_list_confs(&self, req: VcListConfsRequest) -> conf_core::Result<Vec<Conf>> {
-        let mut position: u64 = req.start.and_then(|x| u64::try_from(x).ok()).unwrap_or(0);
-        let page_size: u64 = match req.count.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.count = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (VcListConfsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.confs.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`VcListConfsRequest`\] built elsewhere: the same call as `list_confs()`…`.send()`.
+    pub async fn list_confs_with(self, req: VcListConfsRequest) -> conf_core::Result<VcListConfsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_conf` (`GET /api/v1/vc/confs/{conf_id}`).
 ///
 /// Get conference (获取视频会议信息). Vendor note: 获取视频会议详细信息
+///
+/// Build it with \[`VcGetConfRequest::builder`\] or \[`VcGetConfRequest::new`\], or call the client's fluent `get_conf()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetConfRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -2584,6 +3034,11 @@ impl VcGetConfRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetConfRequestBuilder {
+        VcGetConfRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -2612,19 +3067,88 @@ impl VcGetConfRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetConfRequest`\]: from \[`VcGetConfRequest::builder`\] (finish with `build()`), or from the client's `get_conf()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetConfRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetConfRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetConfRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcGetConfRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetConfRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetConfRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetConfRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetConfRequestFields {
+    fn build(self) -> conf_core::Result<VcGetConfRequest> {
+        Ok(VcGetConfRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetConfRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetConfResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetConfRequest {
+    type Output = VcGetConfResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetConfResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get conference (获取视频会议信息). Vendor note: 获取视频会议详细信息
     ///
     /// `GET /api/v1/vc/confs/{conf_id}`
-    pub async fn vc_get_conf(&self, req: VcGetConfRequest) -> conf_core::Result<VcGetConfResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_conf(&self) -> VcGetConfRequestBuilder<VcApi<'a>> {
+        VcGetConfRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetConfRequest`\] built elsewhere: the same call as `get_conf()`…`.send()`.
+    pub async fn get_conf_with(self, req: VcGetConfRequest) -> conf_core::Result<VcGetConfResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_cascades` (`GET /api/v1/vc/confs/{conf_id}/cascades`).
 ///
 /// Get cascades of a conference (获取会议级联信息). Vendor note: 获取会议级联信息，cascade\_id为0代表本级会议
+///
+/// Build it with \[`VcGetCascadesRequest::builder`\] or \[`VcGetCascadesRequest::new`\], or call the client's fluent `get_cascades()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetCascadesRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -2634,6 +3158,11 @@ impl VcGetCascadesRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetCascadesRequestBuilder {
+        VcGetCascadesRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -2667,19 +3196,88 @@ impl VcGetCascadesRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetCascadesRequest`\]: from \[`VcGetCascadesRequest::builder`\] (finish with `build()`), or from the client's `get_cascades()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetCascadesRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetCascadesRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetCascadesRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcGetCascadesRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetCascadesRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetCascadesRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetCascadesRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetCascadesRequestFields {
+    fn build(self) -> conf_core::Result<VcGetCascadesRequest> {
+        Ok(VcGetCascadesRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetCascadesRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetCascadesResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetCascadesRequest {
+    type Output = VcGetCascadesResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetCascadesResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get cascades of a conference (获取会议级联信息). Vendor note: 获取会议级联信息，cascade\_id为0代表本级会议
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/cascades`
-    pub async fn vc_get_cascades(&self, req: VcGetCascadesRequest) -> conf_core::Result<VcGetCascadesResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_cascades(&self) -> VcGetCascadesRequestBuilder<VcApi<'a>> {
+        VcGetCascadesRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetCascadesRequest`\] built elsewhere: the same call as `get_cascades()`…`.send()`.
+    pub async fn get_cascades_with(self, req: VcGetCascadesRequest) -> conf_core::Result<VcGetCascadesResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_cascade_mts` (`GET /api/v1/vc/confs/{conf_id}/cascades/{cascade_id}/mts`).
 ///
 /// List cascade terminals of a conference (获取级联会议终端列表). Vendor note: 获取下级会议的终端列表，cascade\_id为0代表本级会议
+///
+/// Build it with \[`VcListCascadeMtsRequest::builder`\] or \[`VcListCascadeMtsRequest::new`\], or call the client's fluent `list_cascade_mts()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcListCascadeMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -2691,6 +3289,11 @@ impl VcListCascadeMtsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, cascade_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), cascade_id: cascade_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListCascadeMtsRequestBuilder {
+        VcListCascadeMtsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -2732,19 +3335,98 @@ impl VcListCascadeMtsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListCascadeMtsRequest`\]: from \[`VcListCascadeMtsRequest::builder`\] (finish with `build()`), or from the client's `list_cascade_mts()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListCascadeMtsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListCascadeMtsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListCascadeMtsRequestFields {
+    conf_id: Option<String>,
+    cascade_id: Option<String>,
+}
+
+impl<H> VcListCascadeMtsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListCascadeMtsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Cascade id (会议级联号，其中0代表本级会议) Required.
+    pub fn cascade_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.cascade_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListCascadeMtsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListCascadeMtsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListCascadeMtsRequestFields {
+    fn build(self) -> conf_core::Result<VcListCascadeMtsRequest> {
+        Ok(VcListCascadeMtsRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            cascade_id: super::support::required(self.cascade_id, "cascade_id", "cascade_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListCascadeMtsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListCascadeMtsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListCascadeMtsRequest {
+    type Output = VcListCascadeMtsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListCascadeMtsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List cascade terminals of a conference (获取级联会议终端列表). Vendor note: 获取下级会议的终端列表，cascade\_id为0代表本级会议
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/cascades/{cascade_id}/mts`
-    pub async fn vc_list_cascade_mts(&self, req: VcListCascadeMtsRequest) -> conf_core::Result<VcListCascadeMtsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_cascade_mts(&self) -> VcListCascadeMtsRequestBuilder<VcApi<'a>> {
+        VcListCascadeMtsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListCascadeMtsRequest`\] built elsewhere: the same call as `list_cascade_mts()`…`.send()`.
+    pub async fn list_cascade_mts_with(self, req: VcListCascadeMtsRequest) -> conf_core::Result<VcListCascadeMtsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_mts` (`GET /api/v1/vc/confs/{conf_id}/mts`).
 ///
 /// List terminals of a conference (获取本级会议终端列表).
+///
+/// Build it with \[`VcListMtsRequest::builder`\] or \[`VcListMtsRequest::new`\], or call the client's fluent `list_mts()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcListMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -2754,6 +3436,11 @@ impl VcListMtsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListMtsRequestBuilder {
+        VcListMtsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -2787,19 +3474,88 @@ impl VcListMtsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListMtsRequest`\]: from \[`VcListMtsRequest::builder`\] (finish with `build()`), or from the client's `list_mts()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListMtsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListMtsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListMtsRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcListMtsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListMtsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListMtsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListMtsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListMtsRequestFields {
+    fn build(self) -> conf_core::Result<VcListMtsRequest> {
+        Ok(VcListMtsRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListMtsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListMtsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListMtsRequest {
+    type Output = VcListMtsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListMtsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List terminals of a conference (获取本级会议终端列表).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/mts`
-    pub async fn vc_list_mts(&self, req: VcListMtsRequest) -> conf_core::Result<VcListMtsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_mts(&self) -> VcListMtsRequestBuilder<VcApi<'a>> {
+        VcListMtsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListMtsRequest`\] built elsewhere: the same call as `list_mts()`…`.send()`.
+    pub async fn list_mts_with(self, req: VcListMtsRequest) -> conf_core::Result<VcListMtsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_mt` (`GET /api/v1/vc/confs/{conf_id}/mts/{mt_id}`).
 ///
 /// Get terminal of a conference (获取与会终端信息).
+///
+/// Build it with \[`VcGetMtRequest::builder`\] or \[`VcGetMtRequest::new`\], or call the client's fluent `get_mt()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetMtRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -2811,6 +3567,11 @@ impl VcGetMtRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetMtRequestBuilder {
+        VcGetMtRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -2852,19 +3613,98 @@ impl VcGetMtRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetMtRequest`\]: from \[`VcGetMtRequest::builder`\] (finish with `build()`), or from the client's `get_mt()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetMtRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetMtRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetMtRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+}
+
+impl<H> VcGetMtRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetMtRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetMtRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetMtRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetMtRequestFields {
+    fn build(self) -> conf_core::Result<VcGetMtRequest> {
+        Ok(VcGetMtRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetMtRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetMtResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetMtRequest {
+    type Output = VcGetMtResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetMtResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get terminal of a conference (获取与会终端信息).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/mts/{mt_id}`
-    pub async fn vc_get_mt(&self, req: VcGetMtRequest) -> conf_core::Result<VcGetMtResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_mt(&self) -> VcGetMtRequestBuilder<VcApi<'a>> {
+        VcGetMtRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetMtRequest`\] built elsewhere: the same call as `get_mt()`…`.send()`.
+    pub async fn get_mt_with(self, req: VcGetMtRequest) -> conf_core::Result<VcGetMtResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_add_cascade_mts` (`POST /api/v1/vc/confs/{conf_id}/cascades/{cascade_id}/mts`).
 ///
 /// Add cascade terminals of a conference (批量添加级联终端). Vendor note: 批量添加本级或下级终端,cascade\_id为0代表本级会议，异步操作
+///
+/// Build it with \[`VcAddCascadeMtsRequest::builder`\] or \[`VcAddCascadeMtsRequest::new`\], or call the client's fluent `add_cascade_mts()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcAddCascadeMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -2878,6 +3718,11 @@ impl VcAddCascadeMtsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, cascade_id: impl Into<String>, mts: Vec<CascadeMtSpec>) -> Self {
         Self { conf_id: conf_id.into(), cascade_id: cascade_id.into(), mts }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcAddCascadeMtsRequestBuilder {
+        VcAddCascadeMtsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -2933,19 +3778,106 @@ impl VcAddCascadeMtsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcAddCascadeMtsRequest`\]: from \[`VcAddCascadeMtsRequest::builder`\] (finish with `build()`), or from the client's `add_cascade_mts()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcAddCascadeMtsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcAddCascadeMtsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcAddCascadeMtsRequestFields {
+    conf_id: Option<String>,
+    cascade_id: Option<String>,
+    mts: Option<Vec<CascadeMtSpec>>,
+}
+
+impl<H> VcAddCascadeMtsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcAddCascadeMtsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Cascade id (会议级联号，其中0代表本级会议) Required.
+    pub fn cascade_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.cascade_id = Some(value.into());
+        self
+    }
+
+    /// Terminals (终端数组) Required.
+    pub fn mts(mut self, value: Vec<CascadeMtSpec>) -> Self {
+        self.fields.mts = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcAddCascadeMtsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcAddCascadeMtsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcAddCascadeMtsRequestFields {
+    fn build(self) -> conf_core::Result<VcAddCascadeMtsRequest> {
+        Ok(VcAddCascadeMtsRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            cascade_id: super::support::required(self.cascade_id, "cascade_id", "cascade_id")?,
+            mts: super::support::required(self.mts, "mts", "mts")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcAddCascadeMtsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcAddCascadeMtsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcAddCascadeMtsRequest {
+    type Output = VcAddCascadeMtsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcAddCascadeMtsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Add cascade terminals of a conference (批量添加级联终端). Vendor note: 批量添加本级或下级终端,cascade\_id为0代表本级会议，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/cascades/{cascade_id}/mts`
-    pub async fn vc_add_cascade_mts(&self, req: VcAddCascadeMtsRequest) -> conf_core::Result<VcAddCascadeMtsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn add_cascade_mts(&self) -> VcAddCascadeMtsRequestBuilder<VcApi<'a>> {
+        VcAddCascadeMtsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcAddCascadeMtsRequest`\] built elsewhere: the same call as `add_cascade_mts()`…`.send()`.
+    pub async fn add_cascade_mts_with(self, req: VcAddCascadeMtsRequest) -> conf_core::Result<VcAddCascadeMtsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_add_mts` (`POST /api/v1/vc/confs/{conf_id}/mts`).
 ///
 /// Add terminals to a conference (synchronous; terminals come online asynchronously) (批量添加本级终端). Vendor note: 批量添加本级终端，添加终端为同步操作，等待终端上线为异步操作
+///
+/// Build it with \[`VcAddMtsRequest::builder`\] or \[`VcAddMtsRequest::new`\], or call the client's fluent `add_mts()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcAddMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -2957,6 +3889,11 @@ impl VcAddMtsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mts: Vec<MtSpec>) -> Self {
         Self { conf_id: conf_id.into(), mts }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcAddMtsRequestBuilder {
+        VcAddMtsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3004,19 +3941,98 @@ impl VcAddMtsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcAddMtsRequest`\]: from \[`VcAddMtsRequest::builder`\] (finish with `build()`), or from the client's `add_mts()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcAddMtsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcAddMtsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcAddMtsRequestFields {
+    conf_id: Option<String>,
+    mts: Option<Vec<MtSpec>>,
+}
+
+impl<H> VcAddMtsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcAddMtsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminals (终端数组) Required.
+    pub fn mts(mut self, value: Vec<MtSpec>) -> Self {
+        self.fields.mts = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcAddMtsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcAddMtsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcAddMtsRequestFields {
+    fn build(self) -> conf_core::Result<VcAddMtsRequest> {
+        Ok(VcAddMtsRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mts: super::support::required(self.mts, "mts", "mts")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcAddMtsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcAddMtsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcAddMtsRequest {
+    type Output = VcAddMtsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcAddMtsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Add terminals to a conference (synchronous; terminals come online asynchronously) (批量添加本级终端). Vendor note: 批量添加本级终端，添加终端为同步操作，等待终端上线为异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/mts`
-    pub async fn vc_add_mts(&self, req: VcAddMtsRequest) -> conf_core::Result<VcAddMtsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn add_mts(&self) -> VcAddMtsRequestBuilder<VcApi<'a>> {
+        VcAddMtsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcAddMtsRequest`\] built elsewhere: the same call as `add_mts()`…`.send()`.
+    pub async fn add_mts_with(self, req: VcAddMtsRequest) -> conf_core::Result<VcAddMtsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_delete_mts` (`DELETE /api/v1/vc/confs/{conf_id}/mts`).
 ///
 /// Delete terminals of a conference (批量删除终端). Vendor note: 批量删除终端，删除本级终端为同步操作，删除下级终端为异步操作
+///
+/// Build it with \[`VcDeleteMtsRequest::builder`\] or \[`VcDeleteMtsRequest::new`\], or call the client's fluent `delete_mts()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcDeleteMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3028,6 +4044,11 @@ impl VcDeleteMtsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mts: Vec<VcDeleteMtsMtSpec>) -> Self {
         Self { conf_id: conf_id.into(), mts }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcDeleteMtsRequestBuilder {
+        VcDeleteMtsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3075,19 +4096,98 @@ impl VcDeleteMtsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcDeleteMtsRequest`\]: from \[`VcDeleteMtsRequest::builder`\] (finish with `build()`), or from the client's `delete_mts()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcDeleteMtsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcDeleteMtsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcDeleteMtsRequestFields {
+    conf_id: Option<String>,
+    mts: Option<Vec<VcDeleteMtsMtSpec>>,
+}
+
+impl<H> VcDeleteMtsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcDeleteMtsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminals (终端数组) Required.
+    pub fn mts(mut self, value: Vec<VcDeleteMtsMtSpec>) -> Self {
+        self.fields.mts = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcDeleteMtsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcDeleteMtsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcDeleteMtsRequestFields {
+    fn build(self) -> conf_core::Result<VcDeleteMtsRequest> {
+        Ok(VcDeleteMtsRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mts: super::support::required(self.mts, "mts", "mts")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcDeleteMtsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcDeleteMtsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcDeleteMtsRequest {
+    type Output = VcDeleteMtsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcDeleteMtsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Delete terminals of a conference (批量删除终端). Vendor note: 批量删除终端，删除本级终端为同步操作，删除下级终端为异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/mts`
-    pub async fn vc_delete_mts(&self, req: VcDeleteMtsRequest) -> conf_core::Result<VcDeleteMtsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn delete_mts(&self) -> VcDeleteMtsRequestBuilder<VcApi<'a>> {
+        VcDeleteMtsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcDeleteMtsRequest`\] built elsewhere: the same call as `delete_mts()`…`.send()`.
+    pub async fn delete_mts_with(self, req: VcDeleteMtsRequest) -> conf_core::Result<VcDeleteMtsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_upload` (`GET /api/v1/vc/confs/{conf_id}/upload`).
 ///
 /// Get uploaded terminal of a conference (获取上传终端). Vendor note: 获取本会议上传给上级会议码流的终端信息，仅当本会议为下级会议时有效
+///
+/// Build it with \[`VcGetUploadRequest::builder`\] or \[`VcGetUploadRequest::new`\], or call the client's fluent `get_upload()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetUploadRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3099,6 +4199,11 @@ impl VcGetUploadRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetUploadRequestBuilder {
+        VcGetUploadRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -3141,19 +4246,95 @@ impl VcGetUploadRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetUploadRequest`\]: from \[`VcGetUploadRequest::builder`\] (finish with `build()`), or from the client's `get_upload()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetUploadRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetUploadRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetUploadRequestFields {
+    conf_id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VcGetUploadRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetUploadRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetUploadRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetUploadRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetUploadRequestFields {
+    fn build(self) -> conf_core::Result<VcGetUploadRequest> {
+        Ok(VcGetUploadRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetUploadRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetUploadResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetUploadRequest {
+    type Output = VcGetUploadResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetUploadResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get uploaded terminal of a conference (获取上传终端). Vendor note: 获取本会议上传给上级会议码流的终端信息，仅当本会议为下级会议时有效
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/upload`
-    pub async fn vc_get_upload(&self, req: VcGetUploadRequest) -> conf_core::Result<VcGetUploadResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_upload(&self) -> VcGetUploadRequestBuilder<VcApi<'a>> {
+        VcGetUploadRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetUploadRequest`\] built elsewhere: the same call as `get_upload()`…`.send()`.
+    pub async fn get_upload_with(self, req: VcGetUploadRequest) -> conf_core::Result<VcGetUploadResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_upload` (`PUT /api/v1/vc/confs/{conf_id}/upload`).
 ///
 /// Set uploaded terminal of a conference (上传终端操作). Vendor note: 本会议上传给上级会议码流的终端操作, 仅当本会议为下级会议时有效，同步操作
+///
+/// Build it with \[`VcSetUploadRequest::builder`\] or \[`VcSetUploadRequest::new`\], or call the client's fluent `set_upload()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetUploadRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3167,11 +4348,20 @@ impl VcSetUploadRequest {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into() }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetUploadRequestBuilder {
+        VcSetUploadRequestBuilder::with_handle(())
+    }
+
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.mt_id;
+            super::support::byte_len_range("mt_id", v.as_str(), None, Some(48))?;
         }
         Ok(())
     }
@@ -3206,19 +4396,98 @@ impl VcSetUploadRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetUploadRequest`\]: from \[`VcSetUploadRequest::builder`\] (finish with `build()`), or from the client's `set_upload()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetUploadRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetUploadRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetUploadRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+}
+
+impl<H> VcSetUploadRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetUploadRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (上传终端号, 为空则取消终端上传 最大字符长度：48个字节) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetUploadRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetUploadRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetUploadRequestFields {
+    fn build(self) -> conf_core::Result<VcSetUploadRequest> {
+        Ok(VcSetUploadRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetUploadRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetUploadResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetUploadRequest {
+    type Output = VcSetUploadResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetUploadResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set uploaded terminal of a conference (上传终端操作). Vendor note: 本会议上传给上级会议码流的终端操作, 仅当本会议为下级会议时有效，同步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/upload`
-    pub async fn vc_set_upload(&self, req: VcSetUploadRequest) -> conf_core::Result<VcSetUploadResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_upload(&self) -> VcSetUploadRequestBuilder<VcApi<'a>> {
+        VcSetUploadRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetUploadRequest`\] built elsewhere: the same call as `set_upload()`…`.send()`.
+    pub async fn set_upload_with(self, req: VcSetUploadRequest) -> conf_core::Result<VcSetUploadResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_upload_poll` (`GET /api/v1/vc/confs/{conf_id}/upload_poll`).
 ///
 /// Get uploaded-terminal poll of a conference (获取上传终端轮询信息).
+///
+/// Build it with \[`VcGetUploadPollRequest::builder`\] or \[`VcGetUploadPollRequest::new`\], or call the client's fluent `get_upload_poll()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetUploadPollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3230,6 +4499,11 @@ impl VcGetUploadPollRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetUploadPollRequestBuilder {
+        VcGetUploadPollRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -3272,19 +4546,95 @@ impl VcGetUploadPollRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetUploadPollRequest`\]: from \[`VcGetUploadPollRequest::builder`\] (finish with `build()`), or from the client's `get_upload_poll()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetUploadPollRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetUploadPollRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetUploadPollRequestFields {
+    conf_id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VcGetUploadPollRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetUploadPollRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetUploadPollRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetUploadPollRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetUploadPollRequestFields {
+    fn build(self) -> conf_core::Result<VcGetUploadPollRequest> {
+        Ok(VcGetUploadPollRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetUploadPollRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetUploadPollResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetUploadPollRequest {
+    type Output = VcGetUploadPollResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetUploadPollResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get uploaded-terminal poll of a conference (获取上传终端轮询信息).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/upload_poll`
-    pub async fn vc_get_upload_poll(&self, req: VcGetUploadPollRequest) -> conf_core::Result<VcGetUploadPollResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_upload_poll(&self) -> VcGetUploadPollRequestBuilder<VcApi<'a>> {
+        VcGetUploadPollRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetUploadPollRequest`\] built elsewhere: the same call as `get_upload_poll()`…`.send()`.
+    pub async fn get_upload_poll_with(self, req: VcGetUploadPollRequest) -> conf_core::Result<VcGetUploadPollResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_upload_poll` (`POST /api/v1/vc/confs/{conf_id}/upload_poll`).
 ///
 /// Start uploaded-terminal poll of a conference (开启上传终端轮询). Vendor note: 开启上传终端轮询，异步操作
+///
+/// Build it with \[`VcStartUploadPollRequest::builder`\] or \[`VcStartUploadPollRequest::new`\], or call the client's fluent `start_upload_poll()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartUploadPollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3302,6 +4652,11 @@ impl VcStartUploadPollRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, num: i64, keep_time: i64, members: Vec<VcStartUploadPollMemberSpec>) -> Self {
         Self { conf_id: conf_id.into(), num, keep_time, poll_index: None, members }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartUploadPollRequestBuilder {
+        VcStartUploadPollRequestBuilder::with_handle(())
     }
 
     /// Set `poll_index`.
@@ -3360,19 +4715,122 @@ impl VcStartUploadPollRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartUploadPollRequest`\]: from \[`VcStartUploadPollRequest::builder`\] (finish with `build()`), or from the client's `start_upload_poll()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartUploadPollRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartUploadPollRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartUploadPollRequestFields {
+    conf_id: Option<String>,
+    num: Option<i64>,
+    keep_time: Option<i64>,
+    poll_index: Option<i64>,
+    members: Option<Vec<VcStartUploadPollMemberSpec>>,
+}
+
+impl<H> VcStartUploadPollRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartUploadPollRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Number of rounds (0 = endless) (轮询次数，0为一直轮询) Required.
+    pub fn num(mut self, value: i64) -> Self {
+        self.fields.num = Some(value);
+        self
+    }
+
+    /// Seconds each terminal is kept (轮询时间，单位：秒) Required.
+    pub fn keep_time(mut self, value: i64) -> Self {
+        self.fields.keep_time = Some(value);
+        self
+    }
+
+    /// Index of the polled terminal (0 = none) (开始轮询的终端顺序索引，默认为1)
+    pub fn poll_index(mut self, value: i64) -> Self {
+        self.fields.poll_index = Some(value);
+        self
+    }
+
+    /// Members (上传终端轮询数组) Required.
+    pub fn members(mut self, value: Vec<VcStartUploadPollMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartUploadPollRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartUploadPollRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartUploadPollRequestFields {
+    fn build(self) -> conf_core::Result<VcStartUploadPollRequest> {
+        Ok(VcStartUploadPollRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            num: super::support::required(self.num, "num", "num")?,
+            keep_time: super::support::required(self.keep_time, "keep_time", "keep_time")?,
+            poll_index: self.poll_index,
+            members: super::support::required(self.members, "members", "members")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartUploadPollRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartUploadPollResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartUploadPollRequest {
+    type Output = VcStartUploadPollResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartUploadPollResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start uploaded-terminal poll of a conference (开启上传终端轮询). Vendor note: 开启上传终端轮询，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/upload_poll`
-    pub async fn vc_start_upload_poll(&self, req: VcStartUploadPollRequest) -> conf_core::Result<VcStartUploadPollResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_upload_poll(&self) -> VcStartUploadPollRequestBuilder<VcApi<'a>> {
+        VcStartUploadPollRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartUploadPollRequest`\] built elsewhere: the same call as `start_upload_poll()`…`.send()`.
+    pub async fn start_upload_poll_with(self, req: VcStartUploadPollRequest) -> conf_core::Result<VcStartUploadPollResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_upload_poll_state` (`PUT /api/v1/vc/confs/{conf_id}/upload_poll/state`).
 ///
 /// Set uploaded-terminal poll state of a conference (修改上传终端轮询状态). Vendor note: 修改上传终端轮询状态，异步操作
+///
+/// Build it with \[`VcSetUploadPollStateRequest::builder`\] or \[`VcSetUploadPollStateRequest::new`\], or call the client's fluent `set_upload_poll_state()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetUploadPollStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3384,6 +4842,11 @@ impl VcSetUploadPollStateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, value: i64) -> Self {
         Self { conf_id: conf_id.into(), value }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetUploadPollStateRequestBuilder {
+        VcSetUploadPollStateRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3426,19 +4889,98 @@ impl VcSetUploadPollStateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetUploadPollStateRequest`\]: from \[`VcSetUploadPollStateRequest::builder`\] (finish with `build()`), or from the client's `set_upload_poll_state()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetUploadPollStateRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetUploadPollStateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetUploadPollStateRequestFields {
+    conf_id: Option<String>,
+    value: Option<i64>,
+}
+
+impl<H> VcSetUploadPollStateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetUploadPollStateRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Value (上传终端轮询状态 0-停止轮询； 1-暂停轮询； 2-继续轮询；) Required.
+    pub fn value(mut self, value: i64) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetUploadPollStateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetUploadPollStateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetUploadPollStateRequestFields {
+    fn build(self) -> conf_core::Result<VcSetUploadPollStateRequest> {
+        Ok(VcSetUploadPollStateRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetUploadPollStateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetUploadPollStateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetUploadPollStateRequest {
+    type Output = VcSetUploadPollStateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetUploadPollStateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set uploaded-terminal poll state of a conference (修改上传终端轮询状态). Vendor note: 修改上传终端轮询状态，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/upload_poll/state`
-    pub async fn vc_set_upload_poll_state(&self, req: VcSetUploadPollStateRequest) -> conf_core::Result<VcSetUploadPollStateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_upload_poll_state(&self) -> VcSetUploadPollStateRequestBuilder<VcApi<'a>> {
+        VcSetUploadPollStateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetUploadPollStateRequest`\] built elsewhere: the same call as `set_upload_poll_state()`…`.send()`.
+    pub async fn set_upload_poll_state_with(self, req: VcSetUploadPollStateRequest) -> conf_core::Result<VcSetUploadPollStateResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_call_mts` (`POST /api/v1/vc/confs/{conf_id}/online_mts`).
 ///
 /// Call terminals of a conference (批量呼叫终端). Vendor note: 批量呼叫终端，异步操作
+///
+/// Build it with \[`VcCallMtsRequest::builder`\] or \[`VcCallMtsRequest::new`\], or call the client's fluent `call_mts()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcCallMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3450,6 +4992,11 @@ impl VcCallMtsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mts: Vec<VcCallMtsMtSpec>) -> Self {
         Self { conf_id: conf_id.into(), mts }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcCallMtsRequestBuilder {
+        VcCallMtsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3497,19 +5044,98 @@ impl VcCallMtsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcCallMtsRequest`\]: from \[`VcCallMtsRequest::builder`\] (finish with `build()`), or from the client's `call_mts()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcCallMtsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcCallMtsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcCallMtsRequestFields {
+    conf_id: Option<String>,
+    mts: Option<Vec<VcCallMtsMtSpec>>,
+}
+
+impl<H> VcCallMtsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcCallMtsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminals (终端数组) Required.
+    pub fn mts(mut self, value: Vec<VcCallMtsMtSpec>) -> Self {
+        self.fields.mts = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcCallMtsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcCallMtsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcCallMtsRequestFields {
+    fn build(self) -> conf_core::Result<VcCallMtsRequest> {
+        Ok(VcCallMtsRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mts: super::support::required(self.mts, "mts", "mts")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcCallMtsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcCallMtsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcCallMtsRequest {
+    type Output = VcCallMtsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcCallMtsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Call terminals of a conference (批量呼叫终端). Vendor note: 批量呼叫终端，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/online_mts`
-    pub async fn vc_call_mts(&self, req: VcCallMtsRequest) -> conf_core::Result<VcCallMtsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn call_mts(&self) -> VcCallMtsRequestBuilder<VcApi<'a>> {
+        VcCallMtsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcCallMtsRequest`\] built elsewhere: the same call as `call_mts()`…`.send()`.
+    pub async fn call_mts_with(self, req: VcCallMtsRequest) -> conf_core::Result<VcCallMtsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_hang_up_mts` (`DELETE /api/v1/vc/confs/{conf_id}/online_mts`).
 ///
 /// Hang up terminals of a conference (批量挂断终端). Vendor note: 批量挂断终端，同步操作
+///
+/// Build it with \[`VcHangUpMtsRequest::builder`\] or \[`VcHangUpMtsRequest::new`\], or call the client's fluent `hang_up_mts()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcHangUpMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3521,6 +5147,11 @@ impl VcHangUpMtsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mts: Vec<VcDeleteMtsMtSpec>) -> Self {
         Self { conf_id: conf_id.into(), mts }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcHangUpMtsRequestBuilder {
+        VcHangUpMtsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3568,19 +5199,98 @@ impl VcHangUpMtsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcHangUpMtsRequest`\]: from \[`VcHangUpMtsRequest::builder`\] (finish with `build()`), or from the client's `hang_up_mts()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcHangUpMtsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcHangUpMtsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcHangUpMtsRequestFields {
+    conf_id: Option<String>,
+    mts: Option<Vec<VcDeleteMtsMtSpec>>,
+}
+
+impl<H> VcHangUpMtsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcHangUpMtsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminals (终端数组) Required.
+    pub fn mts(mut self, value: Vec<VcDeleteMtsMtSpec>) -> Self {
+        self.fields.mts = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcHangUpMtsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcHangUpMtsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcHangUpMtsRequestFields {
+    fn build(self) -> conf_core::Result<VcHangUpMtsRequest> {
+        Ok(VcHangUpMtsRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mts: super::support::required(self.mts, "mts", "mts")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcHangUpMtsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcHangUpMtsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcHangUpMtsRequest {
+    type Output = VcHangUpMtsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcHangUpMtsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Hang up terminals of a conference (批量挂断终端). Vendor note: 批量挂断终端，同步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/online_mts`
-    pub async fn vc_hang_up_mts(&self, req: VcHangUpMtsRequest) -> conf_core::Result<VcHangUpMtsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn hang_up_mts(&self) -> VcHangUpMtsRequestBuilder<VcApi<'a>> {
+        VcHangUpMtsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcHangUpMtsRequest`\] built elsewhere: the same call as `hang_up_mts()`…`.send()`.
+    pub async fn hang_up_mts_with(self, req: VcHangUpMtsRequest) -> conf_core::Result<VcHangUpMtsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_chairman` (`GET /api/v1/vc/confs/{conf_id}/chairman`).
 ///
 /// Get chairman of a conference (获取会议主席).
+///
+/// Build it with \[`VcGetChairmanRequest::builder`\] or \[`VcGetChairmanRequest::new`\], or call the client's fluent `get_chairman()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetChairmanRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3590,6 +5300,11 @@ impl VcGetChairmanRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetChairmanRequestBuilder {
+        VcGetChairmanRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3623,19 +5338,88 @@ impl VcGetChairmanRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetChairmanRequest`\]: from \[`VcGetChairmanRequest::builder`\] (finish with `build()`), or from the client's `get_chairman()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetChairmanRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetChairmanRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetChairmanRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcGetChairmanRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetChairmanRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetChairmanRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetChairmanRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetChairmanRequestFields {
+    fn build(self) -> conf_core::Result<VcGetChairmanRequest> {
+        Ok(VcGetChairmanRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetChairmanRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetChairmanResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetChairmanRequest {
+    type Output = VcGetChairmanResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetChairmanResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get chairman of a conference (获取会议主席).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/chairman`
-    pub async fn vc_get_chairman(&self, req: VcGetChairmanRequest) -> conf_core::Result<VcGetChairmanResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_chairman(&self) -> VcGetChairmanRequestBuilder<VcApi<'a>> {
+        VcGetChairmanRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetChairmanRequest`\] built elsewhere: the same call as `get_chairman()`…`.send()`.
+    pub async fn get_chairman_with(self, req: VcGetChairmanRequest) -> conf_core::Result<VcGetChairmanResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_chairman` (`PUT /api/v1/vc/confs/{conf_id}/chairman`).
 ///
 /// Set chairman of a conference (指定会议主席). Vendor note: 仅支持本级会议终端设置为会议主席，同步操作
+///
+/// Build it with \[`VcSetChairmanRequest::builder`\] or \[`VcSetChairmanRequest::new`\], or call the client's fluent `set_chairman()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetChairmanRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3649,11 +5433,20 @@ impl VcSetChairmanRequest {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into() }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetChairmanRequestBuilder {
+        VcSetChairmanRequestBuilder::with_handle(())
+    }
+
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.mt_id;
+            super::support::byte_len_range("mt_id", v.as_str(), None, Some(48))?;
         }
         Ok(())
     }
@@ -3689,19 +5482,98 @@ impl VcSetChairmanRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetChairmanRequest`\]: from \[`VcSetChairmanRequest::builder`\] (finish with `build()`), or from the client's `set_chairman()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetChairmanRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetChairmanRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetChairmanRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+}
+
+impl<H> VcSetChairmanRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetChairmanRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (设置主席的终端号，取消主席填空 最大字符长度：48个字节) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetChairmanRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetChairmanRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetChairmanRequestFields {
+    fn build(self) -> conf_core::Result<VcSetChairmanRequest> {
+        Ok(VcSetChairmanRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetChairmanRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetChairmanResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetChairmanRequest {
+    type Output = VcSetChairmanResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetChairmanResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set chairman of a conference (指定会议主席). Vendor note: 仅支持本级会议终端设置为会议主席，同步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/chairman`
-    pub async fn vc_set_chairman(&self, req: VcSetChairmanRequest) -> conf_core::Result<VcSetChairmanResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_chairman(&self) -> VcSetChairmanRequestBuilder<VcApi<'a>> {
+        VcSetChairmanRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetChairmanRequest`\] built elsewhere: the same call as `set_chairman()`…`.send()`.
+    pub async fn set_chairman_with(self, req: VcSetChairmanRequest) -> conf_core::Result<VcSetChairmanResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_speaker` (`GET /api/v1/vc/confs/{conf_id}/speaker`).
 ///
 /// Get speaker of a conference (获取会议发言人).
+///
+/// Build it with \[`VcGetSpeakerRequest::builder`\] or \[`VcGetSpeakerRequest::new`\], or call the client's fluent `get_speaker()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetSpeakerRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3711,6 +5583,11 @@ impl VcGetSpeakerRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetSpeakerRequestBuilder {
+        VcGetSpeakerRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3744,19 +5621,88 @@ impl VcGetSpeakerRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetSpeakerRequest`\]: from \[`VcGetSpeakerRequest::builder`\] (finish with `build()`), or from the client's `get_speaker()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetSpeakerRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetSpeakerRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetSpeakerRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcGetSpeakerRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetSpeakerRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetSpeakerRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetSpeakerRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetSpeakerRequestFields {
+    fn build(self) -> conf_core::Result<VcGetSpeakerRequest> {
+        Ok(VcGetSpeakerRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetSpeakerRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetSpeakerResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetSpeakerRequest {
+    type Output = VcGetSpeakerResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetSpeakerResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get speaker of a conference (获取会议发言人).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/speaker`
-    pub async fn vc_get_speaker(&self, req: VcGetSpeakerRequest) -> conf_core::Result<VcGetSpeakerResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_speaker(&self) -> VcGetSpeakerRequestBuilder<VcApi<'a>> {
+        VcGetSpeakerRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetSpeakerRequest`\] built elsewhere: the same call as `get_speaker()`…`.send()`.
+    pub async fn get_speaker_with(self, req: VcGetSpeakerRequest) -> conf_core::Result<VcGetSpeakerResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_speaker` (`PUT /api/v1/vc/confs/{conf_id}/speaker`).
 ///
 /// Set speaker of a conference (指定会议发言人). Vendor note: 指定会议发言人，同步操作
+///
+/// Build it with \[`VcSetSpeakerRequest::builder`\] or \[`VcSetSpeakerRequest::new`\], or call the client's fluent `set_speaker()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetSpeakerRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3770,11 +5716,20 @@ impl VcSetSpeakerRequest {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into() }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetSpeakerRequestBuilder {
+        VcSetSpeakerRequestBuilder::with_handle(())
+    }
+
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.mt_id;
+            super::support::byte_len_range("mt_id", v.as_str(), None, Some(48))?;
         }
         Ok(())
     }
@@ -3810,19 +5765,98 @@ impl VcSetSpeakerRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetSpeakerRequest`\]: from \[`VcSetSpeakerRequest::builder`\] (finish with `build()`), or from the client's `set_speaker()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetSpeakerRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetSpeakerRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetSpeakerRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+}
+
+impl<H> VcSetSpeakerRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetSpeakerRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (设置发言人的终端号，取消发言人填空 最大字符长度：48个字节) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetSpeakerRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetSpeakerRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetSpeakerRequestFields {
+    fn build(self) -> conf_core::Result<VcSetSpeakerRequest> {
+        Ok(VcSetSpeakerRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetSpeakerRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetSpeakerResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetSpeakerRequest {
+    type Output = VcSetSpeakerResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetSpeakerResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set speaker of a conference (指定会议发言人). Vendor note: 指定会议发言人，同步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/speaker`
-    pub async fn vc_set_speaker(&self, req: VcSetSpeakerRequest) -> conf_core::Result<VcSetSpeakerResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_speaker(&self) -> VcSetSpeakerRequestBuilder<VcApi<'a>> {
+        VcSetSpeakerRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetSpeakerRequest`\] built elsewhere: the same call as `set_speaker()`…`.send()`.
+    pub async fn set_speaker_with(self, req: VcSetSpeakerRequest) -> conf_core::Result<VcSetSpeakerResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_dualstream` (`GET /api/v1/vc/confs/{conf_id}/dualstream`).
 ///
 /// Get content stream of a conference (获取会议双流源).
+///
+/// Build it with \[`VcGetDualstreamRequest::builder`\] or \[`VcGetDualstreamRequest::new`\], or call the client's fluent `get_dualstream()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetDualstreamRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3832,6 +5866,11 @@ impl VcGetDualstreamRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetDualstreamRequestBuilder {
+        VcGetDualstreamRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3865,19 +5904,88 @@ impl VcGetDualstreamRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetDualstreamRequest`\]: from \[`VcGetDualstreamRequest::builder`\] (finish with `build()`), or from the client's `get_dualstream()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetDualstreamRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetDualstreamRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetDualstreamRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcGetDualstreamRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetDualstreamRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetDualstreamRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetDualstreamRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetDualstreamRequestFields {
+    fn build(self) -> conf_core::Result<VcGetDualstreamRequest> {
+        Ok(VcGetDualstreamRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetDualstreamRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetDualstreamResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetDualstreamRequest {
+    type Output = VcGetDualstreamResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetDualstreamResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get content stream of a conference (获取会议双流源).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/dualstream`
-    pub async fn vc_get_dualstream(&self, req: VcGetDualstreamRequest) -> conf_core::Result<VcGetDualstreamResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_dualstream(&self) -> VcGetDualstreamRequestBuilder<VcApi<'a>> {
+        VcGetDualstreamRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetDualstreamRequest`\] built elsewhere: the same call as `get_dualstream()`…`.send()`.
+    pub async fn get_dualstream_with(self, req: VcGetDualstreamRequest) -> conf_core::Result<VcGetDualstreamResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_dualstream` (`PUT /api/v1/vc/confs/{conf_id}/dualstream`).
 ///
 /// Set content stream of a conference (指定会议双流源). Vendor note: 指定会议双流源，异步操作
+///
+/// Build it with \[`VcSetDualstreamRequest::builder`\] or \[`VcSetDualstreamRequest::new`\], or call the client's fluent `set_dualstream()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetDualstreamRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3891,11 +5999,20 @@ impl VcSetDualstreamRequest {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into() }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetDualstreamRequestBuilder {
+        VcSetDualstreamRequestBuilder::with_handle(())
+    }
+
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.mt_id;
+            super::support::byte_len_range("mt_id", v.as_str(), None, Some(48))?;
         }
         Ok(())
     }
@@ -3931,19 +6048,98 @@ impl VcSetDualstreamRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetDualstreamRequest`\]: from \[`VcSetDualstreamRequest::builder`\] (finish with `build()`), or from the client's `set_dualstream()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetDualstreamRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetDualstreamRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetDualstreamRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+}
+
+impl<H> VcSetDualstreamRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetDualstreamRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (发双流的终端, 为空则取消会议双流源 最大字符长度：48个字节) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetDualstreamRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetDualstreamRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetDualstreamRequestFields {
+    fn build(self) -> conf_core::Result<VcSetDualstreamRequest> {
+        Ok(VcSetDualstreamRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetDualstreamRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetDualstreamResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetDualstreamRequest {
+    type Output = VcSetDualstreamResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetDualstreamResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set content stream of a conference (指定会议双流源). Vendor note: 指定会议双流源，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/dualstream`
-    pub async fn vc_set_dualstream(&self, req: VcSetDualstreamRequest) -> conf_core::Result<VcSetDualstreamResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_dualstream(&self) -> VcSetDualstreamRequestBuilder<VcApi<'a>> {
+        VcSetDualstreamRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetDualstreamRequest`\] built elsewhere: the same call as `set_dualstream()`…`.send()`.
+    pub async fn set_dualstream_with(self, req: VcSetDualstreamRequest) -> conf_core::Result<VcSetDualstreamResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_cancel_dualstream` (`DELETE /api/v1/vc/confs/{conf_id}/dualstream`).
 ///
 /// Cancel content stream of a conference (取消会议双流源). Vendor note: 取消会议双流源，异步操作
+///
+/// Build it with \[`VcCancelDualstreamRequest::builder`\] or \[`VcCancelDualstreamRequest::new`\], or call the client's fluent `cancel_dualstream()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcCancelDualstreamRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -3957,11 +6153,20 @@ impl VcCancelDualstreamRequest {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into() }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> VcCancelDualstreamRequestBuilder {
+        VcCancelDualstreamRequestBuilder::with_handle(())
+    }
+
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.mt_id;
+            super::support::byte_len_range("mt_id", v.as_str(), None, Some(48))?;
         }
         Ok(())
     }
@@ -3996,19 +6201,98 @@ impl VcCancelDualstreamRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcCancelDualstreamRequest`\]: from \[`VcCancelDualstreamRequest::builder`\] (finish with `build()`), or from the client's `cancel_dualstream()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcCancelDualstreamRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcCancelDualstreamRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcCancelDualstreamRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+}
+
+impl<H> VcCancelDualstreamRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcCancelDualstreamRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (发双流的终端 最大字符长度：48个字节) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcCancelDualstreamRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcCancelDualstreamRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcCancelDualstreamRequestFields {
+    fn build(self) -> conf_core::Result<VcCancelDualstreamRequest> {
+        Ok(VcCancelDualstreamRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcCancelDualstreamRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcCancelDualstreamResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcCancelDualstreamRequest {
+    type Output = VcCancelDualstreamResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcCancelDualstreamResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Cancel content stream of a conference (取消会议双流源). Vendor note: 取消会议双流源，异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/dualstream`
-    pub async fn vc_cancel_dualstream(&self, req: VcCancelDualstreamRequest) -> conf_core::Result<VcCancelDualstreamResponse> {
-        self.call(req.into_operation()?).await
+    pub fn cancel_dualstream(&self) -> VcCancelDualstreamRequestBuilder<VcApi<'a>> {
+        VcCancelDualstreamRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcCancelDualstreamRequest`\] built elsewhere: the same call as `cancel_dualstream()`…`.send()`.
+    pub async fn cancel_dualstream_with(self, req: VcCancelDualstreamRequest) -> conf_core::Result<VcCancelDualstreamResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_extend_conf` (`POST /api/v1/vc/confs/{conf_id}/delay`).
 ///
 /// Extend conference of a conference (延长会议时间). Vendor note: 延长会议时间，同步操作
+///
+/// Build it with \[`VcExtendConfRequest::builder`\] or \[`VcExtendConfRequest::new`\], or call the client's fluent `extend_conf()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcExtendConfRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4020,6 +6304,11 @@ impl VcExtendConfRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, delay_time: i64) -> Self {
         Self { conf_id: conf_id.into(), delay_time }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcExtendConfRequestBuilder {
+        VcExtendConfRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4061,30 +6350,114 @@ impl VcExtendConfRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcExtendConfRequest`\]: from \[`VcExtendConfRequest::builder`\] (finish with `build()`), or from the client's `extend_conf()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcExtendConfRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcExtendConfRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcExtendConfRequestFields {
+    conf_id: Option<String>,
+    delay_time: Option<i64>,
+}
+
+impl<H> VcExtendConfRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcExtendConfRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Minutes to add (延长的时间，单位：分钟) Required.
+    pub fn delay_time(mut self, value: i64) -> Self {
+        self.fields.delay_time = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcExtendConfRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcExtendConfRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcExtendConfRequestFields {
+    fn build(self) -> conf_core::Result<VcExtendConfRequest> {
+        Ok(VcExtendConfRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            delay_time: super::support::required(self.delay_time, "delay_time", "delay_time")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcExtendConfRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcExtendConfResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcExtendConfRequest {
+    type Output = VcExtendConfResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcExtendConfResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Extend conference of a conference (延长会议时间). Vendor note: 延长会议时间，同步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/delay`
-    pub async fn vc_extend_conf(&self, req: VcExtendConfRequest) -> conf_core::Result<VcExtendConfResponse> {
-        self.call(req.into_operation()?).await
+    pub fn extend_conf(&self) -> VcExtendConfRequestBuilder<VcApi<'a>> {
+        VcExtendConfRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcExtendConfRequest`\] built elsewhere: the same call as `extend_conf()`…`.send()`.
+    pub async fn extend_conf_with(self, req: VcExtendConfRequest) -> conf_core::Result<VcExtendConfResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_silence` (`PUT /api/v1/vc/confs/{conf_id}/silence`).
 ///
 /// Set silence of a conference (会场静音操作). Vendor note: 会场静音操作，同步操作
+///
+/// Build it with \[`VcSetSilenceRequest::builder`\] or \[`VcSetSilenceRequest::new`\], or call the client's fluent `set_silence()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetSilenceRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Value (静音状态 0-停止静音； 1-静音；)
-    pub value: i64,
+    pub value: bool,
 }
 
 impl VcSetSilenceRequest {
     /// A request with the required fields; optional fields are unset.
-    pub fn new(conf_id: impl Into<String>, value: i64) -> Self {
+    pub fn new(conf_id: impl Into<String>, value: bool) -> Self {
         Self { conf_id: conf_id.into(), value }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetSilenceRequestBuilder {
+        VcSetSilenceRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4119,7 +6492,7 @@ impl VcSetSilenceRequest {
         let mut params = super::support::JsonObject::new();
         {
             let v = &self.value;
-            params.field("value", v)?;
+            params.field("value", &u8::from(*v))?;
         }
         form.push(("params".to_owned(), params.finish()));
         op = op.body(conf_core::Body::Form(form));
@@ -4127,30 +6500,114 @@ impl VcSetSilenceRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetSilenceRequest`\]: from \[`VcSetSilenceRequest::builder`\] (finish with `build()`), or from the client's `set_silence()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetSilenceRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetSilenceRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetSilenceRequestFields {
+    conf_id: Option<String>,
+    value: Option<bool>,
+}
+
+impl<H> VcSetSilenceRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetSilenceRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Value (静音状态 0-停止静音； 1-静音；) Required.
+    pub fn value(mut self, value: bool) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetSilenceRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetSilenceRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetSilenceRequestFields {
+    fn build(self) -> conf_core::Result<VcSetSilenceRequest> {
+        Ok(VcSetSilenceRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetSilenceRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetSilenceResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetSilenceRequest {
+    type Output = VcSetSilenceResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetSilenceResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set silence of a conference (会场静音操作). Vendor note: 会场静音操作，同步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/silence`
-    pub async fn vc_set_silence(&self, req: VcSetSilenceRequest) -> conf_core::Result<VcSetSilenceResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_silence(&self) -> VcSetSilenceRequestBuilder<VcApi<'a>> {
+        VcSetSilenceRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetSilenceRequest`\] built elsewhere: the same call as `set_silence()`…`.send()`.
+    pub async fn set_silence_with(self, req: VcSetSilenceRequest) -> conf_core::Result<VcSetSilenceResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_mute` (`PUT /api/v1/vc/confs/{conf_id}/mute`).
 ///
 /// Set mute of a conference (会场哑音操作). Vendor note: 会场哑音操作，同步操作
+///
+/// Build it with \[`VcSetMuteRequest::builder`\] or \[`VcSetMuteRequest::new`\], or call the client's fluent `set_mute()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetMuteRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Value (哑音状态 0-停止哑音； 1-哑音；)
-    pub value: i64,
+    pub value: bool,
 }
 
 impl VcSetMuteRequest {
     /// A request with the required fields; optional fields are unset.
-    pub fn new(conf_id: impl Into<String>, value: i64) -> Self {
+    pub fn new(conf_id: impl Into<String>, value: bool) -> Self {
         Self { conf_id: conf_id.into(), value }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetMuteRequestBuilder {
+        VcSetMuteRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4185,7 +6642,7 @@ impl VcSetMuteRequest {
         let mut params = super::support::JsonObject::new();
         {
             let v = &self.value;
-            params.field("value", v)?;
+            params.field("value", &u8::from(*v))?;
         }
         form.push(("params".to_owned(), params.finish()));
         op = op.body(conf_core::Body::Form(form));
@@ -4193,34 +6650,123 @@ impl VcSetMuteRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetMuteRequest`\]: from \[`VcSetMuteRequest::builder`\] (finish with `build()`), or from the client's `set_mute()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetMuteRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetMuteRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetMuteRequestFields {
+    conf_id: Option<String>,
+    value: Option<bool>,
+}
+
+impl<H> VcSetMuteRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetMuteRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Value (哑音状态 0-停止哑音； 1-哑音；) Required.
+    pub fn value(mut self, value: bool) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetMuteRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetMuteRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetMuteRequestFields {
+    fn build(self) -> conf_core::Result<VcSetMuteRequest> {
+        Ok(VcSetMuteRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetMuteRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetMuteResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetMuteRequest {
+    type Output = VcSetMuteResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetMuteResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set mute of a conference (会场哑音操作). Vendor note: 会场哑音操作，同步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/mute`
-    pub async fn vc_set_mute(&self, req: VcSetMuteRequest) -> conf_core::Result<VcSetMuteResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_mute(&self) -> VcSetMuteRequestBuilder<VcApi<'a>> {
+        VcSetMuteRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetMuteRequest`\] built elsewhere: the same call as `set_mute()`…`.send()`.
+    pub async fn set_mute_with(self, req: VcSetMuteRequest) -> conf_core::Result<VcSetMuteResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_safety` (`PUT /api/v1/vc/confs/{conf_id}/safty`).
 ///
 /// Set safety of a conference (会议安全操作). Vendor note: 会议安全操作，同步操作
+///
+/// Build it with \[`VcSetSafetyRequest::builder`\] or \[`VcSetSafetyRequest::new`\], or call the client's fluent `set_safety()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VcSetSafetyRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Password (密码字符串（加密待定） 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
     pub password: conf_core::SecretString,
     /// Conference security (0 public, 1 hidden) (会议开放模式 0-公开会议； 1-隐藏会议；)
-    pub safe_conf: i64,
+    pub safe_conf: super::system::ConfSecurity,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    pub closed_conf: i64,
+    pub closed_conf: bool,
 }
 
 impl VcSetSafetyRequest {
     /// A request with the required fields; optional fields are unset.
-    pub fn new(conf_id: impl Into<String>, password: impl Into<conf_core::SecretString>, safe_conf: i64, closed_conf: i64) -> Self {
+    pub fn new(
+        conf_id: impl Into<String>,
+        password: impl Into<conf_core::SecretString>,
+        safe_conf: super::system::ConfSecurity,
+        closed_conf: bool,
+    ) -> Self {
         Self { conf_id: conf_id.into(), password: password.into(), safe_conf, closed_conf }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetSafetyRequestBuilder {
+        VcSetSafetyRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4228,6 +6774,11 @@ impl VcSetSafetyRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.password;
+            super::support::byte_len_range("password", conf_core::ExposeSecret::expose_secret(v), None, Some(16))?;
+            super::support::chars_in("password", conf_core::ExposeSecret::expose_secret(v), "A-Za-z0-9_.")?;
         }
         Ok(())
     }
@@ -4263,7 +6814,7 @@ impl VcSetSafetyRequest {
         }
         {
             let v = &self.closed_conf;
-            params.field("closed_conf", v)?;
+            params.field("closed_conf", &u8::from(*v))?;
         }
         form.push(("params".to_owned(), params.finish()));
         op = op.body(conf_core::Body::Form(form));
@@ -4271,19 +6822,114 @@ impl VcSetSafetyRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetSafetyRequest`\]: from \[`VcSetSafetyRequest::builder`\] (finish with `build()`), or from the client's `set_safety()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetSafetyRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetSafetyRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetSafetyRequestFields {
+    conf_id: Option<String>,
+    password: Option<conf_core::SecretString>,
+    safe_conf: Option<super::system::ConfSecurity>,
+    closed_conf: Option<bool>,
+}
+
+impl<H> VcSetSafetyRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetSafetyRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Password (密码字符串（加密待定） 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节) Required.
+    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.password = Some(value.into());
+        self
+    }
+
+    /// Conference security (0 public, 1 hidden) (会议开放模式 0-公开会议； 1-隐藏会议；) Required.
+    pub fn safe_conf(mut self, value: super::system::ConfSecurity) -> Self {
+        self.fields.safe_conf = Some(value);
+        self
+    }
+
+    /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；) Required.
+    pub fn closed_conf(mut self, value: bool) -> Self {
+        self.fields.closed_conf = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetSafetyRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetSafetyRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetSafetyRequestFields {
+    fn build(self) -> conf_core::Result<VcSetSafetyRequest> {
+        Ok(VcSetSafetyRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            password: super::support::required(self.password, "password", "password")?,
+            safe_conf: super::support::required(self.safe_conf, "safe_conf", "safe_conf")?,
+            closed_conf: super::support::required(self.closed_conf, "closed_conf", "closed_conf")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetSafetyRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetSafetyResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetSafetyRequest {
+    type Output = VcSetSafetyResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetSafetyResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set safety of a conference (会议安全操作). Vendor note: 会议安全操作，同步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/safty`
-    pub async fn vc_set_safety(&self, req: VcSetSafetyRequest) -> conf_core::Result<VcSetSafetyResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_safety(&self) -> VcSetSafetyRequestBuilder<VcApi<'a>> {
+        VcSetSafetyRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetSafetyRequest`\] built elsewhere: the same call as `set_safety()`…`.send()`.
+    pub async fn set_safety_with(self, req: VcSetSafetyRequest) -> conf_core::Result<VcSetSafetyResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_rename_conf` (`POST /api/v1/vc/confs/{conf_id}/name`).
 ///
 /// Rename conference of a conference (修改会议名称). Vendor note: 修改会议名称，同步操作
+///
+/// Build it with \[`VcRenameConfRequest::builder`\] or \[`VcRenameConfRequest::new`\], or call the client's fluent `rename_conf()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcRenameConfRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4297,11 +6943,20 @@ impl VcRenameConfRequest {
         Self { conf_id: conf_id.into(), value: value.into() }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> VcRenameConfRequestBuilder {
+        VcRenameConfRequestBuilder::with_handle(())
+    }
+
     /// Check every validation rule; nothing is sent when one fails.
     pub fn validate(&self) -> conf_core::Result<()> {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.value;
+            super::support::byte_len_range("value", v.as_str(), None, Some(64))?;
         }
         Ok(())
     }
@@ -4336,19 +6991,98 @@ impl VcRenameConfRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcRenameConfRequest`\]: from \[`VcRenameConfRequest::builder`\] (finish with `build()`), or from the client's `rename_conf()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcRenameConfRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcRenameConfRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcRenameConfRequestFields {
+    conf_id: Option<String>,
+    value: Option<String>,
+}
+
+impl<H> VcRenameConfRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcRenameConfRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Value (会议名称 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节) Required.`
+    pub fn value(mut self, value: impl Into<String>) -> Self {
+        self.fields.value = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcRenameConfRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcRenameConfRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcRenameConfRequestFields {
+    fn build(self) -> conf_core::Result<VcRenameConfRequest> {
+        Ok(VcRenameConfRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcRenameConfRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcRenameConfResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcRenameConfRequest {
+    type Output = VcRenameConfResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcRenameConfResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Rename conference of a conference (修改会议名称). Vendor note: 修改会议名称，同步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/name`
-    pub async fn vc_rename_conf(&self, req: VcRenameConfRequest) -> conf_core::Result<VcRenameConfResponse> {
-        self.call(req.into_operation()?).await
+    pub fn rename_conf(&self) -> VcRenameConfRequestBuilder<VcApi<'a>> {
+        VcRenameConfRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcRenameConfRequest`\] built elsewhere: the same call as `rename_conf()`…`.send()`.
+    pub async fn rename_conf_with(self, req: VcRenameConfRequest) -> conf_core::Result<VcRenameConfResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_send_sms` (`POST /api/v1/vc/confs/{conf_id}/sms`).
 ///
 /// Send short message of a conference (发送短消息).
+///
+/// Build it with \[`VcSendSmsRequest::builder`\], or call the client's fluent `send_sms()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSendSmsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4365,16 +7099,9 @@ pub struct VcSendSmsRequest {
 }
 
 impl VcSendSmsRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(
-        conf_id: impl Into<String>,
-        message: impl Into<String>,
-        roll_num: i64,
-        roll_speed: i64,
-        r#type: i64,
-        mts: Vec<VcDeleteMtsMtSpec>,
-    ) -> Self {
-        Self { conf_id: conf_id.into(), message: message.into(), roll_num, roll_speed, r#type, mts }
+    /// A builder with every field unset.
+    pub fn builder() -> VcSendSmsRequestBuilder {
+        VcSendSmsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4382,6 +7109,10 @@ impl VcSendSmsRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.message;
+            super::support::byte_len_range("message", v.as_str(), None, Some(1500))?;
         }
         {
             let v = &self.mts;
@@ -4438,30 +7169,146 @@ impl VcSendSmsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSendSmsRequest`\]: from \[`VcSendSmsRequest::builder`\] (finish with `build()`), or from the client's `send_sms()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSendSmsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSendSmsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSendSmsRequestFields {
+    conf_id: Option<String>,
+    message: Option<String>,
+    roll_num: Option<i64>,
+    roll_speed: Option<i64>,
+    r#type: Option<i64>,
+    mts: Option<Vec<VcDeleteMtsMtSpec>>,
+}
+
+impl<H> VcSendSmsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSendSmsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// 消息内容,发送空消息即停止短消息 最大字符长度：1500个字节 Required.
+    pub fn message(mut self, value: impl Into<String>) -> Self {
+        self.fields.message = Some(value.into());
+        self
+    }
+
+    /// 滚动次数 1-255 新版本终端255为无限轮询 Required.
+    pub fn roll_num(mut self, value: i64) -> Self {
+        self.fields.roll_num = Some(value);
+        self
+    }
+
+    /// 滚动速度 1-慢速； 2-中速； 3-快速； Required.
+    pub fn roll_speed(mut self, value: i64) -> Self {
+        self.fields.roll_speed = Some(value);
+        self
+    }
+
+    /// Type (短消息类型 0-自右至左滚动； 1-翻页滚动； 2-全页滚动；) Required.
+    pub fn r#type(mut self, value: i64) -> Self {
+        self.fields.r#type = Some(value);
+        self
+    }
+
+    /// Terminals (接收消息的终端数组) Required.
+    pub fn mts(mut self, value: Vec<VcDeleteMtsMtSpec>) -> Self {
+        self.fields.mts = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSendSmsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSendSmsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSendSmsRequestFields {
+    fn build(self) -> conf_core::Result<VcSendSmsRequest> {
+        Ok(VcSendSmsRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            message: super::support::required(self.message, "message", "message")?,
+            roll_num: super::support::required(self.roll_num, "roll_num", "roll_num")?,
+            roll_speed: super::support::required(self.roll_speed, "roll_speed", "roll_speed")?,
+            r#type: super::support::required(self.r#type, "type", "type")?,
+            mts: super::support::required(self.mts, "mts", "mts")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSendSmsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSendSmsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSendSmsRequest {
+    type Output = VcSendSmsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSendSmsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Send short message of a conference (发送短消息).
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/sms`
-    pub async fn vc_send_sms(&self, req: VcSendSmsRequest) -> conf_core::Result<VcSendSmsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn send_sms(&self) -> VcSendSmsRequestBuilder<VcApi<'a>> {
+        VcSendSmsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSendSmsRequest`\] built elsewhere: the same call as `send_sms()`…`.send()`.
+    pub async fn send_sms_with(self, req: VcSendSmsRequest) -> conf_core::Result<VcSendSmsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_forcebroadcast` (`PUT /api/v1/vc/confs/{conf_id}/forcebroadcast`).
 ///
 /// Set forced broadcast of a conference (设置强制广播). Vendor note: 设置是否强制广播
+///
+/// Build it with \[`VcSetForcebroadcastRequest::builder`\] or \[`VcSetForcebroadcastRequest::new`\], or call the client's fluent `set_forcebroadcast()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetForcebroadcastRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Forced broadcast (0 no, 1 yes) (是否强制广播 0-不强制广播； 1-强制广播；)
-    pub force_broadcast: i64,
+    pub force_broadcast: bool,
 }
 
 impl VcSetForcebroadcastRequest {
     /// A request with the required fields; optional fields are unset.
-    pub fn new(conf_id: impl Into<String>, force_broadcast: i64) -> Self {
+    pub fn new(conf_id: impl Into<String>, force_broadcast: bool) -> Self {
         Self { conf_id: conf_id.into(), force_broadcast }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetForcebroadcastRequestBuilder {
+        VcSetForcebroadcastRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4496,7 +7343,7 @@ impl VcSetForcebroadcastRequest {
         let mut params = super::support::JsonObject::new();
         {
             let v = &self.force_broadcast;
-            params.field("force_broadcast", v)?;
+            params.field("force_broadcast", &u8::from(*v))?;
         }
         form.push(("params".to_owned(), params.finish()));
         op = op.body(conf_core::Body::Form(form));
@@ -4504,32 +7351,118 @@ impl VcSetForcebroadcastRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetForcebroadcastRequest`\]: from \[`VcSetForcebroadcastRequest::builder`\] (finish with `build()`), or from the client's `set_forcebroadcast()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetForcebroadcastRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetForcebroadcastRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetForcebroadcastRequestFields {
+    conf_id: Option<String>,
+    force_broadcast: Option<bool>,
+}
+
+impl<H> VcSetForcebroadcastRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetForcebroadcastRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Forced broadcast (0 no, 1 yes) (是否强制广播 0-不强制广播； 1-强制广播；) Required.
+    pub fn force_broadcast(mut self, value: bool) -> Self {
+        self.fields.force_broadcast = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetForcebroadcastRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetForcebroadcastRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetForcebroadcastRequestFields {
+    fn build(self) -> conf_core::Result<VcSetForcebroadcastRequest> {
+        Ok(VcSetForcebroadcastRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            force_broadcast: super::support::required(self.force_broadcast, "force_broadcast", "force_broadcast")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetForcebroadcastRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetForcebroadcastResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetForcebroadcastRequest {
+    type Output = VcSetForcebroadcastResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetForcebroadcastResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set forced broadcast of a conference (设置强制广播). Vendor note: 设置是否强制广播
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/forcebroadcast`
-    pub async fn vc_set_forcebroadcast(&self, req: VcSetForcebroadcastRequest) -> conf_core::Result<VcSetForcebroadcastResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_forcebroadcast(&self) -> VcSetForcebroadcastRequestBuilder<VcApi<'a>> {
+        VcSetForcebroadcastRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetForcebroadcastRequest`\] built elsewhere: the same call as `set_forcebroadcast()`…`.send()`.
+    pub async fn set_forcebroadcast_with(self, req: VcSetForcebroadcastRequest) -> conf_core::Result<VcSetForcebroadcastResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_vad` (`PUT /api/v1/vc/confs/{conf_id}/vad`).
 ///
 /// Set voice activation of a conference (开启/关闭语音激励). Vendor note: 开启/关闭语音激励，异步操作
+///
+/// Build it with \[`VcSetVadRequest::builder`\] or \[`VcSetVadRequest::new`\], or call the client's fluent `set_vad()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetVadRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// State (语音激励 0-关闭； 1-开启；)
     pub state: i64,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s)，最小值5s)
-    pub vacinterval: i64,
+    ///
+    /// Wire name: `vacinterval`.
+    pub vad_interval: i64,
 }
 
 impl VcSetVadRequest {
     /// A request with the required fields; optional fields are unset.
-    pub fn new(conf_id: impl Into<String>, state: i64, vacinterval: i64) -> Self {
-        Self { conf_id: conf_id.into(), state, vacinterval }
+    pub fn new(conf_id: impl Into<String>, state: i64, vad_interval: i64) -> Self {
+        Self { conf_id: conf_id.into(), state, vad_interval }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetVadRequestBuilder {
+        VcSetVadRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4566,7 +7499,7 @@ impl VcSetVadRequest {
             params.field("state", v)?;
         }
         {
-            let v = &self.vacinterval;
+            let v = &self.vad_interval;
             params.field("vacinterval", v)?;
         }
         form.push(("params".to_owned(), params.finish()));
@@ -4575,19 +7508,106 @@ impl VcSetVadRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetVadRequest`\]: from \[`VcSetVadRequest::builder`\] (finish with `build()`), or from the client's `set_vad()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetVadRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetVadRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetVadRequestFields {
+    conf_id: Option<String>,
+    state: Option<i64>,
+    vad_interval: Option<i64>,
+}
+
+impl<H> VcSetVadRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetVadRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// State (语音激励 0-关闭； 1-开启；) Required.
+    pub fn state(mut self, value: i64) -> Self {
+        self.fields.state = Some(value);
+        self
+    }
+
+    /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s)，最小值5s) Required.
+    pub fn vad_interval(mut self, value: i64) -> Self {
+        self.fields.vad_interval = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetVadRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetVadRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetVadRequestFields {
+    fn build(self) -> conf_core::Result<VcSetVadRequest> {
+        Ok(VcSetVadRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            state: super::support::required(self.state, "state", "state")?,
+            vad_interval: super::support::required(self.vad_interval, "vacinterval", "vad_interval")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetVadRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetVadResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetVadRequest {
+    type Output = VcSetVadResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetVadResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set voice activation of a conference (开启/关闭语音激励). Vendor note: 开启/关闭语音激励，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/vad`
-    pub async fn vc_set_vad(&self, req: VcSetVadRequest) -> conf_core::Result<VcSetVadResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_vad(&self) -> VcSetVadRequestBuilder<VcApi<'a>> {
+        VcSetVadRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetVadRequest`\] built elsewhere: the same call as `set_vad()`…`.send()`.
+    pub async fn set_vad_with(self, req: VcSetVadRequest) -> conf_core::Result<VcSetVadResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_vad` (`GET /api/v1/vc/confs/{conf_id}/vad`).
 ///
 /// Get voice activation of a conference (获取语音激励信息).
+///
+/// Build it with \[`VcGetVadRequest::builder`\] or \[`VcGetVadRequest::new`\], or call the client's fluent `get_vad()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetVadRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4597,6 +7617,11 @@ impl VcGetVadRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetVadRequestBuilder {
+        VcGetVadRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4630,19 +7655,88 @@ impl VcGetVadRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetVadRequest`\]: from \[`VcGetVadRequest::builder`\] (finish with `build()`), or from the client's `get_vad()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetVadRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetVadRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetVadRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcGetVadRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetVadRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetVadRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetVadRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetVadRequestFields {
+    fn build(self) -> conf_core::Result<VcGetVadRequest> {
+        Ok(VcGetVadRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetVadRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetVadResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetVadRequest {
+    type Output = VcGetVadResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetVadResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get voice activation of a conference (获取语音激励信息).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/vad`
-    pub async fn vc_get_vad(&self, req: VcGetVadRequest) -> conf_core::Result<VcGetVadResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_vad(&self) -> VcGetVadRequestBuilder<VcApi<'a>> {
+        VcGetVadRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetVadRequest`\] built elsewhere: the same call as `get_vad()`…`.send()`.
+    pub async fn get_vad_with(self, req: VcGetVadRequest) -> conf_core::Result<VcGetVadResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_mix` (`GET /api/v1/vc/confs/{conf_id}/mixs/{mix_id}`).
 ///
 /// Get audio mix of a conference (获取会议混音信息).
+///
+/// Build it with \[`VcGetMixRequest::builder`\] or \[`VcGetMixRequest::new`\], or call the client's fluent `get_mix()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetMixRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4654,6 +7748,11 @@ impl VcGetMixRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mix_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), mix_id: mix_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetMixRequestBuilder {
+        VcGetMixRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4695,19 +7794,98 @@ impl VcGetMixRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetMixRequest`\]: from \[`VcGetMixRequest::builder`\] (finish with `build()`), or from the client's `get_mix()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetMixRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetMixRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetMixRequestFields {
+    conf_id: Option<String>,
+    mix_id: Option<String>,
+}
+
+impl<H> VcGetMixRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetMixRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Audio mix id (混音id,默认为1) Required.
+    pub fn mix_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mix_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetMixRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetMixRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetMixRequestFields {
+    fn build(self) -> conf_core::Result<VcGetMixRequest> {
+        Ok(VcGetMixRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mix_id: super::support::required(self.mix_id, "mix_id", "mix_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetMixRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetMixResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetMixRequest {
+    type Output = VcGetMixResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetMixResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get audio mix of a conference (获取会议混音信息).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/mixs/{mix_id}`
-    pub async fn vc_get_mix(&self, req: VcGetMixRequest) -> conf_core::Result<VcGetMixResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_mix(&self) -> VcGetMixRequestBuilder<VcApi<'a>> {
+        VcGetMixRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetMixRequest`\] built elsewhere: the same call as `get_mix()`…`.send()`.
+    pub async fn get_mix_with(self, req: VcGetMixRequest) -> conf_core::Result<VcGetMixResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_mix` (`POST /api/v1/vc/confs/{conf_id}/mixs`).
 ///
 /// Start audio mix of a conference (开启会议混音). Vendor note: 开启会议混音，异步操作
+///
+/// Build it with \[`VcStartMixRequest::builder`\] or \[`VcStartMixRequest::new`\], or call the client's fluent `start_mix()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartMixRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4721,6 +7899,11 @@ impl VcStartMixRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mode: i64, members: Vec<VcStartUploadPollMemberSpec>) -> Self {
         Self { conf_id: conf_id.into(), mode, members }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartMixRequestBuilder {
+        VcStartMixRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4766,19 +7949,106 @@ impl VcStartMixRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartMixRequest`\]: from \[`VcStartMixRequest::builder`\] (finish with `build()`), or from the client's `start_mix()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartMixRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartMixRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartMixRequestFields {
+    conf_id: Option<String>,
+    mode: Option<i64>,
+    members: Option<Vec<VcStartUploadPollMemberSpec>>,
+}
+
+impl<H> VcStartMixRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartMixRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Mode (混音模式 1-智能混音； 2-定制混音；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Members (混音成员数组) Required.
+    pub fn members(mut self, value: Vec<VcStartUploadPollMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartMixRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartMixRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartMixRequestFields {
+    fn build(self) -> conf_core::Result<VcStartMixRequest> {
+        Ok(VcStartMixRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            members: super::support::required(self.members, "members", "members")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartMixRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartMixResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartMixRequest {
+    type Output = VcStartMixResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartMixResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start audio mix of a conference (开启会议混音). Vendor note: 开启会议混音，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/mixs`
-    pub async fn vc_start_mix(&self, req: VcStartMixRequest) -> conf_core::Result<VcStartMixResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_mix(&self) -> VcStartMixRequestBuilder<VcApi<'a>> {
+        VcStartMixRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartMixRequest`\] built elsewhere: the same call as `start_mix()`…`.send()`.
+    pub async fn start_mix_with(self, req: VcStartMixRequest) -> conf_core::Result<VcStartMixResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_stop_mix` (`DELETE /api/v1/vc/confs/{conf_id}/mixs/{mix_id}`).
 ///
 /// Stop audio mix of a conference (停止会议混音). Vendor note: 会议主混音器，默认mix\_id为1，异步操作
+///
+/// Build it with \[`VcStopMixRequest::builder`\] or \[`VcStopMixRequest::new`\], or call the client's fluent `stop_mix()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStopMixRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4790,6 +8060,11 @@ impl VcStopMixRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mix_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), mix_id: mix_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStopMixRequestBuilder {
+        VcStopMixRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4831,19 +8106,98 @@ impl VcStopMixRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStopMixRequest`\]: from \[`VcStopMixRequest::builder`\] (finish with `build()`), or from the client's `stop_mix()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStopMixRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStopMixRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStopMixRequestFields {
+    conf_id: Option<String>,
+    mix_id: Option<String>,
+}
+
+impl<H> VcStopMixRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStopMixRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Audio mix id (混音id,默认为1) Required.
+    pub fn mix_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mix_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStopMixRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStopMixRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStopMixRequestFields {
+    fn build(self) -> conf_core::Result<VcStopMixRequest> {
+        Ok(VcStopMixRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mix_id: super::support::required(self.mix_id, "mix_id", "mix_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStopMixRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStopMixResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStopMixRequest {
+    type Output = VcStopMixResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStopMixResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Stop audio mix of a conference (停止会议混音). Vendor note: 会议主混音器，默认mix\_id为1，异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/mixs/{mix_id}`
-    pub async fn vc_stop_mix(&self, req: VcStopMixRequest) -> conf_core::Result<VcStopMixResponse> {
-        self.call(req.into_operation()?).await
+    pub fn stop_mix(&self) -> VcStopMixRequestBuilder<VcApi<'a>> {
+        VcStopMixRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStopMixRequest`\] built elsewhere: the same call as `stop_mix()`…`.send()`.
+    pub async fn stop_mix_with(self, req: VcStopMixRequest) -> conf_core::Result<VcStopMixResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_add_mix_members` (`POST /api/v1/vc/confs/{conf_id}/mixs/{mix_id}/members`).
 ///
 /// Add audio mix members of a conference (添加混音成员). Vendor note: 会议主混音器，默认mix\_id为1，异步操作
+///
+/// Build it with \[`VcAddMixMembersRequest::builder`\] or \[`VcAddMixMembersRequest::new`\], or call the client's fluent `add_mix_members()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcAddMixMembersRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4857,6 +8211,11 @@ impl VcAddMixMembersRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mix_id: impl Into<String>, members: Vec<VcStartUploadPollMemberSpec>) -> Self {
         Self { conf_id: conf_id.into(), mix_id: mix_id.into(), members }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcAddMixMembersRequestBuilder {
+        VcAddMixMembersRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4906,19 +8265,106 @@ impl VcAddMixMembersRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcAddMixMembersRequest`\]: from \[`VcAddMixMembersRequest::builder`\] (finish with `build()`), or from the client's `add_mix_members()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcAddMixMembersRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcAddMixMembersRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcAddMixMembersRequestFields {
+    conf_id: Option<String>,
+    mix_id: Option<String>,
+    members: Option<Vec<VcStartUploadPollMemberSpec>>,
+}
+
+impl<H> VcAddMixMembersRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcAddMixMembersRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Audio mix id (混音id,默认为1) Required.
+    pub fn mix_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mix_id = Some(value.into());
+        self
+    }
+
+    /// Members (混音成员数组) Required.
+    pub fn members(mut self, value: Vec<VcStartUploadPollMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcAddMixMembersRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcAddMixMembersRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcAddMixMembersRequestFields {
+    fn build(self) -> conf_core::Result<VcAddMixMembersRequest> {
+        Ok(VcAddMixMembersRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mix_id: super::support::required(self.mix_id, "mix_id", "mix_id")?,
+            members: super::support::required(self.members, "members", "members")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcAddMixMembersRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcAddMixMembersResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcAddMixMembersRequest {
+    type Output = VcAddMixMembersResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcAddMixMembersResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Add audio mix members of a conference (添加混音成员). Vendor note: 会议主混音器，默认mix\_id为1，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/mixs/{mix_id}/members`
-    pub async fn vc_add_mix_members(&self, req: VcAddMixMembersRequest) -> conf_core::Result<VcAddMixMembersResponse> {
-        self.call(req.into_operation()?).await
+    pub fn add_mix_members(&self) -> VcAddMixMembersRequestBuilder<VcApi<'a>> {
+        VcAddMixMembersRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcAddMixMembersRequest`\] built elsewhere: the same call as `add_mix_members()`…`.send()`.
+    pub async fn add_mix_members_with(self, req: VcAddMixMembersRequest) -> conf_core::Result<VcAddMixMembersResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_delete_mix_members` (`DELETE /api/v1/vc/confs/{conf_id}/mixs/{mix_id}/members`).
 ///
 /// Delete audio mix members of a conference (删除混音成员). Vendor note: 会议主混音器，默认mix\_id为1，异步操作
+///
+/// Build it with \[`VcDeleteMixMembersRequest::builder`\] or \[`VcDeleteMixMembersRequest::new`\], or call the client's fluent `delete_mix_members()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcDeleteMixMembersRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -4932,6 +8378,11 @@ impl VcDeleteMixMembersRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mix_id: impl Into<String>, members: Vec<VcStartUploadPollMemberSpec>) -> Self {
         Self { conf_id: conf_id.into(), mix_id: mix_id.into(), members }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcDeleteMixMembersRequestBuilder {
+        VcDeleteMixMembersRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -4981,19 +8432,106 @@ impl VcDeleteMixMembersRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcDeleteMixMembersRequest`\]: from \[`VcDeleteMixMembersRequest::builder`\] (finish with `build()`), or from the client's `delete_mix_members()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcDeleteMixMembersRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcDeleteMixMembersRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcDeleteMixMembersRequestFields {
+    conf_id: Option<String>,
+    mix_id: Option<String>,
+    members: Option<Vec<VcStartUploadPollMemberSpec>>,
+}
+
+impl<H> VcDeleteMixMembersRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcDeleteMixMembersRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Audio mix id (混音id,默认为1) Required.
+    pub fn mix_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mix_id = Some(value.into());
+        self
+    }
+
+    /// Members (混音成员数组) Required.
+    pub fn members(mut self, value: Vec<VcStartUploadPollMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcDeleteMixMembersRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcDeleteMixMembersRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcDeleteMixMembersRequestFields {
+    fn build(self) -> conf_core::Result<VcDeleteMixMembersRequest> {
+        Ok(VcDeleteMixMembersRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mix_id: super::support::required(self.mix_id, "mix_id", "mix_id")?,
+            members: super::support::required(self.members, "members", "members")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcDeleteMixMembersRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcDeleteMixMembersResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcDeleteMixMembersRequest {
+    type Output = VcDeleteMixMembersResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcDeleteMixMembersResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Delete audio mix members of a conference (删除混音成员). Vendor note: 会议主混音器，默认mix\_id为1，异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/mixs/{mix_id}/members`
-    pub async fn vc_delete_mix_members(&self, req: VcDeleteMixMembersRequest) -> conf_core::Result<VcDeleteMixMembersResponse> {
-        self.call(req.into_operation()?).await
+    pub fn delete_mix_members(&self) -> VcDeleteMixMembersRequestBuilder<VcApi<'a>> {
+        VcDeleteMixMembersRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcDeleteMixMembersRequest`\] built elsewhere: the same call as `delete_mix_members()`…`.send()`.
+    pub async fn delete_mix_members_with(self, req: VcDeleteMixMembersRequest) -> conf_core::Result<VcDeleteMixMembersResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_vmp` (`GET /api/v1/vc/confs/{conf_id}/vmps/{vmp_id}`).
 ///
 /// Get picture composition (VMP) of a conference (获取会议画面合成信息). Vendor note: 获取会议画面合成信息,当未开启画面合成时返回错误
+///
+/// Build it with \[`VcGetVmpRequest::builder`\] or \[`VcGetVmpRequest::new`\], or call the client's fluent `get_vmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetVmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5005,6 +8543,11 @@ impl VcGetVmpRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, vmp_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), vmp_id: vmp_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetVmpRequestBuilder {
+        VcGetVmpRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -5046,19 +8589,98 @@ impl VcGetVmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetVmpRequest`\]: from \[`VcGetVmpRequest::builder`\] (finish with `build()`), or from the client's `get_vmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetVmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetVmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetVmpRequestFields {
+    conf_id: Option<String>,
+    vmp_id: Option<String>,
+}
+
+impl<H> VcGetVmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetVmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Picture composition (VMP) id (画面合成号，默认为1) Required.
+    pub fn vmp_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.vmp_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetVmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetVmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetVmpRequestFields {
+    fn build(self) -> conf_core::Result<VcGetVmpRequest> {
+        Ok(VcGetVmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            vmp_id: super::support::required(self.vmp_id, "vmp_id", "vmp_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetVmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetVmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetVmpRequest {
+    type Output = VcGetVmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetVmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get picture composition (VMP) of a conference (获取会议画面合成信息). Vendor note: 获取会议画面合成信息,当未开启画面合成时返回错误
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/vmps/{vmp_id}`
-    pub async fn vc_get_vmp(&self, req: VcGetVmpRequest) -> conf_core::Result<VcGetVmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_vmp(&self) -> VcGetVmpRequestBuilder<VcApi<'a>> {
+        VcGetVmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetVmpRequest`\] built elsewhere: the same call as `get_vmp()`…`.send()`.
+    pub async fn get_vmp_with(self, req: VcGetVmpRequest) -> conf_core::Result<VcGetVmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_vmp` (`POST /api/v1/vc/confs/{conf_id}/vmps`).
 ///
 /// Start picture composition (VMP) of a conference (开启会议画面合成). Vendor note: 开启会议画面合成，异步操作
+///
+/// Build it with \[`VcStartVmpRequest::builder`\], or call the client's fluent `start_vmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartVmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5067,9 +8689,9 @@ pub struct VcStartVmpRequest {
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
     pub layout: i64,
     /// Broadcast to terminals (0 no, 1 yes) (是否广播 0-否； 1-是；)
-    pub broadcast: i64,
+    pub broadcast: bool,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    pub voice_hint: i64,
+    pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-否； 1-是；)
     pub show_mt_name: i64,
     /// Terminal name overlay style (画面合成台标参数)
@@ -5081,17 +8703,9 @@ pub struct VcStartVmpRequest {
 }
 
 impl VcStartVmpRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(
-        conf_id: impl Into<String>,
-        mode: i64,
-        layout: i64,
-        broadcast: i64,
-        voice_hint: i64,
-        show_mt_name: i64,
-        members: Vec<VcStartVmpMemberSpec>,
-    ) -> Self {
-        Self { conf_id: conf_id.into(), mode, layout, broadcast, voice_hint, show_mt_name, mt_name_style: None, members, poll: None }
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartVmpRequestBuilder {
+        VcStartVmpRequestBuilder::with_handle(())
     }
 
     /// Set `mt_name_style`.
@@ -5154,11 +8768,11 @@ impl VcStartVmpRequest {
         }
         {
             let v = &self.broadcast;
-            params.field("broadcast", v)?;
+            params.field("broadcast", &u8::from(*v))?;
         }
         {
             let v = &self.voice_hint;
-            params.field("voice_hint", v)?;
+            params.field("voice_hint", &u8::from(*v))?;
         }
         {
             let v = &self.show_mt_name;
@@ -5180,19 +8794,154 @@ impl VcStartVmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartVmpRequest`\]: from \[`VcStartVmpRequest::builder`\] (finish with `build()`), or from the client's `start_vmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartVmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartVmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartVmpRequestFields {
+    conf_id: Option<String>,
+    mode: Option<i64>,
+    layout: Option<i64>,
+    broadcast: Option<bool>,
+    voice_hint: Option<bool>,
+    show_mt_name: Option<i64>,
+    mt_name_style: Option<VcStartVmpMtNameStyleSpec>,
+    members: Option<Vec<VcStartVmpMemberSpec>>,
+    poll: Option<VcStartVmpPollSpec>,
+}
+
+impl<H> VcStartVmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartVmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Mode (画面合成模式 1-定制画面合成； 2-自动画面合成； 3-自动画面合成批量轮询； 4-定制画面合成批量轮询；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;) Required.
+    pub fn layout(mut self, value: i64) -> Self {
+        self.fields.layout = Some(value);
+        self
+    }
+
+    /// Broadcast to terminals (0 no, 1 yes) (是否广播 0-否； 1-是；) Required.
+    pub fn broadcast(mut self, value: bool) -> Self {
+        self.fields.broadcast = Some(value);
+        self
+    }
+
+    /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；) Required.
+    pub fn voice_hint(mut self, value: bool) -> Self {
+        self.fields.voice_hint = Some(value);
+        self
+    }
+
+    /// Show terminal names (是否显示别名 0-否； 1-是；) Required.
+    pub fn show_mt_name(mut self, value: i64) -> Self {
+        self.fields.show_mt_name = Some(value);
+        self
+    }
+
+    /// Terminal name overlay style (画面合成台标参数)
+    pub fn mt_name_style(mut self, value: VcStartVmpMtNameStyleSpec) -> Self {
+        self.fields.mt_name_style = Some(value);
+        self
+    }
+
+    /// Members (画面合成成员数组) Required.
+    pub fn members(mut self, value: Vec<VcStartVmpMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// Poll settings (画面合成批量轮询信息,仅mode为3、4时有效)
+    pub fn poll(mut self, value: VcStartVmpPollSpec) -> Self {
+        self.fields.poll = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartVmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartVmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartVmpRequestFields {
+    fn build(self) -> conf_core::Result<VcStartVmpRequest> {
+        Ok(VcStartVmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            layout: super::support::required(self.layout, "layout", "layout")?,
+            broadcast: super::support::required(self.broadcast, "broadcast", "broadcast")?,
+            voice_hint: super::support::required(self.voice_hint, "voice_hint", "voice_hint")?,
+            show_mt_name: super::support::required(self.show_mt_name, "show_mt_name", "show_mt_name")?,
+            mt_name_style: self.mt_name_style,
+            members: super::support::required(self.members, "members", "members")?,
+            poll: self.poll,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartVmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartVmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartVmpRequest {
+    type Output = VcStartVmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartVmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start picture composition (VMP) of a conference (开启会议画面合成). Vendor note: 开启会议画面合成，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/vmps`
-    pub async fn vc_start_vmp(&self, req: VcStartVmpRequest) -> conf_core::Result<VcStartVmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_vmp(&self) -> VcStartVmpRequestBuilder<VcApi<'a>> {
+        VcStartVmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartVmpRequest`\] built elsewhere: the same call as `start_vmp()`…`.send()`.
+    pub async fn start_vmp_with(self, req: VcStartVmpRequest) -> conf_core::Result<VcStartVmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_update_vmp` (`POST /api/v1/vc/confs/{conf_id}/vmps/{vmp_id}`).
 ///
 /// Update picture composition (VMP) of a conference (修改会议画面合成). Vendor note: 会议主画面合成，默认vmp\_id为1，异步操作，当未开启画面合成时返回错误
+///
+/// Build it with \[`VcUpdateVmpRequest::builder`\], or call the client's fluent `update_vmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcUpdateVmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5203,9 +8952,9 @@ pub struct VcUpdateVmpRequest {
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
     pub layout: i64,
     /// Broadcast to terminals (0 no, 1 yes) (是否广播 0-否； 1-是；)
-    pub broadcast: i64,
+    pub broadcast: bool,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    pub voice_hint: i64,
+    pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-否； 1-是；)
     pub show_mt_name: i64,
     /// Terminal name overlay style (画面合成台标参数)
@@ -5217,30 +8966,9 @@ pub struct VcUpdateVmpRequest {
 }
 
 impl VcUpdateVmpRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(
-        conf_id: impl Into<String>,
-        vmp_id: impl Into<String>,
-        mode: i64,
-        layout: i64,
-        broadcast: i64,
-        voice_hint: i64,
-        show_mt_name: i64,
-        mt_name_style: VcStartVmpMtNameStyleSpec,
-        members: Vec<VcUpdateVmpMemberSpec>,
-    ) -> Self {
-        Self {
-            conf_id: conf_id.into(),
-            vmp_id: vmp_id.into(),
-            mode,
-            layout,
-            broadcast,
-            voice_hint,
-            show_mt_name,
-            mt_name_style,
-            members,
-            poll: None,
-        }
+    /// A builder with every field unset.
+    pub fn builder() -> VcUpdateVmpRequestBuilder {
+        VcUpdateVmpRequestBuilder::with_handle(())
     }
 
     /// Set `poll`.
@@ -5305,11 +9033,11 @@ impl VcUpdateVmpRequest {
         }
         {
             let v = &self.broadcast;
-            params.field("broadcast", v)?;
+            params.field("broadcast", &u8::from(*v))?;
         }
         {
             let v = &self.voice_hint;
-            params.field("voice_hint", v)?;
+            params.field("voice_hint", &u8::from(*v))?;
         }
         {
             let v = &self.show_mt_name;
@@ -5332,19 +9060,162 @@ impl VcUpdateVmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcUpdateVmpRequest`\]: from \[`VcUpdateVmpRequest::builder`\] (finish with `build()`), or from the client's `update_vmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcUpdateVmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcUpdateVmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcUpdateVmpRequestFields {
+    conf_id: Option<String>,
+    vmp_id: Option<String>,
+    mode: Option<i64>,
+    layout: Option<i64>,
+    broadcast: Option<bool>,
+    voice_hint: Option<bool>,
+    show_mt_name: Option<i64>,
+    mt_name_style: Option<VcStartVmpMtNameStyleSpec>,
+    members: Option<Vec<VcUpdateVmpMemberSpec>>,
+    poll: Option<VcUpdateVmpPollSpec2>,
+}
+
+impl<H> VcUpdateVmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcUpdateVmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Picture composition (VMP) id (画面合成号，默认为1) Required.
+    pub fn vmp_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.vmp_id = Some(value.into());
+        self
+    }
+
+    /// Mode (画面合成模式 1-定制画面合成； 2-自动画面合成； 3-自动画面合成批量轮询； 4-定制画面合成批量轮询；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;) Required.
+    pub fn layout(mut self, value: i64) -> Self {
+        self.fields.layout = Some(value);
+        self
+    }
+
+    /// Broadcast to terminals (0 no, 1 yes) (是否广播 0-否； 1-是；) Required.
+    pub fn broadcast(mut self, value: bool) -> Self {
+        self.fields.broadcast = Some(value);
+        self
+    }
+
+    /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；) Required.
+    pub fn voice_hint(mut self, value: bool) -> Self {
+        self.fields.voice_hint = Some(value);
+        self
+    }
+
+    /// Show terminal names (是否显示别名 0-否； 1-是；) Required.
+    pub fn show_mt_name(mut self, value: i64) -> Self {
+        self.fields.show_mt_name = Some(value);
+        self
+    }
+
+    /// Terminal name overlay style (画面合成台标参数) Required.
+    pub fn mt_name_style(mut self, value: VcStartVmpMtNameStyleSpec) -> Self {
+        self.fields.mt_name_style = Some(value);
+        self
+    }
+
+    /// Members (画面合成成员数组) Required.
+    pub fn members(mut self, value: Vec<VcUpdateVmpMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// Poll settings (画面合成轮询信息,仅mode为3、4时有效)
+    pub fn poll(mut self, value: VcUpdateVmpPollSpec2) -> Self {
+        self.fields.poll = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcUpdateVmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcUpdateVmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcUpdateVmpRequestFields {
+    fn build(self) -> conf_core::Result<VcUpdateVmpRequest> {
+        Ok(VcUpdateVmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            vmp_id: super::support::required(self.vmp_id, "vmp_id", "vmp_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            layout: super::support::required(self.layout, "layout", "layout")?,
+            broadcast: super::support::required(self.broadcast, "broadcast", "broadcast")?,
+            voice_hint: super::support::required(self.voice_hint, "voice_hint", "voice_hint")?,
+            show_mt_name: super::support::required(self.show_mt_name, "show_mt_name", "show_mt_name")?,
+            mt_name_style: super::support::required(self.mt_name_style, "mt_name_style", "mt_name_style")?,
+            members: super::support::required(self.members, "members", "members")?,
+            poll: self.poll,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcUpdateVmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcUpdateVmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcUpdateVmpRequest {
+    type Output = VcUpdateVmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcUpdateVmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Update picture composition (VMP) of a conference (修改会议画面合成). Vendor note: 会议主画面合成，默认vmp\_id为1，异步操作，当未开启画面合成时返回错误
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/vmps/{vmp_id}`
-    pub async fn vc_update_vmp(&self, req: VcUpdateVmpRequest) -> conf_core::Result<VcUpdateVmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn update_vmp(&self) -> VcUpdateVmpRequestBuilder<VcApi<'a>> {
+        VcUpdateVmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcUpdateVmpRequest`\] built elsewhere: the same call as `update_vmp()`…`.send()`.
+    pub async fn update_vmp_with(self, req: VcUpdateVmpRequest) -> conf_core::Result<VcUpdateVmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_stop_vmp` (`DELETE /api/v1/vc/confs/{conf_id}/vmps/{vmp_id}`).
 ///
 /// Stop picture composition (VMP) of a conference (停止会议画面合成). Vendor note: 会议主画面合成，默认vmp\_id为1，异步操作
+///
+/// Build it with \[`VcStopVmpRequest::builder`\] or \[`VcStopVmpRequest::new`\], or call the client's fluent `stop_vmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStopVmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5356,6 +9227,11 @@ impl VcStopVmpRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, vmp_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), vmp_id: vmp_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStopVmpRequestBuilder {
+        VcStopVmpRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -5397,19 +9273,98 @@ impl VcStopVmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStopVmpRequest`\]: from \[`VcStopVmpRequest::builder`\] (finish with `build()`), or from the client's `stop_vmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStopVmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStopVmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStopVmpRequestFields {
+    conf_id: Option<String>,
+    vmp_id: Option<String>,
+}
+
+impl<H> VcStopVmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStopVmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Picture composition (VMP) id (画面合成号，默认为1) Required.
+    pub fn vmp_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.vmp_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStopVmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStopVmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStopVmpRequestFields {
+    fn build(self) -> conf_core::Result<VcStopVmpRequest> {
+        Ok(VcStopVmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            vmp_id: super::support::required(self.vmp_id, "vmp_id", "vmp_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStopVmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStopVmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStopVmpRequest {
+    type Output = VcStopVmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStopVmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Stop picture composition (VMP) of a conference (停止会议画面合成). Vendor note: 会议主画面合成，默认vmp\_id为1，异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/vmps/{vmp_id}`
-    pub async fn vc_stop_vmp(&self, req: VcStopVmpRequest) -> conf_core::Result<VcStopVmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn stop_vmp(&self) -> VcStopVmpRequestBuilder<VcApi<'a>> {
+        VcStopVmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStopVmpRequest`\] built elsewhere: the same call as `stop_vmp()`…`.send()`.
+    pub async fn stop_vmp_with(self, req: VcStopVmpRequest) -> conf_core::Result<VcStopVmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_chairman_poll` (`GET /api/v1/vc/confs/{conf_id}/chairman_poll`).
 ///
 /// Get chairman poll of a conference (获取主席轮询信息).
+///
+/// Build it with \[`VcGetChairmanPollRequest::builder`\] or \[`VcGetChairmanPollRequest::new`\], or call the client's fluent `get_chairman_poll()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetChairmanPollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5419,6 +9374,11 @@ impl VcGetChairmanPollRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetChairmanPollRequestBuilder {
+        VcGetChairmanPollRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -5452,19 +9412,88 @@ impl VcGetChairmanPollRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetChairmanPollRequest`\]: from \[`VcGetChairmanPollRequest::builder`\] (finish with `build()`), or from the client's `get_chairman_poll()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetChairmanPollRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetChairmanPollRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetChairmanPollRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcGetChairmanPollRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetChairmanPollRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetChairmanPollRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetChairmanPollRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetChairmanPollRequestFields {
+    fn build(self) -> conf_core::Result<VcGetChairmanPollRequest> {
+        Ok(VcGetChairmanPollRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetChairmanPollRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetChairmanPollResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetChairmanPollRequest {
+    type Output = VcGetChairmanPollResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetChairmanPollResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get chairman poll of a conference (获取主席轮询信息).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/chairman_poll`
-    pub async fn vc_get_chairman_poll(&self, req: VcGetChairmanPollRequest) -> conf_core::Result<VcGetChairmanPollResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_chairman_poll(&self) -> VcGetChairmanPollRequestBuilder<VcApi<'a>> {
+        VcGetChairmanPollRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetChairmanPollRequest`\] built elsewhere: the same call as `get_chairman_poll()`…`.send()`.
+    pub async fn get_chairman_poll_with(self, req: VcGetChairmanPollRequest) -> conf_core::Result<VcGetChairmanPollResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_chairman_poll` (`PUT /api/v1/vc/confs/{conf_id}/chairman_poll`).
 ///
 /// Start chairman poll of a conference (开启主席轮询). Vendor note: 开启主席轮询，异步操作
+///
+/// Build it with \[`VcStartChairmanPollRequest::builder`\] or \[`VcStartChairmanPollRequest::new`\], or call the client's fluent `start_chairman_poll()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartChairmanPollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5484,6 +9513,11 @@ impl VcStartChairmanPollRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mode: i64, num: i64, keep_time: i64, members: Vec<VcStartUploadPollMemberSpec>) -> Self {
         Self { conf_id: conf_id.into(), mode, num, keep_time, poll_index: None, members }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartChairmanPollRequestBuilder {
+        VcStartChairmanPollRequestBuilder::with_handle(())
     }
 
     /// Set `poll_index`.
@@ -5547,19 +9581,130 @@ impl VcStartChairmanPollRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartChairmanPollRequest`\]: from \[`VcStartChairmanPollRequest::builder`\] (finish with `build()`), or from the client's `start_chairman_poll()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartChairmanPollRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartChairmanPollRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartChairmanPollRequestFields {
+    conf_id: Option<String>,
+    mode: Option<i64>,
+    num: Option<i64>,
+    keep_time: Option<i64>,
+    poll_index: Option<i64>,
+    members: Option<Vec<VcStartUploadPollMemberSpec>>,
+}
+
+impl<H> VcStartChairmanPollRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartChairmanPollRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Mode (轮询模式 10-主席视频轮询； 11-主席音视频轮询；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Number of rounds (0 = endless) (轮询次数，0为一直轮询) Required.
+    pub fn num(mut self, value: i64) -> Self {
+        self.fields.num = Some(value);
+        self
+    }
+
+    /// Seconds each terminal is kept (轮询时间，单位：秒) Required.
+    pub fn keep_time(mut self, value: i64) -> Self {
+        self.fields.keep_time = Some(value);
+        self
+    }
+
+    /// Index of the polled terminal (0 = none) (开始轮询的终端顺序索引，默认为1)
+    pub fn poll_index(mut self, value: i64) -> Self {
+        self.fields.poll_index = Some(value);
+        self
+    }
+
+    /// Members (轮询终端数组) Required.
+    pub fn members(mut self, value: Vec<VcStartUploadPollMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartChairmanPollRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartChairmanPollRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartChairmanPollRequestFields {
+    fn build(self) -> conf_core::Result<VcStartChairmanPollRequest> {
+        Ok(VcStartChairmanPollRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            num: super::support::required(self.num, "num", "num")?,
+            keep_time: super::support::required(self.keep_time, "keep_time", "keep_time")?,
+            poll_index: self.poll_index,
+            members: super::support::required(self.members, "members", "members")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartChairmanPollRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartChairmanPollResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartChairmanPollRequest {
+    type Output = VcStartChairmanPollResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartChairmanPollResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start chairman poll of a conference (开启主席轮询). Vendor note: 开启主席轮询，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/chairman_poll`
-    pub async fn vc_start_chairman_poll(&self, req: VcStartChairmanPollRequest) -> conf_core::Result<VcStartChairmanPollResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_chairman_poll(&self) -> VcStartChairmanPollRequestBuilder<VcApi<'a>> {
+        VcStartChairmanPollRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartChairmanPollRequest`\] built elsewhere: the same call as `start_chairman_poll()`…`.send()`.
+    pub async fn start_chairman_poll_with(self, req: VcStartChairmanPollRequest) -> conf_core::Result<VcStartChairmanPollResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_chairman_poll_state` (`PUT /api/v1/vc/confs/{conf_id}/chairman_poll/state`).
 ///
 /// Set chairman poll state of a conference (修改主席轮询状态). Vendor note: 修改主席轮询状态，异步操作
+///
+/// Build it with \[`VcSetChairmanPollStateRequest::builder`\] or \[`VcSetChairmanPollStateRequest::new`\], or call the client's fluent `set_chairman_poll_state()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetChairmanPollStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5573,6 +9718,11 @@ impl VcSetChairmanPollStateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, value: i64, mode: i64) -> Self {
         Self { conf_id: conf_id.into(), value, mode }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetChairmanPollStateRequestBuilder {
+        VcSetChairmanPollStateRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -5619,22 +9769,109 @@ impl VcSetChairmanPollStateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetChairmanPollStateRequest`\]: from \[`VcSetChairmanPollStateRequest::builder`\] (finish with `build()`), or from the client's `set_chairman_poll_state()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetChairmanPollStateRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetChairmanPollStateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetChairmanPollStateRequestFields {
+    conf_id: Option<String>,
+    value: Option<i64>,
+    mode: Option<i64>,
+}
+
+impl<H> VcSetChairmanPollStateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetChairmanPollStateRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Value (轮询状态 0-停止轮询； 1-暂停轮询； 2-继续轮询；) Required.
+    pub fn value(mut self, value: i64) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// Mode (轮询模式 10-主席视频轮询； 11-主席音视频轮询；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetChairmanPollStateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetChairmanPollStateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetChairmanPollStateRequestFields {
+    fn build(self) -> conf_core::Result<VcSetChairmanPollStateRequest> {
+        Ok(VcSetChairmanPollStateRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetChairmanPollStateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetChairmanPollStateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetChairmanPollStateRequest {
+    type Output = VcSetChairmanPollStateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetChairmanPollStateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set chairman poll state of a conference (修改主席轮询状态). Vendor note: 修改主席轮询状态，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/chairman_poll/state`
-    pub async fn vc_set_chairman_poll_state(
-        &self,
+    pub fn set_chairman_poll_state(&self) -> VcSetChairmanPollStateRequestBuilder<VcApi<'a>> {
+        VcSetChairmanPollStateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetChairmanPollStateRequest`\] built elsewhere: the same call as `set_chairman_poll_state()`…`.send()`.
+    pub async fn set_chairman_poll_state_with(
+        self,
         req: VcSetChairmanPollStateRequest,
     ) -> conf_core::Result<VcSetChairmanPollStateResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_poll` (`GET /api/v1/vc/confs/{conf_id}/poll`).
 ///
 /// Get poll of a conference (获取会议轮询信息).
+///
+/// Build it with \[`VcGetPollRequest::builder`\] or \[`VcGetPollRequest::new`\], or call the client's fluent `get_poll()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetPollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5644,6 +9881,11 @@ impl VcGetPollRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetPollRequestBuilder {
+        VcGetPollRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -5677,19 +9919,88 @@ impl VcGetPollRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetPollRequest`\]: from \[`VcGetPollRequest::builder`\] (finish with `build()`), or from the client's `get_poll()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetPollRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetPollRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetPollRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcGetPollRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetPollRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetPollRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetPollRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetPollRequestFields {
+    fn build(self) -> conf_core::Result<VcGetPollRequest> {
+        Ok(VcGetPollRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetPollRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetPollResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetPollRequest {
+    type Output = VcGetPollResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetPollResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get poll of a conference (获取会议轮询信息).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/poll`
-    pub async fn vc_get_poll(&self, req: VcGetPollRequest) -> conf_core::Result<VcGetPollResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_poll(&self) -> VcGetPollRequestBuilder<VcApi<'a>> {
+        VcGetPollRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetPollRequest`\] built elsewhere: the same call as `get_poll()`…`.send()`.
+    pub async fn get_poll_with(self, req: VcGetPollRequest) -> conf_core::Result<VcGetPollResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_poll` (`PUT /api/v1/vc/confs/{conf_id}/poll`).
 ///
 /// Start poll of a conference (开启会议轮询). Vendor note: 开启会议轮询，异步操作
+///
+/// Build it with \[`VcStartPollRequest::builder`\] or \[`VcStartPollRequest::new`\], or call the client's fluent `start_poll()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartPollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5709,6 +10020,11 @@ impl VcStartPollRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mode: i64, num: i64, keep_time: i64, members: Vec<VcStartUploadPollMemberSpec>) -> Self {
         Self { conf_id: conf_id.into(), mode, num, keep_time, poll_index: None, members }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartPollRequestBuilder {
+        VcStartPollRequestBuilder::with_handle(())
     }
 
     /// Set `poll_index`.
@@ -5772,19 +10088,130 @@ impl VcStartPollRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartPollRequest`\]: from \[`VcStartPollRequest::builder`\] (finish with `build()`), or from the client's `start_poll()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartPollRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartPollRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartPollRequestFields {
+    conf_id: Option<String>,
+    mode: Option<i64>,
+    num: Option<i64>,
+    keep_time: Option<i64>,
+    poll_index: Option<i64>,
+    members: Option<Vec<VcStartUploadPollMemberSpec>>,
+}
+
+impl<H> VcStartPollRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartPollRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Mode (轮询模式 1-视频轮询； 3-音视频轮询；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Number of rounds (0 = endless) (轮询次数，0为一直轮询) Required.
+    pub fn num(mut self, value: i64) -> Self {
+        self.fields.num = Some(value);
+        self
+    }
+
+    /// Seconds each terminal is kept (轮询时间，单位：秒) Required.
+    pub fn keep_time(mut self, value: i64) -> Self {
+        self.fields.keep_time = Some(value);
+        self
+    }
+
+    /// Index of the polled terminal (0 = none) (开始轮询的终端顺序索引，默认为1)
+    pub fn poll_index(mut self, value: i64) -> Self {
+        self.fields.poll_index = Some(value);
+        self
+    }
+
+    /// Members (轮询终端数组) Required.
+    pub fn members(mut self, value: Vec<VcStartUploadPollMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartPollRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartPollRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartPollRequestFields {
+    fn build(self) -> conf_core::Result<VcStartPollRequest> {
+        Ok(VcStartPollRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            num: super::support::required(self.num, "num", "num")?,
+            keep_time: super::support::required(self.keep_time, "keep_time", "keep_time")?,
+            poll_index: self.poll_index,
+            members: super::support::required(self.members, "members", "members")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartPollRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartPollResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartPollRequest {
+    type Output = VcStartPollResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartPollResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start poll of a conference (开启会议轮询). Vendor note: 开启会议轮询，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/poll`
-    pub async fn vc_start_poll(&self, req: VcStartPollRequest) -> conf_core::Result<VcStartPollResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_poll(&self) -> VcStartPollRequestBuilder<VcApi<'a>> {
+        VcStartPollRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartPollRequest`\] built elsewhere: the same call as `start_poll()`…`.send()`.
+    pub async fn start_poll_with(self, req: VcStartPollRequest) -> conf_core::Result<VcStartPollResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_poll_state` (`PUT /api/v1/vc/confs/{conf_id}/poll/state`).
 ///
 /// Set poll state of a conference (修改会议轮询状态). Vendor note: 修改轮询状态，异步操作
+///
+/// Build it with \[`VcSetPollStateRequest::builder`\] or \[`VcSetPollStateRequest::new`\], or call the client's fluent `set_poll_state()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetPollStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5798,6 +10225,11 @@ impl VcSetPollStateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, value: i64, mode: i64) -> Self {
         Self { conf_id: conf_id.into(), value, mode }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetPollStateRequestBuilder {
+        VcSetPollStateRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -5844,19 +10276,106 @@ impl VcSetPollStateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetPollStateRequest`\]: from \[`VcSetPollStateRequest::builder`\] (finish with `build()`), or from the client's `set_poll_state()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetPollStateRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetPollStateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetPollStateRequestFields {
+    conf_id: Option<String>,
+    value: Option<i64>,
+    mode: Option<i64>,
+}
+
+impl<H> VcSetPollStateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetPollStateRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Value (轮询状态 0-停止轮询； 1-暂停轮询； 2-继续轮询；) Required.
+    pub fn value(mut self, value: i64) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// Mode (轮询模式 1-视频轮询； 3-音视频轮询；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetPollStateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetPollStateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetPollStateRequestFields {
+    fn build(self) -> conf_core::Result<VcSetPollStateRequest> {
+        Ok(VcSetPollStateRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetPollStateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetPollStateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetPollStateRequest {
+    type Output = VcSetPollStateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetPollStateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set poll state of a conference (修改会议轮询状态). Vendor note: 修改轮询状态，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/poll/state`
-    pub async fn vc_set_poll_state(&self, req: VcSetPollStateRequest) -> conf_core::Result<VcSetPollStateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_poll_state(&self) -> VcSetPollStateRequestBuilder<VcApi<'a>> {
+        VcSetPollStateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetPollStateRequest`\] built elsewhere: the same call as `set_poll_state()`…`.send()`.
+    pub async fn set_poll_state_with(self, req: VcSetPollStateRequest) -> conf_core::Result<VcSetPollStateResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_recorder` (`POST /api/v1/vc/confs/{conf_id}/recorders`).
 ///
 /// Start recording of a conference (开启录像). Vendor note: 开启录像，异步操作
+///
+/// Build it with \[`VcStartRecorderRequest::builder`\], or call the client's fluent `start_recorder()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartRecorderRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -5865,17 +10384,17 @@ pub struct VcStartRecorderRequest {
     /// Recording type (录像类型 1-会议录像； 2-终端录像；)
     pub recorder_type: i64,
     /// Publish the recording (0 no, 1 yes) (发布模式 0-不发布； 1-发布；)
-    pub publish_mode: i64,
+    pub publish_mode: bool,
     /// Add a watermark (0 no, 1 yes) (是否添加水印 0-不添加水印； 1-添加水印；)
-    pub watermark: i64,
+    pub watermark: bool,
     /// Live stream viewable without login (0 no, 1 yes) (是否支持免登陆观看直播 0-不支持； 1-支持；)
-    pub anonymous: i64,
+    pub anonymous: bool,
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
     pub recorder_mode: super::system::RecorderMode,
     /// Record the main stream (video + audio) (是否录主格式码流（视频+音频） 0-否； 1-是；)
     pub main_stream: i64,
     /// Record the content stream (0 no, 1 yes) (是否录双流（仅双流） 0-否； 1-是；)
-    pub dual_stream: i64,
+    pub dual_stream: bool,
     /// VRS moid (vrs的id信息,用于指定录像的vrs)
     pub vrs_id: String,
     /// Members (开启录像终端数组 仅当开启终端录像需要填写)
@@ -5883,32 +10402,9 @@ pub struct VcStartRecorderRequest {
 }
 
 impl VcStartRecorderRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(
-        conf_id: impl Into<String>,
-        video_name: impl Into<String>,
-        recorder_type: i64,
-        publish_mode: i64,
-        watermark: i64,
-        anonymous: i64,
-        recorder_mode: super::system::RecorderMode,
-        main_stream: i64,
-        dual_stream: i64,
-        vrs_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            conf_id: conf_id.into(),
-            video_name: video_name.into(),
-            recorder_type,
-            publish_mode,
-            watermark,
-            anonymous,
-            recorder_mode,
-            main_stream,
-            dual_stream,
-            vrs_id: vrs_id.into(),
-            members: None,
-        }
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartRecorderRequestBuilder {
+        VcStartRecorderRequestBuilder::with_handle(())
     }
 
     /// Set `members`.
@@ -5922,6 +10418,10 @@ impl VcStartRecorderRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.video_name;
+            super::support::byte_len_range("video_name", v.as_str(), None, Some(64))?;
         }
         Ok(())
     }
@@ -5956,15 +10456,15 @@ impl VcStartRecorderRequest {
         }
         {
             let v = &self.publish_mode;
-            params.field("publish_mode", v)?;
+            params.field("publish_mode", &u8::from(*v))?;
         }
         {
             let v = &self.watermark;
-            params.field("watermark", v)?;
+            params.field("watermark", &u8::from(*v))?;
         }
         {
             let v = &self.anonymous;
-            params.field("anonymous", v)?;
+            params.field("anonymous", &u8::from(*v))?;
         }
         {
             let v = &self.recorder_mode;
@@ -5976,7 +10476,7 @@ impl VcStartRecorderRequest {
         }
         {
             let v = &self.dual_stream;
-            params.field("dual_stream", v)?;
+            params.field("dual_stream", &u8::from(*v))?;
         }
         {
             let v = &self.vrs_id;
@@ -5991,19 +10491,170 @@ impl VcStartRecorderRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartRecorderRequest`\]: from \[`VcStartRecorderRequest::builder`\] (finish with `build()`), or from the client's `start_recorder()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartRecorderRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartRecorderRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartRecorderRequestFields {
+    conf_id: Option<String>,
+    video_name: Option<String>,
+    recorder_type: Option<i64>,
+    publish_mode: Option<bool>,
+    watermark: Option<bool>,
+    anonymous: Option<bool>,
+    recorder_mode: Option<super::system::RecorderMode>,
+    main_stream: Option<i64>,
+    dual_stream: Option<bool>,
+    vrs_id: Option<String>,
+    members: Option<Vec<VcStartUploadPollMemberSpec>>,
+}
+
+impl<H> VcStartRecorderRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartRecorderRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Recording file name (录像保存的文件名称 1.字符限制： a.不支持输入特殊字符 % : & \* ^ ~ ' "" ?  / \\ \< \> \| ` " $ b.首字符和尾字符，不允许输入下划线（_） 减号（-） @ 小数点（.） （可输入在非首尾字符） 2.最大字符长度：64个字节) Required.`
+    pub fn video_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.video_name = Some(value.into());
+        self
+    }
+
+    /// Recording type (录像类型 1-会议录像； 2-终端录像；) Required.
+    pub fn recorder_type(mut self, value: i64) -> Self {
+        self.fields.recorder_type = Some(value);
+        self
+    }
+
+    /// Publish the recording (0 no, 1 yes) (发布模式 0-不发布； 1-发布；) Required.
+    pub fn publish_mode(mut self, value: bool) -> Self {
+        self.fields.publish_mode = Some(value);
+        self
+    }
+
+    /// Add a watermark (0 no, 1 yes) (是否添加水印 0-不添加水印； 1-添加水印；) Required.
+    pub fn watermark(mut self, value: bool) -> Self {
+        self.fields.watermark = Some(value);
+        self
+    }
+
+    /// Live stream viewable without login (0 no, 1 yes) (是否支持免登陆观看直播 0-不支持； 1-支持；) Required.
+    pub fn anonymous(mut self, value: bool) -> Self {
+        self.fields.anonymous = Some(value);
+        self
+    }
+
+    /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；) Required.
+    pub fn recorder_mode(mut self, value: super::system::RecorderMode) -> Self {
+        self.fields.recorder_mode = Some(value);
+        self
+    }
+
+    /// Record the main stream (video + audio) (是否录主格式码流（视频+音频） 0-否； 1-是；) Required.
+    pub fn main_stream(mut self, value: i64) -> Self {
+        self.fields.main_stream = Some(value);
+        self
+    }
+
+    /// Record the content stream (0 no, 1 yes) (是否录双流（仅双流） 0-否； 1-是；) Required.
+    pub fn dual_stream(mut self, value: bool) -> Self {
+        self.fields.dual_stream = Some(value);
+        self
+    }
+
+    /// VRS moid (vrs的id信息,用于指定录像的vrs) Required.
+    pub fn vrs_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.vrs_id = Some(value.into());
+        self
+    }
+
+    /// Members (开启录像终端数组 仅当开启终端录像需要填写)
+    pub fn members(mut self, value: Vec<VcStartUploadPollMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartRecorderRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartRecorderRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartRecorderRequestFields {
+    fn build(self) -> conf_core::Result<VcStartRecorderRequest> {
+        Ok(VcStartRecorderRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            video_name: super::support::required(self.video_name, "video_name", "video_name")?,
+            recorder_type: super::support::required(self.recorder_type, "recorder_type", "recorder_type")?,
+            publish_mode: super::support::required(self.publish_mode, "publish_mode", "publish_mode")?,
+            watermark: super::support::required(self.watermark, "watermark", "watermark")?,
+            anonymous: super::support::required(self.anonymous, "anonymous", "anonymous")?,
+            recorder_mode: super::support::required(self.recorder_mode, "recorder_mode", "recorder_mode")?,
+            main_stream: super::support::required(self.main_stream, "main_stream", "main_stream")?,
+            dual_stream: super::support::required(self.dual_stream, "dual_stream", "dual_stream")?,
+            vrs_id: super::support::required(self.vrs_id, "vrs_id", "vrs_id")?,
+            members: self.members,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartRecorderRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartRecorderResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartRecorderRequest {
+    type Output = VcStartRecorderResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartRecorderResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start recording of a conference (开启录像). Vendor note: 开启录像，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/recorders`
-    pub async fn vc_start_recorder(&self, req: VcStartRecorderRequest) -> conf_core::Result<VcStartRecorderResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_recorder(&self) -> VcStartRecorderRequestBuilder<VcApi<'a>> {
+        VcStartRecorderRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartRecorderRequest`\] built elsewhere: the same call as `start_recorder()`…`.send()`.
+    pub async fn start_recorder_with(self, req: VcStartRecorderRequest) -> conf_core::Result<VcStartRecorderResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_recorder` (`GET /api/v1/vc/confs/{conf_id}/recorders/{rec_id}`).
 ///
 /// Get recording of a conference (获取录像状态). Vendor note: 获取录像状态，异步操作
+///
+/// Build it with \[`VcGetRecorderRequest::builder`\] or \[`VcGetRecorderRequest::new`\], or call the client's fluent `get_recorder()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetRecorderRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6015,6 +10666,11 @@ impl VcGetRecorderRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, rec_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), rec_id: rec_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetRecorderRequestBuilder {
+        VcGetRecorderRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6056,19 +10712,98 @@ impl VcGetRecorderRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetRecorderRequest`\]: from \[`VcGetRecorderRequest::builder`\] (finish with `build()`), or from the client's `get_recorder()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetRecorderRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetRecorderRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetRecorderRequestFields {
+    conf_id: Option<String>,
+    rec_id: Option<String>,
+}
+
+impl<H> VcGetRecorderRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetRecorderRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Recorder id (录像号) Required.
+    pub fn rec_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.rec_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetRecorderRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetRecorderRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetRecorderRequestFields {
+    fn build(self) -> conf_core::Result<VcGetRecorderRequest> {
+        Ok(VcGetRecorderRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            rec_id: super::support::required(self.rec_id, "rec_id", "rec_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetRecorderRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetRecorderResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetRecorderRequest {
+    type Output = VcGetRecorderResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetRecorderResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get recording of a conference (获取录像状态). Vendor note: 获取录像状态，异步操作
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/recorders/{rec_id}`
-    pub async fn vc_get_recorder(&self, req: VcGetRecorderRequest) -> conf_core::Result<VcGetRecorderResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_recorder(&self) -> VcGetRecorderRequestBuilder<VcApi<'a>> {
+        VcGetRecorderRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetRecorderRequest`\] built elsewhere: the same call as `get_recorder()`…`.send()`.
+    pub async fn get_recorder_with(self, req: VcGetRecorderRequest) -> conf_core::Result<VcGetRecorderResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_recorders` (`GET /api/v1/vc/confs/{conf_id}/recorders`).
 ///
 /// List recordings of a conference (获取录像列表).
+///
+/// Build it with \[`VcListRecordersRequest::builder`\] or \[`VcListRecordersRequest::new`\], or call the client's fluent `list_recorders()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcListRecordersRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6078,6 +10813,11 @@ impl VcListRecordersRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListRecordersRequestBuilder {
+        VcListRecordersRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6111,19 +10851,88 @@ impl VcListRecordersRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListRecordersRequest`\]: from \[`VcListRecordersRequest::builder`\] (finish with `build()`), or from the client's `list_recorders()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListRecordersRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListRecordersRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListRecordersRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcListRecordersRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListRecordersRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListRecordersRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListRecordersRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListRecordersRequestFields {
+    fn build(self) -> conf_core::Result<VcListRecordersRequest> {
+        Ok(VcListRecordersRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListRecordersRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListRecordersResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListRecordersRequest {
+    type Output = VcListRecordersResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListRecordersResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List recordings of a conference (获取录像列表).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/recorders`
-    pub async fn vc_list_recorders(&self, req: VcListRecordersRequest) -> conf_core::Result<VcListRecordersResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_recorders(&self) -> VcListRecordersRequestBuilder<VcApi<'a>> {
+        VcListRecordersRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListRecordersRequest`\] built elsewhere: the same call as `list_recorders()`…`.send()`.
+    pub async fn list_recorders_with(self, req: VcListRecordersRequest) -> conf_core::Result<VcListRecordersResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_recorder_state` (`PUT /api/v1/vc/confs/{conf_id}/recorders/{rec_id}/state`).
 ///
 /// Set recording state of a conference (修改录像状态). Vendor note: 修改录像状态，异步操作
+///
+/// Build it with \[`VcSetRecorderStateRequest::builder`\] or \[`VcSetRecorderStateRequest::new`\], or call the client's fluent `set_recorder_state()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetRecorderStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6139,6 +10948,11 @@ impl VcSetRecorderStateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, rec_id: impl Into<String>, value: i64, recorder_mode: super::system::RecorderMode) -> Self {
         Self { conf_id: conf_id.into(), rec_id: rec_id.into(), value, recorder_mode }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetRecorderStateRequestBuilder {
+        VcSetRecorderStateRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6193,19 +11007,114 @@ impl VcSetRecorderStateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetRecorderStateRequest`\]: from \[`VcSetRecorderStateRequest::builder`\] (finish with `build()`), or from the client's `set_recorder_state()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetRecorderStateRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetRecorderStateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetRecorderStateRequestFields {
+    conf_id: Option<String>,
+    rec_id: Option<String>,
+    value: Option<i64>,
+    recorder_mode: Option<super::system::RecorderMode>,
+}
+
+impl<H> VcSetRecorderStateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetRecorderStateRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Recorder id (录像号) Required.
+    pub fn rec_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.rec_id = Some(value.into());
+        self
+    }
+
+    /// Value (录像状态 1-暂停录像； 2-继续录像；) Required.
+    pub fn value(mut self, value: i64) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；) Required.
+    pub fn recorder_mode(mut self, value: super::system::RecorderMode) -> Self {
+        self.fields.recorder_mode = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetRecorderStateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetRecorderStateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetRecorderStateRequestFields {
+    fn build(self) -> conf_core::Result<VcSetRecorderStateRequest> {
+        Ok(VcSetRecorderStateRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            rec_id: super::support::required(self.rec_id, "rec_id", "rec_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+            recorder_mode: super::support::required(self.recorder_mode, "recorder_mode", "recorder_mode")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetRecorderStateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetRecorderStateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetRecorderStateRequest {
+    type Output = VcSetRecorderStateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetRecorderStateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set recording state of a conference (修改录像状态). Vendor note: 修改录像状态，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/recorders/{rec_id}/state`
-    pub async fn vc_set_recorder_state(&self, req: VcSetRecorderStateRequest) -> conf_core::Result<VcSetRecorderStateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_recorder_state(&self) -> VcSetRecorderStateRequestBuilder<VcApi<'a>> {
+        VcSetRecorderStateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetRecorderStateRequest`\] built elsewhere: the same call as `set_recorder_state()`…`.send()`.
+    pub async fn set_recorder_state_with(self, req: VcSetRecorderStateRequest) -> conf_core::Result<VcSetRecorderStateResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_stop_recorder` (`DELETE /api/v1/vc/confs/{conf_id}/recorders/{rec_id}`).
 ///
 /// Stop recording of a conference (停止录像). Vendor note: 停止录像，异步操作
+///
+/// Build it with \[`VcStopRecorderRequest::builder`\] or \[`VcStopRecorderRequest::new`\], or call the client's fluent `stop_recorder()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStopRecorderRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6219,6 +11128,11 @@ impl VcStopRecorderRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, rec_id: impl Into<String>, recorder_mode: super::system::RecorderMode) -> Self {
         Self { conf_id: conf_id.into(), rec_id: rec_id.into(), recorder_mode }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStopRecorderRequestBuilder {
+        VcStopRecorderRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6268,19 +11182,106 @@ impl VcStopRecorderRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStopRecorderRequest`\]: from \[`VcStopRecorderRequest::builder`\] (finish with `build()`), or from the client's `stop_recorder()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStopRecorderRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStopRecorderRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStopRecorderRequestFields {
+    conf_id: Option<String>,
+    rec_id: Option<String>,
+    recorder_mode: Option<super::system::RecorderMode>,
+}
+
+impl<H> VcStopRecorderRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStopRecorderRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Recorder id (录像号) Required.
+    pub fn rec_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.rec_id = Some(value.into());
+        self
+    }
+
+    /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；) Required.
+    pub fn recorder_mode(mut self, value: super::system::RecorderMode) -> Self {
+        self.fields.recorder_mode = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStopRecorderRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStopRecorderRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStopRecorderRequestFields {
+    fn build(self) -> conf_core::Result<VcStopRecorderRequest> {
+        Ok(VcStopRecorderRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            rec_id: super::support::required(self.rec_id, "rec_id", "rec_id")?,
+            recorder_mode: super::support::required(self.recorder_mode, "recorder_mode", "recorder_mode")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStopRecorderRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStopRecorderResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStopRecorderRequest {
+    type Output = VcStopRecorderResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStopRecorderResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Stop recording of a conference (停止录像). Vendor note: 停止录像，异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/recorders/{rec_id}`
-    pub async fn vc_stop_recorder(&self, req: VcStopRecorderRequest) -> conf_core::Result<VcStopRecorderResponse> {
-        self.call(req.into_operation()?).await
+    pub fn stop_recorder(&self) -> VcStopRecorderRequestBuilder<VcApi<'a>> {
+        VcStopRecorderRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStopRecorderRequest`\] built elsewhere: the same call as `stop_recorder()`…`.send()`.
+    pub async fn stop_recorder_with(self, req: VcStopRecorderRequest) -> conf_core::Result<VcStopRecorderResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_playback` (`PUT /api/v1/vc/confs/{conf_id}/playback`).
 ///
 /// Start playback of a conference (开始放像). Vendor note: 开始放像，异步操作
+///
+/// Build it with \[`VcStartPlaybackRequest::builder`\] or \[`VcStartPlaybackRequest::new`\], or call the client's fluent `start_playback()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartPlaybackRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6304,6 +11305,11 @@ impl VcStartPlaybackRequest {
         vrs_id: impl Into<String>,
     ) -> Self {
         Self { conf_id: conf_id.into(), play_dual_stream, file_name: file_name.into(), file_id, vrs_id: vrs_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartPlaybackRequestBuilder {
+        VcStartPlaybackRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6358,19 +11364,122 @@ impl VcStartPlaybackRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartPlaybackRequest`\]: from \[`VcStartPlaybackRequest::builder`\] (finish with `build()`), or from the client's `start_playback()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartPlaybackRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartPlaybackRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartPlaybackRequestFields {
+    conf_id: Option<String>,
+    play_dual_stream: Option<i64>,
+    file_name: Option<String>,
+    file_id: Option<i64>,
+    vrs_id: Option<String>,
+}
+
+impl<H> VcStartPlaybackRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartPlaybackRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// 是否播放双流 0-否； 1-是； Required.
+    pub fn play_dual_stream(mut self, value: i64) -> Self {
+        self.fields.play_dual_stream = Some(value);
+        self
+    }
+
+    /// File name (放像文件名，最大128字节) Required.
+    pub fn file_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.file_name = Some(value.into());
+        self
+    }
+
+    /// File id (播放文件的文件id) Required.
+    pub fn file_id(mut self, value: i64) -> Self {
+        self.fields.file_id = Some(value);
+        self
+    }
+
+    /// VRS moid (vrs的id信息,用于指定放像的vrs) Required.
+    pub fn vrs_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.vrs_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartPlaybackRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartPlaybackRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartPlaybackRequestFields {
+    fn build(self) -> conf_core::Result<VcStartPlaybackRequest> {
+        Ok(VcStartPlaybackRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            play_dual_stream: super::support::required(self.play_dual_stream, "play_dual_stream", "play_dual_stream")?,
+            file_name: super::support::required(self.file_name, "file_name", "file_name")?,
+            file_id: super::support::required(self.file_id, "file_id", "file_id")?,
+            vrs_id: super::support::required(self.vrs_id, "vrs_id", "vrs_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartPlaybackRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartPlaybackResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartPlaybackRequest {
+    type Output = VcStartPlaybackResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartPlaybackResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start playback of a conference (开始放像). Vendor note: 开始放像，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/playback`
-    pub async fn vc_start_playback(&self, req: VcStartPlaybackRequest) -> conf_core::Result<VcStartPlaybackResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_playback(&self) -> VcStartPlaybackRequestBuilder<VcApi<'a>> {
+        VcStartPlaybackRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartPlaybackRequest`\] built elsewhere: the same call as `start_playback()`…`.send()`.
+    pub async fn start_playback_with(self, req: VcStartPlaybackRequest) -> conf_core::Result<VcStartPlaybackResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_playback_state` (`PUT /api/v1/vc/confs/{conf_id}/playback/state`).
 ///
 /// Set playback state of a conference (暂停、继续、停止放像). Vendor note: 暂停、继续、停止放像，异步操作
+///
+/// Build it with \[`VcSetPlaybackStateRequest::builder`\] or \[`VcSetPlaybackStateRequest::new`\], or call the client's fluent `set_playback_state()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetPlaybackStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6382,6 +11491,11 @@ impl VcSetPlaybackStateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, value: i64) -> Self {
         Self { conf_id: conf_id.into(), value }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetPlaybackStateRequestBuilder {
+        VcSetPlaybackStateRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6424,19 +11538,98 @@ impl VcSetPlaybackStateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetPlaybackStateRequest`\]: from \[`VcSetPlaybackStateRequest::builder`\] (finish with `build()`), or from the client's `set_playback_state()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetPlaybackStateRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetPlaybackStateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetPlaybackStateRequestFields {
+    conf_id: Option<String>,
+    value: Option<i64>,
+}
+
+impl<H> VcSetPlaybackStateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetPlaybackStateRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Value (放像状态 0-未放像； 1-暂停放像； 2-正在放像；) Required.
+    pub fn value(mut self, value: i64) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetPlaybackStateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetPlaybackStateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetPlaybackStateRequestFields {
+    fn build(self) -> conf_core::Result<VcSetPlaybackStateRequest> {
+        Ok(VcSetPlaybackStateRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetPlaybackStateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetPlaybackStateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetPlaybackStateRequest {
+    type Output = VcSetPlaybackStateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetPlaybackStateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set playback state of a conference (暂停、继续、停止放像). Vendor note: 暂停、继续、停止放像，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/playback/state`
-    pub async fn vc_set_playback_state(&self, req: VcSetPlaybackStateRequest) -> conf_core::Result<VcSetPlaybackStateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_playback_state(&self) -> VcSetPlaybackStateRequestBuilder<VcApi<'a>> {
+        VcSetPlaybackStateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetPlaybackStateRequest`\] built elsewhere: the same call as `set_playback_state()`…`.send()`.
+    pub async fn set_playback_state_with(self, req: VcSetPlaybackStateRequest) -> conf_core::Result<VcSetPlaybackStateResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_playback_progress` (`PUT /api/v1/vc/confs/{conf_id}/playback/current_progress`).
 ///
 /// Set playback progress of a conference (调整放像进度). Vendor note: 调整放像进度，异步操作
+///
+/// Build it with \[`VcSetPlaybackProgressRequest::builder`\] or \[`VcSetPlaybackProgressRequest::new`\], or call the client's fluent `set_playback_progress()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetPlaybackProgressRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6448,6 +11641,11 @@ impl VcSetPlaybackProgressRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, current_progress: i64) -> Self {
         Self { conf_id: conf_id.into(), current_progress }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetPlaybackProgressRequestBuilder {
+        VcSetPlaybackProgressRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6490,19 +11688,98 @@ impl VcSetPlaybackProgressRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetPlaybackProgressRequest`\]: from \[`VcSetPlaybackProgressRequest::builder`\] (finish with `build()`), or from the client's `set_playback_progress()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetPlaybackProgressRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetPlaybackProgressRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetPlaybackProgressRequestFields {
+    conf_id: Option<String>,
+    current_progress: Option<i64>,
+}
+
+impl<H> VcSetPlaybackProgressRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetPlaybackProgressRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Current progress in seconds (调整的进度,单位：秒) Required.
+    pub fn current_progress(mut self, value: i64) -> Self {
+        self.fields.current_progress = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetPlaybackProgressRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetPlaybackProgressRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetPlaybackProgressRequestFields {
+    fn build(self) -> conf_core::Result<VcSetPlaybackProgressRequest> {
+        Ok(VcSetPlaybackProgressRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            current_progress: super::support::required(self.current_progress, "current_progress", "current_progress")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetPlaybackProgressRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetPlaybackProgressResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetPlaybackProgressRequest {
+    type Output = VcSetPlaybackProgressResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetPlaybackProgressResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set playback progress of a conference (调整放像进度). Vendor note: 调整放像进度，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/playback/current_progress`
-    pub async fn vc_set_playback_progress(&self, req: VcSetPlaybackProgressRequest) -> conf_core::Result<VcSetPlaybackProgressResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_playback_progress(&self) -> VcSetPlaybackProgressRequestBuilder<VcApi<'a>> {
+        VcSetPlaybackProgressRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetPlaybackProgressRequest`\] built elsewhere: the same call as `set_playback_progress()`…`.send()`.
+    pub async fn set_playback_progress_with(self, req: VcSetPlaybackProgressRequest) -> conf_core::Result<VcSetPlaybackProgressResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_playback` (`GET /api/v1/vc/confs/{conf_id}/playback`).
 ///
 /// Get playback of a conference (获取会议放像状态).
+///
+/// Build it with \[`VcGetPlaybackRequest::builder`\] or \[`VcGetPlaybackRequest::new`\], or call the client's fluent `get_playback()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetPlaybackRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6512,6 +11789,11 @@ impl VcGetPlaybackRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetPlaybackRequestBuilder {
+        VcGetPlaybackRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6545,19 +11827,88 @@ impl VcGetPlaybackRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetPlaybackRequest`\]: from \[`VcGetPlaybackRequest::builder`\] (finish with `build()`), or from the client's `get_playback()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetPlaybackRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetPlaybackRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetPlaybackRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcGetPlaybackRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetPlaybackRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetPlaybackRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetPlaybackRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetPlaybackRequestFields {
+    fn build(self) -> conf_core::Result<VcGetPlaybackRequest> {
+        Ok(VcGetPlaybackRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetPlaybackRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetPlaybackResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetPlaybackRequest {
+    type Output = VcGetPlaybackResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetPlaybackResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get playback of a conference (获取会议放像状态).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/playback`
-    pub async fn vc_get_playback(&self, req: VcGetPlaybackRequest) -> conf_core::Result<VcGetPlaybackResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_playback(&self) -> VcGetPlaybackRequestBuilder<VcApi<'a>> {
+        VcGetPlaybackRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetPlaybackRequest`\] built elsewhere: the same call as `get_playback()`…`.send()`.
+    pub async fn get_playback_with(self, req: VcGetPlaybackRequest) -> conf_core::Result<VcGetPlaybackResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_mtvmp` (`POST /api/v1/vc/confs/{conf_id}/mtvmps`).
 ///
 /// Start terminal composition of a conference (开启终端自主画面合成). Vendor note: 仅端口会议有用，异步操作
+///
+/// Build it with \[`VcStartMtvmpRequest::builder`\], or call the client's fluent `start_mtvmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartMtvmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6568,7 +11919,7 @@ pub struct VcStartMtvmpRequest {
     /// Terminal id within the conference (开启自主画面合成的终端号 最大字符长度：48字节)
     pub mt_id: String,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    pub voice_hint: i64,
+    pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
     pub show_mt_name: i64,
     /// Members (自主画面合成成员数组)
@@ -6576,9 +11927,9 @@ pub struct VcStartMtvmpRequest {
 }
 
 impl VcStartMtvmpRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(conf_id: impl Into<String>, mode: i64, layout: i64, mt_id: impl Into<String>, voice_hint: i64, show_mt_name: i64) -> Self {
-        Self { conf_id: conf_id.into(), mode, layout, mt_id: mt_id.into(), voice_hint, show_mt_name, members: None }
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartMtvmpRequestBuilder {
+        VcStartMtvmpRequestBuilder::with_handle(())
     }
 
     /// Set `members`.
@@ -6635,7 +11986,7 @@ impl VcStartMtvmpRequest {
         }
         {
             let v = &self.voice_hint;
-            params.field("voice_hint", v)?;
+            params.field("voice_hint", &u8::from(*v))?;
         }
         {
             let v = &self.show_mt_name;
@@ -6650,19 +12001,138 @@ impl VcStartMtvmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartMtvmpRequest`\]: from \[`VcStartMtvmpRequest::builder`\] (finish with `build()`), or from the client's `start_mtvmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartMtvmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartMtvmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartMtvmpRequestFields {
+    conf_id: Option<String>,
+    mode: Option<i64>,
+    layout: Option<i64>,
+    mt_id: Option<String>,
+    voice_hint: Option<bool>,
+    show_mt_name: Option<i64>,
+    members: Option<Vec<VcStartMtvmpMemberSpec>>,
+}
+
+impl<H> VcStartMtvmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartMtvmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Mode (自主画面合成模式 1-定制画面合成； 2-自动画面合成；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;) Required.
+    pub fn layout(mut self, value: i64) -> Self {
+        self.fields.layout = Some(value);
+        self
+    }
+
+    /// Terminal id within the conference (开启自主画面合成的终端号 最大字符长度：48字节) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；) Required.
+    pub fn voice_hint(mut self, value: bool) -> Self {
+        self.fields.voice_hint = Some(value);
+        self
+    }
+
+    /// Show terminal names (是否显示别名 0-不显示； 1-显示；) Required.
+    pub fn show_mt_name(mut self, value: i64) -> Self {
+        self.fields.show_mt_name = Some(value);
+        self
+    }
+
+    /// Members (自主画面合成成员数组)
+    pub fn members(mut self, value: Vec<VcStartMtvmpMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartMtvmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartMtvmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartMtvmpRequestFields {
+    fn build(self) -> conf_core::Result<VcStartMtvmpRequest> {
+        Ok(VcStartMtvmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            layout: super::support::required(self.layout, "layout", "layout")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+            voice_hint: super::support::required(self.voice_hint, "voice_hint", "voice_hint")?,
+            show_mt_name: super::support::required(self.show_mt_name, "show_mt_name", "show_mt_name")?,
+            members: self.members,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartMtvmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartMtvmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartMtvmpRequest {
+    type Output = VcStartMtvmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartMtvmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start terminal composition of a conference (开启终端自主画面合成). Vendor note: 仅端口会议有用，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/mtvmps`
-    pub async fn vc_start_mtvmp(&self, req: VcStartMtvmpRequest) -> conf_core::Result<VcStartMtvmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_mtvmp(&self) -> VcStartMtvmpRequestBuilder<VcApi<'a>> {
+        VcStartMtvmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartMtvmpRequest`\] built elsewhere: the same call as `start_mtvmp()`…`.send()`.
+    pub async fn start_mtvmp_with(self, req: VcStartMtvmpRequest) -> conf_core::Result<VcStartMtvmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_mtvmp` (`GET /api/v1/vc/confs/{conf_id}/mtvmps/{mt_id}`).
 ///
 /// Get terminal composition of a conference (获取终端自主画面合成信息). Vendor note: 仅端口会议有用，当未开启画面合成时会返回错误
+///
+/// Build it with \[`VcGetMtvmpRequest::builder`\] or \[`VcGetMtvmpRequest::new`\], or call the client's fluent `get_mtvmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetMtvmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6674,6 +12144,11 @@ impl VcGetMtvmpRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetMtvmpRequestBuilder {
+        VcGetMtvmpRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6715,19 +12190,98 @@ impl VcGetMtvmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetMtvmpRequest`\]: from \[`VcGetMtvmpRequest::builder`\] (finish with `build()`), or from the client's `get_mtvmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetMtvmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetMtvmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetMtvmpRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+}
+
+impl<H> VcGetMtvmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetMtvmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetMtvmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetMtvmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetMtvmpRequestFields {
+    fn build(self) -> conf_core::Result<VcGetMtvmpRequest> {
+        Ok(VcGetMtvmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetMtvmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetMtvmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetMtvmpRequest {
+    type Output = VcGetMtvmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetMtvmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get terminal composition of a conference (获取终端自主画面合成信息). Vendor note: 仅端口会议有用，当未开启画面合成时会返回错误
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/mtvmps/{mt_id}`
-    pub async fn vc_get_mtvmp(&self, req: VcGetMtvmpRequest) -> conf_core::Result<VcGetMtvmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_mtvmp(&self) -> VcGetMtvmpRequestBuilder<VcApi<'a>> {
+        VcGetMtvmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetMtvmpRequest`\] built elsewhere: the same call as `get_mtvmp()`…`.send()`.
+    pub async fn get_mtvmp_with(self, req: VcGetMtvmpRequest) -> conf_core::Result<VcGetMtvmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_update_mtvmp` (`PUT /api/v1/vc/confs/{conf_id}/mtvmps/{mt_id}`).
 ///
 /// Update terminal composition of a conference (修改终端自主画面合成参数). Vendor note: 仅端口会议有用，异步操作
+///
+/// Build it with \[`VcUpdateMtvmpRequest::builder`\], or call the client's fluent `update_mtvmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcUpdateMtvmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6738,7 +12292,7 @@ pub struct VcUpdateMtvmpRequest {
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
     pub layout: i64,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    pub voice_hint: i64,
+    pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
     pub show_mt_name: i64,
     /// Members (自主画面合成成员数组)
@@ -6746,9 +12300,9 @@ pub struct VcUpdateMtvmpRequest {
 }
 
 impl VcUpdateMtvmpRequest {
-    /// A request with the required fields; optional fields are unset.
-    pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, mode: i64, layout: i64, voice_hint: i64, show_mt_name: i64) -> Self {
-        Self { conf_id: conf_id.into(), mt_id: mt_id.into(), mode, layout, voice_hint, show_mt_name, members: None }
+    /// A builder with every field unset.
+    pub fn builder() -> VcUpdateMtvmpRequestBuilder {
+        VcUpdateMtvmpRequestBuilder::with_handle(())
     }
 
     /// Set `members`.
@@ -6810,7 +12364,7 @@ impl VcUpdateMtvmpRequest {
         }
         {
             let v = &self.voice_hint;
-            params.field("voice_hint", v)?;
+            params.field("voice_hint", &u8::from(*v))?;
         }
         {
             let v = &self.show_mt_name;
@@ -6825,19 +12379,138 @@ impl VcUpdateMtvmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcUpdateMtvmpRequest`\]: from \[`VcUpdateMtvmpRequest::builder`\] (finish with `build()`), or from the client's `update_mtvmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcUpdateMtvmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcUpdateMtvmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcUpdateMtvmpRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+    mode: Option<i64>,
+    layout: Option<i64>,
+    voice_hint: Option<bool>,
+    show_mt_name: Option<i64>,
+    members: Option<Vec<VcStartMtvmpMemberSpec>>,
+}
+
+impl<H> VcUpdateMtvmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcUpdateMtvmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// Mode (自主画面合成模式 1-定制画面合成； 2-自动画面合成；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;) Required.
+    pub fn layout(mut self, value: i64) -> Self {
+        self.fields.layout = Some(value);
+        self
+    }
+
+    /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；) Required.
+    pub fn voice_hint(mut self, value: bool) -> Self {
+        self.fields.voice_hint = Some(value);
+        self
+    }
+
+    /// Show terminal names (是否显示别名 0-不显示； 1-显示；) Required.
+    pub fn show_mt_name(mut self, value: i64) -> Self {
+        self.fields.show_mt_name = Some(value);
+        self
+    }
+
+    /// Members (自主画面合成成员数组)
+    pub fn members(mut self, value: Vec<VcStartMtvmpMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcUpdateMtvmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcUpdateMtvmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcUpdateMtvmpRequestFields {
+    fn build(self) -> conf_core::Result<VcUpdateMtvmpRequest> {
+        Ok(VcUpdateMtvmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            layout: super::support::required(self.layout, "layout", "layout")?,
+            voice_hint: super::support::required(self.voice_hint, "voice_hint", "voice_hint")?,
+            show_mt_name: super::support::required(self.show_mt_name, "show_mt_name", "show_mt_name")?,
+            members: self.members,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcUpdateMtvmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcUpdateMtvmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcUpdateMtvmpRequest {
+    type Output = VcUpdateMtvmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcUpdateMtvmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Update terminal composition of a conference (修改终端自主画面合成参数). Vendor note: 仅端口会议有用，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/mtvmps/{mt_id}`
-    pub async fn vc_update_mtvmp(&self, req: VcUpdateMtvmpRequest) -> conf_core::Result<VcUpdateMtvmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn update_mtvmp(&self) -> VcUpdateMtvmpRequestBuilder<VcApi<'a>> {
+        VcUpdateMtvmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcUpdateMtvmpRequest`\] built elsewhere: the same call as `update_mtvmp()`…`.send()`.
+    pub async fn update_mtvmp_with(self, req: VcUpdateMtvmpRequest) -> conf_core::Result<VcUpdateMtvmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_stop_mtvmp` (`DELETE /api/v1/vc/confs/{conf_id}/mtvmps/{mt_id}`).
 ///
 /// Stop terminal composition of a conference (停止终端自主画面合成). Vendor note: 仅端口会议有用，异步操作
+///
+/// Build it with \[`VcStopMtvmpRequest::builder`\] or \[`VcStopMtvmpRequest::new`\], or call the client's fluent `stop_mtvmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStopMtvmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6849,6 +12522,11 @@ impl VcStopMtvmpRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStopMtvmpRequestBuilder {
+        VcStopMtvmpRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6890,19 +12568,98 @@ impl VcStopMtvmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStopMtvmpRequest`\]: from \[`VcStopMtvmpRequest::builder`\] (finish with `build()`), or from the client's `stop_mtvmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStopMtvmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStopMtvmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStopMtvmpRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+}
+
+impl<H> VcStopMtvmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStopMtvmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStopMtvmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStopMtvmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStopMtvmpRequestFields {
+    fn build(self) -> conf_core::Result<VcStopMtvmpRequest> {
+        Ok(VcStopMtvmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStopMtvmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStopMtvmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStopMtvmpRequest {
+    type Output = VcStopMtvmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStopMtvmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Stop terminal composition of a conference (停止终端自主画面合成). Vendor note: 仅端口会议有用，异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/mtvmps/{mt_id}`
-    pub async fn vc_stop_mtvmp(&self, req: VcStopMtvmpRequest) -> conf_core::Result<VcStopMtvmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn stop_mtvmp(&self) -> VcStopMtvmpRequestBuilder<VcApi<'a>> {
+        VcStopMtvmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStopMtvmpRequest`\] built elsewhere: the same call as `stop_mtvmp()`…`.send()`.
+    pub async fn stop_mtvmp_with(self, req: VcStopMtvmpRequest) -> conf_core::Result<VcStopMtvmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_mtvmps` (`GET /api/v1/vc/confs/{conf_id}/mtvmps`).
 ///
 /// List terminal compositions of a conference (获取开启自主画面合成的终端列表). Vendor note: 获取开启自主画面合成的终端列表，当未开启画面合成时会返回错误
+///
+/// Build it with \[`VcListMtvmpsRequest::builder`\] or \[`VcListMtvmpsRequest::new`\], or call the client's fluent `list_mtvmps()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcListMtvmpsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6912,6 +12669,11 @@ impl VcListMtvmpsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListMtvmpsRequestBuilder {
+        VcListMtvmpsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -6945,19 +12707,88 @@ impl VcListMtvmpsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListMtvmpsRequest`\]: from \[`VcListMtvmpsRequest::builder`\] (finish with `build()`), or from the client's `list_mtvmps()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListMtvmpsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListMtvmpsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListMtvmpsRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcListMtvmpsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListMtvmpsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListMtvmpsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListMtvmpsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListMtvmpsRequestFields {
+    fn build(self) -> conf_core::Result<VcListMtvmpsRequest> {
+        Ok(VcListMtvmpsRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListMtvmpsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListMtvmpsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListMtvmpsRequest {
+    type Output = VcListMtvmpsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListMtvmpsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List terminal compositions of a conference (获取开启自主画面合成的终端列表). Vendor note: 获取开启自主画面合成的终端列表，当未开启画面合成时会返回错误
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/mtvmps`
-    pub async fn vc_list_mtvmps(&self, req: VcListMtvmpsRequest) -> conf_core::Result<VcListMtvmpsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_mtvmps(&self) -> VcListMtvmpsRequestBuilder<VcApi<'a>> {
+        VcListMtvmpsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListMtvmpsRequest`\] built elsewhere: the same call as `list_mtvmps()`…`.send()`.
+    pub async fn list_mtvmps_with(self, req: VcListMtvmpsRequest) -> conf_core::Result<VcListMtvmpsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_hduvmp` (`POST /api/v1/vc/confs/{conf_id}/hduvmps`).
 ///
 /// Start TV wall composition of a conference (开启电视墙自主画面合成). Vendor note: 开启电视墙自主画面合成，异步操作
+///
+/// Build it with \[`VcStartHduvmpRequest::builder`\] or \[`VcStartHduvmpRequest::new`\], or call the client's fluent `start_hduvmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartHduvmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -6979,6 +12810,11 @@ impl VcStartHduvmpRequest {
         Self { conf_id: conf_id.into(), layout, hdu_id: hdu_id.into(), show_mt_name, mode, members: None }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartHduvmpRequestBuilder {
+        VcStartHduvmpRequestBuilder::with_handle(())
+    }
+
     /// Set `members`.
     pub fn members(mut self, value: Vec<VcStartMtvmpMemberSpec>) -> Self {
         self.members = Some(value);
@@ -6990,6 +12826,10 @@ impl VcStartHduvmpRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.hdu_id;
+            super::support::byte_len_range("hdu_id", v.as_str(), None, Some(48))?;
         }
         if let Some(v) = &self.members {
             for item in v {
@@ -7044,19 +12884,130 @@ impl VcStartHduvmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartHduvmpRequest`\]: from \[`VcStartHduvmpRequest::builder`\] (finish with `build()`), or from the client's `start_hduvmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartHduvmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartHduvmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartHduvmpRequestFields {
+    conf_id: Option<String>,
+    layout: Option<i64>,
+    hdu_id: Option<String>,
+    show_mt_name: Option<i64>,
+    mode: Option<i64>,
+    members: Option<Vec<VcStartMtvmpMemberSpec>>,
+}
+
+impl<H> VcStartHduvmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartHduvmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;) Required.
+    pub fn layout(mut self, value: i64) -> Self {
+        self.fields.layout = Some(value);
+        self
+    }
+
+    /// TV wall (HDU) channel id (电视墙id 1.字符限制：仅支持数字+下划线（\_）+数字的格式 2.最大字符长度：48个字节) Required.
+    pub fn hdu_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.hdu_id = Some(value.into());
+        self
+    }
+
+    /// Show terminal names (是否显示别名 0-不显示； 1-显示；) Required.
+    pub fn show_mt_name(mut self, value: i64) -> Self {
+        self.fields.show_mt_name = Some(value);
+        self
+    }
+
+    /// Mode (画面合成模式 1-定制画面合成； 2-自动画面合成；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Members (自主画面合成成员数组)
+    pub fn members(mut self, value: Vec<VcStartMtvmpMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartHduvmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartHduvmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartHduvmpRequestFields {
+    fn build(self) -> conf_core::Result<VcStartHduvmpRequest> {
+        Ok(VcStartHduvmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            layout: super::support::required(self.layout, "layout", "layout")?,
+            hdu_id: super::support::required(self.hdu_id, "hdu_id", "hdu_id")?,
+            show_mt_name: super::support::required(self.show_mt_name, "show_mt_name", "show_mt_name")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            members: self.members,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartHduvmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartHduvmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartHduvmpRequest {
+    type Output = VcStartHduvmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartHduvmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start TV wall composition of a conference (开启电视墙自主画面合成). Vendor note: 开启电视墙自主画面合成，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/hduvmps`
-    pub async fn vc_start_hduvmp(&self, req: VcStartHduvmpRequest) -> conf_core::Result<VcStartHduvmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_hduvmp(&self) -> VcStartHduvmpRequestBuilder<VcApi<'a>> {
+        VcStartHduvmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartHduvmpRequest`\] built elsewhere: the same call as `start_hduvmp()`…`.send()`.
+    pub async fn start_hduvmp_with(self, req: VcStartHduvmpRequest) -> conf_core::Result<VcStartHduvmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_hduvmp` (`GET /api/v1/vc/confs/{conf_id}/hduvmps/{hdu_id}`).
 ///
 /// Get TV wall composition of a conference (获取电视墙自主画面合成信息).
+///
+/// Build it with \[`VcGetHduvmpRequest::builder`\] or \[`VcGetHduvmpRequest::new`\], or call the client's fluent `get_hduvmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetHduvmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7068,6 +13019,11 @@ impl VcGetHduvmpRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, hdu_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), hdu_id: hdu_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetHduvmpRequestBuilder {
+        VcGetHduvmpRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -7109,19 +13065,98 @@ impl VcGetHduvmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetHduvmpRequest`\]: from \[`VcGetHduvmpRequest::builder`\] (finish with `build()`), or from the client's `get_hduvmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetHduvmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetHduvmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetHduvmpRequestFields {
+    conf_id: Option<String>,
+    hdu_id: Option<String>,
+}
+
+impl<H> VcGetHduvmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetHduvmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// TV wall (HDU) channel id (电视墙通道号) Required.
+    pub fn hdu_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.hdu_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetHduvmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetHduvmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetHduvmpRequestFields {
+    fn build(self) -> conf_core::Result<VcGetHduvmpRequest> {
+        Ok(VcGetHduvmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            hdu_id: super::support::required(self.hdu_id, "hdu_id", "hdu_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetHduvmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetHduvmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetHduvmpRequest {
+    type Output = VcGetHduvmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetHduvmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get TV wall composition of a conference (获取电视墙自主画面合成信息).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/hduvmps/{hdu_id}`
-    pub async fn vc_get_hduvmp(&self, req: VcGetHduvmpRequest) -> conf_core::Result<VcGetHduvmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_hduvmp(&self) -> VcGetHduvmpRequestBuilder<VcApi<'a>> {
+        VcGetHduvmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetHduvmpRequest`\] built elsewhere: the same call as `get_hduvmp()`…`.send()`.
+    pub async fn get_hduvmp_with(self, req: VcGetHduvmpRequest) -> conf_core::Result<VcGetHduvmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_update_hduvmp` (`PUT /api/v1/vc/confs/{conf_id}/hduvmps/{hdu_id}`).
 ///
 /// Update TV wall composition of a conference (修改电视墙自主画面合成参数). Vendor note: 修改电视墙自主画面合成参数，异步操作
+///
+/// Build it with \[`VcUpdateHduvmpRequest::builder`\] or \[`VcUpdateHduvmpRequest::new`\], or call the client's fluent `update_hduvmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcUpdateHduvmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7139,6 +13174,11 @@ impl VcUpdateHduvmpRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, hdu_id: impl Into<String>, layout: i64, show_mt_name: i64) -> Self {
         Self { conf_id: conf_id.into(), hdu_id: hdu_id.into(), layout, show_mt_name, members: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcUpdateHduvmpRequestBuilder {
+        VcUpdateHduvmpRequestBuilder::with_handle(())
     }
 
     /// Set `members`.
@@ -7207,19 +13247,122 @@ impl VcUpdateHduvmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcUpdateHduvmpRequest`\]: from \[`VcUpdateHduvmpRequest::builder`\] (finish with `build()`), or from the client's `update_hduvmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcUpdateHduvmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcUpdateHduvmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcUpdateHduvmpRequestFields {
+    conf_id: Option<String>,
+    hdu_id: Option<String>,
+    layout: Option<i64>,
+    show_mt_name: Option<i64>,
+    members: Option<Vec<VcStartMtvmpMemberSpec>>,
+}
+
+impl<H> VcUpdateHduvmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcUpdateHduvmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// TV wall (HDU) channel id (电视墙通道号) Required.
+    pub fn hdu_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.hdu_id = Some(value.into());
+        self
+    }
+
+    /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;) Required.
+    pub fn layout(mut self, value: i64) -> Self {
+        self.fields.layout = Some(value);
+        self
+    }
+
+    /// Show terminal names (是否显示别名 0-不显示； 1-显示；) Required.
+    pub fn show_mt_name(mut self, value: i64) -> Self {
+        self.fields.show_mt_name = Some(value);
+        self
+    }
+
+    /// Members (自主画面合成成员数组)
+    pub fn members(mut self, value: Vec<VcStartMtvmpMemberSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcUpdateHduvmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcUpdateHduvmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcUpdateHduvmpRequestFields {
+    fn build(self) -> conf_core::Result<VcUpdateHduvmpRequest> {
+        Ok(VcUpdateHduvmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            hdu_id: super::support::required(self.hdu_id, "hdu_id", "hdu_id")?,
+            layout: super::support::required(self.layout, "layout", "layout")?,
+            show_mt_name: super::support::required(self.show_mt_name, "show_mt_name", "show_mt_name")?,
+            members: self.members,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcUpdateHduvmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcUpdateHduvmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcUpdateHduvmpRequest {
+    type Output = VcUpdateHduvmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcUpdateHduvmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Update TV wall composition of a conference (修改电视墙自主画面合成参数). Vendor note: 修改电视墙自主画面合成参数，异步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/hduvmps/{hdu_id}`
-    pub async fn vc_update_hduvmp(&self, req: VcUpdateHduvmpRequest) -> conf_core::Result<VcUpdateHduvmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn update_hduvmp(&self) -> VcUpdateHduvmpRequestBuilder<VcApi<'a>> {
+        VcUpdateHduvmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcUpdateHduvmpRequest`\] built elsewhere: the same call as `update_hduvmp()`…`.send()`.
+    pub async fn update_hduvmp_with(self, req: VcUpdateHduvmpRequest) -> conf_core::Result<VcUpdateHduvmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_stop_hduvmp` (`DELETE /api/v1/vc/confs/{conf_id}/hduvmps/{hdu_id}`).
 ///
 /// Stop TV wall composition of a conference (停止电视墙自主画面合成). Vendor note: 停止电视墙自主画面合成，异步操作
+///
+/// Build it with \[`VcStopHduvmpRequest::builder`\] or \[`VcStopHduvmpRequest::new`\], or call the client's fluent `stop_hduvmp()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStopHduvmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7231,6 +13374,11 @@ impl VcStopHduvmpRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, hdu_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), hdu_id: hdu_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStopHduvmpRequestBuilder {
+        VcStopHduvmpRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -7272,19 +13420,98 @@ impl VcStopHduvmpRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStopHduvmpRequest`\]: from \[`VcStopHduvmpRequest::builder`\] (finish with `build()`), or from the client's `stop_hduvmp()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStopHduvmpRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStopHduvmpRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStopHduvmpRequestFields {
+    conf_id: Option<String>,
+    hdu_id: Option<String>,
+}
+
+impl<H> VcStopHduvmpRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStopHduvmpRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// TV wall (HDU) channel id (电视墙通道号) Required.
+    pub fn hdu_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.hdu_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStopHduvmpRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStopHduvmpRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStopHduvmpRequestFields {
+    fn build(self) -> conf_core::Result<VcStopHduvmpRequest> {
+        Ok(VcStopHduvmpRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            hdu_id: super::support::required(self.hdu_id, "hdu_id", "hdu_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStopHduvmpRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStopHduvmpResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStopHduvmpRequest {
+    type Output = VcStopHduvmpResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStopHduvmpResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Stop TV wall composition of a conference (停止电视墙自主画面合成). Vendor note: 停止电视墙自主画面合成，异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/hduvmps/{hdu_id}`
-    pub async fn vc_stop_hduvmp(&self, req: VcStopHduvmpRequest) -> conf_core::Result<VcStopHduvmpResponse> {
-        self.call(req.into_operation()?).await
+    pub fn stop_hduvmp(&self) -> VcStopHduvmpRequestBuilder<VcApi<'a>> {
+        VcStopHduvmpRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStopHduvmpRequest`\] built elsewhere: the same call as `stop_hduvmp()`…`.send()`.
+    pub async fn stop_hduvmp_with(self, req: VcStopHduvmpRequest) -> conf_core::Result<VcStopHduvmpResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_hduvmps` (`GET /api/v1/vc/confs/{conf_id}/hduvmps`).
 ///
 /// List TV wall compositions of a conference (获取开启自主画面合成的电视墙列表). Vendor note: 仅端口会议有用
+///
+/// Build it with \[`VcListHduvmpsRequest::builder`\] or \[`VcListHduvmpsRequest::new`\], or call the client's fluent `list_hduvmps()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcListHduvmpsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7294,6 +13521,11 @@ impl VcListHduvmpsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListHduvmpsRequestBuilder {
+        VcListHduvmpsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -7327,24 +13559,98 @@ impl VcListHduvmpsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListHduvmpsRequest`\]: from \[`VcListHduvmpsRequest::builder`\] (finish with `build()`), or from the client's `list_hduvmps()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListHduvmpsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListHduvmpsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListHduvmpsRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcListHduvmpsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListHduvmpsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListHduvmpsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListHduvmpsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListHduvmpsRequestFields {
+    fn build(self) -> conf_core::Result<VcListHduvmpsRequest> {
+        Ok(VcListHduvmpsRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListHduvmpsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListHduvmpsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListHduvmpsRequest {
+    type Output = VcListHduvmpsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListHduvmpsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List TV wall compositions of a conference (获取开启自主画面合成的电视墙列表). Vendor note: 仅端口会议有用
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/hduvmps`
-    pub async fn vc_list_hduvmps(&self, req: VcListHduvmpsRequest) -> conf_core::Result<VcListHduvmpsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_hduvmps(&self) -> VcListHduvmpsRequestBuilder<VcApi<'a>> {
+        VcListHduvmpsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListHduvmpsRequest`\] built elsewhere: the same call as `list_hduvmps()`…`.send()`.
+    pub async fn list_hduvmps_with(self, req: VcListHduvmpsRequest) -> conf_core::Result<VcListHduvmpsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_platform_hdus` (`GET /api/v1/vc/hdus`).
 ///
 /// List platform TV walls (获取平台电视墙列表). Vendor note: 获取平台所有电视墙列表
+///
+/// Build it with \[`VcListPlatformHdusRequest::builder`\] or \[`VcListPlatformHdusRequest::new`\], or call the client's fluent `list_platform_hdus()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VcListPlatformHdusRequest {}
 impl VcListPlatformHdusRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListPlatformHdusRequestBuilder {
+        VcListPlatformHdusRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -7366,19 +13672,80 @@ impl VcListPlatformHdusRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListPlatformHdusRequest`\]: from \[`VcListPlatformHdusRequest::builder`\] (finish with `build()`), or from the client's `list_platform_hdus()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListPlatformHdusRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListPlatformHdusRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListPlatformHdusRequestFields {}
+impl<H> VcListPlatformHdusRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListPlatformHdusRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListPlatformHdusRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListPlatformHdusRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListPlatformHdusRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<VcListPlatformHdusRequest> {
+        Ok(VcListPlatformHdusRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListPlatformHdusRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListPlatformHdusResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListPlatformHdusRequest {
+    type Output = VcListPlatformHdusResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListPlatformHdusResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List platform TV walls (获取平台电视墙列表). Vendor note: 获取平台所有电视墙列表
     ///
     /// `GET /api/v1/vc/hdus`
-    pub async fn vc_list_platform_hdus(&self, req: VcListPlatformHdusRequest) -> conf_core::Result<VcListPlatformHdusResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_platform_hdus(&self) -> VcListPlatformHdusRequestBuilder<VcApi<'a>> {
+        VcListPlatformHdusRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListPlatformHdusRequest`\] built elsewhere: the same call as `list_platform_hdus()`…`.send()`.
+    pub async fn list_platform_hdus_with(self, req: VcListPlatformHdusRequest) -> conf_core::Result<VcListPlatformHdusResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_hdus` (`GET /api/v1/vc/confs/{conf_id}/hdus`).
 ///
 /// List TV walls of a conference (获取会议电视墙列表). Vendor note: 获取本会议占用的电视墙列表
+///
+/// Build it with \[`VcListHdusRequest::builder`\] or \[`VcListHdusRequest::new`\], or call the client's fluent `list_hdus()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcListHdusRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7388,6 +13755,11 @@ impl VcListHdusRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListHdusRequestBuilder {
+        VcListHdusRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -7421,19 +13793,88 @@ impl VcListHdusRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListHdusRequest`\]: from \[`VcListHdusRequest::builder`\] (finish with `build()`), or from the client's `list_hdus()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListHdusRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListHdusRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListHdusRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcListHdusRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListHdusRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListHdusRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListHdusRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListHdusRequestFields {
+    fn build(self) -> conf_core::Result<VcListHdusRequest> {
+        Ok(VcListHdusRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListHdusRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListHdusResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListHdusRequest {
+    type Output = VcListHdusResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListHdusResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List TV walls of a conference (获取会议电视墙列表). Vendor note: 获取本会议占用的电视墙列表
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/hdus`
-    pub async fn vc_list_hdus(&self, req: VcListHdusRequest) -> conf_core::Result<VcListHdusResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_hdus(&self) -> VcListHdusRequestBuilder<VcApi<'a>> {
+        VcListHdusRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListHdusRequest`\] built elsewhere: the same call as `list_hdus()`…`.send()`.
+    pub async fn list_hdus_with(self, req: VcListHdusRequest) -> conf_core::Result<VcListHdusResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_hdu` (`GET /api/v1/vc/confs/{conf_id}/hdus/{hdu_id}`).
 ///
 /// Get TV wall channel of a conference (获取电视墙通道信息). Vendor note: 获取本会议占用的电视墙通道信息
+///
+/// Build it with \[`VcGetHduRequest::builder`\] or \[`VcGetHduRequest::new`\], or call the client's fluent `get_hdu()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetHduRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7445,6 +13886,11 @@ impl VcGetHduRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, hdu_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), hdu_id: hdu_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetHduRequestBuilder {
+        VcGetHduRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -7486,19 +13932,98 @@ impl VcGetHduRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetHduRequest`\]: from \[`VcGetHduRequest::builder`\] (finish with `build()`), or from the client's `get_hdu()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetHduRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetHduRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetHduRequestFields {
+    conf_id: Option<String>,
+    hdu_id: Option<String>,
+}
+
+impl<H> VcGetHduRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetHduRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// TV wall (HDU) channel id (电视墙通道号) Required.
+    pub fn hdu_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.hdu_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetHduRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetHduRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetHduRequestFields {
+    fn build(self) -> conf_core::Result<VcGetHduRequest> {
+        Ok(VcGetHduRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            hdu_id: super::support::required(self.hdu_id, "hdu_id", "hdu_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetHduRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetHduResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetHduRequest {
+    type Output = VcGetHduResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetHduResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get TV wall channel of a conference (获取电视墙通道信息). Vendor note: 获取本会议占用的电视墙通道信息
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/hdus/{hdu_id}`
-    pub async fn vc_get_hdu(&self, req: VcGetHduRequest) -> conf_core::Result<VcGetHduResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_hdu(&self) -> VcGetHduRequestBuilder<VcApi<'a>> {
+        VcGetHduRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetHduRequest`\] built elsewhere: the same call as `get_hdu()`…`.send()`.
+    pub async fn get_hdu_with(self, req: VcGetHduRequest) -> conf_core::Result<VcGetHduResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_hdu` (`POST /api/v1/vc/confs/{conf_id}/hdus`).
 ///
 /// Start TV wall channel of a conference (开启电视墙). Vendor note: 开启电视墙，异步操作
+///
+/// Build it with \[`VcStartHduRequest::builder`\] or \[`VcStartHduRequest::new`\], or call the client's fluent `start_hdu()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartHduRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7518,6 +14043,11 @@ impl VcStartHduRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, hdu_id: impl Into<String>, mode: i64) -> Self {
         Self { conf_id: conf_id.into(), hdu_id: hdu_id.into(), mode, specific: None, poll: None, spilt: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartHduRequestBuilder {
+        VcStartHduRequestBuilder::with_handle(())
     }
 
     /// Set `specific`.
@@ -7543,6 +14073,10 @@ impl VcStartHduRequest {
         {
             let v = &self.conf_id;
             super::support::non_empty("conf_id", v.as_str())?;
+        }
+        {
+            let v = &self.hdu_id;
+            super::support::byte_len_range("hdu_id", v.as_str(), None, Some(48))?;
         }
         if let Some(v) = &self.spilt {
             v.validate()?;
@@ -7593,19 +14127,130 @@ impl VcStartHduRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartHduRequest`\]: from \[`VcStartHduRequest::builder`\] (finish with `build()`), or from the client's `start_hdu()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartHduRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartHduRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartHduRequestFields {
+    conf_id: Option<String>,
+    hdu_id: Option<String>,
+    mode: Option<i64>,
+    specific: Option<SpecificSpec>,
+    poll: Option<VcStartHduPollSpec>,
+    spilt: Option<SpiltSpec>,
+}
+
+impl<H> VcStartHduRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartHduRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// TV wall (HDU) channel id (电视墙id 1.字符限制：仅支持数字+下划线（\_）+数字的格式 2.最大字符长度：48个字节) Required.
+    pub fn hdu_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.hdu_id = Some(value.into());
+        self
+    }
+
+    /// Mode (电视墙模式 1-选看； 2-四分屏(仅传统会议有效)； 3-单通道轮询；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Viewing parameters (选看参数)
+    pub fn specific(mut self, value: SpecificSpec) -> Self {
+        self.fields.specific = Some(value);
+        self
+    }
+
+    /// Poll settings (轮询信息)
+    pub fn poll(mut self, value: VcStartHduPollSpec) -> Self {
+        self.fields.poll = Some(value);
+        self
+    }
+
+    /// 四分屏
+    pub fn spilt(mut self, value: SpiltSpec) -> Self {
+        self.fields.spilt = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartHduRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartHduRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartHduRequestFields {
+    fn build(self) -> conf_core::Result<VcStartHduRequest> {
+        Ok(VcStartHduRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            hdu_id: super::support::required(self.hdu_id, "hdu_id", "hdu_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            specific: self.specific,
+            poll: self.poll,
+            spilt: self.spilt,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartHduRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartHduResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartHduRequest {
+    type Output = VcStartHduResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartHduResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start TV wall channel of a conference (开启电视墙). Vendor note: 开启电视墙，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/hdus`
-    pub async fn vc_start_hdu(&self, req: VcStartHduRequest) -> conf_core::Result<VcStartHduResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_hdu(&self) -> VcStartHduRequestBuilder<VcApi<'a>> {
+        VcStartHduRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartHduRequest`\] built elsewhere: the same call as `start_hdu()`…`.send()`.
+    pub async fn start_hdu_with(self, req: VcStartHduRequest) -> conf_core::Result<VcStartHduResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_close_hdu` (`DELETE /api/v1/vc/confs/{conf_id}/hdus/{hdu_id}`).
 ///
 /// Close TV wall channel of a conference (关闭电视墙). Vendor note: 关闭电视墙，异步操作
+///
+/// Build it with \[`VcCloseHduRequest::builder`\] or \[`VcCloseHduRequest::new`\], or call the client's fluent `close_hdu()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcCloseHduRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7619,6 +14264,11 @@ impl VcCloseHduRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, hdu_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), hdu_id: hdu_id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcCloseHduRequestBuilder {
+        VcCloseHduRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -7671,19 +14321,106 @@ impl VcCloseHduRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcCloseHduRequest`\]: from \[`VcCloseHduRequest::builder`\] (finish with `build()`), or from the client's `close_hdu()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcCloseHduRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcCloseHduRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcCloseHduRequestFields {
+    conf_id: Option<String>,
+    hdu_id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VcCloseHduRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcCloseHduRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// TV wall (HDU) channel id (电视墙通道号) Required.
+    pub fn hdu_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.hdu_id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcCloseHduRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcCloseHduRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcCloseHduRequestFields {
+    fn build(self) -> conf_core::Result<VcCloseHduRequest> {
+        Ok(VcCloseHduRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            hdu_id: super::support::required(self.hdu_id, "hdu_id", "hdu_id")?,
+            params: self.params,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcCloseHduRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcCloseHduResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcCloseHduRequest {
+    type Output = VcCloseHduResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcCloseHduResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Close TV wall channel of a conference (关闭电视墙). Vendor note: 关闭电视墙，异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/hdus/{hdu_id}`
-    pub async fn vc_close_hdu(&self, req: VcCloseHduRequest) -> conf_core::Result<VcCloseHduResponse> {
-        self.call(req.into_operation()?).await
+    pub fn close_hdu(&self) -> VcCloseHduRequestBuilder<VcApi<'a>> {
+        VcCloseHduRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcCloseHduRequest`\] built elsewhere: the same call as `close_hdu()`…`.send()`.
+    pub async fn close_hdu_with(self, req: VcCloseHduRequest) -> conf_core::Result<VcCloseHduResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_hdupoll` (`GET /api/v1/vc/confs/{conf_id}/hdupoll/{hdupoll_id}`).
 ///
 /// Get TV wall poll of a conference (获取电视墙批量轮询信息). Vendor note: 获取电视墙轮询信息
+///
+/// Build it with \[`VcGetHdupollRequest::builder`\] or \[`VcGetHdupollRequest::new`\], or call the client's fluent `get_hdupoll()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetHdupollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7695,6 +14432,11 @@ impl VcGetHdupollRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, hdupoll_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), hdupoll_id: hdupoll_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetHdupollRequestBuilder {
+        VcGetHdupollRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -7736,19 +14478,98 @@ impl VcGetHdupollRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetHdupollRequest`\]: from \[`VcGetHdupollRequest::builder`\] (finish with `build()`), or from the client's `get_hdupoll()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetHdupollRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetHdupollRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetHdupollRequestFields {
+    conf_id: Option<String>,
+    hdupoll_id: Option<String>,
+}
+
+impl<H> VcGetHdupollRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetHdupollRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// TV wall poll id Required.
+    pub fn hdupoll_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.hdupoll_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetHdupollRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetHdupollRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetHdupollRequestFields {
+    fn build(self) -> conf_core::Result<VcGetHdupollRequest> {
+        Ok(VcGetHdupollRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            hdupoll_id: super::support::required(self.hdupoll_id, "hdupoll_id", "hdupoll_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetHdupollRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetHdupollResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetHdupollRequest {
+    type Output = VcGetHdupollResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetHdupollResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get TV wall poll of a conference (获取电视墙批量轮询信息). Vendor note: 获取电视墙轮询信息
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/hdupoll/{hdupoll_id}`
-    pub async fn vc_get_hdupoll(&self, req: VcGetHdupollRequest) -> conf_core::Result<VcGetHdupollResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_hdupoll(&self) -> VcGetHdupollRequestBuilder<VcApi<'a>> {
+        VcGetHdupollRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetHdupollRequest`\] built elsewhere: the same call as `get_hdupoll()`…`.send()`.
+    pub async fn get_hdupoll_with(self, req: VcGetHdupollRequest) -> conf_core::Result<VcGetHdupollResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_hdupoll` (`POST /api/v1/vc/confs/{conf_id}/hdupoll`).
 ///
 /// Start TV wall poll of a conference (开启电视墙批量轮询).
+///
+/// Build it with \[`VcStartHdupollRequest::builder`\] or \[`VcStartHdupollRequest::new`\], or call the client's fluent `start_hdupoll()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartHdupollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7770,6 +14591,11 @@ impl VcStartHdupollRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mode: i64, show_mt_name: i64, hdus: Vec<HduSpec>, members: Vec<VcDeleteMtsMtSpec>) -> Self {
         Self { conf_id: conf_id.into(), mode, num: None, keep_time: None, show_mt_name, hdus, members }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartHdupollRequestBuilder {
+        VcStartHdupollRequestBuilder::with_handle(())
     }
 
     /// Set `num`.
@@ -7853,19 +14679,138 @@ impl VcStartHdupollRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartHdupollRequest`\]: from \[`VcStartHdupollRequest::builder`\] (finish with `build()`), or from the client's `start_hdupoll()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartHdupollRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartHdupollRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartHdupollRequestFields {
+    conf_id: Option<String>,
+    mode: Option<i64>,
+    num: Option<i64>,
+    keep_time: Option<i64>,
+    show_mt_name: Option<i64>,
+    hdus: Option<Vec<HduSpec>>,
+    members: Option<Vec<VcDeleteMtsMtSpec>>,
+}
+
+impl<H> VcStartHdupollRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartHdupollRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Mode (批量轮询模式 1-自动； 2-定制；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Number of rounds (0 = endless) (轮询次数，0为一直轮询)
+    pub fn num(mut self, value: i64) -> Self {
+        self.fields.num = Some(value);
+        self
+    }
+
+    /// Seconds each terminal is kept (轮询间隔，单位：秒)
+    pub fn keep_time(mut self, value: i64) -> Self {
+        self.fields.keep_time = Some(value);
+        self
+    }
+
+    /// Show terminal names (是否显示别名 0-不显示； 1-显示；) Required.
+    pub fn show_mt_name(mut self, value: i64) -> Self {
+        self.fields.show_mt_name = Some(value);
+        self
+    }
+
+    /// TV walls (批量轮询电视墙成员数组) Required.
+    pub fn hdus(mut self, value: Vec<HduSpec>) -> Self {
+        self.fields.hdus = Some(value);
+        self
+    }
+
+    /// Members (参与批量轮询电视墙的终端数组，当批量轮询模式为自动时不用填写) Required.
+    pub fn members(mut self, value: Vec<VcDeleteMtsMtSpec>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartHdupollRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartHdupollRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartHdupollRequestFields {
+    fn build(self) -> conf_core::Result<VcStartHdupollRequest> {
+        Ok(VcStartHdupollRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            num: self.num,
+            keep_time: self.keep_time,
+            show_mt_name: super::support::required(self.show_mt_name, "show_mt_name", "show_mt_name")?,
+            hdus: super::support::required(self.hdus, "hdus", "hdus")?,
+            members: super::support::required(self.members, "members", "members")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartHdupollRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartHdupollResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartHdupollRequest {
+    type Output = VcStartHdupollResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartHdupollResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start TV wall poll of a conference (开启电视墙批量轮询).
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/hdupoll`
-    pub async fn vc_start_hdupoll(&self, req: VcStartHdupollRequest) -> conf_core::Result<VcStartHdupollResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_hdupoll(&self) -> VcStartHdupollRequestBuilder<VcApi<'a>> {
+        VcStartHdupollRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartHdupollRequest`\] built elsewhere: the same call as `start_hdupoll()`…`.send()`.
+    pub async fn start_hdupoll_with(self, req: VcStartHdupollRequest) -> conf_core::Result<VcStartHdupollResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_hdupoll_state` (`PUT /api/v1/vc/confs/{conf_id}/hdupoll/state`).
 ///
 /// Set TV wall poll state of a conference (修改电视墙批量轮询状态).
+///
+/// Build it with \[`VcSetHdupollStateRequest::builder`\] or \[`VcSetHdupollStateRequest::new`\], or call the client's fluent `set_hdupoll_state()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetHdupollStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7879,6 +14824,11 @@ impl VcSetHdupollStateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, poll_id: i64, value: i64) -> Self {
         Self { conf_id: conf_id.into(), poll_id, value }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetHdupollStateRequestBuilder {
+        VcSetHdupollStateRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -7924,19 +14874,106 @@ impl VcSetHdupollStateRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetHdupollStateRequest`\]: from \[`VcSetHdupollStateRequest::builder`\] (finish with `build()`), or from the client's `set_hdupoll_state()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetHdupollStateRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetHdupollStateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetHdupollStateRequestFields {
+    conf_id: Option<String>,
+    poll_id: Option<i64>,
+    value: Option<i64>,
+}
+
+impl<H> VcSetHdupollStateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetHdupollStateRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Batch poll id (批量轮询id) Required.
+    pub fn poll_id(mut self, value: i64) -> Self {
+        self.fields.poll_id = Some(value);
+        self
+    }
+
+    /// Value (电视墙批量轮询状态 0-停止轮询； 1-暂停轮询； 2-继续轮询；) Required.
+    pub fn value(mut self, value: i64) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetHdupollStateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetHdupollStateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetHdupollStateRequestFields {
+    fn build(self) -> conf_core::Result<VcSetHdupollStateRequest> {
+        Ok(VcSetHdupollStateRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            poll_id: super::support::required(self.poll_id, "poll_id", "poll_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetHdupollStateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetHdupollStateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetHdupollStateRequest {
+    type Output = VcSetHdupollStateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetHdupollStateResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set TV wall poll state of a conference (修改电视墙批量轮询状态).
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/hdupoll/state`
-    pub async fn vc_set_hdupoll_state(&self, req: VcSetHdupollStateRequest) -> conf_core::Result<VcSetHdupollStateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_hdupoll_state(&self) -> VcSetHdupollStateRequestBuilder<VcApi<'a>> {
+        VcSetHdupollStateRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetHdupollStateRequest`\] built elsewhere: the same call as `set_hdupoll_state()`…`.send()`.
+    pub async fn set_hdupoll_state_with(self, req: VcSetHdupollStateRequest) -> conf_core::Result<VcSetHdupollStateResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_monitors` (`GET /api/v1/vc/confs/{conf_id}/monitors`).
 ///
 /// List monitors of a conference (获取监控列表).
+///
+/// Build it with \[`VcListMonitorsRequest::builder`\] or \[`VcListMonitorsRequest::new`\], or call the client's fluent `list_monitors()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcListMonitorsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -7946,6 +14983,11 @@ impl VcListMonitorsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListMonitorsRequestBuilder {
+        VcListMonitorsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -7979,19 +15021,88 @@ impl VcListMonitorsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListMonitorsRequest`\]: from \[`VcListMonitorsRequest::builder`\] (finish with `build()`), or from the client's `list_monitors()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListMonitorsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListMonitorsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListMonitorsRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcListMonitorsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListMonitorsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListMonitorsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListMonitorsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListMonitorsRequestFields {
+    fn build(self) -> conf_core::Result<VcListMonitorsRequest> {
+        Ok(VcListMonitorsRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListMonitorsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListMonitorsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListMonitorsRequest {
+    type Output = VcListMonitorsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListMonitorsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List monitors of a conference (获取监控列表).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/monitors`
-    pub async fn vc_list_monitors(&self, req: VcListMonitorsRequest) -> conf_core::Result<VcListMonitorsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_monitors(&self) -> VcListMonitorsRequestBuilder<VcApi<'a>> {
+        VcListMonitorsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListMonitorsRequest`\] built elsewhere: the same call as `list_monitors()`…`.send()`.
+    pub async fn list_monitors_with(self, req: VcListMonitorsRequest) -> conf_core::Result<VcListMonitorsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_monitor` (`GET /api/v1/vc/confs/{conf_id}/monitors/{dst_ip}/{dst_port}`).
 ///
 /// Get monitor of a conference (获取监控信息).
+///
+/// Build it with \[`VcGetMonitorRequest::builder`\] or \[`VcGetMonitorRequest::new`\], or call the client's fluent `get_monitor()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetMonitorRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8005,6 +15116,11 @@ impl VcGetMonitorRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, dst_ip: impl Into<String>, dst_port: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), dst_ip: dst_ip.into(), dst_port: dst_port.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetMonitorRequestBuilder {
+        VcGetMonitorRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -8054,19 +15170,106 @@ impl VcGetMonitorRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetMonitorRequest`\]: from \[`VcGetMonitorRequest::builder`\] (finish with `build()`), or from the client's `get_monitor()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetMonitorRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetMonitorRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetMonitorRequestFields {
+    conf_id: Option<String>,
+    dst_ip: Option<String>,
+    dst_port: Option<String>,
+}
+
+impl<H> VcGetMonitorRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetMonitorRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Monitor destination IP Required.
+    pub fn dst_ip(mut self, value: impl Into<String>) -> Self {
+        self.fields.dst_ip = Some(value.into());
+        self
+    }
+
+    /// Monitor destination port (监控端口) Required.
+    pub fn dst_port(mut self, value: impl Into<String>) -> Self {
+        self.fields.dst_port = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetMonitorRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetMonitorRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetMonitorRequestFields {
+    fn build(self) -> conf_core::Result<VcGetMonitorRequest> {
+        Ok(VcGetMonitorRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            dst_ip: super::support::required(self.dst_ip, "dst_ip", "dst_ip")?,
+            dst_port: super::support::required(self.dst_port, "dst_port", "dst_port")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetMonitorRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetMonitorResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetMonitorRequest {
+    type Output = VcGetMonitorResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetMonitorResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get monitor of a conference (获取监控信息).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/monitors/{dst_ip}/{dst_port}`
-    pub async fn vc_get_monitor(&self, req: VcGetMonitorRequest) -> conf_core::Result<VcGetMonitorResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_monitor(&self) -> VcGetMonitorRequestBuilder<VcApi<'a>> {
+        VcGetMonitorRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetMonitorRequest`\] built elsewhere: the same call as `get_monitor()`…`.send()`.
+    pub async fn get_monitor_with(self, req: VcGetMonitorRequest) -> conf_core::Result<VcGetMonitorResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_monitor` (`POST /api/v1/vc/confs/{conf_id}/monitors`).
 ///
 /// Start monitor of a conference (监控操作). Vendor note: 将监控源的RTP码流发送到指定的IP端口，监控成功后，需要发送心跳消息保持链路，同步操作
+///
+/// Build it with \[`VcStartMonitorRequest::builder`\] or \[`VcStartMonitorRequest::new`\], or call the client's fluent `start_monitor()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartMonitorRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8086,6 +15289,11 @@ impl VcStartMonitorRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mode: i64, src: SrcSpec, dst: DstSpec) -> Self {
         Self { conf_id: conf_id.into(), mode, src, video_format: None, audio_format: None, dst }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartMonitorRequestBuilder {
+        VcStartMonitorRequestBuilder::with_handle(())
     }
 
     /// Set `video_format`.
@@ -8157,19 +15365,130 @@ impl VcStartMonitorRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartMonitorRequest`\]: from \[`VcStartMonitorRequest::builder`\] (finish with `build()`), or from the client's `start_monitor()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartMonitorRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartMonitorRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartMonitorRequestFields {
+    conf_id: Option<String>,
+    mode: Option<i64>,
+    src: Option<SrcSpec>,
+    video_format: Option<VcStartMonitorVideoFormatSpec>,
+    audio_format: Option<AudioFormatSpec>,
+    dst: Option<DstSpec>,
+}
+
+impl<H> VcStartMonitorRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartMonitorRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Mode (监控模式 0-视频； 1-音频；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Source (监控源) Required.
+    pub fn src(mut self, value: SrcSpec) -> Self {
+        self.fields.src = Some(value);
+        self
+    }
+
+    /// Video format (仅监控画面合成时有效)
+    pub fn video_format(mut self, value: VcStartMonitorVideoFormatSpec) -> Self {
+        self.fields.video_format = Some(value);
+        self
+    }
+
+    /// 仅监控混音时有效
+    pub fn audio_format(mut self, value: AudioFormatSpec) -> Self {
+        self.fields.audio_format = Some(value);
+        self
+    }
+
+    /// Destination (目的地址) Required.
+    pub fn dst(mut self, value: DstSpec) -> Self {
+        self.fields.dst = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartMonitorRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartMonitorRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartMonitorRequestFields {
+    fn build(self) -> conf_core::Result<VcStartMonitorRequest> {
+        Ok(VcStartMonitorRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            src: super::support::required(self.src, "src", "src")?,
+            video_format: self.video_format,
+            audio_format: self.audio_format,
+            dst: super::support::required(self.dst, "dst", "dst")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartMonitorRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartMonitorResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartMonitorRequest {
+    type Output = VcStartMonitorResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartMonitorResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start monitor of a conference (监控操作). Vendor note: 将监控源的RTP码流发送到指定的IP端口，监控成功后，需要发送心跳消息保持链路，同步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/monitors`
-    pub async fn vc_start_monitor(&self, req: VcStartMonitorRequest) -> conf_core::Result<VcStartMonitorResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_monitor(&self) -> VcStartMonitorRequestBuilder<VcApi<'a>> {
+        VcStartMonitorRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartMonitorRequest`\] built elsewhere: the same call as `start_monitor()`…`.send()`.
+    pub async fn start_monitor_with(self, req: VcStartMonitorRequest) -> conf_core::Result<VcStartMonitorResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_cancel_monitor` (`DELETE /api/v1/vc/confs/{conf_id}/monitors/{dst_ip}/{dst_port}`).
 ///
 /// Cancel monitor of a conference (取消监控). Vendor note: 取消监控，同步操作
+///
+/// Build it with \[`VcCancelMonitorRequest::builder`\] or \[`VcCancelMonitorRequest::new`\], or call the client's fluent `cancel_monitor()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcCancelMonitorRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8183,6 +15502,11 @@ impl VcCancelMonitorRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, dst_ip: impl Into<String>, dst_port: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), dst_ip: dst_ip.into(), dst_port: dst_port.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcCancelMonitorRequestBuilder {
+        VcCancelMonitorRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -8232,19 +15556,106 @@ impl VcCancelMonitorRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcCancelMonitorRequest`\]: from \[`VcCancelMonitorRequest::builder`\] (finish with `build()`), or from the client's `cancel_monitor()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcCancelMonitorRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcCancelMonitorRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcCancelMonitorRequestFields {
+    conf_id: Option<String>,
+    dst_ip: Option<String>,
+    dst_port: Option<String>,
+}
+
+impl<H> VcCancelMonitorRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcCancelMonitorRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Monitor destination IP Required.
+    pub fn dst_ip(mut self, value: impl Into<String>) -> Self {
+        self.fields.dst_ip = Some(value.into());
+        self
+    }
+
+    /// Monitor destination port (监控端口) Required.
+    pub fn dst_port(mut self, value: impl Into<String>) -> Self {
+        self.fields.dst_port = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcCancelMonitorRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcCancelMonitorRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcCancelMonitorRequestFields {
+    fn build(self) -> conf_core::Result<VcCancelMonitorRequest> {
+        Ok(VcCancelMonitorRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            dst_ip: super::support::required(self.dst_ip, "dst_ip", "dst_ip")?,
+            dst_port: super::support::required(self.dst_port, "dst_port", "dst_port")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcCancelMonitorRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcCancelMonitorResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcCancelMonitorRequest {
+    type Output = VcCancelMonitorResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcCancelMonitorResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Cancel monitor of a conference (取消监控). Vendor note: 取消监控，同步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/monitors/{dst_ip}/{dst_port}`
-    pub async fn vc_cancel_monitor(&self, req: VcCancelMonitorRequest) -> conf_core::Result<VcCancelMonitorResponse> {
-        self.call(req.into_operation()?).await
+    pub fn cancel_monitor(&self) -> VcCancelMonitorRequestBuilder<VcApi<'a>> {
+        VcCancelMonitorRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcCancelMonitorRequest`\] built elsewhere: the same call as `cancel_monitor()`…`.send()`.
+    pub async fn cancel_monitor_with(self, req: VcCancelMonitorRequest) -> conf_core::Result<VcCancelMonitorResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_monitors_heartbeat` (`POST /api/v1/vc/confs/{conf_id}/monitors_heartbeat`).
 ///
 /// Keep monitor streams alive (监控心跳保活). Vendor note: 监控成功后，若30s内没收到心跳，将自动停止发送码流，同步操作
+///
+/// Build it with \[`VcMonitorsHeartbeatRequest::builder`\] or \[`VcMonitorsHeartbeatRequest::new`\], or call the client's fluent `monitors_heartbeat()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcMonitorsHeartbeatRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8256,6 +15667,11 @@ impl VcMonitorsHeartbeatRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, monitors: Vec<DstSpec>) -> Self {
         Self { conf_id: conf_id.into(), monitors }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcMonitorsHeartbeatRequestBuilder {
+        VcMonitorsHeartbeatRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -8303,19 +15719,98 @@ impl VcMonitorsHeartbeatRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcMonitorsHeartbeatRequest`\]: from \[`VcMonitorsHeartbeatRequest::builder`\] (finish with `build()`), or from the client's `monitors_heartbeat()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcMonitorsHeartbeatRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcMonitorsHeartbeatRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcMonitorsHeartbeatRequestFields {
+    conf_id: Option<String>,
+    monitors: Option<Vec<DstSpec>>,
+}
+
+impl<H> VcMonitorsHeartbeatRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcMonitorsHeartbeatRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Monitors (该消息需要每10秒发送一次，若30秒未收到，则监控自动停止) Required.
+    pub fn monitors(mut self, value: Vec<DstSpec>) -> Self {
+        self.fields.monitors = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcMonitorsHeartbeatRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcMonitorsHeartbeatRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcMonitorsHeartbeatRequestFields {
+    fn build(self) -> conf_core::Result<VcMonitorsHeartbeatRequest> {
+        Ok(VcMonitorsHeartbeatRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            monitors: super::support::required(self.monitors, "monitors", "monitors")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcMonitorsHeartbeatRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcMonitorsHeartbeatResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcMonitorsHeartbeatRequest {
+    type Output = VcMonitorsHeartbeatResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcMonitorsHeartbeatResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Keep monitor streams alive (监控心跳保活). Vendor note: 监控成功后，若30s内没收到心跳，将自动停止发送码流，同步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/monitors_heartbeat`
-    pub async fn vc_monitors_heartbeat(&self, req: VcMonitorsHeartbeatRequest) -> conf_core::Result<VcMonitorsHeartbeatResponse> {
-        self.call(req.into_operation()?).await
+    pub fn monitors_heartbeat(&self) -> VcMonitorsHeartbeatRequestBuilder<VcApi<'a>> {
+        VcMonitorsHeartbeatRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcMonitorsHeartbeatRequest`\] built elsewhere: the same call as `monitors_heartbeat()`…`.send()`.
+    pub async fn monitors_heartbeat_with(self, req: VcMonitorsHeartbeatRequest) -> conf_core::Result<VcMonitorsHeartbeatResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_request_monitor_keyframe` (`POST /api/v1/vc/confs/{conf_id}/neediframe/monitors`).
 ///
 /// Request a key frame for a monitor stream (监控请求关键帧). Vendor note: 监控请求视频关键帧，同步操作
+///
+/// Build it with \[`VcRequestMonitorKeyframeRequest::builder`\] or \[`VcRequestMonitorKeyframeRequest::new`\], or call the client's fluent `request_monitor_keyframe()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcRequestMonitorKeyframeRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8327,6 +15822,11 @@ impl VcRequestMonitorKeyframeRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, dst: DstSpec) -> Self {
         Self { conf_id: conf_id.into(), dst }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcRequestMonitorKeyframeRequestBuilder {
+        VcRequestMonitorKeyframeRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -8372,22 +15872,101 @@ impl VcRequestMonitorKeyframeRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcRequestMonitorKeyframeRequest`\]: from \[`VcRequestMonitorKeyframeRequest::builder`\] (finish with `build()`), or from the client's `request_monitor_keyframe()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcRequestMonitorKeyframeRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcRequestMonitorKeyframeRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcRequestMonitorKeyframeRequestFields {
+    conf_id: Option<String>,
+    dst: Option<DstSpec>,
+}
+
+impl<H> VcRequestMonitorKeyframeRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcRequestMonitorKeyframeRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Destination (目的地址) Required.
+    pub fn dst(mut self, value: DstSpec) -> Self {
+        self.fields.dst = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcRequestMonitorKeyframeRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcRequestMonitorKeyframeRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcRequestMonitorKeyframeRequestFields {
+    fn build(self) -> conf_core::Result<VcRequestMonitorKeyframeRequest> {
+        Ok(VcRequestMonitorKeyframeRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            dst: super::support::required(self.dst, "dst", "dst")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcRequestMonitorKeyframeRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcRequestMonitorKeyframeResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcRequestMonitorKeyframeRequest {
+    type Output = VcRequestMonitorKeyframeResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcRequestMonitorKeyframeResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Request a key frame for a monitor stream (监控请求关键帧). Vendor note: 监控请求视频关键帧，同步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/neediframe/monitors`
-    pub async fn vc_request_monitor_keyframe(
-        &self,
+    pub fn request_monitor_keyframe(&self) -> VcRequestMonitorKeyframeRequestBuilder<VcApi<'a>> {
+        VcRequestMonitorKeyframeRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcRequestMonitorKeyframeRequest`\] built elsewhere: the same call as `request_monitor_keyframe()`…`.send()`.
+    pub async fn request_monitor_keyframe_with(
+        self,
         req: VcRequestMonitorKeyframeRequest,
     ) -> conf_core::Result<VcRequestMonitorKeyframeResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_inspections` (`GET /api/v1/vc/confs/{conf_id}/inspections`).
 ///
 /// List terminal views of a conference (获取终端选看列表). Vendor note: 终端选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)
+///
+/// Build it with \[`VcListInspectionsRequest::builder`\] or \[`VcListInspectionsRequest::new`\], or call the client's fluent `list_inspections()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcListInspectionsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8397,6 +15976,11 @@ impl VcListInspectionsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListInspectionsRequestBuilder {
+        VcListInspectionsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -8430,19 +16014,88 @@ impl VcListInspectionsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListInspectionsRequest`\]: from \[`VcListInspectionsRequest::builder`\] (finish with `build()`), or from the client's `list_inspections()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListInspectionsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListInspectionsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListInspectionsRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcListInspectionsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListInspectionsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListInspectionsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListInspectionsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListInspectionsRequestFields {
+    fn build(self) -> conf_core::Result<VcListInspectionsRequest> {
+        Ok(VcListInspectionsRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListInspectionsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListInspectionsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListInspectionsRequest {
+    type Output = VcListInspectionsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListInspectionsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List terminal views of a conference (获取终端选看列表). Vendor note: 终端选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/inspections`
-    pub async fn vc_list_inspections(&self, req: VcListInspectionsRequest) -> conf_core::Result<VcListInspectionsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_inspections(&self) -> VcListInspectionsRequestBuilder<VcApi<'a>> {
+        VcListInspectionsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListInspectionsRequest`\] built elsewhere: the same call as `list_inspections()`…`.send()`.
+    pub async fn list_inspections_with(self, req: VcListInspectionsRequest) -> conf_core::Result<VcListInspectionsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_inspection` (`POST /api/v1/vc/confs/{conf_id}/inspections`).
 ///
 /// Start terminal view of a conference (开启终端选看). Vendor note: 终端选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)，异步操作
+///
+/// Build it with \[`VcStartInspectionRequest::builder`\] or \[`VcStartInspectionRequest::new`\], or call the client's fluent `start_inspection()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartInspectionRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8458,6 +16111,11 @@ impl VcStartInspectionRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mode: i64, src: VcStartInspectionSrcSpec, dst: VcDeleteMtsMtSpec) -> Self {
         Self { conf_id: conf_id.into(), mode, src, dst }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartInspectionRequestBuilder {
+        VcStartInspectionRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -8515,19 +16173,114 @@ impl VcStartInspectionRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartInspectionRequest`\]: from \[`VcStartInspectionRequest::builder`\] (finish with `build()`), or from the client's `start_inspection()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartInspectionRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartInspectionRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartInspectionRequestFields {
+    conf_id: Option<String>,
+    mode: Option<i64>,
+    src: Option<VcStartInspectionSrcSpec>,
+    dst: Option<VcDeleteMtsMtSpec>,
+}
+
+impl<H> VcStartInspectionRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartInspectionRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Mode (选看模式 1-视频； 2-音频；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Source (选看源) Required.
+    pub fn src(mut self, value: VcStartInspectionSrcSpec) -> Self {
+        self.fields.src = Some(value);
+        self
+    }
+
+    /// Destination (选看目的) Required.
+    pub fn dst(mut self, value: VcDeleteMtsMtSpec) -> Self {
+        self.fields.dst = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartInspectionRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartInspectionRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartInspectionRequestFields {
+    fn build(self) -> conf_core::Result<VcStartInspectionRequest> {
+        Ok(VcStartInspectionRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            src: super::support::required(self.src, "src", "src")?,
+            dst: super::support::required(self.dst, "dst", "dst")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartInspectionRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartInspectionResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartInspectionRequest {
+    type Output = VcStartInspectionResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartInspectionResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start terminal view of a conference (开启终端选看). Vendor note: 终端选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/inspections`
-    pub async fn vc_start_inspection(&self, req: VcStartInspectionRequest) -> conf_core::Result<VcStartInspectionResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_inspection(&self) -> VcStartInspectionRequestBuilder<VcApi<'a>> {
+        VcStartInspectionRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartInspectionRequest`\] built elsewhere: the same call as `start_inspection()`…`.send()`.
+    pub async fn start_inspection_with(self, req: VcStartInspectionRequest) -> conf_core::Result<VcStartInspectionResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_cancel_inspection` (`DELETE /api/v1/vc/confs/{conf_id}/inspections/{mt_id}/{mode}`).
 ///
 /// Cancel terminal view of a conference (取消终端选看). Vendor note: 终端选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)，异步操作
+///
+/// Build it with \[`VcCancelInspectionRequest::builder`\] or \[`VcCancelInspectionRequest::new`\], or call the client's fluent `cancel_inspection()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcCancelInspectionRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8543,6 +16296,11 @@ impl VcCancelInspectionRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, mode: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into(), mode: mode.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcCancelInspectionRequestBuilder {
+        VcCancelInspectionRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -8603,19 +16361,114 @@ impl VcCancelInspectionRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcCancelInspectionRequest`\]: from \[`VcCancelInspectionRequest::builder`\] (finish with `build()`), or from the client's `cancel_inspection()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcCancelInspectionRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcCancelInspectionRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcCancelInspectionRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+    mode: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VcCancelInspectionRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcCancelInspectionRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// Mode (选看模式 1-视频 2-音频) Required.
+    pub fn mode(mut self, value: impl Into<String>) -> Self {
+        self.fields.mode = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcCancelInspectionRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcCancelInspectionRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcCancelInspectionRequestFields {
+    fn build(self) -> conf_core::Result<VcCancelInspectionRequest> {
+        Ok(VcCancelInspectionRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            params: self.params,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcCancelInspectionRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcCancelInspectionResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcCancelInspectionRequest {
+    type Output = VcCancelInspectionResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcCancelInspectionResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Cancel terminal view of a conference (取消终端选看). Vendor note: 终端选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)，异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/inspections/{mt_id}/{mode}`
-    pub async fn vc_cancel_inspection(&self, req: VcCancelInspectionRequest) -> conf_core::Result<VcCancelInspectionResponse> {
-        self.call(req.into_operation()?).await
+    pub fn cancel_inspection(&self) -> VcCancelInspectionRequestBuilder<VcApi<'a>> {
+        VcCancelInspectionRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcCancelInspectionRequest`\] built elsewhere: the same call as `cancel_inspection()`…`.send()`.
+    pub async fn cancel_inspection_with(self, req: VcCancelInspectionRequest) -> conf_core::Result<VcCancelInspectionResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_inspection_channels` (`GET /api/v1/vc/confs/{conf_id}/inspection_channels`).
 ///
 /// List terminal channel views of a conference (获取终端通道选看列表). Vendor note: 终端选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)
+///
+/// Build it with \[`VcListInspectionChannelsRequest::builder`\] or \[`VcListInspectionChannelsRequest::new`\], or call the client's fluent `list_inspection_channels()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcListInspectionChannelsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8625,6 +16478,11 @@ impl VcListInspectionChannelsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListInspectionChannelsRequestBuilder {
+        VcListInspectionChannelsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -8658,22 +16516,91 @@ impl VcListInspectionChannelsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListInspectionChannelsRequest`\]: from \[`VcListInspectionChannelsRequest::builder`\] (finish with `build()`), or from the client's `list_inspection_channels()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListInspectionChannelsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListInspectionChannelsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListInspectionChannelsRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcListInspectionChannelsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListInspectionChannelsRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListInspectionChannelsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListInspectionChannelsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListInspectionChannelsRequestFields {
+    fn build(self) -> conf_core::Result<VcListInspectionChannelsRequest> {
+        Ok(VcListInspectionChannelsRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListInspectionChannelsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListInspectionChannelsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListInspectionChannelsRequest {
+    type Output = VcListInspectionChannelsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListInspectionChannelsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List terminal channel views of a conference (获取终端通道选看列表). Vendor note: 终端选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/inspection_channels`
-    pub async fn vc_list_inspection_channels(
-        &self,
+    pub fn list_inspection_channels(&self) -> VcListInspectionChannelsRequestBuilder<VcApi<'a>> {
+        VcListInspectionChannelsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListInspectionChannelsRequest`\] built elsewhere: the same call as `list_inspection_channels()`…`.send()`.
+    pub async fn list_inspection_channels_with(
+        self,
         req: VcListInspectionChannelsRequest,
     ) -> conf_core::Result<VcListInspectionChannelsResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_start_inspection_channel` (`POST /api/v1/vc/confs/{conf_id}/inspection_channels`).
 ///
 /// Start terminal channel view of a conference (开启终端单通道选看). Vendor note: 终端单通道选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)，异步操作
+///
+/// Build it with \[`VcStartInspectionChannelRequest::builder`\] or \[`VcStartInspectionChannelRequest::new`\], or call the client's fluent `start_inspection_channel()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcStartInspectionChannelRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8689,6 +16616,11 @@ impl VcStartInspectionChannelRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mode: i64, src: VcStartInspectionChannelSrcSpec, dst: VcStartInspectionChannelDstSpec) -> Self {
         Self { conf_id: conf_id.into(), mode, src, dst }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcStartInspectionChannelRequestBuilder {
+        VcStartInspectionChannelRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -8746,22 +16678,117 @@ impl VcStartInspectionChannelRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcStartInspectionChannelRequest`\]: from \[`VcStartInspectionChannelRequest::builder`\] (finish with `build()`), or from the client's `start_inspection_channel()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcStartInspectionChannelRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcStartInspectionChannelRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcStartInspectionChannelRequestFields {
+    conf_id: Option<String>,
+    mode: Option<i64>,
+    src: Option<VcStartInspectionChannelSrcSpec>,
+    dst: Option<VcStartInspectionChannelDstSpec>,
+}
+
+impl<H> VcStartInspectionChannelRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcStartInspectionChannelRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Mode (选看模式 1-视频； 2-音频；) Required.
+    pub fn mode(mut self, value: i64) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Source (选看源) Required.
+    pub fn src(mut self, value: VcStartInspectionChannelSrcSpec) -> Self {
+        self.fields.src = Some(value);
+        self
+    }
+
+    /// Destination (选看目的) Required.
+    pub fn dst(mut self, value: VcStartInspectionChannelDstSpec) -> Self {
+        self.fields.dst = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcStartInspectionChannelRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcStartInspectionChannelRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcStartInspectionChannelRequestFields {
+    fn build(self) -> conf_core::Result<VcStartInspectionChannelRequest> {
+        Ok(VcStartInspectionChannelRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            src: super::support::required(self.src, "src", "src")?,
+            dst: super::support::required(self.dst, "dst", "dst")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcStartInspectionChannelRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcStartInspectionChannelResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcStartInspectionChannelRequest {
+    type Output = VcStartInspectionChannelResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcStartInspectionChannelResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Start terminal channel view of a conference (开启终端单通道选看). Vendor note: 终端单通道选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)，异步操作
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/inspection_channels`
-    pub async fn vc_start_inspection_channel(
-        &self,
+    pub fn start_inspection_channel(&self) -> VcStartInspectionChannelRequestBuilder<VcApi<'a>> {
+        VcStartInspectionChannelRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcStartInspectionChannelRequest`\] built elsewhere: the same call as `start_inspection_channel()`…`.send()`.
+    pub async fn start_inspection_channel_with(
+        self,
         req: VcStartInspectionChannelRequest,
     ) -> conf_core::Result<VcStartInspectionChannelResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_cancel_inspection_channel` (`DELETE /api/v1/vc/confs/{conf_id}/inspection_channels/{mt_id}/{mode}/{mt_chn_idx}`).
 ///
 /// Cancel terminal channel view of a conference (取消终端单通道选看). Vendor note: 终端选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)，异步操作
+///
+/// Build it with \[`VcCancelInspectionChannelRequest::builder`\] or \[`VcCancelInspectionChannelRequest::new`\], or call the client's fluent `cancel_inspection_channel()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcCancelInspectionChannelRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8779,6 +16806,11 @@ impl VcCancelInspectionChannelRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, mode: impl Into<String>, mt_chn_idx: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into(), mode: mode.into(), mt_chn_idx: mt_chn_idx.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcCancelInspectionChannelRequestBuilder {
+        VcCancelInspectionChannelRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -8857,22 +16889,125 @@ impl VcCancelInspectionChannelRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcCancelInspectionChannelRequest`\]: from \[`VcCancelInspectionChannelRequest::builder`\] (finish with `build()`), or from the client's `cancel_inspection_channel()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcCancelInspectionChannelRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcCancelInspectionChannelRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcCancelInspectionChannelRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+    mode: Option<String>,
+    mt_chn_idx: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VcCancelInspectionChannelRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcCancelInspectionChannelRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// Mode (选看模式 1-视频 2-音频) Required.
+    pub fn mode(mut self, value: impl Into<String>) -> Self {
+        self.fields.mode = Some(value.into());
+        self
+    }
+
+    /// Terminal channel index Required.
+    pub fn mt_chn_idx(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_chn_idx = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcCancelInspectionChannelRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcCancelInspectionChannelRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcCancelInspectionChannelRequestFields {
+    fn build(self) -> conf_core::Result<VcCancelInspectionChannelRequest> {
+        Ok(VcCancelInspectionChannelRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+            mode: super::support::required(self.mode, "mode", "mode")?,
+            mt_chn_idx: super::support::required(self.mt_chn_idx, "mt_chn_idx", "mt_chn_idx")?,
+            params: self.params,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcCancelInspectionChannelRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcCancelInspectionChannelResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcCancelInspectionChannelRequest {
+    type Output = VcCancelInspectionChannelResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcCancelInspectionChannelResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Cancel terminal channel view of a conference (取消终端单通道选看). Vendor note: 终端选看终端或非广播的画面合成(非广播的会议画面合成仅支持传统会议下, 主席终端选看)，异步操作
     ///
     /// `DELETE /api/v1/vc/confs/{conf_id}/inspection_channels/{mt_id}/{mode}/{mt_chn_idx}`
-    pub async fn vc_cancel_inspection_channel(
-        &self,
+    pub fn cancel_inspection_channel(&self) -> VcCancelInspectionChannelRequestBuilder<VcApi<'a>> {
+        VcCancelInspectionChannelRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcCancelInspectionChannelRequest`\] built elsewhere: the same call as `cancel_inspection_channel()`…`.send()`.
+    pub async fn cancel_inspection_channel_with(
+        self,
         req: VcCancelInspectionChannelRequest,
     ) -> conf_core::Result<VcCancelInspectionChannelResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_mt_call_mode` (`PUT /api/v1/vc/confs/{conf_id}/mts/{mt_id}/call_mode`).
 ///
 /// Set terminal call mode of a conference (修改终端呼叫模式).
+///
+/// Build it with \[`VcSetMtCallModeRequest::builder`\] or \[`VcSetMtCallModeRequest::new`\], or call the client's fluent `set_mt_call_mode()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetMtCallModeRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -8886,6 +17021,11 @@ impl VcSetMtCallModeRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, value: i64) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into(), value }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetMtCallModeRequestBuilder {
+        VcSetMtCallModeRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -8936,32 +17076,124 @@ impl VcSetMtCallModeRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetMtCallModeRequest`\]: from \[`VcSetMtCallModeRequest::builder`\] (finish with `build()`), or from the client's `set_mt_call_mode()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetMtCallModeRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetMtCallModeRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetMtCallModeRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+    value: Option<i64>,
+}
+
+impl<H> VcSetMtCallModeRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetMtCallModeRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// Value (呼叫模式 0-手动； 2-自动； 3-追呼；) Required.
+    pub fn value(mut self, value: i64) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetMtCallModeRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetMtCallModeRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetMtCallModeRequestFields {
+    fn build(self) -> conf_core::Result<VcSetMtCallModeRequest> {
+        Ok(VcSetMtCallModeRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetMtCallModeRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetMtCallModeResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetMtCallModeRequest {
+    type Output = VcSetMtCallModeResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetMtCallModeResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set terminal call mode of a conference (修改终端呼叫模式).
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/mts/{mt_id}/call_mode`
-    pub async fn vc_set_mt_call_mode(&self, req: VcSetMtCallModeRequest) -> conf_core::Result<VcSetMtCallModeResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_mt_call_mode(&self) -> VcSetMtCallModeRequestBuilder<VcApi<'a>> {
+        VcSetMtCallModeRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetMtCallModeRequest`\] built elsewhere: the same call as `set_mt_call_mode()`…`.send()`.
+    pub async fn set_mt_call_mode_with(self, req: VcSetMtCallModeRequest) -> conf_core::Result<VcSetMtCallModeResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_mt_silence` (`PUT /api/v1/vc/confs/{conf_id}/mts/{mt_id}/silence`).
 ///
 /// Set terminal silence of a conference (终端静音操作). Vendor note: 终端静音操作，同步操作
+///
+/// Build it with \[`VcSetMtSilenceRequest::builder`\] or \[`VcSetMtSilenceRequest::new`\], or call the client's fluent `set_mt_silence()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetMtSilenceRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminal id within the conference (终端号)
     pub mt_id: String,
     /// Value (静音状态 0-停止静音； 1-静音；)
-    pub value: i64,
+    pub value: bool,
 }
 
 impl VcSetMtSilenceRequest {
     /// A request with the required fields; optional fields are unset.
-    pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, value: i64) -> Self {
+    pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, value: bool) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into(), value }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetMtSilenceRequestBuilder {
+        VcSetMtSilenceRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -9004,7 +17236,7 @@ impl VcSetMtSilenceRequest {
         let mut params = super::support::JsonObject::new();
         {
             let v = &self.value;
-            params.field("value", v)?;
+            params.field("value", &u8::from(*v))?;
         }
         form.push(("params".to_owned(), params.finish()));
         op = op.body(conf_core::Body::Form(form));
@@ -9012,32 +17244,124 @@ impl VcSetMtSilenceRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetMtSilenceRequest`\]: from \[`VcSetMtSilenceRequest::builder`\] (finish with `build()`), or from the client's `set_mt_silence()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetMtSilenceRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetMtSilenceRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetMtSilenceRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+    value: Option<bool>,
+}
+
+impl<H> VcSetMtSilenceRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetMtSilenceRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// Value (静音状态 0-停止静音； 1-静音；) Required.
+    pub fn value(mut self, value: bool) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetMtSilenceRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetMtSilenceRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetMtSilenceRequestFields {
+    fn build(self) -> conf_core::Result<VcSetMtSilenceRequest> {
+        Ok(VcSetMtSilenceRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetMtSilenceRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetMtSilenceResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetMtSilenceRequest {
+    type Output = VcSetMtSilenceResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetMtSilenceResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set terminal silence of a conference (终端静音操作). Vendor note: 终端静音操作，同步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/mts/{mt_id}/silence`
-    pub async fn vc_set_mt_silence(&self, req: VcSetMtSilenceRequest) -> conf_core::Result<VcSetMtSilenceResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_mt_silence(&self) -> VcSetMtSilenceRequestBuilder<VcApi<'a>> {
+        VcSetMtSilenceRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetMtSilenceRequest`\] built elsewhere: the same call as `set_mt_silence()`…`.send()`.
+    pub async fn set_mt_silence_with(self, req: VcSetMtSilenceRequest) -> conf_core::Result<VcSetMtSilenceResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_mt_mute` (`PUT /api/v1/vc/confs/{conf_id}/mts/{mt_id}/mute`).
 ///
 /// Set terminal mute of a conference (终端哑音操作). Vendor note: 终端哑音操作，同步操作
+///
+/// Build it with \[`VcSetMtMuteRequest::builder`\] or \[`VcSetMtMuteRequest::new`\], or call the client's fluent `set_mt_mute()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetMtMuteRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminal id within the conference (终端号)
     pub mt_id: String,
     /// Value (哑音状态 0-停止哑音； 1-哑音；)
-    pub value: i64,
+    pub value: bool,
 }
 
 impl VcSetMtMuteRequest {
     /// A request with the required fields; optional fields are unset.
-    pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, value: i64) -> Self {
+    pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, value: bool) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into(), value }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetMtMuteRequestBuilder {
+        VcSetMtMuteRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -9080,7 +17404,7 @@ impl VcSetMtMuteRequest {
         let mut params = super::support::JsonObject::new();
         {
             let v = &self.value;
-            params.field("value", v)?;
+            params.field("value", &u8::from(*v))?;
         }
         form.push(("params".to_owned(), params.finish()));
         op = op.body(conf_core::Body::Form(form));
@@ -9088,19 +17412,106 @@ impl VcSetMtMuteRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetMtMuteRequest`\]: from \[`VcSetMtMuteRequest::builder`\] (finish with `build()`), or from the client's `set_mt_mute()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetMtMuteRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetMtMuteRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetMtMuteRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+    value: Option<bool>,
+}
+
+impl<H> VcSetMtMuteRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetMtMuteRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// Value (哑音状态 0-停止哑音； 1-哑音；) Required.
+    pub fn value(mut self, value: bool) -> Self {
+        self.fields.value = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetMtMuteRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetMtMuteRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetMtMuteRequestFields {
+    fn build(self) -> conf_core::Result<VcSetMtMuteRequest> {
+        Ok(VcSetMtMuteRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+            value: super::support::required(self.value, "value", "value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetMtMuteRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetMtMuteResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetMtMuteRequest {
+    type Output = VcSetMtMuteResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetMtMuteResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set terminal mute of a conference (终端哑音操作). Vendor note: 终端哑音操作，同步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/mts/{mt_id}/mute`
-    pub async fn vc_set_mt_mute(&self, req: VcSetMtMuteRequest) -> conf_core::Result<VcSetMtMuteResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_mt_mute(&self) -> VcSetMtMuteRequestBuilder<VcApi<'a>> {
+        VcSetMtMuteRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetMtMuteRequest`\] built elsewhere: the same call as `set_mt_mute()`…`.send()`.
+    pub async fn set_mt_mute_with(self, req: VcSetMtMuteRequest) -> conf_core::Result<VcSetMtMuteResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_mt_volume` (`PUT /api/v1/vc/confs/{conf_id}/mts/{mt_id}/volume`).
 ///
 /// Set terminal volume of a conference (修改终端音量). Vendor note: 修改终端音量，同步操作
+///
+/// Build it with \[`VcSetMtVolumeRequest::builder`\] or \[`VcSetMtVolumeRequest::new`\], or call the client's fluent `set_mt_volume()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetMtVolumeRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -9116,6 +17527,11 @@ impl VcSetMtVolumeRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, vol_mode: i64, vol_value: i64) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into(), vol_mode, vol_value }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetMtVolumeRequestBuilder {
+        VcSetMtVolumeRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -9170,19 +17586,114 @@ impl VcSetMtVolumeRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetMtVolumeRequest`\]: from \[`VcSetMtVolumeRequest::builder`\] (finish with `build()`), or from the client's `set_mt_volume()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetMtVolumeRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetMtVolumeRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetMtVolumeRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+    vol_mode: Option<i64>,
+    vol_value: Option<i64>,
+}
+
+impl<H> VcSetMtVolumeRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetMtVolumeRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// 终端音量设备 1-扬声器； 2-麦克风； Required.
+    pub fn vol_mode(mut self, value: i64) -> Self {
+        self.fields.vol_mode = Some(value);
+        self
+    }
+
+    /// 音量 0-35 Required.
+    pub fn vol_value(mut self, value: i64) -> Self {
+        self.fields.vol_value = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetMtVolumeRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetMtVolumeRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetMtVolumeRequestFields {
+    fn build(self) -> conf_core::Result<VcSetMtVolumeRequest> {
+        Ok(VcSetMtVolumeRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+            vol_mode: super::support::required(self.vol_mode, "vol_mode", "vol_mode")?,
+            vol_value: super::support::required(self.vol_value, "vol_value", "vol_value")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetMtVolumeRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetMtVolumeResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetMtVolumeRequest {
+    type Output = VcSetMtVolumeResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetMtVolumeResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set terminal volume of a conference (修改终端音量). Vendor note: 修改终端音量，同步操作
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/mts/{mt_id}/volume`
-    pub async fn vc_set_mt_volume(&self, req: VcSetMtVolumeRequest) -> conf_core::Result<VcSetMtVolumeResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_mt_volume(&self) -> VcSetMtVolumeRequestBuilder<VcApi<'a>> {
+        VcSetMtVolumeRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetMtVolumeRequest`\] built elsewhere: the same call as `set_mt_volume()`…`.send()`.
+    pub async fn set_mt_volume_with(self, req: VcSetMtVolumeRequest) -> conf_core::Result<VcSetMtVolumeResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_control_mt_camera` (`POST /api/v1/vc/confs/{conf_id}/mts/{mt_id}/camera`).
 ///
 /// Control terminal camera of a conference (终端摄像头控制). Vendor note: 控制终端摄像头位移、焦距、视野、亮度
+///
+/// Build it with \[`VcControlMtCameraRequest::builder`\] or \[`VcControlMtCameraRequest::new`\], or call the client's fluent `control_mt_camera()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcControlMtCameraRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -9198,6 +17709,11 @@ impl VcControlMtCameraRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, state: i64, r#type: i64) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into(), state, r#type }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcControlMtCameraRequestBuilder {
+        VcControlMtCameraRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -9251,19 +17767,114 @@ impl VcControlMtCameraRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcControlMtCameraRequest`\]: from \[`VcControlMtCameraRequest::builder`\] (finish with `build()`), or from the client's `control_mt_camera()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcControlMtCameraRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcControlMtCameraRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcControlMtCameraRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+    state: Option<i64>,
+    r#type: Option<i64>,
+}
+
+impl<H> VcControlMtCameraRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcControlMtCameraRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// State (摄像头状态 0-开始； 1-停止；) Required.
+    pub fn state(mut self, value: i64) -> Self {
+        self.fields.state = Some(value);
+        self
+    }
+
+    /// Type (控制类型 1-上； 2-下； 3-左； 4-右； 5-上左； 6-上右； 7-下左； 8-下右； 9-视野小； 10-视野大； 11-调焦短； 12-调焦长； 13-亮度加； 14-亮度减； 15-自动调焦；) Required.
+    pub fn r#type(mut self, value: i64) -> Self {
+        self.fields.r#type = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcControlMtCameraRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcControlMtCameraRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcControlMtCameraRequestFields {
+    fn build(self) -> conf_core::Result<VcControlMtCameraRequest> {
+        Ok(VcControlMtCameraRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+            state: super::support::required(self.state, "state", "state")?,
+            r#type: super::support::required(self.r#type, "type", "type")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcControlMtCameraRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcControlMtCameraResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcControlMtCameraRequest {
+    type Output = VcControlMtCameraResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcControlMtCameraResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Control terminal camera of a conference (终端摄像头控制). Vendor note: 控制终端摄像头位移、焦距、视野、亮度
     ///
     /// `POST /api/v1/vc/confs/{conf_id}/mts/{mt_id}/camera`
-    pub async fn vc_control_mt_camera(&self, req: VcControlMtCameraRequest) -> conf_core::Result<VcControlMtCameraResponse> {
-        self.call(req.into_operation()?).await
+    pub fn control_mt_camera(&self) -> VcControlMtCameraRequestBuilder<VcApi<'a>> {
+        VcControlMtCameraRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcControlMtCameraRequest`\] built elsewhere: the same call as `control_mt_camera()`…`.send()`.
+    pub async fn control_mt_camera_with(self, req: VcControlMtCameraRequest) -> conf_core::Result<VcControlMtCameraResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_mt_videos` (`GET /api/v1/vc/confs/{conf_id}/mts/{mt_id}/videos`).
 ///
 /// Get terminal video sources of a conference (获取终端视频源信息). Vendor note: 获取终端视频源信息，不同步消息
+///
+/// Build it with \[`VcGetMtVideosRequest::builder`\] or \[`VcGetMtVideosRequest::new`\], or call the client's fluent `get_mt_videos()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetMtVideosRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -9275,6 +17886,11 @@ impl VcGetMtVideosRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetMtVideosRequestBuilder {
+        VcGetMtVideosRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -9316,19 +17932,98 @@ impl VcGetMtVideosRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetMtVideosRequest`\]: from \[`VcGetMtVideosRequest::builder`\] (finish with `build()`), or from the client's `get_mt_videos()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetMtVideosRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetMtVideosRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetMtVideosRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+}
+
+impl<H> VcGetMtVideosRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetMtVideosRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetMtVideosRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetMtVideosRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetMtVideosRequestFields {
+    fn build(self) -> conf_core::Result<VcGetMtVideosRequest> {
+        Ok(VcGetMtVideosRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetMtVideosRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetMtVideosResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetMtVideosRequest {
+    type Output = VcGetMtVideosResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetMtVideosResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get terminal video sources of a conference (获取终端视频源信息). Vendor note: 获取终端视频源信息，不同步消息
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/mts/{mt_id}/videos`
-    pub async fn vc_get_mt_videos(&self, req: VcGetMtVideosRequest) -> conf_core::Result<VcGetMtVideosResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_mt_videos(&self) -> VcGetMtVideosRequestBuilder<VcApi<'a>> {
+        VcGetMtVideosRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetMtVideosRequest`\] built elsewhere: the same call as `get_mt_videos()`…`.send()`.
+    pub async fn get_mt_videos_with(self, req: VcGetMtVideosRequest) -> conf_core::Result<VcGetMtVideosResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_mt_video` (`PUT /api/v1/vc/confs/{conf_id}/mts/{mt_id}/videos`).
 ///
 /// Set terminal video of a conference (设置终端当前视频源). Vendor note: 设置终端当前视频源，不同步消息
+///
+/// Build it with \[`VcSetMtVideoRequest::builder`\] or \[`VcSetMtVideoRequest::new`\], or call the client's fluent `set_mt_video()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetMtVideoRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -9342,6 +18037,11 @@ impl VcSetMtVideoRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mt_id: impl Into<String>, video_idx: i64) -> Self {
         Self { conf_id: conf_id.into(), mt_id: mt_id.into(), video_idx }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetMtVideoRequestBuilder {
+        VcSetMtVideoRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -9391,19 +18091,106 @@ impl VcSetMtVideoRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetMtVideoRequest`\]: from \[`VcSetMtVideoRequest::builder`\] (finish with `build()`), or from the client's `set_mt_video()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetMtVideoRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetMtVideoRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetMtVideoRequestFields {
+    conf_id: Option<String>,
+    mt_id: Option<String>,
+    video_idx: Option<i64>,
+}
+
+impl<H> VcSetMtVideoRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetMtVideoRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminal id within the conference (终端号) Required.
+    pub fn mt_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.mt_id = Some(value.into());
+        self
+    }
+
+    /// Video source channel (终端接收视频源的通道号) Required.
+    pub fn video_idx(mut self, value: i64) -> Self {
+        self.fields.video_idx = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetMtVideoRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetMtVideoRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetMtVideoRequestFields {
+    fn build(self) -> conf_core::Result<VcSetMtVideoRequest> {
+        Ok(VcSetMtVideoRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mt_id: super::support::required(self.mt_id, "mt_id", "mt_id")?,
+            video_idx: super::support::required(self.video_idx, "video_idx", "video_idx")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetMtVideoRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetMtVideoResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetMtVideoRequest {
+    type Output = VcSetMtVideoResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetMtVideoResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set terminal video of a conference (设置终端当前视频源). Vendor note: 设置终端当前视频源，不同步消息
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/mts/{mt_id}/videos`
-    pub async fn vc_set_mt_video(&self, req: VcSetMtVideoRequest) -> conf_core::Result<VcSetMtVideoResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_mt_video(&self) -> VcSetMtVideoRequestBuilder<VcApi<'a>> {
+        VcSetMtVideoRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetMtVideoRequest`\] built elsewhere: the same call as `set_mt_video()`…`.send()`.
+    pub async fn set_mt_video_with(self, req: VcSetMtVideoRequest) -> conf_core::Result<VcSetMtVideoResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_set_viplist` (`PUT /api/v1/vc/confs/{conf_id}/viplist`).
 ///
 /// Set VIP list of a conference (设置VIP列表).
+///
+/// Build it with \[`VcSetViplistRequest::builder`\] or \[`VcSetViplistRequest::new`\], or call the client's fluent `set_viplist()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcSetViplistRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -9415,6 +18202,11 @@ impl VcSetViplistRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>, mts: Vec<VcSetViplistMtSpec>) -> Self {
         Self { conf_id: conf_id.into(), mts }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcSetViplistRequestBuilder {
+        VcSetViplistRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -9457,19 +18249,98 @@ impl VcSetViplistRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcSetViplistRequest`\]: from \[`VcSetViplistRequest::builder`\] (finish with `build()`), or from the client's `set_viplist()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcSetViplistRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcSetViplistRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcSetViplistRequestFields {
+    conf_id: Option<String>,
+    mts: Option<Vec<VcSetViplistMtSpec>>,
+}
+
+impl<H> VcSetViplistRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcSetViplistRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// Terminals (终端数组，最多支持8个VIP终端) Required.
+    pub fn mts(mut self, value: Vec<VcSetViplistMtSpec>) -> Self {
+        self.fields.mts = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcSetViplistRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcSetViplistRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcSetViplistRequestFields {
+    fn build(self) -> conf_core::Result<VcSetViplistRequest> {
+        Ok(VcSetViplistRequest {
+            conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")?,
+            mts: super::support::required(self.mts, "mts", "mts")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcSetViplistRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcSetViplistResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcSetViplistRequest {
+    type Output = VcSetViplistResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcSetViplistResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Set VIP list of a conference (设置VIP列表).
     ///
     /// `PUT /api/v1/vc/confs/{conf_id}/viplist`
-    pub async fn vc_set_viplist(&self, req: VcSetViplistRequest) -> conf_core::Result<VcSetViplistResponse> {
-        self.call(req.into_operation()?).await
+    pub fn set_viplist(&self) -> VcSetViplistRequestBuilder<VcApi<'a>> {
+        VcSetViplistRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcSetViplistRequest`\] built elsewhere: the same call as `set_viplist()`…`.send()`.
+    pub async fn set_viplist_with(self, req: VcSetViplistRequest) -> conf_core::Result<VcSetViplistResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_viplist` (`GET /api/v1/vc/confs/{conf_id}/viplist`).
 ///
 /// Get VIP list of a conference (获取VIP列表).
+///
+/// Build it with \[`VcGetViplistRequest::builder`\] or \[`VcGetViplistRequest::new`\], or call the client's fluent `get_viplist()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetViplistRequest {
     /// Conference number (会议号)
     pub conf_id: String,
@@ -9479,6 +18350,11 @@ impl VcGetViplistRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(conf_id: impl Into<String>) -> Self {
         Self { conf_id: conf_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetViplistRequestBuilder {
+        VcGetViplistRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -9512,24 +18388,98 @@ impl VcGetViplistRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetViplistRequest`\]: from \[`VcGetViplistRequest::builder`\] (finish with `build()`), or from the client's `get_viplist()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetViplistRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetViplistRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetViplistRequestFields {
+    conf_id: Option<String>,
+}
+
+impl<H> VcGetViplistRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetViplistRequestFields::default() }
+    }
+
+    /// Conference number (会议号) Required.
+    pub fn conf_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.conf_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetViplistRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetViplistRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetViplistRequestFields {
+    fn build(self) -> conf_core::Result<VcGetViplistRequest> {
+        Ok(VcGetViplistRequest { conf_id: super::support::required(self.conf_id, "conf_id", "conf_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetViplistRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetViplistResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetViplistRequest {
+    type Output = VcGetViplistResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetViplistResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// Get VIP list of a conference (获取VIP列表).
     ///
     /// `GET /api/v1/vc/confs/{conf_id}/viplist`
-    pub async fn vc_get_viplist(&self, req: VcGetViplistRequest) -> conf_core::Result<VcGetViplistResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_viplist(&self) -> VcGetViplistRequestBuilder<VcApi<'a>> {
+        VcGetViplistRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetViplistRequest`\] built elsewhere: the same call as `get_viplist()`…`.send()`.
+    pub async fn get_viplist_with(self, req: VcGetViplistRequest) -> conf_core::Result<VcGetViplistResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_list_vrs` (`GET /api/v1/vc/vrs`).
 ///
 /// List VRS addresses (获取用户域的vrs地址列表).
+///
+/// Build it with \[`VcListVrsRequest::builder`\] or \[`VcListVrsRequest::new`\], or call the client's fluent `list_vrs()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VcListVrsRequest {}
 impl VcListVrsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcListVrsRequestBuilder {
+        VcListVrsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -9550,24 +18500,90 @@ impl VcListVrsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcListVrsRequest`\]: from \[`VcListVrsRequest::builder`\] (finish with `build()`), or from the client's `list_vrs()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcListVrsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcListVrsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcListVrsRequestFields {}
+impl<H> VcListVrsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcListVrsRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcListVrsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcListVrsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcListVrsRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<VcListVrsRequest> {
+        Ok(VcListVrsRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcListVrsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcListVrsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcListVrsRequest {
+    type Output = VcListVrsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcListVrsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// List VRS addresses (获取用户域的vrs地址列表).
     ///
     /// `GET /api/v1/vc/vrs`
-    pub async fn vc_list_vrs(&self, req: VcListVrsRequest) -> conf_core::Result<VcListVrsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_vrs(&self) -> VcListVrsRequestBuilder<VcApi<'a>> {
+        VcListVrsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcListVrsRequest`\] built elsewhere: the same call as `list_vrs()`…`.send()`.
+    pub async fn list_vrs_with(self, req: VcListVrsRequest) -> conf_core::Result<VcListVrsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vc_get_version` (`GET /api/vc/version`).
 ///
 /// API level of the conference-control app (获取会控API版本信息).
+///
+/// Build it with \[`VcGetVersionRequest::builder`\] or \[`VcGetVersionRequest::new`\], or call the client's fluent `get_version()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VcGetVersionRequest {}
 impl VcGetVersionRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VcGetVersionRequestBuilder {
+        VcGetVersionRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -9588,11 +18604,116 @@ impl VcGetVersionRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VcGetVersionRequest`\]: from \[`VcGetVersionRequest::builder`\] (finish with `build()`), or from the client's `get_version()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VcGetVersionRequestBuilder<H = ()> {
+    handle: H,
+    fields: VcGetVersionRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VcGetVersionRequestFields {}
+impl<H> VcGetVersionRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VcGetVersionRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VcGetVersionRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VcGetVersionRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VcGetVersionRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<VcGetVersionRequest> {
+        Ok(VcGetVersionRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> VcGetVersionRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VcGetVersionResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VcGetVersionRequest {
+    type Output = VcGetVersionResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VcGetVersionResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VcApi<'a> {
     /// API level of the conference-control app (获取会控API版本信息).
     ///
     /// `GET /api/vc/version`
-    pub async fn vc_get_version(&self, req: VcGetVersionRequest) -> conf_core::Result<VcGetVersionResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_version(&self) -> VcGetVersionRequestBuilder<VcApi<'a>> {
+        VcGetVersionRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VcGetVersionRequest`\] built elsewhere: the same call as `get_version()`…`.send()`.
+    pub async fn get_version_with(self, req: VcGetVersionRequest) -> conf_core::Result<VcGetVersionResponse> {
+        conf_core::ClientHandle::send(&self, req).await
+    }
+}
+
+/// The `vc` calls of \[`MoyunClient`\] (Moyun (摩云) platform API): `client.vc().<call>()` returns a fluent builder, `.send()` sends it. A copy of this handle is as cheap as a reference.
+#[derive(Clone, Copy)]
+pub struct VcApi<'a> {
+    client: &'a crate::MoyunClient,
+}
+
+impl std::fmt::Debug for VcApi<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VcApi").finish_non_exhaustive()
+    }
+}
+
+impl crate::MoyunClient {
+    /// The `vc` calls (see \[`VcApi`\]).
+    pub fn vc(&self) -> VcApi<'_> {
+        VcApi { client: self }
+    }
+}
+
+impl conf_core::ClientHandle for VcApi<'_> {
+    fn core(&self) -> &conf_core::Client {
+        conf_core::ClientHandle::core(self.client)
+    }
+
+    fn call_options(&self) -> conf_core::CallOptions {
+        conf_core::ClientHandle::call_options(self.client)
+    }
+
+    fn page_limits(&self) -> conf_core::codegen::PageLimits {
+        conf_core::ClientHandle::page_limits(self.client)
+    }
+
+    fn send<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<T::Output>> + Send + '_ {
+        conf_core::ClientHandle::send(self.client, request)
+    }
+
+    fn send_sized<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<(T::Output, usize)>> + Send + '_ {
+        conf_core::ClientHandle::send_sized(self.client, request)
     }
 }

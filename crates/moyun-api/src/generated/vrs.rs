@@ -3,136 +3,136 @@
 
 /// One item of `folderinfo`: 文件夹信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Folderinfo {
     /// Folder name (文件夹名字)
-    #[serde(rename = "foldername", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub foldername: Option<String>,
     /// Folder id (文件夹id)
-    #[serde(rename = "folderid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub folderid: Option<i64>,
     /// Number of programs (文件夹中的文件数)
-    #[serde(rename = "prgcount", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgcount: Option<i64>,
     /// User domain moid (节目所属用户域)
-    #[serde(rename = "userdomainmoid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub userdomainmoid: Option<String>,
 }
 
 /// One item of `prgdetail`: 节目详细信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Prgdetail {
     /// Program id (节目id)
-    #[serde(rename = "prgid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgid: Option<i64>,
     /// 节目索引
-    #[serde(rename = "prggindex", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prggindex: Option<i64>,
     /// Program name (节目名称)
-    #[serde(rename = "prgname", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgname: Option<String>,
     /// Program file extension (节目文件后缀)
-    #[serde(rename = "prgtype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgtype: Option<String>,
     /// IP address (ip)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<i64>,
     /// 存放相对路径
-    #[serde(rename = "relativepath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub relativepath: Option<String>,
     /// 节目大小（byte）
-    #[serde(rename = "prgsize", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgsize: Option<i64>,
     /// 节目时长(秒)
-    #[serde(rename = "prgduration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgduration: Option<i64>,
     /// 文件视频流数
-    #[serde(rename = "prgvideostreamcount", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgvideostreamcount: Option<i64>,
     /// 主持人
-    #[serde(rename = "presenter", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub presenter: Option<String>,
     /// 点播次数
-    #[serde(rename = "vodnum", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vodnum: Option<i64>,
     /// 封面文件路径
-    #[serde(rename = "coverpath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub coverpath: Option<String>,
     /// 标签(定义一个包含五个元素的数组)
-    #[serde(rename = "prgtab", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub prgtab: Option<Vec<conf_core::__private::serde_json::Value>>,
     /// 封面文件名
-    #[serde(rename = "covername", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub covername: Option<String>,
     /// 下载次数
-    #[serde(rename = "downloadnum", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub downloadnum: Option<i64>,
 }
 
 /// One item of `prginfo` (programs): 节目信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Prginfo {
     /// Program gid (节目gid)
-    #[serde(rename = "prggid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prggid: Option<i64>,
     /// Program display name (节目显示名称)
-    #[serde(rename = "prgalias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgalias: Option<String>,
     /// Creation time (Unix seconds) (节目创建时间)
-    #[serde(rename = "createtime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub createtime: Option<i64>,
     /// 节目发布时间
-    #[serde(rename = "issuetime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub issuetime: Option<i64>,
     /// Program state (0 unpublished, 1 published) (节目状态 0-未发布； 1-发布；)
-    #[serde(rename = "prgstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgstate: Option<i64>,
     /// 文件加密模式 1-不加密； 2-标准加密； 4-国密加密；
-    #[serde(rename = "prgencmode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgencmode: Option<i64>,
     /// 认证模式 1-普通； 2-强认证；
-    #[serde(rename = "prgauthmode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgauthmode: Option<i64>,
     /// 水印开关 0-关闭； 1-开启；
-    #[serde(rename = "prgwatermark", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgwatermark: Option<i64>,
     /// 文件skid
-    #[serde(rename = "prgskid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgskid: Option<String>,
     /// 节目描述
-    #[serde(rename = "prgdesc", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgdesc: Option<String>,
     /// 节目总时长（秒）
-    #[serde(rename = "prgallduration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgallduration: Option<i64>,
     /// 节目总大小（byte）
-    #[serde(rename = "prgallsize", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgallsize: Option<i64>,
     /// Json文件位置
-    #[serde(rename = "streamjsonpath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub streamjsonpath: Option<String>,
     /// 节目所属vrs的moid
-    #[serde(rename = "vrsmoid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vrsmoid: Option<String>,
     /// User domain moid (节目所属用户域moid)
-    #[serde(rename = "userdomainmoid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub userdomainmoid: Option<String>,
     /// 节目详细信息
-    #[serde(rename = "prgdetail", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub prgdetail: Option<Vec<Prgdetail>>,
 }
 
 /// One item of `prgdelpckinfo`: 删除节目信息列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct PrgdelpckinfoSpec {
     /// Program gid (节目gid)
-    #[serde(rename = "prggid", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub prggid: String,
     /// 是否强制删除 0-否； 1-是；
-    #[serde(rename = "enforcedel", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub enforcedel: i64,
 }
 
@@ -145,339 +145,343 @@ impl PrgdelpckinfoSpec {
 
 /// One item of `prgdelpckinfo`: 节目信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Prgdelpckinfo {
     /// Program gid (节目gid)
-    #[serde(rename = "prggid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prggid: Option<i64>,
     /// 删除错误码
-    #[serde(rename = "delerrno", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub delerrno: Option<i64>,
 }
 
 /// One item of `info` (information): 上传信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct InfoSpec {
     /// Program gid (节目gid)
-    #[serde(rename = "prggid", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub prggid: i64,
     /// Program state (0 unpublished, 1 published) (是否发布 0-否； 1-是；)
-    #[serde(rename = "prgstate", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub prgstate: i64,
 }
 
 /// One item of `info` (information): 上传信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Info {
     /// Program gid (节目gid)
-    #[serde(rename = "prggid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prggid: Option<i64>,
     /// Program state (0 unpublished, 1 published) (是否发布 0-否； 1-是；)
-    #[serde(rename = "prgstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgstate: Option<i64>,
     /// 发布错误码 0代表成功
-    #[serde(rename = "relerrno", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub relerrno: Option<i64>,
 }
 
 /// One item of `prginfo` (programs): 所要移动的节目gid列表.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct PrginfoSpec {
     /// Program gid (节目gid)
-    #[serde(rename = "prggid", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub prggid: i64,
 }
 
 /// One item of `roomstate` (room state): 直播室信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Roomstate {
     /// Room id (直播室id)
-    #[serde(rename = "roomid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomid: Option<i64>,
     /// 直播室id的字符串
-    #[serde(rename = "roomidstr", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomidstr: Option<String>,
     /// Room name (直播室名称)
-    #[serde(rename = "roomname", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomname: Option<String>,
     /// User domain moid (直播室所属用户域moid)
-    #[serde(rename = "userdomainmoid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub userdomainmoid: Option<String>,
     /// Program id (节目id)
-    #[serde(rename = "prgid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgid: Option<i64>,
     /// 节目已播放时间
-    #[serde(rename = "elapse", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub elapse: Option<i64>,
     /// 直播点
-    #[serde(rename = "lcastpoint", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub lcastpoint: Option<String>,
     /// 直播源描述文件，直播所需IP取‘获取VRS的IP组’API返回的IP，需要将COOKIE中的SSO\_COOKIE\_KEY以参数带入，参数名sso\_token(URL后'?'分割，如?sso\_token=\*\*\*)
-    #[serde(rename = "livestreampath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub livestreampath: Option<String>,
     /// 直播截帧图片的路径
-    #[serde(rename = "livesnapshotpath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub livesnapshotpath: Option<String>,
     /// 会议E164号/终端E164号(终端呼叫)
-    #[serde(rename = "mte164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mte164: Option<String>,
     /// 直播统计人数
-    #[serde(rename = "livestatnum", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub livestatnum: Option<i64>,
     /// Creation time (Unix seconds) (直播室创建时间)
-    #[serde(rename = "createtime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub createtime: Option<i64>,
     /// File encryption mode (文件加密模式，非商密VRS一律为不加密 1-不加密； 2-标准加密； 4-国密加密；)
-    #[serde(rename = "encmode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub encmode: Option<i64>,
     /// Authentication mode (认证模式，非商密VRS一律为普通 1-普通； 2-强认证；)
-    #[serde(rename = "authmode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub authmode: Option<i64>,
     /// 水印开关 0-关闭； 1-开启；
-    #[serde(rename = "prgwatermark", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgwatermark: Option<i64>,
     /// 短链接
-    #[serde(rename = "shorturl", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub shorturl: Option<String>,
 }
 
 /// One item of `liveinfo`: 预约直播信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Liveinfo {
     /// 会议名
-    #[serde(rename = "confname", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub confname: Option<String>,
     /// 会议时间
-    #[serde(rename = "starttime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub starttime: Option<String>,
     /// File encryption mode (文件加密模式，非商密VRS一律为不加密 1-不加密； 2-标准加密； 4-国密加密；)
-    #[serde(rename = "encmode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub encmode: Option<i64>,
 }
 
 /// The `roomcfg` object: 录像室基本信息.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Roomcfg {
     /// Room id (录像室id)
-    #[serde(rename = "roomid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomid: Option<i64>,
     /// User domain moid (录像室所属用户域moid)
-    #[serde(rename = "userdomainmoid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub userdomainmoid: Option<String>,
     /// Room name (录像室名字)
-    #[serde(rename = "roomname", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomname: Option<String>,
     /// Room E.164 number (录像室E164)
-    #[serde(rename = "roomno", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomno: Option<String>,
     /// Room E.164 registration password (录像室E164注册密码)
     #[serde(
-        rename = "roompwd",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub roompwd: Option<conf_core::SecretString>,
     /// Room type (录像室类型 0-仅录像； 1-仅直播； 2-边录边播；)
-    #[serde(rename = "roomtype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomtype: Option<i64>,
     /// Operation type (操作类型 0-自动； 1-手动；)
-    #[serde(rename = "opertype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub opertype: Option<i64>,
     /// 视频格式是否自定义 0-自动； 1-自定义；
-    #[serde(rename = "vtype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vtype: Option<i64>,
     /// Video format (视频格式 31-H.261； 34-H.263； 97-MPEG4； 106-H.264； 108-H.265；)
-    #[serde(rename = "vformat", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vformat: Option<i64>,
     /// Video width (视频宽)
-    #[serde(rename = "vwidth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vwidth: Option<i64>,
     /// Video height (视频高)
-    #[serde(rename = "vheight", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vheight: Option<i64>,
     /// 视频标识 0-BP； 1-HP；
-    #[serde(rename = "vflag", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vflag: Option<i64>,
     /// Video frame rate (视频帧率)
-    #[serde(rename = "vframe", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vframe: Option<i64>,
     /// 音频格式是否自定义 0-自动； 1-自定义格式；
-    #[serde(rename = "atype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub atype: Option<i64>,
     /// 音频格式 102-MPEG-4 AAC LC； 103-MPEG-4 AAC LD； 99-G.719； 98-G.722.1 C； 96-MP3； 18-G.729； 15-G.728； 9-G.722； 8-G.711 A； 0-G.711 U； 127-OPUS；
-    #[serde(rename = "aformat", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub aformat: Option<i64>,
     /// 音频标识 1-非立体声； 2-立体声；
-    #[serde(rename = "aflag", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub aflag: Option<i64>,
     /// Conference bit rate (0 = adaptive) (会议码率，0表示自适应)
-    #[serde(rename = "confrate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub confrate: Option<i64>,
     /// 文件显示名称
-    #[serde(rename = "preprgname", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub preprgname: Option<String>,
     /// Program file extension (文件名后缀类型 1-asf； 2-wmv；)
-    #[serde(rename = "prgtype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgtype: Option<i64>,
     /// Publish (0 no, 1 yes) (是否发布 0-否； 1-是；)
-    #[serde(rename = "bpublish", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
-    pub bpublish: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::opt",
+        serialize_with = "super::support::ser_opt_int01"
+    )]
+    pub bpublish: Option<bool>,
     /// 保留字段，目前不使用
-    #[serde(rename = "livetype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub livetype: Option<i64>,
     /// Creation time (Unix seconds) (录像室创建时间)
-    #[serde(rename = "createtime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub createtime: Option<i64>,
 }
 
 /// One item of `detail`: 录像室开启后具体状态.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Detail {
     /// Video format (视频格式 31-H.261； 34-H.263； 97-MPEG4； 106-H.264；)
-    #[serde(rename = "vformat", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vformat: Option<i64>,
     /// Video width (视频宽)
-    #[serde(rename = "vwidth", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vwidth: Option<i64>,
     /// Video height (视频高)
-    #[serde(rename = "vheight", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vheight: Option<i64>,
     /// Video frame rate (视频帧率)
-    #[serde(rename = "vframe", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vframe: Option<i64>,
 }
 
 /// One item of `roomstate` (room state): 录像室详细信息.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct RoomstateInfo {
     /// 录像室基本信息
-    #[serde(rename = "roomcfg", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub roomcfg: Option<Roomcfg>,
     /// Room state (录像室状态 0-空闲； 1-占用；)
-    #[serde(rename = "roomstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomstate: Option<i64>,
     /// 录像室状态 0-未录制； 1-录制中； 2-录像暂停；
-    #[serde(rename = "recstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub recstate: Option<i64>,
     /// 直播状态 0-未直播； 1-直播中；
-    #[serde(rename = "lcaststate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub lcaststate: Option<i64>,
     /// GK注册状态 0-未配置； 1-注册成功； 2-注册失败；
-    #[serde(rename = "gkstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub gkstate: Option<i64>,
     /// sip状态 0-未配置； 1-注册成功； 2-注册失败；
-    #[serde(rename = "sipstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub sipstate: Option<i64>,
     /// 录像时间（秒），录像室开始录像（仅直播的录像室开始直播）到当前的时间
-    #[serde(rename = "recelapse", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub recelapse: Option<i64>,
     /// 直播时间（秒），直播开始到当前的时间
-    #[serde(rename = "lcastelapse", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub lcastelapse: Option<i64>,
     /// 正在录像设备
-    #[serde(rename = "recobj", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub recobj: Option<String>,
     /// Program name (节目完整名称)
-    #[serde(rename = "prgname", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgname: Option<String>,
     /// 直播名称
-    #[serde(rename = "lcastname", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub lcastname: Option<String>,
     /// 直播描述文件
-    #[serde(rename = "livestreampath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub livestreampath: Option<String>,
     /// 直播截帧图片的路径
-    #[serde(rename = "livesnapshotpath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub livesnapshotpath: Option<String>,
     /// 会议E164号/终端E164号(终端呼叫)
-    #[serde(rename = "mte164", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mte164: Option<String>,
     /// 直播开始时间
-    #[serde(rename = "livestarttime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub livestarttime: Option<i64>,
     /// File encryption mode (文件加密模式，非商密VRS一律为不加密 0-录像室未被占用； 1-不加密； 2-标准加密； 4-国密加密；)
-    #[serde(rename = "encmode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub encmode: Option<i64>,
     /// Authentication mode (认证模式，非商密VRS一律为普通 0-录像室未被占用； 1-普通； 2-强认证；)
-    #[serde(rename = "authmode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub authmode: Option<i64>,
     /// 录像室开启后具体状态
-    #[serde(rename = "detail", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub detail: Option<Vec<Detail>>,
 }
 
 /// The `room` object (room information): 录像室信息.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct RoomSpec {
     /// Room name (录像室名字)
-    #[serde(rename = "roomname", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub roomname: String,
     /// Room E.164 number (录像室E164)
-    #[serde(rename = "roomno", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub roomno: String,
     /// Room E.164 registration password (录像室E164注册密码)
     #[serde(
-        rename = "roompwd",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub roompwd: Option<conf_core::SecretString>,
     /// Room type (录像室类型 0-仅录像； 1-仅直播； 2-边录边播；)
-    #[serde(rename = "roomtype", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub roomtype: i64,
     /// Operation type (预留字段，目前不使用)
-    #[serde(rename = "opertype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub opertype: Option<i64>,
     /// 视频格式是否自定义 默认自动 0-自动； 1-自定义；
-    #[serde(rename = "vtype", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub vtype: i64,
     /// Video format (视频格式 106-H.264； 108-H.265；)
-    #[serde(rename = "vformat", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub vformat: i64,
     /// Video width (视频宽)
-    #[serde(rename = "vwidth", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub vwidth: i64,
     /// Video height (视频高)
-    #[serde(rename = "vheight", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub vheight: i64,
     /// 视频标识 默认BP 0-BP； 1-HP；
-    #[serde(rename = "vflag", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vflag: Option<i64>,
     /// Video frame rate (视频帧率)
-    #[serde(rename = "vframe", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub vframe: i64,
     /// 音频格式是否自定义 默认自动 0-自动； 1-自定义；
-    #[serde(rename = "atype", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub atype: i64,
     /// 音频格式 102-MPEG-4 AAC LC； 103-MPEG-4 AAC LD； 99-G.719； 98-G.722.1 C； 96-MP3； 18-G.729； 15-G.728； 9-G.722； 8-G.711 A； 0-G.711 U； 127-OPUS；
-    #[serde(rename = "aformat", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub aformat: i64,
     /// 音频标识 1-非立体声； 2-立体声；
-    #[serde(rename = "aflag", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub aflag: i64,
     /// Conference bit rate (0 = adaptive) (会议码率)
-    #[serde(rename = "confrate", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub confrate: i64,
     /// 文件显示名称
-    #[serde(rename = "preprgname", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub preprgname: String,
     /// Program file extension (文件名后缀类型 1-asf； 2-wmv；)
-    #[serde(rename = "prgtype", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub prgtype: i64,
     /// Publish (0 no, 1 yes) (是否发布 0-否； 1-是；)
-    #[serde(rename = "bpublish", deserialize_with = "super::support::req")]
-    pub bpublish: i64,
+    #[serde(deserialize_with = "super::support::req", serialize_with = "super::support::ser_int01")]
+    pub bpublish: bool,
 }
 
 impl RoomSpec {
@@ -489,153 +493,151 @@ impl RoomSpec {
 
 /// The `roomcfg` object: 放像室基本信息.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct RoomcfgInfo {
     /// Room id (放像室的id)
-    #[serde(rename = "roomid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomid: Option<i64>,
     /// User domain moid (放像室所属用户域moid)
-    #[serde(rename = "userdomainmoid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub userdomainmoid: Option<String>,
     /// 放像文件的MP4格式，Json文件位置
-    #[serde(rename = "streamjsonpath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub streamjsonpath: Option<String>,
     /// Room name (放像室名字)
-    #[serde(rename = "roomname", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomname: Option<String>,
     /// Room E.164 number (放像室的E164)
-    #[serde(rename = "roomno", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomno: Option<String>,
     /// Room E.164 registration password (放像室的E164注册密码)
     #[serde(
-        rename = "roompwd",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub roompwd: Option<conf_core::SecretString>,
     /// 预留字段，目前不使用
-    #[serde(rename = "autoplay", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub autoplay: Option<i64>,
     /// Encryption settings (加密 0-自适应； 1-不加密； 2-Aes加密；)
-    #[serde(rename = "encrypt", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub encrypt: Option<i64>,
     /// Encryption key (密钥)
     #[serde(
-        rename = "encryptkey",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub encryptkey: Option<conf_core::SecretString>,
     /// 加密长度
-    #[serde(rename = "cryptkeylen", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub cryptkeylen: Option<i64>,
     /// Program display name (显示名称)
-    #[serde(rename = "prgalias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgalias: Option<String>,
     /// Program id (节目id)
-    #[serde(rename = "prgid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgid: Option<i64>,
     /// IP address (ip)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<i64>,
     /// Relative path (相对路径)
-    #[serde(rename = "path", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub path: Option<String>,
     /// Program name (节目名字)
-    #[serde(rename = "prgname", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgname: Option<String>,
     /// Creation time (Unix seconds) (放像室创建时间)
-    #[serde(rename = "createtime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub createtime: Option<i64>,
 }
 
 /// One item of `roomstate` (room state): 放像室详细信息.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsListPlayroomsRoomstate {
     /// 放像室基本信息
-    #[serde(rename = "roomcfg", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub roomcfg: Option<RoomcfgInfo>,
     /// Room state (放像室状态 0-未占用； 1-占用；)
-    #[serde(rename = "roomstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomstate: Option<i64>,
     /// 放像状态 0-已停止； 1-正在播放； 2-暂停；
-    #[serde(rename = "playstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub playstate: Option<i64>,
     /// Gk状态 0-未配置； 1-注册成功； 2-注册失败；
-    #[serde(rename = "gkstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub gkstate: Option<i64>,
     /// Sip状态 0-未配置； 1-注册成功； 2-注册失败；
-    #[serde(rename = "sipstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub sipstate: Option<i64>,
     /// File encryption mode (加密模式，非商密VRS一律为不加密 0-放像室未被占用； 1-不加密； 2-标准加密； 4-国密加密；)
-    #[serde(rename = "encmode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub encmode: Option<i64>,
     /// Authentication mode (认证模式，非商密VRS一律为普通 0-放像室未被占用； 1-普通； 2-强认证；)
-    #[serde(rename = "authmode", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub authmode: Option<i64>,
     /// 节目已经放了多久（秒）
-    #[serde(rename = "elapse", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub elapse: Option<i64>,
     /// 节目总时长（秒）
-    #[serde(rename = "duraion", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub duraion: Option<i64>,
     /// 放像给哪个会议
-    #[serde(rename = "playobj", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub playobj: Option<String>,
 }
 
 /// The `room` object (room information): 放像室信息.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsAddPlayroomRoomSpec {
     /// Room name (放像室名字)
-    #[serde(rename = "roomname", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub roomname: String,
     /// Room E.164 number (放像室的E164)
-    #[serde(rename = "roomno", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub roomno: String,
     /// Room E.164 registration password (放像室的E164注册密码)
     #[serde(
-        rename = "roompwd",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub roompwd: Option<conf_core::SecretString>,
     /// 是否自动播放 0-自动； 1-手动；
-    #[serde(rename = "autoplay", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub autoplay: i64,
     /// Encryption settings (加密 0-自适应； 1-不加密； 2-Aes加密；)
-    #[serde(rename = "encrypt", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub encrypt: i64,
     /// Encryption key (密钥)
     #[serde(
-        rename = "encryptkey",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub encryptkey: Option<conf_core::SecretString>,
     /// 加密长度（最大长度，密匙长度不够，则取密匙长度）
-    #[serde(rename = "cryptkeylen", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub cryptkeylen: i64,
     /// Program display name (指定放像的节目的显示名称)
-    #[serde(rename = "prgalias", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub prgalias: String,
     /// Program id (节目id)
-    #[serde(rename = "prgid", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub prgid: i64,
     /// IP address (ip)
-    #[serde(rename = "ip", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub ip: i64,
     /// Relative path (相对路径)
-    #[serde(rename = "path", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub path: String,
     /// Program name (节目名字)
-    #[serde(rename = "prgname", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub prgname: String,
 }
 
@@ -648,391 +650,394 @@ impl VrsAddPlayroomRoomSpec {
 
 /// One item of `taskinfo`: 录像室详细信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Taskinfo {
     /// 目标文件格式 2-MP4；
-    #[serde(rename = "dsttype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub dsttype: Option<i64>,
     /// 转码进度
-    #[serde(rename = "percent", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub percent: Option<i64>,
     /// 画面合成风格 0-未开启画面合成； 200-两画面合成，主视频在辅视频内的右下角； 201-两画面合成，辅视频在主视频内的右下角； 202-两画面合成，两画面相等； 300-三画面合成，大小相等，一上两下； 301-三画面合成，大小相等，一左两右； 400-四画面合成,等大；
-    #[serde(rename = "picmergerstyle", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub picmergerstyle: Option<i64>,
     /// Program display name (转码节目别名)
-    #[serde(rename = "prgalias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgalias: Option<String>,
     /// Program gid (转码节目prggid)
-    #[serde(rename = "prggid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prggid: Option<i64>,
     /// 输出分辨率类型 1-一转一； 2-一转多；
-    #[serde(rename = "restype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub restype: Option<i64>,
     /// State (转码任务状态 1-就绪； 2-转码； 3-暂停； 4-中断； 5-完成； 6-异常；)
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub state: Option<i64>,
     /// 转码任务异常码 0-无错误； 1-直播中断； 2-远端磁盘断链； 3-磁盘空间不足； 4-用户暂停； 5-CPU或GPU资源不足； 10-文件异常；
-    #[serde(rename = "taskerrno", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub taskerrno: Option<i64>,
 }
 
 /// One item of `addparams`: 添加转码节目参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct AddparamSpec {
     /// Program gid (转码节目prggid)
-    #[serde(rename = "prggid", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub prggid: i64,
     /// 目标分辨率 1-原始； 2-1转多；
-    #[serde(rename = "restype", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub restype: i64,
     /// 画面合成风格 0-不开启画面合成； 200-两画面合成，主视频在辅视频内的右下角； 201-两画面合成，辅视频在主视频内的右下角； 202-两画面合成，两画面相等； 300-三画面合成，大小相等，一上两下； 301-三画面合成，大小相等，一左两右； 400-四画面合成,等大；
-    #[serde(rename = "picmergerstyle", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub picmergerstyle: i64,
     /// 目标文件格式 2-MP4；
-    #[serde(rename = "dsttype", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub dsttype: i64,
     /// 是否强制转码
-    #[serde(rename = "enforcetrans", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub enforcetrans: Option<i64>,
 }
 
 /// One item of `addreturns`: 添加节目返回参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Addreturn {
     /// Program gid (转码节目prggid)
-    #[serde(rename = "prggid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prggid: Option<i64>,
     /// Program display name (转码节目别名)
-    #[serde(rename = "prgalias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgalias: Option<String>,
     /// 添加节目错误码，0表示成功
-    #[serde(rename = "adderrno", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub adderrno: Option<i64>,
 }
 
 /// One item of `operateparams`: 操作转码节目参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct OperateparamSpec {
     /// Program gid (转码节目prggid)
-    #[serde(rename = "prggid", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub prggid: i64,
     /// 操作码 1-开始； 2-暂停； 3-取消；
-    #[serde(rename = "opcode", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub opcode: i64,
 }
 
 /// One item of `operatereturns`: 操作节目返回参数.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Operatereturn {
     /// Program gid (转码节目prggid)
-    #[serde(rename = "prggid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prggid: Option<i64>,
     /// Program display name (转码节目别名)
-    #[serde(rename = "prgalias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgalias: Option<String>,
     /// 操作节目错误码，0表示成功
-    #[serde(rename = "operrno", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub operrno: Option<i64>,
 }
 
 /// One item of `ipinfo`: ip信息.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Ipinfo {
     /// 网络运营商ID, 0-未知； 1-中国电信； 2-中国联通； 3-中国移动； 4-有线通； 5-铁通； 6-海外； 7-本地； 8-其他；
-    #[serde(rename = "emisp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub emisp: Option<i64>,
     /// IP address (ip)
-    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub ip: Option<i64>,
     /// Port (port)
-    #[serde(rename = "port", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub port: Option<i64>,
 }
 
 /// Response of `VrsLoginRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsLoginResponse {
     /// User name (用户名)
-    #[serde(rename = "username", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub username: Option<String>,
     /// 用户moid
-    #[serde(rename = "usermoid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub usermoid: Option<String>,
     /// User domain moid (用户域moid)
-    #[serde(rename = "userdomainmoid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub userdomainmoid: Option<String>,
     /// 用户权限掩码 1-可下载； 2-可直播； 3-可下载可直播； 4-可点播； 5-可下载可点播； 6-可直播可点播； 7-可下载可直播可点播；
-    #[serde(rename = "rightmask", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub rightmask: Option<i64>,
     /// 用户角色 0-超级管理员； 1-普通管理员； 2-普通用户；
-    #[serde(rename = "userrole", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub userrole: Option<i64>,
     /// VRS session token (返回的SSO cookie值)
-    #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub token: Option<conf_core::SecretString>,
 }
 
 /// Response of `VrsListProgramFoldersRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsListProgramFoldersResponse {
     /// 文件夹信息
-    #[serde(rename = "folderinfo", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub folderinfo: Option<Vec<Folderinfo>>,
 }
 
 /// Response of `VrsAddProgramFolderRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsAddProgramFolderResponse {
     /// Folder id (文件夹id)
-    #[serde(rename = "folderid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub folderid: Option<i64>,
 }
 
 /// Response of `VrsUpdateProgramFolderRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsUpdateProgramFolderResponse {}
 /// Response of `VrsDeleteProgramFolderRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsDeleteProgramFolderResponse {}
 /// Response of `VrsListProgramsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsListProgramsResponse {
     /// Number of programs (节目总个数)
-    #[serde(rename = "prgcount", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgcount: Option<i64>,
     /// Page number (default 1) (返回的页码)
-    #[serde(rename = "pageid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pageid: Option<i64>,
     /// Programs (节目信息)
-    #[serde(rename = "prginfo", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub prginfo: Option<Vec<Prginfo>>,
 }
 
 /// Response of `VrsDeleteProgramsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsDeleteProgramsResponse {
     /// 节目信息
-    #[serde(rename = "prgdelpckinfo", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub prgdelpckinfo: Option<Vec<Prgdelpckinfo>>,
 }
 
 /// Response of `VrsPublishProgramsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsPublishProgramsResponse {
     /// Information (上传信息)
-    #[serde(rename = "info", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub info: Option<Vec<Info>>,
 }
 
 /// Response of `VrsMoveProgramsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsMoveProgramsResponse {}
 /// Response of `VrsListLiveroomsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsListLiveroomsResponse {
     /// Page number (default 1) (返回的页码)
-    #[serde(rename = "pageid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pageid: Option<i64>,
     /// Number of rooms (直播室的数量)
-    #[serde(rename = "roomcount", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomcount: Option<i64>,
     /// Room state (直播室信息)
-    #[serde(rename = "roomstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub roomstate: Option<Vec<Roomstate>>,
 }
 
 /// Response of `VrsListResroomsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsListResroomsResponse {
     /// 预约直播总数
-    #[serde(rename = "livecount", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub livecount: Option<i64>,
     /// Page number (default 1) (返回的页码)
-    #[serde(rename = "pageid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pageid: Option<i64>,
     /// 预约直播信息
-    #[serde(rename = "liveinfo", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub liveinfo: Option<Vec<Liveinfo>>,
 }
 
 /// Response of `VrsListRecroomsRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsListRecroomsResponse {
     /// Number of rooms (录像室总数)
-    #[serde(rename = "roomcount", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomcount: Option<i64>,
     /// Page number (default 1) (返回页码)
-    #[serde(rename = "pageid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pageid: Option<i64>,
     /// Room state (录像室详细信息)
-    #[serde(rename = "roomstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub roomstate: Option<Vec<RoomstateInfo>>,
 }
 
 /// Response of `VrsAddRecroomRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsAddRecroomResponse {
     /// Room id (录像室id)
-    #[serde(rename = "roomid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomid: Option<i64>,
 }
 
 /// Response of `VrsDeleteRecroomRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsDeleteRecroomResponse {}
 /// Response of `VrsUpdateRecroomRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsUpdateRecroomResponse {}
 /// Response of `VrsStartRecroomRecordingRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsStartRecroomRecordingResponse {}
 /// Response of `VrsStopRecroomRecordingRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsStopRecroomRecordingResponse {}
 /// Response of `VrsPauseRecroomRecordingRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsPauseRecroomRecordingResponse {}
 /// Response of `VrsResumeRecroomRecordingRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsResumeRecroomRecordingResponse {}
 /// Response of `VrsStartRecroomLiveRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsStartRecroomLiveResponse {}
 /// Response of `VrsStopRecroomLiveRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsStopRecroomLiveResponse {}
 /// Response of `VrsListPlayroomsRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsListPlayroomsResponse {
     /// Number of rooms (放像室总数)
-    #[serde(rename = "roomcount", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomcount: Option<i64>,
     /// Page number (default 1) (返回的页码)
-    #[serde(rename = "pageid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pageid: Option<i64>,
     /// Room state (放像室详细信息)
-    #[serde(rename = "roomstate", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub roomstate: Option<Vec<VrsListPlayroomsRoomstate>>,
 }
 
 /// Response of `VrsAddPlayroomRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsAddPlayroomResponse {
     /// Room id (放像室id)
-    #[serde(rename = "roomid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomid: Option<i64>,
 }
 
 /// Response of `VrsDeletePlayroomRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsDeletePlayroomResponse {}
 /// Response of `VrsUpdatePlayroomRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsUpdatePlayroomResponse {}
 /// Response of `VrsStartPlayroomPlaybackRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsStartPlayroomPlaybackResponse {}
 /// Response of `VrsStopPlayroomPlaybackRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsStopPlayroomPlaybackResponse {}
 /// Response of `VrsPausePlayroomPlaybackRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsPausePlayroomPlaybackResponse {}
 /// Response of `VrsResumePlayroomPlaybackRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsResumePlayroomPlaybackResponse {}
 /// Response of `VrsListTranstasksRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsListTranstasksResponse {
     /// Number of programs (转码任务总数)
-    #[serde(rename = "prgcount", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub prgcount: Option<i64>,
     /// Page number (default 1) (返回页码)
-    #[serde(rename = "pageid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pageid: Option<i64>,
     /// 录像室详细信息
-    #[serde(rename = "taskinfo", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub taskinfo: Option<Vec<Taskinfo>>,
 }
 
 /// Response of `VrsAddTranstasksRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsAddTranstasksResponse {
     /// 添加节目返回参数
-    #[serde(rename = "addreturns", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub addreturns: Option<Vec<Addreturn>>,
 }
 
 /// Response of `VrsUpdateTranstasksRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsUpdateTranstasksResponse {
     /// 操作节目返回参数
-    #[serde(rename = "operatereturns", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub operatereturns: Option<Vec<Operatereturn>>,
 }
 
 /// Response of `VrsGetVrsipRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsGetVrsipResponse {
     /// ip信息
-    #[serde(rename = "ipinfo", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub ipinfo: Option<Vec<Ipinfo>>,
 }
 
 /// Response of `VrsGetVersionRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct VrsGetVersionResponse {
     /// Platform version (版本信息)
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version: Option<String>,
     /// API level of this app (VRS API版本标识，请与VRS API说明文档中的各个接口的最低支持版本号作对比，若小于最低支持版本号，则该接口不支持当前版本的API调用)
-    #[serde(rename = "api_level", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub api_level: Option<i64>,
 }
 
 /// Request of `vrs_login` (`POST /api/v2/vrs/login`).
 ///
 /// Log in to the VRS recording system; returns a VRS token (本地用户登录).
+///
+/// Build it with \[`VrsLoginRequest::builder`\] or \[`VrsLoginRequest::new`\], or call the client's fluent `login()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VrsLoginRequest {
     /// User name (用户名)
     pub username: String,
@@ -1044,6 +1049,11 @@ impl VrsLoginRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(username: impl Into<String>, psd: impl Into<conf_core::SecretString>) -> Self {
         Self { username: username.into(), psd: psd.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsLoginRequestBuilder {
+        VrsLoginRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1077,19 +1087,98 @@ impl VrsLoginRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsLoginRequest`\]: from \[`VrsLoginRequest::builder`\] (finish with `build()`), or from the client's `login()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsLoginRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsLoginRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsLoginRequestFields {
+    username: Option<String>,
+    psd: Option<conf_core::SecretString>,
+}
+
+impl<H> VrsLoginRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsLoginRequestFields::default() }
+    }
+
+    /// User name (用户名) Required.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.fields.username = Some(value.into());
+        self
+    }
+
+    /// 密码 Required.
+    pub fn psd(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.psd = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsLoginRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsLoginRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsLoginRequestFields {
+    fn build(self) -> conf_core::Result<VrsLoginRequest> {
+        Ok(VrsLoginRequest {
+            username: super::support::required(self.username, "username", "username")?,
+            psd: super::support::required(self.psd, "psd", "psd")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsLoginRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsLoginResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsLoginRequest {
+    type Output = VrsLoginResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsLoginResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Log in to the VRS recording system; returns a VRS token (本地用户登录).
     ///
     /// `POST /api/v2/vrs/login`
-    pub async fn vrs_login(&self, req: VrsLoginRequest) -> conf_core::Result<VrsLoginResponse> {
-        self.call(req.into_operation()?).await
+    pub fn login(&self) -> VrsLoginRequestBuilder<VrsApi<'a>> {
+        VrsLoginRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsLoginRequest`\] built elsewhere: the same call as `login()`…`.send()`.
+    pub async fn login_with(self, req: VrsLoginRequest) -> conf_core::Result<VrsLoginResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_list_program_folders` (`GET /api/v2/vrs/program_folder`).
 ///
 /// List program folders (获取文件夹列表).
+///
+/// Build it with \[`VrsListProgramFoldersRequest::builder`\] or \[`VrsListProgramFoldersRequest::new`\], or call the client's fluent `list_program_folders()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VrsListProgramFoldersRequest {
     /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
     pub userdomainmoid: Option<String>,
@@ -1109,6 +1198,11 @@ impl VrsListProgramFoldersRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { userdomainmoid: None, prgtypemask: None, remoteprgtypemask: None, localvrs: None, prgencmask: None, prgauthmask: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsListProgramFoldersRequestBuilder {
+        VrsListProgramFoldersRequestBuilder::with_handle(())
     }
 
     /// Set `userdomainmoid`.
@@ -1189,19 +1283,130 @@ impl VrsListProgramFoldersRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsListProgramFoldersRequest`\]: from \[`VrsListProgramFoldersRequest::builder`\] (finish with `build()`), or from the client's `list_program_folders()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsListProgramFoldersRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsListProgramFoldersRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsListProgramFoldersRequestFields {
+    userdomainmoid: Option<String>,
+    prgtypemask: Option<i64>,
+    remoteprgtypemask: Option<i64>,
+    localvrs: Option<i64>,
+    prgencmask: Option<i64>,
+    prgauthmask: Option<i64>,
+}
+
+impl<H> VrsListProgramFoldersRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsListProgramFoldersRequestFields::default() }
+    }
+
+    /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
+    pub fn userdomainmoid(mut self, value: impl Into<String>) -> Self {
+        self.fields.userdomainmoid = Some(value.into());
+        self
+    }
+
+    /// 请求节目类型掩码 0-ALL(默认)； 1-ASF； 2-MP4；
+    pub fn prgtypemask(mut self, value: i64) -> Self {
+        self.fields.prgtypemask = Some(value);
+        self
+    }
+
+    /// 远端节目类型掩码 0-ALL(默认)； 1-ASF； 2-MP4；
+    pub fn remoteprgtypemask(mut self, value: i64) -> Self {
+        self.fields.remoteprgtypemask = Some(value);
+        self
+    }
+
+    /// 是否限定本台vrs(一个用户域下有多台vrs的情况下有意义) 0-不限(默认)； 1-本vrs；
+    pub fn localvrs(mut self, value: i64) -> Self {
+        self.fields.localvrs = Some(value);
+        self
+    }
+
+    /// 节目加密类型 0-全部(默认)； 1-不加密； 2-标准加密； 4-国密加密； 6-标准加密或国密加密；
+    pub fn prgencmask(mut self, value: i64) -> Self {
+        self.fields.prgencmask = Some(value);
+        self
+    }
+
+    /// 认证类型 0-全部(默认)； 1-普通； 2-强认证；
+    pub fn prgauthmask(mut self, value: i64) -> Self {
+        self.fields.prgauthmask = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsListProgramFoldersRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsListProgramFoldersRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsListProgramFoldersRequestFields {
+    fn build(self) -> conf_core::Result<VrsListProgramFoldersRequest> {
+        Ok(VrsListProgramFoldersRequest {
+            userdomainmoid: self.userdomainmoid,
+            prgtypemask: self.prgtypemask,
+            remoteprgtypemask: self.remoteprgtypemask,
+            localvrs: self.localvrs,
+            prgencmask: self.prgencmask,
+            prgauthmask: self.prgauthmask,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsListProgramFoldersRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsListProgramFoldersResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsListProgramFoldersRequest {
+    type Output = VrsListProgramFoldersResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsListProgramFoldersResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// List program folders (获取文件夹列表).
     ///
     /// `GET /api/v2/vrs/program_folder`
-    pub async fn vrs_list_program_folders(&self, req: VrsListProgramFoldersRequest) -> conf_core::Result<VrsListProgramFoldersResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_program_folders(&self) -> VrsListProgramFoldersRequestBuilder<VrsApi<'a>> {
+        VrsListProgramFoldersRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsListProgramFoldersRequest`\] built elsewhere: the same call as `list_program_folders()`…`.send()`.
+    pub async fn list_program_folders_with(self, req: VrsListProgramFoldersRequest) -> conf_core::Result<VrsListProgramFoldersResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_add_program_folder` (`POST /api/v2/vrs/program_folder`).
 ///
 /// Add program folder (添加文件夹).
+///
+/// Build it with \[`VrsAddProgramFolderRequest::builder`\] or \[`VrsAddProgramFolderRequest::new`\], or call the client's fluent `add_program_folder()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsAddProgramFolderRequest {
     /// Folder name (文件夹名)
     pub foldername: String,
@@ -1211,6 +1416,11 @@ impl VrsAddProgramFolderRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(foldername: impl Into<String>) -> Self {
         Self { foldername: foldername.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsAddProgramFolderRequestBuilder {
+        VrsAddProgramFolderRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1245,19 +1455,88 @@ impl VrsAddProgramFolderRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsAddProgramFolderRequest`\]: from \[`VrsAddProgramFolderRequest::builder`\] (finish with `build()`), or from the client's `add_program_folder()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsAddProgramFolderRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsAddProgramFolderRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsAddProgramFolderRequestFields {
+    foldername: Option<String>,
+}
+
+impl<H> VrsAddProgramFolderRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsAddProgramFolderRequestFields::default() }
+    }
+
+    /// Folder name (文件夹名) Required.
+    pub fn foldername(mut self, value: impl Into<String>) -> Self {
+        self.fields.foldername = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsAddProgramFolderRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsAddProgramFolderRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsAddProgramFolderRequestFields {
+    fn build(self) -> conf_core::Result<VrsAddProgramFolderRequest> {
+        Ok(VrsAddProgramFolderRequest { foldername: super::support::required(self.foldername, "foldername", "foldername")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsAddProgramFolderRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsAddProgramFolderResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsAddProgramFolderRequest {
+    type Output = VrsAddProgramFolderResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsAddProgramFolderResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Add program folder (添加文件夹).
     ///
     /// `POST /api/v2/vrs/program_folder`
-    pub async fn vrs_add_program_folder(&self, req: VrsAddProgramFolderRequest) -> conf_core::Result<VrsAddProgramFolderResponse> {
-        self.call(req.into_operation()?).await
+    pub fn add_program_folder(&self) -> VrsAddProgramFolderRequestBuilder<VrsApi<'a>> {
+        VrsAddProgramFolderRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsAddProgramFolderRequest`\] built elsewhere: the same call as `add_program_folder()`…`.send()`.
+    pub async fn add_program_folder_with(self, req: VrsAddProgramFolderRequest) -> conf_core::Result<VrsAddProgramFolderResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_update_program_folder` (`PUT /api/v2/vrs/program_folder/{id}`).
 ///
 /// Update program folder (修改文件夹).
+///
+/// Build it with \[`VrsUpdateProgramFolderRequest::builder`\] or \[`VrsUpdateProgramFolderRequest::new`\], or call the client's fluent `update_program_folder()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsUpdateProgramFolderRequest {
     /// Resource id
     pub id: String,
@@ -1269,6 +1548,11 @@ impl VrsUpdateProgramFolderRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>, foldername: impl Into<String>) -> Self {
         Self { id: id.into(), foldername: foldername.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsUpdateProgramFolderRequestBuilder {
+        VrsUpdateProgramFolderRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1310,19 +1594,98 @@ impl VrsUpdateProgramFolderRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsUpdateProgramFolderRequest`\]: from \[`VrsUpdateProgramFolderRequest::builder`\] (finish with `build()`), or from the client's `update_program_folder()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsUpdateProgramFolderRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsUpdateProgramFolderRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsUpdateProgramFolderRequestFields {
+    id: Option<String>,
+    foldername: Option<String>,
+}
+
+impl<H> VrsUpdateProgramFolderRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsUpdateProgramFolderRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Folder name (文件夹名) Required.
+    pub fn foldername(mut self, value: impl Into<String>) -> Self {
+        self.fields.foldername = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsUpdateProgramFolderRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsUpdateProgramFolderRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsUpdateProgramFolderRequestFields {
+    fn build(self) -> conf_core::Result<VrsUpdateProgramFolderRequest> {
+        Ok(VrsUpdateProgramFolderRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            foldername: super::support::required(self.foldername, "foldername", "foldername")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsUpdateProgramFolderRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsUpdateProgramFolderResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsUpdateProgramFolderRequest {
+    type Output = VrsUpdateProgramFolderResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsUpdateProgramFolderResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Update program folder (修改文件夹).
     ///
     /// `PUT /api/v2/vrs/program_folder/{id}`
-    pub async fn vrs_update_program_folder(&self, req: VrsUpdateProgramFolderRequest) -> conf_core::Result<VrsUpdateProgramFolderResponse> {
-        self.call(req.into_operation()?).await
+    pub fn update_program_folder(&self) -> VrsUpdateProgramFolderRequestBuilder<VrsApi<'a>> {
+        VrsUpdateProgramFolderRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsUpdateProgramFolderRequest`\] built elsewhere: the same call as `update_program_folder()`…`.send()`.
+    pub async fn update_program_folder_with(self, req: VrsUpdateProgramFolderRequest) -> conf_core::Result<VrsUpdateProgramFolderResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_delete_program_folder` (`DELETE /api/v2/vrs/program_folder/{id}`).
 ///
 /// Delete program folder (删除文件夹). Vendor note: 修改文件夹
+///
+/// Build it with \[`VrsDeleteProgramFolderRequest::builder`\] or \[`VrsDeleteProgramFolderRequest::new`\], or call the client's fluent `delete_program_folder()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsDeleteProgramFolderRequest {
     /// Resource id
     pub id: String,
@@ -1336,6 +1699,11 @@ impl VrsDeleteProgramFolderRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>, foldername: impl Into<String>, isdelprogram: i64) -> Self {
         Self { id: id.into(), foldername: foldername.into(), isdelprogram }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsDeleteProgramFolderRequestBuilder {
+        VrsDeleteProgramFolderRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1381,26 +1749,115 @@ impl VrsDeleteProgramFolderRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsDeleteProgramFolderRequest`\]: from \[`VrsDeleteProgramFolderRequest::builder`\] (finish with `build()`), or from the client's `delete_program_folder()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsDeleteProgramFolderRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsDeleteProgramFolderRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsDeleteProgramFolderRequestFields {
+    id: Option<String>,
+    foldername: Option<String>,
+    isdelprogram: Option<i64>,
+}
+
+impl<H> VrsDeleteProgramFolderRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsDeleteProgramFolderRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Folder name (文件夹名) Required.
+    pub fn foldername(mut self, value: impl Into<String>) -> Self {
+        self.fields.foldername = Some(value.into());
+        self
+    }
+
+    /// 是否删除文件夹下的节目 0-否； 1-是； Required.
+    pub fn isdelprogram(mut self, value: i64) -> Self {
+        self.fields.isdelprogram = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsDeleteProgramFolderRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsDeleteProgramFolderRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsDeleteProgramFolderRequestFields {
+    fn build(self) -> conf_core::Result<VrsDeleteProgramFolderRequest> {
+        Ok(VrsDeleteProgramFolderRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            foldername: super::support::required(self.foldername, "foldername", "foldername")?,
+            isdelprogram: super::support::required(self.isdelprogram, "isdelprogram", "isdelprogram")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsDeleteProgramFolderRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsDeleteProgramFolderResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsDeleteProgramFolderRequest {
+    type Output = VrsDeleteProgramFolderResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsDeleteProgramFolderResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Delete program folder (删除文件夹). Vendor note: 修改文件夹
     ///
     /// `DELETE /api/v2/vrs/program_folder/{id}`
-    pub async fn vrs_delete_program_folder(&self, req: VrsDeleteProgramFolderRequest) -> conf_core::Result<VrsDeleteProgramFolderResponse> {
-        self.call(req.into_operation()?).await
+    pub fn delete_program_folder(&self) -> VrsDeleteProgramFolderRequestBuilder<VrsApi<'a>> {
+        VrsDeleteProgramFolderRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsDeleteProgramFolderRequest`\] built elsewhere: the same call as `delete_program_folder()`…`.send()`.
+    pub async fn delete_program_folder_with(self, req: VrsDeleteProgramFolderRequest) -> conf_core::Result<VrsDeleteProgramFolderResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_list_programs` (`GET /api/v2/vrs/program`).
 ///
 /// List programs (获取节目列表).
+///
+/// Build it with \[`VrsListProgramsRequest::builder`\] or \[`VrsListProgramsRequest::new`\], or call the client's fluent `list_programs()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsListProgramsRequest {
     /// Folder id (文件夹id)
     pub folderid: i64,
     /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
     pub userdomainmoid: Option<String>,
     /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
-    pub prgs1page: Option<i64>,
+    ///
+    /// Wire name: `prgs1page`.
+    pub page_size: Option<i64>,
     /// Page number (default 1) (请求的页码 默认显示第1页)
     pub pageid: Option<i64>,
     /// Name filter (搜索节目的显示名称)
@@ -1431,7 +1888,7 @@ impl VrsListProgramsRequest {
         Self {
             folderid,
             userdomainmoid: None,
-            prgs1page: None,
+            page_size: None,
             pageid: None,
             includename: None,
             orderindex: None,
@@ -1446,6 +1903,11 @@ impl VrsListProgramsRequest {
         }
     }
 
+    /// A builder with every field unset.
+    pub fn builder() -> VrsListProgramsRequestBuilder {
+        VrsListProgramsRequestBuilder::with_handle(())
+    }
+
     /// Set `userdomainmoid`.
     pub fn userdomainmoid(mut self, value: impl Into<String>) -> Self {
         self.userdomainmoid = Some(value.into());
@@ -1453,8 +1915,8 @@ impl VrsListProgramsRequest {
     }
 
     /// Set `prgs1page`.
-    pub fn prgs1page(mut self, value: i64) -> Self {
-        self.prgs1page = Some(value);
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.page_size = Some(value);
         self
     }
 
@@ -1546,7 +2008,7 @@ impl VrsListProgramsRequest {
         if let Some(v) = &self.userdomainmoid {
             op = op.query("userdomainmoid", v.clone());
         }
-        if let Some(v) = &self.prgs1page {
+        if let Some(v) = &self.page_size {
             op = op.query("prgs1page", v.to_string());
         }
         if let Some(v) = &self.pageid {
@@ -1586,51 +2048,230 @@ impl VrsListProgramsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsListProgramsRequest`\]: from \[`VrsListProgramsRequest::builder`\] (finish with `build()`), or from the client's `list_programs()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsListProgramsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsListProgramsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsListProgramsRequestFields {
+    folderid: Option<i64>,
+    userdomainmoid: Option<String>,
+    page_size: Option<i64>,
+    pageid: Option<i64>,
+    includename: Option<String>,
+    orderindex: Option<i64>,
+    desc: Option<i64>,
+    starttime: Option<i64>,
+    endtime: Option<i64>,
+    prgtypemask: Option<i64>,
+    remoteprgtypemask: Option<i64>,
+    localvrs: Option<i64>,
+    prgencmask: Option<i64>,
+    prgauthmask: Option<i64>,
+}
+
+impl<H> VrsListProgramsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsListProgramsRequestFields::default() }
+    }
+
+    /// Folder id (文件夹id) Required.
+    pub fn folderid(mut self, value: i64) -> Self {
+        self.fields.folderid = Some(value);
+        self
+    }
+
+    /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
+    pub fn userdomainmoid(mut self, value: impl Into<String>) -> Self {
+        self.fields.userdomainmoid = Some(value.into());
+        self
+    }
+
+    /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.fields.page_size = Some(value);
+        self
+    }
+
+    /// Page number (default 1) (请求的页码 默认显示第1页)
+    pub fn pageid(mut self, value: i64) -> Self {
+        self.fields.pageid = Some(value);
+        self
+    }
+
+    /// Name filter (搜索节目的显示名称)
+    pub fn includename(mut self, value: impl Into<String>) -> Self {
+        self.fields.includename = Some(value.into());
+        self
+    }
+
+    /// Sort key (排序引索 默认为按发布状态升序，创建时间降序 1-名称； 2-创建时间； 3-时长； 4-大小； 5-发布状态； 6-格式； 7-热度（节目点播次数）；)
+    pub fn orderindex(mut self, value: i64) -> Self {
+        self.fields.orderindex = Some(value);
+        self
+    }
+
+    /// Descending order (0 ascending, 1 descending) (升降序 默认为0，无orderindex则不生效 0-升； 1-降；)
+    pub fn desc(mut self, value: i64) -> Self {
+        self.fields.desc = Some(value);
+        self
+    }
+
+    /// 按时间搜索时的起始时间 默认时间搜索不生效 时间格式为UNIX时间戳
+    pub fn starttime(mut self, value: i64) -> Self {
+        self.fields.starttime = Some(value);
+        self
+    }
+
+    /// 按时间搜索时的结束时间 默认时间搜索不生效 时间格式为UNIX时间戳
+    pub fn endtime(mut self, value: i64) -> Self {
+        self.fields.endtime = Some(value);
+        self
+    }
+
+    /// 请求节目类型，默认为0 0-all； 1-asf； 2-mp4；
+    pub fn prgtypemask(mut self, value: i64) -> Self {
+        self.fields.prgtypemask = Some(value);
+        self
+    }
+
+    /// 远端节目类型掩码，默认为0 0-all； 1-asf； 2-mp4；
+    pub fn remoteprgtypemask(mut self, value: i64) -> Self {
+        self.fields.remoteprgtypemask = Some(value);
+        self
+    }
+
+    /// 是否限定本台vrs(一个用户域下有多台vrs的情况下有意义) 0-不限(默认)； 1-本vrs；
+    pub fn localvrs(mut self, value: i64) -> Self {
+        self.fields.localvrs = Some(value);
+        self
+    }
+
+    /// 节目加密类型 0-全部(默认)； 1-不加密； 2-标准加密； 4-国密加密； 6-标准加密或国密加密；
+    pub fn prgencmask(mut self, value: i64) -> Self {
+        self.fields.prgencmask = Some(value);
+        self
+    }
+
+    /// 认证类型 0-全部(默认)； 1-普通； 2-强认证；
+    pub fn prgauthmask(mut self, value: i64) -> Self {
+        self.fields.prgauthmask = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsListProgramsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsListProgramsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsListProgramsRequestFields {
+    fn build(self) -> conf_core::Result<VrsListProgramsRequest> {
+        Ok(VrsListProgramsRequest {
+            folderid: super::support::required(self.folderid, "folderid", "folderid")?,
+            userdomainmoid: self.userdomainmoid,
+            page_size: self.page_size,
+            pageid: self.pageid,
+            includename: self.includename,
+            orderindex: self.orderindex,
+            desc: self.desc,
+            starttime: self.starttime,
+            endtime: self.endtime,
+            prgtypemask: self.prgtypemask,
+            remoteprgtypemask: self.remoteprgtypemask,
+            localvrs: self.localvrs,
+            prgencmask: self.prgencmask,
+            prgauthmask: self.prgauthmask,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsListProgramsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsListProgramsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> VrsListProgramsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`pageid`/`prgs1page`; `prgs1page` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, VrsListProgramsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for VrsListProgramsRequest {
+    type Item = Prginfo;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::PageNumber;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.pageid.and_then(|x| u64::try_from(x).ok()), self.page_size.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &VrsListProgramsResponse) -> (usize, Option<u64>) {
+        (page.prginfo.as_ref().map_or(0, Vec::len), page.prgcount.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: VrsListProgramsResponse) -> Vec<Prginfo> {
+        page.prginfo.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for VrsListProgramsRequest {
+    type Output = VrsListProgramsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsListProgramsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// List programs (获取节目列表).
     ///
     /// `GET /api/v2/vrs/program`
-    pub async fn vrs_list_programs(&self, req: VrsListProgramsRequest) -> conf_core::Result<VrsListProgramsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_programs(&self) -> VrsListProgramsRequestBuilder<VrsApi<'a>> {
+        VrsListProgramsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `vrs_list_programs`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_vrs_list_programs(&self, req: VrsListProgramsRequest) -> conf_core::Result<Vec<Prginfo>> {
-        let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
-        let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (VrsListProgramsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.prginfo.unwrap_or_default();
-            let total = resp.prgcount.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(1);
-        }
-        Ok(all)
+    /// Send a \[`VrsListProgramsRequest`\] built elsewhere: the same call as `list_programs()`…`.send()`.
+    pub async fn list_programs_with(self, req: VrsListProgramsRequest) -> conf_core::Result<VrsListProgramsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_delete_programs` (`DELETE /api/v2/vrs/program`).
 ///
 /// Delete programs (批量删除节目).
+///
+/// Build it with \[`VrsDeleteProgramsRequest::builder`\] or \[`VrsDeleteProgramsRequest::new`\], or call the client's fluent `delete_programs()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsDeleteProgramsRequest {
     /// 删除节目信息列表
     pub prgdelpckinfo: Vec<PrgdelpckinfoSpec>,
@@ -1640,6 +2281,11 @@ impl VrsDeleteProgramsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(prgdelpckinfo: Vec<PrgdelpckinfoSpec>) -> Self {
         Self { prgdelpckinfo }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsDeleteProgramsRequestBuilder {
+        VrsDeleteProgramsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1679,19 +2325,88 @@ impl VrsDeleteProgramsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsDeleteProgramsRequest`\]: from \[`VrsDeleteProgramsRequest::builder`\] (finish with `build()`), or from the client's `delete_programs()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsDeleteProgramsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsDeleteProgramsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsDeleteProgramsRequestFields {
+    prgdelpckinfo: Option<Vec<PrgdelpckinfoSpec>>,
+}
+
+impl<H> VrsDeleteProgramsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsDeleteProgramsRequestFields::default() }
+    }
+
+    /// 删除节目信息列表 Required.
+    pub fn prgdelpckinfo(mut self, value: Vec<PrgdelpckinfoSpec>) -> Self {
+        self.fields.prgdelpckinfo = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsDeleteProgramsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsDeleteProgramsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsDeleteProgramsRequestFields {
+    fn build(self) -> conf_core::Result<VrsDeleteProgramsRequest> {
+        Ok(VrsDeleteProgramsRequest { prgdelpckinfo: super::support::required(self.prgdelpckinfo, "prgdelpckinfo", "prgdelpckinfo")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsDeleteProgramsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsDeleteProgramsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsDeleteProgramsRequest {
+    type Output = VrsDeleteProgramsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsDeleteProgramsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Delete programs (批量删除节目).
     ///
     /// `DELETE /api/v2/vrs/program`
-    pub async fn vrs_delete_programs(&self, req: VrsDeleteProgramsRequest) -> conf_core::Result<VrsDeleteProgramsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn delete_programs(&self) -> VrsDeleteProgramsRequestBuilder<VrsApi<'a>> {
+        VrsDeleteProgramsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsDeleteProgramsRequest`\] built elsewhere: the same call as `delete_programs()`…`.send()`.
+    pub async fn delete_programs_with(self, req: VrsDeleteProgramsRequest) -> conf_core::Result<VrsDeleteProgramsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_publish_programs` (`PUT /api/v2/vrs/program_release_batch`).
 ///
 /// Publish programs (批量发布节目).
+///
+/// Build it with \[`VrsPublishProgramsRequest::builder`\] or \[`VrsPublishProgramsRequest::new`\], or call the client's fluent `publish_programs()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsPublishProgramsRequest {
     /// Information (上传信息)
     pub info: Vec<InfoSpec>,
@@ -1701,6 +2416,11 @@ impl VrsPublishProgramsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(info: Vec<InfoSpec>) -> Self {
         Self { info }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsPublishProgramsRequestBuilder {
+        VrsPublishProgramsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1735,19 +2455,88 @@ impl VrsPublishProgramsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsPublishProgramsRequest`\]: from \[`VrsPublishProgramsRequest::builder`\] (finish with `build()`), or from the client's `publish_programs()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsPublishProgramsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsPublishProgramsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsPublishProgramsRequestFields {
+    info: Option<Vec<InfoSpec>>,
+}
+
+impl<H> VrsPublishProgramsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsPublishProgramsRequestFields::default() }
+    }
+
+    /// Information (上传信息) Required.
+    pub fn info(mut self, value: Vec<InfoSpec>) -> Self {
+        self.fields.info = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsPublishProgramsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsPublishProgramsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsPublishProgramsRequestFields {
+    fn build(self) -> conf_core::Result<VrsPublishProgramsRequest> {
+        Ok(VrsPublishProgramsRequest { info: super::support::required(self.info, "info", "info")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsPublishProgramsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsPublishProgramsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsPublishProgramsRequest {
+    type Output = VrsPublishProgramsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsPublishProgramsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Publish programs (批量发布节目).
     ///
     /// `PUT /api/v2/vrs/program_release_batch`
-    pub async fn vrs_publish_programs(&self, req: VrsPublishProgramsRequest) -> conf_core::Result<VrsPublishProgramsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn publish_programs(&self) -> VrsPublishProgramsRequestBuilder<VrsApi<'a>> {
+        VrsPublishProgramsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsPublishProgramsRequest`\] built elsewhere: the same call as `publish_programs()`…`.send()`.
+    pub async fn publish_programs_with(self, req: VrsPublishProgramsRequest) -> conf_core::Result<VrsPublishProgramsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_move_programs` (`PUT /api/v2/vrs/program_to_folder`).
 ///
 /// Move programs (节目批量移动).
+///
+/// Build it with \[`VrsMoveProgramsRequest::builder`\] or \[`VrsMoveProgramsRequest::new`\], or call the client's fluent `move_programs()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsMoveProgramsRequest {
     /// Programs (所要移动的节目gid列表)
     pub prginfo: Vec<PrginfoSpec>,
@@ -1759,6 +2548,11 @@ impl VrsMoveProgramsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(prginfo: Vec<PrginfoSpec>, dstfolderid: i64) -> Self {
         Self { prginfo, dstfolderid }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsMoveProgramsRequestBuilder {
+        VrsMoveProgramsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1797,26 +2591,107 @@ impl VrsMoveProgramsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsMoveProgramsRequest`\]: from \[`VrsMoveProgramsRequest::builder`\] (finish with `build()`), or from the client's `move_programs()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsMoveProgramsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsMoveProgramsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsMoveProgramsRequestFields {
+    prginfo: Option<Vec<PrginfoSpec>>,
+    dstfolderid: Option<i64>,
+}
+
+impl<H> VrsMoveProgramsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsMoveProgramsRequestFields::default() }
+    }
+
+    /// Programs (所要移动的节目gid列表) Required.
+    pub fn prginfo(mut self, value: Vec<PrginfoSpec>) -> Self {
+        self.fields.prginfo = Some(value);
+        self
+    }
+
+    /// 目标文件夹id Required.
+    pub fn dstfolderid(mut self, value: i64) -> Self {
+        self.fields.dstfolderid = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsMoveProgramsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsMoveProgramsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsMoveProgramsRequestFields {
+    fn build(self) -> conf_core::Result<VrsMoveProgramsRequest> {
+        Ok(VrsMoveProgramsRequest {
+            prginfo: super::support::required(self.prginfo, "prginfo", "prginfo")?,
+            dstfolderid: super::support::required(self.dstfolderid, "dstfolderid", "dstfolderid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsMoveProgramsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsMoveProgramsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsMoveProgramsRequest {
+    type Output = VrsMoveProgramsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsMoveProgramsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Move programs (节目批量移动).
     ///
     /// `PUT /api/v2/vrs/program_to_folder`
-    pub async fn vrs_move_programs(&self, req: VrsMoveProgramsRequest) -> conf_core::Result<VrsMoveProgramsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn move_programs(&self) -> VrsMoveProgramsRequestBuilder<VrsApi<'a>> {
+        VrsMoveProgramsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsMoveProgramsRequest`\] built elsewhere: the same call as `move_programs()`…`.send()`.
+    pub async fn move_programs_with(self, req: VrsMoveProgramsRequest) -> conf_core::Result<VrsMoveProgramsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_list_liverooms` (`GET /api/v2/vrs/liveroom`).
 ///
 /// List live rooms (获取直播室列表).
+///
+/// Build it with \[`VrsListLiveroomsRequest::builder`\] or \[`VrsListLiveroomsRequest::new`\], or call the client's fluent `list_liverooms()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VrsListLiveroomsRequest {
     /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
     pub userdomainmoid: Option<String>,
     /// 请求节目的类型 0-HTML5直播(默认)； 1-ASF直播； 2-HTML5与ASF直播；
     pub livetype: Option<i64>,
     /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
-    pub prgs1page: Option<i64>,
+    ///
+    /// Wire name: `prgs1page`.
+    pub page_size: Option<i64>,
     /// Page number (default 1) (请求的页码 默认显示第1页)
     pub pageid: Option<i64>,
     /// Name filter (搜索字符)
@@ -1830,7 +2705,12 @@ pub struct VrsListLiveroomsRequest {
 impl VrsListLiveroomsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
-        Self { userdomainmoid: None, livetype: None, prgs1page: None, pageid: None, includename: None, orderindex: None, desc: None }
+        Self { userdomainmoid: None, livetype: None, page_size: None, pageid: None, includename: None, orderindex: None, desc: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsListLiveroomsRequestBuilder {
+        VrsListLiveroomsRequestBuilder::with_handle(())
     }
 
     /// Set `userdomainmoid`.
@@ -1846,8 +2726,8 @@ impl VrsListLiveroomsRequest {
     }
 
     /// Set `prgs1page`.
-    pub fn prgs1page(mut self, value: i64) -> Self {
-        self.prgs1page = Some(value);
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.page_size = Some(value);
         self
     }
 
@@ -1896,7 +2776,7 @@ impl VrsListLiveroomsRequest {
         if let Some(v) = &self.livetype {
             op = op.query("livetype", v.to_string());
         }
-        if let Some(v) = &self.prgs1page {
+        if let Some(v) = &self.page_size {
             op = op.query("prgs1page", v.to_string());
         }
         if let Some(v) = &self.pageid {
@@ -1915,56 +2795,181 @@ impl VrsListLiveroomsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsListLiveroomsRequest`\]: from \[`VrsListLiveroomsRequest::builder`\] (finish with `build()`), or from the client's `list_liverooms()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsListLiveroomsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsListLiveroomsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsListLiveroomsRequestFields {
+    userdomainmoid: Option<String>,
+    livetype: Option<i64>,
+    page_size: Option<i64>,
+    pageid: Option<i64>,
+    includename: Option<String>,
+    orderindex: Option<i64>,
+    desc: Option<i64>,
+}
+
+impl<H> VrsListLiveroomsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsListLiveroomsRequestFields::default() }
+    }
+
+    /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
+    pub fn userdomainmoid(mut self, value: impl Into<String>) -> Self {
+        self.fields.userdomainmoid = Some(value.into());
+        self
+    }
+
+    /// 请求节目的类型 0-HTML5直播(默认)； 1-ASF直播； 2-HTML5与ASF直播；
+    pub fn livetype(mut self, value: i64) -> Self {
+        self.fields.livetype = Some(value);
+        self
+    }
+
+    /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.fields.page_size = Some(value);
+        self
+    }
+
+    /// Page number (default 1) (请求的页码 默认显示第1页)
+    pub fn pageid(mut self, value: i64) -> Self {
+        self.fields.pageid = Some(value);
+        self
+    }
+
+    /// Name filter (搜索字符)
+    pub fn includename(mut self, value: impl Into<String>) -> Self {
+        self.fields.includename = Some(value.into());
+        self
+    }
+
+    /// Sort key (排序引索 默认为按创建时间升序 1-名称； 2-创建时间； 7-热度（节目点播次数）；)
+    pub fn orderindex(mut self, value: i64) -> Self {
+        self.fields.orderindex = Some(value);
+        self
+    }
+
+    /// Descending order (0 ascending, 1 descending) (升降序 默认为0，无orderindex则不生效 0-升； 1-降；)
+    pub fn desc(mut self, value: i64) -> Self {
+        self.fields.desc = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsListLiveroomsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsListLiveroomsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsListLiveroomsRequestFields {
+    fn build(self) -> conf_core::Result<VrsListLiveroomsRequest> {
+        Ok(VrsListLiveroomsRequest {
+            userdomainmoid: self.userdomainmoid,
+            livetype: self.livetype,
+            page_size: self.page_size,
+            pageid: self.pageid,
+            includename: self.includename,
+            orderindex: self.orderindex,
+            desc: self.desc,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsListLiveroomsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsListLiveroomsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> VrsListLiveroomsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`pageid`/`prgs1page`; `prgs1page` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, VrsListLiveroomsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for VrsListLiveroomsRequest {
+    type Item = Roomstate;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::PageNumber;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.pageid.and_then(|x| u64::try_from(x).ok()), self.page_size.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &VrsListLiveroomsResponse) -> (usize, Option<u64>) {
+        (page.roomstate.as_ref().map_or(0, Vec::len), page.roomcount.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: VrsListLiveroomsResponse) -> Vec<Roomstate> {
+        page.roomstate.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for VrsListLiveroomsRequest {
+    type Output = VrsListLiveroomsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsListLiveroomsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// List live rooms (获取直播室列表).
     ///
     /// `GET /api/v2/vrs/liveroom`
-    pub async fn vrs_list_liverooms(&self, req: VrsListLiveroomsRequest) -> conf_core::Result<VrsListLiveroomsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_liverooms(&self) -> VrsListLiveroomsRequestBuilder<VrsApi<'a>> {
+        VrsListLiveroomsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `vrs_list_liverooms`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_vrs_list_liverooms(&self, req: VrsListLiveroomsRequest) -> conf_core::Result<Vec<Roomstate>> {
-        let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
-        let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (VrsListLiveroomsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.roomstate.unwrap_or_default();
-            let total = resp.roomcount.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(1);
-        }
-        Ok(all)
+    /// Send a \[`VrsListLiveroomsRequest`\] built elsewhere: the same call as `list_liverooms()`…`.send()`.
+    pub async fn list_liverooms_with(self, req: VrsListLiveroomsRequest) -> conf_core::Result<VrsListLiveroomsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_list_resrooms` (`GET /api/v2/vrs/resroom`).
 ///
 /// List booked live rooms (获取预约直播室列表).
+///
+/// Build it with \[`VrsListResroomsRequest::builder`\] or \[`VrsListResroomsRequest::new`\], or call the client's fluent `list_resrooms()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VrsListResroomsRequest {
     /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
     pub userdomainmoid: Option<String>,
     /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
-    pub prgs1page: Option<i64>,
+    ///
+    /// Wire name: `prgs1page`.
+    pub page_size: Option<i64>,
     /// Page number (default 1) (请求的页码 默认显示第1页)
     pub pageid: Option<i64>,
     /// Name filter (搜索字符)
@@ -1974,7 +2979,12 @@ pub struct VrsListResroomsRequest {
 impl VrsListResroomsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
-        Self { userdomainmoid: None, prgs1page: None, pageid: None, includename: None }
+        Self { userdomainmoid: None, page_size: None, pageid: None, includename: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsListResroomsRequestBuilder {
+        VrsListResroomsRequestBuilder::with_handle(())
     }
 
     /// Set `userdomainmoid`.
@@ -1984,8 +2994,8 @@ impl VrsListResroomsRequest {
     }
 
     /// Set `prgs1page`.
-    pub fn prgs1page(mut self, value: i64) -> Self {
-        self.prgs1page = Some(value);
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.page_size = Some(value);
         self
     }
 
@@ -2019,7 +3029,7 @@ impl VrsListResroomsRequest {
         if let Some(v) = &self.userdomainmoid {
             op = op.query("userdomainmoid", v.clone());
         }
-        if let Some(v) = &self.prgs1page {
+        if let Some(v) = &self.page_size {
             op = op.query("prgs1page", v.to_string());
         }
         if let Some(v) = &self.pageid {
@@ -2032,58 +3042,159 @@ impl VrsListResroomsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsListResroomsRequest`\]: from \[`VrsListResroomsRequest::builder`\] (finish with `build()`), or from the client's `list_resrooms()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsListResroomsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsListResroomsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsListResroomsRequestFields {
+    userdomainmoid: Option<String>,
+    page_size: Option<i64>,
+    pageid: Option<i64>,
+    includename: Option<String>,
+}
+
+impl<H> VrsListResroomsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsListResroomsRequestFields::default() }
+    }
+
+    /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
+    pub fn userdomainmoid(mut self, value: impl Into<String>) -> Self {
+        self.fields.userdomainmoid = Some(value.into());
+        self
+    }
+
+    /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.fields.page_size = Some(value);
+        self
+    }
+
+    /// Page number (default 1) (请求的页码 默认显示第1页)
+    pub fn pageid(mut self, value: i64) -> Self {
+        self.fields.pageid = Some(value);
+        self
+    }
+
+    /// Name filter (搜索字符)
+    pub fn includename(mut self, value: impl Into<String>) -> Self {
+        self.fields.includename = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsListResroomsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsListResroomsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsListResroomsRequestFields {
+    fn build(self) -> conf_core::Result<VrsListResroomsRequest> {
+        Ok(VrsListResroomsRequest {
+            userdomainmoid: self.userdomainmoid,
+            page_size: self.page_size,
+            pageid: self.pageid,
+            includename: self.includename,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsListResroomsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsListResroomsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> VrsListResroomsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`pageid`/`prgs1page`; `prgs1page` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, VrsListResroomsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for VrsListResroomsRequest {
+    type Item = Liveinfo;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::PageNumber;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.pageid.and_then(|x| u64::try_from(x).ok()), self.page_size.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &VrsListResroomsResponse) -> (usize, Option<u64>) {
+        (page.liveinfo.as_ref().map_or(0, Vec::len), page.livecount.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: VrsListResroomsResponse) -> Vec<Liveinfo> {
+        page.liveinfo.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for VrsListResroomsRequest {
+    type Output = VrsListResroomsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsListResroomsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// List booked live rooms (获取预约直播室列表).
     ///
     /// `GET /api/v2/vrs/resroom`
-    pub async fn vrs_list_resrooms(&self, req: VrsListResroomsRequest) -> conf_core::Result<VrsListResroomsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_resrooms(&self) -> VrsListResroomsRequestBuilder<VrsApi<'a>> {
+        VrsListResroomsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `vrs_list_resrooms`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_vrs_list_resrooms(&self, req: VrsListResroomsRequest) -> conf_core::Result<Vec<Liveinfo>> {
-        let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
-        let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (VrsListResroomsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.liveinfo.unwrap_or_default();
-            let total = resp.livecount.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(1);
-        }
-        Ok(all)
+    /// Send a \[`VrsListResroomsRequest`\] built elsewhere: the same call as `list_resrooms()`…`.send()`.
+    pub async fn list_resrooms_with(self, req: VrsListResroomsRequest) -> conf_core::Result<VrsListResroomsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_list_recrooms` (`GET /api/v2/vrs/recroom`).
 ///
 /// List recording rooms (获取录像室列表).
+///
+/// Build it with \[`VrsListRecroomsRequest::builder`\] or \[`VrsListRecroomsRequest::new`\], or call the client's fluent `list_recrooms()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VrsListRecroomsRequest {
     /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
     pub userdomainmoid: Option<String>,
     /// Room id (录像室号码 默认0，返回全部，指定roomid后，则下面参数全不生效)
     pub roomid: Option<i64>,
     /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
-    pub prgs1page: Option<i64>,
+    ///
+    /// Wire name: `prgs1page`.
+    pub page_size: Option<i64>,
     /// Page number (default 1) (请求的页码 默认显示第1页)
     pub pageid: Option<i64>,
     /// Name filter (搜索字符)
@@ -2093,7 +3204,12 @@ pub struct VrsListRecroomsRequest {
 impl VrsListRecroomsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
-        Self { userdomainmoid: None, roomid: None, prgs1page: None, pageid: None, includename: None }
+        Self { userdomainmoid: None, roomid: None, page_size: None, pageid: None, includename: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsListRecroomsRequestBuilder {
+        VrsListRecroomsRequestBuilder::with_handle(())
     }
 
     /// Set `userdomainmoid`.
@@ -2109,8 +3225,8 @@ impl VrsListRecroomsRequest {
     }
 
     /// Set `prgs1page`.
-    pub fn prgs1page(mut self, value: i64) -> Self {
-        self.prgs1page = Some(value);
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.page_size = Some(value);
         self
     }
 
@@ -2147,7 +3263,7 @@ impl VrsListRecroomsRequest {
         if let Some(v) = &self.roomid {
             op = op.query("roomid", v.to_string());
         }
-        if let Some(v) = &self.prgs1page {
+        if let Some(v) = &self.page_size {
             op = op.query("prgs1page", v.to_string());
         }
         if let Some(v) = &self.pageid {
@@ -2160,51 +3276,158 @@ impl VrsListRecroomsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsListRecroomsRequest`\]: from \[`VrsListRecroomsRequest::builder`\] (finish with `build()`), or from the client's `list_recrooms()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsListRecroomsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsListRecroomsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsListRecroomsRequestFields {
+    userdomainmoid: Option<String>,
+    roomid: Option<i64>,
+    page_size: Option<i64>,
+    pageid: Option<i64>,
+    includename: Option<String>,
+}
+
+impl<H> VrsListRecroomsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsListRecroomsRequestFields::default() }
+    }
+
+    /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
+    pub fn userdomainmoid(mut self, value: impl Into<String>) -> Self {
+        self.fields.userdomainmoid = Some(value.into());
+        self
+    }
+
+    /// Room id (录像室号码 默认0，返回全部，指定roomid后，则下面参数全不生效)
+    pub fn roomid(mut self, value: i64) -> Self {
+        self.fields.roomid = Some(value);
+        self
+    }
+
+    /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.fields.page_size = Some(value);
+        self
+    }
+
+    /// Page number (default 1) (请求的页码 默认显示第1页)
+    pub fn pageid(mut self, value: i64) -> Self {
+        self.fields.pageid = Some(value);
+        self
+    }
+
+    /// Name filter (搜索字符)
+    pub fn includename(mut self, value: impl Into<String>) -> Self {
+        self.fields.includename = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsListRecroomsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsListRecroomsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsListRecroomsRequestFields {
+    fn build(self) -> conf_core::Result<VrsListRecroomsRequest> {
+        Ok(VrsListRecroomsRequest {
+            userdomainmoid: self.userdomainmoid,
+            roomid: self.roomid,
+            page_size: self.page_size,
+            pageid: self.pageid,
+            includename: self.includename,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsListRecroomsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsListRecroomsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> VrsListRecroomsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`pageid`/`prgs1page`; `prgs1page` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, VrsListRecroomsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for VrsListRecroomsRequest {
+    type Item = RoomstateInfo;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::PageNumber;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.pageid.and_then(|x| u64::try_from(x).ok()), self.page_size.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &VrsListRecroomsResponse) -> (usize, Option<u64>) {
+        (page.roomstate.as_ref().map_or(0, Vec::len), page.roomcount.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: VrsListRecroomsResponse) -> Vec<RoomstateInfo> {
+        page.roomstate.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for VrsListRecroomsRequest {
+    type Output = VrsListRecroomsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsListRecroomsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// List recording rooms (获取录像室列表).
     ///
     /// `GET /api/v2/vrs/recroom`
-    pub async fn vrs_list_recrooms(&self, req: VrsListRecroomsRequest) -> conf_core::Result<VrsListRecroomsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_recrooms(&self) -> VrsListRecroomsRequestBuilder<VrsApi<'a>> {
+        VrsListRecroomsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `vrs_list_recrooms`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_vrs_list_recrooms(&self, req: VrsListRecroomsRequest) -> conf_core::Result<Vec<RoomstateInfo>> {
-        let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
-        let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (VrsListRecroomsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.roomstate.unwrap_or_default();
-            let total = resp.roomcount.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(1);
-        }
-        Ok(all)
+    /// Send a \[`VrsListRecroomsRequest`\] built elsewhere: the same call as `list_recrooms()`…`.send()`.
+    pub async fn list_recrooms_with(self, req: VrsListRecroomsRequest) -> conf_core::Result<VrsListRecroomsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_add_recroom` (`POST /api/v2/vrs/recroom`).
 ///
 /// Add recording room (添加录像室).
+///
+/// Build it with \[`VrsAddRecroomRequest::builder`\] or \[`VrsAddRecroomRequest::new`\], or call the client's fluent `add_recroom()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VrsAddRecroomRequest {
     /// Room information (录像室信息)
     pub room: RoomSpec,
@@ -2214,6 +3437,11 @@ impl VrsAddRecroomRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(room: RoomSpec) -> Self {
         Self { room }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsAddRecroomRequestBuilder {
+        VrsAddRecroomRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -2246,19 +3474,88 @@ impl VrsAddRecroomRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsAddRecroomRequest`\]: from \[`VrsAddRecroomRequest::builder`\] (finish with `build()`), or from the client's `add_recroom()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsAddRecroomRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsAddRecroomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsAddRecroomRequestFields {
+    room: Option<RoomSpec>,
+}
+
+impl<H> VrsAddRecroomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsAddRecroomRequestFields::default() }
+    }
+
+    /// Room information (录像室信息) Required.
+    pub fn room(mut self, value: RoomSpec) -> Self {
+        self.fields.room = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsAddRecroomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsAddRecroomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsAddRecroomRequestFields {
+    fn build(self) -> conf_core::Result<VrsAddRecroomRequest> {
+        Ok(VrsAddRecroomRequest { room: super::support::required(self.room, "room", "room")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsAddRecroomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsAddRecroomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsAddRecroomRequest {
+    type Output = VrsAddRecroomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsAddRecroomResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Add recording room (添加录像室).
     ///
     /// `POST /api/v2/vrs/recroom`
-    pub async fn vrs_add_recroom(&self, req: VrsAddRecroomRequest) -> conf_core::Result<VrsAddRecroomResponse> {
-        self.call(req.into_operation()?).await
+    pub fn add_recroom(&self) -> VrsAddRecroomRequestBuilder<VrsApi<'a>> {
+        VrsAddRecroomRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsAddRecroomRequest`\] built elsewhere: the same call as `add_recroom()`…`.send()`.
+    pub async fn add_recroom_with(self, req: VrsAddRecroomRequest) -> conf_core::Result<VrsAddRecroomResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_delete_recroom` (`DELETE /api/v2/vrs/recroom/{id}`).
 ///
 /// Delete recording room (删除录像室).
+///
+/// Build it with \[`VrsDeleteRecroomRequest::builder`\] or \[`VrsDeleteRecroomRequest::new`\], or call the client's fluent `delete_recroom()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsDeleteRecroomRequest {
     /// Resource id
     pub id: String,
@@ -2270,6 +3567,11 @@ impl VrsDeleteRecroomRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsDeleteRecroomRequestBuilder {
+        VrsDeleteRecroomRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -2315,19 +3617,95 @@ impl VrsDeleteRecroomRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsDeleteRecroomRequest`\]: from \[`VrsDeleteRecroomRequest::builder`\] (finish with `build()`), or from the client's `delete_recroom()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsDeleteRecroomRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsDeleteRecroomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsDeleteRecroomRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsDeleteRecroomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsDeleteRecroomRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsDeleteRecroomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsDeleteRecroomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsDeleteRecroomRequestFields {
+    fn build(self) -> conf_core::Result<VrsDeleteRecroomRequest> {
+        Ok(VrsDeleteRecroomRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsDeleteRecroomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsDeleteRecroomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsDeleteRecroomRequest {
+    type Output = VrsDeleteRecroomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsDeleteRecroomResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Delete recording room (删除录像室).
     ///
     /// `DELETE /api/v2/vrs/recroom/{id}`
-    pub async fn vrs_delete_recroom(&self, req: VrsDeleteRecroomRequest) -> conf_core::Result<VrsDeleteRecroomResponse> {
-        self.call(req.into_operation()?).await
+    pub fn delete_recroom(&self) -> VrsDeleteRecroomRequestBuilder<VrsApi<'a>> {
+        VrsDeleteRecroomRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsDeleteRecroomRequest`\] built elsewhere: the same call as `delete_recroom()`…`.send()`.
+    pub async fn delete_recroom_with(self, req: VrsDeleteRecroomRequest) -> conf_core::Result<VrsDeleteRecroomResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_update_recroom` (`PUT /api/v2/vrs/recroom/{id}`).
 ///
 /// Update recording room (修改录像室).
+///
+/// Build it with \[`VrsUpdateRecroomRequest::builder`\] or \[`VrsUpdateRecroomRequest::new`\], or call the client's fluent `update_recroom()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VrsUpdateRecroomRequest {
     /// Resource id
     pub id: String,
@@ -2339,6 +3717,11 @@ impl VrsUpdateRecroomRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>, room: RoomSpec) -> Self {
         Self { id: id.into(), room }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsUpdateRecroomRequestBuilder {
+        VrsUpdateRecroomRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -2384,19 +3767,98 @@ impl VrsUpdateRecroomRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsUpdateRecroomRequest`\]: from \[`VrsUpdateRecroomRequest::builder`\] (finish with `build()`), or from the client's `update_recroom()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsUpdateRecroomRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsUpdateRecroomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsUpdateRecroomRequestFields {
+    id: Option<String>,
+    room: Option<RoomSpec>,
+}
+
+impl<H> VrsUpdateRecroomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsUpdateRecroomRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Room information (录像室信息) Required.
+    pub fn room(mut self, value: RoomSpec) -> Self {
+        self.fields.room = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsUpdateRecroomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsUpdateRecroomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsUpdateRecroomRequestFields {
+    fn build(self) -> conf_core::Result<VrsUpdateRecroomRequest> {
+        Ok(VrsUpdateRecroomRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            room: super::support::required(self.room, "room", "room")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsUpdateRecroomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsUpdateRecroomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsUpdateRecroomRequest {
+    type Output = VrsUpdateRecroomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsUpdateRecroomResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Update recording room (修改录像室).
     ///
     /// `PUT /api/v2/vrs/recroom/{id}`
-    pub async fn vrs_update_recroom(&self, req: VrsUpdateRecroomRequest) -> conf_core::Result<VrsUpdateRecroomResponse> {
-        self.call(req.into_operation()?).await
+    pub fn update_recroom(&self) -> VrsUpdateRecroomRequestBuilder<VrsApi<'a>> {
+        VrsUpdateRecroomRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsUpdateRecroomRequest`\] built elsewhere: the same call as `update_recroom()`…`.send()`.
+    pub async fn update_recroom_with(self, req: VrsUpdateRecroomRequest) -> conf_core::Result<VrsUpdateRecroomResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_start_recroom_recording` (`PUT /api/v2/vrs/recroom/{id}/startrec`).
 ///
 /// Start recording room recording (录像室开始录像).
+///
+/// Build it with \[`VrsStartRecroomRecordingRequest::builder`\] or \[`VrsStartRecroomRecordingRequest::new`\], or call the client's fluent `start_recroom_recording()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsStartRecroomRecordingRequest {
     /// Resource id
     pub id: String,
@@ -2408,6 +3870,11 @@ impl VrsStartRecroomRecordingRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsStartRecroomRecordingRequestBuilder {
+        VrsStartRecroomRecordingRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -2452,22 +3919,98 @@ impl VrsStartRecroomRecordingRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsStartRecroomRecordingRequest`\]: from \[`VrsStartRecroomRecordingRequest::builder`\] (finish with `build()`), or from the client's `start_recroom_recording()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsStartRecroomRecordingRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsStartRecroomRecordingRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsStartRecroomRecordingRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsStartRecroomRecordingRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsStartRecroomRecordingRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsStartRecroomRecordingRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsStartRecroomRecordingRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsStartRecroomRecordingRequestFields {
+    fn build(self) -> conf_core::Result<VrsStartRecroomRecordingRequest> {
+        Ok(VrsStartRecroomRecordingRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsStartRecroomRecordingRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsStartRecroomRecordingResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsStartRecroomRecordingRequest {
+    type Output = VrsStartRecroomRecordingResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsStartRecroomRecordingResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Start recording room recording (录像室开始录像).
     ///
     /// `PUT /api/v2/vrs/recroom/{id}/startrec`
-    pub async fn vrs_start_recroom_recording(
-        &self,
+    pub fn start_recroom_recording(&self) -> VrsStartRecroomRecordingRequestBuilder<VrsApi<'a>> {
+        VrsStartRecroomRecordingRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsStartRecroomRecordingRequest`\] built elsewhere: the same call as `start_recroom_recording()`…`.send()`.
+    pub async fn start_recroom_recording_with(
+        self,
         req: VrsStartRecroomRecordingRequest,
     ) -> conf_core::Result<VrsStartRecroomRecordingResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_stop_recroom_recording` (`PUT /api/v2/vrs/recroom/{id}/stoprec`).
 ///
 /// Stop recording room recording (录像室停止录像).
+///
+/// Build it with \[`VrsStopRecroomRecordingRequest::builder`\] or \[`VrsStopRecroomRecordingRequest::new`\], or call the client's fluent `stop_recroom_recording()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsStopRecroomRecordingRequest {
     /// Resource id
     pub id: String,
@@ -2479,6 +4022,11 @@ impl VrsStopRecroomRecordingRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsStopRecroomRecordingRequestBuilder {
+        VrsStopRecroomRecordingRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -2523,22 +4071,98 @@ impl VrsStopRecroomRecordingRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsStopRecroomRecordingRequest`\]: from \[`VrsStopRecroomRecordingRequest::builder`\] (finish with `build()`), or from the client's `stop_recroom_recording()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsStopRecroomRecordingRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsStopRecroomRecordingRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsStopRecroomRecordingRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsStopRecroomRecordingRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsStopRecroomRecordingRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsStopRecroomRecordingRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsStopRecroomRecordingRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsStopRecroomRecordingRequestFields {
+    fn build(self) -> conf_core::Result<VrsStopRecroomRecordingRequest> {
+        Ok(VrsStopRecroomRecordingRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsStopRecroomRecordingRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsStopRecroomRecordingResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsStopRecroomRecordingRequest {
+    type Output = VrsStopRecroomRecordingResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsStopRecroomRecordingResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Stop recording room recording (录像室停止录像).
     ///
     /// `PUT /api/v2/vrs/recroom/{id}/stoprec`
-    pub async fn vrs_stop_recroom_recording(
-        &self,
+    pub fn stop_recroom_recording(&self) -> VrsStopRecroomRecordingRequestBuilder<VrsApi<'a>> {
+        VrsStopRecroomRecordingRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsStopRecroomRecordingRequest`\] built elsewhere: the same call as `stop_recroom_recording()`…`.send()`.
+    pub async fn stop_recroom_recording_with(
+        self,
         req: VrsStopRecroomRecordingRequest,
     ) -> conf_core::Result<VrsStopRecroomRecordingResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_pause_recroom_recording` (`PUT /api/v2/vrs/recroom/{id}/pauserec`).
 ///
 /// Pause recording room recording (录像室暂停录像).
+///
+/// Build it with \[`VrsPauseRecroomRecordingRequest::builder`\] or \[`VrsPauseRecroomRecordingRequest::new`\], or call the client's fluent `pause_recroom_recording()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsPauseRecroomRecordingRequest {
     /// Resource id
     pub id: String,
@@ -2550,6 +4174,11 @@ impl VrsPauseRecroomRecordingRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsPauseRecroomRecordingRequestBuilder {
+        VrsPauseRecroomRecordingRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -2594,22 +4223,98 @@ impl VrsPauseRecroomRecordingRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsPauseRecroomRecordingRequest`\]: from \[`VrsPauseRecroomRecordingRequest::builder`\] (finish with `build()`), or from the client's `pause_recroom_recording()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsPauseRecroomRecordingRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsPauseRecroomRecordingRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsPauseRecroomRecordingRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsPauseRecroomRecordingRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsPauseRecroomRecordingRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsPauseRecroomRecordingRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsPauseRecroomRecordingRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsPauseRecroomRecordingRequestFields {
+    fn build(self) -> conf_core::Result<VrsPauseRecroomRecordingRequest> {
+        Ok(VrsPauseRecroomRecordingRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsPauseRecroomRecordingRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsPauseRecroomRecordingResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsPauseRecroomRecordingRequest {
+    type Output = VrsPauseRecroomRecordingResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsPauseRecroomRecordingResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Pause recording room recording (录像室暂停录像).
     ///
     /// `PUT /api/v2/vrs/recroom/{id}/pauserec`
-    pub async fn vrs_pause_recroom_recording(
-        &self,
+    pub fn pause_recroom_recording(&self) -> VrsPauseRecroomRecordingRequestBuilder<VrsApi<'a>> {
+        VrsPauseRecroomRecordingRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsPauseRecroomRecordingRequest`\] built elsewhere: the same call as `pause_recroom_recording()`…`.send()`.
+    pub async fn pause_recroom_recording_with(
+        self,
         req: VrsPauseRecroomRecordingRequest,
     ) -> conf_core::Result<VrsPauseRecroomRecordingResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_resume_recroom_recording` (`PUT /api/v2/vrs/recroom/{id}/resumerec`).
 ///
 /// Resume recording room recording (录像室恢复录像).
+///
+/// Build it with \[`VrsResumeRecroomRecordingRequest::builder`\] or \[`VrsResumeRecroomRecordingRequest::new`\], or call the client's fluent `resume_recroom_recording()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsResumeRecroomRecordingRequest {
     /// Resource id
     pub id: String,
@@ -2621,6 +4326,11 @@ impl VrsResumeRecroomRecordingRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsResumeRecroomRecordingRequestBuilder {
+        VrsResumeRecroomRecordingRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -2665,22 +4375,98 @@ impl VrsResumeRecroomRecordingRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsResumeRecroomRecordingRequest`\]: from \[`VrsResumeRecroomRecordingRequest::builder`\] (finish with `build()`), or from the client's `resume_recroom_recording()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsResumeRecroomRecordingRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsResumeRecroomRecordingRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsResumeRecroomRecordingRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsResumeRecroomRecordingRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsResumeRecroomRecordingRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsResumeRecroomRecordingRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsResumeRecroomRecordingRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsResumeRecroomRecordingRequestFields {
+    fn build(self) -> conf_core::Result<VrsResumeRecroomRecordingRequest> {
+        Ok(VrsResumeRecroomRecordingRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsResumeRecroomRecordingRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsResumeRecroomRecordingResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsResumeRecroomRecordingRequest {
+    type Output = VrsResumeRecroomRecordingResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsResumeRecroomRecordingResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Resume recording room recording (录像室恢复录像).
     ///
     /// `PUT /api/v2/vrs/recroom/{id}/resumerec`
-    pub async fn vrs_resume_recroom_recording(
-        &self,
+    pub fn resume_recroom_recording(&self) -> VrsResumeRecroomRecordingRequestBuilder<VrsApi<'a>> {
+        VrsResumeRecroomRecordingRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsResumeRecroomRecordingRequest`\] built elsewhere: the same call as `resume_recroom_recording()`…`.send()`.
+    pub async fn resume_recroom_recording_with(
+        self,
         req: VrsResumeRecroomRecordingRequest,
     ) -> conf_core::Result<VrsResumeRecroomRecordingResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_start_recroom_live` (`PUT /api/v2/vrs/recroom/{id}/startlive`).
 ///
 /// Start recording room live stream (录像室开始直播).
+///
+/// Build it with \[`VrsStartRecroomLiveRequest::builder`\] or \[`VrsStartRecroomLiveRequest::new`\], or call the client's fluent `start_recroom_live()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsStartRecroomLiveRequest {
     /// Resource id
     pub id: String,
@@ -2692,6 +4478,11 @@ impl VrsStartRecroomLiveRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsStartRecroomLiveRequestBuilder {
+        VrsStartRecroomLiveRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -2736,19 +4527,95 @@ impl VrsStartRecroomLiveRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsStartRecroomLiveRequest`\]: from \[`VrsStartRecroomLiveRequest::builder`\] (finish with `build()`), or from the client's `start_recroom_live()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsStartRecroomLiveRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsStartRecroomLiveRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsStartRecroomLiveRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsStartRecroomLiveRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsStartRecroomLiveRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsStartRecroomLiveRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsStartRecroomLiveRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsStartRecroomLiveRequestFields {
+    fn build(self) -> conf_core::Result<VrsStartRecroomLiveRequest> {
+        Ok(VrsStartRecroomLiveRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsStartRecroomLiveRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsStartRecroomLiveResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsStartRecroomLiveRequest {
+    type Output = VrsStartRecroomLiveResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsStartRecroomLiveResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Start recording room live stream (录像室开始直播).
     ///
     /// `PUT /api/v2/vrs/recroom/{id}/startlive`
-    pub async fn vrs_start_recroom_live(&self, req: VrsStartRecroomLiveRequest) -> conf_core::Result<VrsStartRecroomLiveResponse> {
-        self.call(req.into_operation()?).await
+    pub fn start_recroom_live(&self) -> VrsStartRecroomLiveRequestBuilder<VrsApi<'a>> {
+        VrsStartRecroomLiveRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsStartRecroomLiveRequest`\] built elsewhere: the same call as `start_recroom_live()`…`.send()`.
+    pub async fn start_recroom_live_with(self, req: VrsStartRecroomLiveRequest) -> conf_core::Result<VrsStartRecroomLiveResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_stop_recroom_live` (`PUT /api/v2/vrs/recroom/{id}/stoplive`).
 ///
 /// Stop recording room live stream (录像室停止直播).
+///
+/// Build it with \[`VrsStopRecroomLiveRequest::builder`\] or \[`VrsStopRecroomLiveRequest::new`\], or call the client's fluent `stop_recroom_live()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsStopRecroomLiveRequest {
     /// Resource id
     pub id: String,
@@ -2760,6 +4627,11 @@ impl VrsStopRecroomLiveRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsStopRecroomLiveRequestBuilder {
+        VrsStopRecroomLiveRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -2804,26 +4676,104 @@ impl VrsStopRecroomLiveRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsStopRecroomLiveRequest`\]: from \[`VrsStopRecroomLiveRequest::builder`\] (finish with `build()`), or from the client's `stop_recroom_live()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsStopRecroomLiveRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsStopRecroomLiveRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsStopRecroomLiveRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsStopRecroomLiveRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsStopRecroomLiveRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsStopRecroomLiveRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsStopRecroomLiveRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsStopRecroomLiveRequestFields {
+    fn build(self) -> conf_core::Result<VrsStopRecroomLiveRequest> {
+        Ok(VrsStopRecroomLiveRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsStopRecroomLiveRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsStopRecroomLiveResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsStopRecroomLiveRequest {
+    type Output = VrsStopRecroomLiveResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsStopRecroomLiveResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Stop recording room live stream (录像室停止直播).
     ///
     /// `PUT /api/v2/vrs/recroom/{id}/stoplive`
-    pub async fn vrs_stop_recroom_live(&self, req: VrsStopRecroomLiveRequest) -> conf_core::Result<VrsStopRecroomLiveResponse> {
-        self.call(req.into_operation()?).await
+    pub fn stop_recroom_live(&self) -> VrsStopRecroomLiveRequestBuilder<VrsApi<'a>> {
+        VrsStopRecroomLiveRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsStopRecroomLiveRequest`\] built elsewhere: the same call as `stop_recroom_live()`…`.send()`.
+    pub async fn stop_recroom_live_with(self, req: VrsStopRecroomLiveRequest) -> conf_core::Result<VrsStopRecroomLiveResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_list_playrooms` (`GET /api/v2/vrs/playroom`).
 ///
 /// List playback rooms (获取放像室列表).
+///
+/// Build it with \[`VrsListPlayroomsRequest::builder`\] or \[`VrsListPlayroomsRequest::new`\], or call the client's fluent `list_playrooms()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VrsListPlayroomsRequest {
     /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
     pub userdomainmoid: Option<String>,
     /// Room id (录像室号码 默认0，返回全部，指定roomid后，则下面参数全不生效)
     pub roomid: Option<i64>,
     /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
-    pub prgs1page: Option<i64>,
+    ///
+    /// Wire name: `prgs1page`.
+    pub page_size: Option<i64>,
     /// Page number (default 1) (请求的页码 默认显示第1页)
     pub pageid: Option<i64>,
     /// Name filter (搜索字符)
@@ -2833,7 +4783,12 @@ pub struct VrsListPlayroomsRequest {
 impl VrsListPlayroomsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
-        Self { userdomainmoid: None, roomid: None, prgs1page: None, pageid: None, includename: None }
+        Self { userdomainmoid: None, roomid: None, page_size: None, pageid: None, includename: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsListPlayroomsRequestBuilder {
+        VrsListPlayroomsRequestBuilder::with_handle(())
     }
 
     /// Set `userdomainmoid`.
@@ -2849,8 +4804,8 @@ impl VrsListPlayroomsRequest {
     }
 
     /// Set `prgs1page`.
-    pub fn prgs1page(mut self, value: i64) -> Self {
-        self.prgs1page = Some(value);
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.page_size = Some(value);
         self
     }
 
@@ -2887,7 +4842,7 @@ impl VrsListPlayroomsRequest {
         if let Some(v) = &self.roomid {
             op = op.query("roomid", v.to_string());
         }
-        if let Some(v) = &self.prgs1page {
+        if let Some(v) = &self.page_size {
             op = op.query("prgs1page", v.to_string());
         }
         if let Some(v) = &self.pageid {
@@ -2900,51 +4855,158 @@ impl VrsListPlayroomsRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsListPlayroomsRequest`\]: from \[`VrsListPlayroomsRequest::builder`\] (finish with `build()`), or from the client's `list_playrooms()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsListPlayroomsRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsListPlayroomsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsListPlayroomsRequestFields {
+    userdomainmoid: Option<String>,
+    roomid: Option<i64>,
+    page_size: Option<i64>,
+    pageid: Option<i64>,
+    includename: Option<String>,
+}
+
+impl<H> VrsListPlayroomsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsListPlayroomsRequestFields::default() }
+    }
+
+    /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
+    pub fn userdomainmoid(mut self, value: impl Into<String>) -> Self {
+        self.fields.userdomainmoid = Some(value.into());
+        self
+    }
+
+    /// Room id (录像室号码 默认0，返回全部，指定roomid后，则下面参数全不生效)
+    pub fn roomid(mut self, value: i64) -> Self {
+        self.fields.roomid = Some(value);
+        self
+    }
+
+    /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.fields.page_size = Some(value);
+        self
+    }
+
+    /// Page number (default 1) (请求的页码 默认显示第1页)
+    pub fn pageid(mut self, value: i64) -> Self {
+        self.fields.pageid = Some(value);
+        self
+    }
+
+    /// Name filter (搜索字符)
+    pub fn includename(mut self, value: impl Into<String>) -> Self {
+        self.fields.includename = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsListPlayroomsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsListPlayroomsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsListPlayroomsRequestFields {
+    fn build(self) -> conf_core::Result<VrsListPlayroomsRequest> {
+        Ok(VrsListPlayroomsRequest {
+            userdomainmoid: self.userdomainmoid,
+            roomid: self.roomid,
+            page_size: self.page_size,
+            pageid: self.pageid,
+            includename: self.includename,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsListPlayroomsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsListPlayroomsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> VrsListPlayroomsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`pageid`/`prgs1page`; `prgs1page` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, VrsListPlayroomsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for VrsListPlayroomsRequest {
+    type Item = VrsListPlayroomsRoomstate;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::PageNumber;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.pageid.and_then(|x| u64::try_from(x).ok()), self.page_size.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &VrsListPlayroomsResponse) -> (usize, Option<u64>) {
+        (page.roomstate.as_ref().map_or(0, Vec::len), page.roomcount.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: VrsListPlayroomsResponse) -> Vec<VrsListPlayroomsRoomstate> {
+        page.roomstate.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for VrsListPlayroomsRequest {
+    type Output = VrsListPlayroomsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsListPlayroomsResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// List playback rooms (获取放像室列表).
     ///
     /// `GET /api/v2/vrs/playroom`
-    pub async fn vrs_list_playrooms(&self, req: VrsListPlayroomsRequest) -> conf_core::Result<VrsListPlayroomsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_playrooms(&self) -> VrsListPlayroomsRequestBuilder<VrsApi<'a>> {
+        VrsListPlayroomsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `vrs_list_playrooms`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_vrs_list_playrooms(&self, req: VrsListPlayroomsRequest) -> conf_core::Result<Vec<VrsListPlayroomsRoomstate>> {
-        let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
-        let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (VrsListPlayroomsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.roomstate.unwrap_or_default();
-            let total = resp.roomcount.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(1);
-        }
-        Ok(all)
+    /// Send a \[`VrsListPlayroomsRequest`\] built elsewhere: the same call as `list_playrooms()`…`.send()`.
+    pub async fn list_playrooms_with(self, req: VrsListPlayroomsRequest) -> conf_core::Result<VrsListPlayroomsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_add_playroom` (`POST /api/v2/vrs/playroom`).
 ///
 /// Add playback room (添加放像室).
+///
+/// Build it with \[`VrsAddPlayroomRequest::builder`\] or \[`VrsAddPlayroomRequest::new`\], or call the client's fluent `add_playroom()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VrsAddPlayroomRequest {
     /// Room information (放像室信息)
     pub room: VrsAddPlayroomRoomSpec,
@@ -2954,6 +5016,11 @@ impl VrsAddPlayroomRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(room: VrsAddPlayroomRoomSpec) -> Self {
         Self { room }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsAddPlayroomRequestBuilder {
+        VrsAddPlayroomRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -2986,19 +5053,88 @@ impl VrsAddPlayroomRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsAddPlayroomRequest`\]: from \[`VrsAddPlayroomRequest::builder`\] (finish with `build()`), or from the client's `add_playroom()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsAddPlayroomRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsAddPlayroomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsAddPlayroomRequestFields {
+    room: Option<VrsAddPlayroomRoomSpec>,
+}
+
+impl<H> VrsAddPlayroomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsAddPlayroomRequestFields::default() }
+    }
+
+    /// Room information (放像室信息) Required.
+    pub fn room(mut self, value: VrsAddPlayroomRoomSpec) -> Self {
+        self.fields.room = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsAddPlayroomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsAddPlayroomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsAddPlayroomRequestFields {
+    fn build(self) -> conf_core::Result<VrsAddPlayroomRequest> {
+        Ok(VrsAddPlayroomRequest { room: super::support::required(self.room, "room", "room")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsAddPlayroomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsAddPlayroomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsAddPlayroomRequest {
+    type Output = VrsAddPlayroomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsAddPlayroomResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Add playback room (添加放像室).
     ///
     /// `POST /api/v2/vrs/playroom`
-    pub async fn vrs_add_playroom(&self, req: VrsAddPlayroomRequest) -> conf_core::Result<VrsAddPlayroomResponse> {
-        self.call(req.into_operation()?).await
+    pub fn add_playroom(&self) -> VrsAddPlayroomRequestBuilder<VrsApi<'a>> {
+        VrsAddPlayroomRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsAddPlayroomRequest`\] built elsewhere: the same call as `add_playroom()`…`.send()`.
+    pub async fn add_playroom_with(self, req: VrsAddPlayroomRequest) -> conf_core::Result<VrsAddPlayroomResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_delete_playroom` (`DELETE /api/v2/vrs/playroom/{id}`).
 ///
 /// Delete playback room (删除放像室).
+///
+/// Build it with \[`VrsDeletePlayroomRequest::builder`\] or \[`VrsDeletePlayroomRequest::new`\], or call the client's fluent `delete_playroom()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsDeletePlayroomRequest {
     /// Resource id
     pub id: String,
@@ -3010,6 +5146,11 @@ impl VrsDeletePlayroomRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsDeletePlayroomRequestBuilder {
+        VrsDeletePlayroomRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -3055,19 +5196,95 @@ impl VrsDeletePlayroomRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsDeletePlayroomRequest`\]: from \[`VrsDeletePlayroomRequest::builder`\] (finish with `build()`), or from the client's `delete_playroom()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsDeletePlayroomRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsDeletePlayroomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsDeletePlayroomRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsDeletePlayroomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsDeletePlayroomRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsDeletePlayroomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsDeletePlayroomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsDeletePlayroomRequestFields {
+    fn build(self) -> conf_core::Result<VrsDeletePlayroomRequest> {
+        Ok(VrsDeletePlayroomRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsDeletePlayroomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsDeletePlayroomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsDeletePlayroomRequest {
+    type Output = VrsDeletePlayroomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsDeletePlayroomResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Delete playback room (删除放像室).
     ///
     /// `DELETE /api/v2/vrs/playroom/{id}`
-    pub async fn vrs_delete_playroom(&self, req: VrsDeletePlayroomRequest) -> conf_core::Result<VrsDeletePlayroomResponse> {
-        self.call(req.into_operation()?).await
+    pub fn delete_playroom(&self) -> VrsDeletePlayroomRequestBuilder<VrsApi<'a>> {
+        VrsDeletePlayroomRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsDeletePlayroomRequest`\] built elsewhere: the same call as `delete_playroom()`…`.send()`.
+    pub async fn delete_playroom_with(self, req: VrsDeletePlayroomRequest) -> conf_core::Result<VrsDeletePlayroomResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_update_playroom` (`PUT /api/v2/vrs/playroom/{id}`).
 ///
 /// Update playback room (修改放像室).
+///
+/// Build it with \[`VrsUpdatePlayroomRequest::builder`\] or \[`VrsUpdatePlayroomRequest::new`\], or call the client's fluent `update_playroom()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct VrsUpdatePlayroomRequest {
     /// Resource id
     pub id: String,
@@ -3079,6 +5296,11 @@ impl VrsUpdatePlayroomRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>, room: VrsAddPlayroomRoomSpec) -> Self {
         Self { id: id.into(), room }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsUpdatePlayroomRequestBuilder {
+        VrsUpdatePlayroomRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -3124,19 +5346,98 @@ impl VrsUpdatePlayroomRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsUpdatePlayroomRequest`\]: from \[`VrsUpdatePlayroomRequest::builder`\] (finish with `build()`), or from the client's `update_playroom()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsUpdatePlayroomRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsUpdatePlayroomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsUpdatePlayroomRequestFields {
+    id: Option<String>,
+    room: Option<VrsAddPlayroomRoomSpec>,
+}
+
+impl<H> VrsUpdatePlayroomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsUpdatePlayroomRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Room information (放像室信息) Required.
+    pub fn room(mut self, value: VrsAddPlayroomRoomSpec) -> Self {
+        self.fields.room = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsUpdatePlayroomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsUpdatePlayroomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsUpdatePlayroomRequestFields {
+    fn build(self) -> conf_core::Result<VrsUpdatePlayroomRequest> {
+        Ok(VrsUpdatePlayroomRequest {
+            id: super::support::required(self.id, "id", "id")?,
+            room: super::support::required(self.room, "room", "room")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsUpdatePlayroomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsUpdatePlayroomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsUpdatePlayroomRequest {
+    type Output = VrsUpdatePlayroomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsUpdatePlayroomResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Update playback room (修改放像室).
     ///
     /// `PUT /api/v2/vrs/playroom/{id}`
-    pub async fn vrs_update_playroom(&self, req: VrsUpdatePlayroomRequest) -> conf_core::Result<VrsUpdatePlayroomResponse> {
-        self.call(req.into_operation()?).await
+    pub fn update_playroom(&self) -> VrsUpdatePlayroomRequestBuilder<VrsApi<'a>> {
+        VrsUpdatePlayroomRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsUpdatePlayroomRequest`\] built elsewhere: the same call as `update_playroom()`…`.send()`.
+    pub async fn update_playroom_with(self, req: VrsUpdatePlayroomRequest) -> conf_core::Result<VrsUpdatePlayroomResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_start_playroom_playback` (`PUT /api/v2/vrs/playroom/{id}/startplay`).
 ///
 /// Start playback room playback (放像室开始放像).
+///
+/// Build it with \[`VrsStartPlayroomPlaybackRequest::builder`\] or \[`VrsStartPlayroomPlaybackRequest::new`\], or call the client's fluent `start_playroom_playback()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsStartPlayroomPlaybackRequest {
     /// Resource id
     pub id: String,
@@ -3148,6 +5449,11 @@ impl VrsStartPlayroomPlaybackRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsStartPlayroomPlaybackRequestBuilder {
+        VrsStartPlayroomPlaybackRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -3192,22 +5498,98 @@ impl VrsStartPlayroomPlaybackRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsStartPlayroomPlaybackRequest`\]: from \[`VrsStartPlayroomPlaybackRequest::builder`\] (finish with `build()`), or from the client's `start_playroom_playback()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsStartPlayroomPlaybackRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsStartPlayroomPlaybackRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsStartPlayroomPlaybackRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsStartPlayroomPlaybackRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsStartPlayroomPlaybackRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsStartPlayroomPlaybackRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsStartPlayroomPlaybackRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsStartPlayroomPlaybackRequestFields {
+    fn build(self) -> conf_core::Result<VrsStartPlayroomPlaybackRequest> {
+        Ok(VrsStartPlayroomPlaybackRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsStartPlayroomPlaybackRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsStartPlayroomPlaybackResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsStartPlayroomPlaybackRequest {
+    type Output = VrsStartPlayroomPlaybackResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsStartPlayroomPlaybackResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Start playback room playback (放像室开始放像).
     ///
     /// `PUT /api/v2/vrs/playroom/{id}/startplay`
-    pub async fn vrs_start_playroom_playback(
-        &self,
+    pub fn start_playroom_playback(&self) -> VrsStartPlayroomPlaybackRequestBuilder<VrsApi<'a>> {
+        VrsStartPlayroomPlaybackRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsStartPlayroomPlaybackRequest`\] built elsewhere: the same call as `start_playroom_playback()`…`.send()`.
+    pub async fn start_playroom_playback_with(
+        self,
         req: VrsStartPlayroomPlaybackRequest,
     ) -> conf_core::Result<VrsStartPlayroomPlaybackResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_stop_playroom_playback` (`PUT /api/v2/vrs/playroom/{id}/stopplay`).
 ///
 /// Stop playback room playback (放像室停止放像).
+///
+/// Build it with \[`VrsStopPlayroomPlaybackRequest::builder`\] or \[`VrsStopPlayroomPlaybackRequest::new`\], or call the client's fluent `stop_playroom_playback()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsStopPlayroomPlaybackRequest {
     /// Resource id
     pub id: String,
@@ -3219,6 +5601,11 @@ impl VrsStopPlayroomPlaybackRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsStopPlayroomPlaybackRequestBuilder {
+        VrsStopPlayroomPlaybackRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -3263,22 +5650,98 @@ impl VrsStopPlayroomPlaybackRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsStopPlayroomPlaybackRequest`\]: from \[`VrsStopPlayroomPlaybackRequest::builder`\] (finish with `build()`), or from the client's `stop_playroom_playback()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsStopPlayroomPlaybackRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsStopPlayroomPlaybackRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsStopPlayroomPlaybackRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsStopPlayroomPlaybackRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsStopPlayroomPlaybackRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsStopPlayroomPlaybackRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsStopPlayroomPlaybackRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsStopPlayroomPlaybackRequestFields {
+    fn build(self) -> conf_core::Result<VrsStopPlayroomPlaybackRequest> {
+        Ok(VrsStopPlayroomPlaybackRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsStopPlayroomPlaybackRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsStopPlayroomPlaybackResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsStopPlayroomPlaybackRequest {
+    type Output = VrsStopPlayroomPlaybackResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsStopPlayroomPlaybackResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Stop playback room playback (放像室停止放像).
     ///
     /// `PUT /api/v2/vrs/playroom/{id}/stopplay`
-    pub async fn vrs_stop_playroom_playback(
-        &self,
+    pub fn stop_playroom_playback(&self) -> VrsStopPlayroomPlaybackRequestBuilder<VrsApi<'a>> {
+        VrsStopPlayroomPlaybackRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsStopPlayroomPlaybackRequest`\] built elsewhere: the same call as `stop_playroom_playback()`…`.send()`.
+    pub async fn stop_playroom_playback_with(
+        self,
         req: VrsStopPlayroomPlaybackRequest,
     ) -> conf_core::Result<VrsStopPlayroomPlaybackResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_pause_playroom_playback` (`PUT /api/v2/vrs/playroom/{id}/pauseplay`).
 ///
 /// Pause playback room playback (放像室暂停放像).
+///
+/// Build it with \[`VrsPausePlayroomPlaybackRequest::builder`\] or \[`VrsPausePlayroomPlaybackRequest::new`\], or call the client's fluent `pause_playroom_playback()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsPausePlayroomPlaybackRequest {
     /// Resource id
     pub id: String,
@@ -3290,6 +5753,11 @@ impl VrsPausePlayroomPlaybackRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsPausePlayroomPlaybackRequestBuilder {
+        VrsPausePlayroomPlaybackRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -3334,22 +5802,98 @@ impl VrsPausePlayroomPlaybackRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsPausePlayroomPlaybackRequest`\]: from \[`VrsPausePlayroomPlaybackRequest::builder`\] (finish with `build()`), or from the client's `pause_playroom_playback()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsPausePlayroomPlaybackRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsPausePlayroomPlaybackRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsPausePlayroomPlaybackRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsPausePlayroomPlaybackRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsPausePlayroomPlaybackRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsPausePlayroomPlaybackRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsPausePlayroomPlaybackRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsPausePlayroomPlaybackRequestFields {
+    fn build(self) -> conf_core::Result<VrsPausePlayroomPlaybackRequest> {
+        Ok(VrsPausePlayroomPlaybackRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsPausePlayroomPlaybackRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsPausePlayroomPlaybackResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsPausePlayroomPlaybackRequest {
+    type Output = VrsPausePlayroomPlaybackResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsPausePlayroomPlaybackResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Pause playback room playback (放像室暂停放像).
     ///
     /// `PUT /api/v2/vrs/playroom/{id}/pauseplay`
-    pub async fn vrs_pause_playroom_playback(
-        &self,
+    pub fn pause_playroom_playback(&self) -> VrsPausePlayroomPlaybackRequestBuilder<VrsApi<'a>> {
+        VrsPausePlayroomPlaybackRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsPausePlayroomPlaybackRequest`\] built elsewhere: the same call as `pause_playroom_playback()`…`.send()`.
+    pub async fn pause_playroom_playback_with(
+        self,
         req: VrsPausePlayroomPlaybackRequest,
     ) -> conf_core::Result<VrsPausePlayroomPlaybackResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_resume_playroom_playback` (`PUT /api/v2/vrs/playroom/{id}/resumeplay`).
 ///
 /// Resume playback room playback (放像室恢复放像).
+///
+/// Build it with \[`VrsResumePlayroomPlaybackRequest::builder`\] or \[`VrsResumePlayroomPlaybackRequest::new`\], or call the client's fluent `resume_playroom_playback()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsResumePlayroomPlaybackRequest {
     /// Resource id
     pub id: String,
@@ -3361,6 +5905,11 @@ impl VrsResumePlayroomPlaybackRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), params: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsResumePlayroomPlaybackRequestBuilder {
+        VrsResumePlayroomPlaybackRequestBuilder::with_handle(())
     }
 
     /// Set `params`.
@@ -3405,22 +5954,98 @@ impl VrsResumePlayroomPlaybackRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsResumePlayroomPlaybackRequest`\]: from \[`VrsResumePlayroomPlaybackRequest::builder`\] (finish with `build()`), or from the client's `resume_playroom_playback()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsResumePlayroomPlaybackRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsResumePlayroomPlaybackRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsResumePlayroomPlaybackRequestFields {
+    id: Option<String>,
+    params: Option<String>,
+}
+
+impl<H> VrsResumePlayroomPlaybackRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsResumePlayroomPlaybackRequestFields::default() }
+    }
+
+    /// Resource id Required.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.fields.id = Some(value.into());
+        self
+    }
+
+    /// Raw JSON `params` value (its content is not documented by the vendor).
+    pub fn params(mut self, value: impl Into<String>) -> Self {
+        self.fields.params = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsResumePlayroomPlaybackRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsResumePlayroomPlaybackRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsResumePlayroomPlaybackRequestFields {
+    fn build(self) -> conf_core::Result<VrsResumePlayroomPlaybackRequest> {
+        Ok(VrsResumePlayroomPlaybackRequest { id: super::support::required(self.id, "id", "id")?, params: self.params })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsResumePlayroomPlaybackRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsResumePlayroomPlaybackResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsResumePlayroomPlaybackRequest {
+    type Output = VrsResumePlayroomPlaybackResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsResumePlayroomPlaybackResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Resume playback room playback (放像室恢复放像).
     ///
     /// `PUT /api/v2/vrs/playroom/{id}/resumeplay`
-    pub async fn vrs_resume_playroom_playback(
-        &self,
+    pub fn resume_playroom_playback(&self) -> VrsResumePlayroomPlaybackRequestBuilder<VrsApi<'a>> {
+        VrsResumePlayroomPlaybackRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsResumePlayroomPlaybackRequest`\] built elsewhere: the same call as `resume_playroom_playback()`…`.send()`.
+    pub async fn resume_playroom_playback_with(
+        self,
         req: VrsResumePlayroomPlaybackRequest,
     ) -> conf_core::Result<VrsResumePlayroomPlaybackResponse> {
-        self.call(req.into_operation()?).await
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_list_transtasks` (`GET /api/v2/vrs/transtask`).
 ///
 /// List transcoding tasks (获取转码任务信息).
+///
+/// Build it with \[`VrsListTranstasksRequest::builder`\] or \[`VrsListTranstasksRequest::new`\], or call the client's fluent `list_transtasks()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VrsListTranstasksRequest {
     /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
     pub userdomainmoid: Option<String>,
@@ -3429,7 +6054,9 @@ pub struct VrsListTranstasksRequest {
     /// State (任务状态 默认返回全部 0-全部； 3-已完成； 4-未完成；)
     pub state: Option<i64>,
     /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
-    pub prgs1page: Option<i64>,
+    ///
+    /// Wire name: `prgs1page`.
+    pub page_size: Option<i64>,
     /// Page number (default 1) (请求的页码 默认显示第1页)
     pub pageid: Option<i64>,
     /// Name filter (检索字符)
@@ -3447,12 +6074,17 @@ impl VrsListTranstasksRequest {
             userdomainmoid: None,
             prggid: None,
             state: None,
-            prgs1page: None,
+            page_size: None,
             pageid: None,
             includename: None,
             orderindex: None,
             desc: None,
         }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsListTranstasksRequestBuilder {
+        VrsListTranstasksRequestBuilder::with_handle(())
     }
 
     /// Set `userdomainmoid`.
@@ -3474,8 +6106,8 @@ impl VrsListTranstasksRequest {
     }
 
     /// Set `prgs1page`.
-    pub fn prgs1page(mut self, value: i64) -> Self {
-        self.prgs1page = Some(value);
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.page_size = Some(value);
         self
     }
 
@@ -3532,7 +6164,7 @@ impl VrsListTranstasksRequest {
         if let Some(v) = &self.state {
             op = op.query("state", v.to_string());
         }
-        if let Some(v) = &self.prgs1page {
+        if let Some(v) = &self.page_size {
             op = op.query("prgs1page", v.to_string());
         }
         if let Some(v) = &self.pageid {
@@ -3551,51 +6183,182 @@ impl VrsListTranstasksRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsListTranstasksRequest`\]: from \[`VrsListTranstasksRequest::builder`\] (finish with `build()`), or from the client's `list_transtasks()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsListTranstasksRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsListTranstasksRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsListTranstasksRequestFields {
+    userdomainmoid: Option<String>,
+    prggid: Option<i64>,
+    state: Option<i64>,
+    page_size: Option<i64>,
+    pageid: Option<i64>,
+    includename: Option<String>,
+    orderindex: Option<i64>,
+    desc: Option<i64>,
+}
+
+impl<H> VrsListTranstasksRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsListTranstasksRequestFields::default() }
+    }
+
+    /// User domain moid (获取信息的用户域moid,获取多个时以逗号隔开，默认获取本集团域下的所有用户域信息)
+    pub fn userdomainmoid(mut self, value: impl Into<String>) -> Self {
+        self.fields.userdomainmoid = Some(value.into());
+        self
+    }
+
+    /// Program gid (转码节目prggid)
+    pub fn prggid(mut self, value: i64) -> Self {
+        self.fields.prggid = Some(value);
+        self
+    }
+
+    /// State (任务状态 默认返回全部 0-全部； 3-已完成； 4-未完成；)
+    pub fn state(mut self, value: i64) -> Self {
+        self.fields.state = Some(value);
+        self
+    }
+
+    /// Items per page (default 20) (每个页面显示节目数 默认显示20个节目)
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.fields.page_size = Some(value);
+        self
+    }
+
+    /// Page number (default 1) (请求的页码 默认显示第1页)
+    pub fn pageid(mut self, value: i64) -> Self {
+        self.fields.pageid = Some(value);
+        self
+    }
+
+    /// Name filter (检索字符)
+    pub fn includename(mut self, value: impl Into<String>) -> Self {
+        self.fields.includename = Some(value.into());
+        self
+    }
+
+    /// Sort key (排序索引 默认不排序 1-节目名； 2-进度； 3-目标格式； 4-状态；)
+    pub fn orderindex(mut self, value: i64) -> Self {
+        self.fields.orderindex = Some(value);
+        self
+    }
+
+    /// Descending order (0 ascending, 1 descending) (升降序降 默认升序 0-升； 1-降；)
+    pub fn desc(mut self, value: i64) -> Self {
+        self.fields.desc = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsListTranstasksRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsListTranstasksRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsListTranstasksRequestFields {
+    fn build(self) -> conf_core::Result<VrsListTranstasksRequest> {
+        Ok(VrsListTranstasksRequest {
+            userdomainmoid: self.userdomainmoid,
+            prggid: self.prggid,
+            state: self.state,
+            page_size: self.page_size,
+            pageid: self.pageid,
+            includename: self.includename,
+            orderindex: self.orderindex,
+            desc: self.desc,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsListTranstasksRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsListTranstasksResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> VrsListTranstasksRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`pageid`/`prgs1page`; `prgs1page` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, VrsListTranstasksRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for VrsListTranstasksRequest {
+    type Item = Taskinfo;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::PageNumber;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.pageid.and_then(|x| u64::try_from(x).ok()), self.page_size.and_then(|x| u64::try_from(x).ok()))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        page
+    }
+
+    fn page_info(page: &VrsListTranstasksResponse) -> (usize, Option<u64>) {
+        (page.taskinfo.as_ref().map_or(0, Vec::len), page.prgcount.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: VrsListTranstasksResponse) -> Vec<Taskinfo> {
+        page.taskinfo.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for VrsListTranstasksRequest {
+    type Output = VrsListTranstasksResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsListTranstasksResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// List transcoding tasks (获取转码任务信息).
     ///
     /// `GET /api/v2/vrs/transtask`
-    pub async fn vrs_list_transtasks(&self, req: VrsListTranstasksRequest) -> conf_core::Result<VrsListTranstasksResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_transtasks(&self) -> VrsListTranstasksRequestBuilder<VrsApi<'a>> {
+        VrsListTranstasksRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `vrs_list_transtasks`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_vrs_list_transtasks(&self, req: VrsListTranstasksRequest) -> conf_core::Result<Vec<Taskinfo>> {
-        let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
-        let page_size: u64 = match req.prgs1page.and_then(|x| u64::try_from(x).ok()).unwrap_or(0) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.prgs1page = Some(i64::try_from(page_size).unwrap_or(i64::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (VrsListTranstasksResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.taskinfo.unwrap_or_default();
-            let total = resp.prgcount.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(1);
-        }
-        Ok(all)
+    /// Send a \[`VrsListTranstasksRequest`\] built elsewhere: the same call as `list_transtasks()`…`.send()`.
+    pub async fn list_transtasks_with(self, req: VrsListTranstasksRequest) -> conf_core::Result<VrsListTranstasksResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_add_transtasks` (`POST /api/v2/vrs/transtask`).
 ///
 /// Add transcoding tasks (批量添加转码任务).
+///
+/// Build it with \[`VrsAddTranstasksRequest::builder`\] or \[`VrsAddTranstasksRequest::new`\], or call the client's fluent `add_transtasks()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsAddTranstasksRequest {
     /// 添加转码节目参数
     pub addparams: Vec<AddparamSpec>,
@@ -3605,6 +6368,11 @@ impl VrsAddTranstasksRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(addparams: Vec<AddparamSpec>) -> Self {
         Self { addparams }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsAddTranstasksRequestBuilder {
+        VrsAddTranstasksRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -3639,19 +6407,88 @@ impl VrsAddTranstasksRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsAddTranstasksRequest`\]: from \[`VrsAddTranstasksRequest::builder`\] (finish with `build()`), or from the client's `add_transtasks()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsAddTranstasksRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsAddTranstasksRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsAddTranstasksRequestFields {
+    addparams: Option<Vec<AddparamSpec>>,
+}
+
+impl<H> VrsAddTranstasksRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsAddTranstasksRequestFields::default() }
+    }
+
+    /// 添加转码节目参数 Required.
+    pub fn addparams(mut self, value: Vec<AddparamSpec>) -> Self {
+        self.fields.addparams = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsAddTranstasksRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsAddTranstasksRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsAddTranstasksRequestFields {
+    fn build(self) -> conf_core::Result<VrsAddTranstasksRequest> {
+        Ok(VrsAddTranstasksRequest { addparams: super::support::required(self.addparams, "addparams", "addparams")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsAddTranstasksRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsAddTranstasksResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsAddTranstasksRequest {
+    type Output = VrsAddTranstasksResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsAddTranstasksResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Add transcoding tasks (批量添加转码任务).
     ///
     /// `POST /api/v2/vrs/transtask`
-    pub async fn vrs_add_transtasks(&self, req: VrsAddTranstasksRequest) -> conf_core::Result<VrsAddTranstasksResponse> {
-        self.call(req.into_operation()?).await
+    pub fn add_transtasks(&self) -> VrsAddTranstasksRequestBuilder<VrsApi<'a>> {
+        VrsAddTranstasksRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsAddTranstasksRequest`\] built elsewhere: the same call as `add_transtasks()`…`.send()`.
+    pub async fn add_transtasks_with(self, req: VrsAddTranstasksRequest) -> conf_core::Result<VrsAddTranstasksResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_update_transtasks` (`PUT /api/v2/vrs/transtask`).
 ///
 /// Update transcoding tasks (批量操作转码任务).
+///
+/// Build it with \[`VrsUpdateTranstasksRequest::builder`\] or \[`VrsUpdateTranstasksRequest::new`\], or call the client's fluent `update_transtasks()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct VrsUpdateTranstasksRequest {
     /// 操作转码节目参数
     pub operateparams: Vec<OperateparamSpec>,
@@ -3661,6 +6498,11 @@ impl VrsUpdateTranstasksRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(operateparams: Vec<OperateparamSpec>) -> Self {
         Self { operateparams }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsUpdateTranstasksRequestBuilder {
+        VrsUpdateTranstasksRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -3695,24 +6537,98 @@ impl VrsUpdateTranstasksRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsUpdateTranstasksRequest`\]: from \[`VrsUpdateTranstasksRequest::builder`\] (finish with `build()`), or from the client's `update_transtasks()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsUpdateTranstasksRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsUpdateTranstasksRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsUpdateTranstasksRequestFields {
+    operateparams: Option<Vec<OperateparamSpec>>,
+}
+
+impl<H> VrsUpdateTranstasksRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsUpdateTranstasksRequestFields::default() }
+    }
+
+    /// 操作转码节目参数 Required.
+    pub fn operateparams(mut self, value: Vec<OperateparamSpec>) -> Self {
+        self.fields.operateparams = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsUpdateTranstasksRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsUpdateTranstasksRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsUpdateTranstasksRequestFields {
+    fn build(self) -> conf_core::Result<VrsUpdateTranstasksRequest> {
+        Ok(VrsUpdateTranstasksRequest { operateparams: super::support::required(self.operateparams, "operateparams", "operateparams")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsUpdateTranstasksRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsUpdateTranstasksResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsUpdateTranstasksRequest {
+    type Output = VrsUpdateTranstasksResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsUpdateTranstasksResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Update transcoding tasks (批量操作转码任务).
     ///
     /// `PUT /api/v2/vrs/transtask`
-    pub async fn vrs_update_transtasks(&self, req: VrsUpdateTranstasksRequest) -> conf_core::Result<VrsUpdateTranstasksResponse> {
-        self.call(req.into_operation()?).await
+    pub fn update_transtasks(&self) -> VrsUpdateTranstasksRequestBuilder<VrsApi<'a>> {
+        VrsUpdateTranstasksRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsUpdateTranstasksRequest`\] built elsewhere: the same call as `update_transtasks()`…`.send()`.
+    pub async fn update_transtasks_with(self, req: VrsUpdateTranstasksRequest) -> conf_core::Result<VrsUpdateTranstasksResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_get_vrsip` (`GET /api/v2/vrs/vrsip`).
 ///
 /// Get VRS IP groups (获取VRS的IP组).
+///
+/// Build it with \[`VrsGetVrsipRequest::builder`\] or \[`VrsGetVrsipRequest::new`\], or call the client's fluent `get_vrsip()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VrsGetVrsipRequest {}
 impl VrsGetVrsipRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsGetVrsipRequestBuilder {
+        VrsGetVrsipRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -3734,24 +6650,90 @@ impl VrsGetVrsipRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsGetVrsipRequest`\]: from \[`VrsGetVrsipRequest::builder`\] (finish with `build()`), or from the client's `get_vrsip()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsGetVrsipRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsGetVrsipRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsGetVrsipRequestFields {}
+impl<H> VrsGetVrsipRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsGetVrsipRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsGetVrsipRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsGetVrsipRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsGetVrsipRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<VrsGetVrsipRequest> {
+        Ok(VrsGetVrsipRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsGetVrsipRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsGetVrsipResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsGetVrsipRequest {
+    type Output = VrsGetVrsipResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsGetVrsipResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// Get VRS IP groups (获取VRS的IP组).
     ///
     /// `GET /api/v2/vrs/vrsip`
-    pub async fn vrs_get_vrsip(&self, req: VrsGetVrsipRequest) -> conf_core::Result<VrsGetVrsipResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_vrsip(&self) -> VrsGetVrsipRequestBuilder<VrsApi<'a>> {
+        VrsGetVrsipRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsGetVrsipRequest`\] built elsewhere: the same call as `get_vrsip()`…`.send()`.
+    pub async fn get_vrsip_with(self, req: VrsGetVrsipRequest) -> conf_core::Result<VrsGetVrsipResponse> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `vrs_get_version` (`GET /api/vrs/version`).
 ///
 /// API level of the VRS app (the vendor table misspells the path `/api/vrs/ver2sion`) (获取VRS API版本信息).
+///
+/// Build it with \[`VrsGetVersionRequest::builder`\] or \[`VrsGetVersionRequest::new`\], or call the client's fluent `get_version()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct VrsGetVersionRequest {}
 impl VrsGetVersionRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> VrsGetVersionRequestBuilder {
+        VrsGetVersionRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -3773,11 +6755,116 @@ impl VrsGetVersionRequest {
     }
 }
 
-impl crate::MoyunClient {
+/// Builder of \[`VrsGetVersionRequest`\]: from \[`VrsGetVersionRequest::builder`\] (finish with `build()`), or from the client's `get_version()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct VrsGetVersionRequestBuilder<H = ()> {
+    handle: H,
+    fields: VrsGetVersionRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct VrsGetVersionRequestFields {}
+impl<H> VrsGetVersionRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: VrsGetVersionRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<VrsGetVersionRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<VrsGetVersionRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl VrsGetVersionRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<VrsGetVersionRequest> {
+        Ok(VrsGetVersionRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> VrsGetVersionRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<VrsGetVersionResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for VrsGetVersionRequest {
+    type Output = VrsGetVersionResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<VrsGetVersionResponse> {
+        crate::pipeline::decode
+    }
+}
+
+impl<'a> VrsApi<'a> {
     /// API level of the VRS app (the vendor table misspells the path `/api/vrs/ver2sion`) (获取VRS API版本信息).
     ///
     /// `GET /api/vrs/version`
-    pub async fn vrs_get_version(&self, req: VrsGetVersionRequest) -> conf_core::Result<VrsGetVersionResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_version(&self) -> VrsGetVersionRequestBuilder<VrsApi<'a>> {
+        VrsGetVersionRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`VrsGetVersionRequest`\] built elsewhere: the same call as `get_version()`…`.send()`.
+    pub async fn get_version_with(self, req: VrsGetVersionRequest) -> conf_core::Result<VrsGetVersionResponse> {
+        conf_core::ClientHandle::send(&self, req).await
+    }
+}
+
+/// The `vrs` calls of \[`MoyunClient`\] (Moyun (摩云) platform API): `client.vrs().<call>()` returns a fluent builder, `.send()` sends it. A copy of this handle is as cheap as a reference.
+#[derive(Clone, Copy)]
+pub struct VrsApi<'a> {
+    client: &'a crate::MoyunClient,
+}
+
+impl std::fmt::Debug for VrsApi<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VrsApi").finish_non_exhaustive()
+    }
+}
+
+impl crate::MoyunClient {
+    /// The `vrs` calls (see \[`VrsApi`\]).
+    pub fn vrs(&self) -> VrsApi<'_> {
+        VrsApi { client: self }
+    }
+}
+
+impl conf_core::ClientHandle for VrsApi<'_> {
+    fn core(&self) -> &conf_core::Client {
+        conf_core::ClientHandle::core(self.client)
+    }
+
+    fn call_options(&self) -> conf_core::CallOptions {
+        conf_core::ClientHandle::call_options(self.client)
+    }
+
+    fn page_limits(&self) -> conf_core::codegen::PageLimits {
+        conf_core::ClientHandle::page_limits(self.client)
+    }
+
+    fn send<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<T::Output>> + Send + '_ {
+        conf_core::ClientHandle::send(self.client, request)
+    }
+
+    fn send_sized<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<(T::Output, usize)>> + Send + '_ {
+        conf_core::ClientHandle::send_sized(self.client, request)
     }
 }

@@ -55,7 +55,7 @@ struct Jar {
     next: u64,
 }
 
-/// A `reqwest` cookie provider over `cookie_store` that widens every cookie to `Path=/`
+/// A [`conf_core::CookieJar`] over `cookie_store` that widens every cookie to `Path=/`
 /// and bounds what it keeps and sends ([`CookieLimits`]).
 #[derive(Default)]
 pub struct SessionCookieJar {
@@ -199,9 +199,9 @@ fn enforce(jar: &mut Jar, limits: &CookieLimits, url: &Url) {
     }
 }
 
-impl reqwest::cookie::CookieStore for SessionCookieJar {
-    fn set_cookies(&self, cookie_headers: &mut dyn Iterator<Item = &HeaderValue>, url: &Url) {
-        for h in cookie_headers {
+impl conf_core::CookieJar for SessionCookieJar {
+    fn set_cookies(&self, set_cookie: &mut dyn Iterator<Item = &HeaderValue>, url: &Url) {
+        for h in set_cookie {
             if let Ok(s) = h.to_str() {
                 self.store_set_cookie(s, url);
             }

@@ -7,7 +7,9 @@
 //! platform rejects (`10002`/`10102`) logs in again at once; after
 //! `max_failures` heartbeats in a row fail otherwise (network, MCU errors) the
 //! session logs in again too. Nothing is sent before the first login. The task
-//! holds only weak references and ends with the client.
+//! holds only weak references and ends with the client. In fleet mode only the
+//! process that owns the fleet's heartbeat claim sends them (and heals a rejected
+//! session for everyone); the others skip their ticks.
 
 use std::sync::Weak;
 use std::time::Duration;
@@ -15,8 +17,6 @@ use std::time::Duration;
 use conf_core::operation::encode_path_segment;
 use conf_core::{AuthMode, Body, Client, Error, ExposeSecret, Operation, WeakClient};
 use http::Method;
-
-use crate::form::with_form_charset;
 
 use super::{CODE_NOT_LOGGED_IN, CODE_TOKEN_REJECTED, Login, Session, SessionInner};
 
@@ -41,6 +41,12 @@ async fn run(client: WeakClient, session: Weak<SessionInner>, interval: Duration
         let Some(login) = session.current() else {
             continue; // not logged in yet: nothing to keep alive
         };
+        if let Some(fleet) = session.inner.fleet.as_ref() {
+            if !fleet.owns_heartbeats(interval).await {
+                failures = 0;
+                continue; // another process of the fleet keeps the shared session alive
+            }
+        }
         match beat(&client, &login.value).await {
             Ok(()) => failures = 0,
             Err(e) => {
@@ -68,12 +74,12 @@ async fn beat(client: &Client, login: &Login) -> Result<(), Error> {
         .auth(AuthMode::None)
         .idempotent(true)
         .body(Body::Form(Vec::new()));
-    client.execute(with_form_charset(op)).await?;
+    client.execute(op).await?;
     let op = Operation::new("moyun", "system.heartbeat", Method::POST, "/api/v1/system/heartbeat", "/api/v1/system/heartbeat")
         .auth(AuthMode::None)
         .idempotent(true)
         .body(Body::Form(vec![("account_token".into(), token.to_string())]));
-    client.execute(with_form_charset(op)).await?;
+    client.execute(op).await?;
     tracing::debug!("moyun heartbeat ok");
     Ok(())
 }

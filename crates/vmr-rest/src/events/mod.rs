@@ -1,23 +1,40 @@
 //! Live events of a room: `GET events?token=...` as server-sent events.
 //!
-//! [`EventStream`] is a [`futures_core::Stream`] of [`Event`]s. It reconnects after a
-//! drop with capped backoff (at most [`EventOptions::max_backoff`] between tries, default
-//! 5 s), always with the session's current token. Watchdogs: a connection without a
-//! complete line (event, field or keep-alive comment; bytes that never finish a line do not
-//! count) for [`EventOptions::silence_timeout`] (default 60 s), or without an event for
-//! [`EventOptions::event_timeout`] (default 5 min), counts as dropped. Every
-//! (re)connection starts with the `participant_sync_begin` ... `participant_sync_end`
+//! [`EventStream`] is conf-core's reconnecting stream
+//! ([`conf_core::reconnect`], the same as moyun push): a [`futures_core::Stream`] of
+//! `Result<`[`StreamItem`]`<`[`Event`]`>, Error>` — `Connected`, the events, after a drop
+//! `Reconnecting { reason, attempt, delay }` — with [`EventStream::next_event`] (events
+//! only) and [`EventStream::next_item`] to read it without any extension trait.
+//!
+//! It reconnects after a drop with capped backoff (at most [`ReconnectPolicy::max_backoff`]
+//! between tries, default 5 s), always with the session's current token. Watchdogs: a
+//! connection without a complete line (event, field or keep-alive comment; bytes that never
+//! finish a line do not count) for [`ReconnectPolicy::silence_timeout`] (default 60 s), or
+//! without an event for [`EventOptions::event_timeout`] (default 5 min), counts as dropped.
+//! Every (re)connection starts with the `participant_sync_begin` ... `participant_sync_end`
 //! bracket resending the whole roster (there is no replay of missed events), which
 //! [`crate::Roster`] relies on.
 //!
 //! The stream ends after a `disconnect` event or when the session closes; it gives up, with
-//! [`EventStream::error`] saying why, after [`EventOptions::max_failures`] consecutive
-//! failed connections (default 30: refused, broken, or ended without delivering an event),
-//! or when the node refuses the token again right after it was renewed (a credential
-//! rejected for good). The SSE parser keeps at most one line ([`sse::SseLimits`], default
-//! 64 KiB) and one event's data (default 1 MiB), in linear time.
+//! a last `Err` item ([`EventStream::error`] keeps it), after
+//! [`ReconnectPolicy::max_failures`] consecutive failed connections (default 30: refused,
+//! broken, or ended without delivering an event), or when the node refuses the token again
+//! right after it was renewed (a credential rejected for good). The SSE parser keeps at most
+//! one line ([`sse::SseLimits`], default 64 KiB) and one event's data (default 1 MiB), in
+//! linear time.
+//!
+//! ```no_run
+//! # async fn demo(session: vmr_rest::VmrSession) -> Result<(), conf_core::Error> {
+//! let mut events = session.events();
+//! while let Some(event) = events.next_event().await {
+//!     println!("{}", event?.name());
+//! }
+//! # Ok(()) }
+//! ```
 
+mod source;
 pub mod sse;
+mod stats;
 mod stream;
 
 use serde::Deserialize;
@@ -27,19 +44,24 @@ use conf_core::de::{opt_bool_lenient, opt_string_lenient, opt_u64_lenient};
 
 use crate::generated::{LayoutView, Participant};
 
+/// The lifecycle items and reconnection settings, shared with every conf-sdk stream.
+pub use conf_core::reconnect::{DropReason, ReconnectPolicy, StreamEnd, StreamItem};
 pub use sse::SseLimits;
-pub use stream::{EventOptions, EventStream, StreamStats};
+pub use stats::StreamStats;
+pub use stream::{EventOptions, EventStream};
 
-/// The extension trait that consumes an [`EventStream`] (`.next()`, `.take(n)`, ...):
-/// `futures-util`'s `StreamExt`, re-exported so that no extra dependency is needed.
+/// `futures-util`'s `StreamExt` (`.next()`, `.take(n)`, ...), re-exported for combinators;
+/// [`EventStream::next_event`] and [`EventStream::next_item`] need no trait.
 ///
 /// ```no_run
-/// use vmr_rest::events::StreamExt;
+/// use vmr_rest::events::{StreamExt, StreamItem};
 ///
 /// # async fn demo(session: vmr_rest::VmrSession) {
 /// let mut events = session.events();
-/// while let Some(event) = events.next().await {
-///     println!("{}", event.name());
+/// while let Some(Ok(item)) = events.next().await {
+///     if let StreamItem::Event(event) = item {
+///         println!("{}", event.name());
+///     }
 /// }
 /// # }
 /// ```

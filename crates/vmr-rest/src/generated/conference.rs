@@ -255,103 +255,103 @@ impl<'de> conf_core::__private::serde::Deserialize<'de> for KeepConferenceAlive 
 
 /// Answer of `service_status`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct ServiceStatus {
     /// Guests are muted.
-    #[serde(rename = "guests_muted", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub guests_muted: Option<bool>,
     /// The conference is locked.
-    #[serde(rename = "locked", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub locked: Option<bool>,
     /// The conference has started.
-    #[serde(rename = "started", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub started: Option<bool>,
     /// Whiteboard on.
-    #[serde(rename = "whiteboard", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub whiteboard: Option<bool>,
     /// Whiteboard URL when `whiteboard` is true.
-    #[serde(rename = "wb_url", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub wb_url: Option<String>,
     /// Live streaming status (enterprise cloud).
-    #[serde(rename = "live_status", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_status: Option<conf_core::__private::serde_json::Value>,
     /// Recording status (enterprise cloud).
-    #[serde(rename = "record_status", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_status: Option<conf_core::__private::serde_json::Value>,
 }
 
 /// A participant as listed by `participants` and carried by participant events. Flags accept `YES`/`NO`, `On`/`off`, `true`/`false`, `1`/`0`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Participant {
     /// Participant uuid.
-    #[serde(rename = "uuid", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub uuid: String,
     /// `/participants/<uuid>`.
-    #[serde(rename = "api_url", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub api_url: Option<String>,
     /// `in` or `out`.
-    #[serde(rename = "call_direction", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_direction: Option<String>,
     /// Display name.
-    #[serde(rename = "display_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub display_name: Option<String>,
     /// Media encrypted (`On`/`off`).
-    #[serde(rename = "encryption", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub encryption: Option<bool>,
     /// Has audio/video.
-    #[serde(rename = "has_media", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub has_media: Option<bool>,
     /// Audio only (`YES`/`NO`).
-    #[serde(rename = "is_audio_only_call", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub is_audio_only_call: Option<bool>,
     /// External participant (e.g. Lync).
-    #[serde(rename = "is_external", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub is_external: Option<bool>,
     /// Muted (`YES`/`NO`).
-    #[serde(rename = "is_muted", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub is_muted: Option<bool>,
     /// Currently presenting (`YES`/`NO`).
-    #[serde(rename = "is_presenting", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub is_presenting: Option<bool>,
     /// Streaming / recording participant.
-    #[serde(rename = "is_streaming_conference", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub is_streaming_conference: Option<bool>,
     /// Has video (`YES`/`NO`).
-    #[serde(rename = "is_video_call", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub is_video_call: Option<bool>,
     /// Alias dialled.
-    #[serde(rename = "local_alias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub local_alias: Option<String>,
     /// Overlay text.
-    #[serde(rename = "overlay_text", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub overlay_text: Option<String>,
     /// Can receive presentation (`YES`/`NO`).
-    #[serde(rename = "presentation_supported", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub presentation_supported: Option<bool>,
     /// Protocol used to join.
-    #[serde(rename = "protocol", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub protocol: Option<String>,
     /// `chair` or `guest`.
-    #[serde(rename = "role", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub role: Option<String>,
     /// `ALLOW` or `DENY`.
-    #[serde(rename = "rx_presentation_policy", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub rx_presentation_policy: Option<String>,
     /// `connecting`, `waiting_room`, `ivr`, `conference` or `gateway`.
-    #[serde(rename = "service_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub service_type: Option<String>,
     /// Unix seconds since the participant was spotlighted (0: not).
-    #[serde(rename = "spotlight", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub spotlight: Option<u64>,
     /// Join time, Unix seconds.
-    #[serde(rename = "start_time", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub start_time: Option<u64>,
     /// Participant address.
-    #[serde(rename = "uri", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub uri: Option<String>,
     /// Terminal or browser identification.
-    #[serde(rename = "vendor", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub vendor: Option<String>,
 }
 
@@ -544,25 +544,25 @@ impl<'de> conf_core::__private::serde::Deserialize<'de> for PlusN {
 
 /// One layout of `override_layout`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct LayoutOverride {
     /// Who sees it.
-    #[serde(rename = "audience", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub audience: Audience,
     /// Participant uuids to show, in order; empty: everyone.
-    #[serde(rename = "actors", deserialize_with = "super::support::req_list")]
+    #[serde(deserialize_with = "super::support::req_list")]
     pub actors: Vec<String>,
     /// Fill empty places by voice activity.
-    #[serde(rename = "vad_backfill", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub vad_backfill: bool,
     /// The layout.
-    #[serde(rename = "layout", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub layout: LayoutView,
     /// `off` with actors, else `auto`.
-    #[serde(rename = "plus_n", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub plus_n: PlusN,
     /// Always `auto`.
-    #[serde(rename = "actors_overlay_text", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub actors_overlay_text: String,
 }
 
@@ -575,28 +575,28 @@ impl LayoutOverride {
 
 /// Answer of `dial`: the new participants' uuids.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct DialResult {
     /// New participant uuids.
-    #[serde(rename = "participant_uuids", deserialize_with = "super::support::req_list")]
+    #[serde(deserialize_with = "super::support::req_list")]
     pub participant_uuids: Vec<String>,
 }
 
 /// Answer of `start_service`: whether the node carried it out.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct StartServiceResult {
     /// `false` on an enterprise cloud, whose node answers 200 OK without starting anything (the document's support table: "视通先返回200 OK,保证不出错"); `true` on a public cloud or a node declared with `DeploymentProfile::allow("start_service")`.
-    #[serde(rename = "acted", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub acted: bool,
 }
 
 /// Answer of `participants`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct ParticipantList {
     /// The participants.
-    #[serde(rename = "participants", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub participants: Vec<Participant>,
 }
 
@@ -616,7 +616,10 @@ impl ParticipantList {
 /// Request of `dial` (`POST /dial`).
 ///
 /// Call a terminal or user into the conference (hosts only). Answers the new participant uuids (more than one with fork calls).
+///
+/// Build it with \[`DialRequest::builder`\] or \[`DialRequest::new`\], or call the client's fluent `dial()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DialRequest {
     /// Role in the conference.
     pub role: DialRole,
@@ -658,6 +661,11 @@ impl DialRequest {
             keep_conference_alive: None,
             remote_display_name: None,
         }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> DialRequestBuilder {
+        DialRequestBuilder::with_handle(())
     }
 
     /// Set `presentation_url`.
@@ -766,24 +774,180 @@ impl DialRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`DialRequest`\]: from \[`DialRequest::builder`\] (finish with `build()`), or from the client's `dial()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DialRequestBuilder<H = ()> {
+    handle: H,
+    fields: DialRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DialRequestFields {
+    role: Option<DialRole>,
+    destination: Option<String>,
+    protocol: Option<DialProtocol>,
+    presentation_url: Option<String>,
+    streaming: Option<bool>,
+    dtmf_sequence: Option<String>,
+    source_display_name: Option<String>,
+    source: Option<String>,
+    call_type: Option<CallType>,
+    keep_conference_alive: Option<KeepConferenceAlive>,
+    remote_display_name: Option<String>,
+}
+
+impl<H> DialRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: DialRequestFields::default() }
+    }
+
+    /// Role in the conference. Required.
+    pub fn role(mut self, value: DialRole) -> Self {
+        self.fields.role = Some(value);
+        self
+    }
+
+    /// Address, short number or phone number to call. Required.
+    pub fn destination(mut self, value: impl Into<String>) -> Self {
+        self.fields.destination = Some(value.into());
+        self
+    }
+
+    /// Protocol. Required.
+    pub fn protocol(mut self, value: DialProtocol) -> Self {
+        self.fields.protocol = Some(value);
+        self
+    }
+
+    /// RTMP: where to push the presentation stream.
+    pub fn presentation_url(mut self, value: impl Into<String>) -> Self {
+        self.fields.presentation_url = Some(value.into());
+        self
+    }
+
+    /// RTMP: treat as a streaming call (`yes`/`no`, default no; set yes for RTMP).
+    pub fn streaming(mut self, value: bool) -> Self {
+        self.fields.streaming = Some(value);
+        self
+    }
+
+    /// DTMF digits sent once the call is up.
+    pub fn dtmf_sequence(mut self, value: impl Into<String>) -> Self {
+        self.fields.dtmf_sequence = Some(value.into());
+        self
+    }
+
+    /// Room name the callee sees.
+    pub fn source_display_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.source_display_name = Some(value.into());
+        self
+    }
+
+    /// Room address or short number to call from.
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.fields.source = Some(value.into());
+        self
+    }
+
+    /// Media (default video).
+    pub fn call_type(mut self, value: CallType) -> Self {
+        self.fields.call_type = Some(value);
+        self
+    }
+
+    /// Whether the conference outlives the other participants.
+    pub fn keep_conference_alive(mut self, value: KeepConferenceAlive) -> Self {
+        self.fields.keep_conference_alive = Some(value);
+        self
+    }
+
+    /// Name of the new participant in the participant list.
+    pub fn remote_display_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.remote_display_name = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<DialRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<DialRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl DialRequestFields {
+    fn build(self) -> conf_core::Result<DialRequest> {
+        Ok(DialRequest {
+            role: super::support::required(self.role, "role", "role")?,
+            destination: super::support::required(self.destination, "destination", "destination")?,
+            protocol: super::support::required(self.protocol, "protocol", "protocol")?,
+            presentation_url: self.presentation_url,
+            streaming: self.streaming,
+            dtmf_sequence: self.dtmf_sequence,
+            source_display_name: self.source_display_name,
+            source: self.source,
+            call_type: self.call_type,
+            keep_conference_alive: self.keep_conference_alive,
+            remote_display_name: self.remote_display_name,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> DialRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<DialResult> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for DialRequest {
+    type Output = DialResult;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<DialResult> {
+        crate::pipeline::decode_node
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// Call a terminal or user into the conference (hosts only). Answers the new participant uuids (more than one with fork calls).
     ///
     /// `POST /dial`
-    pub async fn dial(&self, req: DialRequest) -> conf_core::Result<DialResult> {
-        self.call(req.into_operation()?).await
+    pub fn dial(&self) -> DialRequestBuilder<ConferenceApi<'a>> {
+        DialRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`DialRequest`\] built elsewhere: the same call as `dial()`…`.send()`.
+    pub async fn dial_with(self, req: DialRequest) -> conf_core::Result<DialResult> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `service_status` (`GET /service_status`).
 ///
 /// Conference status: locked, guests muted, started, whiteboard.
+///
+/// Build it with \[`ServiceStatusRequest::builder`\] or \[`ServiceStatusRequest::new`\], or call the client's fluent `service_status()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ServiceStatusRequest {}
 impl ServiceStatusRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> ServiceStatusRequestBuilder {
+        ServiceStatusRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -803,24 +967,90 @@ impl ServiceStatusRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`ServiceStatusRequest`\]: from \[`ServiceStatusRequest::builder`\] (finish with `build()`), or from the client's `service_status()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ServiceStatusRequestBuilder<H = ()> {
+    handle: H,
+    fields: ServiceStatusRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ServiceStatusRequestFields {}
+impl<H> ServiceStatusRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: ServiceStatusRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<ServiceStatusRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<ServiceStatusRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl ServiceStatusRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<ServiceStatusRequest> {
+        Ok(ServiceStatusRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> ServiceStatusRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<ServiceStatus> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for ServiceStatusRequest {
+    type Output = ServiceStatus;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<ServiceStatus> {
+        crate::pipeline::decode_node
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// Conference status: locked, guests muted, started, whiteboard.
     ///
     /// `GET /service_status`
-    pub async fn service_status(&self, req: ServiceStatusRequest) -> conf_core::Result<ServiceStatus> {
-        self.call(req.into_operation()?).await
+    pub fn service_status(&self) -> ServiceStatusRequestBuilder<ConferenceApi<'a>> {
+        ServiceStatusRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`ServiceStatusRequest`\] built elsewhere: the same call as `service_status()`…`.send()`.
+    pub async fn service_status_with(self, req: ServiceStatusRequest) -> conf_core::Result<ServiceStatus> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `lock` (`POST /lock`).
 ///
 /// Lock the conference: new guests wait for a host.
+///
+/// Build it with \[`LockRequest::builder`\] or \[`LockRequest::new`\], or call the client's fluent `lock()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct LockRequest {}
 impl LockRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> LockRequestBuilder {
+        LockRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -841,25 +1071,93 @@ impl LockRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`LockRequest`\]: from \[`LockRequest::builder`\] (finish with `build()`), or from the client's `lock()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct LockRequestBuilder<H = ()> {
+    handle: H,
+    fields: LockRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct LockRequestFields {}
+impl<H> LockRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: LockRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<LockRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<LockRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl LockRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<LockRequest> {
+        Ok(LockRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> LockRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for LockRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// Lock the conference: new guests wait for a host.
     ///
     /// `POST /lock`
-    pub async fn lock(&self, req: LockRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn lock(&self) -> LockRequestBuilder<ConferenceApi<'a>> {
+        LockRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`LockRequest`\] built elsewhere: the same call as `lock()`…`.send()`.
+    pub async fn lock_with(self, req: LockRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `unlock` (`POST /unlock`).
 ///
 /// Unlock the conference.
+///
+/// Build it with \[`UnlockRequest::builder`\] or \[`UnlockRequest::new`\], or call the client's fluent `unlock()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct UnlockRequest {}
 impl UnlockRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> UnlockRequestBuilder {
+        UnlockRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -880,25 +1178,93 @@ impl UnlockRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`UnlockRequest`\]: from \[`UnlockRequest::builder`\] (finish with `build()`), or from the client's `unlock()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UnlockRequestBuilder<H = ()> {
+    handle: H,
+    fields: UnlockRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct UnlockRequestFields {}
+impl<H> UnlockRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: UnlockRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<UnlockRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<UnlockRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl UnlockRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<UnlockRequest> {
+        Ok(UnlockRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> UnlockRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for UnlockRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// Unlock the conference.
     ///
     /// `POST /unlock`
-    pub async fn unlock(&self, req: UnlockRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn unlock(&self) -> UnlockRequestBuilder<ConferenceApi<'a>> {
+        UnlockRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`UnlockRequest`\] built elsewhere: the same call as `unlock()`…`.send()`.
+    pub async fn unlock_with(self, req: UnlockRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `start_service` (`POST /start_service`).
 ///
 /// Start the conference and admit every waiting guest. An enterprise-cloud node answers success without acting: the call is sent anyway, so code written for the public cloud keeps working, and the result's `acted` is `false` (also logged at `info`).
+///
+/// Build it with \[`StartServiceRequest::builder`\] or \[`StartServiceRequest::new`\], or call the client's fluent `start_service()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct StartServiceRequest {}
 impl StartServiceRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> StartServiceRequestBuilder {
+        StartServiceRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -919,24 +1285,90 @@ impl StartServiceRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`StartServiceRequest`\]: from \[`StartServiceRequest::builder`\] (finish with `build()`), or from the client's `start_service()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct StartServiceRequestBuilder<H = ()> {
+    handle: H,
+    fields: StartServiceRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct StartServiceRequestFields {}
+impl<H> StartServiceRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: StartServiceRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<StartServiceRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<StartServiceRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl StartServiceRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<StartServiceRequest> {
+        Ok(StartServiceRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> StartServiceRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<StartServiceResult> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for StartServiceRequest {
+    type Output = StartServiceResult;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<StartServiceResult> {
+        crate::pipeline::decode_node
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// Start the conference and admit every waiting guest. An enterprise-cloud node answers success without acting: the call is sent anyway, so code written for the public cloud keeps working, and the result's `acted` is `false` (also logged at `info`).
     ///
     /// `POST /start_service`
-    pub async fn start_service(&self, req: StartServiceRequest) -> conf_core::Result<StartServiceResult> {
-        self.call(req.into_operation()?).await
+    pub fn start_service(&self) -> StartServiceRequestBuilder<ConferenceApi<'a>> {
+        StartServiceRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`StartServiceRequest`\] built elsewhere: the same call as `start_service()`…`.send()`.
+    pub async fn start_service_with(self, req: StartServiceRequest) -> conf_core::Result<StartServiceResult> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `muteguests` (`POST /muteguests`).
 ///
 /// Mute every guest present and every guest joining later. Enterprise cloud (the document's support table): mutes everyone except the chair and the current speaker, and everyone joining later.
+///
+/// Build it with \[`MuteGuestsRequest::builder`\] or \[`MuteGuestsRequest::new`\], or call the client's fluent `mute_guests()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct MuteGuestsRequest {}
 impl MuteGuestsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> MuteGuestsRequestBuilder {
+        MuteGuestsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -957,25 +1389,93 @@ impl MuteGuestsRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`MuteGuestsRequest`\]: from \[`MuteGuestsRequest::builder`\] (finish with `build()`), or from the client's `mute_guests()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MuteGuestsRequestBuilder<H = ()> {
+    handle: H,
+    fields: MuteGuestsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MuteGuestsRequestFields {}
+impl<H> MuteGuestsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: MuteGuestsRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<MuteGuestsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<MuteGuestsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl MuteGuestsRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<MuteGuestsRequest> {
+        Ok(MuteGuestsRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> MuteGuestsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for MuteGuestsRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// Mute every guest present and every guest joining later. Enterprise cloud (the document's support table): mutes everyone except the chair and the current speaker, and everyone joining later.
     ///
     /// `POST /muteguests` (vendor name `muteguests`)
-    pub async fn mute_guests(&self, req: MuteGuestsRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn mute_guests(&self) -> MuteGuestsRequestBuilder<ConferenceApi<'a>> {
+        MuteGuestsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`MuteGuestsRequest`\] built elsewhere: the same call as `mute_guests()`…`.send()`.
+    pub async fn mute_guests_with(self, req: MuteGuestsRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `unmuteguests` (`POST /unmuteguests`).
 ///
 /// Unmute every guest.
+///
+/// Build it with \[`UnmuteGuestsRequest::builder`\] or \[`UnmuteGuestsRequest::new`\], or call the client's fluent `unmute_guests()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct UnmuteGuestsRequest {}
 impl UnmuteGuestsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> UnmuteGuestsRequestBuilder {
+        UnmuteGuestsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -996,25 +1496,93 @@ impl UnmuteGuestsRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`UnmuteGuestsRequest`\]: from \[`UnmuteGuestsRequest::builder`\] (finish with `build()`), or from the client's `unmute_guests()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UnmuteGuestsRequestBuilder<H = ()> {
+    handle: H,
+    fields: UnmuteGuestsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct UnmuteGuestsRequestFields {}
+impl<H> UnmuteGuestsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: UnmuteGuestsRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<UnmuteGuestsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<UnmuteGuestsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl UnmuteGuestsRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<UnmuteGuestsRequest> {
+        Ok(UnmuteGuestsRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> UnmuteGuestsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for UnmuteGuestsRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// Unmute every guest.
     ///
     /// `POST /unmuteguests` (vendor name `unmuteguests`)
-    pub async fn unmute_guests(&self, req: UnmuteGuestsRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn unmute_guests(&self) -> UnmuteGuestsRequestBuilder<ConferenceApi<'a>> {
+        UnmuteGuestsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`UnmuteGuestsRequest`\] built elsewhere: the same call as `unmute_guests()`…`.send()`.
+    pub async fn unmute_guests_with(self, req: UnmuteGuestsRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `disconnect` (`POST /disconnect`).
 ///
 /// End the conference: disconnect every participant, the caller included.
+///
+/// Build it with \[`DisconnectAllRequest::builder`\] or \[`DisconnectAllRequest::new`\], or call the client's fluent `disconnect_all()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct DisconnectAllRequest {}
 impl DisconnectAllRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> DisconnectAllRequestBuilder {
+        DisconnectAllRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1035,20 +1603,83 @@ impl DisconnectAllRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`DisconnectAllRequest`\]: from \[`DisconnectAllRequest::builder`\] (finish with `build()`), or from the client's `disconnect_all()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DisconnectAllRequestBuilder<H = ()> {
+    handle: H,
+    fields: DisconnectAllRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DisconnectAllRequestFields {}
+impl<H> DisconnectAllRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: DisconnectAllRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<DisconnectAllRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<DisconnectAllRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl DisconnectAllRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<DisconnectAllRequest> {
+        Ok(DisconnectAllRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> DisconnectAllRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for DisconnectAllRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// End the conference: disconnect every participant, the caller included.
     ///
     /// `POST /disconnect` (vendor name `disconnect`)
-    pub async fn disconnect_all(&self, req: DisconnectAllRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn disconnect_all(&self) -> DisconnectAllRequestBuilder<ConferenceApi<'a>> {
+        DisconnectAllRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`DisconnectAllRequest`\] built elsewhere: the same call as `disconnect_all()`…`.send()`.
+    pub async fn disconnect_all_with(self, req: DisconnectAllRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `message` (`POST /message`).
 ///
 /// Send a text message to every participant.
+///
+/// Build it with \[`MessageRequest::builder`\] or \[`MessageRequest::new`\], or call the client's fluent `message()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct MessageRequest {
     /// MIME type of the text (default `text/plain`). Default when unset: `text/plain`.
     pub r#type: Option<String>,
@@ -1060,6 +1691,11 @@ impl MessageRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(payload: impl Into<String>) -> Self {
         Self { r#type: None, payload: payload.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> MessageRequestBuilder {
+        MessageRequestBuilder::with_handle(())
     }
 
     /// Set `type`.
@@ -1096,25 +1732,108 @@ impl MessageRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`MessageRequest`\]: from \[`MessageRequest::builder`\] (finish with `build()`), or from the client's `message()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MessageRequestBuilder<H = ()> {
+    handle: H,
+    fields: MessageRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MessageRequestFields {
+    r#type: Option<String>,
+    payload: Option<String>,
+}
+
+impl<H> MessageRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: MessageRequestFields::default() }
+    }
+
+    /// MIME type of the text (default `text/plain`). Default when unset: `text/plain`.
+    pub fn r#type(mut self, value: impl Into<String>) -> Self {
+        self.fields.r#type = Some(value.into());
+        self
+    }
+
+    /// The text. Required.
+    pub fn payload(mut self, value: impl Into<String>) -> Self {
+        self.fields.payload = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<MessageRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<MessageRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl MessageRequestFields {
+    fn build(self) -> conf_core::Result<MessageRequest> {
+        Ok(MessageRequest { r#type: self.r#type, payload: super::support::required(self.payload, "payload", "payload")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> MessageRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for MessageRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// Send a text message to every participant.
     ///
     /// `POST /message`
-    pub async fn message(&self, req: MessageRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn message(&self) -> MessageRequestBuilder<ConferenceApi<'a>> {
+        MessageRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`MessageRequest`\] built elsewhere: the same call as `message()`…`.send()`.
+    pub async fn message_with(self, req: MessageRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `participants` (`GET /participants`).
 ///
 /// Every participant of the conference.
+///
+/// Build it with \[`ParticipantsRequest::builder`\] or \[`ParticipantsRequest::new`\], or call the client's fluent `participants()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ParticipantsRequest {}
 impl ParticipantsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> ParticipantsRequestBuilder {
+        ParticipantsRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1134,19 +1853,80 @@ impl ParticipantsRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`ParticipantsRequest`\]: from \[`ParticipantsRequest::builder`\] (finish with `build()`), or from the client's `participants()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ParticipantsRequestBuilder<H = ()> {
+    handle: H,
+    fields: ParticipantsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ParticipantsRequestFields {}
+impl<H> ParticipantsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: ParticipantsRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<ParticipantsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<ParticipantsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl ParticipantsRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<ParticipantsRequest> {
+        Ok(ParticipantsRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> ParticipantsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<ParticipantList> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for ParticipantsRequest {
+    type Output = ParticipantList;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<ParticipantList> {
+        crate::pipeline::decode_node
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// Every participant of the conference.
     ///
     /// `GET /participants`
-    pub async fn participants(&self, req: ParticipantsRequest) -> conf_core::Result<ParticipantList> {
-        self.call(req.into_operation()?).await
+    pub fn participants(&self) -> ParticipantsRequestBuilder<ConferenceApi<'a>> {
+        ParticipantsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`ParticipantsRequest`\] built elsewhere: the same call as `participants()`…`.send()`.
+    pub async fn participants_with(self, req: ParticipantsRequest) -> conf_core::Result<ParticipantList> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `override_layout` (`POST /override_layout`).
 ///
 /// Set the layouts hosts and guests see (public cloud only).
+///
+/// Build it with \[`OverrideLayoutRequest::builder`\] or \[`OverrideLayoutRequest::new`\], or call the client's fluent `override_layout()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct OverrideLayoutRequest {
     /// One layout per audience.
     pub layouts: Vec<LayoutOverride>,
@@ -1156,6 +1936,11 @@ impl OverrideLayoutRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(layouts: Vec<LayoutOverride>) -> Self {
         Self { layouts }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> OverrideLayoutRequestBuilder {
+        OverrideLayoutRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1188,24 +1973,98 @@ impl OverrideLayoutRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`OverrideLayoutRequest`\]: from \[`OverrideLayoutRequest::builder`\] (finish with `build()`), or from the client's `override_layout()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct OverrideLayoutRequestBuilder<H = ()> {
+    handle: H,
+    fields: OverrideLayoutRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct OverrideLayoutRequestFields {
+    layouts: Option<Vec<LayoutOverride>>,
+}
+
+impl<H> OverrideLayoutRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: OverrideLayoutRequestFields::default() }
+    }
+
+    /// One layout per audience. Required.
+    pub fn layouts(mut self, value: Vec<LayoutOverride>) -> Self {
+        self.fields.layouts = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<OverrideLayoutRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<OverrideLayoutRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl OverrideLayoutRequestFields {
+    fn build(self) -> conf_core::Result<OverrideLayoutRequest> {
+        Ok(OverrideLayoutRequest { layouts: super::support::required(self.layouts, "layouts", "layouts")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> OverrideLayoutRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<conf_core::__private::serde_json::Value> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for OverrideLayoutRequest {
+    type Output = conf_core::__private::serde_json::Value;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<conf_core::__private::serde_json::Value> {
+        crate::pipeline::decode_node
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// Set the layouts hosts and guests see (public cloud only).
     ///
     /// `POST /override_layout`
-    pub async fn override_layout(&self, req: OverrideLayoutRequest) -> conf_core::Result<conf_core::__private::serde_json::Value> {
-        self.call(req.into_operation()?).await
+    pub fn override_layout(&self) -> OverrideLayoutRequestBuilder<ConferenceApi<'a>> {
+        OverrideLayoutRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`OverrideLayoutRequest`\] built elsewhere: the same call as `override_layout()`…`.send()`.
+    pub async fn override_layout_with(self, req: OverrideLayoutRequest) -> conf_core::Result<conf_core::__private::serde_json::Value> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `presentation.jpeg` (`GET /presentation.jpeg`).
 ///
 /// The current presentation frame as JPEG bytes.
+///
+/// Build it with \[`PresentationJpegRequest::builder`\] or \[`PresentationJpegRequest::new`\], or call the client's fluent `presentation_jpeg()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct PresentationJpegRequest {}
 impl PresentationJpegRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> PresentationJpegRequestBuilder {
+        PresentationJpegRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -1226,11 +2085,116 @@ impl PresentationJpegRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`PresentationJpegRequest`\]: from \[`PresentationJpegRequest::builder`\] (finish with `build()`), or from the client's `presentation_jpeg()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PresentationJpegRequestBuilder<H = ()> {
+    handle: H,
+    fields: PresentationJpegRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PresentationJpegRequestFields {}
+impl<H> PresentationJpegRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: PresentationJpegRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<PresentationJpegRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<PresentationJpegRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl PresentationJpegRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<PresentationJpegRequest> {
+        Ok(PresentationJpegRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> PresentationJpegRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<conf_core::__private::bytes::Bytes> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for PresentationJpegRequest {
+    type Output = conf_core::__private::bytes::Bytes;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<conf_core::__private::bytes::Bytes> {
+        |_, response| Ok(response.body.clone())
+    }
+}
+
+impl<'a> ConferenceApi<'a> {
     /// The current presentation frame as JPEG bytes.
     ///
     /// `GET /presentation.jpeg` (vendor name `presentation.jpeg`)
-    pub async fn presentation_jpeg(&self, req: PresentationJpegRequest) -> conf_core::Result<conf_core::__private::bytes::Bytes> {
-        self.call_bytes(req.into_operation()?).await
+    pub fn presentation_jpeg(&self) -> PresentationJpegRequestBuilder<ConferenceApi<'a>> {
+        PresentationJpegRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`PresentationJpegRequest`\] built elsewhere: the same call as `presentation_jpeg()`…`.send()`.
+    pub async fn presentation_jpeg_with(self, req: PresentationJpegRequest) -> conf_core::Result<conf_core::__private::bytes::Bytes> {
+        conf_core::ClientHandle::send(&self, req).await
+    }
+}
+
+/// The `conference` calls of \[`VmrSession`\] (vmr REST API (in-meeting control)): `client.conference().<call>()` returns a fluent builder, `.send()` sends it. A copy of this handle is as cheap as a reference.
+#[derive(Clone, Copy)]
+pub struct ConferenceApi<'a> {
+    client: &'a crate::VmrSession,
+}
+
+impl std::fmt::Debug for ConferenceApi<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConferenceApi").finish_non_exhaustive()
+    }
+}
+
+impl crate::VmrSession {
+    /// The `conference` calls (see \[`ConferenceApi`\]).
+    pub fn conference(&self) -> ConferenceApi<'_> {
+        ConferenceApi { client: self }
+    }
+}
+
+impl conf_core::ClientHandle for ConferenceApi<'_> {
+    fn core(&self) -> &conf_core::Client {
+        conf_core::ClientHandle::core(self.client)
+    }
+
+    fn call_options(&self) -> conf_core::CallOptions {
+        conf_core::ClientHandle::call_options(self.client)
+    }
+
+    fn page_limits(&self) -> conf_core::codegen::PageLimits {
+        conf_core::ClientHandle::page_limits(self.client)
+    }
+
+    fn send<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<T::Output>> + Send + '_ {
+        conf_core::ClientHandle::send(self.client, request)
+    }
+
+    fn send_sized<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<(T::Output, usize)>> + Send + '_ {
+        conf_core::ClientHandle::send_sized(self.client, request)
     }
 }

@@ -3,61 +3,88 @@
 
 /// What the join check answers (`results`).
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct JoinInfo {
     /// Point-to-point call.
-    #[serde(rename = "isDot", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `isDot`.
+    #[serde(rename = "isDot", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub is_dot: Option<bool>,
     /// Short number of the room, user or terminal.
-    #[serde(rename = "sipkey", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub sipkey: Option<String>,
     /// Address in email form.
-    #[serde(rename = "alias", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub alias: Option<String>,
     /// Join password (empty for point-to-point calls).
     #[serde(
-        rename = "password",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub password: Option<conf_core::SecretString>,
     /// Display name.
-    #[serde(rename = "participantName", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `participantName`.
+    #[serde(rename = "participantName", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub participant_name: Option<String>,
     /// `host` or `guest` (empty for point-to-point calls).
-    #[serde(rename = "roleType", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `roleType`.
+    #[serde(rename = "roleType", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub role_type: Option<String>,
     /// Conference node: base of every later call.
-    #[serde(rename = "mcuHost", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `mcuHost`.
+    #[serde(rename = "mcuHost", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub mcu_host: Option<String>,
     /// Company id.
-    #[serde(rename = "companyId", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `companyId`.
+    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub company_id: Option<i64>,
     /// Recording allowed.
-    #[serde(rename = "isRecord", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `isRecord`.
+    #[serde(rename = "isRecord", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub is_record: Option<bool>,
     /// Live streaming allowed.
-    #[serde(rename = "isLive", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `isLive`.
+    #[serde(rename = "isLive", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub is_live: Option<bool>,
     /// Room, user or terminal name.
-    #[serde(rename = "conferenceName", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `conferenceName`.
+    #[serde(rename = "conferenceName", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub conference_name: Option<String>,
     /// Guests allowed (`yes`/`no`, default yes).
-    #[serde(rename = "allowGuest", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `allowGuest`.
+    #[serde(rename = "allowGuest", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub allow_guest: Option<bool>,
 }
 
 /// Request of `checkJoin` (`POST /api/v3/meet/checkJoin.shtml`).
 ///
 /// Check a participant's join data and learn the conference node (`mcuHost`) every later call goes to.
+///
+/// Build it with \[`CheckJoinRequest::builder`\] or \[`CheckJoinRequest::new`\], or call the client's fluent `check_join()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CheckJoinRequest {
     /// Room short number or address (入会短号/通讯地址), at most 60 characters.
+    ///
+    /// Wire name: `joinAccount`.
     pub join_account: String,
     /// Display name after joining, at most 50 characters.
+    ///
+    /// Wire name: `participantName`.
     pub participant_name: String,
     /// Join password (PIN), at most 15 characters; ignored for point-to-point calls.
+    ///
+    /// Wire name: `joinPwd`.
     pub join_pwd: Option<conf_core::SecretString>,
 }
 
@@ -65,6 +92,11 @@ impl CheckJoinRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(join_account: impl Into<String>, participant_name: impl Into<String>) -> Self {
         Self { join_account: join_account.into(), participant_name: participant_name.into(), join_pwd: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> CheckJoinRequestBuilder {
+        CheckJoinRequestBuilder::with_handle(())
     }
 
     /// Set `joinPwd`.
@@ -117,11 +149,95 @@ impl CheckJoinRequest {
     }
 }
 
+/// Builder of \[`CheckJoinRequest`\]: from \[`CheckJoinRequest::builder`\] (finish with `build()`), or from the client's `check_join()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CheckJoinRequestBuilder<H = ()> {
+    handle: H,
+    fields: CheckJoinRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CheckJoinRequestFields {
+    join_account: Option<String>,
+    participant_name: Option<String>,
+    join_pwd: Option<conf_core::SecretString>,
+}
+
+impl<H> CheckJoinRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: CheckJoinRequestFields::default() }
+    }
+
+    /// Room short number or address (入会短号/通讯地址), at most 60 characters. Required.
+    pub fn join_account(mut self, value: impl Into<String>) -> Self {
+        self.fields.join_account = Some(value.into());
+        self
+    }
+
+    /// Display name after joining, at most 50 characters. Required.
+    pub fn participant_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_name = Some(value.into());
+        self
+    }
+
+    /// Join password (PIN), at most 15 characters; ignored for point-to-point calls.
+    pub fn join_pwd(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.join_pwd = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<CheckJoinRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<CheckJoinRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl CheckJoinRequestFields {
+    fn build(self) -> conf_core::Result<CheckJoinRequest> {
+        Ok(CheckJoinRequest {
+            join_account: super::support::required(self.join_account, "joinAccount", "join_account")?,
+            participant_name: super::support::required(self.participant_name, "participantName", "participant_name")?,
+            join_pwd: self.join_pwd,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> CheckJoinRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<JoinInfo> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for CheckJoinRequest {
+    type Output = JoinInfo;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<JoinInfo> {
+        crate::pipeline::decode_api
+    }
+}
+
 impl crate::VmrClient {
     /// Check a participant's join data and learn the conference node (`mcuHost`) every later call goes to.
     ///
     /// `POST /api/v3/meet/checkJoin.shtml` (vendor name `checkJoin`)
-    pub async fn check_join(&self, req: CheckJoinRequest) -> conf_core::Result<JoinInfo> {
-        self.call_api(req.into_operation()?).await
+    pub fn check_join(&self) -> CheckJoinRequestBuilder<&Self> {
+        CheckJoinRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`CheckJoinRequest`\] built elsewhere: the same call as `check_join()`…`.send()`.
+    pub async fn check_join_with(&self, req: CheckJoinRequest) -> conf_core::Result<JoinInfo> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }

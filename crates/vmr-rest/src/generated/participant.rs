@@ -115,19 +115,19 @@ impl<'de> conf_core::__private::serde::Deserialize<'de> for PresentDirection {
 
 /// Answer of `calls`: WebRTC answers carry `sdp`, RTMP answers `url` and `secure_url`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct CallAnswer {
     /// Id of the sub-call. WebRTC: acknowledge it with `call_ack` before media flows; end it with `call_disconnect`.
-    #[serde(rename = "call_uuid", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub call_uuid: String,
     /// WebRTC: SDP answer.
-    #[serde(rename = "sdp", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub sdp: Option<String>,
     /// RTMP: `rtmp://` URL.
-    #[serde(rename = "url", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub url: Option<String>,
     /// RTMP: `rtmps://` URL.
-    #[serde(rename = "secure_url", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub secure_url: Option<String>,
 }
 
@@ -141,7 +141,10 @@ impl CallAnswer {
 /// Request of `disconnect` (`POST /participants/{participant_uuid}/disconnect`).
 ///
 /// Disconnect this participant.
+///
+/// Build it with \[`ParticipantDisconnectRequest::builder`\] or \[`ParticipantDisconnectRequest::new`\], or call the client's fluent `disconnect()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ParticipantDisconnectRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -151,6 +154,11 @@ impl ParticipantDisconnectRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> ParticipantDisconnectRequestBuilder {
+        ParticipantDisconnectRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -184,20 +192,93 @@ impl ParticipantDisconnectRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`ParticipantDisconnectRequest`\]: from \[`ParticipantDisconnectRequest::builder`\] (finish with `build()`), or from the client's `disconnect()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ParticipantDisconnectRequestBuilder<H = ()> {
+    handle: H,
+    fields: ParticipantDisconnectRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ParticipantDisconnectRequestFields {
+    participant_uuid: Option<String>,
+}
+
+impl<H> ParticipantDisconnectRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: ParticipantDisconnectRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<ParticipantDisconnectRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<ParticipantDisconnectRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl ParticipantDisconnectRequestFields {
+    fn build(self) -> conf_core::Result<ParticipantDisconnectRequest> {
+        Ok(ParticipantDisconnectRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> ParticipantDisconnectRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for ParticipantDisconnectRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Disconnect this participant.
     ///
     /// `POST /participants/{participant_uuid}/disconnect` (vendor name `disconnect`)
-    pub async fn participant_disconnect(&self, req: ParticipantDisconnectRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn disconnect(&self) -> ParticipantDisconnectRequestBuilder<ParticipantApi<'a>> {
+        ParticipantDisconnectRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`ParticipantDisconnectRequest`\] built elsewhere: the same call as `disconnect()`…`.send()`.
+    pub async fn disconnect_with(self, req: ParticipantDisconnectRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `mute` (`POST /participants/{participant_uuid}/mute`).
 ///
 /// Mute this participant. The document's support table remarks on muting: public cloud mutes the current and later-joining guests; enterprise cloud mutes everyone except the chair and the current speaker, and later joiners (see `mute_guests`).
+///
+/// Build it with \[`ParticipantMuteRequest::builder`\] or \[`ParticipantMuteRequest::new`\], or call the client's fluent `mute()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ParticipantMuteRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -207,6 +288,11 @@ impl ParticipantMuteRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> ParticipantMuteRequestBuilder {
+        ParticipantMuteRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -240,20 +326,93 @@ impl ParticipantMuteRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`ParticipantMuteRequest`\]: from \[`ParticipantMuteRequest::builder`\] (finish with `build()`), or from the client's `mute()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ParticipantMuteRequestBuilder<H = ()> {
+    handle: H,
+    fields: ParticipantMuteRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ParticipantMuteRequestFields {
+    participant_uuid: Option<String>,
+}
+
+impl<H> ParticipantMuteRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: ParticipantMuteRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<ParticipantMuteRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<ParticipantMuteRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl ParticipantMuteRequestFields {
+    fn build(self) -> conf_core::Result<ParticipantMuteRequest> {
+        Ok(ParticipantMuteRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> ParticipantMuteRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for ParticipantMuteRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Mute this participant. The document's support table remarks on muting: public cloud mutes the current and later-joining guests; enterprise cloud mutes everyone except the chair and the current speaker, and later joiners (see `mute_guests`).
     ///
     /// `POST /participants/{participant_uuid}/mute` (vendor name `mute`)
-    pub async fn participant_mute(&self, req: ParticipantMuteRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn mute(&self) -> ParticipantMuteRequestBuilder<ParticipantApi<'a>> {
+        ParticipantMuteRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`ParticipantMuteRequest`\] built elsewhere: the same call as `mute()`…`.send()`.
+    pub async fn mute_with(self, req: ParticipantMuteRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `unmute` (`POST /participants/{participant_uuid}/unmute`).
 ///
 /// Unmute this participant.
+///
+/// Build it with \[`ParticipantUnmuteRequest::builder`\] or \[`ParticipantUnmuteRequest::new`\], or call the client's fluent `unmute()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ParticipantUnmuteRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -263,6 +422,11 @@ impl ParticipantUnmuteRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> ParticipantUnmuteRequestBuilder {
+        ParticipantUnmuteRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -296,20 +460,93 @@ impl ParticipantUnmuteRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`ParticipantUnmuteRequest`\]: from \[`ParticipantUnmuteRequest::builder`\] (finish with `build()`), or from the client's `unmute()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ParticipantUnmuteRequestBuilder<H = ()> {
+    handle: H,
+    fields: ParticipantUnmuteRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ParticipantUnmuteRequestFields {
+    participant_uuid: Option<String>,
+}
+
+impl<H> ParticipantUnmuteRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: ParticipantUnmuteRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<ParticipantUnmuteRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<ParticipantUnmuteRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl ParticipantUnmuteRequestFields {
+    fn build(self) -> conf_core::Result<ParticipantUnmuteRequest> {
+        Ok(ParticipantUnmuteRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> ParticipantUnmuteRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for ParticipantUnmuteRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Unmute this participant.
     ///
     /// `POST /participants/{participant_uuid}/unmute` (vendor name `unmute`)
-    pub async fn participant_unmute(&self, req: ParticipantUnmuteRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn unmute(&self) -> ParticipantUnmuteRequestBuilder<ParticipantApi<'a>> {
+        ParticipantUnmuteRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`ParticipantUnmuteRequest`\] built elsewhere: the same call as `unmute()`…`.send()`.
+    pub async fn unmute_with(self, req: ParticipantUnmuteRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `allowrxpresentation` (`POST /participants/{participant_uuid}/allowrxpresentation`).
 ///
 /// Let this participant receive the presentation.
+///
+/// Build it with \[`AllowRxPresentationRequest::builder`\] or \[`AllowRxPresentationRequest::new`\], or call the client's fluent `allow_rx_presentation()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AllowRxPresentationRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -319,6 +556,11 @@ impl AllowRxPresentationRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AllowRxPresentationRequestBuilder {
+        AllowRxPresentationRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -352,20 +594,93 @@ impl AllowRxPresentationRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`AllowRxPresentationRequest`\]: from \[`AllowRxPresentationRequest::builder`\] (finish with `build()`), or from the client's `allow_rx_presentation()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AllowRxPresentationRequestBuilder<H = ()> {
+    handle: H,
+    fields: AllowRxPresentationRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AllowRxPresentationRequestFields {
+    participant_uuid: Option<String>,
+}
+
+impl<H> AllowRxPresentationRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AllowRxPresentationRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AllowRxPresentationRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AllowRxPresentationRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AllowRxPresentationRequestFields {
+    fn build(self) -> conf_core::Result<AllowRxPresentationRequest> {
+        Ok(AllowRxPresentationRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AllowRxPresentationRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AllowRxPresentationRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Let this participant receive the presentation.
     ///
     /// `POST /participants/{participant_uuid}/allowrxpresentation` (vendor name `allowrxpresentation`)
-    pub async fn allow_rx_presentation(&self, req: AllowRxPresentationRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn allow_rx_presentation(&self) -> AllowRxPresentationRequestBuilder<ParticipantApi<'a>> {
+        AllowRxPresentationRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`AllowRxPresentationRequest`\] built elsewhere: the same call as `allow_rx_presentation()`…`.send()`.
+    pub async fn allow_rx_presentation_with(self, req: AllowRxPresentationRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `denyrxpresentation` (`POST /participants/{participant_uuid}/denyrxpresentation`).
 ///
 /// Stop this participant receiving the presentation.
+///
+/// Build it with \[`DenyRxPresentationRequest::builder`\] or \[`DenyRxPresentationRequest::new`\], or call the client's fluent `deny_rx_presentation()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DenyRxPresentationRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -375,6 +690,11 @@ impl DenyRxPresentationRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> DenyRxPresentationRequestBuilder {
+        DenyRxPresentationRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -408,20 +728,93 @@ impl DenyRxPresentationRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`DenyRxPresentationRequest`\]: from \[`DenyRxPresentationRequest::builder`\] (finish with `build()`), or from the client's `deny_rx_presentation()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DenyRxPresentationRequestBuilder<H = ()> {
+    handle: H,
+    fields: DenyRxPresentationRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DenyRxPresentationRequestFields {
+    participant_uuid: Option<String>,
+}
+
+impl<H> DenyRxPresentationRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: DenyRxPresentationRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<DenyRxPresentationRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<DenyRxPresentationRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl DenyRxPresentationRequestFields {
+    fn build(self) -> conf_core::Result<DenyRxPresentationRequest> {
+        Ok(DenyRxPresentationRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> DenyRxPresentationRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for DenyRxPresentationRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Stop this participant receiving the presentation.
     ///
     /// `POST /participants/{participant_uuid}/denyrxpresentation` (vendor name `denyrxpresentation`)
-    pub async fn deny_rx_presentation(&self, req: DenyRxPresentationRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn deny_rx_presentation(&self) -> DenyRxPresentationRequestBuilder<ParticipantApi<'a>> {
+        DenyRxPresentationRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`DenyRxPresentationRequest`\] built elsewhere: the same call as `deny_rx_presentation()`…`.send()`.
+    pub async fn deny_rx_presentation_with(self, req: DenyRxPresentationRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `spotlighton` (`POST /participants/{participant_uuid}/spotlighton`).
 ///
 /// Spotlight this participant (public cloud only).
+///
+/// Build it with \[`SpotlightOnRequest::builder`\] or \[`SpotlightOnRequest::new`\], or call the client's fluent `spotlight_on()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SpotlightOnRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -431,6 +824,11 @@ impl SpotlightOnRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> SpotlightOnRequestBuilder {
+        SpotlightOnRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -465,20 +863,93 @@ impl SpotlightOnRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`SpotlightOnRequest`\]: from \[`SpotlightOnRequest::builder`\] (finish with `build()`), or from the client's `spotlight_on()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SpotlightOnRequestBuilder<H = ()> {
+    handle: H,
+    fields: SpotlightOnRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct SpotlightOnRequestFields {
+    participant_uuid: Option<String>,
+}
+
+impl<H> SpotlightOnRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: SpotlightOnRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<SpotlightOnRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<SpotlightOnRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl SpotlightOnRequestFields {
+    fn build(self) -> conf_core::Result<SpotlightOnRequest> {
+        Ok(SpotlightOnRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> SpotlightOnRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for SpotlightOnRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Spotlight this participant (public cloud only).
     ///
     /// `POST /participants/{participant_uuid}/spotlighton` (vendor name `spotlighton`)
-    pub async fn spotlight_on(&self, req: SpotlightOnRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn spotlight_on(&self) -> SpotlightOnRequestBuilder<ParticipantApi<'a>> {
+        SpotlightOnRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`SpotlightOnRequest`\] built elsewhere: the same call as `spotlight_on()`…`.send()`.
+    pub async fn spotlight_on_with(self, req: SpotlightOnRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `spotlightoff` (`POST /participants/{participant_uuid}/spotlightoff`).
 ///
 /// Remove the spotlight (public cloud only).
+///
+/// Build it with \[`SpotlightOffRequest::builder`\] or \[`SpotlightOffRequest::new`\], or call the client's fluent `spotlight_off()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SpotlightOffRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -488,6 +959,11 @@ impl SpotlightOffRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> SpotlightOffRequestBuilder {
+        SpotlightOffRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -522,20 +998,93 @@ impl SpotlightOffRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`SpotlightOffRequest`\]: from \[`SpotlightOffRequest::builder`\] (finish with `build()`), or from the client's `spotlight_off()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SpotlightOffRequestBuilder<H = ()> {
+    handle: H,
+    fields: SpotlightOffRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct SpotlightOffRequestFields {
+    participant_uuid: Option<String>,
+}
+
+impl<H> SpotlightOffRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: SpotlightOffRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<SpotlightOffRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<SpotlightOffRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl SpotlightOffRequestFields {
+    fn build(self) -> conf_core::Result<SpotlightOffRequest> {
+        Ok(SpotlightOffRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> SpotlightOffRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for SpotlightOffRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Remove the spotlight (public cloud only).
     ///
     /// `POST /participants/{participant_uuid}/spotlightoff` (vendor name `spotlightoff`)
-    pub async fn spotlight_off(&self, req: SpotlightOffRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn spotlight_off(&self) -> SpotlightOffRequestBuilder<ParticipantApi<'a>> {
+        SpotlightOffRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`SpotlightOffRequest`\] built elsewhere: the same call as `spotlight_off()`…`.send()`.
+    pub async fn spotlight_off_with(self, req: SpotlightOffRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `unlock` (`POST /participants/{participant_uuid}/unlock`).
 ///
 /// Admit this waiting participant into the locked conference (public cloud only).
+///
+/// Build it with \[`ParticipantUnlockRequest::builder`\] or \[`ParticipantUnlockRequest::new`\], or call the client's fluent `unlock()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ParticipantUnlockRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -545,6 +1094,11 @@ impl ParticipantUnlockRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> ParticipantUnlockRequestBuilder {
+        ParticipantUnlockRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -579,20 +1133,93 @@ impl ParticipantUnlockRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`ParticipantUnlockRequest`\]: from \[`ParticipantUnlockRequest::builder`\] (finish with `build()`), or from the client's `unlock()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ParticipantUnlockRequestBuilder<H = ()> {
+    handle: H,
+    fields: ParticipantUnlockRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ParticipantUnlockRequestFields {
+    participant_uuid: Option<String>,
+}
+
+impl<H> ParticipantUnlockRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: ParticipantUnlockRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<ParticipantUnlockRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<ParticipantUnlockRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl ParticipantUnlockRequestFields {
+    fn build(self) -> conf_core::Result<ParticipantUnlockRequest> {
+        Ok(ParticipantUnlockRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> ParticipantUnlockRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for ParticipantUnlockRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Admit this waiting participant into the locked conference (public cloud only).
     ///
     /// `POST /participants/{participant_uuid}/unlock` (vendor name `unlock`)
-    pub async fn participant_unlock(&self, req: ParticipantUnlockRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn unlock(&self) -> ParticipantUnlockRequestBuilder<ParticipantApi<'a>> {
+        ParticipantUnlockRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`ParticipantUnlockRequest`\] built elsewhere: the same call as `unlock()`…`.send()`.
+    pub async fn unlock_with(self, req: ParticipantUnlockRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `dtmf` (`POST /participants/{participant_uuid}/dtmf`).
 ///
 /// Send DTMF digits to this participant.
+///
+/// Build it with \[`DtmfRequest::builder`\] or \[`DtmfRequest::new`\], or call the client's fluent `dtmf()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DtmfRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -604,6 +1231,11 @@ impl DtmfRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>, digits: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into(), digits: digits.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> DtmfRequestBuilder {
+        DtmfRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -646,20 +1278,101 @@ impl DtmfRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`DtmfRequest`\]: from \[`DtmfRequest::builder`\] (finish with `build()`), or from the client's `dtmf()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DtmfRequestBuilder<H = ()> {
+    handle: H,
+    fields: DtmfRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DtmfRequestFields {
+    participant_uuid: Option<String>,
+    digits: Option<String>,
+}
+
+impl<H> DtmfRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: DtmfRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// DTMF digits. Required.
+    pub fn digits(mut self, value: impl Into<String>) -> Self {
+        self.fields.digits = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<DtmfRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<DtmfRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl DtmfRequestFields {
+    fn build(self) -> conf_core::Result<DtmfRequest> {
+        Ok(DtmfRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+            digits: super::support::required(self.digits, "digits", "digits")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> DtmfRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for DtmfRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Send DTMF digits to this participant.
     ///
     /// `POST /participants/{participant_uuid}/dtmf`
-    pub async fn dtmf(&self, req: DtmfRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn dtmf(&self) -> DtmfRequestBuilder<ParticipantApi<'a>> {
+        DtmfRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`DtmfRequest`\] built elsewhere: the same call as `dtmf()`…`.send()`.
+    pub async fn dtmf_with(self, req: DtmfRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `role` (`POST /participants/{participant_uuid}/role`).
 ///
 /// Change this participant's role (public cloud only).
+///
+/// Build it with \[`RoleRequest::builder`\] or \[`RoleRequest::new`\], or call the client's fluent `role()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RoleRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -671,6 +1384,11 @@ impl RoleRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>, role: super::conference::DialRole) -> Self {
         Self { participant_uuid: participant_uuid.into(), role }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> RoleRequestBuilder {
+        RoleRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -710,20 +1428,101 @@ impl RoleRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`RoleRequest`\]: from \[`RoleRequest::builder`\] (finish with `build()`), or from the client's `role()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RoleRequestBuilder<H = ()> {
+    handle: H,
+    fields: RoleRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct RoleRequestFields {
+    participant_uuid: Option<String>,
+    role: Option<super::conference::DialRole>,
+}
+
+impl<H> RoleRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: RoleRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// New role. Required.
+    pub fn role(mut self, value: super::conference::DialRole) -> Self {
+        self.fields.role = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<RoleRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<RoleRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl RoleRequestFields {
+    fn build(self) -> conf_core::Result<RoleRequest> {
+        Ok(RoleRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+            role: super::support::required(self.role, "role", "role")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> RoleRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for RoleRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Change this participant's role (public cloud only).
     ///
     /// `POST /participants/{participant_uuid}/role`
-    pub async fn role(&self, req: RoleRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn role(&self) -> RoleRequestBuilder<ParticipantApi<'a>> {
+        RoleRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`RoleRequest`\] built elsewhere: the same call as `role()`…`.send()`.
+    pub async fn role_with(self, req: RoleRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `transfer` (`POST /participants/{participant_uuid}/transfer`).
 ///
 /// Move this participant to another conference (public cloud only).
+///
+/// Build it with \[`TransferRequest::builder`\] or \[`TransferRequest::new`\], or call the client's fluent `transfer()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct TransferRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -739,6 +1538,11 @@ impl TransferRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>, role: super::conference::DialRole, conference_alias: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into(), role, conference_alias: conference_alias.into(), pin: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> TransferRequestBuilder {
+        TransferRequestBuilder::with_handle(())
     }
 
     /// Set `pin`.
@@ -795,20 +1599,117 @@ impl TransferRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`TransferRequest`\]: from \[`TransferRequest::builder`\] (finish with `build()`), or from the client's `transfer()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct TransferRequestBuilder<H = ()> {
+    handle: H,
+    fields: TransferRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct TransferRequestFields {
+    participant_uuid: Option<String>,
+    role: Option<super::conference::DialRole>,
+    conference_alias: Option<String>,
+    pin: Option<conf_core::SecretString>,
+}
+
+impl<H> TransferRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: TransferRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// Role in the target conference. Required.
+    pub fn role(mut self, value: super::conference::DialRole) -> Self {
+        self.fields.role = Some(value);
+        self
+    }
+
+    /// Target room address or short number. Required.
+    pub fn conference_alias(mut self, value: impl Into<String>) -> Self {
+        self.fields.conference_alias = Some(value.into());
+        self
+    }
+
+    /// PIN of the target room for that role.
+    pub fn pin(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.pin = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<TransferRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<TransferRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl TransferRequestFields {
+    fn build(self) -> conf_core::Result<TransferRequest> {
+        Ok(TransferRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+            role: super::support::required(self.role, "role", "role")?,
+            conference_alias: super::support::required(self.conference_alias, "conference_alias", "conference_alias")?,
+            pin: self.pin,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> TransferRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for TransferRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Move this participant to another conference (public cloud only).
     ///
     /// `POST /participants/{participant_uuid}/transfer`
-    pub async fn transfer(&self, req: TransferRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn transfer(&self) -> TransferRequestBuilder<ParticipantApi<'a>> {
+        TransferRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`TransferRequest`\] built elsewhere: the same call as `transfer()`…`.send()`.
+    pub async fn transfer_with(self, req: TransferRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `calls` (`POST /participants/{participant_uuid}/calls`).
 ///
 /// Add a media channel (sub-call) to this WebRTC or RTMP participant. A WebRTC answer must be acknowledged with `call_ack` (the document: media starts only after the ack for its `call_uuid`).
+///
+/// Build it with \[`CallsRequest::builder`\] or \[`CallsRequest::new`\], or call the client's fluent `calls()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CallsRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -828,6 +1729,11 @@ impl CallsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>, call_type: SubCallType) -> Self {
         Self { participant_uuid: participant_uuid.into(), call_type, sdp: None, present: None, streaming: None, bandwidth: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> CallsRequestBuilder {
+        CallsRequestBuilder::with_handle(())
     }
 
     /// Set `sdp`.
@@ -902,19 +1808,130 @@ impl CallsRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`CallsRequest`\]: from \[`CallsRequest::builder`\] (finish with `build()`), or from the client's `calls()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CallsRequestBuilder<H = ()> {
+    handle: H,
+    fields: CallsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CallsRequestFields {
+    participant_uuid: Option<String>,
+    call_type: Option<SubCallType>,
+    sdp: Option<String>,
+    present: Option<PresentDirection>,
+    streaming: Option<bool>,
+    bandwidth: Option<u32>,
+}
+
+impl<H> CallsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: CallsRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// `WEBRTC` or `RTMP`. Required.
+    pub fn call_type(mut self, value: SubCallType) -> Self {
+        self.fields.call_type = Some(value);
+        self
+    }
+
+    /// WebRTC: SDP offer.
+    pub fn sdp(mut self, value: impl Into<String>) -> Self {
+        self.fields.sdp = Some(value.into());
+        self
+    }
+
+    /// RTMP: the sub-call carries the presentation (`send` or `receive`).
+    pub fn present(mut self, value: PresentDirection) -> Self {
+        self.fields.present = Some(value);
+        self
+    }
+
+    /// RTMP: treat as a streaming call (`true`/`false`).
+    pub fn streaming(mut self, value: bool) -> Self {
+        self.fields.streaming = Some(value);
+        self
+    }
+
+    /// RTMP: maximum bandwidth of the new channel.
+    pub fn bandwidth(mut self, value: u32) -> Self {
+        self.fields.bandwidth = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<CallsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<CallsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl CallsRequestFields {
+    fn build(self) -> conf_core::Result<CallsRequest> {
+        Ok(CallsRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+            call_type: super::support::required(self.call_type, "call_type", "call_type")?,
+            sdp: self.sdp,
+            present: self.present,
+            streaming: self.streaming,
+            bandwidth: self.bandwidth,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> CallsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<CallAnswer> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for CallsRequest {
+    type Output = CallAnswer;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<CallAnswer> {
+        crate::pipeline::decode_node
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Add a media channel (sub-call) to this WebRTC or RTMP participant. A WebRTC answer must be acknowledged with `call_ack` (the document: media starts only after the ack for its `call_uuid`).
     ///
     /// `POST /participants/{participant_uuid}/calls`
-    pub async fn calls(&self, req: CallsRequest) -> conf_core::Result<CallAnswer> {
-        self.call(req.into_operation()?).await
+    pub fn calls(&self) -> CallsRequestBuilder<ParticipantApi<'a>> {
+        CallsRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`CallsRequest`\] built elsewhere: the same call as `calls()`…`.send()`.
+    pub async fn calls_with(self, req: CallsRequest) -> conf_core::Result<CallAnswer> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `ack` (`POST /participants/{participant_uuid}/calls/{call_uuid}/ack`).
 ///
 /// Acknowledge the answer of a WebRTC `calls` sub-call: the document requires an ack for its `call_uuid` before media flows.
+///
+/// Build it with \[`CallAckRequest::builder`\] or \[`CallAckRequest::new`\], or call the client's fluent `call_ack()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CallAckRequest {
     /// Participant uuid (the one `calls` was sent for).
     pub participant_uuid: String,
@@ -926,6 +1943,11 @@ impl CallAckRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>, call_uuid: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into(), call_uuid: call_uuid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> CallAckRequestBuilder {
+        CallAckRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -967,20 +1989,101 @@ impl CallAckRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`CallAckRequest`\]: from \[`CallAckRequest::builder`\] (finish with `build()`), or from the client's `call_ack()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CallAckRequestBuilder<H = ()> {
+    handle: H,
+    fields: CallAckRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CallAckRequestFields {
+    participant_uuid: Option<String>,
+    call_uuid: Option<String>,
+}
+
+impl<H> CallAckRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: CallAckRequestFields::default() }
+    }
+
+    /// Participant uuid (the one `calls` was sent for). Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// `call_uuid` of the `calls` answer. Required.
+    pub fn call_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.call_uuid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<CallAckRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<CallAckRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl CallAckRequestFields {
+    fn build(self) -> conf_core::Result<CallAckRequest> {
+        Ok(CallAckRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+            call_uuid: super::support::required(self.call_uuid, "call_uuid", "call_uuid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> CallAckRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for CallAckRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// Acknowledge the answer of a WebRTC `calls` sub-call: the document requires an ack for its `call_uuid` before media flows.
     ///
     /// `POST /participants/{participant_uuid}/calls/{call_uuid}/ack` (vendor name `ack`)
-    pub async fn call_ack(&self, req: CallAckRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn call_ack(&self) -> CallAckRequestBuilder<ParticipantApi<'a>> {
+        CallAckRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`CallAckRequest`\] built elsewhere: the same call as `call_ack()`…`.send()`.
+    pub async fn call_ack_with(self, req: CallAckRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `disconnect` (`POST /participants/{participant_uuid}/calls/{call_uuid}/disconnect`).
 ///
 /// End one sub-call of this participant (the participant stays).
+///
+/// Build it with \[`CallDisconnectRequest::builder`\] or \[`CallDisconnectRequest::new`\], or call the client's fluent `call_disconnect()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CallDisconnectRequest {
     /// Participant uuid.
     pub participant_uuid: String,
@@ -992,6 +2095,11 @@ impl CallDisconnectRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(participant_uuid: impl Into<String>, call_uuid: impl Into<String>) -> Self {
         Self { participant_uuid: participant_uuid.into(), call_uuid: call_uuid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> CallDisconnectRequestBuilder {
+        CallDisconnectRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -1033,12 +2141,137 @@ impl CallDisconnectRequest {
     }
 }
 
-impl crate::VmrSession {
+/// Builder of \[`CallDisconnectRequest`\]: from \[`CallDisconnectRequest::builder`\] (finish with `build()`), or from the client's `call_disconnect()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CallDisconnectRequestBuilder<H = ()> {
+    handle: H,
+    fields: CallDisconnectRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CallDisconnectRequestFields {
+    participant_uuid: Option<String>,
+    call_uuid: Option<String>,
+}
+
+impl<H> CallDisconnectRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: CallDisconnectRequestFields::default() }
+    }
+
+    /// Participant uuid. Required.
+    pub fn participant_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.participant_uuid = Some(value.into());
+        self
+    }
+
+    /// `call_uuid` of the sub-call. Required.
+    pub fn call_uuid(mut self, value: impl Into<String>) -> Self {
+        self.fields.call_uuid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<CallDisconnectRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<CallDisconnectRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl CallDisconnectRequestFields {
+    fn build(self) -> conf_core::Result<CallDisconnectRequest> {
+        Ok(CallDisconnectRequest {
+            participant_uuid: super::support::required(self.participant_uuid, "participant_uuid", "participant_uuid")?,
+            call_uuid: super::support::required(self.call_uuid, "call_uuid", "call_uuid")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> CallDisconnectRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for CallDisconnectRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = crate::pipeline::decode_node(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl<'a> ParticipantApi<'a> {
     /// End one sub-call of this participant (the participant stays).
     ///
     /// `POST /participants/{participant_uuid}/calls/{call_uuid}/disconnect` (vendor name `disconnect`)
-    pub async fn call_disconnect(&self, req: CallDisconnectRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn call_disconnect(&self) -> CallDisconnectRequestBuilder<ParticipantApi<'a>> {
+        CallDisconnectRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`CallDisconnectRequest`\] built elsewhere: the same call as `call_disconnect()`…`.send()`.
+    pub async fn call_disconnect_with(self, req: CallDisconnectRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(&self, req).await
+    }
+}
+
+/// The `participant` calls of \[`VmrSession`\] (vmr REST API (in-meeting control)): `client.participant().<call>()` returns a fluent builder, `.send()` sends it. A copy of this handle is as cheap as a reference.
+#[derive(Clone, Copy)]
+pub struct ParticipantApi<'a> {
+    client: &'a crate::VmrSession,
+}
+
+impl std::fmt::Debug for ParticipantApi<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParticipantApi").finish_non_exhaustive()
+    }
+}
+
+impl crate::VmrSession {
+    /// The `participant` calls (see \[`ParticipantApi`\]).
+    pub fn participant(&self) -> ParticipantApi<'_> {
+        ParticipantApi { client: self }
+    }
+}
+
+impl conf_core::ClientHandle for ParticipantApi<'_> {
+    fn core(&self) -> &conf_core::Client {
+        conf_core::ClientHandle::core(self.client)
+    }
+
+    fn call_options(&self) -> conf_core::CallOptions {
+        conf_core::ClientHandle::call_options(self.client)
+    }
+
+    fn page_limits(&self) -> conf_core::codegen::PageLimits {
+        conf_core::ClientHandle::page_limits(self.client)
+    }
+
+    fn send<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<T::Output>> + Send + '_ {
+        conf_core::ClientHandle::send(self.client, request)
+    }
+
+    fn send_sized<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<(T::Output, usize)>> + Send + '_ {
+        conf_core::ClientHandle::send_sized(self.client, request)
     }
 }

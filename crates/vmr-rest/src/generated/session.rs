@@ -3,84 +3,83 @@
 
 /// Version of the conference node.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NodeVersion {
     /// Version, e.g. `22112.0.0`.
-    #[serde(rename = "pseudo_version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pseudo_version: Option<String>,
     /// Version id.
-    #[serde(rename = "version_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version_id: Option<String>,
 }
 
 /// Answer of `new_session`. Fields marked public-cloud only are absent on enterprise cloud.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NewSession {
     /// Token for later calls (header `token`).
     #[serde(
-        rename = "token",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub token: Option<conf_core::SecretString>,
     /// Token lifetime in seconds (string or number on the wire).
-    #[serde(rename = "expires", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub expires: Option<u64>,
     /// This participant's uuid.
-    #[serde(rename = "participant_uuid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub participant_uuid: Option<String>,
     /// Conference node version.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub version: Option<NodeVersion>,
     /// `HOST` or `GUEST`.
-    #[serde(rename = "role", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub role: Option<String>,
     /// Chat allowed.
-    #[serde(rename = "chat_enabled", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub chat_enabled: Option<bool>,
     /// `conference` or `gateway`.
-    #[serde(rename = "service_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub service_type: Option<String>,
     /// STUN servers for WebRTC/SIP.
-    #[serde(rename = "stun", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stun: Option<conf_core::__private::serde_json::Value>,
     /// Name in the conference.
-    #[serde(rename = "display_name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub display_name: Option<String>,
     /// Media statistics sent automatically.
-    #[serde(rename = "analytics_enabled", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub analytics_enabled: Option<bool>,
     /// `conference`, `gateway`, `waiting_room` or `ivr`.
-    #[serde(rename = "current_service_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub current_service_type: Option<String>,
     /// 1080p allowed (public cloud only).
-    #[serde(rename = "allow_1080p", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub allow_1080p: Option<bool>,
     /// Inbound bandwidth (public cloud only).
-    #[serde(rename = "bandwidth_in", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bandwidth_in: Option<u32>,
     /// Outbound bandwidth (public cloud only).
-    #[serde(rename = "bandwidth_out", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub bandwidth_out: Option<u32>,
     /// Call type, e.g. `video` (public cloud only).
-    #[serde(rename = "call_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub call_type: Option<String>,
     /// Far-end camera control (public cloud only).
-    #[serde(rename = "fecc_enabled", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub fecc_enabled: Option<bool>,
     /// Guests may present (public cloud only).
-    #[serde(rename = "guests_can_present", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub guests_can_present: Option<bool>,
     /// IP of the MCU used by WebRTC (public cloud only).
-    #[serde(rename = "owner", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub owner: Option<String>,
     /// RTMP enabled (public cloud only).
-    #[serde(rename = "rtmp_enabled", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub rtmp_enabled: Option<bool>,
     /// RTSP enabled (public cloud only).
-    #[serde(rename = "rtsp_enabled", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub rtsp_enabled: Option<bool>,
 }
 
@@ -93,21 +92,20 @@ impl NewSession {
 
 /// Answer of `refresh_session`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct RefreshedToken {
     /// The new token.
     #[serde(
-        rename = "token",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub token: Option<conf_core::SecretString>,
     /// Its lifetime in seconds.
-    #[serde(rename = "expires", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub expires: Option<u64>,
     /// Role.
-    #[serde(rename = "role", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub role: Option<String>,
 }
 
@@ -121,7 +119,10 @@ impl RefreshedToken {
 /// Request of `new_session` (`POST /new_session`).
 ///
 /// Request a token for this room (header `pin`; `none` when the room has no PIN).
+///
+/// Build it with \[`NewSessionRequest::builder`\] or \[`NewSessionRequest::new`\], or call the client's fluent `new_session()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct NewSessionRequest {
     /// Participant name.
     pub display_name: String,
@@ -135,6 +136,11 @@ impl NewSessionRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(display_name: impl Into<String>) -> Self {
         Self { display_name: display_name.into(), hideme: None, pin: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> NewSessionRequestBuilder {
+        NewSessionRequestBuilder::with_handle(())
     }
 
     /// Set `hideme`.
@@ -185,19 +191,106 @@ impl NewSessionRequest {
     }
 }
 
+/// Builder of \[`NewSessionRequest`\]: from \[`NewSessionRequest::builder`\] (finish with `build()`), or from the client's `new_session()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct NewSessionRequestBuilder<H = ()> {
+    handle: H,
+    fields: NewSessionRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct NewSessionRequestFields {
+    display_name: Option<String>,
+    hideme: Option<bool>,
+    pin: Option<conf_core::SecretString>,
+}
+
+impl<H> NewSessionRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: NewSessionRequestFields::default() }
+    }
+
+    /// Participant name. Required.
+    pub fn display_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.display_name = Some(value.into());
+        self
+    }
+
+    /// Hide this participant from the participant list (`yes`/`no`).
+    pub fn hideme(mut self, value: bool) -> Self {
+        self.fields.hideme = Some(value);
+        self
+    }
+
+    /// Host or guest PIN; `none` when the room has none. Default when unset: `none`.
+    pub fn pin(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.pin = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<NewSessionRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<NewSessionRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl NewSessionRequestFields {
+    fn build(self) -> conf_core::Result<NewSessionRequest> {
+        Ok(NewSessionRequest {
+            display_name: super::support::required(self.display_name, "display_name", "display_name")?,
+            hideme: self.hideme,
+            pin: self.pin,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> NewSessionRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<NewSession> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for NewSessionRequest {
+    type Output = NewSession;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<NewSession> {
+        crate::pipeline::decode_node
+    }
+}
+
 impl crate::Room {
     /// Request a token for this room (header `pin`; `none` when the room has no PIN).
     ///
     /// `POST /new_session`
-    pub async fn new_session(&self, req: NewSessionRequest) -> conf_core::Result<NewSession> {
-        self.call(req.into_operation()?).await
+    pub fn new_session(&self) -> NewSessionRequestBuilder<&Self> {
+        NewSessionRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`NewSessionRequest`\] built elsewhere: the same call as `new_session()`…`.send()`.
+    pub async fn new_session_with(&self, req: NewSessionRequest) -> conf_core::Result<NewSession> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `refresh_session` (`POST /refresh_session`).
 ///
 /// Exchange the current token for a new one before it expires.
+///
+/// Build it with \[`RefreshSessionRequest::builder`\] or \[`RefreshSessionRequest::new`\], or call the client's fluent `refresh_session()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RefreshSessionRequest {
     /// The current token.
     pub token: conf_core::SecretString,
@@ -207,6 +300,11 @@ impl RefreshSessionRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(token: impl Into<conf_core::SecretString>) -> Self {
         Self { token: token.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> RefreshSessionRequestBuilder {
+        RefreshSessionRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -236,19 +334,88 @@ impl RefreshSessionRequest {
     }
 }
 
+/// Builder of \[`RefreshSessionRequest`\]: from \[`RefreshSessionRequest::builder`\] (finish with `build()`), or from the client's `refresh_session()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RefreshSessionRequestBuilder<H = ()> {
+    handle: H,
+    fields: RefreshSessionRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct RefreshSessionRequestFields {
+    token: Option<conf_core::SecretString>,
+}
+
+impl<H> RefreshSessionRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: RefreshSessionRequestFields::default() }
+    }
+
+    /// The current token. Required.
+    pub fn token(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.token = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<RefreshSessionRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<RefreshSessionRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl RefreshSessionRequestFields {
+    fn build(self) -> conf_core::Result<RefreshSessionRequest> {
+        Ok(RefreshSessionRequest { token: super::support::required(self.token, "token", "token")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> RefreshSessionRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<RefreshedToken> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for RefreshSessionRequest {
+    type Output = RefreshedToken;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<RefreshedToken> {
+        crate::pipeline::decode_node
+    }
+}
+
 impl crate::Room {
     /// Exchange the current token for a new one before it expires.
     ///
     /// `POST /refresh_session`
-    pub async fn refresh_session(&self, req: RefreshSessionRequest) -> conf_core::Result<RefreshedToken> {
-        self.call(req.into_operation()?).await
+    pub fn refresh_session(&self) -> RefreshSessionRequestBuilder<&Self> {
+        RefreshSessionRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`RefreshSessionRequest`\] built elsewhere: the same call as `refresh_session()`…`.send()`.
+    pub async fn refresh_session_with(&self, req: RefreshSessionRequest) -> conf_core::Result<RefreshedToken> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `end_session` (`POST /end_session`).
 ///
 /// Release the token (the answer is ignored).
+///
+/// Build it with \[`EndSessionRequest::builder`\] or \[`EndSessionRequest::new`\], or call the client's fluent `end_session()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct EndSessionRequest {
     /// The token to release.
     pub token: conf_core::SecretString,
@@ -258,6 +425,11 @@ impl EndSessionRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(token: impl Into<conf_core::SecretString>) -> Self {
         Self { token: token.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> EndSessionRequestBuilder {
+        EndSessionRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -285,11 +457,77 @@ impl EndSessionRequest {
     }
 }
 
+/// Builder of \[`EndSessionRequest`\]: from \[`EndSessionRequest::builder`\] (finish with `build()`), or from the client's `end_session()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct EndSessionRequestBuilder<H = ()> {
+    handle: H,
+    fields: EndSessionRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct EndSessionRequestFields {
+    token: Option<conf_core::SecretString>,
+}
+
+impl<H> EndSessionRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: EndSessionRequestFields::default() }
+    }
+
+    /// The token to release. Required.
+    pub fn token(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.token = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<EndSessionRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<EndSessionRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl EndSessionRequestFields {
+    fn build(self) -> conf_core::Result<EndSessionRequest> {
+        Ok(EndSessionRequest { token: super::support::required(self.token, "token", "token")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> EndSessionRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<conf_core::__private::serde_json::Value> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for EndSessionRequest {
+    type Output = conf_core::__private::serde_json::Value;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<conf_core::__private::serde_json::Value> {
+        crate::pipeline::decode_node
+    }
+}
+
 impl crate::Room {
     /// Release the token (the answer is ignored).
     ///
     /// `POST /end_session`
-    pub async fn end_session(&self, req: EndSessionRequest) -> conf_core::Result<conf_core::__private::serde_json::Value> {
-        self.call(req.into_operation()?).await
+    pub fn end_session(&self) -> EndSessionRequestBuilder<&Self> {
+        EndSessionRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`EndSessionRequest`\] built elsewhere: the same call as `end_session()`…`.send()`.
+    pub async fn end_session_with(&self, req: EndSessionRequest) -> conf_core::Result<conf_core::__private::serde_json::Value> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }

@@ -3,237 +3,258 @@
 
 /// A document bound to a meeting (`getmeetingfile`).
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingFile {
     /// File id (sent as a string).
-    #[serde(rename = "fileid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub fileid: Option<String>,
     /// File name.
-    #[serde(rename = "filename", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub filename: Option<String>,
     /// Download path, relative to the file server (see `WebApiClient::resolve_file_path`).
-    #[serde(rename = "downloadpath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub downloadpath: Option<String>,
     /// File type (extension).
-    #[serde(rename = "filetype", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub filetype: Option<String>,
 }
 
 /// One live stream of a meeting (`getLiveStream`).
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct LiveStream {
     /// Meeting number.
-    #[serde(rename = "serial", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub serial: Option<String>,
     /// Pull URL.
-    #[serde(rename = "pullUrl", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `pullUrl`.
+    #[serde(rename = "pullUrl", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pull_url: Option<String>,
 }
 
 /// One entry of a meeting's login log (`getlogininfo`).
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct LoginInfo {
     /// User id.
-    #[serde(rename = "userid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub userid: Option<String>,
     /// When the user entered (`YYYY-MM-DD hh:mm:ss`, server time).
-    #[serde(rename = "entertime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub entertime: Option<String>,
     /// Meeting number.
-    #[serde(rename = "serial", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub serial: Option<String>,
     /// When the user left (`YYYY-MM-DD hh:mm:ss`, server time).
-    #[serde(rename = "leavetime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub leavetime: Option<String>,
 }
 
 /// One recording (`getRoomRecord`).
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct RoomRecord {
     /// Record id.
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub id: Option<String>,
     /// Meeting number.
-    #[serde(rename = "serial", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub serial: Option<String>,
     /// Length in seconds (sent as a string).
-    #[serde(rename = "duration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub duration: Option<i64>,
     /// Path of the recording, relative to the recording server (see `WebApiClient::resolve_record_path`).
-    #[serde(rename = "filepath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub filepath: Option<String>,
     /// When the recording was made (`YYYY-MM-DD hh:mm:ss`, server time).
-    #[serde(rename = "createtime", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub createtime: Option<String>,
 }
 
 /// A booked meeting.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingCreateResponse {
     /// 0 on success.
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub result: Option<i64>,
     /// Data version.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version: Option<i64>,
     /// Meeting number (sent as a number).
-    #[serde(rename = "serial", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub serial: Option<String>,
     /// Room id on the media server.
-    #[serde(rename = "roomid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub roomid: Option<String>,
     /// Signature used when sharing the meeting.
-    #[serde(rename = "sig", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub sig: Option<String>,
     /// Stream push URL.
-    #[serde(rename = "pushurl", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pushurl: Option<String>,
     /// Stream pull URL (HLS with auth key).
-    #[serde(rename = "pullurl", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pullurl: Option<String>,
     /// Second pull URL (plain HLS).
-    #[serde(rename = "pullurl2", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pullurl2: Option<String>,
     /// Path of the recording file (see `WebApiClient::resolve_record_path`).
-    #[serde(rename = "recordpath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub recordpath: Option<String>,
 }
 
 /// The changed meeting.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingModifyResponse {
     /// 0 on success.
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub result: Option<i64>,
     /// Meeting number.
-    #[serde(rename = "serial", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub serial: Option<String>,
 }
 
 /// The deleted meeting.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingDeleteResponse {
     /// 0 on success.
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub result: Option<i64>,
     /// Data version.
-    #[serde(rename = "version", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub version: Option<i64>,
     /// Meeting number (sent as a string here).
-    #[serde(rename = "serial", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub serial: Option<String>,
 }
 
 /// A meeting's running time.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct ClassBeginTimeResponse {
     /// 0 on success.
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub result: Option<i64>,
     /// Meeting number.
-    #[serde(rename = "serial", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub serial: Option<String>,
     /// Seconds since the class began.
-    #[serde(rename = "duration", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub duration: Option<i64>,
 }
 
 /// Result of binding documents.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingBindFileResponse {
     /// 0 on success.
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub result: Option<i64>,
 }
 
 /// The stored background.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct UploadRoomPicResponse {
     /// 0 on success.
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub result: Option<i64>,
     /// Path of the stored picture (see `WebApiClient::resolve_file_path`).
-    #[serde(rename = "picPath", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    ///
+    /// Wire name: `picPath`.
+    #[serde(rename = "picPath", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub pic_path: Option<String>,
 }
 
 /// A meeting's documents.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct GetMeetingFileResponse {
     /// 0 on success.
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub result: Option<i64>,
     /// The documents.
-    #[serde(rename = "meetingfile", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub meetingfile: Option<Vec<MeetingFile>>,
 }
 
 /// Live streams.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct GetLiveStreamResponse {
     /// 0 on success.
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub result: Option<i64>,
     /// Streams on the CDN.
-    #[serde(rename = "cdnStreams", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    ///
+    /// Wire name: `cdnStreams`.
+    #[serde(rename = "cdnStreams", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub cdn_streams: Option<Vec<LiveStream>>,
     /// Streams on the media server.
-    #[serde(rename = "serverStreams", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    ///
+    /// Wire name: `serverStreams`.
+    #[serde(rename = "serverStreams", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub server_streams: Option<Vec<LiveStream>>,
 }
 
 /// A meeting's login log.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct GetLoginInfoResponse {
     /// 0 on success.
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub result: Option<i64>,
     /// Entries.
-    #[serde(rename = "logininfo", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub logininfo: Option<Vec<LoginInfo>>,
 }
 
 /// Recordings.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct GetRoomRecordResponse {
     /// 0 on success (this endpoint says `code`, not `result`).
-    #[serde(rename = "code", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub code: Option<i64>,
     /// 0 on success, should a server answer `result`.
-    #[serde(rename = "result", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub result: Option<i64>,
     /// Recordings.
-    #[serde(rename = "records", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub records: Option<Vec<RoomRecord>>,
 }
 
 /// Request of `meetingcreate` (`POST /WebAPI/meetingcreate`).
 ///
 /// Book a meeting (预约会议). Not idempotent: never replayed once it may have reached the server, a duplicate meeting is worse than an error.
+///
+/// Build it with \[`MeetingCreateRequest::builder`\] or \[`MeetingCreateRequest::new`\], or call the client's fluent `meeting_create()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct MeetingCreateRequest {
     /// Meeting name: not empty (document 002, error 4003 会议名称不允许为空); whitespace is sent as given.
+    ///
+    /// Wire name: `meetingname`.
     pub meeting_name: String,
     /// Start, sent as Unix seconds.
+    ///
+    /// Wire name: `starttime`.
     pub start_time: std::time::SystemTime,
     /// Chairman password, 4 to 20 characters.
+    ///
+    /// Wire name: `chairmanpwd`.
     pub chairman_pwd: String,
     /// End, sent as Unix seconds; must be after the start. None: the meeting never ends.
+    ///
+    /// Wire name: `endtime`.
     pub end_time: Option<std::time::SystemTime>,
     /// Whether the meeting is live streamed (`1`/`0`).
+    ///
+    /// Wire name: `islive`.
     pub is_live: Option<bool>,
 }
 
@@ -241,6 +262,11 @@ impl MeetingCreateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(meeting_name: impl Into<String>, start_time: std::time::SystemTime, chairman_pwd: impl Into<String>) -> Self {
         Self { meeting_name: meeting_name.into(), start_time, chairman_pwd: chairman_pwd.into(), end_time: None, is_live: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> MeetingCreateRequestBuilder {
+        MeetingCreateRequestBuilder::with_handle(())
     }
 
     /// Set `endtime`.
@@ -300,29 +326,140 @@ impl MeetingCreateRequest {
     }
 }
 
+/// Builder of \[`MeetingCreateRequest`\]: from \[`MeetingCreateRequest::builder`\] (finish with `build()`), or from the client's `meeting_create()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MeetingCreateRequestBuilder<H = ()> {
+    handle: H,
+    fields: MeetingCreateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MeetingCreateRequestFields {
+    meeting_name: Option<String>,
+    start_time: Option<std::time::SystemTime>,
+    chairman_pwd: Option<String>,
+    end_time: Option<std::time::SystemTime>,
+    is_live: Option<bool>,
+}
+
+impl<H> MeetingCreateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: MeetingCreateRequestFields::default() }
+    }
+
+    /// Meeting name: not empty (document 002, error 4003 会议名称不允许为空); whitespace is sent as given. Required.
+    pub fn meeting_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.meeting_name = Some(value.into());
+        self
+    }
+
+    /// Start, sent as Unix seconds. Required.
+    pub fn start_time(mut self, value: std::time::SystemTime) -> Self {
+        self.fields.start_time = Some(value);
+        self
+    }
+
+    /// Chairman password, 4 to 20 characters. Required.
+    pub fn chairman_pwd(mut self, value: impl Into<String>) -> Self {
+        self.fields.chairman_pwd = Some(value.into());
+        self
+    }
+
+    /// End, sent as Unix seconds; must be after the start. None: the meeting never ends.
+    pub fn end_time(mut self, value: std::time::SystemTime) -> Self {
+        self.fields.end_time = Some(value);
+        self
+    }
+
+    /// Whether the meeting is live streamed (`1`/`0`).
+    pub fn is_live(mut self, value: bool) -> Self {
+        self.fields.is_live = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<MeetingCreateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<MeetingCreateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl MeetingCreateRequestFields {
+    fn build(self) -> conf_core::Result<MeetingCreateRequest> {
+        Ok(MeetingCreateRequest {
+            meeting_name: super::support::required(self.meeting_name, "meetingname", "meeting_name")?,
+            start_time: super::support::required(self.start_time, "starttime", "start_time")?,
+            chairman_pwd: super::support::required(self.chairman_pwd, "chairmanpwd", "chairman_pwd")?,
+            end_time: self.end_time,
+            is_live: self.is_live,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> MeetingCreateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<MeetingCreateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for MeetingCreateRequest {
+    type Output = MeetingCreateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<MeetingCreateResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::WebApiClient {
     /// Book a meeting (预约会议). Not idempotent: never replayed once it may have reached the server, a duplicate meeting is worse than an error.
     ///
     /// `POST /WebAPI/meetingcreate` (vendor name `meetingcreate`)
-    pub async fn meeting_create(&self, req: MeetingCreateRequest) -> conf_core::Result<MeetingCreateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn meeting_create(&self) -> MeetingCreateRequestBuilder<&Self> {
+        MeetingCreateRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`MeetingCreateRequest`\] built elsewhere: the same call as `meeting_create()`…`.send()`.
+    pub async fn meeting_create_with(&self, req: MeetingCreateRequest) -> conf_core::Result<MeetingCreateResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `meetingmodify` (`POST /WebAPI/meetingmodify`).
 ///
 /// Change a meeting (修改会议). Idempotent: it sets the given values, so a replay has the same effect.
+///
+/// Build it with \[`MeetingModifyRequest::builder`\] or \[`MeetingModifyRequest::new`\], or call the client's fluent `meeting_modify()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct MeetingModifyRequest {
     /// Meeting number.
     pub serial: String,
     /// Start, sent as Unix seconds (required by the document).
+    ///
+    /// Wire name: `starttime`.
     pub start_time: std::time::SystemTime,
     /// New meeting name: not empty when given (error 4003); whitespace is sent as given.
+    ///
+    /// Wire name: `meetingname`.
     pub meeting_name: Option<String>,
     /// New chairman password, 4 to 20 characters.
+    ///
+    /// Wire name: `chairmanpwd`.
     pub chairman_pwd: Option<String>,
     /// End, sent as Unix seconds; must be after the start. None: the meeting never ends.
+    ///
+    /// Wire name: `endtime`.
     pub end_time: Option<std::time::SystemTime>,
 }
 
@@ -330,6 +467,11 @@ impl MeetingModifyRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(serial: impl Into<String>, start_time: std::time::SystemTime) -> Self {
         Self { serial: serial.into(), start_time, meeting_name: None, chairman_pwd: None, end_time: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> MeetingModifyRequestBuilder {
+        MeetingModifyRequestBuilder::with_handle(())
     }
 
     /// Set `meetingname`.
@@ -396,19 +538,122 @@ impl MeetingModifyRequest {
     }
 }
 
+/// Builder of \[`MeetingModifyRequest`\]: from \[`MeetingModifyRequest::builder`\] (finish with `build()`), or from the client's `meeting_modify()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MeetingModifyRequestBuilder<H = ()> {
+    handle: H,
+    fields: MeetingModifyRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MeetingModifyRequestFields {
+    serial: Option<String>,
+    start_time: Option<std::time::SystemTime>,
+    meeting_name: Option<String>,
+    chairman_pwd: Option<String>,
+    end_time: Option<std::time::SystemTime>,
+}
+
+impl<H> MeetingModifyRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: MeetingModifyRequestFields::default() }
+    }
+
+    /// Meeting number. Required.
+    pub fn serial(mut self, value: impl Into<String>) -> Self {
+        self.fields.serial = Some(value.into());
+        self
+    }
+
+    /// Start, sent as Unix seconds (required by the document). Required.
+    pub fn start_time(mut self, value: std::time::SystemTime) -> Self {
+        self.fields.start_time = Some(value);
+        self
+    }
+
+    /// New meeting name: not empty when given (error 4003); whitespace is sent as given.
+    pub fn meeting_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.meeting_name = Some(value.into());
+        self
+    }
+
+    /// New chairman password, 4 to 20 characters.
+    pub fn chairman_pwd(mut self, value: impl Into<String>) -> Self {
+        self.fields.chairman_pwd = Some(value.into());
+        self
+    }
+
+    /// End, sent as Unix seconds; must be after the start. None: the meeting never ends.
+    pub fn end_time(mut self, value: std::time::SystemTime) -> Self {
+        self.fields.end_time = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<MeetingModifyRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<MeetingModifyRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl MeetingModifyRequestFields {
+    fn build(self) -> conf_core::Result<MeetingModifyRequest> {
+        Ok(MeetingModifyRequest {
+            serial: super::support::required(self.serial, "serial", "serial")?,
+            start_time: super::support::required(self.start_time, "starttime", "start_time")?,
+            meeting_name: self.meeting_name,
+            chairman_pwd: self.chairman_pwd,
+            end_time: self.end_time,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> MeetingModifyRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<MeetingModifyResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for MeetingModifyRequest {
+    type Output = MeetingModifyResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<MeetingModifyResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::WebApiClient {
     /// Change a meeting (修改会议). Idempotent: it sets the given values, so a replay has the same effect.
     ///
     /// `POST /WebAPI/meetingmodify` (vendor name `meetingmodify`)
-    pub async fn meeting_modify(&self, req: MeetingModifyRequest) -> conf_core::Result<MeetingModifyResponse> {
-        self.call(req.into_operation()?).await
+    pub fn meeting_modify(&self) -> MeetingModifyRequestBuilder<&Self> {
+        MeetingModifyRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`MeetingModifyRequest`\] built elsewhere: the same call as `meeting_modify()`…`.send()`.
+    pub async fn meeting_modify_with(&self, req: MeetingModifyRequest) -> conf_core::Result<MeetingModifyResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `meetingdelete` (`POST /WebAPI/meetingdelete`).
 ///
 /// Delete a meeting (删除会议). Not replayed after it may have reached the server: a replay would answer 4007.
+///
+/// Build it with \[`MeetingDeleteRequest::builder`\] or \[`MeetingDeleteRequest::new`\], or call the client's fluent `meeting_delete()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct MeetingDeleteRequest {
     /// Meeting number.
     pub serial: String,
@@ -418,6 +663,11 @@ impl MeetingDeleteRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(serial: impl Into<String>) -> Self {
         Self { serial: serial.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> MeetingDeleteRequestBuilder {
+        MeetingDeleteRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -447,19 +697,88 @@ impl MeetingDeleteRequest {
     }
 }
 
+/// Builder of \[`MeetingDeleteRequest`\]: from \[`MeetingDeleteRequest::builder`\] (finish with `build()`), or from the client's `meeting_delete()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MeetingDeleteRequestBuilder<H = ()> {
+    handle: H,
+    fields: MeetingDeleteRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MeetingDeleteRequestFields {
+    serial: Option<String>,
+}
+
+impl<H> MeetingDeleteRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: MeetingDeleteRequestFields::default() }
+    }
+
+    /// Meeting number. Required.
+    pub fn serial(mut self, value: impl Into<String>) -> Self {
+        self.fields.serial = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<MeetingDeleteRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<MeetingDeleteRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl MeetingDeleteRequestFields {
+    fn build(self) -> conf_core::Result<MeetingDeleteRequest> {
+        Ok(MeetingDeleteRequest { serial: super::support::required(self.serial, "serial", "serial")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> MeetingDeleteRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<MeetingDeleteResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for MeetingDeleteRequest {
+    type Output = MeetingDeleteResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<MeetingDeleteResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::WebApiClient {
     /// Delete a meeting (删除会议). Not replayed after it may have reached the server: a replay would answer 4007.
     ///
     /// `POST /WebAPI/meetingdelete` (vendor name `meetingdelete`)
-    pub async fn meeting_delete(&self, req: MeetingDeleteRequest) -> conf_core::Result<MeetingDeleteResponse> {
-        self.call(req.into_operation()?).await
+    pub fn meeting_delete(&self) -> MeetingDeleteRequestBuilder<&Self> {
+        MeetingDeleteRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`MeetingDeleteRequest`\] built elsewhere: the same call as `meeting_delete()`…`.send()`.
+    pub async fn meeting_delete_with(&self, req: MeetingDeleteRequest) -> conf_core::Result<MeetingDeleteResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `getClassBeginTime` (`GET /WebAPI/getClassBeginTime`).
 ///
 /// How long a meeting has been running (获取上课时长).
+///
+/// Build it with \[`GetClassBeginTimeRequest::builder`\] or \[`GetClassBeginTimeRequest::new`\], or call the client's fluent `get_class_begin_time()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetClassBeginTimeRequest {
     /// Meeting number.
     pub serial: String,
@@ -469,6 +788,11 @@ impl GetClassBeginTimeRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(serial: impl Into<String>) -> Self {
         Self { serial: serial.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> GetClassBeginTimeRequestBuilder {
+        GetClassBeginTimeRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -501,23 +825,94 @@ impl GetClassBeginTimeRequest {
     }
 }
 
+/// Builder of \[`GetClassBeginTimeRequest`\]: from \[`GetClassBeginTimeRequest::builder`\] (finish with `build()`), or from the client's `get_class_begin_time()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetClassBeginTimeRequestBuilder<H = ()> {
+    handle: H,
+    fields: GetClassBeginTimeRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct GetClassBeginTimeRequestFields {
+    serial: Option<String>,
+}
+
+impl<H> GetClassBeginTimeRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: GetClassBeginTimeRequestFields::default() }
+    }
+
+    /// Meeting number. Required.
+    pub fn serial(mut self, value: impl Into<String>) -> Self {
+        self.fields.serial = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<GetClassBeginTimeRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<GetClassBeginTimeRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl GetClassBeginTimeRequestFields {
+    fn build(self) -> conf_core::Result<GetClassBeginTimeRequest> {
+        Ok(GetClassBeginTimeRequest { serial: super::support::required(self.serial, "serial", "serial")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> GetClassBeginTimeRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<ClassBeginTimeResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for GetClassBeginTimeRequest {
+    type Output = ClassBeginTimeResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<ClassBeginTimeResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::WebApiClient {
     /// How long a meeting has been running (获取上课时长).
     ///
     /// `GET /WebAPI/getClassBeginTime` (vendor name `getClassBeginTime`)
-    pub async fn get_class_begin_time(&self, req: GetClassBeginTimeRequest) -> conf_core::Result<ClassBeginTimeResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_class_begin_time(&self) -> GetClassBeginTimeRequestBuilder<&Self> {
+        GetClassBeginTimeRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`GetClassBeginTimeRequest`\] built elsewhere: the same call as `get_class_begin_time()`…`.send()`.
+    pub async fn get_class_begin_time_with(&self, req: GetClassBeginTimeRequest) -> conf_core::Result<ClassBeginTimeResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `meetingbindfile` (`POST /WebAPI/meetingbindfile`).
 ///
 /// Bind documents to a meeting (会议关联文档); `fileidarr[]` is repeated once per id.
+///
+/// Build it with \[`MeetingBindFileRequest::builder`\] or \[`MeetingBindFileRequest::new`\], or call the client's fluent `meeting_bind_file()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct MeetingBindFileRequest {
     /// Meeting number.
     pub serial: String,
     /// File ids, at least one.
+    ///
+    /// Wire name: `fileidarr[]`.
     pub file_ids: Vec<String>,
 }
 
@@ -525,6 +920,11 @@ impl MeetingBindFileRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(serial: impl Into<String>, file_ids: Vec<String>) -> Self {
         Self { serial: serial.into(), file_ids }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> MeetingBindFileRequestBuilder {
+        MeetingBindFileRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -569,21 +969,102 @@ impl MeetingBindFileRequest {
     }
 }
 
+/// Builder of \[`MeetingBindFileRequest`\]: from \[`MeetingBindFileRequest::builder`\] (finish with `build()`), or from the client's `meeting_bind_file()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MeetingBindFileRequestBuilder<H = ()> {
+    handle: H,
+    fields: MeetingBindFileRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MeetingBindFileRequestFields {
+    serial: Option<String>,
+    file_ids: Option<Vec<String>>,
+}
+
+impl<H> MeetingBindFileRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: MeetingBindFileRequestFields::default() }
+    }
+
+    /// Meeting number. Required.
+    pub fn serial(mut self, value: impl Into<String>) -> Self {
+        self.fields.serial = Some(value.into());
+        self
+    }
+
+    /// File ids, at least one. Required.
+    pub fn file_ids(mut self, value: Vec<String>) -> Self {
+        self.fields.file_ids = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<MeetingBindFileRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<MeetingBindFileRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl MeetingBindFileRequestFields {
+    fn build(self) -> conf_core::Result<MeetingBindFileRequest> {
+        Ok(MeetingBindFileRequest {
+            serial: super::support::required(self.serial, "serial", "serial")?,
+            file_ids: super::support::required(self.file_ids, "fileidarr[]", "file_ids")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> MeetingBindFileRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<MeetingBindFileResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for MeetingBindFileRequest {
+    type Output = MeetingBindFileResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<MeetingBindFileResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::WebApiClient {
     /// Bind documents to a meeting (会议关联文档); `fileidarr[]` is repeated once per id.
     ///
     /// `POST /WebAPI/meetingbindfile` (vendor name `meetingbindfile`)
-    pub async fn meeting_bind_file(&self, req: MeetingBindFileRequest) -> conf_core::Result<MeetingBindFileResponse> {
-        self.call(req.into_operation()?).await
+    pub fn meeting_bind_file(&self) -> MeetingBindFileRequestBuilder<&Self> {
+        MeetingBindFileRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`MeetingBindFileRequest`\] built elsewhere: the same call as `meeting_bind_file()`…`.send()`.
+    pub async fn meeting_bind_file_with(&self, req: MeetingBindFileRequest) -> conf_core::Result<MeetingBindFileResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `uploadRoomPic` (`POST /WebAPI/uploadRoomPic`).
 ///
 /// Upload a meeting background picture (修改会议背景) as file part `filedata`. Idempotent: it replaces the background.
+///
+/// Build it with \[`UploadRoomPicRequest::builder`\] or \[`UploadRoomPicRequest::new`\], or call the client's fluent `upload_room_pic()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct UploadRoomPicRequest {
     /// The picture, from a path (streamed) or bytes; content type from the extension.
+    ///
+    /// Wire name: `filedata`.
     pub file_data: super::support::FilePart,
     /// Meeting number.
     pub serial: String,
@@ -593,6 +1074,11 @@ impl UploadRoomPicRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(file_data: super::support::FilePart, serial: impl Into<String>) -> Self {
         Self { file_data, serial: serial.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> UploadRoomPicRequestBuilder {
+        UploadRoomPicRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -626,19 +1112,98 @@ impl UploadRoomPicRequest {
     }
 }
 
+/// Builder of \[`UploadRoomPicRequest`\]: from \[`UploadRoomPicRequest::builder`\] (finish with `build()`), or from the client's `upload_room_pic()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UploadRoomPicRequestBuilder<H = ()> {
+    handle: H,
+    fields: UploadRoomPicRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct UploadRoomPicRequestFields {
+    file_data: Option<super::support::FilePart>,
+    serial: Option<String>,
+}
+
+impl<H> UploadRoomPicRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: UploadRoomPicRequestFields::default() }
+    }
+
+    /// The picture, from a path (streamed) or bytes; content type from the extension. Required.
+    pub fn file_data(mut self, value: super::support::FilePart) -> Self {
+        self.fields.file_data = Some(value);
+        self
+    }
+
+    /// Meeting number. Required.
+    pub fn serial(mut self, value: impl Into<String>) -> Self {
+        self.fields.serial = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<UploadRoomPicRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<UploadRoomPicRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl UploadRoomPicRequestFields {
+    fn build(self) -> conf_core::Result<UploadRoomPicRequest> {
+        Ok(UploadRoomPicRequest {
+            file_data: super::support::required(self.file_data, "filedata", "file_data")?,
+            serial: super::support::required(self.serial, "serial", "serial")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> UploadRoomPicRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<UploadRoomPicResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for UploadRoomPicRequest {
+    type Output = UploadRoomPicResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<UploadRoomPicResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::WebApiClient {
     /// Upload a meeting background picture (修改会议背景) as file part `filedata`. Idempotent: it replaces the background.
     ///
     /// `POST /WebAPI/uploadRoomPic` (vendor name `uploadRoomPic`)
-    pub async fn upload_room_pic(&self, req: UploadRoomPicRequest) -> conf_core::Result<UploadRoomPicResponse> {
-        self.call(req.into_operation()?).await
+    pub fn upload_room_pic(&self) -> UploadRoomPicRequestBuilder<&Self> {
+        UploadRoomPicRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`UploadRoomPicRequest`\] built elsewhere: the same call as `upload_room_pic()`…`.send()`.
+    pub async fn upload_room_pic_with(&self, req: UploadRoomPicRequest) -> conf_core::Result<UploadRoomPicResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `getmeetingfile` (`GET /WebAPI/getmeetingfile`).
 ///
 /// The documents bound to a meeting (获取会议的文档列表).
+///
+/// Build it with \[`GetMeetingFileRequest::builder`\] or \[`GetMeetingFileRequest::new`\], or call the client's fluent `get_meeting_file()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetMeetingFileRequest {
     /// Meeting number.
     pub serial: String,
@@ -648,6 +1213,11 @@ impl GetMeetingFileRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(serial: impl Into<String>) -> Self {
         Self { serial: serial.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> GetMeetingFileRequestBuilder {
+        GetMeetingFileRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -675,19 +1245,88 @@ impl GetMeetingFileRequest {
     }
 }
 
+/// Builder of \[`GetMeetingFileRequest`\]: from \[`GetMeetingFileRequest::builder`\] (finish with `build()`), or from the client's `get_meeting_file()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetMeetingFileRequestBuilder<H = ()> {
+    handle: H,
+    fields: GetMeetingFileRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct GetMeetingFileRequestFields {
+    serial: Option<String>,
+}
+
+impl<H> GetMeetingFileRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: GetMeetingFileRequestFields::default() }
+    }
+
+    /// Meeting number. Required.
+    pub fn serial(mut self, value: impl Into<String>) -> Self {
+        self.fields.serial = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<GetMeetingFileRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<GetMeetingFileRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl GetMeetingFileRequestFields {
+    fn build(self) -> conf_core::Result<GetMeetingFileRequest> {
+        Ok(GetMeetingFileRequest { serial: super::support::required(self.serial, "serial", "serial")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> GetMeetingFileRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<GetMeetingFileResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for GetMeetingFileRequest {
+    type Output = GetMeetingFileResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<GetMeetingFileResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::WebApiClient {
     /// The documents bound to a meeting (获取会议的文档列表).
     ///
     /// `GET /WebAPI/getmeetingfile` (vendor name `getmeetingfile`)
-    pub async fn get_meeting_file(&self, req: GetMeetingFileRequest) -> conf_core::Result<GetMeetingFileResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_meeting_file(&self) -> GetMeetingFileRequestBuilder<&Self> {
+        GetMeetingFileRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`GetMeetingFileRequest`\] built elsewhere: the same call as `get_meeting_file()`…`.send()`.
+    pub async fn get_meeting_file_with(&self, req: GetMeetingFileRequest) -> conf_core::Result<GetMeetingFileResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `getLiveStream` (`GET /WebAPI/getLiveStream`).
 ///
 /// Live streams (获取直播), of one meeting or of all.
+///
+/// Build it with \[`GetLiveStreamRequest::builder`\] or \[`GetLiveStreamRequest::new`\], or call the client's fluent `get_live_stream()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct GetLiveStreamRequest {
     /// Meeting number; none: every live meeting.
     pub serial: Option<String>,
@@ -697,6 +1336,11 @@ impl GetLiveStreamRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { serial: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> GetLiveStreamRequestBuilder {
+        GetLiveStreamRequestBuilder::with_handle(())
     }
 
     /// Set `serial`.
@@ -726,19 +1370,88 @@ impl GetLiveStreamRequest {
     }
 }
 
+/// Builder of \[`GetLiveStreamRequest`\]: from \[`GetLiveStreamRequest::builder`\] (finish with `build()`), or from the client's `get_live_stream()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetLiveStreamRequestBuilder<H = ()> {
+    handle: H,
+    fields: GetLiveStreamRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct GetLiveStreamRequestFields {
+    serial: Option<String>,
+}
+
+impl<H> GetLiveStreamRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: GetLiveStreamRequestFields::default() }
+    }
+
+    /// Meeting number; none: every live meeting.
+    pub fn serial(mut self, value: impl Into<String>) -> Self {
+        self.fields.serial = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<GetLiveStreamRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<GetLiveStreamRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl GetLiveStreamRequestFields {
+    fn build(self) -> conf_core::Result<GetLiveStreamRequest> {
+        Ok(GetLiveStreamRequest { serial: self.serial })
+    }
+}
+
+impl<H: conf_core::ClientHandle> GetLiveStreamRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<GetLiveStreamResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for GetLiveStreamRequest {
+    type Output = GetLiveStreamResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<GetLiveStreamResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::WebApiClient {
     /// Live streams (获取直播), of one meeting or of all.
     ///
     /// `GET /WebAPI/getLiveStream` (vendor name `getLiveStream`)
-    pub async fn get_live_stream(&self, req: GetLiveStreamRequest) -> conf_core::Result<GetLiveStreamResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_live_stream(&self) -> GetLiveStreamRequestBuilder<&Self> {
+        GetLiveStreamRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`GetLiveStreamRequest`\] built elsewhere: the same call as `get_live_stream()`…`.send()`.
+    pub async fn get_live_stream_with(&self, req: GetLiveStreamRequest) -> conf_core::Result<GetLiveStreamResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `getlogininfo` (`POST /WebAPI/getlogininfo`).
 ///
 /// Who entered and left a meeting when (会议成员进出记录). A read done with POST: idempotent.
+///
+/// Build it with \[`GetLoginInfoRequest::builder`\] or \[`GetLoginInfoRequest::new`\], or call the client's fluent `get_login_info()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetLoginInfoRequest {
     /// Meeting number.
     pub serial: String,
@@ -748,6 +1461,11 @@ impl GetLoginInfoRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(serial: impl Into<String>) -> Self {
         Self { serial: serial.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> GetLoginInfoRequestBuilder {
+        GetLoginInfoRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -777,19 +1495,88 @@ impl GetLoginInfoRequest {
     }
 }
 
+/// Builder of \[`GetLoginInfoRequest`\]: from \[`GetLoginInfoRequest::builder`\] (finish with `build()`), or from the client's `get_login_info()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetLoginInfoRequestBuilder<H = ()> {
+    handle: H,
+    fields: GetLoginInfoRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct GetLoginInfoRequestFields {
+    serial: Option<String>,
+}
+
+impl<H> GetLoginInfoRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: GetLoginInfoRequestFields::default() }
+    }
+
+    /// Meeting number. Required.
+    pub fn serial(mut self, value: impl Into<String>) -> Self {
+        self.fields.serial = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<GetLoginInfoRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<GetLoginInfoRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl GetLoginInfoRequestFields {
+    fn build(self) -> conf_core::Result<GetLoginInfoRequest> {
+        Ok(GetLoginInfoRequest { serial: super::support::required(self.serial, "serial", "serial")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> GetLoginInfoRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<GetLoginInfoResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for GetLoginInfoRequest {
+    type Output = GetLoginInfoResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<GetLoginInfoResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::WebApiClient {
     /// Who entered and left a meeting when (会议成员进出记录). A read done with POST: idempotent.
     ///
     /// `POST /WebAPI/getlogininfo` (vendor name `getlogininfo`)
-    pub async fn get_login_info(&self, req: GetLoginInfoRequest) -> conf_core::Result<GetLoginInfoResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_login_info(&self) -> GetLoginInfoRequestBuilder<&Self> {
+        GetLoginInfoRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`GetLoginInfoRequest`\] built elsewhere: the same call as `get_login_info()`…`.send()`.
+    pub async fn get_login_info_with(&self, req: GetLoginInfoRequest) -> conf_core::Result<GetLoginInfoResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `getRoomRecord` (`POST /WebAPI/getRoomRecord`).
 ///
 /// Recordings (获取录制文件), of a meeting and/or a user. A read done with POST: idempotent. Answers `code` instead of `result`.
+///
+/// Build it with \[`GetRoomRecordRequest::builder`\] or \[`GetRoomRecordRequest::new`\], or call the client's fluent `get_room_record()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct GetRoomRecordRequest {
     /// Meeting number.
     pub serial: Option<String>,
@@ -801,6 +1588,11 @@ impl GetRoomRecordRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self { serial: None, userid: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> GetRoomRecordRequestBuilder {
+        GetRoomRecordRequestBuilder::with_handle(())
     }
 
     /// Set `serial`.
@@ -841,17 +1633,92 @@ impl GetRoomRecordRequest {
     }
 }
 
+/// Builder of \[`GetRoomRecordRequest`\]: from \[`GetRoomRecordRequest::builder`\] (finish with `build()`), or from the client's `get_room_record()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetRoomRecordRequestBuilder<H = ()> {
+    handle: H,
+    fields: GetRoomRecordRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct GetRoomRecordRequestFields {
+    serial: Option<String>,
+    userid: Option<String>,
+}
+
+impl<H> GetRoomRecordRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: GetRoomRecordRequestFields::default() }
+    }
+
+    /// Meeting number.
+    pub fn serial(mut self, value: impl Into<String>) -> Self {
+        self.fields.serial = Some(value.into());
+        self
+    }
+
+    /// Related user.
+    pub fn userid(mut self, value: impl Into<String>) -> Self {
+        self.fields.userid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<GetRoomRecordRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<GetRoomRecordRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl GetRoomRecordRequestFields {
+    fn build(self) -> conf_core::Result<GetRoomRecordRequest> {
+        Ok(GetRoomRecordRequest { serial: self.serial, userid: self.userid })
+    }
+}
+
+impl<H: conf_core::ClientHandle> GetRoomRecordRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<GetRoomRecordResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for GetRoomRecordRequest {
+    type Output = GetRoomRecordResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<GetRoomRecordResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::WebApiClient {
     /// Recordings (获取录制文件), of a meeting and/or a user. A read done with POST: idempotent. Answers `code` instead of `result`.
     ///
     /// `POST /WebAPI/getRoomRecord` (vendor name `getRoomRecord`)
-    pub async fn get_room_record(&self, req: GetRoomRecordRequest) -> conf_core::Result<GetRoomRecordResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_room_record(&self) -> GetRoomRecordRequestBuilder<&Self> {
+        GetRoomRecordRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`GetRoomRecordRequest`\] built elsewhere: the same call as `get_room_record()`…`.send()`.
+    pub async fn get_room_record_with(&self, req: GetRoomRecordRequest) -> conf_core::Result<GetRoomRecordResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Error codes of webapi (from `crates/webapi/spec/webapi.toml`), with the vendor's messages.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// The codes, messages and retryability are one static table (`ERROR_CODE_ROWS`); a code not in it is `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorCode {
     /// `3001`: 服务器过期 / The server licence has expired
     ServerExpired,
@@ -1012,340 +1879,34 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The table row of a listed code (rows are in variant order).
+    fn row(&self) -> Option<&'static super::support::CodeRow<Self>> {
+        ERROR_CODE_ROWS.binary_search_by(|r| r.variant.cmp(self)).ok().map(|i| &ERROR_CODE_ROWS[i])
+    }
+
     /// The variant for a vendor code (`Unknown` when not listed).
     pub fn from_code(code: &str) -> Self {
-        match code.trim() {
-            "3001" => Self::ServerExpired,
-            "3002" => Self::CompanyFrozen,
-            "3003" => Self::MeetingDeletedOrExpired,
-            "4001" => Self::CompanyNotFound,
-            "4002" => Self::BadUserOrPassword,
-            "4003" => Self::MeetingNameEmpty,
-            "4004" => Self::BadTimeFormat,
-            "4005" => Self::BadTimeSetting,
-            "4006" => Self::BadChairmanPassword,
-            "4007" => Self::MeetingNotFound,
-            "4008" => Self::WrongMeetingPassword,
-            "4009" => Self::BadUserPassword,
-            "4101" => Self::KeyRequired,
-            "4102" => Self::KeyInvalid,
-            "4103" => Self::TooManyMeetings,
-            "4105" => Self::NoMatchingData,
-            "4106" => Self::TooManyMeetingFiles,
-            "4107" => Self::DatabaseError,
-            "4108" => Self::NoPermission,
-            "4109" => Self::BadAuth,
-            "4110" => Self::MeetingPasswordRequired,
-            "4111" => Self::RegisteredUserRequired,
-            "4200" => Self::GroupIdRequired,
-            "4201" => Self::GroupNameRequired,
-            "5000" => Self::UserAndPasswordRequired,
-            "5001" => Self::HasPasswordRequired,
-            "5002" => Self::ChairmanPasswordRequired,
-            "5003" => Self::UserPasswordRequired,
-            "5004" => Self::TimesRequired,
-            "5005" => Self::AuditorPasswordNeeded,
-            "5006" => Self::BadMeetingPassword,
-            "5007" => Self::WrongAuditorPassword,
-            "5008" => Self::BadMaxUsers,
-            "5009" => Self::MaxUsersExceeded,
-            "5010" => Self::BadMaxAuditors,
-            "5011" => Self::MaxAuditorsExceeded,
-            "5012" => Self::BadMaxVideos,
-            "5013" => Self::MaxVideosInvalid,
-            "5014" => Self::BadMaxAudios,
-            "5015" => Self::MaxAudiosInvalid,
-            "5016" => Self::BadVideoResolution,
-            "5100" => Self::MeetingNumberRequired,
-            "5101" => Self::UserAccountRequired,
-            "5200" => Self::WrongChairmanPassword,
-            "5201" => Self::WrongAuditPassword,
-            "5203" => Self::OrdinaryPassword,
-            "5204" => Self::NoPassword,
-            "5205" => Self::NicknameRequired,
-            "5206" => Self::WriteFailed,
-            "5207" => Self::UserTypeInvalid,
-            "5208" => Self::UserAlreadyLoggedIn,
-            "5300" => Self::LoginKeyRequired,
-            "5301" => Self::LoginKeyInvalid,
-            "6000" => Self::BadServerId,
-            "6001" => Self::BadIpAddress,
-            "6002" => Self::UserCountOutOfRange,
-            "6003" => Self::AuditorCountOutOfRange,
-            "7001" => Self::UserIdRequired,
-            "7002" => Self::AccountRequired,
-            "7003" => Self::PasswordRequired,
-            "7004" => Self::DepartmentIdRequired,
-            "7005" => Self::UserCompanyIdRequired,
-            "7006" => Self::AccountExists,
-            "7007" => Self::AccountNotFound,
-            "8001" => Self::DeptIdRequired,
-            "8002" => Self::DeptNameRequired,
-            "8003" => Self::DeptCompanyIdRequired,
-            "8004" => Self::ParentDeptIdRequired,
-            "8005" => Self::DeptLevelRequired,
-            "9001" => Self::CompanyIdRequired,
-            "9002" => Self::CompanyNameRequired,
-            "9003" => Self::PhoneOrDomainRequired,
-            "9004" => Self::CompanyAdminId,
-            "9006" => Self::CompanyExists,
-            "9007" => Self::EnterpriseIdRequired,
-            "9999" => Self::SystemBusy,
-            "20001" => Self::UsePost,
-            other => Self::Unknown(other.to_owned()),
-        }
+        let code = code.trim();
+        super::support::CodeRow::by_code(&ERROR_CODE_ROWS, &ERROR_CODE_BY_CODE, code)
+            .map_or_else(|| Self::Unknown(code.to_owned()), |r| r.variant.clone())
     }
 
     /// The vendor's code.
     pub fn code(&self) -> &str {
         match self {
-            Self::ServerExpired => "3001",
-            Self::CompanyFrozen => "3002",
-            Self::MeetingDeletedOrExpired => "3003",
-            Self::CompanyNotFound => "4001",
-            Self::BadUserOrPassword => "4002",
-            Self::MeetingNameEmpty => "4003",
-            Self::BadTimeFormat => "4004",
-            Self::BadTimeSetting => "4005",
-            Self::BadChairmanPassword => "4006",
-            Self::MeetingNotFound => "4007",
-            Self::WrongMeetingPassword => "4008",
-            Self::BadUserPassword => "4009",
-            Self::KeyRequired => "4101",
-            Self::KeyInvalid => "4102",
-            Self::TooManyMeetings => "4103",
-            Self::NoMatchingData => "4105",
-            Self::TooManyMeetingFiles => "4106",
-            Self::DatabaseError => "4107",
-            Self::NoPermission => "4108",
-            Self::BadAuth => "4109",
-            Self::MeetingPasswordRequired => "4110",
-            Self::RegisteredUserRequired => "4111",
-            Self::GroupIdRequired => "4200",
-            Self::GroupNameRequired => "4201",
-            Self::UserAndPasswordRequired => "5000",
-            Self::HasPasswordRequired => "5001",
-            Self::ChairmanPasswordRequired => "5002",
-            Self::UserPasswordRequired => "5003",
-            Self::TimesRequired => "5004",
-            Self::AuditorPasswordNeeded => "5005",
-            Self::BadMeetingPassword => "5006",
-            Self::WrongAuditorPassword => "5007",
-            Self::BadMaxUsers => "5008",
-            Self::MaxUsersExceeded => "5009",
-            Self::BadMaxAuditors => "5010",
-            Self::MaxAuditorsExceeded => "5011",
-            Self::BadMaxVideos => "5012",
-            Self::MaxVideosInvalid => "5013",
-            Self::BadMaxAudios => "5014",
-            Self::MaxAudiosInvalid => "5015",
-            Self::BadVideoResolution => "5016",
-            Self::MeetingNumberRequired => "5100",
-            Self::UserAccountRequired => "5101",
-            Self::WrongChairmanPassword => "5200",
-            Self::WrongAuditPassword => "5201",
-            Self::OrdinaryPassword => "5203",
-            Self::NoPassword => "5204",
-            Self::NicknameRequired => "5205",
-            Self::WriteFailed => "5206",
-            Self::UserTypeInvalid => "5207",
-            Self::UserAlreadyLoggedIn => "5208",
-            Self::LoginKeyRequired => "5300",
-            Self::LoginKeyInvalid => "5301",
-            Self::BadServerId => "6000",
-            Self::BadIpAddress => "6001",
-            Self::UserCountOutOfRange => "6002",
-            Self::AuditorCountOutOfRange => "6003",
-            Self::UserIdRequired => "7001",
-            Self::AccountRequired => "7002",
-            Self::PasswordRequired => "7003",
-            Self::DepartmentIdRequired => "7004",
-            Self::UserCompanyIdRequired => "7005",
-            Self::AccountExists => "7006",
-            Self::AccountNotFound => "7007",
-            Self::DeptIdRequired => "8001",
-            Self::DeptNameRequired => "8002",
-            Self::DeptCompanyIdRequired => "8003",
-            Self::ParentDeptIdRequired => "8004",
-            Self::DeptLevelRequired => "8005",
-            Self::CompanyIdRequired => "9001",
-            Self::CompanyNameRequired => "9002",
-            Self::PhoneOrDomainRequired => "9003",
-            Self::CompanyAdminId => "9004",
-            Self::CompanyExists => "9006",
-            Self::EnterpriseIdRequired => "9007",
-            Self::SystemBusy => "9999",
-            Self::UsePost => "20001",
             Self::Unknown(c) => c,
+            known => known.row().map_or("", |r| r.code),
         }
     }
 
     /// The vendor's Chinese message.
     pub fn zh(&self) -> Option<&'static str> {
-        match self {
-            Self::ServerExpired => Some("服务器过期"),
-            Self::CompanyFrozen => Some("公司已经冻结"),
-            Self::MeetingDeletedOrExpired => Some("会议已删除或过期"),
-            Self::CompanyNotFound => Some("该公司不存在"),
-            Self::BadUserOrPassword => Some("用户名或密码错误"),
-            Self::MeetingNameEmpty => Some("会议名称不允许为空"),
-            Self::BadTimeFormat => Some("时间格式错误"),
-            Self::BadTimeSetting => Some("时间设置有误"),
-            Self::BadChairmanPassword => Some("主席密码格式错误"),
-            Self::MeetingNotFound => Some("会议不存在、会议无效已被删除、会议过期"),
-            Self::WrongMeetingPassword => Some("会议密码错误"),
-            Self::BadUserPassword => Some("普通用户密码格式错误"),
-            Self::KeyRequired => Some("需要验证企业 ID"),
-            Self::KeyInvalid => Some("验证企业 ID 错误"),
-            Self::TooManyMeetings => Some("会议数超过最大限制"),
-            Self::NoMatchingData => Some("没有符合的数据"),
-            Self::TooManyMeetingFiles => Some("会议文件数量超过数量限制"),
-            Self::DatabaseError => Some("数据库操作错误"),
-            Self::NoPermission => Some("没有权限"),
-            Self::BadAuth => Some("Auth 不正确"),
-            Self::MeetingPasswordRequired => Some("该会议需要密码,请输入密码"),
-            Self::RegisteredUserRequired => Some("非注册用户或密码不正确,该会议要求必须注册用户才能参会"),
-            Self::GroupIdRequired => Some("组 id 必填"),
-            Self::GroupNameRequired => Some("组名必填"),
-            Self::UserAndPasswordRequired => Some("用户名密码必填"),
-            Self::HasPasswordRequired => Some("会议是否有密码必填"),
-            Self::ChairmanPasswordRequired => Some("主席密码必填"),
-            Self::UserPasswordRequired => Some("会议普通密码必填"),
-            Self::TimesRequired => Some("开始时间,结束时间必填"),
-            Self::AuditorPasswordNeeded => Some("如果允许旁听用户则应有密码"),
-            Self::BadMeetingPassword => Some("会议普通密码格式错误"),
-            Self::WrongAuditorPassword => Some("旁听用户密码错误"),
-            Self::BadMaxUsers => Some("最大用户数格式错误"),
-            Self::MaxUsersExceeded => Some("最大用户数超过限制"),
-            Self::BadMaxAuditors => Some("最大旁听用户数错误"),
-            Self::MaxAuditorsExceeded => Some("最大旁听用户数超过限制"),
-            Self::BadMaxVideos => Some("最大视频数格式错误"),
-            Self::MaxVideosInvalid => Some("最大视频数错误"),
-            Self::BadMaxAudios => Some("最大音频数格式错误"),
-            Self::MaxAudiosInvalid => Some("最大音频数错误"),
-            Self::BadVideoResolution => Some("视频分辨率参数格式错误"),
-            Self::MeetingNumberRequired => Some("需要会议编号"),
-            Self::UserAccountRequired => Some("需要用户账号"),
-            Self::WrongChairmanPassword => Some("主席密码错误"),
-            Self::WrongAuditPassword => Some("旁听密码错误"),
-            Self::OrdinaryPassword => Some("普通密码"),
-            Self::NoPassword => Some("没有密码"),
-            Self::NicknameRequired => Some("昵称必填"),
-            Self::WriteFailed => Some("数据写入失败"),
-            Self::UserTypeInvalid => Some("用户类型:0 普通交互用户,1 主席,2 旁听,3 助理,4 巡视"),
-            Self::UserAlreadyLoggedIn => Some("用户已登陆"),
-            Self::LoginKeyRequired => Some("登录 40 位 key 必填"),
-            Self::LoginKeyInvalid => Some("40 位 key 错误"),
-            Self::BadServerId => Some("serverid 不正确"),
-            Self::BadIpAddress => Some("ip 地址不正确"),
-            Self::UserCountOutOfRange => Some("普通用户数超出范围"),
-            Self::AuditorCountOutOfRange => Some("旁听用户数超出范围"),
-            Self::UserIdRequired => Some("userid 必填"),
-            Self::AccountRequired => Some("accout 必填"),
-            Self::PasswordRequired => Some("密码必填"),
-            Self::DepartmentIdRequired => Some("部门 ID 必填"),
-            Self::UserCompanyIdRequired => Some("公司 ID 必填,缺省为 1"),
-            Self::AccountExists => Some("Accout 已经存在"),
-            Self::AccountNotFound => Some("用户账号不存在"),
-            Self::DeptIdRequired => Some("部门 id 必填"),
-            Self::DeptNameRequired => Some("部门名称必填"),
-            Self::DeptCompanyIdRequired => Some("公司 ID 必填,缺省为 1"),
-            Self::ParentDeptIdRequired => Some("父部门 ID 必填"),
-            Self::DeptLevelRequired => Some("部门级别必填"),
-            Self::CompanyIdRequired => Some("公司 ID 必填"),
-            Self::CompanyNameRequired => Some("公司名必填"),
-            Self::PhoneOrDomainRequired => Some("电话号码或二级域名必填一个"),
-            Self::CompanyAdminId => Some("公司管理员 ID"),
-            Self::CompanyExists => Some("该公司已经存在"),
-            Self::EnterpriseIdRequired => Some("企业 ID 必填"),
-            Self::SystemBusy => Some("系统繁忙请重试"),
-            Self::UsePost => Some("请使用 POST 请求"),
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.zh)
     }
 
     /// An English message.
     pub fn en(&self) -> Option<&'static str> {
-        match self {
-            Self::ServerExpired => Some("The server licence has expired"),
-            Self::CompanyFrozen => Some("The company is frozen"),
-            Self::MeetingDeletedOrExpired => Some("The meeting was deleted or has expired"),
-            Self::CompanyNotFound => Some("The company does not exist"),
-            Self::BadUserOrPassword => Some("Wrong user name or password"),
-            Self::MeetingNameEmpty => Some("The meeting name must not be empty"),
-            Self::BadTimeFormat => Some("Malformed time"),
-            Self::BadTimeSetting => Some("Invalid time setting (e.g. end before start)"),
-            Self::BadChairmanPassword => Some("Malformed chairman password (4 to 20 characters)"),
-            Self::MeetingNotFound => Some("The meeting does not exist, was deleted or has expired"),
-            Self::WrongMeetingPassword => Some("Wrong meeting password"),
-            Self::BadUserPassword => Some("Malformed attendee password"),
-            Self::KeyRequired => Some("The company key is required"),
-            Self::KeyInvalid => Some("The company key is wrong"),
-            Self::TooManyMeetings => Some("Too many meetings"),
-            Self::NoMatchingData => Some("No matching data"),
-            Self::TooManyMeetingFiles => Some("Too many files bound to the meeting"),
-            Self::DatabaseError => Some("Database operation failed"),
-            Self::NoPermission => Some("No permission"),
-            Self::BadAuth => Some("Wrong auth value"),
-            Self::MeetingPasswordRequired => Some("The meeting needs a password"),
-            Self::RegisteredUserRequired => Some("Only registered users may join this meeting, or the password is wrong"),
-            Self::GroupIdRequired => Some("Group id is required"),
-            Self::GroupNameRequired => Some("Group name is required"),
-            Self::UserAndPasswordRequired => Some("User name and password are required"),
-            Self::HasPasswordRequired => Some("Whether the meeting has a password is required"),
-            Self::ChairmanPasswordRequired => Some("Chairman password is required"),
-            Self::UserPasswordRequired => Some("Attendee password is required"),
-            Self::TimesRequired => Some("Start and end time are required"),
-            Self::AuditorPasswordNeeded => Some("Allowing auditors needs a password"),
-            Self::BadMeetingPassword => Some("Malformed attendee password"),
-            Self::WrongAuditorPassword => Some("Wrong auditor password"),
-            Self::BadMaxUsers => Some("Malformed maximum user count"),
-            Self::MaxUsersExceeded => Some("Maximum user count over the limit"),
-            Self::BadMaxAuditors => Some("Malformed maximum auditor count"),
-            Self::MaxAuditorsExceeded => Some("Maximum auditor count over the limit"),
-            Self::BadMaxVideos => Some("Malformed maximum video count"),
-            Self::MaxVideosInvalid => Some("Invalid maximum video count"),
-            Self::BadMaxAudios => Some("Malformed maximum audio count"),
-            Self::MaxAudiosInvalid => Some("Invalid maximum audio count"),
-            Self::BadVideoResolution => Some("Malformed video resolution"),
-            Self::MeetingNumberRequired => Some("The meeting number is required"),
-            Self::UserAccountRequired => Some("The user account is required"),
-            Self::WrongChairmanPassword => Some("Wrong chairman password"),
-            Self::WrongAuditPassword => Some("Wrong auditor password"),
-            Self::OrdinaryPassword => Some("Attendee password (as documented)"),
-            Self::NoPassword => Some("No password"),
-            Self::NicknameRequired => Some("Nickname is required"),
-            Self::WriteFailed => Some("Writing data failed"),
-            Self::UserTypeInvalid => Some("User type must be 0 attendee, 1 chairman, 2 auditor, 3 assistant or 4 inspector"),
-            Self::UserAlreadyLoggedIn => Some("The user is already logged in"),
-            Self::LoginKeyRequired => Some("The 40-character login key is required"),
-            Self::LoginKeyInvalid => Some("The 40-character login key is wrong"),
-            Self::BadServerId => Some("Wrong serverid"),
-            Self::BadIpAddress => Some("Wrong IP address"),
-            Self::UserCountOutOfRange => Some("Attendee count out of range"),
-            Self::AuditorCountOutOfRange => Some("Auditor count out of range"),
-            Self::UserIdRequired => Some("userid is required"),
-            Self::AccountRequired => Some("account is required"),
-            Self::PasswordRequired => Some("Password is required"),
-            Self::DepartmentIdRequired => Some("Department id is required"),
-            Self::UserCompanyIdRequired => Some("Company id is required (default 1)"),
-            Self::AccountExists => Some("The account already exists"),
-            Self::AccountNotFound => Some("The user account does not exist"),
-            Self::DeptIdRequired => Some("Department id is required"),
-            Self::DeptNameRequired => Some("Department name is required"),
-            Self::DeptCompanyIdRequired => Some("Company id is required (default 1)"),
-            Self::ParentDeptIdRequired => Some("Parent department id is required"),
-            Self::DeptLevelRequired => Some("Department level is required"),
-            Self::CompanyIdRequired => Some("Company id is required"),
-            Self::CompanyNameRequired => Some("Company name is required"),
-            Self::PhoneOrDomainRequired => Some("A phone number or a second-level domain is required"),
-            Self::CompanyAdminId => Some("Company administrator id (as documented)"),
-            Self::CompanyExists => Some("The company already exists"),
-            Self::EnterpriseIdRequired => Some("Enterprise id is required"),
-            Self::SystemBusy => Some("System busy, try again"),
-            Self::UsePost => Some("Use a POST request"),
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.en)
     }
 
     /// The best message known: English, else Chinese.
@@ -1355,7 +1916,7 @@ impl ErrorCode {
 
     /// Whether the vendor documents this code as transient.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::SystemBusy)
+        self.row().is_some_and(|r| r.retryable)
     }
 }
 
@@ -1367,3 +1928,92 @@ impl std::fmt::Display for ErrorCode {
         }
     }
 }
+
+/// Rows of the table sorted by code (the first listed row of a code).
+static ERROR_CODE_BY_CODE: [u16; 77] = [
+    76, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34,
+    35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68,
+    69, 70, 71, 72, 73, 74, 75,
+];
+
+/// One row per code of [`ErrorCode`], in variant order: code, scope, Chinese and English message, retryable.
+#[rustfmt::skip]
+static ERROR_CODE_ROWS: [super::support::CodeRow<ErrorCode>; 77] = [
+    super::support::CodeRow { variant: ErrorCode::ServerExpired, code: "3001", scope: None, zh: Some("服务器过期"), en: Some("The server licence has expired"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::CompanyFrozen, code: "3002", scope: None, zh: Some("公司已经冻结"), en: Some("The company is frozen"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::MeetingDeletedOrExpired, code: "3003", scope: None, zh: Some("会议已删除或过期"), en: Some("The meeting was deleted or has expired"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::CompanyNotFound, code: "4001", scope: None, zh: Some("该公司不存在"), en: Some("The company does not exist"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadUserOrPassword, code: "4002", scope: None, zh: Some("用户名或密码错误"), en: Some("Wrong user name or password"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::MeetingNameEmpty, code: "4003", scope: None, zh: Some("会议名称不允许为空"), en: Some("The meeting name must not be empty"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadTimeFormat, code: "4004", scope: None, zh: Some("时间格式错误"), en: Some("Malformed time"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadTimeSetting, code: "4005", scope: None, zh: Some("时间设置有误"), en: Some("Invalid time setting (e.g. end before start)"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadChairmanPassword, code: "4006", scope: None, zh: Some("主席密码格式错误"), en: Some("Malformed chairman password (4 to 20 characters)"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::MeetingNotFound, code: "4007", scope: None, zh: Some("会议不存在、会议无效已被删除、会议过期"), en: Some("The meeting does not exist, was deleted or has expired"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::WrongMeetingPassword, code: "4008", scope: None, zh: Some("会议密码错误"), en: Some("Wrong meeting password"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadUserPassword, code: "4009", scope: None, zh: Some("普通用户密码格式错误"), en: Some("Malformed attendee password"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::KeyRequired, code: "4101", scope: None, zh: Some("需要验证企业 ID"), en: Some("The company key is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::KeyInvalid, code: "4102", scope: None, zh: Some("验证企业 ID 错误"), en: Some("The company key is wrong"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::TooManyMeetings, code: "4103", scope: None, zh: Some("会议数超过最大限制"), en: Some("Too many meetings"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::NoMatchingData, code: "4105", scope: None, zh: Some("没有符合的数据"), en: Some("No matching data"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::TooManyMeetingFiles, code: "4106", scope: None, zh: Some("会议文件数量超过数量限制"), en: Some("Too many files bound to the meeting"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::DatabaseError, code: "4107", scope: None, zh: Some("数据库操作错误"), en: Some("Database operation failed"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::NoPermission, code: "4108", scope: None, zh: Some("没有权限"), en: Some("No permission"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadAuth, code: "4109", scope: None, zh: Some("Auth 不正确"), en: Some("Wrong auth value"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::MeetingPasswordRequired, code: "4110", scope: None, zh: Some("该会议需要密码,请输入密码"), en: Some("The meeting needs a password"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::RegisteredUserRequired, code: "4111", scope: None, zh: Some("非注册用户或密码不正确,该会议要求必须注册用户才能参会"), en: Some("Only registered users may join this meeting, or the password is wrong"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::GroupIdRequired, code: "4200", scope: None, zh: Some("组 id 必填"), en: Some("Group id is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::GroupNameRequired, code: "4201", scope: None, zh: Some("组名必填"), en: Some("Group name is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::UserAndPasswordRequired, code: "5000", scope: None, zh: Some("用户名密码必填"), en: Some("User name and password are required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::HasPasswordRequired, code: "5001", scope: None, zh: Some("会议是否有密码必填"), en: Some("Whether the meeting has a password is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::ChairmanPasswordRequired, code: "5002", scope: None, zh: Some("主席密码必填"), en: Some("Chairman password is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::UserPasswordRequired, code: "5003", scope: None, zh: Some("会议普通密码必填"), en: Some("Attendee password is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::TimesRequired, code: "5004", scope: None, zh: Some("开始时间,结束时间必填"), en: Some("Start and end time are required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::AuditorPasswordNeeded, code: "5005", scope: None, zh: Some("如果允许旁听用户则应有密码"), en: Some("Allowing auditors needs a password"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadMeetingPassword, code: "5006", scope: None, zh: Some("会议普通密码格式错误"), en: Some("Malformed attendee password"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::WrongAuditorPassword, code: "5007", scope: None, zh: Some("旁听用户密码错误"), en: Some("Wrong auditor password"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadMaxUsers, code: "5008", scope: None, zh: Some("最大用户数格式错误"), en: Some("Malformed maximum user count"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::MaxUsersExceeded, code: "5009", scope: None, zh: Some("最大用户数超过限制"), en: Some("Maximum user count over the limit"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadMaxAuditors, code: "5010", scope: None, zh: Some("最大旁听用户数错误"), en: Some("Malformed maximum auditor count"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::MaxAuditorsExceeded, code: "5011", scope: None, zh: Some("最大旁听用户数超过限制"), en: Some("Maximum auditor count over the limit"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadMaxVideos, code: "5012", scope: None, zh: Some("最大视频数格式错误"), en: Some("Malformed maximum video count"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::MaxVideosInvalid, code: "5013", scope: None, zh: Some("最大视频数错误"), en: Some("Invalid maximum video count"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadMaxAudios, code: "5014", scope: None, zh: Some("最大音频数格式错误"), en: Some("Malformed maximum audio count"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::MaxAudiosInvalid, code: "5015", scope: None, zh: Some("最大音频数错误"), en: Some("Invalid maximum audio count"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadVideoResolution, code: "5016", scope: None, zh: Some("视频分辨率参数格式错误"), en: Some("Malformed video resolution"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::MeetingNumberRequired, code: "5100", scope: None, zh: Some("需要会议编号"), en: Some("The meeting number is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::UserAccountRequired, code: "5101", scope: None, zh: Some("需要用户账号"), en: Some("The user account is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::WrongChairmanPassword, code: "5200", scope: None, zh: Some("主席密码错误"), en: Some("Wrong chairman password"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::WrongAuditPassword, code: "5201", scope: None, zh: Some("旁听密码错误"), en: Some("Wrong auditor password"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::OrdinaryPassword, code: "5203", scope: None, zh: Some("普通密码"), en: Some("Attendee password (as documented)"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::NoPassword, code: "5204", scope: None, zh: Some("没有密码"), en: Some("No password"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::NicknameRequired, code: "5205", scope: None, zh: Some("昵称必填"), en: Some("Nickname is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::WriteFailed, code: "5206", scope: None, zh: Some("数据写入失败"), en: Some("Writing data failed"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::UserTypeInvalid, code: "5207", scope: None, zh: Some("用户类型:0 普通交互用户,1 主席,2 旁听,3 助理,4 巡视"), en: Some("User type must be 0 attendee, 1 chairman, 2 auditor, 3 assistant or 4 inspector"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::UserAlreadyLoggedIn, code: "5208", scope: None, zh: Some("用户已登陆"), en: Some("The user is already logged in"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::LoginKeyRequired, code: "5300", scope: None, zh: Some("登录 40 位 key 必填"), en: Some("The 40-character login key is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::LoginKeyInvalid, code: "5301", scope: None, zh: Some("40 位 key 错误"), en: Some("The 40-character login key is wrong"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadServerId, code: "6000", scope: None, zh: Some("serverid 不正确"), en: Some("Wrong serverid"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::BadIpAddress, code: "6001", scope: None, zh: Some("ip 地址不正确"), en: Some("Wrong IP address"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::UserCountOutOfRange, code: "6002", scope: None, zh: Some("普通用户数超出范围"), en: Some("Attendee count out of range"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::AuditorCountOutOfRange, code: "6003", scope: None, zh: Some("旁听用户数超出范围"), en: Some("Auditor count out of range"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::UserIdRequired, code: "7001", scope: None, zh: Some("userid 必填"), en: Some("userid is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::AccountRequired, code: "7002", scope: None, zh: Some("accout 必填"), en: Some("account is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::PasswordRequired, code: "7003", scope: None, zh: Some("密码必填"), en: Some("Password is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::DepartmentIdRequired, code: "7004", scope: None, zh: Some("部门 ID 必填"), en: Some("Department id is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::UserCompanyIdRequired, code: "7005", scope: None, zh: Some("公司 ID 必填,缺省为 1"), en: Some("Company id is required (default 1)"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::AccountExists, code: "7006", scope: None, zh: Some("Accout 已经存在"), en: Some("The account already exists"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::AccountNotFound, code: "7007", scope: None, zh: Some("用户账号不存在"), en: Some("The user account does not exist"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::DeptIdRequired, code: "8001", scope: None, zh: Some("部门 id 必填"), en: Some("Department id is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::DeptNameRequired, code: "8002", scope: None, zh: Some("部门名称必填"), en: Some("Department name is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::DeptCompanyIdRequired, code: "8003", scope: None, zh: Some("公司 ID 必填,缺省为 1"), en: Some("Company id is required (default 1)"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::ParentDeptIdRequired, code: "8004", scope: None, zh: Some("父部门 ID 必填"), en: Some("Parent department id is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::DeptLevelRequired, code: "8005", scope: None, zh: Some("部门级别必填"), en: Some("Department level is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::CompanyIdRequired, code: "9001", scope: None, zh: Some("公司 ID 必填"), en: Some("Company id is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::CompanyNameRequired, code: "9002", scope: None, zh: Some("公司名必填"), en: Some("Company name is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::PhoneOrDomainRequired, code: "9003", scope: None, zh: Some("电话号码或二级域名必填一个"), en: Some("A phone number or a second-level domain is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::CompanyAdminId, code: "9004", scope: None, zh: Some("公司管理员 ID"), en: Some("Company administrator id (as documented)"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::CompanyExists, code: "9006", scope: None, zh: Some("该公司已经存在"), en: Some("The company already exists"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::EnterpriseIdRequired, code: "9007", scope: None, zh: Some("企业 ID 必填"), en: Some("Enterprise id is required"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::SystemBusy, code: "9999", scope: None, zh: Some("系统繁忙请重试"), en: Some("System busy, try again"), retryable: true },
+    super::support::CodeRow { variant: ErrorCode::UsePost, code: "20001", scope: None, zh: Some("请使用 POST 请求"), en: Some("Use a POST request"), retryable: false },
+];

@@ -3,13 +3,13 @@
 
 /// One party dialled into a new meeting.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Party {
     /// Display name.
-    #[serde(rename = "name", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub name: String,
     /// Phone number.
-    #[serde(rename = "phone", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub phone: String,
 }
 
@@ -134,80 +134,105 @@ impl<'de> conf_core::__private::serde::Deserialize<'de> for MuteState {
 
 /// One member of a phone meeting, as `meetingState` reports it.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Member {
     /// Meeting id.
-    #[serde(rename = "meid", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub meid: Option<String>,
     /// Phone number (the platform masks the middle digits).
-    #[serde(rename = "phone", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub phone: Option<String>,
     /// Connection state.
-    #[serde(rename = "statusname", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    ///
+    /// Wire name: `statusname`.
+    #[serde(rename = "statusname", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub status: Option<MemberStatus>,
     /// Mute state.
-    #[serde(rename = "ifmutename", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    ///
+    /// Wire name: `ifmutename`.
+    #[serde(rename = "ifmutename", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub mute: Option<MuteState>,
 }
 
 /// Response of `CreateMeetingRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct CreateMeetingResponse {
     /// Id of the new meeting (use it as `confid`).
-    #[serde(rename = "meid", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub meid: String,
 }
 
 /// Response of `LockMeetingRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct LockMeetingResponse {
     /// The platform's message (`提交成功`), as sent.
-    #[serde(rename = "statusMsg", skip_serializing_if = "Option::is_none")]
+    ///
+    /// Wire name: `statusMsg`.
+    #[serde(rename = "statusMsg", default, skip_serializing_if = "Option::is_none")]
     pub status_msg: Option<conf_core::__private::serde_json::Value>,
 }
 
 /// Response of `MeetingStateRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingStateResponse {
     /// Members (on success `statusMsg` is this list).
-    #[serde(rename = "statusMsg", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    ///
+    /// Wire name: `statusMsg`.
+    #[serde(rename = "statusMsg", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<Member>>,
 }
 
 /// Response of `DestroyMeetingRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct DestroyMeetingResponse {
     /// The platform's message, as sent.
-    #[serde(rename = "statusMsg", skip_serializing_if = "Option::is_none")]
+    ///
+    /// Wire name: `statusMsg`.
+    #[serde(rename = "statusMsg", default, skip_serializing_if = "Option::is_none")]
     pub status_msg: Option<conf_core::__private::serde_json::Value>,
 }
 
 /// Request of `createMeeting` (`POST /call/TeleMeeting.wx`).
 ///
 /// Create a phone meeting (now, or booked for `booktime`) and dial the parties. Not idempotent: a replay would create a second meeting.
+///
+/// Build it with \[`CreateMeetingRequest::builder`\] or \[`CreateMeetingRequest::new`\], or call the client's fluent `create_meeting()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CreateMeetingRequest {
     /// Action name (set by the SDK). Default when unset: `createMeeting`.
     pub action: Option<String>,
     /// Phone number of the meeting's creator.
     pub creator: String,
     /// Meeting name.
+    ///
+    /// Wire name: `meetingname`.
     pub meeting_name: Option<String>,
     /// Parties to dial.
     pub parties: Option<Vec<Party>>,
     /// Caller id shown to the parties.
+    ///
+    /// Wire name: `dstclid`.
     pub dst_clid: Option<String>,
     /// Caller id shown to the creator.
+    ///
+    /// Wire name: `srcclid`.
     pub src_clid: Option<String>,
     /// Number to display.
+    ///
+    /// Wire name: `shownumber`.
     pub show_number: Option<String>,
     /// Book the meeting for later (`booktime`) instead of starting it now.
+    ///
+    /// Wire name: `bookmeeting`.
     pub book_meeting: Option<bool>,
     /// When a booked meeting starts.
+    ///
+    /// Wire name: `booktime`.
     pub book_time: Option<String>,
     /// Room number to use.
     pub confid: Option<String>,
@@ -228,6 +253,11 @@ impl CreateMeetingRequest {
             book_time: None,
             confid: None,
         }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> CreateMeetingRequestBuilder {
+        CreateMeetingRequestBuilder::with_handle(())
     }
 
     /// Set `action`.
@@ -341,25 +371,170 @@ impl CreateMeetingRequest {
     }
 }
 
+/// Builder of \[`CreateMeetingRequest`\]: from \[`CreateMeetingRequest::builder`\] (finish with `build()`), or from the client's `create_meeting()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CreateMeetingRequestBuilder<H = ()> {
+    handle: H,
+    fields: CreateMeetingRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CreateMeetingRequestFields {
+    action: Option<String>,
+    creator: Option<String>,
+    meeting_name: Option<String>,
+    parties: Option<Vec<Party>>,
+    dst_clid: Option<String>,
+    src_clid: Option<String>,
+    show_number: Option<String>,
+    book_meeting: Option<bool>,
+    book_time: Option<String>,
+    confid: Option<String>,
+}
+
+impl<H> CreateMeetingRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: CreateMeetingRequestFields::default() }
+    }
+
+    /// Action name (set by the SDK). Default when unset: `createMeeting`.
+    pub fn action(mut self, value: impl Into<String>) -> Self {
+        self.fields.action = Some(value.into());
+        self
+    }
+
+    /// Phone number of the meeting's creator. Required.
+    pub fn creator(mut self, value: impl Into<String>) -> Self {
+        self.fields.creator = Some(value.into());
+        self
+    }
+
+    /// Meeting name.
+    pub fn meeting_name(mut self, value: impl Into<String>) -> Self {
+        self.fields.meeting_name = Some(value.into());
+        self
+    }
+
+    /// Parties to dial.
+    pub fn parties(mut self, value: Vec<Party>) -> Self {
+        self.fields.parties = Some(value);
+        self
+    }
+
+    /// Caller id shown to the parties.
+    pub fn dst_clid(mut self, value: impl Into<String>) -> Self {
+        self.fields.dst_clid = Some(value.into());
+        self
+    }
+
+    /// Caller id shown to the creator.
+    pub fn src_clid(mut self, value: impl Into<String>) -> Self {
+        self.fields.src_clid = Some(value.into());
+        self
+    }
+
+    /// Number to display.
+    pub fn show_number(mut self, value: impl Into<String>) -> Self {
+        self.fields.show_number = Some(value.into());
+        self
+    }
+
+    /// Book the meeting for later (`booktime`) instead of starting it now.
+    pub fn book_meeting(mut self, value: bool) -> Self {
+        self.fields.book_meeting = Some(value);
+        self
+    }
+
+    /// When a booked meeting starts.
+    pub fn book_time(mut self, value: impl Into<String>) -> Self {
+        self.fields.book_time = Some(value.into());
+        self
+    }
+
+    /// Room number to use.
+    pub fn confid(mut self, value: impl Into<String>) -> Self {
+        self.fields.confid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<CreateMeetingRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<CreateMeetingRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl CreateMeetingRequestFields {
+    fn build(self) -> conf_core::Result<CreateMeetingRequest> {
+        Ok(CreateMeetingRequest {
+            action: self.action,
+            creator: super::support::required(self.creator, "creator", "creator")?,
+            meeting_name: self.meeting_name,
+            parties: self.parties,
+            dst_clid: self.dst_clid,
+            src_clid: self.src_clid,
+            show_number: self.show_number,
+            book_meeting: self.book_meeting,
+            book_time: self.book_time,
+            confid: self.confid,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> CreateMeetingRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<CreateMeetingResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for CreateMeetingRequest {
+    type Output = CreateMeetingResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<CreateMeetingResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::YtxClient {
     /// Create a phone meeting (now, or booked for `booktime`) and dial the parties. Not idempotent: a replay would create a second meeting.
     ///
     /// `POST /call/TeleMeeting.wx` (vendor name `createMeeting`)
-    pub async fn create_meeting(&self, req: CreateMeetingRequest) -> conf_core::Result<CreateMeetingResponse> {
-        self.call(req.into_operation()?).await
+    pub fn create_meeting(&self) -> CreateMeetingRequestBuilder<&Self> {
+        CreateMeetingRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`CreateMeetingRequest`\] built elsewhere: the same call as `create_meeting()`…`.send()`.
+    pub async fn create_meeting_with(&self, req: CreateMeetingRequest) -> conf_core::Result<CreateMeetingResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `lockMeeting` (`POST /call/TeleMeeting.wx`).
 ///
 /// Lock or unlock a meeting room. Idempotent by nature: it sets a state, so a replay is harmless.
+///
+/// Build it with \[`LockMeetingRequest::builder`\] or \[`LockMeetingRequest::new`\], or call the client's fluent `lock_meeting()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct LockMeetingRequest {
     /// Action name (set by the SDK). Default when unset: `lockMeeting`.
     pub action: Option<String>,
     /// Meeting id (the `meid` from `create_meeting`).
     pub confid: String,
     /// Lock (`true`, wire `"1"`) or unlock (`false`, wire `"0"`).
+    ///
+    /// Wire name: `lackstate`.
     pub locked: bool,
 }
 
@@ -367,6 +542,11 @@ impl LockMeetingRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(confid: impl Into<String>, locked: bool) -> Self {
         Self { action: None, confid: confid.into(), locked }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> LockMeetingRequestBuilder {
+        LockMeetingRequestBuilder::with_handle(())
     }
 
     /// Set `action`.
@@ -411,19 +591,106 @@ impl LockMeetingRequest {
     }
 }
 
+/// Builder of \[`LockMeetingRequest`\]: from \[`LockMeetingRequest::builder`\] (finish with `build()`), or from the client's `lock_meeting()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct LockMeetingRequestBuilder<H = ()> {
+    handle: H,
+    fields: LockMeetingRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct LockMeetingRequestFields {
+    action: Option<String>,
+    confid: Option<String>,
+    locked: Option<bool>,
+}
+
+impl<H> LockMeetingRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: LockMeetingRequestFields::default() }
+    }
+
+    /// Action name (set by the SDK). Default when unset: `lockMeeting`.
+    pub fn action(mut self, value: impl Into<String>) -> Self {
+        self.fields.action = Some(value.into());
+        self
+    }
+
+    /// Meeting id (the `meid` from `create_meeting`). Required.
+    pub fn confid(mut self, value: impl Into<String>) -> Self {
+        self.fields.confid = Some(value.into());
+        self
+    }
+
+    /// Lock (`true`, wire `"1"`) or unlock (`false`, wire `"0"`). Required.
+    pub fn locked(mut self, value: bool) -> Self {
+        self.fields.locked = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<LockMeetingRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<LockMeetingRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl LockMeetingRequestFields {
+    fn build(self) -> conf_core::Result<LockMeetingRequest> {
+        Ok(LockMeetingRequest {
+            action: self.action,
+            confid: super::support::required(self.confid, "confid", "confid")?,
+            locked: super::support::required(self.locked, "lackstate", "locked")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> LockMeetingRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<LockMeetingResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for LockMeetingRequest {
+    type Output = LockMeetingResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<LockMeetingResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::YtxClient {
     /// Lock or unlock a meeting room. Idempotent by nature: it sets a state, so a replay is harmless.
     ///
     /// `POST /call/TeleMeeting.wx` (vendor name `lockMeeting`)
-    pub async fn lock_meeting(&self, req: LockMeetingRequest) -> conf_core::Result<LockMeetingResponse> {
-        self.call(req.into_operation()?).await
+    pub fn lock_meeting(&self) -> LockMeetingRequestBuilder<&Self> {
+        LockMeetingRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`LockMeetingRequest`\] built elsewhere: the same call as `lock_meeting()`…`.send()`.
+    pub async fn lock_meeting_with(&self, req: LockMeetingRequest) -> conf_core::Result<LockMeetingResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `meetingState` (`POST /call/TeleMeeting.wx`).
 ///
 /// The members of a meeting and their connection and mute states.
+///
+/// Build it with \[`MeetingStateRequest::builder`\] or \[`MeetingStateRequest::new`\], or call the client's fluent `meeting_state()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct MeetingStateRequest {
     /// Action name (set by the SDK). Default when unset: `meetingState`.
     pub action: Option<String>,
@@ -435,6 +702,11 @@ impl MeetingStateRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(confid: impl Into<String>) -> Self {
         Self { action: None, confid: confid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> MeetingStateRequestBuilder {
+        MeetingStateRequestBuilder::with_handle(())
     }
 
     /// Set `action`.
@@ -475,19 +747,95 @@ impl MeetingStateRequest {
     }
 }
 
+/// Builder of \[`MeetingStateRequest`\]: from \[`MeetingStateRequest::builder`\] (finish with `build()`), or from the client's `meeting_state()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MeetingStateRequestBuilder<H = ()> {
+    handle: H,
+    fields: MeetingStateRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MeetingStateRequestFields {
+    action: Option<String>,
+    confid: Option<String>,
+}
+
+impl<H> MeetingStateRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: MeetingStateRequestFields::default() }
+    }
+
+    /// Action name (set by the SDK). Default when unset: `meetingState`.
+    pub fn action(mut self, value: impl Into<String>) -> Self {
+        self.fields.action = Some(value.into());
+        self
+    }
+
+    /// Meeting id. Required.
+    pub fn confid(mut self, value: impl Into<String>) -> Self {
+        self.fields.confid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<MeetingStateRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<MeetingStateRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl MeetingStateRequestFields {
+    fn build(self) -> conf_core::Result<MeetingStateRequest> {
+        Ok(MeetingStateRequest { action: self.action, confid: super::support::required(self.confid, "confid", "confid")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> MeetingStateRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<MeetingStateResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for MeetingStateRequest {
+    type Output = MeetingStateResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<MeetingStateResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::YtxClient {
     /// The members of a meeting and their connection and mute states.
     ///
     /// `POST /call/TeleMeeting.wx` (vendor name `meetingState`)
-    pub async fn meeting_state(&self, req: MeetingStateRequest) -> conf_core::Result<MeetingStateResponse> {
-        self.call(req.into_operation()?).await
+    pub fn meeting_state(&self) -> MeetingStateRequestBuilder<&Self> {
+        MeetingStateRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`MeetingStateRequest`\] built elsewhere: the same call as `meeting_state()`…`.send()`.
+    pub async fn meeting_state_with(&self, req: MeetingStateRequest) -> conf_core::Result<MeetingStateResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `destroyMeeting` (`POST /call/TeleMeeting.wx`).
 ///
 /// End the meeting of a room. Not replayed after a failure in flight: a second attempt would report the meeting missing.
+///
+/// Build it with \[`DestroyMeetingRequest::builder`\] or \[`DestroyMeetingRequest::new`\], or call the client's fluent `destroy_meeting()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DestroyMeetingRequest {
     /// Action name (set by the SDK). Default when unset: `destroyMeeting`.
     pub action: Option<String>,
@@ -499,6 +847,11 @@ impl DestroyMeetingRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(confid: impl Into<String>) -> Self {
         Self { action: None, confid: confid.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> DestroyMeetingRequestBuilder {
+        DestroyMeetingRequestBuilder::with_handle(())
     }
 
     /// Set `action`.
@@ -539,17 +892,92 @@ impl DestroyMeetingRequest {
     }
 }
 
+/// Builder of \[`DestroyMeetingRequest`\]: from \[`DestroyMeetingRequest::builder`\] (finish with `build()`), or from the client's `destroy_meeting()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DestroyMeetingRequestBuilder<H = ()> {
+    handle: H,
+    fields: DestroyMeetingRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DestroyMeetingRequestFields {
+    action: Option<String>,
+    confid: Option<String>,
+}
+
+impl<H> DestroyMeetingRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: DestroyMeetingRequestFields::default() }
+    }
+
+    /// Action name (set by the SDK). Default when unset: `destroyMeeting`.
+    pub fn action(mut self, value: impl Into<String>) -> Self {
+        self.fields.action = Some(value.into());
+        self
+    }
+
+    /// Meeting id. Required.
+    pub fn confid(mut self, value: impl Into<String>) -> Self {
+        self.fields.confid = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<DestroyMeetingRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<DestroyMeetingRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl DestroyMeetingRequestFields {
+    fn build(self) -> conf_core::Result<DestroyMeetingRequest> {
+        Ok(DestroyMeetingRequest { action: self.action, confid: super::support::required(self.confid, "confid", "confid")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> DestroyMeetingRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<DestroyMeetingResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for DestroyMeetingRequest {
+    type Output = DestroyMeetingResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<DestroyMeetingResponse> {
+        crate::pipeline::decode
+    }
+}
+
 impl crate::YtxClient {
     /// End the meeting of a room. Not replayed after a failure in flight: a second attempt would report the meeting missing.
     ///
     /// `POST /call/TeleMeeting.wx` (vendor name `destroyMeeting`)
-    pub async fn destroy_meeting(&self, req: DestroyMeetingRequest) -> conf_core::Result<DestroyMeetingResponse> {
-        self.call(req.into_operation()?).await
+    pub fn destroy_meeting(&self) -> DestroyMeetingRequestBuilder<&Self> {
+        DestroyMeetingRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`DestroyMeetingRequest`\] built elsewhere: the same call as `destroy_meeting()`…`.send()`.
+    pub async fn destroy_meeting_with(&self, req: DestroyMeetingRequest) -> conf_core::Result<DestroyMeetingResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Error codes of ytx (from `crates/ytx-telemeeting/spec/telemeeting.toml`), with the vendor's messages.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// The codes, messages and retryability are one static table (`ERROR_CODE_ROWS`); a code not in it is `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorCode {
     /// `-2`: 缺少必要参数 / A required parameter is missing or malformed
     MissingParameter,
@@ -560,44 +988,34 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The table row of a listed code (rows are in variant order).
+    fn row(&self) -> Option<&'static super::support::CodeRow<Self>> {
+        ERROR_CODE_ROWS.binary_search_by(|r| r.variant.cmp(self)).ok().map(|i| &ERROR_CODE_ROWS[i])
+    }
+
     /// The variant for a vendor code (`Unknown` when not listed).
     pub fn from_code(code: &str) -> Self {
-        match code.trim() {
-            "-2" => Self::MissingParameter,
-            "-205" => Self::ApplicationCheckFailed,
-            other => Self::Unknown(other.to_owned()),
-        }
+        let code = code.trim();
+        super::support::CodeRow::by_code(&ERROR_CODE_ROWS, &ERROR_CODE_BY_CODE, code)
+            .map_or_else(|| Self::Unknown(code.to_owned()), |r| r.variant.clone())
     }
 
     /// The vendor's code.
     pub fn code(&self) -> &str {
         match self {
-            Self::MissingParameter => "-2",
-            Self::ApplicationCheckFailed => "-205",
             Self::Unknown(c) => c,
+            known => known.row().map_or("", |r| r.code),
         }
     }
 
     /// The vendor's Chinese message.
     pub fn zh(&self) -> Option<&'static str> {
-        match self {
-            Self::MissingParameter => Some("缺少必要参数"),
-            Self::ApplicationCheckFailed => Some(
-                "应用验证失败:应用ID与环境不匹配(体验应用用沙箱 sandbox.ytx.net,自建应用用正式环境 api.ytx.net)、IP 白名单未包含本机、应用未上线或未开通电话会议功能",
-            ),
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.zh)
     }
 
     /// An English message.
     pub fn en(&self) -> Option<&'static str> {
-        match self {
-            Self::MissingParameter => Some("A required parameter is missing or malformed"),
-            Self::ApplicationCheckFailed => Some(
-                "Application check failed: the app id does not match the environment (trial apps use sandbox.ytx.net, your own apps api.ytx.net), this host is not on the IP allow-list, or the app is not live or lacks the phone-meeting feature",
-            ),
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.en)
     }
 
     /// The best message known: English, else Chinese.
@@ -605,10 +1023,9 @@ impl ErrorCode {
         self.en().or_else(|| self.zh())
     }
 
-    /// Whether the vendor documents this code as transient (none are).
-    #[allow(clippy::unused_self)]
+    /// Whether the vendor documents this code as transient.
     pub fn is_retryable(&self) -> bool {
-        false
+        self.row().is_some_and(|r| r.retryable)
     }
 }
 
@@ -620,3 +1037,13 @@ impl std::fmt::Display for ErrorCode {
         }
     }
 }
+
+/// Rows of the table sorted by code (the first listed row of a code).
+static ERROR_CODE_BY_CODE: [u16; 2] = [0, 1];
+
+/// One row per code of [`ErrorCode`], in variant order: code, scope, Chinese and English message, retryable.
+#[rustfmt::skip]
+static ERROR_CODE_ROWS: [super::support::CodeRow<ErrorCode>; 2] = [
+    super::support::CodeRow { variant: ErrorCode::MissingParameter, code: "-2", scope: None, zh: Some("缺少必要参数"), en: Some("A required parameter is missing or malformed"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::ApplicationCheckFailed, code: "-205", scope: None, zh: Some("应用验证失败:应用ID与环境不匹配(体验应用用沙箱 sandbox.ytx.net,自建应用用正式环境 api.ytx.net)、IP 白名单未包含本机、应用未上线或未开通电话会议功能"), en: Some("Application check failed: the app id does not match the environment (trial apps use sandbox.ytx.net, your own apps api.ytx.net), this host is not on the IP allow-list, or the app is not live or lacks the phone-meeting feature"), retryable: false },
+];

@@ -1,12 +1,12 @@
-//! Request types, `into_operation`, client methods and page walkers.
+//! Request types, `into_operation`, fluent builders, client methods and paginators.
 
 use anyhow::{Context, Result, bail, ensure};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{
-    BodyKind, Loc, ModuleGen, Param, check_field, complete_params, doc, endpoint_shape, field_doc, float_lit, inner_is, int_lit, lit,
-    path_placeholders, wire_of,
+    BodyKind, Loc, MAX_ARGS, ModuleGen, Param, check_field, complete_params, doc, endpoint_shape, field_doc, float_lit, group_ident,
+    inner_is, int_lit, lit, method_name, path_placeholders, wire_of,
 };
 use crate::codegen::model::{Kind, Ty, inline_response_name, inner_named, parse_ty};
 use crate::codegen::names;
@@ -20,11 +20,12 @@ impl ModuleGen<'_> {
     /// another resource, so a required path value must not be empty).
     pub(super) fn validation<'f>(&self, fields: impl Iterator<Item = (&'f Field, TokenStream, bool)>, nested: bool) -> Result<TokenStream> {
         let mut out = TokenStream::new();
-        for (f, owner, in_path) in fields {
+        let fields: Vec<_> = fields.collect();
+        for (f, owner, in_path) in fields.iter().cloned() {
             let ty = parse_ty(&f.ty, f.type_name.as_deref())?;
             let fid = names::ident(&f.name);
             let wire = wire_of(f);
-            let optional = !f.required || (nested && matches!(ty, Ty::Time | Ty::Secret));
+            let optional = !f.required || (nested && matches!(ty, Ty::Time | Ty::DateTime | Ty::Secret));
             let checks = self
                 .value_checks(&ty, f.validate.as_ref(), f.required && in_path, &wire, quote!(v))
                 .with_context(|| format!("field `{}`", f.name))?;
@@ -37,6 +38,9 @@ impl ModuleGen<'_> {
                 out.extend(quote!({ let v = &#owner.#fid; #checks }));
             }
         }
+        // `required_if` (rust/rules.rs).
+        let pairs: Vec<(&Field, TokenStream)> = fields.iter().map(|(f, o, _)| (*f, o.clone())).collect();
+        out.extend(self.conditional_checks(&pairs, nested)?);
         Ok(out)
     }
 
@@ -72,6 +76,14 @@ impl ModuleGen<'_> {
             sized || !(r.non_empty || r.min_len.is_some() || r.max_len.is_some()),
             "`non_empty`/`min_len`/`max_len` need a string, list or map field"
         );
+        // Byte lengths and character sets (rust/rules.rs).
+        ensure!(
+            text.is_some() || !super::rules::has_text_rules(&r),
+            "`min_bytes`/`max_bytes`/`chars`/`not_chars`/`not_edge_chars` need a string field"
+        );
+        if let Some(text) = &text {
+            out.extend(super::rules::text_rules(&r, text, wire));
+        }
         if let Some(text) = &text {
             if path_segment || r.non_empty {
                 out.extend(quote!(super::support::non_empty(#wl, #text)?;));
@@ -154,9 +166,9 @@ impl ModuleGen<'_> {
     pub(super) fn text(&self, ty: &Ty, encode: Option<&str>, wire: &str, v: &TokenStream) -> Result<TokenStream> {
         Ok(match ty {
             Ty::Str => quote!(#v.clone()),
-            Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F64 | Ty::Json => quote!(#v.to_string()),
+            Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F64 | Ty::Json | Ty::DateTime => quote!(#v.to_string()),
             Ty::Bool => match encode {
-                Some("bool01") => quote!(String::from(if *#v { "1" } else { "0" })),
+                Some("bool01" | "int01") => quote!(String::from(if *#v { "1" } else { "0" })),
                 Some("boolyesno") => quote!(String::from(if *#v { "yes" } else { "no" })),
                 Some("booltruefalse") | None => quote!(#v.to_string()),
                 Some(other) => bail!("unknown encoding `{other}` (bool01 | boolyesno | booltruefalse)"),
@@ -197,6 +209,7 @@ impl ModuleGen<'_> {
                 Ty::Secret => Some(quote!(conf_core::ExposeSecret::expose_secret(#x))),
                 Ty::Bool => match encode {
                     Some("bool01") => Some(quote!(if *#x { "1" } else { "0" })),
+                    Some("int01") => Some(quote!(u8::from(*#x))),
                     Some("boolyesno") => Some(quote!(if *#x { "yes" } else { "no" })),
                     Some("booltruefalse") => Some(quote!(if *#x { "true" } else { "false" })),
                     None => None,
@@ -222,6 +235,8 @@ impl ModuleGen<'_> {
                 quote!(&#c)
             }
             _ => match conv(ty, v)? {
+                // `int01` makes a number, not a reference.
+                Some(c) if *ty == Ty::Bool && encode == Some("int01") => quote!(&#c),
                 Some(c) => c,
                 None => quote!(#v),
             },
@@ -253,7 +268,9 @@ impl ModuleGen<'_> {
         let placeholders = path_placeholders(&ep.path)?;
         let mut params = Vec::new();
         let mut seen = names::Deduper::default();
-        for reserved in ["new", "validate", "into_operation"] {
+        for reserved in
+            ["new", "validate", "into_operation", "builder", "build", "send", "into_paginator", "handle", "with_handle", "into_parts"]
+        {
             seen.reserve(reserved);
         }
         for f in &fields {
@@ -304,14 +321,17 @@ impl ModuleGen<'_> {
 
         let pascal = names::pascal(&ep.name);
         let req_id = format_ident!("{}Request", pascal);
-        let method_id = names::ident(&ep.name);
+        let method_id = names::ident(&method_name(&ep.name, self.service.group.as_deref()));
         let op_name = ep.wire_name.clone().unwrap_or_else(|| ep.name.clone());
 
-        // ----- struct -----
+        // ----- struct, builder -----
         let mut field_defs = Vec::new();
         let mut ctor_args = Vec::new();
         let mut ctor_inits = Vec::new();
         let mut setters = Vec::new();
+        let mut b_fields = Vec::new();
+        let mut b_setters = Vec::new();
+        let mut b_inits = Vec::new();
         let mut eq = true;
         for p in &params {
             let rt = self.rust_ty(&p.ty)?;
@@ -323,6 +343,19 @@ impl ModuleGen<'_> {
             let fd = doc(&d);
             let id = &p.ident;
             let into = matches!(p.ty, Ty::Str | Ty::Secret);
+            let (arg, val) = if into { (quote!(impl Into<#rt>), quote!(value.into())) } else { (quote!(#rt), quote!(value)) };
+            let setter = id.to_string().trim_start_matches("r#").to_owned();
+            // One line (the field's first); the full text is on the request's field.
+            let first = d.trim().lines().next().unwrap_or_default().trim_end().to_owned();
+            let bd = doc(&format!("{first}{}", if p.f.required { " Required." } else { "" }));
+            b_fields.push(quote!(#id: Option<#rt>,));
+            b_setters.push(quote! {
+                #bd
+                pub fn #id(mut self, value: #arg) -> Self {
+                    self.fields.#id = Some(#val);
+                    self
+                }
+            });
             if p.f.required {
                 field_defs.push(quote!(#fd pub #id: #rt,));
                 if into {
@@ -332,11 +365,12 @@ impl ModuleGen<'_> {
                     ctor_args.push(quote!(#id: #rt));
                     ctor_inits.push(quote!(#id,));
                 }
+                let (wl, sl) = (lit(&p.wire), lit(&setter));
+                b_inits.push(quote!(#id: super::support::required(self.#id, #wl, #sl)?,));
             } else {
                 field_defs.push(quote!(#fd pub #id: Option<#rt>,));
                 ctor_inits.push(quote!(#id: None,));
                 let sd = doc(&format!("Set `{}`.", p.wire));
-                let (arg, val) = if into { (quote!(impl Into<#rt>), quote!(value.into())) } else { (quote!(#rt), quote!(value)) };
                 setters.push(quote! {
                     #sd
                     pub fn #id(mut self, value: #arg) -> Self {
@@ -344,19 +378,40 @@ impl ModuleGen<'_> {
                         self
                     }
                 });
+                b_inits.push(quote!(#id: self.#id,));
             }
         }
         let all_optional = params.iter().all(|p| !p.f.required);
         let derive_default = if all_optional { quote!(, Default) } else { quote!() };
         let derive_eq = if eq { quote!(, PartialEq) } else { quote!() };
         let req_doc = doc(&format!(
-            "Request of `{}` (`{} {}`).{}",
+            "Request of `{}` (`{} {}`).{}\n\nBuild it with [`{req_id}::builder`]{}, or call the client's fluent `{}()` builder.",
             op_name,
             ep.method_override.as_deref().unwrap_or(&method).to_ascii_uppercase(),
             ep.path,
-            ep.doc.as_deref().map(|d| format!("\n\n{d}")).unwrap_or_default()
+            ep.doc.as_deref().map(|d| format!("\n\n{d}")).unwrap_or_default(),
+            if ctor_args.len() <= MAX_ARGS { format!(" or [`{req_id}::new`]") } else { String::new() },
+            method_id.to_string().trim_start_matches("r#"),
         ));
-
+        // No public function takes more than `MAX_ARGS` arguments: with more required
+        // fields, the builder is the only constructor.
+        let ctor = if ctor_args.len() <= MAX_ARGS {
+            quote! {
+                /// A request with the required fields; optional fields are unset.
+                pub fn new(#(#ctor_args),*) -> Self {
+                    Self { #(#ctor_inits)* }
+                }
+            }
+        } else {
+            quote!()
+        };
+        let builder_id = format_ident!("{}RequestBuilder", pascal);
+        let fields_id = format_ident!("{}RequestFields", pascal);
+        let unused_self = if params.is_empty() { quote!(#[allow(clippy::unused_self)]) } else { quote!() };
+        let builder_doc = doc(&format!(
+            "Builder of [`{req_id}`]: from [`{req_id}::builder`] (finish with `build()`), or from the client's `{}()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.",
+            method_id.to_string().trim_start_matches("r#"),
+        ));
         // ----- validate -----
         let checks = self.validation(params.iter().map(|p| (p.f, quote!(self), p.loc == Loc::Path)), false)?;
         let validate = if checks.is_empty() {
@@ -382,7 +437,7 @@ impl ModuleGen<'_> {
 
         // ----- client methods -----
         let client = self.client_path();
-        let call = format_ident!("{}", self.service.call);
+        let decode: syn::Path = syn::parse_str(&self.service.decode).with_context(|| format!("`decode` = `{}`", self.service.decode))?;
         let (resp_ty, resp_items) = self.response(ep)?;
         let op_doc = {
             let mut d = ep.doc.clone().unwrap_or_else(|| format!("Call `{op_name}`."));
@@ -394,35 +449,51 @@ impl ModuleGen<'_> {
             ));
             doc(&d)
         };
-        let call_body = match &resp_ty {
+        let deserialize = match &resp_ty {
             Resp::Unit => quote! {
-                let _: conf_core::__private::serde::de::IgnoredAny = self.#call(req.into_operation()?).await?;
-                Ok(())
+                |op, response| {
+                    let _: conf_core::__private::serde::de::IgnoredAny = #decode(op, response)?;
+                    Ok(())
+                }
             },
-            Resp::Bytes => {
-                let cb = format_ident!("{}_bytes", self.service.call);
-                quote!(self.#cb(req.into_operation()?).await)
-            }
-            Resp::Typed(_) => quote!(self.#call(req.into_operation()?).await),
+            Resp::Bytes => quote!(|_, response| Ok(response.body.clone())),
+            Resp::Typed(_) => quote!(#decode),
         };
         let ret = resp_ty.tokens();
-        let walker = match (&ep.paged, resp_items) {
+        let paged = match (&ep.paged, resp_items) {
             (None, _) => quote!(),
-            (Some(kind), Some((items, total))) => self.walker(ep, kind, &params, &req_id, &ret, &items, &total)?,
+            (Some(kind), Some((items, total))) => self.paged_impl(kind, &params, (&req_id, &builder_id), &ret, &items, &total)?,
             (Some(_), None) => bail!("a paged endpoint needs a response type that declares `items` and `total`"),
         };
+        // A group handle is `Copy`: `_with` takes it by value, so its future borrows the
+        // client, not a temporary handle (`client.mc().x_with(req)` can be returned).
+        let (handle_impl, handle_ty, handle_val, with_self, with_ref) = match &self.service.group {
+            Some(g) => {
+                let g = group_ident(g);
+                (quote!(impl<'a> #g<'a>), quote!(#g<'a>), quote!(*self), quote!(self), quote!(&self))
+            }
+            None => (quote!(impl #client), quote!(&Self), quote!(self), quote!(&self), quote!(self)),
+        };
+        let with_id = format_ident!("{}_with", method_id.to_string().trim_start_matches("r#"));
+        let with_doc = doc(&format!(
+            "Send a [`{req_id}`] built elsewhere: the same call as `{}()`…`.send()`.",
+            method_id.to_string().trim_start_matches("r#")
+        ));
 
         Ok(quote! {
             #req_doc
             #[derive(Debug, Clone #derive_default #derive_eq)]
+            #[non_exhaustive]
             pub struct #req_id {
                 #(#field_defs)*
             }
 
             impl #req_id {
-                /// A request with the required fields; optional fields are unset.
-                pub fn new(#(#ctor_args),*) -> Self {
-                    Self { #(#ctor_inits)* }
+                #ctor
+
+                /// A builder with every field unset.
+                pub fn builder() -> #builder_id {
+                    #builder_id::with_handle(())
                 }
 
                 #(#setters)*
@@ -432,18 +503,81 @@ impl ModuleGen<'_> {
                 #into_op
             }
 
-            impl #client {
-                #op_doc
-                pub async fn #method_id(&self, req: #req_id) -> conf_core::Result<#ret> {
-                    #call_body
+            #builder_doc
+            #[derive(Debug, Clone)]
+            #[must_use]
+            pub struct #builder_id<H = ()> {
+                handle: H,
+                fields: #fields_id,
+            }
+
+            #[derive(Debug, Clone, Default)]
+            struct #fields_id {
+                #(#b_fields)*
+            }
+
+            impl<H> #builder_id<H> {
+                fn with_handle(handle: H) -> Self {
+                    Self { handle, fields: #fields_id::default() }
                 }
 
-                #walker
+                #(#b_setters)*
+
+                /// The request; a required field left unset is `Error::InvalidInput` naming it.
+                /// Validation rules are checked when it is sent.
+                pub fn build(self) -> conf_core::Result<#req_id> {
+                    self.fields.build()
+                }
+
+                fn into_parts(self) -> (H, conf_core::Result<#req_id>) {
+                    (self.handle, self.fields.build())
+                }
+            }
+
+            impl #fields_id {
+                #unused_self
+                fn build(self) -> conf_core::Result<#req_id> {
+                    Ok(#req_id { #(#b_inits)* })
+                }
+            }
+
+            impl<H: conf_core::ClientHandle> #builder_id<H> {
+                /// Build and send: a required field left unset or a broken validation rule is
+                /// `Error::InvalidInput`, before anything is sent.
+                pub async fn send(self) -> conf_core::Result<#ret> {
+                    let (handle, req) = self.into_parts();
+                    conf_core::ClientHandle::send(&handle, req?).await
+                }
+            }
+
+            #paged
+
+            impl conf_core::TypedOperation for #req_id {
+                type Output = #ret;
+
+                fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+                    self.into_operation()
+                }
+
+                fn deserializer(&self) -> conf_core::Deserializer<#ret> {
+                    #deserialize
+                }
+            }
+
+            #handle_impl {
+                #op_doc
+                pub fn #method_id(&self) -> #builder_id<#handle_ty> {
+                    #builder_id::with_handle(#handle_val)
+                }
+
+                #with_doc
+                pub async fn #with_id(#with_self, req: #req_id) -> conf_core::Result<#ret> {
+                    conf_core::ClientHandle::send(#with_ref, req).await
+                }
             }
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn operation_fn(
         &self,
         ep: &Endpoint,
@@ -734,101 +868,100 @@ impl ModuleGen<'_> {
         Ok((Resp::Typed(path), paged))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn walker(
+    /// `into_paginator()` on the builder and the `PagedOperation` impl of a paged request.
+    fn paged_impl(
         &self,
-        ep: &Endpoint,
         kind: &str,
         params: &[Param<'_>],
-        req_id: &proc_macro2::Ident,
+        ids: (&proc_macro2::Ident, &proc_macro2::Ident),
         resp_ty: &TokenStream,
         items: &PagedField,
         total: &PagedField,
     ) -> Result<TokenStream> {
-        let method_id = &names::ident(&ep.name);
-        let call_sized = format_ident!("{}_sized", self.service.call);
+        let (req_id, builder_id) = ids;
         let Ty::List(item_ty) = &items.ty else { bail!("the `items` field must be a list") };
         ensure!(total.ty.is_int(), "the `total` field must be an integer");
         let item = self.rust_ty(item_ty)?;
-        let (pos_name, size_name, first) = if kind == "pageid" { ("pageid", "prgs1page", 1u64) } else { ("start", "count", 0u64) };
+        let (pos_name, size_name, scheme) =
+            if kind == "pageid" { ("pageid", "prgs1page", quote!(PageNumber)) } else { ("start", "count", quote!(Offset)) };
         let find = |n: &str| params.iter().find(|p| p.f.name == n || p.wire == n).with_context(|| format!("paging param `{n}` missing"));
         let (pos, size) = (find(pos_name)?, find(size_name)?);
         ensure!(pos.ty.is_int() && size.ty.is_int(), "paging params must be integers");
-        let (pty, sty) = (self.rust_ty(&pos.ty)?, self.rust_ty(&size.ty)?);
-        let get = |p: &Param<'_>, default: TokenStream| {
+        let get = |p: &Param<'_>| {
             let id = &p.ident;
-            let widen = matches!(p.ty, Ty::U32);
-            if p.ty == Ty::U64 {
-                return if p.f.required { quote!(req.#id) } else { quote!(req.#id.unwrap_or(#default)) };
-            }
-            match (p.f.required, widen) {
-                (true, true) => quote!(u64::from(req.#id)),
-                (true, false) => quote!(u64::try_from(req.#id).unwrap_or(0)),
-                (false, true) => quote!(req.#id.map_or(#default, u64::from)),
-                (false, false) => quote!(req.#id.and_then(|x| u64::try_from(x).ok()).unwrap_or(#default)),
+            match (p.f.required, &p.ty) {
+                (true, Ty::U64) => quote!(Some(self.#id)),
+                (true, Ty::U32) => quote!(Some(u64::from(self.#id))),
+                (true, _) => quote!(u64::try_from(self.#id).ok()),
+                (false, Ty::U64) => quote!(self.#id),
+                (false, Ty::U32) => quote!(self.#id.map(u64::from)),
+                (false, _) => quote!(self.#id.and_then(|x| u64::try_from(x).ok())),
             }
         };
-        let set = |p: &Param<'_>, ty: &TokenStream, val: TokenStream| {
+        let set = |p: &Param<'_>, val: TokenStream| -> Result<TokenStream> {
             let id = &p.ident;
+            let ty = self.rust_ty(&p.ty)?;
             let conv = if p.ty == Ty::U64 { val } else { quote!(#ty::try_from(#val).unwrap_or(#ty::MAX)) };
-            if p.f.required { quote!(page.#id = #conv;) } else { quote!(page.#id = Some(#conv);) }
+            Ok(if p.f.required { quote!(page.#id = #conv;) } else { quote!(page.#id = Some(#conv);) })
         };
-        let first_l = int_lit(i128::from(first));
-        let pos0 = get(pos, quote!(#first_l));
-        let size0 = get(size, quote!(0));
-        let set_pos = set(pos, &pty, quote!(position));
-        let set_size = set(size, &sty, quote!(page_size));
+        let (pos0, size0) = (get(pos), get(size));
+        let (set_pos, set_size) = (set(pos, quote!(position))?, set(size, quote!(size))?);
         let iid = &items.ident;
         let tid = &total.ident;
-        let take_items = if items.required { quote!(resp.#iid) } else { quote!(resp.#iid.unwrap_or_default()) };
-        let take_total =
-            if total.required { quote!(usize::try_from(resp.#tid).ok()) } else { quote!(resp.#tid.and_then(|t| usize::try_from(t).ok())) };
-        let advance = if kind == "pageid" {
-            quote!(position = position.saturating_add(1);)
-        } else {
-            quote!(position = position.saturating_add(n as u64);)
+        let count = if items.required { quote!(page.#iid.len()) } else { quote!(page.#iid.as_ref().map_or(0, Vec::len)) };
+        let take = if items.required { quote!(page.#iid) } else { quote!(page.#iid.unwrap_or_default()) };
+        let total_v = match (total.required, &total.ty) {
+            (true, Ty::U64) => quote!(Some(page.#tid)),
+            (true, Ty::U32) => quote!(Some(u64::from(page.#tid))),
+            (true, _) => quote!(u64::try_from(page.#tid).ok()),
+            (false, Ty::U64) => quote!(page.#tid),
+            (false, Ty::U32) => quote!(page.#tid.map(u64::from)),
+            (false, _) => quote!(page.#tid.and_then(|t| u64::try_from(t).ok())),
         };
-        let all_id = format_ident!("all_{}", method_id.to_string().trim_start_matches("r#"));
         let d = doc(&format!(
-            "Every item of `{}`, page by page (`{pos_name}`/`{size_name}`; the request's `{size_name}` is the page size, default 100), until `total` items or a short page.\n\nBounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.",
-            ep.wire_name.as_deref().unwrap_or(&ep.name)
+            "The pages of this listing as a `Stream`, requested lazily (`{pos_name}`/`{size_name}`; `{size_name}` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.\n\nBounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends."
         ));
         Ok(quote! {
-            #d
-            pub async fn #all_id(&self, req: #req_id) -> conf_core::Result<Vec<#item>> {
-                let mut position: u64 = #pos0;
-                let page_size: u64 = match #size0 {
-                    0 => 100,
-                    n => n,
-                };
-                let mut all = Vec::new();
-                // Bounded (pages and bytes) so a server that ignores paging cannot run the walk forever.
-                let mut walk: Option<super::support::PageWalk> = None;
-                loop {
-                    let mut page = req.clone();
+            impl<H> #builder_id<H> {
+                #d
+                pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, #req_id>
+                where
+                    H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+                {
+                    let (handle, req) = self.into_parts();
+                    conf_core::pipeline::paginator::Paginator::new(handle, req)
+                }
+            }
+
+            impl conf_core::pipeline::paginator::PagedOperation for #req_id {
+                type Item = #item;
+
+                const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::#scheme;
+
+                fn paging(&self) -> (Option<u64>, Option<u64>) {
+                    (#pos0, #size0)
+                }
+
+                fn at_page(&self, position: u64, size: u64) -> Self {
+                    let mut page = self.clone();
                     #set_pos
                     #set_size
-                    let op = page.into_operation()?;
-                    let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-                    walk.next_page()?;
-                    let (resp, bytes): (#resp_ty, usize) = self.#call_sized(op).await?;
-                    walk.received(bytes)?;
-                    let batch = #take_items;
-                    let total = #take_total;
-                    let n = batch.len();
-                    all.extend(batch);
-                    if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                        break;
-                    }
-                    #advance
+                    page
                 }
-                Ok(all)
+
+                fn page_info(page: &#resp_ty) -> (usize, Option<u64>) {
+                    (#count, #total_v)
+                }
+
+                fn into_items(page: #resp_ty) -> Vec<#item> {
+                    #take
+                }
             }
         })
     }
 }
 
-/// A response field used by a page walker.
+/// A response field used by a paginator.
 pub struct PagedField {
     ident: proc_macro2::Ident,
     ty: Ty,

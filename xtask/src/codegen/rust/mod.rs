@@ -11,6 +11,7 @@ use super::{ErrorEnum, Service};
 
 mod endpoint;
 mod errors;
+mod rules;
 mod types;
 
 /// Doc attributes for a text (one `#[doc]` per line; safe for rustdoc).
@@ -90,6 +91,25 @@ fn float_lit(v: f64) -> TokenStream {
         let l = Literal::f64_unsuffixed(v);
         quote!(#l)
     }
+}
+
+/// Most positional arguments of a generated public function (`XRequest::new`); a request
+/// with more required fields is built with its builder only.
+pub const MAX_ARGS: usize = 5;
+
+/// The sub-client type of a `[service] group` (`mc` -> `McApi`).
+pub fn group_ident(group: &str) -> proc_macro2::Ident {
+    quote::format_ident!("{}Api", names::pascal(group))
+}
+
+/// The client method of an endpoint: its snake-case name, without the group's prefix on
+/// a sub-client (`mc_create_conf` in group `mc` is `client.mc().create_conf()`).
+pub fn method_name(endpoint: &str, group: Option<&str>) -> String {
+    let name = names::snake(endpoint);
+    group
+        .and_then(|g| name.strip_prefix(&format!("{g}_")))
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .map_or_else(|| name.clone(), str::to_owned)
 }
 
 /// Code generator for one module.
@@ -221,8 +241,10 @@ fn wire_of(f: &Field) -> String {
     f.wire.clone().or_else(|| f.rename.clone()).unwrap_or_else(|| f.name.clone())
 }
 
+/// A field's doc; when its Rust name is not the wire name, the wire name is added.
 fn field_doc(f: &Field, wire: &str) -> String {
     match &f.doc {
+        Some(d) if !d.trim().is_empty() && names::snake(&f.name) != wire => format!("{d}\n\nWire name: `{wire}`."),
         Some(d) if !d.trim().is_empty() => d.clone(),
         _ => format!("Wire field `{wire}`."),
     }
@@ -245,6 +267,7 @@ impl ModuleGen<'_> {
             Ty::Bool => quote!(bool),
             Ty::Json => quote!(conf_core::__private::serde_json::Value),
             Ty::Time => quote!(std::time::SystemTime),
+            Ty::DateTime => quote!(conf_core::DateTime),
             Ty::File => quote!(super::support::FilePart),
             Ty::Secret => quote!(conf_core::SecretString),
             Ty::List(t) => {
@@ -270,6 +293,70 @@ impl ModuleGen<'_> {
         }
     }
 
+    /// The sub-client of a `[service] group`: a cheap handle on the client that sends
+    /// through it (its credentials, options and page limits), holding this module's calls.
+    pub fn group_handle(&self) -> Option<TokenStream> {
+        let group = self.service.group.as_deref()?;
+        let g = group_ident(group);
+        let client = self.client_path();
+        let method = names::ident(group);
+        let client_name = self.service.client.rsplit("::").next().unwrap_or(&self.service.client);
+        let type_doc = doc(&format!(
+            "The `{group}` calls of [`{client_name}`] ({}): `client.{group}().<call>()` returns a fluent builder, `.send()` sends it. A copy of this handle is as cheap as a reference.",
+            self.service.title
+        ));
+        let method_doc = doc(&format!("The `{group}` calls (see [`{g}`])."));
+        let name = lit(&g.to_string());
+        Some(quote! {
+            #type_doc
+            #[derive(Clone, Copy)]
+            pub struct #g<'a> {
+                client: &'a #client,
+            }
+
+            impl std::fmt::Debug for #g<'_> {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.debug_struct(#name).finish_non_exhaustive()
+                }
+            }
+
+            impl #client {
+                #method_doc
+                pub fn #method(&self) -> #g<'_> {
+                    #g { client: self }
+                }
+            }
+
+            impl conf_core::ClientHandle for #g<'_> {
+                fn core(&self) -> &conf_core::Client {
+                    conf_core::ClientHandle::core(self.client)
+                }
+
+                fn call_options(&self) -> conf_core::CallOptions {
+                    conf_core::ClientHandle::call_options(self.client)
+                }
+
+                fn page_limits(&self) -> conf_core::codegen::PageLimits {
+                    conf_core::ClientHandle::page_limits(self.client)
+                }
+
+                fn send<T: conf_core::TypedOperation>(
+                    &self,
+                    request: T,
+                ) -> impl std::future::Future<Output = conf_core::Result<T::Output>> + Send + '_ {
+                    conf_core::ClientHandle::send(self.client, request)
+                }
+
+                fn send_sized<T: conf_core::TypedOperation>(
+                    &self,
+                    request: T,
+                ) -> impl std::future::Future<Output = conf_core::Result<(T::Output, usize)>> + Send + '_ {
+                    conf_core::ClientHandle::send_sized(self.client, request)
+                }
+            }
+        })
+    }
+
     fn client_path(&self) -> TokenStream {
         let c = &self.service.client;
         let path = if c.contains("::") { c.clone() } else { format!("crate::{c}") };
@@ -286,7 +373,7 @@ fn check_field(f: &Field, ty: &Ty, response: bool) -> Result<()> {
             "field `{}`: `encode = \"{enc}\"` applies to bool fields only",
             f.name
         );
-        ensure!(matches!(enc.as_str(), "bool01" | "boolyesno" | "booltruefalse"), "field `{}`: unknown encoding `{enc}`", f.name);
+        ensure!(matches!(enc.as_str(), "bool01" | "int01" | "boolyesno" | "booltruefalse"), "field `{}`: unknown encoding `{enc}`", f.name);
     }
     if response {
         ensure!(f.validate.is_none() && f.default.is_none(), "field `{}`: `validate`/`default` have no effect on response fields", f.name);
@@ -331,6 +418,15 @@ mod tests {
         assert!(!check(r#"{ name = "c", type = "bool", encode = "onoff" }"#, false));
         assert!(check(r#"{ name = "d", validate = { max_len = 3 } }"#, false));
         assert!(!check(r#"{ name = "d", validate = { max_len = 3 } }"#, true));
+    }
+
+    #[test]
+    fn grouped_methods_drop_the_group_prefix() {
+        assert_eq!(method_name("mc_create_conf", Some("mc")), "create_conf");
+        assert_eq!(method_name("mc_create_conf", None), "mc_create_conf");
+        assert_eq!(method_name("mcu_list", Some("mc")), "mcu_list");
+        assert_eq!(method_name("vc_3d", Some("vc")), "vc_3d", "the rest must be an identifier");
+        assert_eq!(method_name("lock", Some("conference")), "lock");
     }
 
     #[test]

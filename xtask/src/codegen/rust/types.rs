@@ -41,12 +41,30 @@ impl ModuleGen<'_> {
             let name = names::snake(&f.name);
             ensure!(seen.unique(&name) == name, "field `{}` appears twice", f.name);
             let fid = names::ident(&f.name);
-            let fd = doc(&field_doc(f, &wire));
-            // Times and secrets have no default: always optional in structs.
-            let optional = !f.required || matches!(ty, Ty::Time | Ty::Secret);
+            ensure!(f.missing_ok.is_none() || f.required, "field `{}`: `missing_ok` applies to required fields only", f.name);
+            ensure!(
+                f.required_if.is_none() || origin == Origin::Named,
+                "field `{}`: `required_if` applies to request parameters and `[[types]]` only",
+                f.name
+            );
+            ensure!(f.group.is_none() && f.require.is_none(), "`group` is expanded in endpoint params and `[[types]]` fields only");
+            let mut text = field_doc(f, &wire);
+            if let Some(why) = &f.missing_ok {
+                text.push_str(&format!("\n\nLenient: a reply without it decodes as the default ({why})."));
+            }
+            let fd = doc(&text);
+            // Times and secrets have no default: always optional in structs (a required one
+            // must still be present in a reply, but may be `null`).
+            let optional = !f.required || matches!(ty, Ty::Time | Ty::DateTime | Ty::Secret);
             let rt = self.rust_ty(&ty)?;
             let full = if optional { quote!(Option<#rt>) } else { rt };
-            let mut attrs = vec![quote!(rename = #wire)];
+            // serde names a field after its Rust name (without `r#`): rename only when they differ.
+            let mut attrs = if fid.to_string().trim_start_matches("r#") == wire { vec![] } else { vec![quote!(rename = #wire)] };
+            // Strict: a missing required field is a decode error naming it (serde's
+            // "missing field"), unless the spec says why the vendor may omit it.
+            if !f.required || f.missing_ok.is_some() {
+                attrs.push(quote!(default));
+            }
             if optional {
                 attrs.push(quote!(skip_serializing_if = "Option::is_none"));
             }
@@ -61,7 +79,11 @@ impl ModuleGen<'_> {
                 (Ty::Time, _) => attrs.push(quote!(serialize_with = "super::support::ser_opt_time")),
                 (Ty::Bool, _) if f.encode.is_some() => {
                     let enc = f.encode.as_deref().unwrap_or_default();
-                    ensure!(matches!(enc, "bool01" | "boolyesno" | "booltruefalse"), "field `{}`: unknown encoding `{enc}`", f.name);
+                    ensure!(
+                        matches!(enc, "bool01" | "int01" | "boolyesno" | "booltruefalse"),
+                        "field `{}`: unknown encoding `{enc}`",
+                        f.name
+                    );
                     let p = if optional { format!("super::support::ser_opt_{enc}") } else { format!("super::support::ser_{enc}") };
                     attrs.push(quote!(serialize_with = #p));
                 }
@@ -74,9 +96,10 @@ impl ModuleGen<'_> {
                 }
                 _ => {}
             }
+            let attr = if attrs.is_empty() { quote!() } else { quote!(#[serde(#(#attrs),*)]) };
             defs.push(quote! {
                 #fd
-                #[serde(#(#attrs),*)]
+                #attr
                 pub #fid: #full,
             });
         }
@@ -98,7 +121,7 @@ impl ModuleGen<'_> {
         Ok(quote! {
             #d
             #[derive(Debug, Clone, Default #derive_eq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-            #[serde(crate = "conf_core::__private::serde", default)]
+            #[serde(crate = "conf_core::__private::serde")]
             pub struct #id {
                 #(#defs)*
             }
@@ -213,9 +236,10 @@ impl ModuleGen<'_> {
 
 /// The `deserialize_with` helper of a struct field, if any.
 fn de_helper(ty: &Ty, optional: bool, lenient: bool) -> Option<&'static str> {
-    let scalar = |t: &Ty| matches!(t, Ty::Str | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F64 | Ty::Bool | Ty::Time | Ty::Secret);
+    let scalar =
+        |t: &Ty| matches!(t, Ty::Str | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F64 | Ty::Bool | Ty::Time | Ty::DateTime | Ty::Secret);
     Some(match ty {
-        Ty::Time | Ty::Secret => "opt",
+        Ty::Time | Ty::DateTime | Ty::Secret => "opt",
         t if scalar(t) && !lenient => return None,
         t if scalar(t) => {
             if optional {
@@ -224,14 +248,14 @@ fn de_helper(ty: &Ty, optional: bool, lenient: bool) -> Option<&'static str> {
                 "req"
             }
         }
-        Ty::List(i) if scalar(i) && (lenient || matches!(**i, Ty::Time | Ty::Secret)) => {
+        Ty::List(i) if scalar(i) && (lenient || matches!(**i, Ty::Time | Ty::DateTime | Ty::Secret)) => {
             if optional {
                 "opt_list"
             } else {
                 "req_list"
             }
         }
-        Ty::Map(i) if scalar(i) && (lenient || matches!(**i, Ty::Time | Ty::Secret)) => {
+        Ty::Map(i) if scalar(i) && (lenient || matches!(**i, Ty::Time | Ty::DateTime | Ty::Secret)) => {
             if optional {
                 "opt_map"
             } else {

@@ -59,11 +59,10 @@ impl<'de> conf_core::__private::serde::Deserialize<'de> for Level {
 
 /// A time window.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Window {
     /// Wire field `from`.
     #[serde(
-        rename = "from",
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_time"
@@ -71,7 +70,7 @@ pub struct Window {
     pub from: Option<std::time::SystemTime>,
     /// Wire field `to`.
     #[serde(
-        rename = "to",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_time"
@@ -79,20 +78,20 @@ pub struct Window {
     pub to: Option<std::time::SystemTime>,
     /// Wire field `key`.
     #[serde(
-        rename = "key",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_secret"
     )]
     pub key: Option<conf_core::SecretString>,
     /// Wire field `weight`.
-    #[serde(rename = "weight", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub weight: Option<f64>,
     /// Wire field `flags`.
-    #[serde(rename = "flags", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_map")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_map")]
     pub flags: Option<std::collections::BTreeMap<String, bool>>,
     /// Wire field `enabled`.
-    #[serde(rename = "enabled", deserialize_with = "super::support::req", serialize_with = "super::support::ser_booltruefalse")]
+    #[serde(deserialize_with = "super::support::req", serialize_with = "super::support::ser_booltruefalse")]
     pub enabled: bool,
 }
 
@@ -108,43 +107,48 @@ impl Window {
 
 /// Response of `UploadManyRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct UploadManyReply {
     /// Wire field `ids`.
-    #[serde(rename = "ids", deserialize_with = "super::support::req_list")]
+    #[serde(deserialize_with = "super::support::req_list")]
     pub ids: Vec<u64>,
     /// Wire field `sizes`.
-    #[serde(rename = "sizes", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_map")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_map")]
     pub sizes: Option<std::collections::BTreeMap<String, u32>>,
     /// Wire field `when`.
     #[serde(
-        rename = "when",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt_list",
         serialize_with = "super::support::ser_opt_time_list"
     )]
     pub when: Option<Vec<std::time::SystemTime>>,
     /// Wire field `window`.
-    #[serde(rename = "window", deserialize_with = "super::support::req_any")]
+    #[serde(deserialize_with = "super::support::req_any")]
     pub window: Window,
     /// Wire field `windows`.
-    #[serde(rename = "windows", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub windows: Option<Vec<Window>>,
     /// Wire field `raw`.
-    #[serde(rename = "raw", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<conf_core::__private::serde_json::Value>,
     /// Wire field `score`.
-    #[serde(rename = "score", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub score: Option<f64>,
     /// Wire field `level`.
-    #[serde(rename = "level", deserialize_with = "super::support::req_any")]
+    ///
+    /// Lenient: a reply without it decodes as the default (a server of an older release leaves it out).
+    #[serde(default, deserialize_with = "super::support::req_any")]
     pub level: Level,
 }
 
 /// Request of `mixed_query` (`GET /mixed/{day}/{level}`).
 ///
 /// Every scalar in a query.
+///
+/// Build it with \[`MixedQueryRequest::builder`\] or \[`MixedQueryRequest::new`\], or call the client's fluent `mixed_query()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct MixedQueryRequest {
     /// Wire field `day`.
     pub day: i64,
@@ -192,6 +196,11 @@ impl MixedQueryRequest {
             codes: None,
             token: token.into(),
         }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> MixedQueryRequestBuilder {
+        MixedQueryRequestBuilder::with_handle(())
     }
 
     /// Set `ratio`.
@@ -338,19 +347,186 @@ impl MixedQueryRequest {
     }
 }
 
+/// Builder of \[`MixedQueryRequest`\]: from \[`MixedQueryRequest::builder`\] (finish with `build()`), or from the client's `mixed_query()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MixedQueryRequestBuilder<H = ()> {
+    handle: H,
+    fields: MixedQueryRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MixedQueryRequestFields {
+    day: Option<i64>,
+    level: Option<Level>,
+    ratio: Option<f64>,
+    since: Option<std::time::SystemTime>,
+    levels: Option<Vec<Level>>,
+    ids: Option<Vec<u64>>,
+    extra: Option<conf_core::__private::serde_json::Value>,
+    window: Option<Window>,
+    tags: Option<std::collections::BTreeMap<String, String>>,
+    on: Option<bool>,
+    mode: Option<i32>,
+    codes: Option<Vec<u32>>,
+    token: Option<conf_core::SecretString>,
+}
+
+impl<H> MixedQueryRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: MixedQueryRequestFields::default() }
+    }
+
+    /// Wire field `day`. Required.
+    pub fn day(mut self, value: i64) -> Self {
+        self.fields.day = Some(value);
+        self
+    }
+
+    /// Wire field `level`. Required.
+    pub fn level(mut self, value: Level) -> Self {
+        self.fields.level = Some(value);
+        self
+    }
+
+    /// Wire field `ratio`.
+    pub fn ratio(mut self, value: f64) -> Self {
+        self.fields.ratio = Some(value);
+        self
+    }
+
+    /// Wire field `since`.
+    pub fn since(mut self, value: std::time::SystemTime) -> Self {
+        self.fields.since = Some(value);
+        self
+    }
+
+    /// Wire field `levels`.
+    pub fn levels(mut self, value: Vec<Level>) -> Self {
+        self.fields.levels = Some(value);
+        self
+    }
+
+    /// Wire field `ids`.
+    pub fn ids(mut self, value: Vec<u64>) -> Self {
+        self.fields.ids = Some(value);
+        self
+    }
+
+    /// Wire field `extra`.
+    pub fn extra(mut self, value: conf_core::__private::serde_json::Value) -> Self {
+        self.fields.extra = Some(value);
+        self
+    }
+
+    /// Wire field `window`.
+    pub fn window(mut self, value: Window) -> Self {
+        self.fields.window = Some(value);
+        self
+    }
+
+    /// Wire field `tags`.
+    pub fn tags(mut self, value: std::collections::BTreeMap<String, String>) -> Self {
+        self.fields.tags = Some(value);
+        self
+    }
+
+    /// Wire field `on`. Default when unset: `true`.
+    pub fn on(mut self, value: bool) -> Self {
+        self.fields.on = Some(value);
+        self
+    }
+
+    /// Wire field `mode`.
+    pub fn mode(mut self, value: i32) -> Self {
+        self.fields.mode = Some(value);
+        self
+    }
+
+    /// Wire field `codes`.
+    pub fn codes(mut self, value: Vec<u32>) -> Self {
+        self.fields.codes = Some(value);
+        self
+    }
+
+    /// Wire field `X-Token`. Required.
+    pub fn token(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.token = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<MixedQueryRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<MixedQueryRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl MixedQueryRequestFields {
+    fn build(self) -> conf_core::Result<MixedQueryRequest> {
+        Ok(MixedQueryRequest {
+            day: super::support::required(self.day, "day", "day")?,
+            level: super::support::required(self.level, "level", "level")?,
+            ratio: self.ratio,
+            since: self.since,
+            levels: self.levels,
+            ids: self.ids,
+            extra: self.extra,
+            window: self.window,
+            tags: self.tags,
+            on: self.on,
+            mode: self.mode,
+            codes: self.codes,
+            token: super::support::required(self.token, "X-Token", "token")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> MixedQueryRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<conf_core::__private::serde_json::Value> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for MixedQueryRequest {
+    type Output = conf_core::__private::serde_json::Value;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<conf_core::__private::serde_json::Value> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::DemoClient {
     /// Every scalar in a query.
     ///
     /// `GET /mixed/{day}/{level}`
-    pub async fn mixed_query(&self, req: MixedQueryRequest) -> conf_core::Result<conf_core::__private::serde_json::Value> {
-        self.call(req.into_operation()?).await
+    pub fn mixed_query(&self) -> MixedQueryRequestBuilder<&Self> {
+        MixedQueryRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`MixedQueryRequest`\] built elsewhere: the same call as `mixed_query()`…`.send()`.
+    pub async fn mixed_query_with(&self, req: MixedQueryRequest) -> conf_core::Result<conf_core::__private::serde_json::Value> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `mixed_json` (`PATCH /mixed`).
 ///
 /// Every conversion in a JSON body.
+///
+/// Build it with \[`MixedJsonRequest::builder`\] or \[`MixedJsonRequest::new`\], or call the client's fluent `mixed_json()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct MixedJsonRequest {
     /// Wire field `times`.
     pub times: Option<Vec<std::time::SystemTime>>,
@@ -378,6 +554,11 @@ impl MixedJsonRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(at: std::time::SystemTime) -> Self {
         Self { times: None, flags: None, ratio: None, at, deadlines: None, windows: None, extra: None, keys: None, on: None, q: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> MixedJsonRequestBuilder {
+        MixedJsonRequestBuilder::with_handle(())
     }
 
     /// Set `times`.
@@ -498,20 +679,165 @@ impl MixedJsonRequest {
     }
 }
 
+/// Builder of \[`MixedJsonRequest`\]: from \[`MixedJsonRequest::builder`\] (finish with `build()`), or from the client's `mixed_json()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MixedJsonRequestBuilder<H = ()> {
+    handle: H,
+    fields: MixedJsonRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MixedJsonRequestFields {
+    times: Option<Vec<std::time::SystemTime>>,
+    flags: Option<Vec<bool>>,
+    ratio: Option<f64>,
+    at: Option<std::time::SystemTime>,
+    deadlines: Option<std::collections::BTreeMap<String, std::time::SystemTime>>,
+    windows: Option<Vec<Window>>,
+    extra: Option<conf_core::__private::serde_json::Value>,
+    keys: Option<Vec<conf_core::SecretString>>,
+    on: Option<bool>,
+    q: Option<u64>,
+}
+
+impl<H> MixedJsonRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: MixedJsonRequestFields::default() }
+    }
+
+    /// Wire field `times`.
+    pub fn times(mut self, value: Vec<std::time::SystemTime>) -> Self {
+        self.fields.times = Some(value);
+        self
+    }
+
+    /// Wire field `flags`.
+    pub fn flags(mut self, value: Vec<bool>) -> Self {
+        self.fields.flags = Some(value);
+        self
+    }
+
+    /// Wire field `ratio`. Default when unset: `1.5`.
+    pub fn ratio(mut self, value: f64) -> Self {
+        self.fields.ratio = Some(value);
+        self
+    }
+
+    /// Wire field `at`. Required.
+    pub fn at(mut self, value: std::time::SystemTime) -> Self {
+        self.fields.at = Some(value);
+        self
+    }
+
+    /// Wire field `deadlines`.
+    pub fn deadlines(mut self, value: std::collections::BTreeMap<String, std::time::SystemTime>) -> Self {
+        self.fields.deadlines = Some(value);
+        self
+    }
+
+    /// Wire field `windows`.
+    pub fn windows(mut self, value: Vec<Window>) -> Self {
+        self.fields.windows = Some(value);
+        self
+    }
+
+    /// Wire field `extra`.
+    pub fn extra(mut self, value: conf_core::__private::serde_json::Value) -> Self {
+        self.fields.extra = Some(value);
+        self
+    }
+
+    /// Wire field `keys`.
+    pub fn keys(mut self, value: Vec<conf_core::SecretString>) -> Self {
+        self.fields.keys = Some(value);
+        self
+    }
+
+    /// Wire field `on`. Default when unset: `no`.
+    pub fn on(mut self, value: bool) -> Self {
+        self.fields.on = Some(value);
+        self
+    }
+
+    /// Wire field `q`. Default when unset: `5`.
+    pub fn q(mut self, value: u64) -> Self {
+        self.fields.q = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<MixedJsonRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<MixedJsonRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl MixedJsonRequestFields {
+    fn build(self) -> conf_core::Result<MixedJsonRequest> {
+        Ok(MixedJsonRequest {
+            times: self.times,
+            flags: self.flags,
+            ratio: self.ratio,
+            at: super::support::required(self.at, "at", "at")?,
+            deadlines: self.deadlines,
+            windows: self.windows,
+            extra: self.extra,
+            keys: self.keys,
+            on: self.on,
+            q: self.q,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> MixedJsonRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for MixedJsonRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = conf_core::pipeline::typed::decode_json(op, response)?;
+            Ok(())
+        }
+    }
+}
+
 impl crate::DemoClient {
     /// Every conversion in a JSON body.
     ///
     /// `PATCH /mixed`
-    pub async fn mixed_json(&self, req: MixedJsonRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn mixed_json(&self) -> MixedJsonRequestBuilder<&Self> {
+        MixedJsonRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`MixedJsonRequest`\] built elsewhere: the same call as `mixed_json()`…`.send()`.
+    pub async fn mixed_json_with(&self, req: MixedJsonRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `upload_many` (`PUT /files`).
 ///
 /// Several files.
+///
+/// Build it with \[`UploadManyRequest::builder`\] or \[`UploadManyRequest::new`\], or call the client's fluent `upload_many()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct UploadManyRequest {
     /// Wire field `files`.
     pub files: Vec<super::support::FilePart>,
@@ -525,6 +851,11 @@ impl UploadManyRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(files: Vec<super::support::FilePart>) -> Self {
         Self { files, window: None, at: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> UploadManyRequestBuilder {
+        UploadManyRequestBuilder::with_handle(())
     }
 
     /// Set `window`.
@@ -574,22 +905,110 @@ impl UploadManyRequest {
     }
 }
 
+/// Builder of \[`UploadManyRequest`\]: from \[`UploadManyRequest::builder`\] (finish with `build()`), or from the client's `upload_many()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UploadManyRequestBuilder<H = ()> {
+    handle: H,
+    fields: UploadManyRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct UploadManyRequestFields {
+    files: Option<Vec<super::support::FilePart>>,
+    window: Option<Window>,
+    at: Option<std::time::SystemTime>,
+}
+
+impl<H> UploadManyRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: UploadManyRequestFields::default() }
+    }
+
+    /// Wire field `files`. Required.
+    pub fn files(mut self, value: Vec<super::support::FilePart>) -> Self {
+        self.fields.files = Some(value);
+        self
+    }
+
+    /// Wire field `window`.
+    pub fn window(mut self, value: Window) -> Self {
+        self.fields.window = Some(value);
+        self
+    }
+
+    /// Wire field `at`. Default when unset: `0`.
+    pub fn at(mut self, value: std::time::SystemTime) -> Self {
+        self.fields.at = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<UploadManyRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<UploadManyRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl UploadManyRequestFields {
+    fn build(self) -> conf_core::Result<UploadManyRequest> {
+        Ok(UploadManyRequest { files: super::support::required(self.files, "files", "files")?, window: self.window, at: self.at })
+    }
+}
+
+impl<H: conf_core::ClientHandle> UploadManyRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<UploadManyReply> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for UploadManyRequest {
+    type Output = UploadManyReply;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<UploadManyReply> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::DemoClient {
     /// Several files.
     ///
     /// `PUT /files`
-    pub async fn upload_many(&self, req: UploadManyRequest) -> conf_core::Result<UploadManyReply> {
-        self.call(req.into_operation()?).await
+    pub fn upload_many(&self) -> UploadManyRequestBuilder<&Self> {
+        UploadManyRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`UploadManyRequest`\] built elsewhere: the same call as `upload_many()`…`.send()`.
+    pub async fn upload_many_with(&self, req: UploadManyRequest) -> conf_core::Result<UploadManyReply> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `ping` (`HEAD /ping`).
+///
+/// Build it with \[`PingRequest::builder`\] or \[`PingRequest::new`\], or call the client's fluent `ping()` builder.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct PingRequest {}
 impl PingRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new() -> Self {
         Self {}
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> PingRequestBuilder {
+        PingRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule (this request has none).
@@ -611,12 +1030,285 @@ impl PingRequest {
     }
 }
 
+/// Builder of \[`PingRequest`\]: from \[`PingRequest::builder`\] (finish with `build()`), or from the client's `ping()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PingRequestBuilder<H = ()> {
+    handle: H,
+    fields: PingRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PingRequestFields {}
+impl<H> PingRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: PingRequestFields::default() }
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<PingRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<PingRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl PingRequestFields {
+    #[allow(clippy::unused_self)]
+    fn build(self) -> conf_core::Result<PingRequest> {
+        Ok(PingRequest {})
+    }
+}
+
+impl<H: conf_core::ClientHandle> PingRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for PingRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = conf_core::pipeline::typed::decode_json(op, response)?;
+            Ok(())
+        }
+    }
+}
+
 impl crate::DemoClient {
     /// Call `ping`.
     ///
     /// `HEAD /ping`
-    pub async fn ping(&self, req: PingRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
+    pub fn ping(&self) -> PingRequestBuilder<&Self> {
+        PingRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`PingRequest`\] built elsewhere: the same call as `ping()`…`.send()`.
+    pub async fn ping_with(&self, req: PingRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(self, req).await
+    }
+}
+
+/// Request of `book_room` (`POST /bookings`).
+///
+/// Book a room (many required fields).
+///
+/// Build it with \[`BookRoomRequest::builder`\], or call the client's fluent `book_room()` builder.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BookRoomRequest {
+    /// Wire field `room`.
+    pub room: String,
+    /// Wire field `title`.
+    pub title: String,
+    /// Wire field `seats`.
+    pub seats: u32,
+    /// Wire field `from`.
+    pub from: i64,
+    /// Wire field `to`.
+    pub to: i64,
+    /// Wire field `owner`.
+    pub owner: String,
+    /// Wire field `note`.
+    pub note: Option<String>,
+}
+
+impl BookRoomRequest {
+    /// A builder with every field unset.
+    pub fn builder() -> BookRoomRequestBuilder {
+        BookRoomRequestBuilder::with_handle(())
+    }
+
+    /// Set `note`.
+    pub fn note(mut self, value: impl Into<String>) -> Self {
+        self.note = Some(value.into());
+        self
+    }
+
+    /// Check every validation rule; nothing is sent when one fails.
+    pub fn validate(&self) -> conf_core::Result<()> {
+        {
+            let v = &self.title;
+            super::support::len_range("title", v.as_str().chars().count(), None, Some(8))?;
+        }
         Ok(())
+    }
+
+    /// Validate and describe the call for the transport.
+    #[allow(clippy::vec_init_then_push)]
+    pub fn into_operation(self) -> conf_core::Result<conf_core::Operation> {
+        self.validate()?;
+        let path = "/bookings";
+        let mut op = conf_core::Operation::new("demo", "book_room", conf_core::__private::http::Method::POST, "/bookings", path);
+        op = op.idempotent(false);
+        let mut form: Vec<(String, String)> = Vec::new();
+        {
+            let v = &self.room;
+            form.push(("room".to_owned(), v.clone()));
+        }
+        {
+            let v = &self.title;
+            form.push(("title".to_owned(), v.clone()));
+        }
+        {
+            let v = &self.seats;
+            form.push(("seats".to_owned(), v.to_string()));
+        }
+        {
+            let v = &self.from;
+            form.push(("from".to_owned(), v.to_string()));
+        }
+        {
+            let v = &self.to;
+            form.push(("to".to_owned(), v.to_string()));
+        }
+        {
+            let v = &self.owner;
+            form.push(("owner".to_owned(), v.clone()));
+        }
+        if let Some(v) = &self.note {
+            form.push(("note".to_owned(), v.clone()));
+        }
+        op = op.body(conf_core::Body::Form(form));
+        Ok(op)
+    }
+}
+
+/// Builder of \[`BookRoomRequest`\]: from \[`BookRoomRequest::builder`\] (finish with `build()`), or from the client's `book_room()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct BookRoomRequestBuilder<H = ()> {
+    handle: H,
+    fields: BookRoomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct BookRoomRequestFields {
+    room: Option<String>,
+    title: Option<String>,
+    seats: Option<u32>,
+    from: Option<i64>,
+    to: Option<i64>,
+    owner: Option<String>,
+    note: Option<String>,
+}
+
+impl<H> BookRoomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: BookRoomRequestFields::default() }
+    }
+
+    /// Wire field `room`. Required.
+    pub fn room(mut self, value: impl Into<String>) -> Self {
+        self.fields.room = Some(value.into());
+        self
+    }
+
+    /// Wire field `title`. Required.
+    pub fn title(mut self, value: impl Into<String>) -> Self {
+        self.fields.title = Some(value.into());
+        self
+    }
+
+    /// Wire field `seats`. Required.
+    pub fn seats(mut self, value: u32) -> Self {
+        self.fields.seats = Some(value);
+        self
+    }
+
+    /// Wire field `from`. Required.
+    pub fn from(mut self, value: i64) -> Self {
+        self.fields.from = Some(value);
+        self
+    }
+
+    /// Wire field `to`. Required.
+    pub fn to(mut self, value: i64) -> Self {
+        self.fields.to = Some(value);
+        self
+    }
+
+    /// Wire field `owner`. Required.
+    pub fn owner(mut self, value: impl Into<String>) -> Self {
+        self.fields.owner = Some(value.into());
+        self
+    }
+
+    /// Wire field `note`.
+    pub fn note(mut self, value: impl Into<String>) -> Self {
+        self.fields.note = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<BookRoomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<BookRoomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl BookRoomRequestFields {
+    fn build(self) -> conf_core::Result<BookRoomRequest> {
+        Ok(BookRoomRequest {
+            room: super::support::required(self.room, "room", "room")?,
+            title: super::support::required(self.title, "title", "title")?,
+            seats: super::support::required(self.seats, "seats", "seats")?,
+            from: super::support::required(self.from, "from", "from")?,
+            to: super::support::required(self.to, "to", "to")?,
+            owner: super::support::required(self.owner, "owner", "owner")?,
+            note: self.note,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> BookRoomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for BookRoomRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = conf_core::pipeline::typed::decode_json(op, response)?;
+            Ok(())
+        }
+    }
+}
+
+impl crate::DemoClient {
+    /// Book a room (many required fields).
+    ///
+    /// `POST /bookings`
+    pub fn book_room(&self) -> BookRoomRequestBuilder<&Self> {
+        BookRoomRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`BookRoomRequest`\] built elsewhere: the same call as `book_room()`…`.send()`.
+    pub async fn book_room_with(&self, req: BookRoomRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }

@@ -115,16 +115,16 @@ impl<'de> conf_core::__private::serde::Deserialize<'de> for Role {
 
 /// One dialled party.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Party {
     /// Display name.
-    #[serde(rename = "name", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub name: String,
     /// Phone number.
-    #[serde(rename = "phone", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub phone: String,
     /// Wire field `account_type`.
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<AccountType>,
 }
 
@@ -141,23 +141,24 @@ impl Party {
 
 /// A member of a meeting.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Member {
     /// Wire field `id`.
-    #[serde(rename = "id", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub id: u64,
     /// Wire field `name`.
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Whether the member is muted.
-    #[serde(rename = "muted", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub muted: Option<bool>,
     /// Wire field `role`.
-    #[serde(rename = "role", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub role: Option<Role>,
     /// Wire field `joinedAt`.
     #[serde(
         rename = "joinedAt",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_time"
@@ -167,89 +168,89 @@ pub struct Member {
 
 /// One page of members.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MemberPage {
     /// Wire field `members`.
-    #[serde(rename = "members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub members: Option<Vec<Member>>,
     /// Wire field `total`.
-    #[serde(rename = "total", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total: Option<u32>,
 }
 
 /// A room.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct GetRoomResponse {
     /// Wire field `name`.
-    #[serde(rename = "name", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub name: Option<String>,
     /// Wire field `capacity`.
-    #[serde(rename = "capacity", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub capacity: Option<u32>,
     /// Wire field `locked`.
-    #[serde(rename = "locked", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub locked: Option<bool>,
     /// Wire field `tags`.
-    #[serde(rename = "tags", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_list")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_list")]
     pub tags: Option<Vec<String>>,
     /// Who owns the room.
-    #[serde(rename = "owner", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub owner: Option<Owner>,
     /// Wire field `created`.
     #[serde(
-        rename = "created",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_time"
     )]
     pub created: Option<std::time::SystemTime>,
     /// Wire field `role`.
-    #[serde(rename = "role", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub role: Option<Role>,
     /// Wire field `strict`.
-    #[serde(rename = "strict", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<u32>,
 }
 
 /// Who owns the room.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct Owner {
     /// Wire field `id`.
-    #[serde(rename = "id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub id: Option<u64>,
     /// Wire field `displayName`.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub display_name: Option<String>,
 }
 
 /// Response of `LoginRequest`.
 #[derive(Debug, Clone, Default, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct LoginResponse {
     /// The session token.
-    #[serde(rename = "token", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt", skip_serializing)]
     pub token: Option<conf_core::SecretString>,
     /// Lifetime in seconds.
-    #[serde(rename = "expires", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub expires: Option<u64>,
 }
 
 /// Meeting settings.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct MeetingSettings {
     /// Wire field `mute_on_join`.
     #[serde(
-        rename = "mute_on_join",
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::opt",
         serialize_with = "super::support::ser_opt_bool01"
     )]
     pub mute_on_join: Option<bool>,
     /// Wire field `max_members`.
-    #[serde(rename = "max_members", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub max_members: Option<u32>,
 }
 
@@ -265,22 +266,22 @@ impl MeetingSettings {
 
 /// Response of `UploadFileRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct UploadFileResponse {
     /// Wire field `file_id`.
-    #[serde(rename = "file_id", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub file_id: Option<String>,
 }
 
 /// `NewMember`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct NewMember {
     /// Wire field `account`.
-    #[serde(rename = "account", deserialize_with = "super::support::req")]
+    #[serde(deserialize_with = "super::support::req")]
     pub account: String,
     /// Wire field `account_type`.
-    #[serde(rename = "account_type", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt_any")]
     pub account_type: Option<AccountType>,
 }
 
@@ -298,15 +299,22 @@ impl NewMember {
 /// Request of `room.get` (`GET /rooms/{alias}`).
 ///
 /// Read one room.
+///
+/// Build it with \[`GetRoomRequest::builder`\] or \[`GetRoomRequest::new`\], or call the client's fluent `get_room()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct GetRoomRequest {
     /// Room alias, e.g. `zjvmr@myvmr.cn`.
     pub alias: String,
     /// Include details.
     pub verbose: Option<bool>,
     /// Room key, sent as a header marked sensitive.
+    ///
+    /// Wire name: `X-Room-Key`.
     pub room_key: Option<conf_core::SecretString>,
     /// Correlation id.
+    ///
+    /// Wire name: `X-Trace-Id`.
     pub trace_id: Option<String>,
 }
 
@@ -314,6 +322,11 @@ impl GetRoomRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(alias: impl Into<String>) -> Self {
         Self { alias: alias.into(), verbose: None, room_key: None, trace_id: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> GetRoomRequestBuilder {
+        GetRoomRequestBuilder::with_handle(())
     }
 
     /// Set `verbose`.
@@ -370,19 +383,114 @@ impl GetRoomRequest {
     }
 }
 
+/// Builder of \[`GetRoomRequest`\]: from \[`GetRoomRequest::builder`\] (finish with `build()`), or from the client's `get_room()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GetRoomRequestBuilder<H = ()> {
+    handle: H,
+    fields: GetRoomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct GetRoomRequestFields {
+    alias: Option<String>,
+    verbose: Option<bool>,
+    room_key: Option<conf_core::SecretString>,
+    trace_id: Option<String>,
+}
+
+impl<H> GetRoomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: GetRoomRequestFields::default() }
+    }
+
+    /// Room alias, e.g. `zjvmr@myvmr.cn`. Required.
+    pub fn alias(mut self, value: impl Into<String>) -> Self {
+        self.fields.alias = Some(value.into());
+        self
+    }
+
+    /// Include details.
+    pub fn verbose(mut self, value: bool) -> Self {
+        self.fields.verbose = Some(value);
+        self
+    }
+
+    /// Room key, sent as a header marked sensitive.
+    pub fn room_key(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.room_key = Some(value.into());
+        self
+    }
+
+    /// Correlation id.
+    pub fn trace_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.trace_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<GetRoomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<GetRoomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl GetRoomRequestFields {
+    fn build(self) -> conf_core::Result<GetRoomRequest> {
+        Ok(GetRoomRequest {
+            alias: super::support::required(self.alias, "alias", "alias")?,
+            verbose: self.verbose,
+            room_key: self.room_key,
+            trace_id: self.trace_id,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> GetRoomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<GetRoomResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for GetRoomRequest {
+    type Output = GetRoomResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<GetRoomResponse> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::DemoClient {
     /// Read one room.
     ///
     /// `GET /rooms/{alias}` (vendor name `room.get`)
-    pub async fn get_room(&self, req: GetRoomRequest) -> conf_core::Result<GetRoomResponse> {
-        self.call(req.into_operation()?).await
+    pub fn get_room(&self) -> GetRoomRequestBuilder<&Self> {
+        GetRoomRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`GetRoomRequest`\] built elsewhere: the same call as `get_room()`…`.send()`.
+    pub async fn get_room_with(&self, req: GetRoomRequest) -> conf_core::Result<GetRoomResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `delete_room` (`DELETE /rooms/{alias}`).
 ///
 /// Delete a room.
+///
+/// Build it with \[`DeleteRoomRequest::builder`\] or \[`DeleteRoomRequest::new`\], or call the client's fluent `delete_room()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DeleteRoomRequest {
     /// Wire field `alias`.
     pub alias: String,
@@ -396,6 +504,11 @@ impl DeleteRoomRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(alias: impl Into<String>) -> Self {
         Self { alias: alias.into(), reason: None, force: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> DeleteRoomRequestBuilder {
+        DeleteRoomRequestBuilder::with_handle(())
     }
 
     /// Set `reason`.
@@ -448,20 +561,105 @@ impl DeleteRoomRequest {
     }
 }
 
+/// Builder of \[`DeleteRoomRequest`\]: from \[`DeleteRoomRequest::builder`\] (finish with `build()`), or from the client's `delete_room()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DeleteRoomRequestBuilder<H = ()> {
+    handle: H,
+    fields: DeleteRoomRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DeleteRoomRequestFields {
+    alias: Option<String>,
+    reason: Option<String>,
+    force: Option<bool>,
+}
+
+impl<H> DeleteRoomRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: DeleteRoomRequestFields::default() }
+    }
+
+    /// Wire field `alias`. Required.
+    pub fn alias(mut self, value: impl Into<String>) -> Self {
+        self.fields.alias = Some(value.into());
+        self
+    }
+
+    /// Why. Default when unset: `none`.
+    pub fn reason(mut self, value: impl Into<String>) -> Self {
+        self.fields.reason = Some(value.into());
+        self
+    }
+
+    /// Wire field `force`.
+    pub fn force(mut self, value: bool) -> Self {
+        self.fields.force = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<DeleteRoomRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<DeleteRoomRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl DeleteRoomRequestFields {
+    fn build(self) -> conf_core::Result<DeleteRoomRequest> {
+        Ok(DeleteRoomRequest { alias: super::support::required(self.alias, "alias", "alias")?, reason: self.reason, force: self.force })
+    }
+}
+
+impl<H: conf_core::ClientHandle> DeleteRoomRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for DeleteRoomRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = conf_core::pipeline::typed::decode_json(op, response)?;
+            Ok(())
+        }
+    }
+}
+
 impl crate::DemoClient {
     /// Delete a room.
     ///
     /// `DELETE /rooms/{alias}`
-    pub async fn delete_room(&self, req: DeleteRoomRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn delete_room(&self) -> DeleteRoomRequestBuilder<&Self> {
+        DeleteRoomRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`DeleteRoomRequest`\] built elsewhere: the same call as `delete_room()`…`.send()`.
+    pub async fn delete_room_with(&self, req: DeleteRoomRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `login` (`POST /login`).
 ///
 /// Log in.
+///
+/// Build it with \[`LoginRequest::builder`\] or \[`LoginRequest::new`\], or call the client's fluent `login()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LoginRequest {
     /// Wire field `username`.
     pub username: String,
@@ -477,6 +675,11 @@ impl LoginRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(username: impl Into<String>, password: impl Into<conf_core::SecretString>) -> Self {
         Self { username: username.into(), password: password.into(), remember: None, ttl: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> LoginRequestBuilder {
+        LoginRequestBuilder::with_handle(())
     }
 
     /// Set `remember`.
@@ -538,19 +741,114 @@ impl LoginRequest {
     }
 }
 
+/// Builder of \[`LoginRequest`\]: from \[`LoginRequest::builder`\] (finish with `build()`), or from the client's `login()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct LoginRequestBuilder<H = ()> {
+    handle: H,
+    fields: LoginRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct LoginRequestFields {
+    username: Option<String>,
+    password: Option<conf_core::SecretString>,
+    remember: Option<bool>,
+    ttl: Option<u32>,
+}
+
+impl<H> LoginRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: LoginRequestFields::default() }
+    }
+
+    /// Wire field `username`. Required.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.fields.username = Some(value.into());
+        self
+    }
+
+    /// Wire field `password`. Required.
+    pub fn password(mut self, value: impl Into<conf_core::SecretString>) -> Self {
+        self.fields.password = Some(value.into());
+        self
+    }
+
+    /// Wire field `remember`.
+    pub fn remember(mut self, value: bool) -> Self {
+        self.fields.remember = Some(value);
+        self
+    }
+
+    /// Wire field `ttl`. Default when unset: `3600`.
+    pub fn ttl(mut self, value: u32) -> Self {
+        self.fields.ttl = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<LoginRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<LoginRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl LoginRequestFields {
+    fn build(self) -> conf_core::Result<LoginRequest> {
+        Ok(LoginRequest {
+            username: super::support::required(self.username, "username", "username")?,
+            password: super::support::required(self.password, "password", "password")?,
+            remember: self.remember,
+            ttl: self.ttl,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> LoginRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<LoginResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for LoginRequest {
+    type Output = LoginResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<LoginResponse> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::DemoClient {
     /// Log in.
     ///
     /// `POST /login`
-    pub async fn login(&self, req: LoginRequest) -> conf_core::Result<LoginResponse> {
-        self.call(req.into_operation()?).await
+    pub fn login(&self) -> LoginRequestBuilder<&Self> {
+        LoginRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`LoginRequest`\] built elsewhere: the same call as `login()`…`.send()`.
+    pub async fn login_with(&self, req: LoginRequest) -> conf_core::Result<LoginResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `create_meeting` (`POST /meetings`).
 ///
 /// Book a meeting.
+///
+/// Build it with \[`CreateMeetingRequest::builder`\] or \[`CreateMeetingRequest::new`\], or call the client's fluent `create_meeting()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CreateMeetingRequest {
     /// Wire field `subject`.
     pub subject: String,
@@ -570,6 +868,11 @@ impl CreateMeetingRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(subject: impl Into<String>, parties: Vec<Party>) -> Self {
         Self { subject: subject.into(), parties, role: None, start: None, settings: None, labels: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> CreateMeetingRequestBuilder {
+        CreateMeetingRequestBuilder::with_handle(())
     }
 
     /// Set `role`.
@@ -654,19 +957,130 @@ impl CreateMeetingRequest {
     }
 }
 
+/// Builder of \[`CreateMeetingRequest`\]: from \[`CreateMeetingRequest::builder`\] (finish with `build()`), or from the client's `create_meeting()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CreateMeetingRequestBuilder<H = ()> {
+    handle: H,
+    fields: CreateMeetingRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CreateMeetingRequestFields {
+    subject: Option<String>,
+    parties: Option<Vec<Party>>,
+    role: Option<Role>,
+    start: Option<std::time::SystemTime>,
+    settings: Option<MeetingSettings>,
+    labels: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl<H> CreateMeetingRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: CreateMeetingRequestFields::default() }
+    }
+
+    /// Wire field `subject`. Required.
+    pub fn subject(mut self, value: impl Into<String>) -> Self {
+        self.fields.subject = Some(value.into());
+        self
+    }
+
+    /// Wire field `parties`. Required.
+    pub fn parties(mut self, value: Vec<Party>) -> Self {
+        self.fields.parties = Some(value);
+        self
+    }
+
+    /// Wire field `role`.
+    pub fn role(mut self, value: Role) -> Self {
+        self.fields.role = Some(value);
+        self
+    }
+
+    /// Wire field `start`.
+    pub fn start(mut self, value: std::time::SystemTime) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// Meeting settings.
+    pub fn settings(mut self, value: MeetingSettings) -> Self {
+        self.fields.settings = Some(value);
+        self
+    }
+
+    /// Wire field `labels`.
+    pub fn labels(mut self, value: std::collections::BTreeMap<String, String>) -> Self {
+        self.fields.labels = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<CreateMeetingRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<CreateMeetingRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl CreateMeetingRequestFields {
+    fn build(self) -> conf_core::Result<CreateMeetingRequest> {
+        Ok(CreateMeetingRequest {
+            subject: super::support::required(self.subject, "subject", "subject")?,
+            parties: super::support::required(self.parties, "parties", "parties")?,
+            role: self.role,
+            start: self.start,
+            settings: self.settings,
+            labels: self.labels,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> CreateMeetingRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<conf_core::__private::serde_json::Value> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for CreateMeetingRequest {
+    type Output = conf_core::__private::serde_json::Value;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<conf_core::__private::serde_json::Value> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::DemoClient {
     /// Book a meeting.
     ///
     /// `POST /meetings`
-    pub async fn create_meeting(&self, req: CreateMeetingRequest) -> conf_core::Result<conf_core::__private::serde_json::Value> {
-        self.call(req.into_operation()?).await
+    pub fn create_meeting(&self) -> CreateMeetingRequestBuilder<&Self> {
+        CreateMeetingRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`CreateMeetingRequest`\] built elsewhere: the same call as `create_meeting()`…`.send()`.
+    pub async fn create_meeting_with(&self, req: CreateMeetingRequest) -> conf_core::Result<conf_core::__private::serde_json::Value> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `upload_file` (`POST /meetings/{meeting_id}/files`).
 ///
 /// Upload a file to a meeting.
+///
+/// Build it with \[`UploadFileRequest::builder`\] or \[`UploadFileRequest::new`\], or call the client's fluent `upload_file()` builder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct UploadFileRequest {
     /// Wire field `meeting_id`.
     pub meeting_id: u64,
@@ -682,6 +1096,11 @@ impl UploadFileRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(meeting_id: u64, file: super::support::FilePart) -> Self {
         Self { meeting_id, file, description: None, tags: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> UploadFileRequestBuilder {
+        UploadFileRequestBuilder::with_handle(())
     }
 
     /// Set `description`.
@@ -737,19 +1156,114 @@ impl UploadFileRequest {
     }
 }
 
+/// Builder of \[`UploadFileRequest`\]: from \[`UploadFileRequest::builder`\] (finish with `build()`), or from the client's `upload_file()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UploadFileRequestBuilder<H = ()> {
+    handle: H,
+    fields: UploadFileRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct UploadFileRequestFields {
+    meeting_id: Option<u64>,
+    file: Option<super::support::FilePart>,
+    description: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+impl<H> UploadFileRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: UploadFileRequestFields::default() }
+    }
+
+    /// Wire field `meeting_id`. Required.
+    pub fn meeting_id(mut self, value: u64) -> Self {
+        self.fields.meeting_id = Some(value);
+        self
+    }
+
+    /// Wire field `file`. Required.
+    pub fn file(mut self, value: super::support::FilePart) -> Self {
+        self.fields.file = Some(value);
+        self
+    }
+
+    /// Wire field `description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.fields.description = Some(value.into());
+        self
+    }
+
+    /// Wire field `tags[]`.
+    pub fn tags(mut self, value: Vec<String>) -> Self {
+        self.fields.tags = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<UploadFileRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<UploadFileRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl UploadFileRequestFields {
+    fn build(self) -> conf_core::Result<UploadFileRequest> {
+        Ok(UploadFileRequest {
+            meeting_id: super::support::required(self.meeting_id, "meeting_id", "meeting_id")?,
+            file: super::support::required(self.file, "file", "file")?,
+            description: self.description,
+            tags: self.tags,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> UploadFileRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<UploadFileResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for UploadFileRequest {
+    type Output = UploadFileResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<UploadFileResponse> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::DemoClient {
     /// Upload a file to a meeting.
     ///
     /// `POST /meetings/{meeting_id}/files`
-    pub async fn upload_file(&self, req: UploadFileRequest) -> conf_core::Result<UploadFileResponse> {
-        self.call(req.into_operation()?).await
+    pub fn upload_file(&self) -> UploadFileRequestBuilder<&Self> {
+        UploadFileRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`UploadFileRequest`\] built elsewhere: the same call as `upload_file()`…`.send()`.
+    pub async fn upload_file_with(&self, req: UploadFileRequest) -> conf_core::Result<UploadFileResponse> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `add_members` (`POST /meetings/{meeting_id}/members`).
 ///
 /// Invite members.
+///
+/// Build it with \[`AddMembersRequest::builder`\] or \[`AddMembersRequest::new`\], or call the client's fluent `add_members()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AddMembersRequest {
     /// Send invitations.
     pub notify: Option<bool>,
@@ -765,6 +1279,11 @@ impl AddMembersRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(members: Vec<NewMember>, meeting_id: impl Into<String>) -> Self {
         Self { notify: None, members, layout: None, meeting_id: meeting_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> AddMembersRequestBuilder {
+        AddMembersRequestBuilder::with_handle(())
     }
 
     /// Set `notify`.
@@ -831,20 +1350,117 @@ impl AddMembersRequest {
     }
 }
 
+/// Builder of \[`AddMembersRequest`\]: from \[`AddMembersRequest::builder`\] (finish with `build()`), or from the client's `add_members()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AddMembersRequestBuilder<H = ()> {
+    handle: H,
+    fields: AddMembersRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AddMembersRequestFields {
+    notify: Option<bool>,
+    members: Option<Vec<NewMember>>,
+    layout: Option<u32>,
+    meeting_id: Option<String>,
+}
+
+impl<H> AddMembersRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: AddMembersRequestFields::default() }
+    }
+
+    /// Send invitations.
+    pub fn notify(mut self, value: bool) -> Self {
+        self.fields.notify = Some(value);
+        self
+    }
+
+    /// Wire field `members`. Required.
+    pub fn members(mut self, value: Vec<NewMember>) -> Self {
+        self.fields.members = Some(value);
+        self
+    }
+
+    /// Wire field `layout`. Default when unset: `1`.
+    pub fn layout(mut self, value: u32) -> Self {
+        self.fields.layout = Some(value);
+        self
+    }
+
+    /// Path parameter `meeting_id`. Required.
+    pub fn meeting_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.meeting_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<AddMembersRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<AddMembersRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl AddMembersRequestFields {
+    fn build(self) -> conf_core::Result<AddMembersRequest> {
+        Ok(AddMembersRequest {
+            notify: self.notify,
+            members: super::support::required(self.members, "members", "members")?,
+            layout: self.layout,
+            meeting_id: super::support::required(self.meeting_id, "meeting_id", "meeting_id")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> AddMembersRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<()> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for AddMembersRequest {
+    type Output = ();
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<()> {
+        |op, response| {
+            let _: conf_core::__private::serde::de::IgnoredAny = conf_core::pipeline::typed::decode_json(op, response)?;
+            Ok(())
+        }
+    }
+}
+
 impl crate::DemoClient {
     /// Invite members.
     ///
     /// `POST /meetings/{meeting_id}/members`
-    pub async fn add_members(&self, req: AddMembersRequest) -> conf_core::Result<()> {
-        let _: conf_core::__private::serde::de::IgnoredAny = self.call(req.into_operation()?).await?;
-        Ok(())
+    pub fn add_members(&self) -> AddMembersRequestBuilder<&Self> {
+        AddMembersRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`AddMembersRequest`\] built elsewhere: the same call as `add_members()`…`.send()`.
+    pub async fn add_members_with(&self, req: AddMembersRequest) -> conf_core::Result<()> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `list_members` (`GET /meetings/{meeting_id}/members`).
 ///
 /// List the members of a meeting.
+///
+/// Build it with \[`ListMembersRequest::builder`\] or \[`ListMembersRequest::new`\], or call the client's fluent `list_members()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ListMembersRequest {
     /// Path parameter `meeting_id`.
     pub meeting_id: String,
@@ -858,6 +1474,11 @@ impl ListMembersRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(meeting_id: impl Into<String>) -> Self {
         Self { meeting_id: meeting_id.into(), start: None, count: None }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> ListMembersRequestBuilder {
+        ListMembersRequestBuilder::with_handle(())
     }
 
     /// Set `start`.
@@ -908,51 +1529,142 @@ impl ListMembersRequest {
     }
 }
 
+/// Builder of \[`ListMembersRequest`\]: from \[`ListMembersRequest::builder`\] (finish with `build()`), or from the client's `list_members()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ListMembersRequestBuilder<H = ()> {
+    handle: H,
+    fields: ListMembersRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ListMembersRequestFields {
+    meeting_id: Option<String>,
+    start: Option<u32>,
+    count: Option<u32>,
+}
+
+impl<H> ListMembersRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: ListMembersRequestFields::default() }
+    }
+
+    /// Path parameter `meeting_id`. Required.
+    pub fn meeting_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.meeting_id = Some(value.into());
+        self
+    }
+
+    /// Offset of the first item (paging).
+    pub fn start(mut self, value: u32) -> Self {
+        self.fields.start = Some(value);
+        self
+    }
+
+    /// Page size (paging).
+    pub fn count(mut self, value: u32) -> Self {
+        self.fields.count = Some(value);
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<ListMembersRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<ListMembersRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl ListMembersRequestFields {
+    fn build(self) -> conf_core::Result<ListMembersRequest> {
+        Ok(ListMembersRequest {
+            meeting_id: super::support::required(self.meeting_id, "meeting_id", "meeting_id")?,
+            start: self.start,
+            count: self.count,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> ListMembersRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<MemberPage> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> ListMembersRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`start`/`count`; `count` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, ListMembersRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for ListMembersRequest {
+    type Item = Member;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::Offset;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.start.map(u64::from), self.count.map(u64::from))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.start = Some(u32::try_from(position).unwrap_or(u32::MAX));
+        page.count = Some(u32::try_from(size).unwrap_or(u32::MAX));
+        page
+    }
+
+    fn page_info(page: &MemberPage) -> (usize, Option<u64>) {
+        (page.members.as_ref().map_or(0, Vec::len), page.total.map(u64::from))
+    }
+
+    fn into_items(page: MemberPage) -> Vec<Member> {
+        page.members.unwrap_or_default()
+    }
+}
+
+impl conf_core::TypedOperation for ListMembersRequest {
+    type Output = MemberPage;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<MemberPage> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
 impl crate::DemoClient {
     /// List the members of a meeting.
     ///
     /// `GET /meetings/{meeting_id}/members`
-    pub async fn list_members(&self, req: ListMembersRequest) -> conf_core::Result<MemberPage> {
-        self.call(req.into_operation()?).await
+    pub fn list_members(&self) -> ListMembersRequestBuilder<&Self> {
+        ListMembersRequestBuilder::with_handle(self)
     }
 
-    /// Every item of `list_members`, page by page (`start`/`count`; the request's `count` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_list_members(&self, req: ListMembersRequest) -> conf_core::Result<Vec<Member>> {
-        let mut position: u64 = req.start.map_or(0, u64::from);
-        let page_size: u64 = match req.count.map_or(0, u64::from) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.start = Some(u32::try_from(position).unwrap_or(u32::MAX));
-            page.count = Some(u32::try_from(page_size).unwrap_or(u32::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (MemberPage, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.members.unwrap_or_default();
-            let total = resp.total.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(n as u64);
-        }
-        Ok(all)
+    /// Send a \[`ListMembersRequest`\] built elsewhere: the same call as `list_members()`…`.send()`.
+    pub async fn list_members_with(&self, req: ListMembersRequest) -> conf_core::Result<MemberPage> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Request of `download_file` (`GET /files/{file_id}`).
 ///
 /// Download a file.
+///
+/// Build it with \[`DownloadFileRequest::builder`\] or \[`DownloadFileRequest::new`\], or call the client's fluent `download_file()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DownloadFileRequest {
     /// Path parameter `file_id`.
     pub file_id: String,
@@ -962,6 +1674,11 @@ impl DownloadFileRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(file_id: impl Into<String>) -> Self {
         Self { file_id: file_id.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> DownloadFileRequestBuilder {
+        DownloadFileRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -988,17 +1705,85 @@ impl DownloadFileRequest {
     }
 }
 
+/// Builder of \[`DownloadFileRequest`\]: from \[`DownloadFileRequest::builder`\] (finish with `build()`), or from the client's `download_file()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DownloadFileRequestBuilder<H = ()> {
+    handle: H,
+    fields: DownloadFileRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DownloadFileRequestFields {
+    file_id: Option<String>,
+}
+
+impl<H> DownloadFileRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: DownloadFileRequestFields::default() }
+    }
+
+    /// Path parameter `file_id`. Required.
+    pub fn file_id(mut self, value: impl Into<String>) -> Self {
+        self.fields.file_id = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<DownloadFileRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<DownloadFileRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl DownloadFileRequestFields {
+    fn build(self) -> conf_core::Result<DownloadFileRequest> {
+        Ok(DownloadFileRequest { file_id: super::support::required(self.file_id, "file_id", "file_id")? })
+    }
+}
+
+impl<H: conf_core::ClientHandle> DownloadFileRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<conf_core::__private::bytes::Bytes> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for DownloadFileRequest {
+    type Output = conf_core::__private::bytes::Bytes;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<conf_core::__private::bytes::Bytes> {
+        |_, response| Ok(response.body.clone())
+    }
+}
+
 impl crate::DemoClient {
     /// Download a file.
     ///
     /// `GET /files/{file_id}`
-    pub async fn download_file(&self, req: DownloadFileRequest) -> conf_core::Result<conf_core::__private::bytes::Bytes> {
-        self.call_bytes(req.into_operation()?).await
+    pub fn download_file(&self) -> DownloadFileRequestBuilder<&Self> {
+        DownloadFileRequestBuilder::with_handle(self)
+    }
+
+    /// Send a \[`DownloadFileRequest`\] built elsewhere: the same call as `download_file()`…`.send()`.
+    pub async fn download_file_with(&self, req: DownloadFileRequest) -> conf_core::Result<conf_core::__private::bytes::Bytes> {
+        conf_core::ClientHandle::send(self, req).await
     }
 }
 
 /// Error codes of demo (from `crates/conf-core/tests/codegen/spec/demo.toml`), with the vendor's messages.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// The codes, messages and retryability are one static table (`ERROR_CODE_ROWS`); a code not in it is `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorCode {
     /// `4007`: 会议不存在 / Meeting does not exist
     MeetingNotFound,
@@ -1009,40 +1794,34 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The table row of a listed code (rows are in variant order).
+    fn row(&self) -> Option<&'static super::support::CodeRow<Self>> {
+        ERROR_CODE_ROWS.binary_search_by(|r| r.variant.cmp(self)).ok().map(|i| &ERROR_CODE_ROWS[i])
+    }
+
     /// The variant for a vendor code (`Unknown` when not listed).
     pub fn from_code(code: &str) -> Self {
-        match code.trim() {
-            "4007" => Self::MeetingNotFound,
-            "20003" => Self::McuBusy,
-            other => Self::Unknown(other.to_owned()),
-        }
+        let code = code.trim();
+        super::support::CodeRow::by_code(&ERROR_CODE_ROWS, &ERROR_CODE_BY_CODE, code)
+            .map_or_else(|| Self::Unknown(code.to_owned()), |r| r.variant.clone())
     }
 
     /// The vendor's code.
     pub fn code(&self) -> &str {
         match self {
-            Self::MeetingNotFound => "4007",
-            Self::McuBusy => "20003",
             Self::Unknown(c) => c,
+            known => known.row().map_or("", |r| r.code),
         }
     }
 
     /// The vendor's Chinese message.
     pub fn zh(&self) -> Option<&'static str> {
-        match self {
-            Self::MeetingNotFound => Some("会议不存在"),
-            Self::McuBusy => Some("MCU 忙"),
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.zh)
     }
 
     /// An English message.
     pub fn en(&self) -> Option<&'static str> {
-        match self {
-            Self::MeetingNotFound => Some("Meeting does not exist"),
-            Self::McuBusy => Some("MCU busy"),
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.en)
     }
 
     /// The best message known: English, else Chinese.
@@ -1052,7 +1831,7 @@ impl ErrorCode {
 
     /// Whether the vendor documents this code as transient.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::McuBusy)
+        self.row().is_some_and(|r| r.retryable)
     }
 }
 
@@ -1064,3 +1843,13 @@ impl std::fmt::Display for ErrorCode {
         }
     }
 }
+
+/// Rows of the table sorted by code (the first listed row of a code).
+static ERROR_CODE_BY_CODE: [u16; 2] = [1, 0];
+
+/// One row per code of [`ErrorCode`], in variant order: code, scope, Chinese and English message, retryable.
+#[rustfmt::skip]
+static ERROR_CODE_ROWS: [super::support::CodeRow<ErrorCode>; 2] = [
+    super::support::CodeRow { variant: ErrorCode::MeetingNotFound, code: "4007", scope: None, zh: Some("会议不存在"), en: Some("Meeting does not exist"), retryable: false },
+    super::support::CodeRow { variant: ErrorCode::McuBusy, code: "20003", scope: None, zh: Some("MCU 忙"), en: Some("MCU busy"), retryable: true },
+];

@@ -4,9 +4,11 @@
 use conf_core::codegen as support;
 mod combos;
 mod demo;
+mod meetings;
 mod rooms;
 
 pub use combos::*;
 pub use demo::*;
+pub use meetings::*;
 pub use rooms::*;
 pub use support::FilePart;

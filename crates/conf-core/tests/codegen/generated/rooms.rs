@@ -3,20 +3,23 @@
 
 /// Response of `ListRecordingsRequest`.
 #[derive(Debug, Clone, Default, PartialEq, conf_core::__private::serde::Serialize, conf_core::__private::serde::Deserialize)]
-#[serde(crate = "conf_core::__private::serde", default)]
+#[serde(crate = "conf_core::__private::serde")]
 pub struct ListRecordingsResponse {
     /// Wire field `recordings`.
-    #[serde(rename = "recordings", deserialize_with = "super::support::req_list")]
+    #[serde(deserialize_with = "super::support::req_list")]
     pub recordings: Vec<String>,
     /// Wire field `total_count`.
-    #[serde(rename = "total_count", skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::opt")]
     pub total_count: Option<i64>,
 }
 
 /// Request of `set_role` (`PUT /rooms/{alias}/members/{member_id}/role`).
 ///
 /// Change a member's role.
+///
+/// Build it with \[`SetRoleRequest::builder`\] or \[`SetRoleRequest::new`\], or call the client's fluent `set_role()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SetRoleRequest {
     /// Wire field `member_id`.
     pub member_id: u64,
@@ -30,6 +33,11 @@ impl SetRoleRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(member_id: u64, role: super::demo::Role, alias: impl Into<String>) -> Self {
         Self { member_id, role, alias: alias.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> SetRoleRequestBuilder {
+        SetRoleRequestBuilder::with_handle(())
     }
 
     /// Check every validation rule; nothing is sent when one fails.
@@ -72,19 +80,106 @@ impl SetRoleRequest {
     }
 }
 
-impl crate::DemoClient {
+/// Builder of \[`SetRoleRequest`\]: from \[`SetRoleRequest::builder`\] (finish with `build()`), or from the client's `set_role()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SetRoleRequestBuilder<H = ()> {
+    handle: H,
+    fields: SetRoleRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct SetRoleRequestFields {
+    member_id: Option<u64>,
+    role: Option<super::demo::Role>,
+    alias: Option<String>,
+}
+
+impl<H> SetRoleRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: SetRoleRequestFields::default() }
+    }
+
+    /// Wire field `member_id`. Required.
+    pub fn member_id(mut self, value: u64) -> Self {
+        self.fields.member_id = Some(value);
+        self
+    }
+
+    /// Wire field `role`. Required.
+    pub fn role(mut self, value: super::demo::Role) -> Self {
+        self.fields.role = Some(value);
+        self
+    }
+
+    /// Path parameter `alias`. Required.
+    pub fn alias(mut self, value: impl Into<String>) -> Self {
+        self.fields.alias = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<SetRoleRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<SetRoleRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl SetRoleRequestFields {
+    fn build(self) -> conf_core::Result<SetRoleRequest> {
+        Ok(SetRoleRequest {
+            member_id: super::support::required(self.member_id, "member_id", "member_id")?,
+            role: super::support::required(self.role, "role", "role")?,
+            alias: super::support::required(self.alias, "alias", "alias")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> SetRoleRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<super::demo::Member> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl conf_core::TypedOperation for SetRoleRequest {
+    type Output = super::demo::Member;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<super::demo::Member> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
+impl<'a> RoomsApi<'a> {
     /// Change a member's role.
     ///
     /// `PUT /rooms/{alias}/members/{member_id}/role`
-    pub async fn set_role(&self, req: SetRoleRequest) -> conf_core::Result<super::demo::Member> {
-        self.call(req.into_operation()?).await
+    pub fn set_role(&self) -> SetRoleRequestBuilder<RoomsApi<'a>> {
+        SetRoleRequestBuilder::with_handle(*self)
+    }
+
+    /// Send a \[`SetRoleRequest`\] built elsewhere: the same call as `set_role()`…`.send()`.
+    pub async fn set_role_with(self, req: SetRoleRequest) -> conf_core::Result<super::demo::Member> {
+        conf_core::ClientHandle::send(&self, req).await
     }
 }
 
 /// Request of `list_recordings` (`GET /rooms/{alias}/recordings`).
 ///
 /// Recordings of a room, by page.
+///
+/// Build it with \[`ListRecordingsRequest::builder`\] or \[`ListRecordingsRequest::new`\], or call the client's fluent `list_recordings()` builder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ListRecordingsRequest {
     /// Page number, from 1.
     pub pageid: Option<i64>,
@@ -98,6 +193,11 @@ impl ListRecordingsRequest {
     /// A request with the required fields; optional fields are unset.
     pub fn new(alias: impl Into<String>) -> Self {
         Self { pageid: None, prgs1page: None, alias: alias.into() }
+    }
+
+    /// A builder with every field unset.
+    pub fn builder() -> ListRecordingsRequestBuilder {
+        ListRecordingsRequestBuilder::with_handle(())
     }
 
     /// Set `pageid`.
@@ -148,49 +248,186 @@ impl ListRecordingsRequest {
     }
 }
 
-impl crate::DemoClient {
+/// Builder of \[`ListRecordingsRequest`\]: from \[`ListRecordingsRequest::builder`\] (finish with `build()`), or from the client's `list_recordings()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ListRecordingsRequestBuilder<H = ()> {
+    handle: H,
+    fields: ListRecordingsRequestFields,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ListRecordingsRequestFields {
+    pageid: Option<i64>,
+    prgs1page: Option<u32>,
+    alias: Option<String>,
+}
+
+impl<H> ListRecordingsRequestBuilder<H> {
+    fn with_handle(handle: H) -> Self {
+        Self { handle, fields: ListRecordingsRequestFields::default() }
+    }
+
+    /// Page number, from 1.
+    pub fn pageid(mut self, value: i64) -> Self {
+        self.fields.pageid = Some(value);
+        self
+    }
+
+    /// Items per page.
+    pub fn prgs1page(mut self, value: u32) -> Self {
+        self.fields.prgs1page = Some(value);
+        self
+    }
+
+    /// Path parameter `alias`. Required.
+    pub fn alias(mut self, value: impl Into<String>) -> Self {
+        self.fields.alias = Some(value.into());
+        self
+    }
+
+    /// The request; a required field left unset is `Error::InvalidInput` naming it.
+    /// Validation rules are checked when it is sent.
+    pub fn build(self) -> conf_core::Result<ListRecordingsRequest> {
+        self.fields.build()
+    }
+
+    fn into_parts(self) -> (H, conf_core::Result<ListRecordingsRequest>) {
+        (self.handle, self.fields.build())
+    }
+}
+
+impl ListRecordingsRequestFields {
+    fn build(self) -> conf_core::Result<ListRecordingsRequest> {
+        Ok(ListRecordingsRequest {
+            pageid: self.pageid,
+            prgs1page: self.prgs1page,
+            alias: super::support::required(self.alias, "alias", "alias")?,
+        })
+    }
+}
+
+impl<H: conf_core::ClientHandle> ListRecordingsRequestBuilder<H> {
+    /// Build and send: a required field left unset or a broken validation rule is
+    /// `Error::InvalidInput`, before anything is sent.
+    pub async fn send(self) -> conf_core::Result<ListRecordingsResponse> {
+        let (handle, req) = self.into_parts();
+        conf_core::ClientHandle::send(&handle, req?).await
+    }
+}
+
+impl<H> ListRecordingsRequestBuilder<H> {
+    /// The pages of this listing as a `Stream`, requested lazily (`pageid`/`prgs1page`; `prgs1page` is the page size, default 100); `.items()` streams the items. It ends at `total` items or a short page.
+    ///
+    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received; `.page_limits(..)` sets others): past them the stream yields `Error::LimitExceeded` and ends.
+    pub fn into_paginator<'a>(self) -> conf_core::pipeline::paginator::Paginator<'a, ListRecordingsRequest>
+    where
+        H: conf_core::ClientHandle + Clone + Send + Sync + 'a,
+    {
+        let (handle, req) = self.into_parts();
+        conf_core::pipeline::paginator::Paginator::new(handle, req)
+    }
+}
+
+impl conf_core::pipeline::paginator::PagedOperation for ListRecordingsRequest {
+    type Item = String;
+    const SCHEME: conf_core::pipeline::paginator::PageScheme = conf_core::pipeline::paginator::PageScheme::PageNumber;
+    fn paging(&self) -> (Option<u64>, Option<u64>) {
+        (self.pageid.and_then(|x| u64::try_from(x).ok()), self.prgs1page.map(u64::from))
+    }
+
+    fn at_page(&self, position: u64, size: u64) -> Self {
+        let mut page = self.clone();
+        page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
+        page.prgs1page = Some(u32::try_from(size).unwrap_or(u32::MAX));
+        page
+    }
+
+    fn page_info(page: &ListRecordingsResponse) -> (usize, Option<u64>) {
+        (page.recordings.len(), page.total_count.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    fn into_items(page: ListRecordingsResponse) -> Vec<String> {
+        page.recordings
+    }
+}
+
+impl conf_core::TypedOperation for ListRecordingsRequest {
+    type Output = ListRecordingsResponse;
+    fn serialize(self) -> conf_core::Result<conf_core::Operation> {
+        self.into_operation()
+    }
+
+    fn deserializer(&self) -> conf_core::Deserializer<ListRecordingsResponse> {
+        conf_core::pipeline::typed::decode_json
+    }
+}
+
+impl<'a> RoomsApi<'a> {
     /// Recordings of a room, by page.
     ///
     /// `GET /rooms/{alias}/recordings`
-    pub async fn list_recordings(&self, req: ListRecordingsRequest) -> conf_core::Result<ListRecordingsResponse> {
-        self.call(req.into_operation()?).await
+    pub fn list_recordings(&self) -> ListRecordingsRequestBuilder<RoomsApi<'a>> {
+        ListRecordingsRequestBuilder::with_handle(*self)
     }
 
-    /// Every item of `list_recordings`, page by page (`pageid`/`prgs1page`; the request's `prgs1page` is the page size, default 100), until `total` items or a short page.
-    ///
-    /// Bounded by the client's page limits (default 1,000 pages and 64 MiB received): past them the walk stops with `Error::LimitExceeded`.
-    pub async fn all_list_recordings(&self, req: ListRecordingsRequest) -> conf_core::Result<Vec<String>> {
-        let mut position: u64 = req.pageid.and_then(|x| u64::try_from(x).ok()).unwrap_or(1);
-        let page_size: u64 = match req.prgs1page.map_or(0, u64::from) {
-            0 => 100,
-            n => n,
-        };
-        let mut all = Vec::new();
-        let mut walk: Option<super::support::PageWalk> = None;
-        loop {
-            let mut page = req.clone();
-            page.pageid = Some(i64::try_from(position).unwrap_or(i64::MAX));
-            page.prgs1page = Some(u32::try_from(page_size).unwrap_or(u32::MAX));
-            let op = page.into_operation()?;
-            let walk = walk.get_or_insert_with(|| super::support::PageWalk::new(self.page_limits(), op.info(1)));
-            walk.next_page()?;
-            let (resp, bytes): (ListRecordingsResponse, usize) = self.call_sized(op).await?;
-            walk.received(bytes)?;
-            let batch = resp.recordings;
-            let total = resp.total_count.and_then(|t| usize::try_from(t).ok());
-            let n = batch.len();
-            all.extend(batch);
-            if n == 0 || total.is_some_and(|t| all.len() >= t) || (total.is_none() && (n as u64) < page_size) {
-                break;
-            }
-            position = position.saturating_add(1);
-        }
-        Ok(all)
+    /// Send a \[`ListRecordingsRequest`\] built elsewhere: the same call as `list_recordings()`…`.send()`.
+    pub async fn list_recordings_with(self, req: ListRecordingsRequest) -> conf_core::Result<ListRecordingsResponse> {
+        conf_core::ClientHandle::send(&self, req).await
+    }
+}
+
+/// The `rooms` calls of \[`DemoClient`\] (Demo service (codegen proof)): `client.rooms().<call>()` returns a fluent builder, `.send()` sends it. A copy of this handle is as cheap as a reference.
+#[derive(Clone, Copy)]
+pub struct RoomsApi<'a> {
+    client: &'a crate::DemoClient,
+}
+
+impl std::fmt::Debug for RoomsApi<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoomsApi").finish_non_exhaustive()
+    }
+}
+
+impl crate::DemoClient {
+    /// The `rooms` calls (see \[`RoomsApi`\]).
+    pub fn rooms(&self) -> RoomsApi<'_> {
+        RoomsApi { client: self }
+    }
+}
+
+impl conf_core::ClientHandle for RoomsApi<'_> {
+    fn core(&self) -> &conf_core::Client {
+        conf_core::ClientHandle::core(self.client)
+    }
+
+    fn call_options(&self) -> conf_core::CallOptions {
+        conf_core::ClientHandle::call_options(self.client)
+    }
+
+    fn page_limits(&self) -> conf_core::codegen::PageLimits {
+        conf_core::ClientHandle::page_limits(self.client)
+    }
+
+    fn send<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<T::Output>> + Send + '_ {
+        conf_core::ClientHandle::send(self.client, request)
+    }
+
+    fn send_sized<T: conf_core::TypedOperation>(
+        &self,
+        request: T,
+    ) -> impl std::future::Future<Output = conf_core::Result<(T::Output, usize)>> + Send + '_ {
+        conf_core::ClientHandle::send_sized(self.client, request)
     }
 }
 
 /// Error codes of demo (from `crates/conf-core/tests/codegen/spec/rooms.toml`), with the vendor's messages.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// The codes, messages and retryability are one static table (`ROOM_ERROR_CODE_ROWS`); a code not in it is `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RoomErrorCode {
     /// `-2` (room): 缺少参数
     Neg2,
@@ -203,43 +440,34 @@ pub enum RoomErrorCode {
 }
 
 impl RoomErrorCode {
+    /// The table row of a listed code (rows are in variant order).
+    fn row(&self) -> Option<&'static super::support::CodeRow<Self>> {
+        ROOM_ERROR_CODE_ROWS.binary_search_by(|r| r.variant.cmp(self)).ok().map(|i| &ROOM_ERROR_CODE_ROWS[i])
+    }
+
     /// The variant for a vendor code (`Unknown` when not listed).
     pub fn from_code(code: &str) -> Self {
-        match code.trim() {
-            "-2" => Self::Neg2,
-            "10001" => Self::E10001,
-            other => Self::Unknown(other.to_owned()),
-        }
+        let code = code.trim();
+        super::support::CodeRow::by_code(&ROOM_ERROR_CODE_ROWS, &ROOM_ERROR_CODE_BY_CODE, code)
+            .map_or_else(|| Self::Unknown(code.to_owned()), |r| r.variant.clone())
     }
 
     /// The vendor's code.
     pub fn code(&self) -> &str {
         match self {
-            Self::Neg2 => "-2",
-            Self::E10001 => "10001",
-            Self::RecorderE10001 => "10001",
             Self::Unknown(c) => c,
+            known => known.row().map_or("", |r| r.code),
         }
     }
 
     /// The vendor's Chinese message.
     pub fn zh(&self) -> Option<&'static str> {
-        match self {
-            Self::Neg2 => Some("缺少参数"),
-            Self::E10001 => Some("软件认证失败"),
-            Self::RecorderE10001 => Some("录像认证失败"),
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.zh)
     }
 
     /// An English message.
     pub fn en(&self) -> Option<&'static str> {
-        match self {
-            Self::Neg2 => None,
-            Self::E10001 => None,
-            Self::RecorderE10001 => None,
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.en)
     }
 
     /// The best message known: English, else Chinese.
@@ -247,30 +475,23 @@ impl RoomErrorCode {
         self.en().or_else(|| self.zh())
     }
 
-    /// Whether the vendor documents this code as transient (none are).
-    #[allow(clippy::unused_self)]
+    /// Whether the vendor documents this code as transient.
     pub fn is_retryable(&self) -> bool {
-        false
+        self.row().is_some_and(|r| r.retryable)
     }
 
     /// The code as listed for `scope` (falls back to [`Self::from_code`]).
     pub fn from_scoped_code(scope: &str, code: &str) -> Self {
-        match (scope, code.trim()) {
-            ("room", "-2") => Self::Neg2,
-            ("room", "10001") => Self::E10001,
-            ("recorder", "10001") => Self::RecorderE10001,
-            _ => Self::from_code(code),
-        }
+        let code = code.trim();
+        ROOM_ERROR_CODE_ROWS
+            .iter()
+            .find(|r| r.scope == Some(scope) && r.code == code)
+            .map_or_else(|| Self::from_code(code), |r| r.variant.clone())
     }
 
     /// The scope the code is listed under, when the table has scopes.
     pub fn scope(&self) -> Option<&'static str> {
-        match self {
-            Self::Neg2 => Some("room"),
-            Self::E10001 => Some("room"),
-            Self::RecorderE10001 => Some("recorder"),
-            Self::Unknown(_) => None,
-        }
+        self.row().and_then(|r| r.scope)
     }
 }
 
@@ -282,3 +503,14 @@ impl std::fmt::Display for RoomErrorCode {
         }
     }
 }
+
+/// Rows of the table sorted by code (the first listed row of a code).
+static ROOM_ERROR_CODE_BY_CODE: [u16; 2] = [0, 1];
+
+/// One row per code of [`RoomErrorCode`], in variant order: code, scope, Chinese and English message, retryable.
+#[rustfmt::skip]
+static ROOM_ERROR_CODE_ROWS: [super::support::CodeRow<RoomErrorCode>; 3] = [
+    super::support::CodeRow { variant: RoomErrorCode::Neg2, code: "-2", scope: Some("room"), zh: Some("缺少参数"), en: None, retryable: false },
+    super::support::CodeRow { variant: RoomErrorCode::E10001, code: "10001", scope: Some("room"), zh: Some("软件认证失败"), en: None, retryable: false },
+    super::support::CodeRow { variant: RoomErrorCode::RecorderE10001, code: "10001", scope: Some("recorder"), zh: Some("录像认证失败"), en: None, retryable: false },
+];

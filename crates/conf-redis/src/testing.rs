@@ -1,0 +1,127 @@
+//! [`RedisServer`]: a throwaway `redis-server` for tests (real Redis, no mock).
+
+use std::io;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `redis-server` on a free loopback port with its own temporary directory,
+/// killed and cleaned up on drop. The binary is `$REDIS_SERVER` or `redis-server`
+/// on `PATH` (Debian: `apt-get install redis-server`; `.ci/run` installs it).
+#[derive(Debug)]
+pub struct RedisServer {
+    port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Start a server and wait (up to 10 s) until it answers.
+    pub fn start() -> io::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("conf-redis-test-{}-{:016x}", std::process::id(), rand::random::<u64>()));
+        std::fs::create_dir_all(&dir)?;
+        let mut last = None;
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            let mut server = Self { port, dir: dir.clone(), child: None };
+            match server.restart() {
+                Ok(()) => return Ok(server),
+                Err(e) => {
+                    server.child = None; // spawn failed or port taken: try another port
+                    last = Some(e);
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        Err(last.unwrap_or_else(|| io::Error::other("redis-server did not start")))
+    }
+
+    /// `redis://127.0.0.1:<port>/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Kill the server (Redis "goes down"); [`restart`](Self::restart) brings it back on the same port.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Start (again) on the same port and wait until it answers. Data is not kept.
+    pub fn restart(&mut self) -> io::Result<()> {
+        self.stop();
+        let bin = std::env::var_os("REDIS_SERVER").unwrap_or_else(|| "redis-server".into());
+        let child = Command::new(&bin)
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot run {}: {e} (install redis-server)", bin.to_string_lossy())))?;
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if self.ping() {
+                return Ok(());
+            }
+            if let Some(c) = self.child.as_mut() {
+                if let Some(status) = c.try_wait()? {
+                    self.child = None;
+                    return Err(io::Error::other(format!("redis-server exited: {status}")));
+                }
+            }
+            if Instant::now() > deadline {
+                self.stop();
+                return Err(io::Error::other("redis-server did not answer within 10 s"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn ping(&self) -> bool {
+        let Ok(client) = redis::Client::open(self.url()) else { return false };
+        let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_millis(200)) else { return false };
+        redis::cmd("PING").query::<String>(&mut conn).is_ok_and(|p| p == "PONG")
+    }
+
+    /// Every key with its content (strings as they are, hashes as `field=value` pairs,
+    /// binary included): what `redis-cli --scan` and a dump would show.
+    pub fn dump(&self) -> io::Result<Vec<(String, Vec<u8>)>> {
+        let to_io = |e: redis::RedisError| io::Error::other(e.to_string());
+        let _ = TcpStream::connect(("127.0.0.1", self.port))?;
+        let client = redis::Client::open(self.url()).map_err(to_io)?;
+        let mut conn = client.get_connection_with_timeout(Duration::from_secs(2)).map_err(to_io)?;
+        let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut conn).map_err(to_io)?;
+        let mut out = Vec::new();
+        for k in keys {
+            let kind: String = redis::cmd("TYPE").arg(&k).query(&mut conn).map_err(to_io)?;
+            let content = match kind.as_str() {
+                "string" => redis::cmd("GET").arg(&k).query::<Vec<u8>>(&mut conn).map_err(to_io)?,
+                "hash" => {
+                    let pairs: Vec<(Vec<u8>, Vec<u8>)> = redis::cmd("HGETALL").arg(&k).query(&mut conn).map_err(to_io)?;
+                    pairs.into_iter().flat_map(|(f, v)| [f, b"=".to_vec(), v, b"\n".to_vec()]).flatten().collect()
+                }
+                _ => Vec::new(),
+            };
+            out.push((k, content));
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
