@@ -339,20 +339,6 @@ impl ModuleGen<'_> {
                 fn page_limits(&self) -> conf_core::codegen::PageLimits {
                     conf_core::ClientHandle::page_limits(self.client)
                 }
-
-                fn send<T: conf_core::TypedOperation>(
-                    &self,
-                    request: T,
-                ) -> impl std::future::Future<Output = conf_core::Result<T::Output>> + Send + '_ {
-                    conf_core::ClientHandle::send(self.client, request)
-                }
-
-                fn send_sized<T: conf_core::TypedOperation>(
-                    &self,
-                    request: T,
-                ) -> impl std::future::Future<Output = conf_core::Result<(T::Output, usize)>> + Send + '_ {
-                    conf_core::ClientHandle::send_sized(self.client, request)
-                }
             }
         })
     }
