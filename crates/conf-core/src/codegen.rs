@@ -3,6 +3,10 @@
 //! Generated modules refer to it as `support`; it is public so every vendor crate shares
 //! this one copy, but it is not meant to be called by hand.
 
+pub mod wire;
+
+pub use conf_macros::{model, request};
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -1,12 +1,12 @@
 //! Request types, `into_operation`, fluent builders, client methods and paginators.
 
 use anyhow::{Context, Result, bail, ensure};
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{
-    BodyKind, Loc, MAX_ARGS, ModuleGen, Param, check_field, complete_params, doc, endpoint_shape, field_doc, float_lit, group_ident,
-    inner_is, int_lit, lit, method_name, path_placeholders, wire_of,
+    BodyKind, Loc, ModuleGen, Param, check_field, complete_params, doc, endpoint_shape, field_doc, float_lit, group_ident, inner_is,
+    int_lit, lit, method_name, path_placeholders, wire_of,
 };
 use crate::codegen::model::{Kind, Ty, inline_response_name, inner_named, parse_ty};
 use crate::codegen::names;
@@ -160,89 +160,6 @@ impl ModuleGen<'_> {
         Ok(out)
     }
 
-    // ---------- encodings ----------
-
-    /// A `String` holding the wire text of `v` (a reference to a value of `ty`).
-    pub(super) fn text(&self, ty: &Ty, encode: Option<&str>, wire: &str, v: &TokenStream) -> Result<TokenStream> {
-        Ok(match ty {
-            Ty::Str => quote!(#v.clone()),
-            Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F64 | Ty::Json | Ty::DateTime => quote!(#v.to_string()),
-            Ty::Bool => match encode {
-                Some("bool01" | "int01") => quote!(String::from(if *#v { "1" } else { "0" })),
-                Some("boolyesno") => quote!(String::from(if *#v { "yes" } else { "no" })),
-                Some("booltruefalse") | None => quote!(#v.to_string()),
-                Some(other) => bail!("unknown encoding `{other}` (bool01 | boolyesno | booltruefalse)"),
-            },
-            Ty::Time => quote!(super::support::unix_secs(#v).to_string()),
-            Ty::Secret => quote!(conf_core::ExposeSecret::expose_secret(#v).to_owned()),
-            Ty::File => bail!("a `file` can only be sent in a multipart body"),
-            Ty::Named(n) if self.reg.is_enum(n) => quote!(#v.to_string()),
-            Ty::Named(_) | Ty::List(_) | Ty::Map(_) => {
-                let w = lit(wire);
-                quote!(super::support::json_text(#w, #v)?)
-            }
-        })
-    }
-
-    /// An expression usable as `&str` for the wire text of `v`.
-    pub(super) fn text_ref(&self, ty: &Ty, encode: Option<&str>, wire: &str, v: &TokenStream) -> Result<TokenStream> {
-        Ok(match ty {
-            Ty::Str => quote!(#v.as_str()),
-            Ty::Secret => quote!(conf_core::ExposeSecret::expose_secret(#v)),
-            Ty::List(inner) if inner.is_scalar(self.reg) => {
-                let t = self.text(inner, encode, wire, &quote!(x))?;
-                quote!(#v.iter().map(|x| #t).collect::<Vec<String>>().join(",").as_str())
-            }
-            _ => {
-                let t = self.text(ty, encode, wire, v)?;
-                quote!(#t.as_str())
-            }
-        })
-    }
-
-    /// A reference to something `Serialize` holding the JSON form of `v`.
-    #[allow(clippy::unused_self)]
-    pub(super) fn json_ref(&self, ty: &Ty, encode: Option<&str>, v: &TokenStream) -> Result<TokenStream> {
-        let conv = |t: &Ty, x: &TokenStream| -> Result<Option<TokenStream>> {
-            Ok(match t {
-                Ty::Time => Some(quote!(super::support::unix_secs(#x))),
-                Ty::Secret => Some(quote!(conf_core::ExposeSecret::expose_secret(#x))),
-                Ty::Bool => match encode {
-                    Some("bool01") => Some(quote!(if *#x { "1" } else { "0" })),
-                    Some("int01") => Some(quote!(u8::from(*#x))),
-                    Some("boolyesno") => Some(quote!(if *#x { "yes" } else { "no" })),
-                    Some("booltruefalse") => Some(quote!(if *#x { "true" } else { "false" })),
-                    None => None,
-                    Some(other) => bail!("unknown encoding `{other}`"),
-                },
-                Ty::File => bail!("a `file` can only be sent in a multipart body"),
-                _ => None,
-            })
-        };
-        Ok(match ty {
-            Ty::List(inner) if **inner == Ty::Time => quote!(&#v.iter().map(super::support::unix_secs).collect::<Vec<_>>()),
-            Ty::List(inner) if **inner == Ty::Secret => quote!(&#v.iter().map(conf_core::ExposeSecret::expose_secret).collect::<Vec<_>>()),
-            Ty::List(inner) => match conv(inner, &quote!(x))? {
-                Some(c) => quote!(&#v.iter().map(|x| #c).collect::<Vec<_>>()),
-                None => quote!(#v),
-            },
-            Ty::Map(inner) => match conv(inner, &quote!(x))? {
-                Some(c) => quote!(&#v.iter().map(|(k, x)| (k, #c)).collect::<std::collections::BTreeMap<_, _>>()),
-                None => quote!(#v),
-            },
-            Ty::Time => {
-                let c = conv(ty, v)?.expect("time");
-                quote!(&#c)
-            }
-            _ => match conv(ty, v)? {
-                // `int01` makes a number, not a reference.
-                Some(c) if *ty == Ty::Bool && encode == Some("int01") => quote!(&#c),
-                Some(c) => c,
-                None => quote!(#v),
-            },
-        })
-    }
-
     pub(super) fn json_default(ty: &Ty, default: &toml::Value) -> Result<String> {
         let text = value_text(default).context("`default` must be a scalar")?;
         Ok(match ty {
@@ -263,7 +180,7 @@ impl ModuleGen<'_> {
 
     /// Request type, its impls, the inline response and the client methods of one endpoint.
     pub fn endpoint(&self, ep: &Endpoint) -> Result<TokenStream> {
-        let (method, body, idempotent) = endpoint_shape(ep)?;
+        let (_, body, idempotent) = endpoint_shape(ep)?;
         let fields = complete_params(ep)?;
         let placeholders = path_placeholders(&ep.path)?;
         let mut params = Vec::new();
@@ -321,17 +238,12 @@ impl ModuleGen<'_> {
 
         let pascal = names::pascal(&ep.name);
         let req_id = format_ident!("{}Request", pascal);
+        let builder_id = format_ident!("{}RequestBuilder", pascal);
         let method_id = names::ident(&method_name(&ep.name, self.service.group.as_deref()));
         let op_name = ep.wire_name.clone().unwrap_or_else(|| ep.name.clone());
 
-        // ----- struct, builder -----
+        // ----- fields: doc, wire settings -----
         let mut field_defs = Vec::new();
-        let mut ctor_args = Vec::new();
-        let mut ctor_inits = Vec::new();
-        let mut setters = Vec::new();
-        let mut b_fields = Vec::new();
-        let mut b_setters = Vec::new();
-        let mut b_inits = Vec::new();
         let mut eq = true;
         for p in &params {
             let rt = self.rust_ty(&p.ty)?;
@@ -342,498 +254,185 @@ impl ModuleGen<'_> {
             }
             let fd = doc(&d);
             let id = &p.ident;
-            let into = matches!(p.ty, Ty::Str | Ty::Secret);
-            let (arg, val) = if into { (quote!(impl Into<#rt>), quote!(value.into())) } else { (quote!(#rt), quote!(value)) };
-            let setter = id.to_string().trim_start_matches("r#").to_owned();
-            // One line (the field's first); the full text is on the request's field.
-            let first = d.trim().lines().next().unwrap_or_default().trim_end().to_owned();
-            let bd = doc(&format!("{first}{}", if p.f.required { " Required." } else { "" }));
-            b_fields.push(quote!(#id: Option<#rt>,));
-            b_setters.push(quote! {
-                #bd
-                pub fn #id(mut self, value: #arg) -> Self {
-                    self.fields.#id = Some(#val);
-                    self
-                }
-            });
+            let mut wire = Vec::new();
+            if id.to_string().trim_start_matches("r#") != p.wire {
+                let w = lit(&p.wire);
+                wire.push(quote!(rename = #w));
+            }
+            if let Some(enc) = &p.f.encode {
+                ensure!(
+                    matches!(enc.as_str(), "bool01" | "int01" | "boolyesno" | "booltruefalse"),
+                    "param `{}`: unknown encoding `{enc}`",
+                    p.f.name
+                );
+                let e = format_ident!("{}", enc);
+                wire.push(quote!(#e));
+            }
+            let is_placeholder = placeholders.iter().any(|ph| *ph == p.wire);
+            if p.loc == Loc::Path {
+                ensure!(is_placeholder, "param `{}`: the path placeholder must be its wire name `{}`", p.f.name, p.wire);
+            }
+            if p.loc != default_loc(body, is_placeholder) {
+                let l = format_ident!("{}", loc_name(p.loc));
+                wire.push(quote!(#l));
+            }
+            if let Some(def) = &p.f.default {
+                let dj = Self::json_default(&p.ty, def).with_context(|| format!("param `{}`", p.f.name))?;
+                wire.push(quote!(default = #dj));
+            }
+            let attr = if wire.is_empty() { quote!() } else { quote!(#[wire(#(#wire),*)]) };
             if p.f.required {
-                field_defs.push(quote!(#fd pub #id: #rt,));
-                if into {
-                    ctor_args.push(quote!(#id: impl Into<#rt>));
-                    ctor_inits.push(quote!(#id: #id.into(),));
-                } else {
-                    ctor_args.push(quote!(#id: #rt));
-                    ctor_inits.push(quote!(#id,));
-                }
-                let (wl, sl) = (lit(&p.wire), lit(&setter));
-                b_inits.push(quote!(#id: super::support::required(self.#id, #wl, #sl)?,));
+                field_defs.push(quote!(#fd #attr pub #id: #rt,));
             } else {
-                field_defs.push(quote!(#fd pub #id: Option<#rt>,));
-                ctor_inits.push(quote!(#id: None,));
-                let sd = doc(&format!("Set `{}`.", p.wire));
-                setters.push(quote! {
-                    #sd
-                    pub fn #id(mut self, value: #arg) -> Self {
-                        self.#id = Some(#val);
-                        self
-                    }
-                });
-                b_inits.push(quote!(#id: self.#id,));
+                field_defs.push(quote!(#fd #attr pub #id: Option<#rt>,));
             }
         }
         let all_optional = params.iter().all(|p| !p.f.required);
         let derive_default = if all_optional { quote!(, Default) } else { quote!() };
         let derive_eq = if eq { quote!(, PartialEq) } else { quote!() };
-        let req_doc = doc(&format!(
-            "Request of `{}` (`{} {}`).{}\n\nBuild it with [`{req_id}::builder`]{}, or call the client's fluent `{}()` builder.",
-            op_name,
-            ep.method_override.as_deref().unwrap_or(&method).to_ascii_uppercase(),
-            ep.path,
-            ep.doc.as_deref().map(|d| format!("\n\n{d}")).unwrap_or_default(),
-            if ctor_args.len() <= MAX_ARGS { format!(" or [`{req_id}::new`]") } else { String::new() },
-            method_id.to_string().trim_start_matches("r#"),
-        ));
-        // No public function takes more than `MAX_ARGS` arguments: with more required
-        // fields, the builder is the only constructor.
-        let ctor = if ctor_args.len() <= MAX_ARGS {
-            quote! {
-                /// A request with the required fields; optional fields are unset.
-                pub fn new(#(#ctor_args),*) -> Self {
-                    Self { #(#ctor_inits)* }
-                }
-            }
-        } else {
-            quote!()
-        };
-        let builder_id = format_ident!("{}RequestBuilder", pascal);
-        let fields_id = format_ident!("{}RequestFields", pascal);
-        let unused_self = if params.is_empty() { quote!(#[allow(clippy::unused_self)]) } else { quote!() };
-        let builder_doc = doc(&format!(
-            "Builder of [`{req_id}`]: from [`{req_id}::builder`] (finish with `build()`), or from the client's `{}()` (finish with `send()`). A setter per field; a required field left unset is `Error::InvalidInput` naming it, before anything is sent.",
-            method_id.to_string().trim_start_matches("r#"),
-        ));
-        // ----- validate -----
-        let checks = self.validation(params.iter().map(|p| (p.f, quote!(self), p.loc == Loc::Path)), false)?;
-        let validate = if checks.is_empty() {
-            quote! {
-                /// Check every validation rule (this request has none).
-                #[allow(clippy::unused_self)]
-                pub fn validate(&self) -> conf_core::Result<()> {
-                    Ok(())
-                }
-            }
-        } else {
-            quote! {
-                /// Check every validation rule; nothing is sent when one fails.
-                pub fn validate(&self) -> conf_core::Result<()> {
-                    #checks
-                    Ok(())
-                }
-            }
-        };
-
-        // ----- into_operation -----
-        let into_op = self.operation_fn(ep, &params, &method, body, idempotent, &op_name)?;
-
-        // ----- client methods -----
-        let client = self.client_path();
-        let decode: syn::Path = syn::parse_str(&self.service.decode).with_context(|| format!("`decode` = `{}`", self.service.decode))?;
-        let (resp_ty, resp_items) = self.response(ep)?;
-        let op_doc = {
+        let logical = ep.method_override.as_deref().unwrap_or(&ep.method).to_ascii_uppercase();
+        // `#[request]` adds the HTTP call to the docs.
+        let req_doc = {
             let mut d = ep.doc.clone().unwrap_or_else(|| format!("Call `{op_name}`."));
-            d.push_str(&format!(
-                "\n\n`{} {}`{}",
-                ep.method_override.as_deref().unwrap_or(&method).to_ascii_uppercase(),
-                ep.path,
-                ep.wire_name.as_deref().map(|w| format!(" (vendor name `{w}`)")).unwrap_or_default()
-            ));
+            if let Some(w) = &ep.wire_name {
+                d.push_str(&format!(" Vendor name `{w}`."));
+            }
             doc(&d)
         };
-        let deserialize = match &resp_ty {
-            Resp::Unit => quote! {
-                |op, response| {
-                    let _: conf_core::__private::serde::de::IgnoredAny = #decode(op, response)?;
-                    Ok(())
+
+        // ----- validate (an empty path segment is refused by the wire encoder) -----
+        let path_fields: Vec<Field> = params
+            .iter()
+            .map(|p| {
+                let mut f = p.f.clone();
+                if p.loc == Loc::Path {
+                    if let Some(v) = &mut f.validate {
+                        v.non_empty = false;
+                    }
                 }
-            },
-            Resp::Bytes => quote!(|_, response| Ok(response.body.clone())),
-            Resp::Typed(_) => quote!(#decode),
+                f
+            })
+            .collect();
+        let checks = self.validation(path_fields.iter().map(|f| (f, quote!(self), false)), false)?;
+        let validate = if checks.is_empty() {
+            quote!()
+        } else {
+            quote! {
+                impl #req_id {
+                    /// Check every validation rule; nothing is sent when one fails.
+                    pub fn validate(&self) -> conf_core::Result<()> {
+                        #checks
+                        Ok(())
+                    }
+                }
+            }
         };
+
+        // ----- `#[request(...)]` -----
+        let (resp_ty, resp_items) = self.response(ep)?;
+        let http = lit(&format!("{} {}", ep.method.to_ascii_uppercase(), ep.path));
+        // What `#[request]` derives from the type's name is left out (see `macro_defaults`).
+        let base = names::pascal(&ep.name);
+        let (default_op, default_call) =
+            macro_defaults(&base, self.service.group.as_deref().map(|g| group_ident(g).to_string()).as_deref());
+        let mut args = vec![quote!(http = #http)];
+        if op_name != default_op {
+            let op = lit(&op_name);
+            args.push(quote!(op = #op));
+        }
+        match &resp_ty {
+            Resp::Unit => args.push(quote!(reply = "unit")),
+            Resp::Bytes => args.push(quote!(reply = "bytes")),
+            Resp::Typed(t) if t.to_string() == format!("{base}Response") => {}
+            Resp::Typed(t) => {
+                let t = lit(&t.to_string().replace(' ', ""));
+                args.push(quote!(output = #t));
+            }
+        }
+        match &self.service.group {
+            Some(g) => {
+                let g = lit(&group_ident(g).to_string());
+                args.push(quote!(group = #g));
+            }
+            None => {
+                let c = lit(&self.client_path().to_string().replace(' ', ""));
+                args.push(quote!(client = #c));
+            }
+        }
+        if method_id.to_string() != default_call {
+            let m = lit(&method_id.to_string());
+            args.push(quote!(call = #m));
+        }
+        let natural_body = if ep.method_override.is_some() {
+            BodyKind::Form
+        } else if matches!(logical.as_str(), "GET" | "DELETE" | "HEAD") {
+            BodyKind::Query
+        } else {
+            BodyKind::Form
+        };
+        // Without a tunnelled method, `none` and `query` send the same (no body, a query).
+        let same =
+            body == natural_body || (ep.method_override.is_none() && matches!((body, natural_body), (BodyKind::None, BodyKind::Query)));
+        if !same {
+            let b = lit(body.name());
+            args.push(quote!(body = #b));
+        }
+        if idempotent != matches!(logical.as_str(), "GET" | "PUT" | "DELETE" | "HEAD") {
+            args.push(quote!(idempotent = #idempotent));
+        }
+        if let Some(ml) = &ep.min_level {
+            let l = lit(&format!("{}:{}", ml.app, ml.level));
+            args.push(quote!(min_level = #l));
+        }
+        for n in &ep.needs {
+            args.push(quote!(needs = #n));
+        }
+        match ep.auth.as_deref() {
+            None | Some("client") => {}
+            Some("none") => args.push(quote!(no_auth)),
+            Some(other) => bail!("unknown auth `{other}` (client | none)"),
+        }
+        if ep.sensitive {
+            args.push(quote!(sensitive));
+        }
+        for (k, v) in &ep.headers {
+            let h = lit(&format!("{k}: {v}"));
+            args.push(quote!(header = #h));
+        }
+        if let Some(c) = &ep.content_type {
+            ensure!(body == BodyKind::Json, "`content_type` needs a JSON body");
+            args.push(quote!(content_type = #c));
+        }
+        if let Some(m) = &ep.method_override {
+            ensure!(
+                matches!(body, BodyKind::Form | BodyKind::ParamsJson | BodyKind::None | BodyKind::Multipart),
+                "`method_override` needs a form, multipart or params_json body"
+            );
+            let m = lit(&m.to_ascii_uppercase());
+            args.push(quote!(method_override = #m));
+        }
+        if !checks.is_empty() {
+            args.push(quote!(validate));
+        }
         let ret = resp_ty.tokens();
         let paged = match (&ep.paged, resp_items) {
             (None, _) => quote!(),
             (Some(kind), Some((items, total))) => self.paged_impl(kind, &params, (&req_id, &builder_id), &ret, &items, &total)?,
             (Some(_), None) => bail!("a paged endpoint needs a response type that declares `items` and `total`"),
         };
-        // A group handle is `Copy`: `_with` takes it by value, so its future borrows the
-        // client, not a temporary handle (`client.mc().x_with(req)` can be returned).
-        let (handle_impl, handle_ty, handle_val, with_self, with_ref) = match &self.service.group {
-            Some(g) => {
-                let g = group_ident(g);
-                (quote!(impl<'a> #g<'a>), quote!(#g<'a>), quote!(*self), quote!(self), quote!(&self))
-            }
-            None => (quote!(impl #client), quote!(&Self), quote!(self), quote!(&self), quote!(self)),
-        };
-        let with_id = format_ident!("{}_with", method_id.to_string().trim_start_matches("r#"));
-        let with_doc = doc(&format!(
-            "Send a [`{req_id}`] built elsewhere: the same call as `{}()`…`.send()`.",
-            method_id.to_string().trim_start_matches("r#")
-        ));
 
         Ok(quote! {
             #req_doc
+            #[request(#(#args),*)]
             #[derive(Debug, Clone #derive_default #derive_eq)]
             #[non_exhaustive]
             pub struct #req_id {
                 #(#field_defs)*
             }
 
-            impl #req_id {
-                #ctor
-
-                /// A builder with every field unset.
-                pub fn builder() -> #builder_id {
-                    #builder_id::with_handle(())
-                }
-
-                #(#setters)*
-
-                #validate
-
-                #into_op
-            }
-
-            #builder_doc
-            #[derive(Debug, Clone)]
-            #[must_use]
-            pub struct #builder_id<H = ()> {
-                handle: H,
-                fields: #fields_id,
-            }
-
-            #[derive(Debug, Clone, Default)]
-            struct #fields_id {
-                #(#b_fields)*
-            }
-
-            impl<H> #builder_id<H> {
-                fn with_handle(handle: H) -> Self {
-                    Self { handle, fields: #fields_id::default() }
-                }
-
-                #(#b_setters)*
-
-                /// The request; a required field left unset is `Error::InvalidInput` naming it.
-                /// Validation rules are checked when it is sent.
-                pub fn build(self) -> conf_core::Result<#req_id> {
-                    self.fields.build()
-                }
-
-                fn into_parts(self) -> (H, conf_core::Result<#req_id>) {
-                    (self.handle, self.fields.build())
-                }
-            }
-
-            impl #fields_id {
-                #unused_self
-                fn build(self) -> conf_core::Result<#req_id> {
-                    Ok(#req_id { #(#b_inits)* })
-                }
-            }
-
-            impl<H: conf_core::ClientHandle> #builder_id<H> {
-                /// Build and send: a required field left unset or a broken validation rule is
-                /// `Error::InvalidInput`, before anything is sent.
-                pub async fn send(self) -> conf_core::Result<#ret> {
-                    let (handle, req) = self.into_parts();
-                    conf_core::ClientHandle::send(&handle, req?).await
-                }
-            }
+            #validate
 
             #paged
-
-            impl conf_core::TypedOperation for #req_id {
-                type Output = #ret;
-
-                fn serialize(self) -> conf_core::Result<conf_core::Operation> {
-                    self.into_operation()
-                }
-
-                fn deserializer(&self) -> conf_core::Deserializer<#ret> {
-                    #deserialize
-                }
-            }
-
-            #handle_impl {
-                #op_doc
-                pub fn #method_id(&self) -> #builder_id<#handle_ty> {
-                    #builder_id::with_handle(#handle_val)
-                }
-
-                #with_doc
-                pub async fn #with_id(#with_self, req: #req_id) -> conf_core::Result<#ret> {
-                    conf_core::ClientHandle::send(#with_ref, req).await
-                }
-            }
-        })
-    }
-
-    fn operation_fn(
-        &self,
-        ep: &Endpoint,
-        params: &[Param<'_>],
-        method: &str,
-        body: BodyKind,
-        idempotent: bool,
-        op_name: &str,
-    ) -> Result<TokenStream> {
-        let vendor = lit(&self.service.vendor);
-        let name = lit(op_name);
-        let template = lit(&ep.path);
-        let method_id = format_ident!("{}", method);
-
-        // Path.
-        let mut pieces = Vec::new();
-        let mut segments = Vec::new();
-        let mut rest = ep.path.as_str();
-        while let Some(start) = rest.find('{') {
-            let end = rest[start..].find('}').expect("checked") + start;
-            if start > 0 {
-                let l = lit(&rest[..start]);
-                pieces.push(quote!(#l));
-            }
-            let ph = &rest[start + 1..end];
-            let p = params.iter().find(|p| p.loc == Loc::Path && (p.wire == ph || p.f.name == ph)).expect("checked");
-            let id = &p.ident;
-            let t = self.text_ref(&p.ty, p.f.encode.as_deref(), &p.wire, &quote!(v))?;
-            let seg = format_ident!("segment_{}", segments.len());
-            segments.push(quote! {
-                let #seg = {
-                    let v = &self.#id;
-                    conf_core::operation::encode_path_segment(#t)
-                };
-            });
-            pieces.push(quote!(#seg.as_str()));
-            rest = &rest[end + 1..];
-        }
-        if !rest.is_empty() {
-            let l = lit(rest);
-            pieces.push(quote!(#l));
-        }
-        let path = if params.iter().any(|p| p.loc == Loc::Path) { quote!([#(#pieces),*].concat()) } else { quote!(#template) };
-
-        let mut stmts = Vec::new();
-        stmts.push(quote!(op = op.idempotent(#idempotent);));
-        if let Some(ml) = &ep.min_level {
-            let app = lit(&ml.app);
-            let level = Literal::u32_unsuffixed(ml.level);
-            stmts.push(quote!(op = op.min_level(#app, #level);));
-        }
-        if !ep.needs.is_empty() {
-            let needs = &ep.needs;
-            stmts.push(quote!(op = op.needs(&[#(#needs),*]);));
-        }
-        match ep.auth.as_deref() {
-            None | Some("client") => {}
-            Some("none") => stmts.push(quote!(op = op.auth(conf_core::AuthMode::None);)),
-            Some(other) => bail!("unknown auth `{other}` (client | none)"),
-        }
-        if ep.sensitive {
-            stmts.push(quote!(op = op.sensitive();));
-        }
-        for (k, v) in &ep.headers {
-            stmts.push(quote!(op = op.header(#k, #v)?;));
-        }
-
-        let mut form = Vec::new();
-        let mut parts = Vec::new();
-        let mut json = Vec::new();
-        let mut pjson = Vec::new();
-        if let Some(m) = &ep.method_override {
-            let m = m.to_ascii_uppercase();
-            match body {
-                BodyKind::Form | BodyKind::ParamsJson | BodyKind::None => {
-                    form.push(quote!(form.push(("_method".to_owned(), #m.to_owned()));));
-                }
-                BodyKind::Multipart => parts.push(quote!(parts.push(conf_core::Part::text("_method", #m));)),
-                BodyKind::Query | BodyKind::Json => bail!("`method_override` needs a form, multipart or params_json body"),
-            }
-        }
-
-        for p in params {
-            if p.loc == Loc::Path {
-                continue;
-            }
-            let id = &p.ident;
-            let wl = lit(&p.wire);
-            let enc = p.f.encode.as_deref();
-            let sink_text = |t: TokenStream| -> TokenStream {
-                match p.loc {
-                    Loc::Query => quote!(op = op.query(#wl, #t);),
-                    Loc::Form => quote!(form.push((#wl.to_owned(), #t));),
-                    Loc::Multipart => quote!(parts.push(conf_core::Part::text(#wl, #t));),
-                    _ => unreachable!(),
-                }
-            };
-            let v = quote!(v);
-            let (emit, default_stmt) = match p.loc {
-                Loc::Header => {
-                    let t = self.text_ref(&p.ty, enc, &p.wire, &v)?;
-                    let d = p.f.default.as_ref().map(|d| {
-                        let dt = value_text(d).unwrap_or_default();
-                        quote!(op = op.header(#wl, #dt)?;)
-                    });
-                    if p.ty == Ty::Secret {
-                        // Marked sensitive so no HTTP layer logs it.
-                        let lower = p.wire.to_ascii_lowercase();
-                        ensure!(
-                            !lower.is_empty() && lower.chars().all(|c| c.is_ascii_alphanumeric() || "-_.!#$%&'*+^`|~".contains(c)),
-                            "param `{}`: `{}` is not a valid header name",
-                            p.f.name,
-                            p.wire
-                        );
-                        let set = quote! {
-                            let mut value = conf_core::__private::http::HeaderValue::from_str(#t)
-                                .map_err(|_| conf_core::Error::invalid_input(#wl, "not a valid header value"))?;
-                            value.set_sensitive(true);
-                            op.headers.append(conf_core::__private::http::HeaderName::from_static(#lower), value);
-                        };
-                        (set, d)
-                    } else {
-                        (quote!(op = op.header(#wl, #t)?;), d)
-                    }
-                }
-                Loc::Json | Loc::Params => {
-                    let obj = if p.loc == Loc::Json { format_ident!("body") } else { format_ident!("params") };
-                    let j = self.json_ref(&p.ty, enc, &v)?;
-                    let d = match &p.f.default {
-                        Some(d) => {
-                            let dj = Self::json_default(&p.ty, d).with_context(|| format!("param `{}`", p.f.name))?;
-                            Some(quote!(#obj.raw(#wl, #dj);))
-                        }
-                        None => None,
-                    };
-                    (quote!(#obj.field(#wl, #j)?;), d)
-                }
-                Loc::Query | Loc::Form | Loc::Multipart => {
-                    let d = p.f.default.as_ref().map(|d| {
-                        let dt = value_text(d).unwrap_or_default();
-                        sink_text(quote!(#dt.to_owned()))
-                    });
-                    let emit = match &p.ty {
-                        Ty::File => quote!(parts.push(v.clone().into_part(#wl));),
-                        Ty::List(inner) if **inner == Ty::File => quote!(for x in v { parts.push(x.clone().into_part(#wl)); }),
-                        Ty::List(inner) if inner.is_scalar(self.reg) => {
-                            let t = self.text(inner, enc, &p.wire, &quote!(x))?;
-                            let s = sink_text(t);
-                            quote!(for x in v { #s })
-                        }
-                        ty => sink_text(self.text(ty, enc, &p.wire, &v)?),
-                    };
-                    (emit, d)
-                }
-                Loc::Path => unreachable!(),
-            };
-            let stmt = if p.f.required {
-                quote!({ let v = &self.#id; #emit })
-            } else if let Some(d) = default_stmt {
-                quote!(if let Some(v) = &self.#id { #emit } else { #d })
-            } else {
-                quote!(if let Some(v) = &self.#id { #emit })
-            };
-            match p.loc {
-                Loc::Form => form.push(stmt),
-                Loc::Multipart => parts.push(stmt),
-                Loc::Json => json.push(stmt),
-                Loc::Params => pjson.push(stmt),
-                Loc::Query | Loc::Header => stmts.push(stmt),
-                Loc::Path => {}
-            }
-        }
-
-        let body_stmts = match body {
-            BodyKind::None => {
-                if form.is_empty() {
-                    quote!()
-                } else {
-                    quote! {
-                        let mut form: Vec<(String, String)> = Vec::new();
-                        #(#form)*
-                        op = op.body(conf_core::Body::Form(form));
-                    }
-                }
-            }
-            BodyKind::Query => quote!(),
-            BodyKind::Form => {
-                if form.is_empty() {
-                    quote!(op = op.body(conf_core::Body::Form(Vec::new()));)
-                } else {
-                    quote! {
-                        let mut form: Vec<(String, String)> = Vec::new();
-                        #(#form)*
-                        op = op.body(conf_core::Body::Form(form));
-                    }
-                }
-            }
-            BodyKind::ParamsJson => {
-                let params_decl = if pjson.is_empty() {
-                    quote!(let params = super::support::JsonObject::new();)
-                } else {
-                    quote!(let mut params = super::support::JsonObject::new();)
-                };
-                quote! {
-                    let mut form: Vec<(String, String)> = Vec::new();
-                    #(#form)*
-                    #params_decl
-                    #(#pjson)*
-                    form.push(("params".to_owned(), params.finish()));
-                    op = op.body(conf_core::Body::Form(form));
-                }
-            }
-            BodyKind::Multipart => {
-                if parts.is_empty() {
-                    quote!(op = op.body(conf_core::Body::Multipart(Vec::new()));)
-                } else {
-                    quote! {
-                        let mut parts: Vec<conf_core::Part> = Vec::new();
-                        #(#parts)*
-                        op = op.body(conf_core::Body::Multipart(parts));
-                    }
-                }
-            }
-            BodyKind::Json => {
-                let decl = if json.is_empty() {
-                    quote!(let body = super::support::JsonObject::new();)
-                } else {
-                    quote!(let mut body = super::support::JsonObject::new();)
-                };
-                let ct = match &ep.content_type {
-                    Some(c) => quote!(Some(#c)),
-                    None => quote!(None),
-                };
-                quote! {
-                    #decl
-                    #(#json)*
-                    op = op.body(conf_core::Body::Json {
-                        bytes: conf_core::__private::bytes::Bytes::from(body.finish()),
-                        content_type: #ct,
-                    });
-                }
-            }
-        };
-
-        Ok(quote! {
-            /// Validate and describe the call for the transport.
-            #[allow(clippy::vec_init_then_push)]
-            pub fn into_operation(self) -> conf_core::Result<conf_core::Operation> {
-                self.validate()?;
-                #(#segments)*
-                let path = #path;
-                let mut op = conf_core::Operation::new(#vendor, #name, conf_core::__private::http::Method::#method_id, #template, path);
-                #(#stmts)*
-                #body_stmts
-                Ok(op)
-            }
         })
     }
 
@@ -983,4 +582,59 @@ impl Resp {
             Resp::Typed(t) => t.clone(),
         }
     }
+}
+
+/// Where a field goes when the spec does not say (what `#[request]` assumes for it).
+fn default_loc(body: BodyKind, placeholder: bool) -> Loc {
+    if placeholder {
+        return Loc::Path;
+    }
+    match body {
+        BodyKind::None | BodyKind::Query => Loc::Query,
+        BodyKind::Form | BodyKind::ParamsJson => Loc::Form,
+        BodyKind::Json => Loc::Json,
+        BodyKind::Multipart => Loc::Multipart,
+    }
+}
+
+/// The `#[wire(...)]` name of a location.
+fn loc_name(loc: Loc) -> &'static str {
+    match loc {
+        Loc::Path => "path",
+        Loc::Query => "query",
+        Loc::Header => "header",
+        Loc::Form => "form",
+        Loc::Multipart => "multipart",
+        Loc::Json => "json",
+        Loc::Params => "params",
+    }
+}
+
+/// The operation name and client method `#[request]` derives from a request's type name
+/// (`McCreateConf` + `McApi`: `mc_create_conf`, `create_conf`); keep in step with
+/// `crates/conf-macros/src/request.rs`.
+fn macro_defaults(base: &str, group: Option<&str>) -> (String, String) {
+    let snake = |name: &str| {
+        let mut out = String::new();
+        for (i, c) in name.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let full = snake(base);
+    let call = match group {
+        Some(g) => {
+            let prefix = format!("{}_", snake(g.strip_suffix("Api").unwrap_or(g)));
+            full.strip_prefix(&prefix).filter(|r| r.starts_with(|c: char| c.is_ascii_alphabetic())).unwrap_or(&full).to_owned()
+        }
+        None => full.clone(),
+    };
+    (full, call)
 }

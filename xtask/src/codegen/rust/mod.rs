@@ -93,10 +93,6 @@ fn float_lit(v: f64) -> TokenStream {
     }
 }
 
-/// Most positional arguments of a generated public function (`XRequest::new`); a request
-/// with more required fields is built with its builder only.
-pub const MAX_ARGS: usize = 5;
-
 /// The sub-client type of a `[service] group` (`mc` -> `McApi`).
 pub fn group_ident(group: &str) -> proc_macro2::Ident {
     quote::format_ident!("{}Api", names::pascal(group))
@@ -291,6 +287,33 @@ impl ModuleGen<'_> {
             let m = names::raw_ident(&info.module);
             Ok(quote!(super::#m::#id))
         }
+    }
+
+    /// The imports and constants the module's `#[model]` / `#[request]` items use: the
+    /// macros, the vendor name stamped on operations and the vendor's reply decoder.
+    pub fn prelude(&self, has_types: bool, has_endpoints: bool) -> Result<TokenStream> {
+        let mut out = TokenStream::new();
+        if has_types {
+            out.extend(quote!(
+                use conf_core::codegen::model;
+            ));
+        }
+        if has_endpoints {
+            let decode: syn::Path =
+                syn::parse_str(&self.service.decode).with_context(|| format!("`decode` = `{}`", self.service.decode))?;
+            let vendor = lit(&self.service.vendor);
+            let import =
+                if decode.segments.last().is_some_and(|s| s.ident == "decode") { quote!(#decode) } else { quote!(#decode as decode) };
+            out.extend(quote! {
+                use conf_core::codegen::request;
+                #[allow(unused_imports)]
+                use #import;
+
+                /// The vendor name on this module's operations.
+                const VENDOR: &str = #vendor;
+            });
+        }
+        Ok(out)
     }
 
     /// The sub-client of a `[service] group`: a cheap handle on the client that sends
