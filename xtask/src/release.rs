@@ -10,8 +10,18 @@ use std::process::Command;
 use anyhow::{Context, Result, bail, ensure};
 
 /// Preferred order among crates with no dependency between them.
-const PREFERRED: &[&str] =
-    &["conf-core", "conf-sandbox", "moyun-api", "vmr-rest", "webapi", "ytx-telemeeting", "lingsun-rest", "conf-sdk", "confctl"];
+const PREFERRED: &[&str] = &[
+    "conf-macros",
+    "conf-core",
+    "conf-sandbox",
+    "moyun-api",
+    "vmr-rest",
+    "webapi",
+    "ytx-telemeeting",
+    "lingsun-rest",
+    "conf-sdk",
+    "confctl",
+];
 
 /// Run a release.
 pub fn run(root: &Path, version: &str, dry_run: bool) -> Result<()> {

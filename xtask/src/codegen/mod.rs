@@ -3,6 +3,7 @@
 
 mod docs;
 mod errors;
+mod every_endpoint;
 mod model;
 mod names;
 mod rust;
@@ -225,6 +226,10 @@ pub fn generate(root: &Path, target: &Target, fmt: &Formatter) -> Result<BTreeMa
         uses_support |= code.contains("super::support::");
         out.insert(target.out_dir.join(format!("{module}.rs")), code);
         mod_decls.push((module.clone(), !names_here.is_empty()));
+    }
+
+    if let Some((path, code)) = every_endpoint::generate(target, &reg, &specs, fmt)? {
+        out.insert(path, code);
     }
 
     // mod.rs

@@ -161,8 +161,8 @@ pub struct UnrepairedWarning {
     pub warning_level: Option<String>,
     /// Result description (告警描述)
     pub description: Option<String>,
-    /// Start time (ISO 8601) (产生时间)
-    pub start_time: Option<conf_core::DateTime>,
+    /// When the alarm was raised, as the platform writes it (产生时间). Text, not a date-time: the vendor reference shows `2017/4/28T10:41:13+08:00`, which is not ISO 8601.
+    pub start_time: Option<String>,
 }
 
 /// One item of `unrepaired_warnings`: 未修复终端告警数组.
@@ -187,8 +187,8 @@ pub struct UnrepairedWarningInfo {
     pub warning_level: Option<String>,
     /// Result description (告警描述)
     pub description: Option<String>,
-    /// Start time (ISO 8601) (产生时间)
-    pub start_time: Option<conf_core::DateTime>,
+    /// When the alarm was raised, as the platform writes it (产生时间). Text, not a date-time: the vendor reference shows `2017/4/28T10:41:13+08:00`, which is not ISO 8601.
+    pub start_time: Option<String>,
 }
 
 /// One item of `meeting_terminals`: 会议中软硬终端数组.

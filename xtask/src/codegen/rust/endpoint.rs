@@ -268,7 +268,7 @@ impl ModuleGen<'_> {
                 let e = format_ident!("{}", enc);
                 wire.push(quote!(#e));
             }
-            let is_placeholder = placeholders.iter().any(|ph| *ph == p.wire);
+            let is_placeholder = placeholders.contains(&p.wire);
             if p.loc == Loc::Path {
                 ensure!(is_placeholder, "param `{}`: the path placeholder must be its wire name `{}`", p.f.name, p.wire);
             }
@@ -359,7 +359,7 @@ impl ModuleGen<'_> {
                 args.push(quote!(client = #c));
             }
         }
-        if method_id.to_string() != default_call {
+        if method_id != default_call {
             let m = lit(&method_id.to_string());
             args.push(quote!(call = #m));
         }

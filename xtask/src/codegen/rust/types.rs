@@ -80,7 +80,7 @@ impl ModuleGen<'_> {
             }
             if let Ty::List(i) | Ty::Map(i) = &ty {
                 ensure!(
-                    !matches!(**i, Ty::Secret) && !(matches!(ty, Ty::Map(_)) && **i == Ty::Time),
+                    !(matches!(**i, Ty::Secret) || (matches!(ty, Ty::Map(_)) && **i == Ty::Time)),
                     "field `{}`: maps of timestamps and lists or maps of secrets are not supported in structs",
                     f.name
                 );
