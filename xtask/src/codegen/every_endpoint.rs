@@ -244,7 +244,7 @@ fn call_chain(reg: &Registry, call: &Call, defined: &BTreeSet<&str>) -> Result<T
 /// A conditional field is always valid to send, and the vendor inventory (which the emulator
 /// follows) marks some of them required outright (`encrypted_key` of the public templates),
 /// so the walk sends them whatever the values of the fields their rules name.
-fn chosen<'f>(fields: &'f [Field]) -> Result<Vec<(&'f Field, Ty)>> {
+fn chosen(fields: &[Field]) -> Result<Vec<(&Field, Ty)>> {
     fields
         .iter()
         .filter(|f| f.required || f.required_if.is_some())
