@@ -67,19 +67,19 @@ pub struct RoomUpdateRequest {
     /// The room key.
     #[wire(header)]
     pub key: SecretString,
-    /// Mute everyone.
-    #[wire(params, int01)]
+    /// Mute everyone (in the `params` object: the body kind's default).
+    #[wire(int01)]
     pub mute: bool,
     /// The mode.
-    #[wire(params)]
     pub mode: Option<Mode>,
     /// Seats.
-    #[wire(params, default = "8")]
+    #[wire(default = "8")]
     pub size: Option<i64>,
     /// Tags.
     #[wire(query)]
     pub tags: Option<Vec<String>>,
-    /// A note (a form field: the body kind's default).
+    /// A note, as a form field beside `params`.
+    #[wire(form)]
     pub note: Option<String>,
 }
 

@@ -62,7 +62,8 @@ pub enum BodyKind {
 /// Where one field goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Loc {
-    /// Decided by the body kind (a `{placeholder}` of the path goes to the path).
+    /// Decided by the body kind: a `{placeholder}` of the path goes to the path, anything
+    /// else to the query (no body), the form, the `params` object or the JSON body.
     Auto,
     /// A path segment.
     Path,
@@ -136,7 +137,8 @@ impl Wire {
         }
         match self.shape.body {
             BodyKind::None | BodyKind::Query => Loc::Query,
-            BodyKind::Form | BodyKind::ParamsJson => Loc::Form,
+            BodyKind::Form => Loc::Form,
+            BodyKind::ParamsJson => Loc::Params,
             BodyKind::Json => Loc::Json,
             BodyKind::Multipart => Loc::Multipart,
         }
@@ -315,8 +317,8 @@ mod tests {
         };
         let mut w = Wire::new(shape);
         w.put("id", Loc::Auto, "x/y").unwrap();
-        w.put("token", Loc::Auto, "t").unwrap();
-        w.put("z", Loc::Params, &2).unwrap();
+        w.put("token", Loc::Form, "t").unwrap();
+        w.put("z", Loc::Auto, &2).unwrap();
         w.put("a", Loc::Params, &Flag::Int01(true)).unwrap();
         w.put("q", Loc::Query, &[1, 2]).unwrap();
         let op = w.finish().unwrap();

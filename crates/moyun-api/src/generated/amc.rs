@@ -378,10 +378,8 @@ pub struct AmcGetVersionResponse {
 #[non_exhaustive]
 pub struct AmcCreateDepartmentRequest {
     /// 父部门moid
-    #[wire(params)]
     pub parent_department_moid: String,
     /// Department name (部门名称)
-    #[wire(params)]
     pub department_name: String,
 }
 
@@ -399,7 +397,6 @@ pub struct AmcUpdateDepartmentRequest {
     /// Department moid
     pub department_moid: String,
     /// Department name (部门名称)
-    #[wire(params)]
     pub department_name: String,
 }
 
@@ -472,52 +469,38 @@ impl conf_core::pipeline::paginator::PagedOperation for AmcListDepartmentAccount
 #[non_exhaustive]
 pub struct AmcCreateAccountRequest {
     /// Terminal E.164 number, IP address, phone number or account (账号自定义账号，登陆账号 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[wire(params)]
     pub account: String,
     /// Enabled (0 no, 1 yes) (账号启用停用标识 0-停用； 1-启用；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub enable: Option<bool>,
     /// Name (账号真实姓名)
-    #[wire(params)]
     pub name: String,
     /// E-mail address (邮箱 1.字符限制：仅支持 英文字母（大小写）、数字、“\_”、“@”、“.”、“-”)
-    #[wire(params)]
     pub email: Option<String>,
     /// Mobile phone number (手机 1.字符限制：仅支持 数字、“.”、“\_”、“-”、“\*”、“\#”、空格)
-    #[wire(params)]
     pub mobile: Option<String>,
     /// Password (密码 1.字符限制：仅支持 英文字母(大小写)、数字、“\_”、“.”)
-    #[wire(params)]
     pub password: conf_core::SecretString,
     /// E.164 bound to a custom account (默认为自动分配 0-不绑定号码； 1-手动分配； 2-自动分配；)
-    #[wire(params)]
     pub binded: Option<i64>,
     /// E.164 number (e164号码（只有binded值为1时，才需要填值，其他情况不用填）)
-    #[wire(params)]
     pub e164: Option<String>,
     /// Sex (性别 默认为1 0-女； 1-男；)
-    #[wire(params)]
     pub sex: Option<i64>,
     /// Date of birth (出生日期 格式为ISO8601:20:00标准)
-    #[wire(params)]
     pub date_of_birth: Option<String>,
     /// Phone extension (电话号分机号如：025-5555522-2189电话：025-5555522；分机：2189 1.字符限制：数字、（、）、，、-、；、\*、+、\#、空格、.)
-    #[wire(params)]
     pub ext_num: Option<String>,
     /// Fax number (传真 1.字符限制：数字、“-”)
-    #[wire(params)]
     pub fax: Option<String>,
     /// Office address (办公地址)
-    #[wire(params)]
     pub office_location: Option<String>,
     /// Departments (部门信息列表)
-    #[wire(params)]
     pub departments: Option<Vec<DepartmentSpec>>,
     /// Employee number (账号编号/工号 1.字符限制：数字、字母)
-    #[wire(params)]
     pub job_num: Option<String>,
     /// Guest user (0 no, 1 yes) (是否为来宾用户,默认为0 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub limited: Option<bool>,
 }
 
@@ -545,49 +528,36 @@ pub struct AmcUpdateAccountRequest {
     /// Account moid
     pub account_moid: String,
     /// Enabled (0 no, 1 yes) (账号启用停用标识 0-停用； 1-启用；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub enable: Option<bool>,
     /// Name (账号真实姓名)
-    #[wire(params)]
     pub name: Option<String>,
     /// E-mail address (邮箱 1.字符限制：仅支持 英文字母（大小写）、数字、“\_”、“@”、“.”、“-”)
-    #[wire(params)]
     pub email: Option<String>,
     /// Mobile phone number (手机 1.字符限制：仅支持 数字、“.”、“\_”、“-”、“\*”、“\#”、空格)
-    #[wire(params)]
     pub mobile: Option<String>,
     /// Password (密码 1.字符限制：仅支持 英文字母(大小写)、数字、“\_”、“.”)
-    #[wire(params)]
     pub password: Option<conf_core::SecretString>,
     /// E.164 bound to a custom account (默认为自动分配 0-不绑定号码； 1-手动分配； 2-自动分配；)
-    #[wire(params)]
     pub binded: Option<i64>,
     /// E.164 number (e164号码（只有binded值为1时，才需要填值，其他情况不用填）)
-    #[wire(params)]
     pub e164: Option<String>,
     /// Sex (性别 默认为1 0-女； 1-男；)
-    #[wire(params)]
     pub sex: Option<i64>,
     /// Date of birth (出生日期 格式为ISO8601:20:00标准)
-    #[wire(params)]
     pub date_of_birth: Option<String>,
     /// Phone extension (电话号分机号如：025-5555522-2189电话：025-5555522；分机：2189 1.字符限制：数字、（、）、，、-、；、\*、+、\#、空格、.)
-    #[wire(params)]
     pub ext_num: Option<String>,
     /// Fax number (传真 1.字符限制：数字、“-”)
-    #[wire(params)]
     pub fax: Option<String>,
     /// Office address (办公地址)
-    #[wire(params)]
     pub office_location: Option<String>,
     /// Departments (部门信息列表)
-    #[wire(params)]
     pub departments: Option<Vec<DepartmentSpec>>,
     /// Employee number (账号编号/工号 1.字符限制：数字、字母)
-    #[wire(params)]
     pub job_num: Option<String>,
     /// Guest user (0 no, 1 yes) (是否为来宾用户,默认为0 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub limited: Option<bool>,
 }
 
@@ -684,7 +654,6 @@ pub struct AmcDisableAccountRequest {
     /// Account moid
     pub account_moid: String,
     /// E.164 number (e164号码，如果账号没有绑定E164号，则不填写)
-    #[wire(params)]
     pub e164: String,
 }
 
@@ -702,7 +671,6 @@ pub struct AmcResetAccountPasswordRequest {
     /// Account moid
     pub account_moid: String,
     /// Value (密码 1.字符限制：仅支持 英文字母(大小写)、数字、“\_”、“.”)
-    #[wire(params)]
     pub value: conf_core::SecretString,
 }
 
@@ -721,10 +689,8 @@ pub struct AmcGetApprovalRequest {
 #[non_exhaustive]
 pub struct AmcSetApprovalRequest {
     /// 实体会议审批开启或者关闭 0-关闭； 1-开启；
-    #[wire(params)]
     pub real_approval: i64,
     /// 视频会议审批开启或者关闭 0-关闭； 1-开启；
-    #[wire(params)]
     pub video_approval: i64,
 }
 

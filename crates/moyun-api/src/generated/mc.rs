@@ -1580,140 +1580,111 @@ pub struct McGetPersonalTemplateRequest {
 #[non_exhaustive]
 pub struct McCreatePersonalTemplateRequest {
     /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[wire(params)]
     pub name: String,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
-    #[wire(params)]
     pub bitrate: i64,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[wire(params)]
     pub encrypted_type: super::system::EncryptedType,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[wire(params)]
     pub conf_type: super::system::ConfType,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[wire(params)]
     pub call_mode: super::system::CallMode,
     /// Call attempts (呼叫次数)
-    #[wire(params)]
     pub call_times: i64,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[wire(params)]
     pub call_interval: i64,
     /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub fec_mode: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute_filter: Option<bool>,
     /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute: bool,
     /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[wire(params)]
     pub dual_mode: super::system::DualMode,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_activity_detection: bool,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
     ///
     /// Wire name: `vacinterval`.
-    #[wire(rename = "vacinterval", params)]
+    #[wire(rename = "vacinterval")]
     pub vad_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[wire(params)]
     pub cascade_mode: super::system::CascadeMode,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_upload: bool,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_return: bool,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[wire(params)]
     pub cascade_return_para: i64,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[wire(params)]
     pub max_join_mt: i64,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub preoccupy_resource: bool,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub one_reforming: bool,
     /// Video formats (主视频格式列表)
-    #[wire(params)]
     pub video_formats: Vec<VideoFormatSpec>,
     /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[wire(params)]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub closed_conf: bool,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[wire(params)]
     pub safe_conf: super::system::ConfSecurity,
     /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub silence: bool,
     /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
-    #[wire(params)]
     pub video_quality: super::system::VideoQuality,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub public_conf: bool,
     /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub auto_end: bool,
     /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
-    #[wire(params)]
     pub duration: Option<i64>,
     /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub password: Option<conf_core::SecretString>,
     /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
     ///
     /// Wire name: `doubleflow`.
-    #[wire(rename = "doubleflow", int01, params)]
+    #[wire(rename = "doubleflow", int01)]
     pub share_on_speaker: Option<bool>,
     /// Pre-assigned conference number on (是否开启预分配会议号 0-关闭； 1-开启；)
-    #[wire(params)]
     pub bind_e164: i64,
     /// Speaker terminal (发言人)
-    #[wire(params)]
     pub speaker: Option<SpeakerSpec>,
     /// Chairman terminal (主席)
-    #[wire(params)]
     pub chairman: Option<SpeakerSpec>,
     /// Audio mix settings (混音信息)
-    #[wire(params)]
     pub mix: Option<MixSpec>,
     /// Invited members (参会成员)
-    #[wire(params)]
     pub invite_members: Option<Vec<InviteMemberSpec>>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[wire(params)]
     pub vmp: Option<VmpSpec>,
     /// VIP members (vip成员列表)
-    #[wire(params)]
     pub vips: Option<Vec<SpeakerSpec>>,
     /// Poll settings (轮询设置)
-    #[wire(params)]
     pub poll: Option<PollSpec>,
     /// Recording settings (录像设置)
-    #[wire(params)]
     pub recorder: Option<RecorderSpec>,
     /// Members to keep calling (追呼成员数组)
-    #[wire(params)]
     pub keep_calling_members: Option<Vec<SpeakerSpec>>,
     /// Data collaboration settings (数据协作)
-    #[wire(params)]
     pub dcs: Option<DcsSpec>,
 }
 
@@ -1792,140 +1763,111 @@ pub struct McUpdatePersonalTemplateRequest {
     /// Resource id
     pub id: String,
     /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[wire(params)]
     pub name: String,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
-    #[wire(params)]
     pub bitrate: i64,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[wire(params)]
     pub encrypted_type: super::system::EncryptedType,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[wire(params)]
     pub conf_type: super::system::ConfType,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[wire(params)]
     pub call_mode: super::system::CallMode,
     /// Call attempts (呼叫次数)
-    #[wire(params)]
     pub call_times: i64,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[wire(params)]
     pub call_interval: i64,
     /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub fec_mode: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute_filter: Option<bool>,
     /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute: bool,
     /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[wire(params)]
     pub dual_mode: super::system::DualMode,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_activity_detection: bool,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
     ///
     /// Wire name: `vacinterval`.
-    #[wire(rename = "vacinterval", params)]
+    #[wire(rename = "vacinterval")]
     pub vad_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[wire(params)]
     pub cascade_mode: super::system::CascadeMode,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_upload: bool,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_return: bool,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[wire(params)]
     pub cascade_return_para: i64,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[wire(params)]
     pub max_join_mt: i64,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub preoccupy_resource: bool,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub one_reforming: bool,
     /// Video formats (主视频格式列表)
-    #[wire(params)]
     pub video_formats: Vec<VideoFormatSpec>,
     /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[wire(params)]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub closed_conf: bool,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[wire(params)]
     pub safe_conf: super::system::ConfSecurity,
     /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub silence: bool,
     /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
-    #[wire(params)]
     pub video_quality: super::system::VideoQuality,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub public_conf: bool,
     /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub auto_end: bool,
     /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
-    #[wire(params)]
     pub duration: Option<i64>,
     /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub password: Option<conf_core::SecretString>,
     /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
     ///
     /// Wire name: `doubleflow`.
-    #[wire(rename = "doubleflow", int01, params)]
+    #[wire(rename = "doubleflow", int01)]
     pub share_on_speaker: Option<bool>,
     /// Pre-assigned conference number on (是否开启预分配会议号 0-关闭； 1-开启；)
-    #[wire(params)]
     pub bind_e164: i64,
     /// Speaker terminal (发言人)
-    #[wire(params)]
     pub speaker: Option<SpeakerSpec>,
     /// Chairman terminal (主席)
-    #[wire(params)]
     pub chairman: Option<SpeakerSpec>,
     /// Audio mix settings (混音信息)
-    #[wire(params)]
     pub mix: Option<MixSpec>,
     /// Invited members (参会成员)
-    #[wire(params)]
     pub invite_members: Option<Vec<InviteMemberSpec>>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[wire(params)]
     pub vmp: Option<VmpSpec>,
     /// VIP members (vip成员列表)
-    #[wire(params)]
     pub vips: Option<Vec<SpeakerSpec>>,
     /// Poll settings (轮询设置)
-    #[wire(params)]
     pub poll: Option<PollSpec>,
     /// Recording settings (录像设置)
-    #[wire(params)]
     pub recorder: Option<RecorderSpec>,
     /// Members to keep calling (追呼成员数组)
-    #[wire(params)]
     pub keep_calling_members: Option<Vec<SpeakerSpec>>,
     /// Data collaboration settings (数据协作)
-    #[wire(params)]
     pub dcs: Option<DcsSpec>,
 }
 
@@ -2069,111 +2011,90 @@ pub struct McGetPublicTemplateRequest {
 #[non_exhaustive]
 pub struct McCreatePublicTemplateRequest {
     /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[wire(params)]
     pub name: String,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
-    #[wire(params)]
     pub bitrate: i64,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[wire(params)]
     pub encrypted_type: super::system::EncryptedType,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[wire(params)]
     pub conf_type: super::system::ConfType,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[wire(params)]
     pub call_mode: super::system::CallMode,
     /// Call attempts (呼叫次数)
-    #[wire(params)]
     pub call_times: i64,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[wire(params)]
     pub call_interval: i64,
     /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub fec_mode: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute_filter: Option<bool>,
     /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute: bool,
     /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[wire(params)]
     pub dual_mode: super::system::DualMode,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_activity_detection: bool,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
     ///
     /// Wire name: `vacinterval`.
-    #[wire(rename = "vacinterval", params)]
+    #[wire(rename = "vacinterval")]
     pub vad_interval: i64,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[wire(params)]
     pub cascade_mode: super::system::CascadeMode,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_upload: bool,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_return: bool,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[wire(params)]
     pub cascade_return_para: i64,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[wire(params)]
     pub max_join_mt: i64,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub preoccupy_resource: bool,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub one_reforming: bool,
     /// Video formats (主视频格式列表)
-    #[wire(params)]
     pub video_formats: Vec<VideoFormatSpec>,
     /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[wire(params)]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub closed_conf: bool,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[wire(params)]
     pub safe_conf: super::system::ConfSecurity,
     /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub silence: bool,
     /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
-    #[wire(params)]
     pub video_quality: super::system::VideoQuality,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub public_conf: bool,
     /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub auto_end: bool,
     /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
-    #[wire(params)]
     pub duration: Option<i64>,
     /// Data collaboration settings (数据协作)
-    #[wire(params)]
     pub dcs: Option<DcsSpec>,
     /// Audio mix settings (混音信息)
-    #[wire(params)]
     pub mix: Option<DcsSpec>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[wire(params)]
     pub vmp: Option<DcsSpec>,
     /// Recording settings (录像设置)
-    #[wire(params)]
     pub recorder: Option<McCreatePublicTemplateRecorderSpec>,
 }
 
@@ -2222,111 +2143,90 @@ pub struct McUpdatePublicTemplateRequest {
     /// Resource id
     pub id: String,
     /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[wire(params)]
     pub name: String,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
-    #[wire(params)]
     pub bitrate: i64,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[wire(params)]
     pub encrypted_type: super::system::EncryptedType,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[wire(params)]
     pub conf_type: super::system::ConfType,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[wire(params)]
     pub call_mode: super::system::CallMode,
     /// Call attempts (呼叫次数)
-    #[wire(params)]
     pub call_times: i64,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[wire(params)]
     pub call_interval: i64,
     /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub fec_mode: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute_filter: Option<bool>,
     /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute: bool,
     /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[wire(params)]
     pub dual_mode: super::system::DualMode,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_activity_detection: bool,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
     ///
     /// Wire name: `vacinterval`.
-    #[wire(rename = "vacinterval", params)]
+    #[wire(rename = "vacinterval")]
     pub vad_interval: i64,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[wire(params)]
     pub cascade_mode: super::system::CascadeMode,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_upload: bool,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_return: bool,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[wire(params)]
     pub cascade_return_para: i64,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[wire(params)]
     pub max_join_mt: i64,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub preoccupy_resource: bool,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub one_reforming: bool,
     /// Video formats (主视频格式列表)
-    #[wire(params)]
     pub video_formats: Vec<VideoFormatSpec>,
     /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[wire(params)]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub closed_conf: bool,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[wire(params)]
     pub safe_conf: super::system::ConfSecurity,
     /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub silence: bool,
     /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
-    #[wire(params)]
     pub video_quality: super::system::VideoQuality,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub public_conf: bool,
     /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub auto_end: bool,
     /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
-    #[wire(params)]
     pub duration: Option<i64>,
     /// Data collaboration settings (数据协作)
-    #[wire(params)]
     pub dcs: Option<DcsSpec>,
     /// Audio mix settings (混音信息)
-    #[wire(params)]
     pub mix: Option<DcsSpec>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[wire(params)]
     pub vmp: Option<DcsSpec>,
     /// Recording settings (录像设置)
-    #[wire(params)]
     pub recorder: Option<McUpdatePublicTemplateRecorderSpec>,
 }
 
@@ -2441,146 +2341,115 @@ pub struct McGetBookedConfRequest {
 #[non_exhaustive]
 pub struct McCreateConfRequest {
     /// How the conference is created (创建会议类型，默认为1 1-及时会议； 2-公共模板； 3-个人模板； 4-根据虚拟会议室创会；)
-    #[wire(params)]
     pub create_type: Option<super::system::CreateType>,
     /// Template id (当creat\_type不为1时必填，分别对应模板id和虚拟会议室id)
-    #[wire(params)]
     pub template_id: Option<String>,
     /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[wire(params)]
     pub name: String,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
-    #[wire(params)]
     pub bitrate: i64,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[wire(params)]
     pub encrypted_type: super::system::EncryptedType,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[wire(params)]
     pub conf_type: super::system::ConfType,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[wire(params)]
     pub call_mode: super::system::CallMode,
     /// Call attempts (呼叫次数)
-    #[wire(params)]
     pub call_times: i64,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[wire(params)]
     pub call_interval: i64,
     /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub fec_mode: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute_filter: Option<bool>,
     /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute: bool,
     /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[wire(params)]
     pub dual_mode: super::system::DualMode,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_activity_detection: bool,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
     ///
     /// Wire name: `vacinterval`.
-    #[wire(rename = "vacinterval", params)]
+    #[wire(rename = "vacinterval")]
     pub vad_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[wire(params)]
     pub cascade_mode: super::system::CascadeMode,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_upload: bool,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_return: bool,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[wire(params)]
     pub cascade_return_para: i64,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[wire(params)]
     pub max_join_mt: i64,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub preoccupy_resource: bool,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub one_reforming: bool,
     /// Video formats (主视频格式列表)
-    #[wire(params)]
     pub video_formats: Vec<VideoFormatSpec>,
     /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[wire(params)]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub closed_conf: bool,
     /// Conference security (0 public, 1 hidden) (会议安全 0-公开会议； 1-隐藏会议；)
-    #[wire(params)]
     pub safe_conf: super::system::ConfSecurity,
     /// Silence (0 no, 1 yes) (是否开启初始化静音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub silence: bool,
     /// Video quality (0 quality first, 1 speed first) (视频质量,其中租赁环境默认设为速度优先，自建环境默认为质量优先 0-质量优先； 1-速度优先；)
-    #[wire(params)]
     pub video_quality: super::system::VideoQuality,
     /// Guest conference room (0 no, 1 yes) (是否来宾会议室 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub public_conf: bool,
     /// End the conference when no terminal is left (0 no, 1 yes) (会议中无终端时，是否自动结会，永久会议时默认为0 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub auto_end: bool,
     /// Duration in minutes (0 = unlimited) (会议时长 创建虚拟会议室时可填，0为永久会议)
-    #[wire(params)]
     pub duration: i64,
     /// Password (会议密码 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub password: Option<conf_core::SecretString>,
     /// Share content as soon as the terminal becomes speaker (成为发言人后立即发起内容共享，默认为0 0-否； 1-是；)
     ///
     /// Wire name: `doubleflow`.
-    #[wire(rename = "doubleflow", int01, params)]
+    #[wire(rename = "doubleflow", int01)]
     pub share_on_speaker: Option<bool>,
     /// Conference platform moid (default from the user's rights) (创会平台moid，不填则根据用户权限取默认值)
-    #[wire(params)]
     pub platform_id: Option<String>,
     /// Speaker terminal (发言人)
-    #[wire(params)]
     pub speaker: Option<SpeakerSpec>,
     /// Chairman terminal (主席)
-    #[wire(params)]
     pub chairman: Option<SpeakerSpec>,
     /// Audio mix settings (混音信息)
-    #[wire(params)]
     pub mix: Option<MixSpec>,
     /// Invited members (参会成员 创建虚拟会议室时可填)
-    #[wire(params)]
     pub invite_members: Option<Vec<InviteMemberSpec>>,
     /// Members to keep calling (追呼成员数组)
-    #[wire(params)]
     pub keep_calling_members: Option<Vec<SpeakerSpec>>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[wire(params)]
     pub vmp: Option<VmpSpec>,
     /// VIP members (vip成员列表)
-    #[wire(params)]
     pub vips: Option<Vec<SpeakerSpec>>,
     /// Poll settings (轮询设置)
-    #[wire(params)]
     pub poll: Option<PollSpec>,
     /// Recording settings (录像设置)
-    #[wire(params)]
     pub recorder: Option<RecorderSpec>,
     /// Data collaboration settings (数据协作)
-    #[wire(params)]
     pub dcs: Option<DcsSpec>,
 }
 
@@ -2823,93 +2692,74 @@ impl conf_core::pipeline::paginator::PagedOperation for McGetPersonalTemplateVip
 #[non_exhaustive]
 pub struct McCreateVirtualMeetingRoomRequest {
     /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[wire(params)]
     pub name: String,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
-    #[wire(params)]
     pub bitrate: Option<i64>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[wire(params)]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[wire(params)]
     pub conf_type: Option<super::system::ConfType>,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[wire(params)]
     pub call_mode: Option<super::system::CallMode>,
     /// Call attempts (呼叫次数)
-    #[wire(params)]
     pub call_times: Option<i64>,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[wire(params)]
     pub call_interval: Option<i64>,
     /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub fec_mode: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute_filter: Option<bool>,
     /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute: Option<bool>,
     /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[wire(params)]
     pub dual_mode: Option<super::system::DualMode>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_activity_detection: Option<bool>,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
     ///
     /// Wire name: `vacinterval`.
-    #[wire(rename = "vacinterval", params)]
+    #[wire(rename = "vacinterval")]
     pub vad_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[wire(params)]
     pub cascade_mode: Option<super::system::CascadeMode>,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_upload: Option<bool>,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_return: Option<bool>,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[wire(params)]
     pub cascade_return_para: Option<i64>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[wire(params)]
     pub max_join_mt: i64,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub preoccupy_resource: Option<bool>,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub one_reforming: Option<bool>,
     /// Video formats (主视频格式列表)
-    #[wire(params)]
     pub video_formats: Vec<VideoFormatSpec>,
     /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[wire(params)]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Audio mix settings (混音信息)
-    #[wire(params)]
     pub mix: Option<DcsSpec>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[wire(params)]
     pub vmp: Option<DcsSpec>,
     /// Recording settings (录像设置)
-    #[wire(params)]
     pub recorder: Option<RecorderSpec>,
     /// Dedicated virtual meeting room (是否是专属虚拟会议室 0-否； 1-是；)
-    #[wire(params)]
     pub exclusive: Option<i64>,
     /// Dedicated members (专属人员列表)
-    #[wire(params)]
     pub exclusive_users: Option<Vec<ExclusiveUserSpec>>,
 }
 
@@ -2955,96 +2805,76 @@ pub struct McUpdateVirtualMeetingRoomRequest {
     /// Resource id
     pub id: String,
     /// Name (会议名称 创建虚拟会议室时可填 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[wire(params)]
     pub name: String,
     /// Call bit rate (会议码率，目前以主视频格式中的码率为准)
-    #[wire(params)]
     pub bitrate: Option<i64>,
     /// Transport encryption (传输加密类型 0-不加密； 2-AES加密； 3-商密（SM4）； 4-商密（SM1）；)
-    #[wire(params)]
     pub encrypted_type: Option<super::system::EncryptedType>,
     /// Two-way terminal authentication (0 off, 1 on) (终端双向认证，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub encrypted_auth: Option<bool>,
     /// Conference type (会议类型 0-传统会议； 1-端口会议；)
-    #[wire(params)]
     pub conf_type: Option<super::system::ConfType>,
     /// Call mode (呼叫模式 0-手动； 2-自动；)
-    #[wire(params)]
     pub call_mode: Option<super::system::CallMode>,
     /// Call attempts (呼叫次数)
-    #[wire(params)]
     pub call_times: Option<i64>,
     /// Seconds between call attempts (呼叫间隔(秒))
-    #[wire(params)]
     pub call_interval: Option<i64>,
     /// FEC (0 off, 1 on) (FEC开关，默认为0 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub fec_mode: Option<bool>,
     /// Mute-all exception (0 none, 1 speaker and chairman) (是否开启全场哑音例外，默认为0 0-不开启； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute_filter: Option<bool>,
     /// Mute (0 no, 1 yes) (是否开启初始化哑音 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute: Option<bool>,
     /// Transport encryption key (传输加密AES加密密钥 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Content (dual stream) permission (双流权限 0-发言会场； 1-任意会场；)
-    #[wire(params)]
     pub dual_mode: Option<super::system::DualMode>,
     /// Voice activation on (0 no, 1 yes) (是否开启语音激励 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_activity_detection: Option<bool>,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s),支持5、15、30、60)
     ///
     /// Wire name: `vacinterval`.
-    #[wire(rename = "vacinterval", params)]
+    #[wire(rename = "vacinterval")]
     pub vad_interval: Option<i64>,
     /// Cascading mode (级联模式 0-简单级联； 1-合并级联；)
-    #[wire(params)]
     pub cascade_mode: Option<super::system::CascadeMode>,
     /// Upload to the cascade (0 no, 1 yes) (是否级联上传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_upload: Option<bool>,
     /// Return stream to the cascade (0 no, 1 yes) (是否级联回传 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub cascade_return: Option<bool>,
     /// Cascade return bandwidth (级联回传带宽参数)
-    #[wire(params)]
     pub cascade_return_para: Option<i64>,
     /// Maximum number of terminals (8, 32, 64 or 192) (最大与会终端数 8-小型8方会议； 32-32方会议； 64-64方会议； 192-大型192方会议；)
-    #[wire(params)]
     pub max_join_mt: i64,
     /// Reserve resources in advance (0 no, 1 yes) (预占资源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub preoccupy_resource: Option<bool>,
     /// Stream normalisation (0 off, 1 on) (归一重整 0-不使用； 1-使用；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub one_reforming: Option<bool>,
     /// Video formats (主视频格式列表)
-    #[wire(params)]
     pub video_formats: Vec<VideoFormatSpec>,
     /// Audio formats (音频格式列表 不填默认支持所有，空列表默认支持所有 1-G.722； 2-G711(ULAW)； 3-G.711(ALAW)； 4-G.729； 5-G.728； 6-G722.1.C； 7-MP3； 8-G.719； 9-MPEG-4 AAC LC； 10-MPEG-4 AAC LD； 11-MPEG-4 AAC LC(stereo)； 12-MPEG-4 AAC LD(stereo)； 13-OPUS；)
-    #[wire(params)]
     pub audio_formats: Option<Vec<super::system::AudioFormat>>,
     /// Status (会议状态 0-空闲； 1-使用中；)
-    #[wire(params)]
     pub status: Option<i64>,
     /// Audio mix settings (混音信息)
-    #[wire(params)]
     pub mix: Option<DcsSpec>,
     /// Picture composition (VMP) settings (画面合成设置)
-    #[wire(params)]
     pub vmp: Option<DcsSpec>,
     /// Recording settings (录像设置)
-    #[wire(params)]
     pub recorder: Option<RecorderSpec>,
     /// Dedicated virtual meeting room (是否是专属虚拟会议室 0-否； 1-是；)
-    #[wire(params)]
     pub exclusive: Option<i64>,
     /// Dedicated members (专属人员列表)
-    #[wire(params)]
     pub exclusive_users: Option<Vec<ExclusiveUserSpec>>,
 }
 
@@ -3214,7 +3044,6 @@ impl conf_core::pipeline::paginator::PagedOperation for McListMeetingRoomAreasRe
 #[non_exhaustive]
 pub struct McCreateMeetingRoomAreaRequest {
     /// Meeting room area name (会议室区域名称 1.最大字符长度：60个字符)
-    #[wire(params)]
     pub area: String,
 }
 
@@ -3237,7 +3066,6 @@ pub struct McUpdateMeetingRoomAreaRequest {
     /// Resource id
     pub id: String,
     /// Meeting room area name (会议室区域名称 1.最大字符长度：60个字符)
-    #[wire(params)]
     pub area: String,
 }
 

@@ -2196,7 +2196,6 @@ pub struct VcAddCascadeMtsRequest {
     /// Cascade id (会议级联号，其中0代表本级会议)
     pub cascade_id: String,
     /// Terminals (终端数组)
-    #[wire(params)]
     pub mts: Vec<CascadeMtSpec>,
 }
 
@@ -2221,7 +2220,6 @@ pub struct VcAddMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminals (终端数组)
-    #[wire(params)]
     pub mts: Vec<MtSpec>,
 }
 
@@ -2246,7 +2244,6 @@ pub struct VcDeleteMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminals (终端数组)
-    #[wire(params)]
     pub mts: Vec<VcDeleteMtsMtSpec>,
 }
 
@@ -2282,7 +2279,6 @@ pub struct VcSetUploadRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminal id within the conference (上传终端号, 为空则取消终端上传 最大字符长度：48个字节)
-    #[wire(params)]
     pub mt_id: String,
 }
 
@@ -2316,16 +2312,12 @@ pub struct VcStartUploadPollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Number of rounds (0 = endless) (轮询次数，0为一直轮询)
-    #[wire(params)]
     pub num: i64,
     /// Seconds each terminal is kept (轮询时间，单位：秒)
-    #[wire(params)]
     pub keep_time: i64,
     /// Index of the polled terminal (0 = none) (开始轮询的终端顺序索引，默认为1)
-    #[wire(params)]
     pub poll_index: Option<i64>,
     /// Members (上传终端轮询数组)
-    #[wire(params)]
     pub members: Vec<VcStartUploadPollMemberSpec>,
 }
 
@@ -2343,7 +2335,6 @@ pub struct VcSetUploadPollStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Value (上传终端轮询状态 0-停止轮询； 1-暂停轮询； 2-继续轮询；)
-    #[wire(params)]
     pub value: i64,
 }
 
@@ -2355,7 +2346,6 @@ pub struct VcCallMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminals (终端数组)
-    #[wire(params)]
     pub mts: Vec<VcCallMtsMtSpec>,
 }
 
@@ -2380,7 +2370,6 @@ pub struct VcHangUpMtsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminals (终端数组)
-    #[wire(params)]
     pub mts: Vec<VcDeleteMtsMtSpec>,
 }
 
@@ -2421,7 +2410,6 @@ pub struct VcSetChairmanRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminal id within the conference (设置主席的终端号，取消主席填空 最大字符长度：48个字节)
-    #[wire(params)]
     pub mt_id: String,
 }
 
@@ -2460,7 +2448,6 @@ pub struct VcSetSpeakerRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminal id within the conference (设置发言人的终端号，取消发言人填空 最大字符长度：48个字节)
-    #[wire(params)]
     pub mt_id: String,
 }
 
@@ -2499,7 +2486,6 @@ pub struct VcSetDualstreamRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminal id within the conference (发双流的终端, 为空则取消会议双流源 最大字符长度：48个字节)
-    #[wire(params)]
     pub mt_id: String,
 }
 
@@ -2522,7 +2508,6 @@ pub struct VcCancelDualstreamRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminal id within the conference (发双流的终端 最大字符长度：48个字节)
-    #[wire(params)]
     pub mt_id: String,
 }
 
@@ -2545,7 +2530,6 @@ pub struct VcExtendConfRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Minutes to add (延长的时间，单位：分钟)
-    #[wire(params)]
     pub delay_time: i64,
 }
 
@@ -2563,7 +2547,7 @@ pub struct VcSetSilenceRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Value (静音状态 0-停止静音； 1-静音；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub value: bool,
 }
 
@@ -2575,7 +2559,7 @@ pub struct VcSetMuteRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Value (哑音状态 0-停止哑音； 1-哑音；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub value: bool,
 }
 
@@ -2594,13 +2578,11 @@ pub struct VcSetSafetyRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Password (密码字符串（加密待定） 1.字符限制：仅支持 英文字母(大小写) 数字 下划线（\_） 小数点（.） 2.最大字符长度：16个字节)
-    #[wire(params)]
     pub password: conf_core::SecretString,
     /// Conference security (0 public, 1 hidden) (会议开放模式 0-公开会议； 1-隐藏会议；)
-    #[wire(params)]
     pub safe_conf: super::system::ConfSecurity,
     /// Do-not-disturb conference (0 off, 1 on) (会议免打扰 0-关闭； 1-开启；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub closed_conf: bool,
 }
 
@@ -2624,7 +2606,6 @@ pub struct VcRenameConfRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Value (会议名称 1.字符限制： a.不支持输入特殊字符：% & \* ^ ~ ' " " ?  / \\ \< \> \| ` " $ b.且首字符和尾字符不支持输入，下划线（_） 减号（-） 小数点（.） @ （除首尾字符可以输入） 2.最大字符长度：64个字节)`
-    #[wire(params)]
     pub value: String,
 }
 
@@ -2647,19 +2628,14 @@ pub struct VcSendSmsRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// 消息内容,发送空消息即停止短消息 最大字符长度：1500个字节
-    #[wire(params)]
     pub message: String,
     /// 滚动次数 1-255 新版本终端255为无限轮询
-    #[wire(params)]
     pub roll_num: i64,
     /// 滚动速度 1-慢速； 2-中速； 3-快速；
-    #[wire(params)]
     pub roll_speed: i64,
     /// Type (短消息类型 0-自右至左滚动； 1-翻页滚动； 2-全页滚动；)
-    #[wire(params)]
     pub r#type: i64,
     /// Terminals (接收消息的终端数组)
-    #[wire(params)]
     pub mts: Vec<VcDeleteMtsMtSpec>,
 }
 
@@ -2694,7 +2670,7 @@ pub struct VcSetForcebroadcastRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Forced broadcast (0 no, 1 yes) (是否强制广播 0-不强制广播； 1-强制广播；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub force_broadcast: bool,
 }
 
@@ -2706,12 +2682,11 @@ pub struct VcSetVadRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// State (语音激励 0-关闭； 1-开启；)
-    #[wire(params)]
     pub state: i64,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s)，最小值5s)
     ///
     /// Wire name: `vacinterval`.
-    #[wire(rename = "vacinterval", params)]
+    #[wire(rename = "vacinterval")]
     pub vad_interval: i64,
 }
 
@@ -2743,10 +2718,8 @@ pub struct VcStartMixRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Mode (混音模式 1-智能混音； 2-定制混音；)
-    #[wire(params)]
     pub mode: i64,
     /// Members (混音成员数组)
-    #[wire(params)]
     pub members: Vec<VcStartUploadPollMemberSpec>,
 }
 
@@ -2771,7 +2744,6 @@ pub struct VcAddMixMembersRequest {
     /// Audio mix id (混音id,默认为1)
     pub mix_id: String,
     /// Members (混音成员数组)
-    #[wire(params)]
     pub members: Vec<VcStartUploadPollMemberSpec>,
 }
 
@@ -2785,7 +2757,6 @@ pub struct VcDeleteMixMembersRequest {
     /// Audio mix id (混音id,默认为1)
     pub mix_id: String,
     /// Members (混音成员数组)
-    #[wire(params)]
     pub members: Vec<VcStartUploadPollMemberSpec>,
 }
 
@@ -2808,28 +2779,22 @@ pub struct VcStartVmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Mode (画面合成模式 1-定制画面合成； 2-自动画面合成； 3-自动画面合成批量轮询； 4-定制画面合成批量轮询；)
-    #[wire(params)]
     pub mode: i64,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[wire(params)]
     pub layout: i64,
     /// Broadcast to terminals (0 no, 1 yes) (是否广播 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub broadcast: bool,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-否； 1-是；)
-    #[wire(params)]
     pub show_mt_name: i64,
     /// Terminal name overlay style (画面合成台标参数)
-    #[wire(params)]
     pub mt_name_style: Option<VcStartVmpMtNameStyleSpec>,
     /// Members (画面合成成员数组)
-    #[wire(params)]
     pub members: Vec<VcStartVmpMemberSpec>,
     /// Poll settings (画面合成批量轮询信息,仅mode为3、4时有效)
-    #[wire(params)]
     pub poll: Option<VcStartVmpPollSpec>,
 }
 
@@ -2859,28 +2824,22 @@ pub struct VcUpdateVmpRequest {
     /// Picture composition (VMP) id (画面合成号，默认为1)
     pub vmp_id: String,
     /// Mode (画面合成模式 1-定制画面合成； 2-自动画面合成； 3-自动画面合成批量轮询； 4-定制画面合成批量轮询；)
-    #[wire(params)]
     pub mode: i64,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[wire(params)]
     pub layout: i64,
     /// Broadcast to terminals (0 no, 1 yes) (是否广播 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub broadcast: bool,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-否； 1-是；)
-    #[wire(params)]
     pub show_mt_name: i64,
     /// Terminal name overlay style (画面合成台标参数)
-    #[wire(params)]
     pub mt_name_style: VcStartVmpMtNameStyleSpec,
     /// Members (画面合成成员数组)
-    #[wire(params)]
     pub members: Vec<VcUpdateVmpMemberSpec>,
     /// Poll settings (画面合成轮询信息,仅mode为3、4时有效)
-    #[wire(params)]
     pub poll: Option<VcUpdateVmpPollSpec2>,
 }
 
@@ -2934,19 +2893,14 @@ pub struct VcStartChairmanPollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Mode (轮询模式 10-主席视频轮询； 11-主席音视频轮询；)
-    #[wire(params)]
     pub mode: i64,
     /// Number of rounds (0 = endless) (轮询次数，0为一直轮询)
-    #[wire(params)]
     pub num: i64,
     /// Seconds each terminal is kept (轮询时间，单位：秒)
-    #[wire(params)]
     pub keep_time: i64,
     /// Index of the polled terminal (0 = none) (开始轮询的终端顺序索引，默认为1)
-    #[wire(params)]
     pub poll_index: Option<i64>,
     /// Members (轮询终端数组)
-    #[wire(params)]
     pub members: Vec<VcStartUploadPollMemberSpec>,
 }
 
@@ -2964,10 +2918,8 @@ pub struct VcSetChairmanPollStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Value (轮询状态 0-停止轮询； 1-暂停轮询； 2-继续轮询；)
-    #[wire(params)]
     pub value: i64,
     /// Mode (轮询模式 10-主席视频轮询； 11-主席音视频轮询；)
-    #[wire(params)]
     pub mode: i64,
 }
 
@@ -2988,19 +2940,14 @@ pub struct VcStartPollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Mode (轮询模式 1-视频轮询； 3-音视频轮询；)
-    #[wire(params)]
     pub mode: i64,
     /// Number of rounds (0 = endless) (轮询次数，0为一直轮询)
-    #[wire(params)]
     pub num: i64,
     /// Seconds each terminal is kept (轮询时间，单位：秒)
-    #[wire(params)]
     pub keep_time: i64,
     /// Index of the polled terminal (0 = none) (开始轮询的终端顺序索引，默认为1)
-    #[wire(params)]
     pub poll_index: Option<i64>,
     /// Members (轮询终端数组)
-    #[wire(params)]
     pub members: Vec<VcStartUploadPollMemberSpec>,
 }
 
@@ -3018,10 +2965,8 @@ pub struct VcSetPollStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Value (轮询状态 0-停止轮询； 1-暂停轮询； 2-继续轮询；)
-    #[wire(params)]
     pub value: i64,
     /// Mode (轮询模式 1-视频轮询； 3-音视频轮询；)
-    #[wire(params)]
     pub mode: i64,
 }
 
@@ -3033,34 +2978,28 @@ pub struct VcStartRecorderRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Recording file name (录像保存的文件名称 1.字符限制： a.不支持输入特殊字符 % : & \* ^ ~ ' "" ?  / \\ \< \> \| ` " $ b.首字符和尾字符，不允许输入下划线（_） 减号（-） @ 小数点（.） （可输入在非首尾字符） 2.最大字符长度：64个字节)`
-    #[wire(params)]
     pub video_name: String,
     /// Recording type (录像类型 1-会议录像； 2-终端录像；)
-    #[wire(params)]
     pub recorder_type: i64,
     /// Publish the recording (0 no, 1 yes) (发布模式 0-不发布； 1-发布；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub publish_mode: bool,
     /// Add a watermark (0 no, 1 yes) (是否添加水印 0-不添加水印； 1-添加水印；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub watermark: bool,
     /// Live stream viewable without login (0 no, 1 yes) (是否支持免登陆观看直播 0-不支持； 1-支持；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub anonymous: bool,
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
-    #[wire(params)]
     pub recorder_mode: super::system::RecorderMode,
     /// Record the main stream (video + audio) (是否录主格式码流（视频+音频） 0-否； 1-是；)
-    #[wire(params)]
     pub main_stream: i64,
     /// Record the content stream (0 no, 1 yes) (是否录双流（仅双流） 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub dual_stream: bool,
     /// VRS moid (vrs的id信息,用于指定录像的vrs)
-    #[wire(params)]
     pub vrs_id: String,
     /// Members (开启录像终端数组 仅当开启终端录像需要填写)
-    #[wire(params)]
     pub members: Option<Vec<VcStartUploadPollMemberSpec>>,
 }
 
@@ -3111,10 +3050,8 @@ pub struct VcSetRecorderStateRequest {
     /// Recorder id (录像号)
     pub rec_id: String,
     /// Value (录像状态 1-暂停录像； 2-继续录像；)
-    #[wire(params)]
     pub value: i64,
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
-    #[wire(params)]
     pub recorder_mode: super::system::RecorderMode,
 }
 
@@ -3128,7 +3065,6 @@ pub struct VcStopRecorderRequest {
     /// Recorder id (录像号)
     pub rec_id: String,
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
-    #[wire(params)]
     pub recorder_mode: super::system::RecorderMode,
 }
 
@@ -3146,16 +3082,12 @@ pub struct VcStartPlaybackRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// 是否播放双流 0-否； 1-是；
-    #[wire(params)]
     pub play_dual_stream: i64,
     /// File name (放像文件名，最大128字节)
-    #[wire(params)]
     pub file_name: String,
     /// File id (播放文件的文件id)
-    #[wire(params)]
     pub file_id: i64,
     /// VRS moid (vrs的id信息,用于指定放像的vrs)
-    #[wire(params)]
     pub vrs_id: String,
 }
 
@@ -3173,7 +3105,6 @@ pub struct VcSetPlaybackStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Value (放像状态 0-未放像； 1-暂停放像； 2-正在放像；)
-    #[wire(params)]
     pub value: i64,
 }
 
@@ -3191,7 +3122,6 @@ pub struct VcSetPlaybackProgressRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Current progress in seconds (调整的进度,单位：秒)
-    #[wire(params)]
     pub current_progress: i64,
 }
 
@@ -3212,22 +3142,17 @@ pub struct VcStartMtvmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Mode (自主画面合成模式 1-定制画面合成； 2-自动画面合成；)
-    #[wire(params)]
     pub mode: i64,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[wire(params)]
     pub layout: i64,
     /// Terminal id within the conference (开启自主画面合成的终端号 最大字符长度：48字节)
-    #[wire(params)]
     pub mt_id: String,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[wire(params)]
     pub show_mt_name: i64,
     /// Members (自主画面合成成员数组)
-    #[wire(params)]
     pub members: Option<Vec<VcStartMtvmpMemberSpec>>,
 }
 
@@ -3271,19 +3196,15 @@ pub struct VcUpdateMtvmpRequest {
     /// Terminal id within the conference (终端号)
     pub mt_id: String,
     /// Mode (自主画面合成模式 1-定制画面合成； 2-自动画面合成；)
-    #[wire(params)]
     pub mode: i64,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[wire(params)]
     pub layout: i64,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[wire(params)]
     pub show_mt_name: i64,
     /// Members (自主画面合成成员数组)
-    #[wire(params)]
     pub members: Option<Vec<VcStartMtvmpMemberSpec>>,
 }
 
@@ -3327,19 +3248,14 @@ pub struct VcStartHduvmpRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[wire(params)]
     pub layout: i64,
     /// TV wall (HDU) channel id (电视墙id 1.字符限制：仅支持数字+下划线（\_）+数字的格式 2.最大字符长度：48个字节)
-    #[wire(params)]
     pub hdu_id: String,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[wire(params)]
     pub show_mt_name: i64,
     /// Mode (画面合成模式 1-定制画面合成； 2-自动画面合成；)
-    #[wire(params)]
     pub mode: i64,
     /// Members (自主画面合成成员数组)
-    #[wire(params)]
     pub members: Option<Vec<VcStartMtvmpMemberSpec>>,
 }
 
@@ -3387,13 +3303,10 @@ pub struct VcUpdateHduvmpRequest {
     /// TV wall (HDU) channel id (电视墙通道号)
     pub hdu_id: String,
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
-    #[wire(params)]
     pub layout: i64,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[wire(params)]
     pub show_mt_name: i64,
     /// Members (自主画面合成成员数组)
-    #[wire(params)]
     pub members: Option<Vec<VcStartMtvmpMemberSpec>>,
 }
 
@@ -3462,19 +3375,14 @@ pub struct VcStartHduRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// TV wall (HDU) channel id (电视墙id 1.字符限制：仅支持数字+下划线（\_）+数字的格式 2.最大字符长度：48个字节)
-    #[wire(params)]
     pub hdu_id: String,
     /// Mode (电视墙模式 1-选看； 2-四分屏(仅传统会议有效)； 3-单通道轮询；)
-    #[wire(params)]
     pub mode: i64,
     /// Viewing parameters (选看参数)
-    #[wire(params)]
     pub specific: Option<SpecificSpec>,
     /// Poll settings (轮询信息)
-    #[wire(params)]
     pub poll: Option<VcStartHduPollSpec>,
     /// 四分屏
-    #[wire(params)]
     pub spilt: Option<SpiltSpec>,
 }
 
@@ -3524,22 +3432,16 @@ pub struct VcStartHdupollRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Mode (批量轮询模式 1-自动； 2-定制；)
-    #[wire(params)]
     pub mode: i64,
     /// Number of rounds (0 = endless) (轮询次数，0为一直轮询)
-    #[wire(params)]
     pub num: Option<i64>,
     /// Seconds each terminal is kept (轮询间隔，单位：秒)
-    #[wire(params)]
     pub keep_time: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    #[wire(params)]
     pub show_mt_name: i64,
     /// TV walls (批量轮询电视墙成员数组)
-    #[wire(params)]
     pub hdus: Vec<HduSpec>,
     /// Members (参与批量轮询电视墙的终端数组，当批量轮询模式为自动时不用填写)
-    #[wire(params)]
     pub members: Vec<VcDeleteMtsMtSpec>,
 }
 
@@ -3570,10 +3472,8 @@ pub struct VcSetHdupollStateRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Batch poll id (批量轮询id)
-    #[wire(params)]
     pub poll_id: i64,
     /// Value (电视墙批量轮询状态 0-停止轮询； 1-暂停轮询； 2-继续轮询；)
-    #[wire(params)]
     pub value: i64,
 }
 
@@ -3607,19 +3507,14 @@ pub struct VcStartMonitorRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Mode (监控模式 0-视频； 1-音频；)
-    #[wire(params)]
     pub mode: i64,
     /// Source (监控源)
-    #[wire(params)]
     pub src: SrcSpec,
     /// Video format (仅监控画面合成时有效)
-    #[wire(params)]
     pub video_format: Option<VcStartMonitorVideoFormatSpec>,
     /// 仅监控混音时有效
-    #[wire(params)]
     pub audio_format: Option<AudioFormatSpec>,
     /// Destination (目的地址)
-    #[wire(params)]
     pub dst: DstSpec,
 }
 
@@ -3655,7 +3550,6 @@ pub struct VcMonitorsHeartbeatRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Monitors (该消息需要每10秒发送一次，若30秒未收到，则监控自动停止)
-    #[wire(params)]
     pub monitors: Vec<DstSpec>,
 }
 
@@ -3686,7 +3580,6 @@ pub struct VcRequestMonitorKeyframeRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Destination (目的地址)
-    #[wire(params)]
     pub dst: DstSpec,
 }
 
@@ -3718,13 +3611,10 @@ pub struct VcStartInspectionRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Mode (选看模式 1-视频； 2-音频；)
-    #[wire(params)]
     pub mode: i64,
     /// Source (选看源)
-    #[wire(params)]
     pub src: VcStartInspectionSrcSpec,
     /// Destination (选看目的)
-    #[wire(params)]
     pub dst: VcDeleteMtsMtSpec,
 }
 
@@ -3781,13 +3671,10 @@ pub struct VcStartInspectionChannelRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Mode (选看模式 1-视频； 2-音频；)
-    #[wire(params)]
     pub mode: i64,
     /// Source (选看源)
-    #[wire(params)]
     pub src: VcStartInspectionChannelSrcSpec,
     /// Destination (选看目的)
-    #[wire(params)]
     pub dst: VcStartInspectionChannelDstSpec,
 }
 
@@ -3844,7 +3731,6 @@ pub struct VcSetMtCallModeRequest {
     /// Terminal id within the conference (终端号)
     pub mt_id: String,
     /// Value (呼叫模式 0-手动； 2-自动； 3-追呼；)
-    #[wire(params)]
     pub value: i64,
 }
 
@@ -3864,7 +3750,7 @@ pub struct VcSetMtSilenceRequest {
     /// Terminal id within the conference (终端号)
     pub mt_id: String,
     /// Value (静音状态 0-停止静音； 1-静音；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub value: bool,
 }
 
@@ -3884,7 +3770,7 @@ pub struct VcSetMtMuteRequest {
     /// Terminal id within the conference (终端号)
     pub mt_id: String,
     /// Value (哑音状态 0-停止哑音； 1-哑音；)
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub value: bool,
 }
 
@@ -3904,10 +3790,8 @@ pub struct VcSetMtVolumeRequest {
     /// Terminal id within the conference (终端号)
     pub mt_id: String,
     /// 终端音量设备 1-扬声器； 2-麦克风；
-    #[wire(params)]
     pub vol_mode: i64,
     /// 音量 0-35
-    #[wire(params)]
     pub vol_value: i64,
 }
 
@@ -3921,10 +3805,8 @@ pub struct VcControlMtCameraRequest {
     /// Terminal id within the conference (终端号)
     pub mt_id: String,
     /// State (摄像头状态 0-开始； 1-停止；)
-    #[wire(params)]
     pub state: i64,
     /// Type (控制类型 1-上； 2-下； 3-左； 4-右； 5-上左； 6-上右； 7-下左； 8-下右； 9-视野小； 10-视野大； 11-调焦短； 12-调焦长； 13-亮度加； 14-亮度减； 15-自动调焦；)
-    #[wire(params)]
     pub r#type: i64,
 }
 
@@ -3949,7 +3831,6 @@ pub struct VcSetMtVideoRequest {
     /// Terminal id within the conference (终端号)
     pub mt_id: String,
     /// Video source channel (终端接收视频源的通道号)
-    #[wire(params)]
     pub video_idx: i64,
 }
 
@@ -3967,7 +3848,6 @@ pub struct VcSetViplistRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// Terminals (终端数组，最多支持8个VIP终端)
-    #[wire(params)]
     pub mts: Vec<VcSetViplistMtSpec>,
 }
 

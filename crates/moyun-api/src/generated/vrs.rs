@@ -793,10 +793,8 @@ pub struct VrsGetVersionResponse {
 #[non_exhaustive]
 pub struct VrsLoginRequest {
     /// User name (用户名)
-    #[wire(params)]
     pub username: String,
     /// 密码
-    #[wire(params)]
     pub psd: conf_core::SecretString,
 }
 
@@ -825,7 +823,6 @@ pub struct VrsListProgramFoldersRequest {
 #[non_exhaustive]
 pub struct VrsAddProgramFolderRequest {
     /// Folder name (文件夹名)
-    #[wire(params)]
     pub foldername: String,
 }
 
@@ -837,7 +834,6 @@ pub struct VrsUpdateProgramFolderRequest {
     /// Resource id
     pub id: String,
     /// Folder name (文件夹名)
-    #[wire(params)]
     pub foldername: String,
 }
 
@@ -849,10 +845,8 @@ pub struct VrsDeleteProgramFolderRequest {
     /// Resource id
     pub id: String,
     /// Folder name (文件夹名)
-    #[wire(params)]
     pub foldername: String,
     /// 是否删除文件夹下的节目 0-否； 1-是；
-    #[wire(params)]
     pub isdelprogram: i64,
 }
 
@@ -936,7 +930,6 @@ impl conf_core::pipeline::paginator::PagedOperation for VrsListProgramsRequest {
 #[non_exhaustive]
 pub struct VrsDeleteProgramsRequest {
     /// 删除节目信息列表
-    #[wire(params)]
     pub prgdelpckinfo: Vec<PrgdelpckinfoSpec>,
 }
 
@@ -959,7 +952,6 @@ impl VrsDeleteProgramsRequest {
 #[non_exhaustive]
 pub struct VrsPublishProgramsRequest {
     /// Information (上传信息)
-    #[wire(params)]
     pub info: Vec<InfoSpec>,
 }
 
@@ -969,10 +961,8 @@ pub struct VrsPublishProgramsRequest {
 #[non_exhaustive]
 pub struct VrsMoveProgramsRequest {
     /// Programs (所要移动的节目gid列表)
-    #[wire(params)]
     pub prginfo: Vec<PrginfoSpec>,
     /// 目标文件夹id
-    #[wire(params)]
     pub dstfolderid: i64,
 }
 
@@ -1152,7 +1142,6 @@ impl conf_core::pipeline::paginator::PagedOperation for VrsListRecroomsRequest {
 #[non_exhaustive]
 pub struct VrsAddRecroomRequest {
     /// Room information (录像室信息)
-    #[wire(params)]
     pub room: RoomSpec,
 }
 
@@ -1186,7 +1175,6 @@ pub struct VrsUpdateRecroomRequest {
     /// Resource id
     pub id: String,
     /// Room information (录像室信息)
-    #[wire(params)]
     pub room: RoomSpec,
 }
 
@@ -1329,7 +1317,6 @@ impl conf_core::pipeline::paginator::PagedOperation for VrsListPlayroomsRequest 
 #[non_exhaustive]
 pub struct VrsAddPlayroomRequest {
     /// Room information (放像室信息)
-    #[wire(params)]
     pub room: VrsAddPlayroomRoomSpec,
 }
 
@@ -1363,7 +1350,6 @@ pub struct VrsUpdatePlayroomRequest {
     /// Resource id
     pub id: String,
     /// Room information (放像室信息)
-    #[wire(params)]
     pub room: VrsAddPlayroomRoomSpec,
 }
 
@@ -1490,7 +1476,6 @@ impl conf_core::pipeline::paginator::PagedOperation for VrsListTranstasksRequest
 #[non_exhaustive]
 pub struct VrsAddTranstasksRequest {
     /// 添加转码节目参数
-    #[wire(params)]
     pub addparams: Vec<AddparamSpec>,
 }
 
@@ -1500,7 +1485,6 @@ pub struct VrsAddTranstasksRequest {
 #[non_exhaustive]
 pub struct VrsUpdateTranstasksRequest {
     /// 操作转码节目参数
-    #[wire(params)]
     pub operateparams: Vec<OperateparamSpec>,
 }
 

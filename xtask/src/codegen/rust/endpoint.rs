@@ -584,14 +584,17 @@ impl Resp {
     }
 }
 
-/// Where a field goes when the spec does not say (what `#[request]` assumes for it).
+/// Where `#[request]` puts a field without a location: a `params_json` body's fields go to
+/// the `params` object (the spec's own default there is a plain form field, so those get
+/// `#[wire(form)]`).
 fn default_loc(body: BodyKind, placeholder: bool) -> Loc {
     if placeholder {
         return Loc::Path;
     }
     match body {
         BodyKind::None | BodyKind::Query => Loc::Query,
-        BodyKind::Form | BodyKind::ParamsJson => Loc::Form,
+        BodyKind::Form => Loc::Form,
+        BodyKind::ParamsJson => Loc::Params,
         BodyKind::Json => Loc::Json,
         BodyKind::Multipart => Loc::Multipart,
     }

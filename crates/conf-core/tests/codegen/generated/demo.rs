@@ -332,13 +332,12 @@ pub struct UploadFileRequest {
 #[non_exhaustive]
 pub struct AddMembersRequest {
     /// Send invitations.
-    #[wire(bool01)]
+    #[wire(bool01, form)]
     pub notify: Option<bool>,
     /// Wire field `members`.
-    #[wire(params)]
     pub members: Vec<NewMember>,
     /// Wire field `layout`. Default when unset: `1`.
-    #[wire(params, default = "1")]
+    #[wire(default = "1")]
     pub layout: Option<u32>,
     /// Path parameter `meeting_id`.
     pub meeting_id: String,

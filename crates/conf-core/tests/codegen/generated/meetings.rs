@@ -49,30 +49,24 @@ pub struct MeetingInfo {
 #[non_exhaustive]
 pub struct OpenMeetingRequest {
     /// Name, at most 12 bytes (UTF-8).
-    #[wire(params)]
     pub name: String,
     /// Mute members on join.
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute: Option<bool>,
     /// Wire field `encrypted_type`.
-    #[wire(params)]
     pub encrypted_type: Encryption,
     /// Key of an encrypted meeting.
-    #[wire(params)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Start (ISO 8601, vendor's offset kept).
-    #[wire(params)]
     pub start_time: Option<conf_core::DateTime>,
     /// Share content as soon as a member speaks.
     ///
     /// Wire name: `doubleflow`.
-    #[wire(rename = "doubleflow", int01, params)]
+    #[wire(rename = "doubleflow", int01)]
     pub share_on_speaking: Option<bool>,
     /// Wire field `max_join_mt`.
-    #[wire(params)]
     pub max_join_mt: Option<u32>,
     /// Wire field `duration`.
-    #[wire(params)]
     pub duration: Option<i64>,
 }
 
@@ -111,24 +105,20 @@ impl OpenMeetingRequest {
 #[non_exhaustive]
 pub struct ChangeMeetingRequest {
     /// New name.
-    #[wire(params)]
     pub name: Option<String>,
     /// Mute members on join.
-    #[wire(int01, params)]
+    #[wire(int01)]
     pub mute: Option<bool>,
     /// Wire field `encrypted_type`.
-    #[wire(params)]
     pub encrypted_type: Encryption,
     /// Key of an encrypted meeting.
-    #[wire(params)]
     pub encrypted_key: Option<conf_core::SecretString>,
     /// Start (ISO 8601, vendor's offset kept).
-    #[wire(params)]
     pub start_time: Option<conf_core::DateTime>,
     /// Share content as soon as a member speaks.
     ///
     /// Wire name: `doubleflow`.
-    #[wire(rename = "doubleflow", int01, params)]
+    #[wire(rename = "doubleflow", int01)]
     pub share_on_speaking: Option<bool>,
     /// Path parameter `meeting_id`.
     pub meeting_id: String,
