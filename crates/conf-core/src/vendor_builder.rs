@@ -27,6 +27,67 @@ use crate::layers::{AttemptService, Call, CallService};
 use crate::request::{AttemptRequest, RawResponse};
 use crate::secret::SecretString;
 
+/// The setters every vendor client builder shares, written once: `base_url`, `config`,
+/// `layer`, `attempt_layer` (each with the vendor's own doc comment, as their effect differs
+/// by vendor) and `hook`. Use it inside the builder's `impl`; the builder has the fields
+/// `base_url: Option<String>`, `config: Option<ClientConfig>` and `layers: UserLayers`.
+///
+/// ```ignore
+/// impl XClientBuilder {
+///     conf_core::common_builder_setters! {
+///         /// The platform's base URL.
+///         base_url;
+///         /// Transport settings.
+///         config;
+///         /// Add a tower layer around every call.
+///         layer;
+///         /// Add a tower layer around every attempt.
+///         attempt_layer;
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! common_builder_setters {
+    (
+        $(#[$base:meta])* base_url;
+        $(#[$config:meta])* config;
+        $(#[$layer:meta])* layer;
+        $(#[$attempt:meta])* attempt_layer;
+    ) => {
+        $(#[$base])*
+        pub fn base_url(mut self, url: impl Into<String>) -> Self {
+            self.base_url = Some(url.into());
+            self
+        }
+
+        $(#[$config])*
+        pub fn config(mut self, config: $crate::ClientConfig) -> Self {
+            self.config = Some(config);
+            self
+        }
+
+        $(#[$layer])*
+        pub fn layer(mut self, layer: impl $crate::CallLayer) -> Self {
+            self.layers.push_call(layer);
+            self
+        }
+
+        $(#[$attempt])*
+        pub fn attempt_layer(mut self, layer: impl $crate::AttemptLayer) -> Self {
+            self.layers.push_attempt(layer);
+            self
+        }
+
+        /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
+        /// hook point (modify the operation, before signing, classify, before and after
+        /// deserialization) of every call.
+        pub fn hook(mut self, hook: impl $crate::Hook) -> Self {
+            self.layers.push_hook(::std::sync::Arc::new(hook));
+            self
+        }
+    };
+}
+
 type Apply = Arc<dyn Fn(ClientBuilder) -> ClientBuilder + Send + Sync>;
 
 /// A tower layer a vendor builder's `.layer(..)` accepts: it wraps the call-level

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use conf_core::{AttemptLayer, CallLayer, Client, ClientConfig, EnvVars, Error, RetryPolicy, SecretString, UserLayers};
+use conf_core::{Client, ClientConfig, EnvVars, Error, RetryPolicy, SecretString, UserLayers};
 use serde_json::{Value, json};
 
 use crate::domains::{Area, Hosts};
@@ -90,42 +90,21 @@ impl std::fmt::Debug for LingsunClientBuilder {
 }
 
 impl LingsunClientBuilder {
-    /// Send everything to one base URL (an emulator, a proxy): no failover. Checked by
-    /// [`build`](Self::build). [`hosts`](Self::hosts) wins over it.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// Transport settings (timeouts, TLS, retry, limits), replacing lingsun's defaults
-    /// ([`default_config`]). Its base URL is used as the
-    /// only host unless [`base_url`](Self::base_url) or [`hosts`](Self::hosts) is set: to
-    /// keep the failover plan with your own settings, set `.hosts(Hosts::for_area(..)?)` too.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = Some(config);
-        self
-    }
-
-    /// Add a tower layer around every call, token requests included (it sees each
-    /// [`conf_core::layers::Call`] once, whatever the retries).
-    pub fn layer(mut self, layer: impl CallLayer) -> Self {
-        self.layers.push_call(layer);
-        self
-    }
-
-    /// Add a tower layer around every attempt, token requests included (it sees each
-    /// request as sent).
-    pub fn attempt_layer(mut self, layer: impl AttemptLayer) -> Self {
-        self.layers.push_attempt(layer);
-        self
-    }
-
-    /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
-    /// hook point (modify the operation, before signing, classify, before and after
-    /// deserialization) of every call.
-    pub fn hook(mut self, hook: impl conf_core::Hook) -> Self {
-        self.layers.push_hook(std::sync::Arc::new(hook));
-        self
+    conf_core::common_builder_setters! {
+        /// Send everything to one base URL (an emulator, a proxy): no failover. Checked by
+        /// [`build`](Self::build). [`hosts`](Self::hosts) wins over it.
+        base_url;
+        /// Transport settings (timeouts, TLS, retry, limits), replacing lingsun's defaults
+        /// ([`default_config`]). Its base URL is used as the
+        /// only host unless [`base_url`](Self::base_url) or [`hosts`](Self::hosts) is set: to
+        /// keep the failover plan with your own settings, set `.hosts(Hosts::for_area(..)?)` too.
+        config;
+        /// Add a tower layer around every call, token requests included (it sees each
+        /// [`conf_core::layers::Call`] once, whatever the retries).
+        layer;
+        /// Add a tower layer around every attempt, token requests included (it sees each
+        /// request as sent).
+        attempt_layer;
     }
 
     /// The region segment (default `cn`).

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use conf_core::codegen::PageLimits;
 use conf_core::negotiate::LevelCache;
-use conf_core::{AttemptLayer, CallLayer, ClientConfig, EnvVars, Error, SecretString, UserLayers};
+use conf_core::{ClientConfig, EnvVars, Error, SecretString, UserLayers};
 
 use crate::envelope::MoyunEnvelope;
 use crate::negotiate::MoyunNegotiator;
@@ -55,39 +55,18 @@ impl std::fmt::Debug for MoyunClientBuilder {
 }
 
 impl MoyunClientBuilder {
-    /// The platform's base URL, a bare host (`http://10.0.0.1`, `https://moyun.example.com`):
-    /// the SDK adds `/api/v1/...` itself. Checked by [`build`](Self::build).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// Transport settings (timeouts, TLS, retry, limits). Its base URL is used unless
-    /// [`base_url`](Self::base_url) is set.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = Some(config);
-        self
-    }
-
-    /// Add a tower layer around every call (it sees each [`conf_core::layers::Call`] once,
-    /// whatever the retries).
-    pub fn layer(mut self, layer: impl CallLayer) -> Self {
-        self.layers.push_call(layer);
-        self
-    }
-
-    /// Add a tower layer around every attempt (it sees each request as sent).
-    pub fn attempt_layer(mut self, layer: impl AttemptLayer) -> Self {
-        self.layers.push_attempt(layer);
-        self
-    }
-
-    /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
-    /// hook point (modify the operation, before signing, classify, before and after
-    /// deserialization) of every call.
-    pub fn hook(mut self, hook: impl conf_core::Hook) -> Self {
-        self.layers.push_hook(std::sync::Arc::new(hook));
-        self
+    conf_core::common_builder_setters! {
+        /// The platform's base URL, a bare host (`http://10.0.0.1`, `https://moyun.example.com`):
+        /// the SDK adds `/api/v1/...` itself. Checked by [`build`](Self::build).
+        base_url;
+        /// Transport settings (timeouts, TLS, retry, limits). Its base URL is used unless
+        /// [`base_url`](Self::base_url) is set.
+        config;
+        /// Add a tower layer around every call (it sees each [`conf_core::layers::Call`] once,
+        /// whatever the retries).
+        layer;
+        /// Add a tower layer around every attempt (it sees each request as sent).
+        attempt_layer;
     }
 
     /// Set the heartbeat interval (`None` disables heartbeats; default 5 minutes).

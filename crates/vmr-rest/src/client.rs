@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use url::Url;
 
 use conf_core::operation::encode_path_segment;
-use conf_core::{AttemptLayer, CallLayer, Client, ClientConfig, EnvVars, Error, ExposeSecret, UserLayers};
+use conf_core::{Client, ClientConfig, EnvVars, Error, ExposeSecret, UserLayers};
 
 use crate::deployment::{Deployment, DeploymentProfile, VmrNegotiator};
 use crate::generated::{CheckJoinRequest, JoinInfo};
@@ -51,40 +51,19 @@ pub struct VmrClientBuilder {
 }
 
 impl VmrClientBuilder {
-    /// The API server's base URL (`https://apiServer`). Conference nodes get the same
-    /// settings with their own base URL. Checked by [`build`](Self::build).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// Transport settings (timeouts, TLS, retry, limits) of the API server and every node.
-    /// Its base URL is used unless [`base_url`](Self::base_url) is set.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = Some(config);
-        self
-    }
-
-    /// Add a tower layer around every call, to the API server and to every node (it sees
-    /// each [`conf_core::layers::Call`] once, whatever the retries).
-    pub fn layer(mut self, layer: impl CallLayer) -> Self {
-        self.layers.push_call(layer);
-        self
-    }
-
-    /// Add a tower layer around every attempt, to the API server and to every node (it
-    /// sees each request as sent).
-    pub fn attempt_layer(mut self, layer: impl AttemptLayer) -> Self {
-        self.layers.push_attempt(layer);
-        self
-    }
-
-    /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
-    /// hook point (modify the operation, before signing, classify, before and after
-    /// deserialization) of every call.
-    pub fn hook(mut self, hook: impl conf_core::Hook) -> Self {
-        self.layers.push_hook(std::sync::Arc::new(hook));
-        self
+    conf_core::common_builder_setters! {
+        /// The API server's base URL (`https://apiServer`). Conference nodes get the same
+        /// settings with their own base URL. Checked by [`build`](Self::build).
+        base_url;
+        /// Transport settings (timeouts, TLS, retry, limits) of the API server and every node.
+        /// Its base URL is used unless [`base_url`](Self::base_url) is set.
+        config;
+        /// Add a tower layer around every call, to the API server and to every node (it sees
+        /// each [`conf_core::layers::Call`] once, whatever the retries).
+        layer;
+        /// Add a tower layer around every attempt, to the API server and to every node (it
+        /// sees each request as sent).
+        attempt_layer;
     }
 
     /// The deployment (public or enterprise cloud) or a full profile (default: public cloud).

@@ -2,8 +2,8 @@
 //! every generated method uses.
 
 use conf_core::{
-    AttemptLayer, AttemptParts, AuthScheme, Body, CallLayer, Client, ClientConfig, EnvVars, Error, ExposeSecret, Identity, NoIdentity,
-    Part, SecretString, Signer, UserLayers,
+    AttemptParts, AuthScheme, Body, Client, ClientConfig, EnvVars, Error, ExposeSecret, Identity, NoIdentity, Part, SecretString, Signer,
+    UserLayers,
 };
 use http::Method;
 use url::Url;
@@ -90,39 +90,18 @@ impl std::fmt::Debug for WebApiClientBuilder {
 }
 
 impl WebApiClientBuilder {
-    /// The server's base URL (`https://host`; the API is below `/WebAPI/`). Checked by
-    /// [`build`](Self::build).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// Transport settings (timeouts, TLS, retry, limits). Its base URL is used unless
-    /// [`base_url`](Self::base_url) is set.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = Some(config);
-        self
-    }
-
-    /// Add a tower layer around every call (it sees each [`conf_core::layers::Call`] once,
-    /// whatever the retries).
-    pub fn layer(mut self, layer: impl CallLayer) -> Self {
-        self.layers.push_call(layer);
-        self
-    }
-
-    /// Add a tower layer around every attempt (it sees each request as sent).
-    pub fn attempt_layer(mut self, layer: impl AttemptLayer) -> Self {
-        self.layers.push_attempt(layer);
-        self
-    }
-
-    /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
-    /// hook point (modify the operation, before signing, classify, before and after
-    /// deserialization) of every call.
-    pub fn hook(mut self, hook: impl conf_core::Hook) -> Self {
-        self.layers.push_hook(std::sync::Arc::new(hook));
-        self
+    conf_core::common_builder_setters! {
+        /// The server's base URL (`https://host`; the API is below `/WebAPI/`). Checked by
+        /// [`build`](Self::build).
+        base_url;
+        /// Transport settings (timeouts, TLS, retry, limits). Its base URL is used unless
+        /// [`base_url`](Self::base_url) is set.
+        config;
+        /// Add a tower layer around every call (it sees each [`conf_core::layers::Call`] once,
+        /// whatever the retries).
+        layer;
+        /// Add a tower layer around every attempt (it sees each request as sent).
+        attempt_layer;
     }
 
     /// Resolve `recordpath` / `filepath` against this recording server (default: the API base URL).

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use conf_core::{AttemptLayer, CallLayer, Client, ClientConfig, EnvVars, Error, SecretString, UserLayers};
+use conf_core::{Client, ClientConfig, EnvVars, Error, SecretString, UserLayers};
 use url::Url;
 
 use crate::envelope::YtxEnvelope;
@@ -83,39 +83,18 @@ impl std::fmt::Debug for YtxClientBuilder {
 }
 
 impl YtxClientBuilder {
-    /// The API's base URL (`http://api.ytx.net`, `http://sandbox.ytx.net`, an emulator, a
-    /// proxy). Checked by [`build`](Self::build). Default: production.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// Transport settings (timeouts, TLS, retry, limits). Its base URL is used unless
-    /// [`base_url`](Self::base_url) (or [`environment`](Self::environment)) is set.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = Some(config);
-        self
-    }
-
-    /// Add a tower layer around every call (it sees each [`conf_core::layers::Call`] once,
-    /// whatever the retries).
-    pub fn layer(mut self, layer: impl CallLayer) -> Self {
-        self.layers.push_call(layer);
-        self
-    }
-
-    /// Add a tower layer around every attempt (it sees each request as sent, signed).
-    pub fn attempt_layer(mut self, layer: impl AttemptLayer) -> Self {
-        self.layers.push_attempt(layer);
-        self
-    }
-
-    /// Add a hook (see [`conf_core::Hook`]): it runs after the vendor's own hooks at every
-    /// hook point (modify the operation, before signing, classify, before and after
-    /// deserialization) of every call.
-    pub fn hook(mut self, hook: impl conf_core::Hook) -> Self {
-        self.layers.push_hook(std::sync::Arc::new(hook));
-        self
+    conf_core::common_builder_setters! {
+        /// The API's base URL (`http://api.ytx.net`, `http://sandbox.ytx.net`, an emulator, a
+        /// proxy). Checked by [`build`](Self::build). Default: production.
+        base_url;
+        /// Transport settings (timeouts, TLS, retry, limits). Its base URL is used unless
+        /// [`base_url`](Self::base_url) (or [`environment`](Self::environment)) is set.
+        config;
+        /// Add a tower layer around every call (it sees each [`conf_core::layers::Call`] once,
+        /// whatever the retries).
+        layer;
+        /// Add a tower layer around every attempt (it sees each request as sent, signed).
+        attempt_layer;
     }
 
     /// Use this environment's base URL: the same as [`base_url`](Self::base_url) with
