@@ -107,6 +107,14 @@ struct F {
     doc: String,
 }
 
+impl F {
+    /// A setter's parameter type and the value it stores (`impl Into<T>` for text and secrets).
+    fn setter_arg(&self) -> (TokenStream, TokenStream) {
+        let t = &self.inner;
+        if self.kind.takes_into() { (quote!(impl Into<#t>), quote!(value.into())) } else { (quote!(#t), quote!(value)) }
+    }
+}
+
 pub fn expand(args: TokenStream, mut input: DeriveInput) -> syn::Result<TokenStream> {
     let a = parse_args(args)?;
     let span = input.ident.clone();
@@ -214,9 +222,9 @@ pub fn expand(args: TokenStream, mut input: DeriveInput) -> syn::Result<TokenStr
     };
     // Optional fields also have a setter on the request value (`X::new(..).field(v)`).
     let value_setters = fields.iter().filter(|f| !f.required).map(|f| {
-        let (fid, t) = (&f.id, &f.inner);
+        let fid = &f.id;
         let d = format!(" Set `{}`.", f.wire);
-        let (arg, val) = if f.kind.takes_into() { (quote!(impl Into<#t>), quote!(value.into())) } else { (quote!(#t), quote!(value)) };
+        let (arg, val) = f.setter_arg();
         quote! {
             #[doc = #d]
             pub fn #fid(mut self, value: #arg) -> Self {
@@ -234,9 +242,9 @@ pub fn expand(args: TokenStream, mut input: DeriveInput) -> syn::Result<TokenStr
         quote!(#fid: Option<#t>,)
     });
     let setters = fields.iter().map(|f| {
-        let (fid, t) = (&f.id, &f.inner);
+        let fid = &f.id;
         let d = format!(" {}{}", f.doc, if f.required { " Required." } else { "" });
-        let (arg, val) = if f.kind.takes_into() { (quote!(impl Into<#t>), quote!(value.into())) } else { (quote!(#t), quote!(value)) };
+        let (arg, val) = f.setter_arg();
         quote! {
             #[doc = #d]
             pub fn #fid(mut self, value: #arg) -> Self {
