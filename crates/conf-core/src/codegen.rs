@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::__private::bytes::Bytes;
 use crate::__private::serde::de::{self, DeserializeOwned, Deserializer};
-use crate::__private::serde::{Deserialize, Serialize, Serializer};
-use crate::__private::serde_json::{self, Value};
+use crate::__private::serde::{Deserialize, Serializer};
+use crate::__private::serde_json::Value;
 use crate::{Error, ExposeSecret, Result, SecretString};
 
 // ---------- validation ----------
@@ -154,56 +154,6 @@ pub fn from_unix(v: i64) -> SystemTime {
     // A server-supplied time can be absurd: saturate instead of overflowing.
     let t = if v >= 0 { UNIX_EPOCH.checked_add(d) } else { UNIX_EPOCH.checked_sub(d) };
     t.unwrap_or(UNIX_EPOCH)
-}
-
-/// A value as JSON text (for structured values in form, query and multipart fields).
-pub fn json_text<T: Serialize + ?Sized>(field: &str, value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::invalid_input(field, e.to_string()))
-}
-
-/// A JSON object written in field order.
-#[derive(Debug)]
-pub struct JsonObject(String);
-
-impl Default for JsonObject {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl JsonObject {
-    /// An empty object.
-    pub fn new() -> Self {
-        Self(String::from("{"))
-    }
-
-    fn key(&mut self, key: &str) {
-        if self.0.len() > 1 {
-            self.0.push(',');
-        }
-        self.0.push_str(&serde_json::to_string(key).unwrap_or_default());
-        self.0.push(':');
-    }
-
-    /// Append `key: value`.
-    pub fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<()> {
-        let v = serde_json::to_string(value).map_err(|e| Error::invalid_input(key, e.to_string()))?;
-        self.key(key);
-        self.0.push_str(&v);
-        Ok(())
-    }
-
-    /// Append `key: <raw JSON>`.
-    pub fn raw(&mut self, key: &str, json: &str) {
-        self.key(key);
-        self.0.push_str(json);
-    }
-
-    /// The JSON text.
-    pub fn finish(mut self) -> String {
-        self.0.push('}');
-        self.0
-    }
 }
 
 // ---------- lenient decoding ----------

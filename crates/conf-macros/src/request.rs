@@ -362,7 +362,6 @@ pub fn expand(args: TokenStream, mut input: DeriveInput) -> syn::Result<TokenStr
                 self.fields.build()
             }
 
-            #[allow(dead_code)]
             fn into_parts(self) -> (H, conf_core::Result<#id>) {
                 (self.handle, self.fields.build())
             }

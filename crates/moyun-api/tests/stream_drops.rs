@@ -6,18 +6,13 @@ use std::time::Duration;
 
 use conf_sandbox::moyun::{MoyunConfig as EmuConfig, MoyunEmulator};
 use moyun_api::MoyunClient;
-use moyun_api::push::{DropReason, PushEvent, PushStream, ReconnectPolicy, StreamItem};
+use moyun_api::push::{PushEvent, PushStream, ReconnectPolicy, StreamItem};
 
 /// A lifecycle item as text, vendor aside; `None` for events.
 fn lifecycle<E>(item: &StreamItem<E>) -> Option<String> {
-    let kind = |r: &DropReason| match r {
-        DropReason::Broken(_) => "broken",
-        DropReason::SilenceTimeout { .. } => "silent",
-        _ => "other",
-    };
     match item {
         StreamItem::Connected { connection } => Some(format!("connected #{connection}")),
-        StreamItem::Reconnecting { reason, attempt, .. } => Some(format!("reconnecting #{attempt}: {}", kind(reason))),
+        StreamItem::Reconnecting { reason, attempt, .. } => Some(format!("reconnecting #{attempt}: {}", reason.kind())),
         _ => None,
     }
 }
@@ -79,5 +74,5 @@ async fn a_drop_looks_like_every_conf_sdk_stream_drop() {
     seen.extend(read_until(&mut push, |i| matches!(i, StreamItem::Reconnecting { .. })).await);
     emu.streams().resume();
     seen.extend(read_until(&mut push, subscribed).await);
-    assert_eq!(seen, ["connected #1", "reconnecting #1: broken", "connected #2", "reconnecting #1: silent", "connected #3"]);
+    assert_eq!(seen, ["connected #1", "reconnecting #1: broken", "connected #2", "reconnecting #1: silence_timeout", "connected #3"]);
 }

@@ -5,21 +5,16 @@
 use std::time::Duration;
 
 use conf_sandbox::vmr::{VmrConfig, VmrEmulator};
-use vmr_rest::events::{DropReason, ReconnectPolicy, StreamItem};
+use vmr_rest::events::{ReconnectPolicy, StreamItem};
 use vmr_rest::*;
 
 const ROOM: &str = "meet@vmr.example";
 
 /// A lifecycle item as text, vendor aside; `None` for events.
 fn lifecycle<E>(item: &StreamItem<E>) -> Option<String> {
-    let kind = |r: &DropReason| match r {
-        DropReason::Broken(_) => "broken",
-        DropReason::SilenceTimeout { .. } => "silent",
-        _ => "other",
-    };
     match item {
         StreamItem::Connected { connection } => Some(format!("connected #{connection}")),
-        StreamItem::Reconnecting { reason, attempt, .. } => Some(format!("reconnecting #{attempt}: {}", kind(reason))),
+        StreamItem::Reconnecting { reason, attempt, .. } => Some(format!("reconnecting #{attempt}: {}", reason.kind())),
         _ => None,
     }
 }
@@ -61,6 +56,6 @@ async fn a_drop_looks_like_every_conf_sdk_stream_drop() {
     seen.extend(read_until(&mut events, |i| matches!(i, StreamItem::Reconnecting { .. })).await);
     emu.resume_streams();
     seen.extend(read_until(&mut events, connected(3)).await);
-    assert_eq!(seen, ["connected #1", "reconnecting #1: broken", "connected #2", "reconnecting #1: silent", "connected #3"]);
+    assert_eq!(seen, ["connected #1", "reconnecting #1: broken", "connected #2", "reconnecting #1: silence_timeout", "connected #3"]);
     assert_eq!((events.stats().drops(), events.stats().silences()), (2, 1));
 }

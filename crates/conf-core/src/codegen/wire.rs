@@ -6,7 +6,7 @@
 use http::{HeaderName, HeaderValue, Method};
 use serde::Serialize;
 
-use super::{FilePart, JsonObject};
+use super::FilePart;
 use crate::__private::serde_json::{self, Value};
 use crate::operation::encode_path_segment;
 use crate::{AuthMode, Body, Error, Operation, Part, Result};
@@ -256,6 +256,30 @@ fn texts(json: &str, joined: bool) -> Vec<String> {
         }
     }
     vec![json.to_owned()]
+}
+
+/// A JSON object written in field order, from values already serialized.
+struct JsonObject(String);
+
+impl JsonObject {
+    fn new() -> Self {
+        Self(String::from("{"))
+    }
+
+    /// Append `key: <raw JSON>`.
+    fn raw(&mut self, key: &str, json: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        self.0.push_str(&serde_json::to_string(key).unwrap_or_default());
+        self.0.push(':');
+        self.0.push_str(json);
+    }
+
+    fn finish(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
 }
 
 /// A flag in one of the vendors' encodings.

@@ -92,7 +92,7 @@ impl<S: Source> Driver<S> {
                     return Err(Stop::Failed(self.gave_up(failures, why)));
                 }
                 let delay = self.policy.delay(failures, (self.random)());
-                tracing::info!(reason = %why, attempt = failures, delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "stream dropped: reconnecting");
+                tracing::info!(kind = why.kind(), reason = %why, attempt = failures, delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "stream dropped: reconnecting");
                 Self::emit(&self.items, StreamItem::Reconnecting { reason: why, attempt: failures, delay }).await?;
                 let wait = async {
                     tokio::select! {

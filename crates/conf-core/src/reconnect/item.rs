@@ -66,6 +66,21 @@ pub enum DropReason {
 }
 
 impl DropReason {
+    /// A short, stable name of the reason, for logs, metrics and tests: `silence_timeout`,
+    /// `server_closed`, `connect_failed`, `broken`, `refused`, `credential_rejected` or
+    /// `credential_renewed` (the same for every vendor's stream).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::SilenceTimeout { .. } => "silence_timeout",
+            Self::ServerClosed => "server_closed",
+            Self::ConnectFailed(_) => "connect_failed",
+            Self::Broken(_) => "broken",
+            Self::Refused(_) => "refused",
+            Self::CredentialRejected(_) => "credential_rejected",
+            Self::CredentialRenewed => "credential_renewed",
+        }
+    }
+
     /// The error behind this reason, if there is one.
     pub fn error(&self) -> Option<&Error> {
         match self {

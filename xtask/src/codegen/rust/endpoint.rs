@@ -15,47 +15,36 @@ use crate::codegen::spec::{Endpoint, Field, ResponseSpec, Validate, value_text};
 impl ModuleGen<'_> {
     // ---------- validation ----------
 
-    /// Checks for fields of `owner` (`self`). `nested` = inside a struct's own validate().
-    /// The `bool` of each field says it fills a path segment (an empty one would address
-    /// another resource, so a required path value must not be empty).
-    pub(super) fn validation<'f>(&self, fields: impl Iterator<Item = (&'f Field, TokenStream, bool)>, nested: bool) -> Result<TokenStream> {
+    /// The checks of `fields` (of `self`). `nested` = inside a struct's own validate(). An
+    /// empty path segment is refused by the wire encoder (`conf_core::codegen::wire`), not here.
+    pub(super) fn validation<'f>(&self, fields: impl Iterator<Item = &'f Field>, nested: bool) -> Result<TokenStream> {
         let mut out = TokenStream::new();
-        let fields: Vec<_> = fields.collect();
-        for (f, owner, in_path) in fields.iter().cloned() {
+        let fields: Vec<&Field> = fields.collect();
+        for f in fields.iter().copied() {
             let ty = parse_ty(&f.ty, f.type_name.as_deref())?;
             let fid = names::ident(&f.name);
             let wire = wire_of(f);
             let optional = !f.required || (nested && matches!(ty, Ty::Time | Ty::DateTime | Ty::Secret));
-            let checks = self
-                .value_checks(&ty, f.validate.as_ref(), f.required && in_path, &wire, quote!(v))
-                .with_context(|| format!("field `{}`", f.name))?;
+            let checks = self.value_checks(&ty, f.validate.as_ref(), &wire, quote!(v)).with_context(|| format!("field `{}`", f.name))?;
             if checks.is_empty() {
                 continue;
             }
             if optional {
-                out.extend(quote!(if let Some(v) = &#owner.#fid { #checks }));
+                out.extend(quote!(if let Some(v) = &self.#fid { #checks }));
             } else {
-                out.extend(quote!({ let v = &#owner.#fid; #checks }));
+                out.extend(quote!({ let v = &self.#fid; #checks }));
             }
         }
         // `required_if` (rust/rules.rs).
-        let pairs: Vec<(&Field, TokenStream)> = fields.iter().map(|(f, o, _)| (*f, o.clone())).collect();
+        let pairs: Vec<(&Field, TokenStream)> = fields.iter().map(|f| (*f, quote!(self))).collect();
         out.extend(self.conditional_checks(&pairs, nested)?);
         Ok(out)
     }
 
     /// The checks of one value. Text is never trimmed: whitespace is a value like any other.
-    /// An empty text is refused only where the spec says so (`non_empty`, `min_len`) or
-    /// where it fills a path segment (`path_segment`); a required field is otherwise only
-    /// required to be present, which its type already ensures.
-    pub(super) fn value_checks(
-        &self,
-        ty: &Ty,
-        rules: Option<&Validate>,
-        path_segment: bool,
-        wire: &str,
-        v: TokenStream,
-    ) -> Result<TokenStream> {
+    /// An empty text is refused only where the spec says so (`non_empty`, `min_len`); a
+    /// required field is otherwise only required to be present, which its type already ensures.
+    pub(super) fn value_checks(&self, ty: &Ty, rules: Option<&Validate>, wire: &str, v: TokenStream) -> Result<TokenStream> {
         let mut out = TokenStream::new();
         let r = rules.cloned().unwrap_or_default();
         let wl = lit(wire);
@@ -85,7 +74,7 @@ impl ModuleGen<'_> {
             out.extend(super::rules::text_rules(&r, text, wire));
         }
         if let Some(text) = &text {
-            if path_segment || r.non_empty {
+            if r.non_empty {
                 out.extend(quote!(super::support::non_empty(#wl, #text)?;));
             }
             if r.min_len.is_some() || r.max_len.is_some() {
@@ -313,7 +302,7 @@ impl ModuleGen<'_> {
                 f
             })
             .collect();
-        let checks = self.validation(path_fields.iter().map(|f| (f, quote!(self), false)), false)?;
+        let checks = self.validation(path_fields.iter(), false)?;
         let validate = if checks.is_empty() {
             quote!()
         } else {

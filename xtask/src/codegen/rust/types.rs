@@ -94,7 +94,7 @@ impl ModuleGen<'_> {
         }
         let derive_eq = if eq { quote!(, PartialEq) } else { quote!() };
         let validate = if origin == Origin::Named && self.reg.struct_validates(&info.name) {
-            let checks = self.validation(fields.iter().map(|f| (f, quote!(self), false)), true)?;
+            let checks = self.validation(fields.iter(), true)?;
             quote! {
                 impl #id {
                     /// Check every validation rule of this object.
