@@ -1,5 +1,6 @@
 //! [`RedisStore`]: the [`CredentialStore`] on Redis.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -7,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use conf_core::store::{
     CredentialStore, Lease, SharedOptions, SharedStore, StoreError, StoreFuture, StoreKey, StoredCredential, random_holder,
 };
+use redis::RedisResult;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::key::EncryptionKey;
@@ -72,6 +74,7 @@ impl RedisStoreBuilder {
                 waiters,
                 errors: AtomicU64::new(0),
                 options: self.options,
+                timeout: self.timeout,
             }),
         })
     }
@@ -84,6 +87,7 @@ struct Inner {
     waiters: Arc<Waiters>,
     errors: AtomicU64,
     options: SharedOptions,
+    timeout: Duration,
 }
 
 /// Credentials shared on Redis, sealed with AES-256-GCM under the user's key. Cheap to clone.
@@ -123,8 +127,24 @@ impl RedisStore {
         self.inner.errors.load(Ordering::Relaxed)
     }
 
-    fn conn(&self) -> ConnectionManager {
-        self.inner.conn.clone()
+    /// Run one command. The connection manager keeps a failed reconnect until the
+    /// next command starts a new one, so the first command after Redis comes back
+    /// fails at once: such a quick connection failure is sent once more, on the
+    /// fresh connection. Every command here is safe to repeat (reads, and scripts
+    /// that are idempotent for their holder and generation).
+    async fn run<T, Fut>(&self, op: &str, command: impl Fn(ConnectionManager) -> Fut) -> Result<T, StoreError>
+    where
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let started = tokio::time::Instant::now();
+        match command(self.inner.conn.clone()).await {
+            Ok(v) => Ok(v),
+            Err(e) if is_connection_failure(&e) && started.elapsed() < self.inner.timeout / 2 => {
+                tracing::debug!(op, error = ?e.kind(), "conf-redis: stale connection: sending again on a fresh one");
+                command(self.inner.conn.clone()).await.map_err(|e| self.failed(op, &e))
+            }
+            Err(e) => Err(self.failed(op, &e)),
+        }
     }
 
     fn failed(&self, op: &str, e: &redis::RedisError) -> StoreError {
@@ -136,6 +156,11 @@ impl RedisStore {
     fn aad(names: &Names, generation: u64, exp_ms: u64) -> Vec<u8> {
         format!("{}|{generation}|{exp_ms}", names.value).into_bytes()
     }
+}
+
+/// The connection, not the command, failed.
+fn is_connection_failure(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal()
 }
 
 fn unix_ms(t: SystemTime) -> u64 {
@@ -154,14 +179,12 @@ impl CredentialStore for RedisStore {
     fn read<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, Option<StoredCredential>> {
         Box::pin(async move {
             let names = self.inner.layout.names(key);
-            let (generation, exp, val): (Option<u64>, Option<u64>, Option<Vec<u8>>) = redis::cmd("HMGET")
-                .arg(&names.value)
-                .arg("gen")
-                .arg("exp")
-                .arg("val")
-                .query_async(&mut self.conn())
-                .await
-                .map_err(|e| self.failed("read", &e))?;
+            let (generation, exp, val): (Option<u64>, Option<u64>, Option<Vec<u8>>) = self
+                .run("read", |mut c| {
+                    let cmd = redis::cmd("HMGET").arg(&names.value).arg("gen").arg("exp").arg("val").clone();
+                    async move { cmd.query_async(&mut c).await }
+                })
+                .await?;
             let (Some(generation), Some(val)) = (generation, val) else { return Ok(None) };
             let exp = exp.unwrap_or(0);
             let plain = self.inner.sealer.open(&val, &Self::aad(&names, generation, exp))?;
@@ -174,14 +197,13 @@ impl CredentialStore for RedisStore {
         Box::pin(async move {
             let names = self.inner.layout.names(key);
             let holder = random_holder();
-            let generation: u64 = scripts::LEASE
-                .key(&names.lease)
-                .key(&names.fence)
-                .arg(&holder)
-                .arg(ttl_ms(ttl))
-                .invoke_async(&mut self.conn())
-                .await
-                .map_err(|e| self.failed("lease", &e))?;
+            let generation: u64 = self
+                .run("lease", |mut c| {
+                    let mut call = scripts::LEASE.prepare_invoke();
+                    call.key(&names.lease).key(&names.fence).arg(&holder).arg(ttl_ms(ttl));
+                    async move { call.invoke_async(&mut c).await }
+                })
+                .await?;
             Ok((generation > 0).then(|| Lease::new(generation, holder)))
         })
     }
@@ -191,16 +213,13 @@ impl CredentialStore for RedisStore {
             let names = self.inner.layout.names(key);
             let exp = expires_at.map_or(0, unix_ms);
             let sealed = self.inner.sealer.seal(&bytes, &Self::aad(&names, lease.generation, exp))?;
-            let stored: u8 = scripts::PUBLISH
-                .key(&names.value)
-                .arg(lease.generation)
-                .arg(exp)
-                .arg(sealed)
-                .arg(&names.channel)
-                .arg(KEEP_AFTER_EXPIRY_MS)
-                .invoke_async(&mut self.conn())
-                .await
-                .map_err(|e| self.failed("publish", &e))?;
+            let stored: u8 = self
+                .run("publish", |mut c| {
+                    let mut call = scripts::PUBLISH.prepare_invoke();
+                    call.key(&names.value).arg(lease.generation).arg(exp).arg(&sealed).arg(&names.channel).arg(KEEP_AFTER_EXPIRY_MS);
+                    async move { call.invoke_async(&mut c).await }
+                })
+                .await?;
             Ok(stored == 1)
         })
     }
@@ -208,13 +227,13 @@ impl CredentialStore for RedisStore {
     fn release<'a>(&'a self, key: &'a StoreKey, lease: &'a Lease) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let names = self.inner.layout.names(key);
-            let _: u8 = scripts::RELEASE
-                .key(&names.lease)
-                .arg(&lease.holder)
-                .arg(&names.channel)
-                .invoke_async(&mut self.conn())
-                .await
-                .map_err(|e| self.failed("release", &e))?;
+            let _: u8 = self
+                .run("release", |mut c| {
+                    let mut call = scripts::RELEASE.prepare_invoke();
+                    call.key(&names.lease).arg(&lease.holder).arg(&names.channel);
+                    async move { call.invoke_async(&mut c).await }
+                })
+                .await?;
             Ok(())
         })
     }
@@ -230,13 +249,13 @@ impl CredentialStore for RedisStore {
     fn claim<'a>(&'a self, key: &'a StoreKey, holder: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let names = self.inner.layout.names(key);
-            let owned: u8 = scripts::CLAIM
-                .key(&names.owner)
-                .arg(holder)
-                .arg(ttl_ms(ttl))
-                .invoke_async(&mut self.conn())
-                .await
-                .map_err(|e| self.failed("claim", &e))?;
+            let owned: u8 = self
+                .run("claim", |mut c| {
+                    let mut call = scripts::CLAIM.prepare_invoke();
+                    call.key(&names.owner).arg(holder).arg(ttl_ms(ttl));
+                    async move { call.invoke_async(&mut c).await }
+                })
+                .await?;
             Ok(owned == 1)
         })
     }
@@ -244,13 +263,75 @@ impl CredentialStore for RedisStore {
     fn unclaim<'a>(&'a self, key: &'a StoreKey, holder: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let names = self.inner.layout.names(key);
-            let _: u8 = scripts::UNCLAIM
-                .key(&names.owner)
-                .arg(holder)
-                .invoke_async(&mut self.conn())
-                .await
-                .map_err(|e| self.failed("unclaim", &e))?;
+            let _: u8 = self
+                .run("unclaim", |mut c| {
+                    let mut call = scripts::UNCLAIM.prepare_invoke();
+                    call.key(&names.owner).arg(holder);
+                    async move { call.invoke_async(&mut c).await }
+                })
+                .await?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU32;
+
+    use super::*;
+
+    fn refused() -> redis::RedisError {
+        std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused").into()
+    }
+
+    fn store() -> RedisStore {
+        // Connects lazily: no server is needed for the policy below.
+        RedisStore::builder("redis://127.0.0.1:1/", EncryptionKey::generate()).timeout(Duration::from_millis(400)).build().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_quick_connection_failure_is_sent_once_more() {
+        let s = store();
+        let tries = AtomicU32::new(0);
+        let got = s
+            .run("read", |_| {
+                let n = tries.fetch_add(1, Ordering::SeqCst);
+                async move { if n == 0 { Err(refused()) } else { Ok(7u8) } }
+            })
+            .await;
+        assert_eq!(got.unwrap(), 7);
+        assert_eq!((tries.load(Ordering::SeqCst), s.errors()), (2, 0));
+
+        // Down for good: two tries, one failure counted.
+        tries.store(0, Ordering::SeqCst);
+        let got = s.run("read", |_| {
+            tries.fetch_add(1, Ordering::SeqCst);
+            async { Err::<u8, _>(refused()) }
+        });
+        assert!(got.await.is_err());
+        assert_eq!((tries.load(Ordering::SeqCst), s.errors()), (2, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_failure_or_a_server_error_is_not_repeated() {
+        let s = store();
+        let tries = AtomicU32::new(0);
+        // Failed after waiting out the timeout: sending again would double the delay.
+        let got = s.run("read", |_| {
+            tries.fetch_add(1, Ordering::SeqCst);
+            async {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                Err::<u8, _>(refused())
+            }
+        });
+        assert!(got.await.is_err());
+        // The server answered with an error: the connection is fine, nothing to repeat.
+        let got = s.run("read", |_| {
+            tries.fetch_add(1, Ordering::SeqCst);
+            async { Err::<u8, _>(redis::RedisError::from((redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError), "WRONGTYPE"))) }
+        });
+        assert!(got.await.is_err());
+        assert_eq!((tries.load(Ordering::SeqCst), s.errors()), (2, 2));
     }
 }

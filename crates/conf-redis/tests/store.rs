@@ -163,6 +163,26 @@ async fn redis_down_falls_back_and_sharing_resumes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_command_after_redis_comes_back_is_answered() {
+    let mut server = RedisServer::start().expect("redis-server");
+    let s = store(&server, &EncryptionKey::generate());
+    let lease = s.lease(&key(), Duration::from_secs(5)).await.unwrap().expect("free lease");
+    assert!(s.publish(&key(), &lease, b"v1".to_vec(), None).await.unwrap());
+
+    server.stop();
+    // Each failure leaves the connection manager holding a failed reconnect.
+    for _ in 0..3 {
+        assert!(s.read(&key()).await.is_err());
+    }
+    let errors = s.errors();
+    server.restart().unwrap();
+    // Data is gone with the restart; what matters is that the store answers at once.
+    assert!(s.read(&key()).await.expect("answered on a fresh connection").is_none());
+    assert!(s.lease(&key(), Duration::from_secs(5)).await.unwrap().is_some());
+    assert_eq!(s.errors(), errors, "no failure counted once Redis is back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_encryption_key_cannot_read_a_credential() {
     let server = RedisServer::start().expect("redis-server");
     let calls = Arc::new(AtomicU32::new(0));
