@@ -46,6 +46,17 @@ return 1
     )
 });
 
+/// Extend the lease if `holder` still has it. KEYS: lease. ARGV: holder, ttl ms.
+/// Returns 1 when renewed, 0 when lost.
+pub(crate) static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0
+",
+    )
+});
+
 /// Free the lease if `holder` still has it, then notify.
 /// KEYS: lease. ARGV: holder, channel.
 pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
@@ -115,6 +126,20 @@ mod tests {
         let stale: u8 = publish(first - 1).invoke_async(&mut c).await.unwrap();
         assert_eq!(stale, 0, "an older generation is still fenced off");
 
+        let renew = |holder: &'static str| {
+            let mut call = RENEW.prepare_invoke();
+            call.key("l").arg(holder).arg(60_000);
+            call
+        };
+        for _ in 0..2 {
+            let renewed: u8 = renew("h1").invoke_async(&mut c).await.unwrap();
+            assert_eq!(renewed, 1);
+        }
+        let pttl: i64 = redis::cmd("PTTL").arg("l").query_async(&mut c).await.unwrap();
+        assert!(pttl > 10_000, "renewed to 60 s: {pttl}");
+        let theirs: u8 = renew("h2").invoke_async(&mut c).await.unwrap();
+        assert_eq!(theirs, 0, "another holder cannot renew");
+
         for _ in 0..2 {
             let mut call = RELEASE.prepare_invoke();
             call.key("l").arg("h1").arg("ch");
@@ -126,5 +151,7 @@ mod tests {
         assert_eq!((a, b), (1, 1));
         let next: u64 = lease("h2").invoke_async(&mut c).await.unwrap();
         assert!(next > first, "released twice, the lease is free and the generation grows");
+        let lost: u8 = renew("h1").invoke_async(&mut c).await.unwrap();
+        assert_eq!(lost, 0, "a released lease is not renewed");
     }
 }

@@ -238,6 +238,20 @@ impl CredentialStore for RedisStore {
         })
     }
 
+    fn renew<'a>(&'a self, key: &'a StoreKey, lease: &'a Lease, ttl: Duration) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let names = self.inner.layout.names(key);
+            let renewed: u8 = self
+                .run("renew", |mut c| {
+                    let mut call = scripts::RENEW.prepare_invoke();
+                    call.key(&names.lease).arg(&lease.holder).arg(ttl_ms(ttl));
+                    async move { call.invoke_async(&mut c).await }
+                })
+                .await?;
+            Ok(renewed == 1)
+        })
+    }
+
     fn wait<'a>(&'a self, key: &'a StoreKey, timeout: Duration) -> StoreFuture<'a, ()> {
         let notify = self.inner.waiters.get(&self.inner.layout.names(key).channel);
         Box::pin(async move {

@@ -72,7 +72,15 @@ async fn lease_fencing_and_claims_on_real_redis() {
     s.release(&key(), &a).await.unwrap();
     assert!(s.lease(&key(), Duration::from_secs(5)).await.unwrap().is_none());
     s.release(&key(), &b).await.unwrap();
-    assert!(s.lease(&key(), Duration::from_secs(5)).await.unwrap().is_some());
+    let free = s.lease(&key(), Duration::from_secs(5)).await.unwrap().expect("released: free");
+    s.release(&key(), &free).await.unwrap();
+    // renewal: only by the holder, and not once released
+    let held = s.lease(&key(), Duration::from_millis(300)).await.unwrap().expect("free lease");
+    assert!(s.renew(&key(), &held, Duration::from_secs(60)).await.unwrap());
+    let forged = conf_core::store::Lease::new(held.generation, "someone else");
+    assert!(!s.renew(&key(), &forged, Duration::from_secs(60)).await.unwrap());
+    s.release(&key(), &held).await.unwrap();
+    assert!(!s.renew(&key(), &held, Duration::from_secs(60)).await.unwrap());
     // ownership
     let owner = key().with_kind("owner");
     assert!(s.claim(&owner, "p1", Duration::from_secs(5)).await.unwrap());

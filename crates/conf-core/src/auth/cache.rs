@@ -390,7 +390,7 @@ mod tests {
 
     mod shared {
         use super::*;
-        use crate::store::{CredentialCodec, MemoryStore, SharedOptions, SharedStore, StoreError, StoreKey};
+        use crate::store::{CredentialCodec, Lease, MemoryStore, SharedOptions, SharedStore, StoreError, StoreKey};
 
         struct U32Codec;
         impl CredentialCodec<u32> for U32Codec {
@@ -404,6 +404,16 @@ mod tests {
 
         /// `n` caches ("processes") sharing one store; each load takes 50 ms and counts.
         fn fleet(n: usize, store: &SharedStore, ttl: Option<Duration>) -> (Vec<CredentialCache<u32>>, Arc<AtomicU32>) {
+            fleet_loading(n, store, ttl, Duration::from_millis(50))
+        }
+
+        /// [`fleet`] whose loads take `load_time`.
+        fn fleet_loading(
+            n: usize,
+            store: &SharedStore,
+            ttl: Option<Duration>,
+            load_time: Duration,
+        ) -> (Vec<CredentialCache<u32>>, Arc<AtomicU32>) {
             let calls = Arc::new(AtomicU32::new(0));
             let caches = (0..n)
                 .map(|_| {
@@ -412,7 +422,7 @@ mod tests {
                         let c = c.clone();
                         async move {
                             let v = c.fetch_add(1, Ordering::SeqCst) + 100;
-                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            tokio::time::sleep(load_time).await;
                             Ok(Loaded { value: v, expires_in: ttl })
                         }
                     })
@@ -479,6 +489,34 @@ mod tests {
             // the dead holder, back, cannot overwrite the newer generation
             assert!(!store.store().publish(&key, &dead, vec![0, 0, 0, 7], None).await.unwrap());
             assert_eq!(*caches[0].get().await.unwrap().value, 100);
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_load_slower_than_the_lease_is_not_repeated() {
+            let store = SharedStore::new(Arc::new(MemoryStore::new()))
+                .with_options(SharedOptions::default().lease_ttl(Duration::from_secs(1)).poll_interval(Duration::from_millis(100)));
+            // A 5 s login under a 1 s lease: the holder renews it, the others keep waiting.
+            let (caches, calls) = fleet_loading(4, &store, None, Duration::from_secs(5));
+            let results = futures_util::future::join_all(caches.iter().map(|c| c.get())).await;
+            assert!(results.iter().all(|r| *r.as_ref().unwrap().value == 100));
+            assert_eq!(calls.load(Ordering::SeqCst), 1);
+            assert_eq!(caches.iter().map(|c| c.stats().adopted).sum::<u64>(), 3);
+            // Released once published: the next renewal takes the lease at once.
+            let key = StoreKey::new("demo", "token", "alice", "https://x.example");
+            assert!(store.store().lease(&key, Duration::from_secs(1)).await.unwrap().is_some());
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_lease_is_renewed_only_by_its_holder() {
+            let mem = MemoryStore::new();
+            let key = StoreKey::new("demo", "token", "carol", "https://x.example");
+            let a = mem.lease(&key, Duration::from_secs(1)).await.unwrap().unwrap();
+            assert!(mem.renew(&key, &a, Duration::from_secs(10)).await.unwrap());
+            tokio::time::advance(Duration::from_secs(5)).await;
+            assert!(mem.lease(&key, Duration::from_secs(1)).await.unwrap().is_none(), "renewed past its first TTL");
+            assert!(!mem.renew(&key, &Lease::new(a.generation, "someone else"), Duration::from_secs(10)).await.unwrap());
+            tokio::time::advance(Duration::from_secs(6)).await;
+            assert!(!mem.renew(&key, &a, Duration::from_secs(10)).await.unwrap(), "ran out: lost");
         }
 
         #[tokio::test(start_paused = true)]

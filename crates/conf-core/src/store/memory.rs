@@ -93,6 +93,17 @@ impl CredentialStore for MemoryStore {
         Box::pin(async move { Ok(()) })
     }
 
+    fn renew<'a>(&'a self, key: &'a StoreKey, lease: &'a Lease, ttl: Duration) -> StoreFuture<'a, bool> {
+        let renewed = self.with(key, |s| {
+            if live(s.lease.as_ref()) != Some(lease.holder.as_str()) {
+                return false;
+            }
+            s.lease = Some((lease.holder.clone(), Instant::now() + ttl));
+            true
+        });
+        Box::pin(async move { Ok(renewed) })
+    }
+
     fn wait<'a>(&'a self, key: &'a StoreKey, timeout: Duration) -> StoreFuture<'a, ()> {
         let events = self.with(key, |s| s.events.clone());
         Box::pin(async move {

@@ -7,7 +7,8 @@
 //! the store, and only when the stored credential is missing, due or the one
 //! that was just refused, takes a short *lease* on its key, loads a new
 //! credential, *publishes* it with its expiry under the lease's generation and
-//! *releases* the lease. Callers in other processes that find the lease taken
+//! *releases* the lease; while the load runs, the holder *renews* the lease
+//! every third of its TTL. Callers in other processes that find the lease taken
 //! *wait* for the published result instead of loading their own.
 //!
 //! Generations are fencing tokens: every lease gets a generation larger than any
@@ -121,6 +122,17 @@ pub trait CredentialStore: Send + Sync + 'static {
 
     /// Give the lease back (a no-op when it ran out and someone else holds it). Wakes the waiters.
     fn release<'a>(&'a self, key: &'a StoreKey, lease: &'a Lease) -> StoreFuture<'a, ()>;
+
+    /// Keep `lease` for another `ttl` from now, if its holder still has it: `false`
+    /// when it was lost (ran out and taken, or released). A holder renews while its
+    /// load runs, so a login slower than the TTL is not started a second time.
+    ///
+    /// The provided method renews nothing (`Ok(false)`): with a store that does not
+    /// implement it, a lease lasts its TTL and a slower load is fenced as before.
+    fn renew<'a>(&'a self, key: &'a StoreKey, lease: &'a Lease, ttl: Duration) -> StoreFuture<'a, bool> {
+        let _ = (key, lease, ttl);
+        Box::pin(async { Ok(false) })
+    }
 
     /// Wait until something is published or released on `key`, or `timeout` passes
     /// (a store without notifications just waits: callers re-read anyway).

@@ -10,7 +10,8 @@ use super::CredentialStore;
 #[non_exhaustive]
 pub struct SharedOptions {
     /// How long a refresh lease lasts: a holder that dies loses it after this long
-    /// and another process refreshes. Longer than a login takes (default 15 s).
+    /// and another process refreshes (default 15 s). A live holder renews it every
+    /// third of this while its load runs, so a slower login is not repeated.
     pub lease_ttl: Duration,
     /// How often a waiter re-reads the store when no notification arrives (default 250 ms).
     pub poll_interval: Duration,

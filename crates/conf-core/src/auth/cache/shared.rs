@@ -1,7 +1,10 @@
 //! The single flight across processes: read the store, lease, load, publish, release.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+use futures_util::future::Either;
 
 use tokio::time::Instant;
 
@@ -114,7 +117,7 @@ impl<T: Send + Sync + 'static> Backend<T> {
         // The freshest previous credential (e.g. the refresh token another process got).
         let prev = stored.as_ref().and_then(|s| self.codec.decode(&s.bytes).ok()).map(Arc::new).or(prev);
         (counters.on_load)();
-        let loaded: Loaded<T> = match loader(prev).await {
+        let loaded: Loaded<T> = match self.renewing(lease, loader(prev)).await {
             Ok(l) => l,
             Err(e) => return Ok(Err(e)),
         };
@@ -153,6 +156,37 @@ impl<T: Send + Sync + 'static> Backend<T> {
             shared: None,
             adopted: false,
         })))
+    }
+
+    /// Run `load` while keeping `lease`: renewed every third of its TTL until the
+    /// load ends or the lease is lost (a lost lease's publication is then fenced off).
+    async fn renewing<F: Future>(&self, lease: &Lease, load: F) -> F::Output {
+        let load = std::pin::pin!(load);
+        let renew = std::pin::pin!(self.renew_until_lost(lease));
+        match futures_util::future::select(load, renew).await {
+            Either::Left((out, _)) => out,
+            Either::Right(((), load)) => load.await,
+        }
+    }
+
+    async fn renew_until_lost(&self, lease: &Lease) {
+        let ttl = self.options.lease_ttl;
+        loop {
+            tokio::time::sleep(ttl / 3).await;
+            match self.store.renew(&self.key, lease, ttl).await {
+                Ok(true) => tracing::trace!(vendor = self.key.vendor(), kind = self.key.kind(), "credential store: lease renewed"),
+                Ok(false) => {
+                    tracing::debug!(
+                        vendor = self.key.vendor(),
+                        kind = self.key.kind(),
+                        "credential store: lease not renewed: it runs its TTL"
+                    );
+                    return;
+                }
+                // Transient: the lease still runs; try again at the next third.
+                Err(e) => tracing::debug!(error = %e, "credential store: lease renewal failed"),
+            }
+        }
     }
 
     /// The stored credential, decoded, when newer than `floor` and not due within `margin`.
