@@ -247,6 +247,36 @@ async fn an_expired_session_logs_in_again_and_handshakes_again() {
 }
 
 #[tokio::test]
+async fn a_login_taken_from_the_fleet_makes_the_push_client_handshake_again() {
+    let (emu, server) = MoyunEmulator::start(EmuConfig { long_poll: Duration::from_secs(20), ..EmuConfig::default() }).await.unwrap();
+    // Two "processes" sharing their session through one store.
+    let store = conf_core::store::SharedStore::new(std::sync::Arc::new(conf_core::store::MemoryStore::new()));
+    let process = || {
+        MoyunClient::builder("key", "12345678", "name", "888888")
+            .config(conf_core::ClientConfig::parse(&server.base_url()).unwrap().proxy_from_env(false))
+            .heartbeat_interval(None)
+            .credential_store(store.clone())
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (process(), process());
+    a.session().ensure().await.unwrap();
+    let mut push = b.push().subscribe("/confs/**").backoff(Duration::from_millis(10), Duration::from_millis(50)).connect().await.unwrap();
+    expect_connected(&mut push, 1).await;
+    assert_eq!(b.session().logins(), 0, "b took a's login");
+    // `a` logs in again; `b` renews and takes that login instead of making its own.
+    a.session().relogin(false).await.unwrap();
+    b.session().relogin(false).await.unwrap();
+    assert_eq!((b.session().logins(), emu.counters().logins_ok), (0, 2));
+    // b's push client moves to the new session at once (not when the old one idles out).
+    match next(&mut push).await {
+        StreamItem::Reconnecting { reason: DropReason::CredentialRenewed, .. } => {}
+        other => panic!("{other:?}"),
+    }
+    expect_connected(&mut push, 2).await;
+}
+
+#[tokio::test]
 async fn subscriptions_added_later_survive_reconnection() {
     let (emu, _server, client) = setup(Duration::from_secs(20)).await;
     let conf_id = create_conf(&client).await;

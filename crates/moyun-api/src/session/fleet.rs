@@ -4,7 +4,8 @@
 //! The `account_token` and the login (token, user name and `SSO_COOKIE_KEY`) are
 //! stored under `moyun:token` (per application) and `moyun:login` (per application
 //! and user) for the platform's base URL: one process requests the token and logs
-//! in, the others adopt the result (the cookie goes into their jar). Only the
+//! in, the others adopt the result (the cookie goes into their jar, and their push
+//! clients handshake again on it). Only the
 //! owner of `moyun:heartbeat` sends heartbeats and heals a rejected session.
 
 use std::sync::{Arc, Weak};
@@ -110,7 +111,14 @@ impl CredentialCodec<Login> for LoginCodec {
             },
         };
         if let (Some(fleet), Some(cookie)) = (inner.fleet.as_ref(), stored.cookie.as_deref()) {
+            let changed = fleet.cookie().is_none_or(|c| c.expose_secret() != cookie);
             fleet.adopt_cookie(cookie);
+            if changed {
+                // Another process's login: this process's push client handshakes again
+                // on it, as after a login of its own.
+                tracing::info!("moyun: session taken from the fleet");
+                inner.login_events.send_modify(|n| *n += 1);
+            }
         }
         Ok(Login {
             token: token.value,
