@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use conf_core::store::{
     CredentialStore, Lease, SharedOptions, SharedStore, StoreError, StoreFuture, StoreKey, StoredCredential, random_holder,
 };
+use conf_core::{ExposeSecret, SecretString};
 use redis::RedisResult;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
@@ -21,7 +22,7 @@ use crate::seal::Sealer;
 const KEEP_AFTER_EXPIRY_MS: u64 = 24 * 3600 * 1000;
 
 /// Configuration of a [`RedisStore`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct RedisStoreBuilder {
     url: String,
@@ -29,6 +30,28 @@ pub struct RedisStoreBuilder {
     prefix: String,
     timeout: Duration,
     options: SharedOptions,
+    tls_root: Option<Vec<u8>>,
+    tls_client: Option<(Vec<u8>, SecretString)>,
+}
+
+impl std::fmt::Debug for RedisStoreBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStoreBuilder")
+            .field("host", &host_of(&self.url))
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("options", &self.options)
+            .field("tls_root_cert", &self.tls_root.is_some())
+            .field("tls_client_cert", &self.tls_client.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The host and port of a Redis URL (never its password), for logs and Debug.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h).to_string()
 }
 
 impl RedisStoreBuilder {
@@ -51,10 +74,24 @@ impl RedisStoreBuilder {
         self
     }
 
+    /// Trust this CA (PEM) for a `rediss://` server instead of the system's roots:
+    /// a private deployment's own CA or self-signed certificate.
+    pub fn tls_root_cert_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls_root = Some(pem.into());
+        self
+    }
+
+    /// Present this client certificate and key (PEM) to a `rediss://` server that
+    /// requires them (`tls-auth-clients yes`).
+    pub fn tls_client_cert_pem(mut self, cert: impl Into<Vec<u8>>, key: SecretString) -> Self {
+        self.tls_client = Some((cert.into(), key));
+        self
+    }
+
     /// The store. Connects lazily: Redis need not be up yet (calls then go on
     /// alone and sharing starts when it is). Must run inside a tokio runtime.
     pub fn build(self) -> Result<RedisStore, StoreError> {
-        let client = redis::Client::open(self.url.as_str()).map_err(|e| StoreError::new(format!("bad Redis URL: {:?}", e.kind())))?;
+        let client = self.client()?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(self.timeout))
@@ -77,6 +114,27 @@ impl RedisStoreBuilder {
                 timeout: self.timeout,
             }),
         })
+    }
+}
+
+impl RedisStoreBuilder {
+    fn client(&self) -> Result<redis::Client, StoreError> {
+        let bad_url = |e: redis::RedisError| StoreError::new(format!("bad Redis URL for {}: {:?}", host_of(&self.url), e.kind()));
+        let tls = self.url.starts_with("rediss://");
+        if !tls && (self.tls_root.is_some() || self.tls_client.is_some()) {
+            return Err(StoreError::new(format!("TLS certificates given for {}: use a rediss:// URL", host_of(&self.url))));
+        }
+        if !tls || (self.tls_root.is_none() && self.tls_client.is_none()) {
+            return redis::Client::open(self.url.as_str()).map_err(bad_url);
+        }
+        let certs = redis::TlsCertificates {
+            client_tls: self.tls_client.as_ref().map(|(cert, key)| redis::ClientTlsConfig {
+                client_cert: cert.clone(),
+                client_key: key.expose_secret().as_bytes().to_vec(),
+            }),
+            root_cert: self.tls_root.clone(),
+        };
+        redis::Client::build_with_tls(self.url.as_str(), certs).map_err(bad_url)
     }
 }
 
@@ -105,8 +163,9 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// A store on the Redis at `url` (`redis://[:password@]host:port[/db]`, `rediss://` for TLS
-    /// is not compiled in) whose values are sealed under `key`.
+    /// A store on the Redis at `url` (`redis://[:password@]host:port[/db]`, or `rediss://`
+    /// for TLS, verified against the system's roots or [`tls_root_cert_pem`](RedisStoreBuilder::tls_root_cert_pem))
+    /// whose values are sealed under `key`.
     pub fn builder(url: impl Into<String>, key: EncryptionKey) -> RedisStoreBuilder {
         RedisStoreBuilder {
             url: url.into(),
@@ -114,6 +173,8 @@ impl RedisStore {
             prefix: "conf".into(),
             timeout: Duration::from_millis(500),
             options: SharedOptions::default(),
+            tls_root: None,
+            tls_client: None,
         }
     }
 

@@ -14,17 +14,36 @@ pub struct RedisServer {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// Serving TLS only, with this CA (PEM) for its clients.
+    tls_ca: Option<Vec<u8>>,
 }
 
 impl RedisServer {
     /// Start a server and wait (up to 10 s) until it answers.
     pub fn start() -> io::Result<Self> {
+        Self::start_with(None)
+    }
+
+    /// Start a server that speaks TLS only (`--tls-port`, client certificates not
+    /// required), with the certificate `cert_pem` and key `key_pem` issued by `ca_pem`.
+    /// [`url`](Self::url) is then `rediss://127.0.0.1:<port>/`.
+    pub fn start_tls(cert_pem: &str, key_pem: &str, ca_pem: &str) -> io::Result<Self> {
+        Self::start_with(Some((cert_pem, key_pem, ca_pem)))
+    }
+
+    fn start_with(tls: Option<(&str, &str, &str)>) -> io::Result<Self> {
         let dir = std::env::temp_dir().join(format!("conf-redis-test-{}-{:016x}", std::process::id(), rand::random::<u64>()));
         std::fs::create_dir_all(&dir)?;
+        if let Some((cert, key, ca)) = tls {
+            std::fs::write(dir.join("tls.crt"), cert)?;
+            std::fs::write(dir.join("tls.key"), key)?;
+            std::fs::write(dir.join("ca.crt"), ca)?;
+        }
+        let tls_ca = tls.map(|(_, _, ca)| ca.as_bytes().to_vec());
         let mut last = None;
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-            let mut server = Self { port, dir: dir.clone(), child: None };
+            let mut server = Self { port, dir: dir.clone(), child: None, tls_ca: tls_ca.clone() };
             match server.restart() {
                 Ok(()) => return Ok(server),
                 Err(e) => {
@@ -37,9 +56,18 @@ impl RedisServer {
         Err(last.unwrap_or_else(|| io::Error::other("redis-server did not start")))
     }
 
-    /// `redis://127.0.0.1:<port>/`.
+    /// `redis://127.0.0.1:<port>/` (`rediss://` for a TLS server).
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
+        let scheme = if self.tls_ca.is_some() { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}/", self.port)
+    }
+
+    /// A client of this server (trusting its CA when it speaks TLS).
+    fn client(&self) -> redis::RedisResult<redis::Client> {
+        match &self.tls_ca {
+            None => redis::Client::open(self.url()),
+            Some(ca) => redis::Client::build_with_tls(self.url(), redis::TlsCertificates { client_tls: None, root_cert: Some(ca.clone()) }),
+        }
     }
 
     /// The port.
@@ -59,10 +87,18 @@ impl RedisServer {
     pub fn restart(&mut self) -> io::Result<()> {
         self.stop();
         let bin = std::env::var_os("REDIS_SERVER").unwrap_or_else(|| "redis-server".into());
-        let child = Command::new(&bin)
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(&self.dir)
+        let port = self.port.to_string();
+        let mut command = Command::new(&bin);
+        command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]).arg("--dir").arg(&self.dir);
+        if self.tls_ca.is_some() {
+            command.args(["--port", "0", "--tls-port", &port, "--tls-auth-clients", "no"]);
+            command.arg("--tls-cert-file").arg(self.dir.join("tls.crt"));
+            command.arg("--tls-key-file").arg(self.dir.join("tls.key"));
+            command.arg("--tls-ca-cert-file").arg(self.dir.join("ca.crt"));
+        } else {
+            command.args(["--port", &port]);
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -89,7 +125,7 @@ impl RedisServer {
     }
 
     fn ping(&self) -> bool {
-        let Ok(client) = redis::Client::open(self.url()) else { return false };
+        let Ok(client) = self.client() else { return false };
         let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_millis(200)) else { return false };
         redis::cmd("PING").query::<String>(&mut conn).is_ok_and(|p| p == "PONG")
     }
@@ -99,7 +135,7 @@ impl RedisServer {
     pub fn dump(&self) -> io::Result<Vec<(String, Vec<u8>)>> {
         let to_io = |e: redis::RedisError| io::Error::other(e.to_string());
         let _ = TcpStream::connect(("127.0.0.1", self.port))?;
-        let client = redis::Client::open(self.url()).map_err(to_io)?;
+        let client = self.client().map_err(to_io)?;
         let mut conn = client.get_connection_with_timeout(Duration::from_secs(2)).map_err(to_io)?;
         let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut conn).map_err(to_io)?;
         let mut out = Vec::new();

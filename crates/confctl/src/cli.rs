@@ -109,10 +109,14 @@ pub struct SandboxArgs {
 #[derive(Debug, Args)]
 pub struct FleetArgs {
     /// Share credentials and sessions with every other process using this Redis
-    /// (`redis://[:password@]host:port[/db]`); see docs/fleet.md. ytx and webapi hold no
-    /// session: for them the store is checked and left unused.
+    /// (`redis://[:password@]host:port[/db]`, `rediss://` for TLS); see docs/fleet.md.
+    /// ytx and webapi hold no session: for them the store is checked and left unused.
     #[arg(long = "credential-store", env = "CONFCTL_CREDENTIAL_STORE", value_name = "redis://HOST:PORT", hide_env_values = true)]
     pub credential_store: Option<String>,
+    /// PEM file of the CA that issued a `rediss://` store's certificate, when the
+    /// system's roots do not know it (a private deployment's CA).
+    #[arg(long = "credential-store-ca", env = "CONFCTL_CREDENTIAL_STORE_CA", value_name = "PEM-FILE")]
+    pub credential_store_ca: Option<std::path::PathBuf>,
     /// The fleet's AES-256 key for credentials at rest (64 hex digits or base64 of 32
     /// bytes; required with --credential-store).
     #[arg(long = "credential-key", env = "CONFCTL_CREDENTIAL_KEY", hide_env_values = true)]

@@ -63,6 +63,33 @@ fn every_vendor_command_checks_the_store_flags_before_sending() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains("--credential-key"), "{args:?}: {err}");
 
+        // A CA for a TLS store: it must be readable and hold a certificate, and it needs rediss://.
+        let (code, err) = run(
+            &with(
+                &args,
+                &[
+                    "--credential-store",
+                    "rediss://127.0.0.1:6379/",
+                    "--credential-key",
+                    KEY,
+                    "--credential-store-ca",
+                    "/nonexistent/ca.pem",
+                ],
+            ),
+            &[],
+        );
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("--credential-store-ca") && err.contains("nothing was sent"), "{args:?}: {err}");
+        let (code, err) = run(
+            &with(
+                &args,
+                &["--credential-store", "rediss://127.0.0.1:6379/", "--credential-key", KEY, "--credential-store-ca", "Cargo.toml"],
+            ),
+            &[],
+        );
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("no PEM certificate"), "{args:?}: {err}");
+
         let (code, err) = run(&args, &[("CONFCTL_CREDENTIAL_STORE", "redis://127.0.0.1:6379/"), ("CONFCTL_CREDENTIAL_KEY", "not-a-key")]);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains("--credential-key") && !err.contains("not-a-key"), "{args:?}: {err}");

@@ -6,15 +6,16 @@ use conf_redis::{EncryptionKey, RedisStore};
 
 use crate::cli::FleetArgs;
 
-/// The store `--credential-store` names, if any. A missing or malformed key, or a URL
-/// that is not `redis://`, is a usage error (nothing is sent). Connects lazily: an
+/// The store `--credential-store` names, if any. A missing or malformed key, a URL
+/// that is not `redis://` or `rediss://`, or an unreadable `--credential-store-ca` is
+/// a usage error (nothing is sent). Connects lazily: an
 /// unreachable Redis does not fail the command (it runs with its own credentials).
 pub fn store(args: &FleetArgs) -> Result<Option<SharedStore>, Error> {
     let Some(url) = args.credential_store.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
         return Ok(None);
     };
-    if !url.starts_with("redis://") {
-        return Err(Error::invalid_input("--credential-store", "must be a redis:// URL (redis://[:password@]host:port[/db])"));
+    if !url.starts_with("redis://") && !url.starts_with("rediss://") {
+        return Err(Error::invalid_input("--credential-store", "must be a redis:// or rediss:// URL (redis://[:password@]host:port[/db])"));
     }
     let key = args
         .credential_key
@@ -22,7 +23,16 @@ pub fn store(args: &FleetArgs) -> Result<Option<SharedStore>, Error> {
         .filter(|k| !k.trim().is_empty())
         .ok_or_else(|| Error::invalid_input("--credential-key", "is required with --credential-store (or CONFCTL_CREDENTIAL_KEY)"))?;
     let key = EncryptionKey::parse(key).map_err(|e| Error::invalid_input("--credential-key", e.message))?;
-    let store = RedisStore::builder(url, key).build().map_err(|e| Error::invalid_input("--credential-store", e.message))?;
+    let mut builder = RedisStore::builder(url, key);
+    if let Some(path) = &args.credential_store_ca {
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::invalid_input("--credential-store-ca", format!("cannot read {}: {}", path.display(), e.kind())))?;
+        if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+            return Err(Error::invalid_input("--credential-store-ca", format!("{} holds no PEM certificate", path.display())));
+        }
+        builder = builder.tls_root_cert_pem(pem);
+    }
+    let store = builder.build().map_err(|e| Error::invalid_input("--credential-store", e.message))?;
     Ok(Some(store.shared()))
 }
 
