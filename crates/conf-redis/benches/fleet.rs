@@ -16,9 +16,9 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use conf_core::store::{CredentialCodec, MemoryStore, SharedStore, StoreError, StoreKey};
+use conf_core::store::{MemoryStore, SharedStore, StoreKey};
 use conf_core::{CredentialCache, Loaded};
-use conf_redis::testing::RedisServer;
+use conf_redis::testing::{RedisServer, TextCodec};
 use conf_redis::{EncryptionKey, RedisStore};
 use conf_sandbox::moyun::{MoyunConfig, MoyunEmulator};
 use serde_json::Value;
@@ -100,22 +100,12 @@ async fn logins(vendor: &str, redis: &str) -> (u64, u64, u64) {
     (emu.counters().logins, p("p50_us"), p("p99_us"))
 }
 
-struct Bytes;
-impl CredentialCodec<String> for Bytes {
-    fn encode(&self, v: &String) -> Result<Vec<u8>, StoreError> {
-        Ok(v.as_bytes().to_vec())
-    }
-    fn decode(&self, b: &[u8]) -> Result<String, StoreError> {
-        String::from_utf8(b.to_vec()).map_err(|_| StoreError::new("utf8"))
-    }
-}
-
 fn fresh_cache(store: Option<&SharedStore>) -> CredentialCache<String> {
     let cache = CredentialCache::new(Duration::from_secs(60), Duration::ZERO, |_| async {
         Ok(Loaded { value: "x".repeat(64), expires_in: Some(Duration::from_secs(3600)) })
     });
     match store {
-        Some(s) => cache.shared(s, StoreKey::new("bench", "token", "account", "https://bench.example"), Bytes),
+        Some(s) => cache.shared(s, StoreKey::new("bench", "token", "account", "https://bench.example"), TextCodec),
         None => cache,
     }
 }

@@ -161,3 +161,18 @@ impl Drop for RedisServer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A [`CredentialCodec`](conf_core::store::CredentialCodec) for text credentials (UTF-8
+/// bytes), for tests that share a `CredentialCache<String>`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextCodec;
+
+impl conf_core::store::CredentialCodec<String> for TextCodec {
+    fn encode(&self, value: &String) -> Result<Vec<u8>, conf_core::store::StoreError> {
+        Ok(value.as_bytes().to_vec())
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<String, conf_core::store::StoreError> {
+        String::from_utf8(bytes.to_vec()).map_err(|_| conf_core::store::StoreError::new("text credential: not UTF-8"))
+    }
+}

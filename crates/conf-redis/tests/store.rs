@@ -4,22 +4,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use conf_core::store::{CredentialCodec, CredentialStore, SharedOptions, SharedStore, StoreError, StoreKey};
+use conf_core::store::{CredentialStore, SharedOptions, SharedStore, StoreKey};
 use conf_core::{CredentialCache, Loaded};
-use conf_redis::testing::RedisServer;
+use conf_redis::testing::{RedisServer, TextCodec};
 use conf_redis::{EncryptionKey, RedisStore};
 
 const SECRET: &str = "tok-5ec2e7-DO-NOT-LEAK";
-
-struct StringCodec;
-impl CredentialCodec<String> for StringCodec {
-    fn encode(&self, v: &String) -> Result<Vec<u8>, StoreError> {
-        Ok(v.as_bytes().to_vec())
-    }
-    fn decode(&self, b: &[u8]) -> Result<String, StoreError> {
-        String::from_utf8(b.to_vec()).map_err(|_| StoreError::new("utf8"))
-    }
-}
 
 fn key() -> StoreKey {
     StoreKey::new("demo", "token", "alice@example.com", "https://meet.example.com")
@@ -44,7 +34,7 @@ fn cache(shared: &SharedStore, calls: &Arc<AtomicU32>, load_time: Duration) -> C
             Ok(Loaded { value: format!("{SECRET}-{n}"), expires_in: Some(Duration::from_secs(3600)) })
         }
     })
-    .shared(shared, key(), StringCodec)
+    .shared(shared, key(), TextCodec)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use conf_core::store::{CredentialCodec, CredentialStore, StoreError, StoreKey};
+use conf_core::store::{CredentialStore, StoreKey};
 use conf_core::{CredentialCache, Loaded};
-use conf_redis::testing::RedisServer;
+use conf_redis::testing::{RedisServer, TextCodec};
 use conf_redis::{EncryptionKey, RedisStore};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
@@ -25,16 +25,6 @@ fn private_ca() -> (String, String, String) {
 
 fn key() -> StoreKey {
     StoreKey::new("demo", "token", "alice@example.com", "https://meet.example.com")
-}
-
-struct StringCodec;
-impl CredentialCodec<String> for StringCodec {
-    fn encode(&self, v: &String) -> Result<Vec<u8>, StoreError> {
-        Ok(v.as_bytes().to_vec())
-    }
-    fn decode(&self, b: &[u8]) -> Result<String, StoreError> {
-        String::from_utf8(b.to_vec()).map_err(|_| StoreError::new("utf8"))
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,7 +45,7 @@ async fn a_fleet_shares_over_tls_with_a_private_ca() {
                     Ok(Loaded { value: format!("token-{n}"), expires_in: Some(Duration::from_secs(3600)) })
                 }
             })
-            .shared(&store.shared(), key(), StringCodec)
+            .shared(&store.shared(), key(), TextCodec)
         })
         .collect();
     for c in &caches {
