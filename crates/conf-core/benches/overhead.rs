@@ -2,7 +2,8 @@
 //! (trace, API-Level, auth, retry, timeout) vs the same request with bare reqwest,
 //! against one loopback hyper server, at concurrency 1 and 64.
 //!
-//! Rounds alternate baseline and stack so machine noise hits both alike; each round gives
+//! Rounds alternate baseline and stack so machine noise hits both alike (and which side runs
+//! first alternates from round to round); each round gives
 //! one stack/bare ratio, and the median ratio is reported with its spread (min..max over the
 //! rounds). Throughput on a shared machine swings by 2x between runs, so a load-independent
 //! figure follows when valgrind is installed: instructions per request for each side, counted
@@ -237,11 +238,17 @@ fn main() {
             let n = if concurrency == 1 { total / 4 } else { total };
             let (mut bare, mut stack) = (Vec::new(), Vec::new());
             let only = std::env::var("CONF_BENCH_ONLY").unwrap_or_default();
-            for _ in 0..rounds {
+            for round in 0..rounds {
+                // Which side goes first alternates: the second run of a pair meets the
+                // connections, allocator and caches the first one left.
+                let stack_first = round % 2 == 1;
+                if stack_first && only != "bare" {
+                    stack.push(n as f64 / run_stack(&client, n, concurrency).await.as_secs_f64());
+                }
                 if only != "stack" {
                     bare.push(n as f64 / run_bare(&http, &url, n, concurrency).await.as_secs_f64());
                 }
-                if only != "bare" {
+                if !stack_first && only != "bare" {
                     stack.push(n as f64 / run_stack(&client, n, concurrency).await.as_secs_f64());
                 }
             }
