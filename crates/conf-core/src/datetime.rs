@@ -6,7 +6,8 @@ use std::time::SystemTime;
 use crate::__private::serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use crate::{Error, Result};
 
-/// An ISO-8601 date-time as a vendor writes it (`2026-03-01T09:30:00+08:00`).
+/// An ISO-8601 date-time as a vendor writes it (`2026-03-01T09:30:00+08:00`), or with
+/// the slashed date some platform versions write (`2017/4/28T10:41:13+08:00`).
 ///
 /// The text is kept exactly as parsed or built, so a value read from one reply and sent
 /// back is byte-identical; the instant and the UTC offset are read from it.
@@ -29,7 +30,8 @@ pub struct DateTime {
 }
 
 impl DateTime {
-    /// Parse `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][Z|±HH:MM|±HHMM]`. Without an offset the
+    /// Parse `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][Z|±HH:MM|±HHMM]` (or the date as
+    /// `YYYY/M/D`, one- or two-digit month and day). Without an offset the
     /// time is read as UTC ([`Self::offset_minutes`] is then `None`).
     pub fn parse(text: &str) -> Result<Self> {
         parse(text).ok_or_else(|| Error::invalid_input("date-time", format!("`{text}` is not an ISO-8601 date-time")))
@@ -115,12 +117,12 @@ fn parse(text: &str) -> Option<DateTime> {
     if text.trim().len() != text.len() || !text.is_ascii() {
         return None;
     }
-    let (date, rest) = (text.get(..10)?, text.get(10..)?);
-    let (year, month, day) = (num(date.get(..4)?)?, num(date.get(5..7)?)?, num(date.get(8..10)?)?);
-    if &date[4..5] != "-" || &date[7..8] != "-" || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+    let (date, rest) = text.split_at(text.find(['T', 't', ' '])?);
+    let (year, month, day) = parse_date(date)?;
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
-    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    let rest = &rest[1..];
     // The time ends where the offset begins.
     let split = rest.find(['Z', 'z', '+', '-']).unwrap_or(rest.len());
     let (time, zone) = rest.split_at(split);
@@ -158,6 +160,19 @@ fn parse(text: &str) -> Option<DateTime> {
     let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + min * 60 + sec;
     let unix = local - i64::from(offset.unwrap_or(0)) * 60;
     Some(DateTime { text: text.to_owned(), unix, offset })
+}
+
+/// `YYYY-MM-DD`, or `YYYY/M/D` with one- or two-digit month and day (some platform
+/// versions write `2017/4/28T10:41:13+08:00`).
+fn parse_date(date: &str) -> Option<(i64, i64, i64)> {
+    let slashes = date.contains('/');
+    let mut parts = date.split(if slashes { '/' } else { '-' });
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    let width = |s: &str| if slashes { (1..=2).contains(&s.len()) } else { s.len() == 2 };
+    if parts.next().is_some() || y.len() != 4 || !width(m) || !width(d) {
+        return None;
+    }
+    Some((num(y)?, num(m)?, num(d)?))
 }
 
 fn is_leap(y: i64) -> bool {
@@ -221,6 +236,11 @@ mod tests {
             let back: DateTime = crate::__private::serde_json::from_str(&json).unwrap();
             assert_eq!(back, t);
         }
+        // The slashed dates of the moyun reference (nms warnings and statistics).
+        for text in ["2026/3/1T09:30:00+08:00", "2026/03/01T09:30:00+08:00", "2026/3/01 09:30+08:00"] {
+            let t = DateTime::parse(text).unwrap();
+            assert_eq!((t.as_str(), t.unix_seconds()), (text, 1_772_328_600), "{text}");
+        }
         let utc = DateTime::parse("2026-03-01T01:30:00").unwrap();
         assert_eq!((utc.unix_seconds(), utc.offset_minutes()), (1_772_328_600, None));
         assert_eq!(DateTime::parse("1969-12-31T23:59:59Z").unwrap().unix_seconds(), -1);
@@ -240,6 +260,13 @@ mod tests {
             " 2026-03-01T09:30:00Z",
             "2026-03-01T09:30:00.x+08:00",
             "２０２６-03-01T09:30:00Z",
+            "2026-3-1T09:30:00Z",
+            "2026/3-1T09:30:00Z",
+            "2026/2/30T09:30:00Z",
+            "2026/003/1T09:30:00Z",
+            "26/3/1T09:30:00Z",
+            "2026/3/1/2T09:30:00Z",
+            "T09:30:00Z",
         ] {
             assert!(DateTime::parse(bad).is_err(), "{bad}");
         }

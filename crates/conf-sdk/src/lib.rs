@@ -49,7 +49,7 @@
 //! no extra dependency: `use conf_sdk::StreamExt;` brings `.next()` and the other adapters.
 
 pub use conf_core;
-pub use conf_core::{ClientConfig, ClientHandle, Error, ExposeSecret, Hook, Result, RetryPolicy, SecretString};
+pub use conf_core::{ClientConfig, ClientHandle, DateTime, Error, ExposeSecret, Hook, Result, RetryPolicy, SecretString};
 
 /// The `futures-util` extension trait that consumes the SDK's live streams (`.next()`,
 /// `.take(n)`, ...), re-exported so that no `futures-util` dependency is needed (it is the same

@@ -97,8 +97,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     for entry in client.get_login_info_with(GetLoginInfoRequest::new(&serial)).await?.logininfo.unwrap_or_default() {
-        let (user, enter, leave) =
-            (entry.userid.unwrap_or_default(), entry.entertime.unwrap_or_default(), entry.leavetime.unwrap_or_default());
+        let user = entry.userid.unwrap_or_default();
+        let enter = entry.entertime.as_ref().map_or("-", |t| t.as_str());
+        // Still in the room: the server sends an empty `leavetime`, read as `None`.
+        let leave = entry.leavetime.as_ref().map_or("-", |t| t.as_str());
         println!("login: {user} entered {enter} left {leave}");
     }
     for r in client.get_room_record_with(GetRoomRecordRequest::new().serial(&serial)).await?.records.unwrap_or_default() {

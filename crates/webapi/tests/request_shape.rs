@@ -221,7 +221,10 @@ async fn login_info_and_room_record_are_multipart_posts() {
     let li = mock(
         &server,
         "/WebAPI/getlogininfo",
-        json!({"result":0,"logininfo":[{"userid":"D171LM9P","entertime":"2020-12-30 09:56:50","serial":"111111","leavetime":"2020-12-30 09:58:20"}]}),
+        json!({"result":0,"logininfo":[
+            {"userid":"D171LM9P","entertime":"2020-12-30 09:56:50","serial":"111111","leavetime":"2020-12-30 09:58:20"},
+            {"userid":"STILL-IN","entertime":"2020-12-30 09:57:00","serial":"111111","leavetime":""}
+        ]}),
     )
     .await;
     let rr = mock(
@@ -236,7 +239,11 @@ async fn login_info_and_room_record_are_multipart_posts() {
         .build()
         .unwrap();
     let r = c.get_login_info_with(GetLoginInfoRequest::new("111111")).await.unwrap();
-    assert_eq!(r.logininfo.unwrap()[0].leavetime.as_deref(), Some("2020-12-30 09:58:20"));
+    let info = r.logininfo.unwrap();
+    // Server time kept as written; a user still in the room has an empty `leavetime`: None.
+    assert_eq!(info[0].leavetime.as_ref().map(|t| t.as_str()), Some("2020-12-30 09:58:20"));
+    assert_eq!(info[0].entertime.as_ref().map(|t| (t.unix_seconds(), t.offset_minutes())), Some((1_609_322_210, None)));
+    assert_eq!((info[1].userid.as_deref(), info[1].leavetime.as_ref()), (Some("STILL-IN"), None));
     let s = last(&li);
     assert_multipart_post(&s, "/WebAPI/getlogininfo");
     assert_eq!(s.fields(), pairs(&[("key", KEY), ("serial", "111111")]));

@@ -717,8 +717,8 @@ pub struct MeetingFile {
     pub creator_moid: Option<String>,
     /// Uploader name (上传者姓名)
     pub creator_name: Option<String>,
-    /// Creation time (上传时间)
-    pub create_time: Option<String>,
+    /// When the file was uploaded (上传时间), platform time without an offset (`2018-10-08 14:23`), kept as written.
+    pub create_time: Option<conf_core::DateTime>,
 }
 
 /// Response of `McListPersonalTemplatesRequest`.

@@ -133,8 +133,8 @@ pub struct Statistic {
     pub monitor_online: Option<i64>,
     /// h323在线数
     pub h323_online: Option<i64>,
-    /// 统计时间
-    pub statistic_time: Option<String>,
+    /// When the figures were taken (统计时间); the platform writes a slashed date, `2016/07/05T13:11:00+08:00`, kept as written.
+    pub statistic_time: Option<conf_core::DateTime>,
 }
 
 /// One item of `unrepaired_warnings`: 未修复服务器告警数组.
@@ -161,8 +161,8 @@ pub struct UnrepairedWarning {
     pub warning_level: Option<String>,
     /// Result description (告警描述)
     pub description: Option<String>,
-    /// When the alarm was raised, as the platform writes it (产生时间). Text, not a date-time: the vendor reference shows `2017/4/28T10:41:13+08:00`, which is not ISO 8601.
-    pub start_time: Option<String>,
+    /// When the alarm was raised (产生时间); the platform writes a slashed date, `2017/4/28T10:41:13+08:00`, kept as written.
+    pub start_time: Option<conf_core::DateTime>,
 }
 
 /// One item of `unrepaired_warnings`: 未修复终端告警数组.
@@ -187,8 +187,8 @@ pub struct UnrepairedWarningInfo {
     pub warning_level: Option<String>,
     /// Result description (告警描述)
     pub description: Option<String>,
-    /// When the alarm was raised, as the platform writes it (产生时间). Text, not a date-time: the vendor reference shows `2017/4/28T10:41:13+08:00`, which is not ISO 8601.
-    pub start_time: Option<String>,
+    /// When the alarm was raised (产生时间); the platform writes a slashed date, `2017/4/28T10:41:13+08:00`, kept as written.
+    pub start_time: Option<conf_core::DateTime>,
 }
 
 /// One item of `meeting_terminals`: 会议中软硬终端数组.

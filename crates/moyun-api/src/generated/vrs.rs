@@ -196,8 +196,11 @@ pub struct Roomstate {
 pub struct Liveinfo {
     /// 会议名
     pub confname: Option<String>,
-    /// 会议时间
-    pub starttime: Option<String>,
+    /// When the conference started (会议时间), platform time without an offset (`2016-10-18 15:00:00`), kept as written.
+    ///
+    /// Wire name: `starttime`.
+    #[wire(rename = "starttime")]
+    pub start_time: Option<conf_core::DateTime>,
     /// File encryption mode (文件加密模式，非商密VRS一律为不加密 1-不加密； 2-标准加密； 4-国密加密；)
     pub encmode: Option<i64>,
 }

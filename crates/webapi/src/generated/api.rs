@@ -40,12 +40,12 @@ pub struct LiveStream {
 pub struct LoginInfo {
     /// User id.
     pub userid: Option<String>,
-    /// When the user entered (`YYYY-MM-DD hh:mm:ss`, server time).
-    pub entertime: Option<String>,
+    /// When the user entered (`YYYY-MM-DD hh:mm:ss`, server time without an offset: read as UTC, kept as written).
+    pub entertime: Option<conf_core::DateTime>,
     /// Meeting number.
     pub serial: Option<String>,
-    /// When the user left (`YYYY-MM-DD hh:mm:ss`, server time).
-    pub leavetime: Option<String>,
+    /// When the user left (`YYYY-MM-DD hh:mm:ss`, server time without an offset: read as UTC, kept as written).
+    pub leavetime: Option<conf_core::DateTime>,
 }
 
 /// One recording (`getRoomRecord`).
@@ -60,8 +60,8 @@ pub struct RoomRecord {
     pub duration: Option<i64>,
     /// Path of the recording, relative to the recording server (see `WebApiClient::resolve_record_path`).
     pub filepath: Option<String>,
-    /// When the recording was made (`YYYY-MM-DD hh:mm:ss`, server time).
-    pub createtime: Option<String>,
+    /// When the recording was made (`YYYY-MM-DD hh:mm:ss`, server time without an offset: read as UTC, kept as written).
+    pub createtime: Option<conf_core::DateTime>,
 }
 
 /// A booked meeting.
