@@ -336,3 +336,17 @@ fn key_never_shows_in_debug() {
         Err(Error::InvalidInput { field, .. }) if field == "record_base"
     ));
 }
+
+/// The chairman password is a credential: sent as written, never shown.
+#[test]
+fn the_chairman_password_is_a_secret() {
+    let create = MeetingCreateRequest::new("周会", ts(1_700_000_000), "pw-8861-secret");
+    let modify = MeetingModifyRequest::new("1", ts(1_700_000_000)).chairman_pwd("pw-8861-secret");
+    let builder = MeetingCreateRequest::builder().chairman_pwd("pw-8861-secret");
+    for shown in [format!("{create:?}"), format!("{modify:?}"), format!("{builder:?}")] {
+        assert!(!shown.contains("pw-8861"), "{shown}");
+    }
+    let op = create.into_operation().unwrap();
+    let shown = format!("{op:?}");
+    assert!(!shown.contains("pw-8861"), "{shown}");
+}

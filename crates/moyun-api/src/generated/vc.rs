@@ -938,12 +938,12 @@ impl HduSpec {
 
 /// The `encrypt` object (encryption settings): 加密信息.
 #[model]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Encrypt {
     /// Mode (码流传输加密模式 0-不加密； 2-AES；)
     pub mode: Option<i64>,
-    /// 码流传输AES加密key：AES加密时用 最大字符长度：32个字节
-    pub key: Option<String>,
+    /// Media AES key, with AES mode (码流传输AES加密key：AES加密时用 最大字符长度：32个字节)
+    pub key: Option<conf_core::SecretString>,
 }
 
 /// The `payload_formats` object: 载荷信息.
@@ -982,7 +982,7 @@ pub struct Rtcp {
 
 /// The `src` object (source): 源.
 #[model]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Src {
     /// Type (监控类型 1-终端； 2-画面合成； 3-混音； 4-双流；)
     pub r#type: Option<i64>,
@@ -1002,7 +1002,7 @@ pub struct Src {
 
 /// One item of `monitors`: 监控列表.
 #[model]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Monitor {
     /// Mode (监控模式 0-视频； 1-音频；)
     pub mode: Option<i64>,
@@ -1954,7 +1954,7 @@ pub struct VcStartHdupollResponse {
 pub struct VcSetHdupollStateResponse {}
 /// Response of `VcListMonitorsRequest`.
 #[model(response)]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct VcListMonitorsResponse {
     /// Monitors (监控列表)
     pub monitors: Option<Vec<Monitor>>,
@@ -1962,7 +1962,7 @@ pub struct VcListMonitorsResponse {
 
 /// Response of `VcGetMonitorRequest`.
 #[model(response)]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct VcGetMonitorResponse {
     /// Mode (监控模式 0-视频； 1-音频；)
     pub mode: Option<i64>,

@@ -195,7 +195,7 @@ pub struct GetRoomRecordResponse {
 
 /// Book a meeting (预约会议). Not idempotent: never replayed once it may have reached the server, a duplicate meeting is worse than an error. Vendor name `meetingcreate`.
 #[request(http = "POST /WebAPI/meetingcreate", op = "meetingcreate", client = "crate::WebApiClient", body = "multipart", validate)]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct MeetingCreateRequest {
     /// Meeting name: not empty (document 002, error 4003 会议名称不允许为空); whitespace is sent as given.
@@ -212,7 +212,7 @@ pub struct MeetingCreateRequest {
     ///
     /// Wire name: `chairmanpwd`.
     #[wire(rename = "chairmanpwd")]
-    pub chairman_pwd: String,
+    pub chairman_pwd: conf_core::SecretString,
     /// End, sent as Unix seconds; must be after the start. None: the meeting never ends.
     ///
     /// Wire name: `endtime`.
@@ -234,7 +234,7 @@ impl MeetingCreateRequest {
         }
         {
             let v = &self.chairman_pwd;
-            super::support::len_range("chairmanpwd", v.as_str().chars().count(), Some(4), Some(20))?;
+            super::support::len_range("chairmanpwd", conf_core::ExposeSecret::expose_secret(v).chars().count(), Some(4), Some(20))?;
         }
         Ok(())
     }
@@ -249,7 +249,7 @@ impl MeetingCreateRequest {
     idempotent = true,
     validate
 )]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct MeetingModifyRequest {
     /// Meeting number.
@@ -268,7 +268,7 @@ pub struct MeetingModifyRequest {
     ///
     /// Wire name: `chairmanpwd`.
     #[wire(rename = "chairmanpwd")]
-    pub chairman_pwd: Option<String>,
+    pub chairman_pwd: Option<conf_core::SecretString>,
     /// End, sent as Unix seconds; must be after the start. None: the meeting never ends.
     ///
     /// Wire name: `endtime`.
@@ -287,7 +287,7 @@ impl MeetingModifyRequest {
             super::support::non_empty("meetingname", v.as_str())?;
         }
         if let Some(v) = &self.chairman_pwd {
-            super::support::len_range("chairmanpwd", v.as_str().chars().count(), Some(4), Some(20))?;
+            super::support::len_range("chairmanpwd", conf_core::ExposeSecret::expose_secret(v).chars().count(), Some(4), Some(20))?;
         }
         Ok(())
     }
