@@ -136,7 +136,7 @@ async fn personal_templates() {
         .mute(false)
         .silence(false)
         .video_quality(VideoQuality::Speed)
-        .bind_e164(0)
+        .bind_e164(false)
         .dual_mode(DualMode::Speaker)
         .voice_activity_detection(false)
         .cascade_mode(CascadeMode::Simple)

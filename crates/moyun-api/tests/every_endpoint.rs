@@ -368,7 +368,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
                 .video_quality(moyun_api::VideoQuality::Quality)
                 .public_conf(true)
                 .auto_end(true)
-                .bind_e164(1)
+                .bind_e164(true)
                 .send()
                 .await,
         )
@@ -385,7 +385,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
     calls.record("amc_disable_account", client.amc().disable_account().account_moid("1").e164("1").send().await);
     calls.record("amc_reset_account_password", client.amc().reset_account_password().account_moid("1").value("1").send().await);
     calls.record("amc_get_approval", client.amc().get_approval().user_domain_moid("1").send().await);
-    calls.record("amc_set_approval", client.amc().set_approval().real_approval(1).video_approval(1).send().await);
+    calls.record("amc_set_approval", client.amc().set_approval().real_approval(true).video_approval(true).send().await);
     calls.record("amc_list_public_groups", client.amc().list_public_groups().send().await);
     calls.record("amc_get_public_group", client.amc().get_public_group().public_group_moid("1").send().await);
     calls.record("amc_list_public_group_users", client.amc().list_public_group_users().public_group_moid("1").send().await);
@@ -430,7 +430,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
             .video_quality(moyun_api::VideoQuality::Quality)
             .public_conf(true)
             .auto_end(true)
-            .bind_e164(1)
+            .bind_e164(true)
             .send()
             .await,
     );
@@ -718,7 +718,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
             .await,
     );
     calls.record("vc_set_forcebroadcast", client.vc().set_forcebroadcast().conf_id(conf_id.clone()).force_broadcast(true).send().await);
-    calls.record("vc_set_vad", client.vc().set_vad().conf_id(conf_id.clone()).state(1).vad_interval(1).send().await);
+    calls.record("vc_set_vad", client.vc().set_vad().conf_id(conf_id.clone()).enabled(true).vad_interval(1).send().await);
     calls.record("vc_get_vad", client.vc().get_vad().conf_id(conf_id.clone()).send().await);
     calls.record("vc_get_mix", client.vc().get_mix().conf_id(conf_id.clone()).mix_id("1").send().await);
     calls.record(
@@ -754,7 +754,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
             .layout(1)
             .broadcast(true)
             .voice_hint(true)
-            .show_mt_name(1)
+            .show_mt_name(true)
             .members(vec![{
                 let mut v = moyun_api::VcStartVmpMemberSpec::default();
                 v.chn_idx = 1;
@@ -776,7 +776,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
             .layout(1)
             .broadcast(true)
             .voice_hint(true)
-            .show_mt_name(1)
+            .show_mt_name(true)
             .mt_name_style(moyun_api::VcStartVmpMtNameStyleSpec::default())
             .members(vec![{
                 let mut v = moyun_api::VcUpdateVmpMemberSpec::default();
@@ -831,7 +831,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
             .watermark(true)
             .anonymous(true)
             .recorder_mode(moyun_api::RecorderMode::Off)
-            .main_stream(1)
+            .main_stream(true)
             .dual_stream(true)
             .vrs_id("1")
             .send()
@@ -853,7 +853,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
     );
     calls.record(
         "vc_start_playback",
-        client.vc().start_playback().conf_id(conf_id.clone()).play_dual_stream(1).file_name("1").file_id(1).vrs_id("1").send().await,
+        client.vc().start_playback().conf_id(conf_id.clone()).play_dual_stream(true).file_name("1").file_id(1).vrs_id("1").send().await,
     );
     calls.record("vc_set_playback_state", client.vc().set_playback_state().conf_id(conf_id.clone()).value(1).send().await);
     calls.record("vc_set_playback_progress", client.vc().set_playback_progress().conf_id(conf_id.clone()).current_progress(1).send().await);
@@ -868,7 +868,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
             .layout(1)
             .mt_id(mt_id.clone())
             .voice_hint(true)
-            .show_mt_name(1)
+            .show_mt_name(true)
             .send()
             .await,
     );
@@ -883,19 +883,19 @@ async fn every_endpoint_answers_success_through_its_builder() {
             .mode(1)
             .layout(1)
             .voice_hint(true)
-            .show_mt_name(1)
+            .show_mt_name(true)
             .send()
             .await,
     );
     calls.record("vc_list_mtvmps", client.vc().list_mtvmps().conf_id(conf_id.clone()).send().await);
     calls.record(
         "vc_start_hduvmp",
-        client.vc().start_hduvmp().conf_id(conf_id.clone()).layout(1).hdu_id("1").show_mt_name(1).mode(1).send().await,
+        client.vc().start_hduvmp().conf_id(conf_id.clone()).layout(1).hdu_id("1").show_mt_name(true).mode(1).send().await,
     );
     calls.record("vc_get_hduvmp", client.vc().get_hduvmp().conf_id(conf_id.clone()).hdu_id("1").send().await);
     calls.record(
         "vc_update_hduvmp",
-        client.vc().update_hduvmp().conf_id(conf_id.clone()).hdu_id("1").layout(1).show_mt_name(1).send().await,
+        client.vc().update_hduvmp().conf_id(conf_id.clone()).hdu_id("1").layout(1).show_mt_name(true).send().await,
     );
     calls.record("vc_list_hduvmps", client.vc().list_hduvmps().conf_id(conf_id.clone()).send().await);
     calls.record("vc_list_platform_hdus", client.vc().list_platform_hdus().send().await);
@@ -910,7 +910,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
             .start_hdupoll()
             .conf_id(conf_id.clone())
             .mode(1)
-            .show_mt_name(1)
+            .show_mt_name(true)
             .hdus(vec![{
                 let mut v = moyun_api::HduSpec::default();
                 v.hdu_id = String::from("1");
@@ -1055,7 +1055,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
             .info(vec![{
                 let mut v = moyun_api::InfoSpec::default();
                 v.prggid = 1;
-                v.prgstate = 1;
+                v.published = true;
                 v
             }])
             .send()
@@ -1281,7 +1281,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
     );
     calls.record(
         "vrs_delete_program_folder",
-        client.vrs().delete_program_folder().id(template_id.clone()).foldername("1").isdelprogram(1).send().await,
+        client.vrs().delete_program_folder().id(template_id.clone()).foldername("1").delete_programs(true).send().await,
     );
     calls.record(
         "vrs_delete_programs",
@@ -1291,7 +1291,7 @@ async fn every_endpoint_answers_success_through_its_builder() {
             .prgdelpckinfo(vec![{
                 let mut v = moyun_api::PrgdelpckinfoSpec::default();
                 v.prggid = String::from("1");
-                v.enforcedel = 1;
+                v.force_delete = true;
                 v
             }])
             .send()

@@ -104,6 +104,7 @@ pub fn generate(root: &Path, target: &Target, fmt: &Formatter) -> Result<BTreeMa
     let mut modules = std::collections::BTreeSet::new();
     let mut loaded: Vec<(PathBuf, spec::SpecFile)> = files.iter().map(|f| spec::load(f).map(|s| (f.clone(), s))).collect::<Result<_>>()?;
     spec::expand_groups(&mut loaded)?;
+    spec::lint_flags(&loaded)?;
     // Crate-wide defaults: for each key, the first file (in name order) that sets it.
     let mut defaults = spec::Service::default();
     for (_, file) in &loaded {

@@ -306,6 +306,45 @@ fn expand(fields: &[Field], groups: &BTreeMap<String, Group>, depth: usize) -> R
 }
 
 /// A TOML scalar as text (`"x"` -> `x`, `1` -> `1`, `true` -> `true`).
+/// A 0/1 yes/no flag must be a `bool` (`encode = "int01"`), not an integer: refuse an
+/// `i64` field whose doc enumerates exactly `0-否；1-是` (or 关闭/开启, 不显示/显示, ...).
+pub fn lint_flags(files: &[(std::path::PathBuf, SpecFile)]) -> Result<()> {
+    fn check(path: &Path, owner: &str, fields: &[Field]) -> Result<()> {
+        for f in fields {
+            let doc = f.doc.as_deref().unwrap_or("");
+            anyhow::ensure!(
+                !(f.ty == "i64" && is_yes_no(doc)),
+                "{}: {owner}: field `{}` is a 0/1 yes/no flag: declare it `type = \"bool\", encode = \"int01\"`",
+                path.display(),
+                f.name
+            );
+            check(path, owner, &f.fields)?;
+        }
+        Ok(())
+    }
+    for (path, f) in files {
+        for ep in &f.endpoints {
+            check(path, &format!("endpoint `{}`", ep.name), &ep.params)?;
+            if let Some(ResponseSpec::Inline(r)) = &ep.response {
+                check(path, &format!("endpoint `{}` response", ep.name), &r.fields)?;
+            }
+        }
+        for t in &f.types {
+            check(path, &format!("type `{}`", t.name), &t.fields)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a doc enumerates exactly two values, `0-` a "no" (否, 不…, 关闭, 停止…, 无…) and `1-`.
+fn is_yes_no(doc: &str) -> bool {
+    let Some(zero) = doc.find("0-") else { return false };
+    let no = doc[zero + 2..].trim_start();
+    let says_no = ["否", "不", "关闭", "停止", "无"].iter().any(|w| no.starts_with(w));
+    let digit_before = doc[..zero].chars().next_back().is_some_and(|c| c.is_ascii_digit());
+    says_no && !digit_before && doc[zero..].contains("1-") && !doc.contains("2-")
+}
+
 pub fn value_text(v: &toml::Value) -> Option<String> {
     match v {
         toml::Value::String(s) => Some(s.clone()),
@@ -319,6 +358,24 @@ pub fn value_text(v: &toml::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_yes_no_integer_is_refused() {
+        for doc in ["是否显示别名 0-否； 1-是；", "水印开关 0-关闭； 1-开启；", "0-不显示； 1-显示；"] {
+            assert!(is_yes_no(doc), "{doc}");
+        }
+        for doc in ["会议类型 0-传统会议； 1-端口会议；", "0-否； 1-是； 2-未知；", "码率 1024", "10-关闭； 11-开启"]
+        {
+            assert!(!is_yes_no(doc), "{doc}");
+        }
+        let file = |ty: &str| {
+            let text = format!("[[types]]\nname = \"T\"\nfields = [ {{ name = \"mute\", type = \"{ty}\", doc = \"0-否； 1-是；\" }} ]\n");
+            vec![(std::path::PathBuf::from("x.toml"), parse(&text).unwrap())]
+        };
+        let e = lint_flags(&file("i64")).unwrap_err().to_string();
+        assert!(e.contains("`mute`") && e.contains("bool"), "{e}");
+        lint_flags(&file("bool")).unwrap();
+    }
 
     #[test]
     fn parses_the_documented_example() {

@@ -32,7 +32,10 @@ pub struct Account {
     /// Account moid (账号moid)
     pub account_moid: Option<String>,
     /// E.164 bound to a custom account (164号是否绑定自定义账号 0-否； 1-是；)
-    pub binded: Option<i64>,
+    ///
+    /// Wire name: `binded`.
+    #[wire(rename = "binded", int01)]
+    pub bound: Option<bool>,
     /// Date of birth (出生日期)
     pub date_of_birth: Option<String>,
     /// Department moid (部门序号（UUID格式）)
@@ -107,7 +110,10 @@ pub struct AccountInfo {
     /// Terminal E.164 number, IP address, phone number or account (账号自定义账号，登陆账号)
     pub account: Option<String>,
     /// E.164 bound to a custom account (164号是否绑定自定义账号 0-否； 1-是；)
-    pub binded: Option<i64>,
+    ///
+    /// Wire name: `binded`.
+    #[wire(rename = "binded", int01)]
+    pub bound: Option<bool>,
     /// Date of birth (出生日期)
     pub date_of_birth: Option<String>,
     /// E.164 number (e164号码)
@@ -265,7 +271,10 @@ pub struct AmcGetAccountResponse {
     /// Terminal E.164 number, IP address, phone number or account (账号自定义账号，登陆账号)
     pub account: Option<String>,
     /// E.164 bound to a custom account (164号是否绑定自定义账号 0-否； 1-是；)
-    pub binded: Option<i64>,
+    ///
+    /// Wire name: `binded`.
+    #[wire(rename = "binded", int01)]
+    pub bound: Option<bool>,
     /// Date of birth (出生日期)
     pub date_of_birth: Option<String>,
     /// E.164 number (e164号码)
@@ -325,9 +334,11 @@ pub struct AmcResetAccountPasswordResponse {}
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AmcGetApprovalResponse {
     /// 实体会议审批开启或者关闭 0-关闭； 1-开启；
-    pub real_approval: Option<i64>,
+    #[wire(int01)]
+    pub real_approval: Option<bool>,
     /// 视频会议审批开启或者关闭 0-关闭； 1-开启；
-    pub video_approval: Option<i64>,
+    #[wire(int01)]
+    pub video_approval: Option<bool>,
 }
 
 /// Response of `AmcSetApprovalRequest`.
@@ -689,9 +700,11 @@ pub struct AmcGetApprovalRequest {
 #[non_exhaustive]
 pub struct AmcSetApprovalRequest {
     /// 实体会议审批开启或者关闭 0-关闭； 1-开启；
-    pub real_approval: i64,
+    #[wire(int01)]
+    pub real_approval: bool,
     /// 视频会议审批开启或者关闭 0-关闭； 1-开启；
-    pub video_approval: i64,
+    #[wire(int01)]
+    pub video_approval: bool,
 }
 
 /// List public groups (获取集团顶级公共群组列表).

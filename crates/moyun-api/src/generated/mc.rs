@@ -169,7 +169,8 @@ pub struct Vmp {
     #[wire(int01)]
     pub broadcast: Option<bool>,
     /// Show terminal names (是否显示别名 0-否； 1-是；)
-    pub show_mt_name: Option<i64>,
+    #[wire(int01)]
+    pub show_mt_name: Option<bool>,
     /// Terminal name overlay style (画面合成参数)
     pub mt_name_style: Option<MtNameStyle>,
     /// Members (画面合成成员列表)
@@ -371,7 +372,8 @@ pub struct VmpSpec {
     #[wire(int01)]
     pub broadcast: bool,
     /// Show terminal names (是否显示别名 0-否； 1-是；)
-    pub show_mt_name: i64,
+    #[wire(int01)]
+    pub show_mt_name: bool,
     /// Terminal name overlay style (画面合成参数)
     pub mt_name_style: Option<MtNameStyleSpec>,
     /// Members (画面合成成员列表)
@@ -640,7 +642,8 @@ pub struct VirtualMeetingRoom {
     /// Call bit rate (会议码率)
     pub bitrate: Option<i64>,
     /// Dedicated virtual meeting room (是否是专属会议室 0-否； 1-是；)
-    pub exclusive: Option<i64>,
+    #[wire(int01)]
+    pub exclusive: Option<bool>,
     /// Dedicated members (专属人员列表)
     pub exclusive_users: Option<Vec<ExclusiveUser>>,
     /// E.164 number (虚拟会议号码)
@@ -1419,7 +1422,8 @@ pub struct McGetVirtualMeetingRoomResponse {
     #[wire(int01)]
     pub fec_mode: Option<bool>,
     /// Dedicated virtual meeting room (是否是专属虚拟会议室 0-否； 1-是；)
-    pub exclusive: Option<i64>,
+    #[wire(int01)]
+    pub exclusive: Option<bool>,
     /// Dedicated members (专属人员列表)
     pub exclusive_users: Option<Vec<ExclusiveUser>>,
 }
@@ -1665,7 +1669,8 @@ pub struct McCreatePersonalTemplateRequest {
     #[wire(rename = "doubleflow", int01)]
     pub share_on_speaker: Option<bool>,
     /// Pre-assigned conference number on (是否开启预分配会议号 0-关闭； 1-开启；)
-    pub bind_e164: i64,
+    #[wire(int01)]
+    pub bind_e164: bool,
     /// Speaker terminal (发言人)
     pub speaker: Option<SpeakerSpec>,
     /// Chairman terminal (主席)
@@ -1848,7 +1853,8 @@ pub struct McUpdatePersonalTemplateRequest {
     #[wire(rename = "doubleflow", int01)]
     pub share_on_speaker: Option<bool>,
     /// Pre-assigned conference number on (是否开启预分配会议号 0-关闭； 1-开启；)
-    pub bind_e164: i64,
+    #[wire(int01)]
+    pub bind_e164: bool,
     /// Speaker terminal (发言人)
     pub speaker: Option<SpeakerSpec>,
     /// Chairman terminal (主席)
@@ -2758,7 +2764,8 @@ pub struct McCreateVirtualMeetingRoomRequest {
     /// Recording settings (录像设置)
     pub recorder: Option<RecorderSpec>,
     /// Dedicated virtual meeting room (是否是专属虚拟会议室 0-否； 1-是；)
-    pub exclusive: Option<i64>,
+    #[wire(int01)]
+    pub exclusive: Option<bool>,
     /// Dedicated members (专属人员列表)
     pub exclusive_users: Option<Vec<ExclusiveUserSpec>>,
 }
@@ -2873,7 +2880,8 @@ pub struct McUpdateVirtualMeetingRoomRequest {
     /// Recording settings (录像设置)
     pub recorder: Option<RecorderSpec>,
     /// Dedicated virtual meeting room (是否是专属虚拟会议室 0-否； 1-是；)
-    pub exclusive: Option<i64>,
+    #[wire(int01)]
+    pub exclusive: Option<bool>,
     /// Dedicated members (专属人员列表)
     pub exclusive_users: Option<Vec<ExclusiveUserSpec>>,
 }

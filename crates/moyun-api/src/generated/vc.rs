@@ -115,9 +115,11 @@ pub struct Conf {
     /// Conference platform moid (default from the user's rights) (创会平台moid)
     pub platform_id: Option<String>,
     /// 是否有上级级联会议室 0-否； 1-是；
-    pub superior_cascade: Option<i64>,
+    #[wire(int01)]
+    pub superior_cascade: Option<bool>,
     /// 是否有下级级联会议室 0-否； 1-是；
-    pub subordinate_cascade: Option<i64>,
+    #[wire(int01)]
+    pub subordinate_cascade: Option<bool>,
     /// Meeting id (视频会议唯一id)
     pub meeting_id: Option<String>,
     /// Conference creator (会议发起者)
@@ -183,14 +185,23 @@ pub struct Mt {
     #[wire(int01)]
     pub dual: Option<bool>,
     /// Audio mix settings (是否在混音 0-否； 1-是；)
-    pub mix: Option<i64>,
+    ///
+    /// Wire name: `mix`.
+    #[wire(rename = "mix", int01)]
+    pub mixing: Option<bool>,
     /// Picture composition (VMP) settings (是否在合成 0-否； 1-是；)
-    pub vmp: Option<i64>,
+    ///
+    /// Wire name: `vmp`.
+    #[wire(rename = "vmp", int01)]
+    pub composing: Option<bool>,
     /// Recording (0 no, 1 yes) (是否在录像 0-否； 1-是；)
     #[wire(int01)]
     pub rec: Option<bool>,
     /// Poll settings (是否在轮询 0-否； 1-是；)
-    pub poll: Option<i64>,
+    ///
+    /// Wire name: `poll`.
+    #[wire(rename = "poll", int01)]
+    pub polling: Option<bool>,
     /// Uploading (0 no, 1 yes) (是否在上传 0-否； 1-是；)
     #[wire(int01)]
     pub upload: Option<bool>,
@@ -225,9 +236,15 @@ pub struct MtInfo {
     #[wire(int01)]
     pub dual: Option<bool>,
     /// Audio mix settings (是否在混音 0-否； 1-是；)
-    pub mix: Option<i64>,
+    ///
+    /// Wire name: `mix`.
+    #[wire(rename = "mix", int01)]
+    pub mixing: Option<bool>,
     /// Picture composition (VMP) settings (是否在合成 0-否； 1-是；)
-    pub vmp: Option<i64>,
+    ///
+    /// Wire name: `vmp`.
+    #[wire(rename = "vmp", int01)]
+    pub composing: Option<bool>,
     /// Viewing (0 no, 1 yes) (是否在选看 0-否； 1-是；)
     #[wire(int01)]
     pub inspection: Option<bool>,
@@ -235,7 +252,10 @@ pub struct MtInfo {
     #[wire(int01)]
     pub rec: Option<bool>,
     /// Poll settings (是否在轮询 0-否； 1-是；)
-    pub poll: Option<i64>,
+    ///
+    /// Wire name: `poll`.
+    #[wire(rename = "poll", int01)]
+    pub polling: Option<bool>,
     /// Uploading (0 no, 1 yes) (是否在上传 0-否； 1-是；)
     #[wire(int01)]
     pub upload: Option<bool>,
@@ -674,7 +694,8 @@ pub struct VcListRecordersRecorder {
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
     pub recorder_mode: Option<super::system::RecorderMode>,
     /// Record the main stream (video + audio) (是否录主格式码流（视频+音频） 0-否； 1-是；)
-    pub main_stream: Option<i64>,
+    #[wire(int01)]
+    pub main_stream: Option<bool>,
     /// Record the content stream (0 no, 1 yes) (是否录双流 0-否； 1-是；)
     #[wire(int01)]
     pub dual_stream: Option<bool>,
@@ -736,7 +757,8 @@ pub struct VcListMtvmpsMt {
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
     pub layout: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: Option<i64>,
+    #[wire(int01)]
+    pub show_mt_name: Option<bool>,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
     #[wire(int01)]
     pub voice_hint: Option<bool>,
@@ -765,7 +787,8 @@ pub struct Hdu {
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
     pub layout: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: Option<i64>,
+    #[wire(int01)]
+    pub show_mt_name: Option<bool>,
     /// TV wall (HDU) channel id (开启自主画面合成的电视墙id 最大字符长度：48个字节)
     pub hdu_id: Option<String>,
 }
@@ -779,7 +802,10 @@ pub struct HduInfo {
     /// 电视墙名称 最大字符长度：16个字节
     pub hdu_name: Option<String>,
     /// 是否被占用 0-否； 1-是；
-    pub occupy: Option<i64>,
+    ///
+    /// Wire name: `occupy`.
+    #[wire(rename = "occupy", int01)]
+    pub occupied: Option<bool>,
     /// Online (0 no, 1 yes) (是否在线 0-否； 1-是；)
     #[wire(int01)]
     pub online: Option<bool>,
@@ -1345,9 +1371,11 @@ pub struct VcGetConfResponse {
     /// Conference platform moid (default from the user's rights) (创会平台moid)
     pub platform_id: Option<String>,
     /// 是否有上级级联会议室 0-否； 1-是；
-    pub superior_cascade: Option<i64>,
+    #[wire(int01)]
+    pub superior_cascade: Option<bool>,
     /// 是否有下级级联会议室 0-否； 1-是；
-    pub subordinate_cascade: Option<i64>,
+    #[wire(int01)]
+    pub subordinate_cascade: Option<bool>,
     /// Meeting id (视频会议唯一id)
     pub meeting_id: Option<String>,
     /// Video formats (主视频格式列表)
@@ -1417,9 +1445,15 @@ pub struct VcGetMtResponse {
     #[wire(int01)]
     pub dual: Option<bool>,
     /// Audio mix settings (是否在混音 0-否； 1-是；)
-    pub mix: Option<i64>,
+    ///
+    /// Wire name: `mix`.
+    #[wire(rename = "mix", int01)]
+    pub mixing: Option<bool>,
     /// Picture composition (VMP) settings (是否在合成 0-否； 1-是；)
-    pub vmp: Option<i64>,
+    ///
+    /// Wire name: `vmp`.
+    #[wire(rename = "vmp", int01)]
+    pub composing: Option<bool>,
     /// Viewing (0 no, 1 yes) (是否在选看 0-否； 1-是；)
     #[wire(int01)]
     pub inspection: Option<bool>,
@@ -1427,7 +1461,10 @@ pub struct VcGetMtResponse {
     #[wire(int01)]
     pub rec: Option<bool>,
     /// Poll settings (是否在轮询 0-否； 1-是；)
-    pub poll: Option<i64>,
+    ///
+    /// Wire name: `poll`.
+    #[wire(rename = "poll", int01)]
+    pub polling: Option<bool>,
     /// Uploading (0 no, 1 yes) (是否在上传 0-否； 1-是；)
     #[wire(int01)]
     pub upload: Option<bool>,
@@ -1646,7 +1683,8 @@ pub struct VcGetVmpResponse {
     #[wire(int01)]
     pub voice_hint: Option<bool>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: Option<i64>,
+    #[wire(int01)]
+    pub show_mt_name: Option<bool>,
     /// Terminal name overlay style (画面合成台标参数)
     pub mt_name_style: Option<MtNameStyleInfo>,
     /// Members (画面合成成员数组)
@@ -1824,7 +1862,8 @@ pub struct VcGetMtvmpResponse {
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
     pub layout: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: Option<i64>,
+    #[wire(int01)]
+    pub show_mt_name: Option<bool>,
     /// Identify the speaking source (0 no, 1 yes) (是否识别声音来源 0-否； 1-是；)
     #[wire(int01)]
     pub voice_hint: Option<bool>,
@@ -1859,7 +1898,8 @@ pub struct VcGetHduvmpResponse {
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
     pub layout: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: Option<i64>,
+    #[wire(int01)]
+    pub show_mt_name: Option<bool>,
     /// Members (自主画面合成成员数组)
     pub members: Option<Vec<VcGetHduvmpMember>>,
 }
@@ -1933,7 +1973,8 @@ pub struct VcGetHdupollResponse {
     /// Seconds each terminal is kept (轮询间隔，单位：秒)
     pub keep_time: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: Option<i64>,
+    #[wire(int01)]
+    pub show_mt_name: Option<bool>,
     /// TV walls (批量轮询电视墙成员数组)
     pub hdus: Option<Vec<VcListHdusHdu>>,
     /// Members (参与批量轮询电视墙的终端数组)
@@ -2682,7 +2723,10 @@ pub struct VcSetVadRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// State (语音激励 0-关闭； 1-开启；)
-    pub state: i64,
+    ///
+    /// Wire name: `state`.
+    #[wire(rename = "state", int01)]
+    pub enabled: bool,
     /// Voice activation sensitivity in seconds (5, 15, 30, 60) (语音激励敏感度(s)，最小值5s)
     ///
     /// Wire name: `vacinterval`.
@@ -2789,7 +2833,8 @@ pub struct VcStartVmpRequest {
     #[wire(int01)]
     pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-否； 1-是；)
-    pub show_mt_name: i64,
+    #[wire(int01)]
+    pub show_mt_name: bool,
     /// Terminal name overlay style (画面合成台标参数)
     pub mt_name_style: Option<VcStartVmpMtNameStyleSpec>,
     /// Members (画面合成成员数组)
@@ -2834,7 +2879,8 @@ pub struct VcUpdateVmpRequest {
     #[wire(int01)]
     pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-否； 1-是；)
-    pub show_mt_name: i64,
+    #[wire(int01)]
+    pub show_mt_name: bool,
     /// Terminal name overlay style (画面合成台标参数)
     pub mt_name_style: VcStartVmpMtNameStyleSpec,
     /// Members (画面合成成员数组)
@@ -2993,7 +3039,8 @@ pub struct VcStartRecorderRequest {
     /// Recording mode (录像模式 1-录像； 2-直播； 3-录像+直播；)
     pub recorder_mode: super::system::RecorderMode,
     /// Record the main stream (video + audio) (是否录主格式码流（视频+音频） 0-否； 1-是；)
-    pub main_stream: i64,
+    #[wire(int01)]
+    pub main_stream: bool,
     /// Record the content stream (0 no, 1 yes) (是否录双流（仅双流） 0-否； 1-是；)
     #[wire(int01)]
     pub dual_stream: bool,
@@ -3082,7 +3129,8 @@ pub struct VcStartPlaybackRequest {
     /// Conference number (会议号)
     pub conf_id: String,
     /// 是否播放双流 0-否； 1-是；
-    pub play_dual_stream: i64,
+    #[wire(int01)]
+    pub play_dual_stream: bool,
     /// File name (放像文件名，最大128字节)
     pub file_name: String,
     /// File id (播放文件的文件id)
@@ -3151,7 +3199,8 @@ pub struct VcStartMtvmpRequest {
     #[wire(int01)]
     pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: i64,
+    #[wire(int01)]
+    pub show_mt_name: bool,
     /// Members (自主画面合成成员数组)
     pub members: Option<Vec<VcStartMtvmpMemberSpec>>,
 }
@@ -3203,7 +3252,8 @@ pub struct VcUpdateMtvmpRequest {
     #[wire(int01)]
     pub voice_hint: bool,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: i64,
+    #[wire(int01)]
+    pub show_mt_name: bool,
     /// Members (自主画面合成成员数组)
     pub members: Option<Vec<VcStartMtvmpMemberSpec>>,
 }
@@ -3252,7 +3302,8 @@ pub struct VcStartHduvmpRequest {
     /// TV wall (HDU) channel id (电视墙id 1.字符限制：仅支持数字+下划线（\_）+数字的格式 2.最大字符长度：48个字节)
     pub hdu_id: String,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: i64,
+    #[wire(int01)]
+    pub show_mt_name: bool,
     /// Mode (画面合成模式 1-定制画面合成； 2-自动画面合成；)
     pub mode: i64,
     /// Members (自主画面合成成员数组)
@@ -3305,7 +3356,8 @@ pub struct VcUpdateHduvmpRequest {
     /// Layout (see the VMP style appendix) (画面合成风格: 1-一画面全屏; 2-两画面: 2等大，居中(1行2列); 3-两画面: 1大1小，1大全屏，1小右下; 61-两画面: 1大1小，1大全屏，1小右上; 62-两画面: 1大1小，1大全屏，1小左上; 63-两画面: 1大1小，1大全屏，1小左下; 23-三画面: 等大，1左，2右(2行1列); 4-三画面: 等大，1上2下; 5-四画面: 等大，2行2列; 35-五画面: 1大4小，1大上，4小下(1行4列); 6-六画面: 1大5小，1大左上，2小右上(2行1列)，3小下(1行3列); 13-七画面: 3大4小，2大上(1行2列)，1大左下，4小右下(2行2列); 7-八画面: 1大7小，1大左上，3小右上(3行1列)，4小下(1行4列); 8-九画面: 等大，3行3列; 18-十画面: 2大8小，4小上(1行4列)，2大中(1行2列)，4小下(1行4列); 38-十一画面: 1大10小，1大上，10小下(2行5列); 39-十二画面: 3大9小，2大上(1行2列)，1大左下，9小右下(3行3列); 19-十三画面: 1大12小，4小上(1行4列)，2小左中(2行1列)，1大中中，2小右中(2行1列), 4小下(1行4列); 17-十四画面: 2大12小，2大左上(1行2列)，2小右上(2行1列)，10小下(2行5列); 20-十五画面: 3大12小，3大上(1行3列)，12小下(2行6列); 11-十六画面: 16等分，4x4; 46-十七画面: 1大16小，1大左上，6小右上(3行2列)，10小下(2行5列); 48-十八画面: 6大12小，6小上(1行6列)，6大居中(2行3列)，6小下(1行6列); 51-十九画面: 2大17小，2大左上(1行2列)，2小右上(2行1列)，15小下(3行5列); 14-二十画面: 2大18小，2大上(1行2列)，18小下(3行6列); 54-二十一画面: 1大20小，6小上(1行6列)，4小左中(4行1列)，1大中中，4小右中(4行1列)，6小下(1行6列); 56-二十二画面: 1大21小，1大左上，6小右上(2行3列)，15小下(3行5列); 59-二十四画面: 4大20小，6小上(1行6列)，4小左中(4行1列)，4大中中(2行2列)，4小右中(4行1列)，6小下(1行6列)； 27-二十五画面: 等大，5行5列;)
     pub layout: i64,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: i64,
+    #[wire(int01)]
+    pub show_mt_name: bool,
     /// Members (自主画面合成成员数组)
     pub members: Option<Vec<VcStartMtvmpMemberSpec>>,
 }
@@ -3438,7 +3490,8 @@ pub struct VcStartHdupollRequest {
     /// Seconds each terminal is kept (轮询间隔，单位：秒)
     pub keep_time: Option<i64>,
     /// Show terminal names (是否显示别名 0-不显示； 1-显示；)
-    pub show_mt_name: i64,
+    #[wire(int01)]
+    pub show_mt_name: bool,
     /// TV walls (批量轮询电视墙成员数组)
     pub hdus: Vec<HduSpec>,
     /// Members (参与批量轮询电视墙的终端数组，当批量轮询模式为自动时不用填写)

@@ -76,7 +76,10 @@ pub struct Prginfo {
     /// 认证模式 1-普通； 2-强认证；
     pub prgauthmode: Option<i64>,
     /// 水印开关 0-关闭； 1-开启；
-    pub prgwatermark: Option<i64>,
+    ///
+    /// Wire name: `prgwatermark`.
+    #[wire(rename = "prgwatermark", int01)]
+    pub watermark: Option<bool>,
     /// 文件skid
     pub prgskid: Option<String>,
     /// 节目描述
@@ -102,7 +105,10 @@ pub struct PrgdelpckinfoSpec {
     /// Program gid (节目gid)
     pub prggid: String,
     /// 是否强制删除 0-否； 1-是；
-    pub enforcedel: i64,
+    ///
+    /// Wire name: `enforcedel`.
+    #[wire(rename = "enforcedel", int01)]
+    pub force_delete: bool,
 }
 
 impl PrgdelpckinfoSpec {
@@ -129,7 +135,10 @@ pub struct InfoSpec {
     /// Program gid (节目gid)
     pub prggid: i64,
     /// Program state (0 unpublished, 1 published) (是否发布 0-否； 1-是；)
-    pub prgstate: i64,
+    ///
+    /// Wire name: `prgstate`.
+    #[wire(rename = "prgstate", int01)]
+    pub published: bool,
 }
 
 /// One item of `info` (information): 上传信息.
@@ -139,7 +148,10 @@ pub struct Info {
     /// Program gid (节目gid)
     pub prggid: Option<i64>,
     /// Program state (0 unpublished, 1 published) (是否发布 0-否； 1-是；)
-    pub prgstate: Option<i64>,
+    ///
+    /// Wire name: `prgstate`.
+    #[wire(rename = "prgstate", int01)]
+    pub published: Option<bool>,
     /// 发布错误码 0代表成功
     pub relerrno: Option<i64>,
 }
@@ -185,7 +197,10 @@ pub struct Roomstate {
     /// Authentication mode (认证模式，非商密VRS一律为普通 1-普通； 2-强认证；)
     pub authmode: Option<i64>,
     /// 水印开关 0-关闭； 1-开启；
-    pub prgwatermark: Option<i64>,
+    ///
+    /// Wire name: `prgwatermark`.
+    #[wire(rename = "prgwatermark", int01)]
+    pub watermark: Option<bool>,
     /// 短链接
     pub shorturl: Option<String>,
 }
@@ -813,7 +828,10 @@ pub struct VrsListProgramFoldersRequest {
     /// 远端节目类型掩码 0-ALL(默认)； 1-ASF； 2-MP4；
     pub remoteprgtypemask: Option<i64>,
     /// 是否限定本台vrs(一个用户域下有多台vrs的情况下有意义) 0-不限(默认)； 1-本vrs；
-    pub localvrs: Option<i64>,
+    ///
+    /// Wire name: `localvrs`.
+    #[wire(rename = "localvrs", int01)]
+    pub this_vrs_only: Option<bool>,
     /// 节目加密类型 0-全部(默认)； 1-不加密； 2-标准加密； 4-国密加密； 6-标准加密或国密加密；
     pub prgencmask: Option<i64>,
     /// 认证类型 0-全部(默认)； 1-普通； 2-强认证；
@@ -850,7 +868,10 @@ pub struct VrsDeleteProgramFolderRequest {
     /// Folder name (文件夹名)
     pub foldername: String,
     /// 是否删除文件夹下的节目 0-否； 1-是；
-    pub isdelprogram: i64,
+    ///
+    /// Wire name: `isdelprogram`.
+    #[wire(rename = "isdelprogram", int01)]
+    pub delete_programs: bool,
 }
 
 /// List programs (获取节目列表).
@@ -884,7 +905,10 @@ pub struct VrsListProgramsRequest {
     /// 远端节目类型掩码，默认为0 0-all； 1-asf； 2-mp4；
     pub remoteprgtypemask: Option<i64>,
     /// 是否限定本台vrs(一个用户域下有多台vrs的情况下有意义) 0-不限(默认)； 1-本vrs；
-    pub localvrs: Option<i64>,
+    ///
+    /// Wire name: `localvrs`.
+    #[wire(rename = "localvrs", int01)]
+    pub this_vrs_only: Option<bool>,
     /// 节目加密类型 0-全部(默认)； 1-不加密； 2-标准加密； 4-国密加密； 6-标准加密或国密加密；
     pub prgencmask: Option<i64>,
     /// 认证类型 0-全部(默认)； 1-普通； 2-强认证；
