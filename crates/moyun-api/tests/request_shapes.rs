@@ -246,7 +246,12 @@ async fn mc_list_personal_templates_query_paging() {
             ok(then, r#"{"success":1,"total":1,"personal_templates":[{"template_id":"t1","name":"weekly","bitrate":2048}]}"#);
         })
         .await;
-    let resp = p.client.mc().list_personal_templates_with(McListPersonalTemplatesRequest::new().start(5).count(10).order(1)).await.unwrap();
+    let resp = p
+        .client
+        .mc()
+        .list_personal_templates_with(McListPersonalTemplatesRequest::new().start(5).count(10).order(SortOrder::Descending))
+        .await
+        .unwrap();
     m.assert_async().await;
     assert_eq!(resp.total, Some(1));
     assert_eq!(resp.personal_templates.unwrap()[0].template_id.as_deref(), Some("t1"));

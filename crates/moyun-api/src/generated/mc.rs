@@ -1528,7 +1528,7 @@ pub struct McListPersonalTemplatesRequest {
     /// Rows to return (default 10, 0 = all) (获取的个人模板数，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有个人模板)
     pub count: Option<i64>,
     /// Sort order (0 ascending, 1 descending) (根据个人模板的最后修改时间排序，默认为0 0-升序； 1-降序；)
-    pub order: Option<i64>,
+    pub order: Option<super::system::SortOrder>,
     /// Offset of the first row (0 = first) (个人模板的开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
     pub start: Option<i64>,
 }
@@ -1961,7 +1961,7 @@ pub struct McListPublicTemplatesRequest {
     /// Rows to return (default 10, 0 = all) (获取的公共模板数，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有公共模板)
     pub count: Option<i64>,
     /// Sort order (0 ascending, 1 descending) (根据公共模板的创建时间排序，默认为0 0-升序； 1-降序；)
-    pub order: Option<i64>,
+    pub order: Option<super::system::SortOrder>,
     /// Offset of the first row (0 = first) (公共模板的开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
     pub start: Option<i64>,
 }
@@ -2937,7 +2937,7 @@ pub struct McListVirtualMeetingRoomsRequest {
     /// Rows to return (default 10, 0 = all) (获取的虚拟会议数，默认为10，即在包含start在内的后count条数据，如果参数为0表示获取所有虚拟会议室)
     pub count: Option<i64>,
     /// Sort order (0 ascending, 1 descending) (根据虚拟会议的时间排序，默认为0 0-升序； 1-降序；)
-    pub order: Option<i64>,
+    pub order: Option<super::system::SortOrder>,
     /// Offset of the first row (0 = first) (虚拟会议的开始行，默认为0，即从符合条件的数据中的第几行取数据，0为第一行数据)
     pub start: Option<i64>,
 }

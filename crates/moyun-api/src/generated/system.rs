@@ -33,6 +33,20 @@ pub enum AccountType {
     Unknown(i64),
 }
 
+/// Sort order of a listing (`order`).
+#[model]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortOrder {
+    /// Oldest first (the platform's default) (wire `0`)
+    #[wire(0)]
+    Ascending,
+    /// Newest first (wire `1`)
+    #[wire(1)]
+    Descending,
+    /// A value this SDK does not know (kept as sent).
+    Unknown(i64),
+}
+
 /// Call protocol (`protocol`).
 #[model]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
