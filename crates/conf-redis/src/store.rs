@@ -9,8 +9,8 @@ use conf_core::store::{
     CredentialStore, Lease, SharedOptions, SharedStore, StoreError, StoreFuture, StoreKey, StoredCredential, random_holder,
 };
 use conf_core::{ExposeSecret, SecretString};
-use redis::RedisResult;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{FromRedisValue, RedisResult, Script, ScriptInvocation};
 
 use crate::key::EncryptionKey;
 use crate::layout::{Layout, Names};
@@ -208,6 +208,21 @@ impl RedisStore {
         }
     }
 
+    /// Run one of the Lua scripts, its keys and arguments set by `args` (see [`Self::run`]).
+    async fn script<T: FromRedisValue>(
+        &self,
+        op: &str,
+        script: &Script,
+        args: impl Fn(&mut ScriptInvocation<'_>),
+    ) -> Result<T, StoreError> {
+        self.run(op, |mut c| {
+            let mut call = script.prepare_invoke();
+            args(&mut call);
+            async move { call.invoke_async(&mut c).await }
+        })
+        .await
+    }
+
     fn failed(&self, op: &str, e: &redis::RedisError) -> StoreError {
         self.inner.errors.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(op, error = ?e.kind(), "conf-redis: Redis unavailable");
@@ -259,10 +274,8 @@ impl CredentialStore for RedisStore {
             let names = self.inner.layout.names(key);
             let holder = random_holder();
             let generation: u64 = self
-                .run("lease", |mut c| {
-                    let mut call = scripts::LEASE.prepare_invoke();
+                .script("lease", &scripts::LEASE, |call| {
                     call.key(&names.lease).key(&names.fence).arg(&holder).arg(ttl_ms(ttl));
-                    async move { call.invoke_async(&mut c).await }
                 })
                 .await?;
             Ok((generation > 0).then(|| Lease::new(generation, holder)))
@@ -275,10 +288,8 @@ impl CredentialStore for RedisStore {
             let exp = expires_at.map_or(0, unix_ms);
             let sealed = self.inner.sealer.seal(&bytes, &Self::aad(&names, lease.generation, exp))?;
             let stored: u8 = self
-                .run("publish", |mut c| {
-                    let mut call = scripts::PUBLISH.prepare_invoke();
+                .script("publish", &scripts::PUBLISH, |call| {
                     call.key(&names.value).arg(lease.generation).arg(exp).arg(&sealed).arg(&names.channel).arg(KEEP_AFTER_EXPIRY_MS);
-                    async move { call.invoke_async(&mut c).await }
                 })
                 .await?;
             Ok(stored == 1)
@@ -289,10 +300,8 @@ impl CredentialStore for RedisStore {
         Box::pin(async move {
             let names = self.inner.layout.names(key);
             let _: u8 = self
-                .run("release", |mut c| {
-                    let mut call = scripts::RELEASE.prepare_invoke();
+                .script("release", &scripts::RELEASE, |call| {
                     call.key(&names.lease).arg(&lease.holder).arg(&names.channel);
-                    async move { call.invoke_async(&mut c).await }
                 })
                 .await?;
             Ok(())
@@ -303,10 +312,8 @@ impl CredentialStore for RedisStore {
         Box::pin(async move {
             let names = self.inner.layout.names(key);
             let renewed: u8 = self
-                .run("renew", |mut c| {
-                    let mut call = scripts::RENEW.prepare_invoke();
+                .script("renew", &scripts::RENEW, |call| {
                     call.key(&names.lease).arg(&lease.holder).arg(ttl_ms(ttl));
-                    async move { call.invoke_async(&mut c).await }
                 })
                 .await?;
             Ok(renewed == 1)
@@ -325,10 +332,8 @@ impl CredentialStore for RedisStore {
         Box::pin(async move {
             let names = self.inner.layout.names(key);
             let owned: u8 = self
-                .run("claim", |mut c| {
-                    let mut call = scripts::CLAIM.prepare_invoke();
+                .script("claim", &scripts::CLAIM, |call| {
                     call.key(&names.owner).arg(holder).arg(ttl_ms(ttl));
-                    async move { call.invoke_async(&mut c).await }
                 })
                 .await?;
             Ok(owned == 1)
@@ -339,10 +344,8 @@ impl CredentialStore for RedisStore {
         Box::pin(async move {
             let names = self.inner.layout.names(key);
             let _: u8 = self
-                .run("unclaim", |mut c| {
-                    let mut call = scripts::UNCLAIM.prepare_invoke();
+                .script("unclaim", &scripts::UNCLAIM, |call| {
                     call.key(&names.owner).arg(holder);
-                    async move { call.invoke_async(&mut c).await }
                 })
                 .await?;
             Ok(())

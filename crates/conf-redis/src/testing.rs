@@ -16,22 +16,32 @@ pub struct RedisServer {
     child: Option<Child>,
     /// Serving TLS only, with this CA (PEM) for its clients.
     tls_ca: Option<Vec<u8>>,
+    /// Clients must present a certificate: the one (cert, key PEM) this harness uses.
+    client_cert: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl RedisServer {
     /// Start a server and wait (up to 10 s) until it answers.
     pub fn start() -> io::Result<Self> {
-        Self::start_with(None)
+        Self::start_with(None, None)
     }
 
     /// Start a server that speaks TLS only (`--tls-port`, client certificates not
     /// required), with the certificate `cert_pem` and key `key_pem` issued by `ca_pem`.
     /// [`url`](Self::url) is then `rediss://127.0.0.1:<port>/`.
     pub fn start_tls(cert_pem: &str, key_pem: &str, ca_pem: &str) -> io::Result<Self> {
-        Self::start_with(Some((cert_pem, key_pem, ca_pem)))
+        Self::start_with(Some((cert_pem, key_pem, ca_pem)), None)
     }
 
-    fn start_with(tls: Option<(&str, &str, &str)>) -> io::Result<Self> {
+    /// [`start_tls`](Self::start_tls), and clients must present a certificate issued by
+    /// `ca_pem` (`--tls-auth-clients yes`); the server's own checks use `client_cert_pem`
+    /// and `client_key_pem`.
+    pub fn start_mtls(cert_pem: &str, key_pem: &str, ca_pem: &str, client_cert_pem: &str, client_key_pem: &str) -> io::Result<Self> {
+        let client = (client_cert_pem.as_bytes().to_vec(), client_key_pem.as_bytes().to_vec());
+        Self::start_with(Some((cert_pem, key_pem, ca_pem)), Some(client))
+    }
+
+    fn start_with(tls: Option<(&str, &str, &str)>, client_cert: Option<(Vec<u8>, Vec<u8>)>) -> io::Result<Self> {
         let dir = std::env::temp_dir().join(format!("conf-redis-test-{}-{:016x}", std::process::id(), rand::random::<u64>()));
         std::fs::create_dir_all(&dir)?;
         if let Some((cert, key, ca)) = tls {
@@ -43,7 +53,7 @@ impl RedisServer {
         let mut last = None;
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-            let mut server = Self { port, dir: dir.clone(), child: None, tls_ca: tls_ca.clone() };
+            let mut server = Self { port, dir: dir.clone(), child: None, tls_ca: tls_ca.clone(), client_cert: client_cert.clone() };
             match server.restart() {
                 Ok(()) => return Ok(server),
                 Err(e) => {
@@ -66,7 +76,13 @@ impl RedisServer {
     fn client(&self) -> redis::RedisResult<redis::Client> {
         match &self.tls_ca {
             None => redis::Client::open(self.url()),
-            Some(ca) => redis::Client::build_with_tls(self.url(), redis::TlsCertificates { client_tls: None, root_cert: Some(ca.clone()) }),
+            Some(ca) => {
+                let client_tls = self
+                    .client_cert
+                    .as_ref()
+                    .map(|(cert, key)| redis::ClientTlsConfig { client_cert: cert.clone(), client_key: key.clone() });
+                redis::Client::build_with_tls(self.url(), redis::TlsCertificates { client_tls, root_cert: Some(ca.clone()) })
+            }
         }
     }
 
@@ -91,7 +107,8 @@ impl RedisServer {
         let mut command = Command::new(&bin);
         command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]).arg("--dir").arg(&self.dir);
         if self.tls_ca.is_some() {
-            command.args(["--port", "0", "--tls-port", &port, "--tls-auth-clients", "no"]);
+            let auth = if self.client_cert.is_some() { "yes" } else { "no" };
+            command.args(["--port", "0", "--tls-port", &port, "--tls-auth-clients", auth]);
             command.arg("--tls-cert-file").arg(self.dir.join("tls.crt"));
             command.arg("--tls-key-file").arg(self.dir.join("tls.key"));
             command.arg("--tls-ca-cert-file").arg(self.dir.join("ca.crt"));

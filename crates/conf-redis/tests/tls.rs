@@ -6,21 +6,31 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use conf_core::store::{CredentialStore, StoreKey};
-use conf_core::{CredentialCache, Loaded};
+use conf_core::{CredentialCache, Loaded, SecretString};
 use conf_redis::testing::{RedisServer, TextCodec};
 use conf_redis::{EncryptionKey, RedisStore};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
 /// A CA and a server certificate for `127.0.0.1` it issued: (CA PEM, cert PEM, key PEM).
 fn private_ca() -> (String, String, String) {
+    let (ca, cert, key, _) = private_ca_with_client();
+    (ca, cert, key)
+}
+
+/// [`private_ca`], and a client certificate the same CA issued: (CA, cert, key, (client cert, client key)).
+fn private_ca_with_client() -> (String, String, String, (String, String)) {
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca.distinguished_name.push(DnType::CommonName, "conf-redis test CA");
     let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
-    let server_key = KeyPair::generate().unwrap();
-    let server = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
-    let cert = server.signed_by(&server_key, &ca).unwrap();
-    (ca.pem(), cert.pem(), server_key.serialize_pem())
+    let issue = |names: Vec<String>| {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(names).unwrap().signed_by(&key, &ca).unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let (cert, key) = issue(vec!["127.0.0.1".to_string(), "localhost".to_string()]);
+    let client = issue(vec!["fleet-member".to_string()]);
+    (ca.pem(), cert, key, client)
 }
 
 fn key() -> StoreKey {
@@ -86,10 +96,24 @@ async fn the_server_certificate_is_verified() {
     assert_eq!(trusted.errors(), 0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_requires_client_certificates_gets_one() {
+    let (ca, cert, server_key, (client_cert, client_key)) = private_ca_with_client();
+    let server = RedisServer::start_mtls(&cert, &server_key, &ca, &client_cert, &client_key).expect("redis-server with mTLS");
+    let k = EncryptionKey::generate();
+    let builder = || RedisStore::builder(server.url(), k.clone()).tls_root_cert_pem(ca.as_bytes()).timeout(Duration::from_millis(500));
+    // Without a client certificate the server closes the handshake.
+    let anonymous = builder().build().unwrap();
+    assert!(anonymous.read(&key()).await.is_err());
+    let member = builder().tls_client_cert_pem(client_cert.as_bytes(), SecretString::from(client_key.clone())).build().unwrap();
+    assert!(member.read(&key()).await.unwrap().is_none());
+    assert_eq!(member.errors(), 0);
+}
+
 #[test]
 fn the_builder_debug_shows_no_password() {
     let b = RedisStore::builder("rediss://:hunter2-secret@redis.internal:6380/0", EncryptionKey::generate())
-        .tls_client_cert_pem("CERT", conf_core::SecretString::from("-----BEGIN PRIVATE KEY----- k3y".to_string()));
+        .tls_client_cert_pem("CERT", SecretString::from("-----BEGIN PRIVATE KEY----- k3y".to_string()));
     let shown = format!("{b:?}");
     assert!(shown.contains("redis.internal:6380"), "{shown}");
     for secret in ["hunter2", "k3y", "PRIVATE"] {

@@ -184,7 +184,9 @@ impl<T: Send + Sync + 'static> Backend<T> {
                     return;
                 }
                 // Transient: the lease still runs; try again at the next third.
-                Err(e) => tracing::debug!(error = %e, "credential store: lease renewal failed"),
+                Err(e) => {
+                    tracing::debug!(vendor = self.key.vendor(), kind = self.key.kind(), error = %e, "credential store: lease renewal failed");
+                }
             }
         }
     }
